@@ -1,1 +1,40 @@
-//! placeholder
+//! Persistence for mamori. One `Store` talks to the embedded SQLite database by default or to
+//! PostgreSQL, through sqlx's `Any` driver so that every repository is written once for both.
+//! Every read of organisation data takes a [`mamori_model::Scope`], so tenants never see each
+//! other's rows.
+
+mod audit;
+mod db;
+mod error;
+mod login_limits;
+mod orgs;
+mod password_links;
+mod providers;
+pub mod secrets;
+mod sessions;
+mod tokens;
+mod users;
+
+pub use audit::{Actor, AuditEntry};
+pub use db::{Backend, Store, sqlite_url};
+pub use error::{InvalidInput, StoreError};
+pub use login_limits::LoginLimits;
+pub use orgs::NewOrganisation;
+pub use password_links::{LinkPurpose, PasswordLink};
+pub use providers::Provider;
+pub use sessions::Session;
+pub use tokens::ApiToken;
+pub use users::NewUser;
+
+/// Seconds since the Unix epoch: how every time is stored.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A new sortable identifier (UUID v7) for a stored row.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

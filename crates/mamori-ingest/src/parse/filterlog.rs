@@ -1,0 +1,161 @@
+//! pfSense / OPNsense `filterlog`: one CSV line per packet the pf firewall logged, usually
+//! behind an RFC 5424 (pfSense 2.6+, OPNsense) or RFC 3164 (older pfSense) header.
+//!
+//! Columns: `rule,subrule,anchor,tracker,interface,reason,action,direction,ipversion,` then
+//! for IPv4 `tos,ecn,ttl,id,offset,flags,protonum,protoname,length,src,dst,` and for IPv6
+//! `class,flowlabel,hoplimit,protoname,protonum,length,src,dst,`, then for TCP and UDP
+//! `srcport,dstport,datalen,` (TCP adds `tcpflags,seq,ack,window,urg,options`), for ICMP the
+//! ICMP type and its details.
+
+use chrono::{DateTime, Utc};
+use mamori_model::{Action, Category, Event, Severity};
+
+use super::syslog::Envelope;
+use super::{Format, ParseError, Parser};
+use crate::normalise::{parse_ip, parse_port, protocol_name, put, text};
+
+/// pfSense / OPNsense filterlog lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FilterlogParser;
+
+impl Parser for FilterlogParser {
+    fn format(&self) -> Format {
+        Format::Filterlog
+    }
+
+    fn parse(&self, line: &str, received_at: DateTime<Utc>) -> Result<Event, ParseError> {
+        parse_envelope(&Envelope::read(Format::Filterlog, line, received_at)?)
+    }
+}
+
+/// Whether a line is filterlog output; used by auto-detection.
+pub fn looks_like(app: Option<&str>, msg: &str) -> bool {
+    app == Some("filterlog")
+        || (msg.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && (msg.contains(",block,") || msg.contains(",pass,")))
+}
+
+/// The leading columns every filterlog line has, in order.
+const COMMON: [&str; 9] = [
+    "rule",
+    "subrule",
+    "anchor",
+    "tracker",
+    "interface",
+    "reason",
+    "action",
+    "direction",
+    "ip_version",
+];
+
+/// The IP columns of IPv4 lines, after the common ones.
+const IPV4: [&str; 11] = [
+    "tos", "ecn", "ttl", "id", "offset", "flags", "proto_id", "proto", "length", "src", "dst",
+];
+
+/// The IP columns of IPv6 lines, after the common ones.
+const IPV6: [&str; 8] = [
+    "class", "flow_label", "hop_limit", "proto", "proto_id", "length", "src", "dst",
+];
+
+/// The TCP columns after the IP ones.
+const TCP: [&str; 9] = [
+    "src_port", "dst_port", "data_length", "tcp_flags", "sequence", "ack", "window", "urg",
+    "options",
+];
+
+/// The UDP columns after the IP ones.
+const UDP: [&str; 3] = ["src_port", "dst_port", "data_length"];
+
+/// The ICMP columns after the IP ones (their meaning beyond the type depends on the type).
+const ICMP: [&str; 4] = ["icmp_type", "icmp_detail1", "icmp_detail2", "icmp_detail3"];
+
+/// Reads a filterlog line from an already split line.
+pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
+    let fail = |reason: String| ParseError::new(Format::Filterlog, reason);
+    let mut event = envelope.event(Format::Filterlog);
+    let mut columns = envelope.msg().trim().split(',');
+    for name in COMMON {
+        let value = columns
+            .next()
+            .ok_or_else(|| fail(format!("only part of the CSV: the '{name}' column is missing")))?;
+        put(&mut event, name, value);
+    }
+    let ip_names: &[&str] = match field(&event, "ip_version") {
+        "4" => &IPV4,
+        "6" => &IPV6,
+        other => return Err(fail(format!("IP version '{other}' is neither 4 nor 6"))),
+    };
+    for name in ip_names {
+        let value = columns
+            .next()
+            .ok_or_else(|| fail(format!("the '{name}' column is missing")))?;
+        put(&mut event, name, value);
+    }
+    let proto = field(&event, "proto").to_ascii_lowercase();
+    let transport: &[&str] = match proto.as_str() {
+        "tcp" => &TCP,
+        "udp" => &UDP,
+        "icmp" | "ipv6-icmp" | "icmpv6" => &ICMP,
+        _ => &[],
+    };
+    for (name, value) in transport.iter().zip(columns.by_ref()) {
+        put(&mut event, name, value);
+    }
+    let extra: Vec<&str> = columns.collect();
+    if !extra.is_empty() {
+        put(&mut event, "extra", &extra.join(","));
+    }
+
+    event.category = Category::Network;
+    (event.action, event.severity) = match field(&event, "action") {
+        "pass" => (Action::Allow, Severity::Info),
+        "block" | "reject" => (Action::Deny, Severity::Low),
+        other => return Err(fail(format!("action '{other}' is neither pass nor block"))),
+    };
+    event.src_ip = parse_ip(field(&event, "src"));
+    event.dst_ip = parse_ip(field(&event, "dst"));
+    if event.src_ip.is_none() || event.dst_ip.is_none() {
+        return Err(fail("source or destination is not an IP address".to_owned()));
+    }
+    event.src_port = parse_port(field(&event, "src_port"));
+    event.dst_port = parse_port(field(&event, "dst_port"));
+    event.protocol = protocol_name(&proto);
+    event.signature = text(field(&event, "tracker")).or_else(|| text(field(&event, "rule")));
+    Ok(event)
+}
+
+/// A column already stored in `fields`, or `""`.
+fn field<'e>(event: &'e Event, name: &str) -> &'e str {
+    event
+        .fields
+        .get(name)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_udp_pass() {
+        let e = FilterlogParser
+            .parse(
+                "80,,,1000006862,em0,match,pass,out,6,0x00,0x00000,64,udp,17,48,2001:db8::10,2001:db8:1::53,51515,53,48",
+                Utc::now(),
+            )
+            .expect("parses");
+        assert_eq!(e.src_ip, "2001:db8::10".parse().ok());
+        assert_eq!((e.src_port, e.dst_port), (Some(51515), Some(53)));
+        assert_eq!((e.action, e.protocol.as_deref()), (Action::Allow, Some("udp")));
+    }
+
+    #[test]
+    fn short_lines_say_which_column_is_missing() {
+        let err = FilterlogParser
+            .parse("5,,,1000000103,igb0,match", Utc::now())
+            .expect_err("too short");
+        assert!(err.reason.contains("'action'"), "{err}");
+    }
+}

@@ -1,0 +1,293 @@
+//! The normalised event: what every log line from a monitored source becomes after parsing,
+//! whatever device sent it. Detection rules, storage and reports only ever see this shape, so
+//! a rule written for "login failures" works for a Yamaha router, a FortiGate and a Linux
+//! server alike.
+//!
+//! In JSON every optional field that a line lacks is left out rather than written as `null`,
+//! which keeps stored events and API answers small.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use crate::org::ParseClassError;
+
+/// Declares a closed vocabulary enum with its stable names: `as_str`, `ALL`, `Display` and
+/// `FromStr` all come from one list, so the names used in JSON, in rules and in the API can
+/// never drift apart.
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        $name:ident as $field:literal {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable name used in JSON, rules and the API.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseClassError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        ParseClassError::new($field, s, concat!($($text, " "),+))
+                    })
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What kind of activity an event records. Rules and reports group events by it.
+    Category as "category" {
+        /// Packets and sessions: firewall passes and blocks, NAT, flows.
+        Network => "network",
+        /// Logins, logouts and privilege use.
+        Auth => "auth",
+        /// Intrusion detection or prevention findings.
+        Ids => "ids",
+        /// Device health and state: interfaces, services, generic syslog.
+        System => "system",
+        /// Web access and web filtering.
+        Web => "web",
+        /// Files seen on the wire or on a host.
+        File => "file",
+        /// Name resolution.
+        Dns => "dns",
+        /// TLS handshakes and certificates.
+        Tls => "tls",
+        /// Configuration changes and administrative commands.
+        Config => "config",
+        /// Viruses and other malicious software.
+        Malware => "malware",
+        /// Anything the parser could read but not place.
+        Other => "other",
+    }
+}
+
+vocabulary! {
+    /// What happened, in one verb. `deny` means a device refused something by policy;
+    /// `drop` means it discarded traffic it judged broken or hostile (IPS drops, invalid
+    /// packets).
+    Action as "action" {
+        /// Traffic or access was let through.
+        Allow => "allow",
+        /// Traffic or access was refused by policy.
+        Deny => "deny",
+        /// Traffic was silently discarded as broken or hostile.
+        Drop => "drop",
+        /// A detection fired without blocking anything.
+        Alert => "alert",
+        /// Someone signed in.
+        Login => "login",
+        /// Someone signed out or a session closed.
+        Logout => "logout",
+        /// A sign-in attempt failed.
+        LoginFailure => "login_failure",
+        /// The configuration was changed or saved.
+        ConfigChange => "config_change",
+        /// A command was run with privileges (sudo, router console).
+        Execute => "execute",
+        /// An interface, line or tunnel came up.
+        LinkUp => "link_up",
+        /// An interface, line or tunnel went down.
+        LinkDown => "link_down",
+        /// Nothing more specific: a record of state or activity.
+        Info => "info",
+    }
+}
+
+vocabulary! {
+    /// How urgent an event is, on the same five words the product shows users (see
+    /// WRITING.md "Severity words"). Declared from least to most urgent so that `Ord`
+    /// compares urgency: `Severity::High > Severity::Low`.
+    Severity as "severity" {
+        /// Context only.
+        Info => "info",
+        /// For the record; no action unless it repeats.
+        Low => "low",
+        /// Look this week.
+        Medium => "medium",
+        /// Act today.
+        High => "high",
+        /// Act now.
+        Critical => "critical",
+    }
+}
+
+impl PartialOrd for Severity {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Severity {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self as u8).cmp(&(*other as u8))
+    }
+}
+
+/// One normalised event. Fields taken from the line come first; `org_id`, `source_id`,
+/// `device_kind` and `received_at` are set by ingest from what it knows about the sender,
+/// not from the line. `raw` and `fields` keep everything the line said, so nothing is lost
+/// by normalising.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// When the event happened: the line's own time, or the receive time when the line has
+    /// none. Serialised as RFC 3339 in UTC.
+    pub timestamp: DateTime<Utc>,
+    /// What kind of activity this is.
+    pub category: Category,
+    /// What happened.
+    pub action: Action,
+    /// How urgent it is.
+    pub severity: Severity,
+    /// Where the traffic or attempt came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src_ip: Option<IpAddr>,
+    /// Source port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src_port: Option<u16>,
+    /// Where the traffic was going.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dst_ip: Option<IpAddr>,
+    /// Destination port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dst_port: Option<u16>,
+    /// Transport or application protocol in lower case (`tcp`, `udp`, `icmp`, `ssh`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The account involved (who logged in, who ran the command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The device or host that wrote the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The rule, signature, virus or filter that produced the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// A short human-readable summary, usually the device's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Which parser read the line (`rtx`, `fortigate`, `eve`, …).
+    pub format: String,
+    /// The organisation the sending source belongs to; set by ingest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    /// The registered monitored source that sent the line; set by ingest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// The kind of device registered for the source (`rtx`, `fortigate`, …); set by ingest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_kind: Option<String>,
+    /// When mamori received the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<DateTime<Utc>>,
+    /// The original line, unchanged.
+    pub raw: String,
+    /// The line's own fields by their own names, for rules that need more than the
+    /// normalised ones.
+    #[serde(default)]
+    pub fields: Map<String, Value>,
+}
+
+impl Event {
+    /// A bare event for `raw` read by parser `format`: category `other`, action `info`,
+    /// severity `info` and no optional fields. Parsers fill in the rest.
+    pub fn new(format: &str, raw: &str, timestamp: DateTime<Utc>) -> Self {
+        Self {
+            timestamp,
+            category: Category::Other,
+            action: Action::Info,
+            severity: Severity::Info,
+            src_ip: None,
+            src_port: None,
+            dst_ip: None,
+            dst_port: None,
+            protocol: None,
+            user: None,
+            host: None,
+            signature: None,
+            message: None,
+            format: format.to_owned(),
+            org_id: None,
+            source_id: None,
+            device_kind: None,
+            received_at: None,
+            raw: raw.to_owned(),
+            fields: Map::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn names_round_trip() {
+        for c in Category::ALL {
+            assert_eq!(c.as_str().parse::<Category>().ok(), Some(*c));
+        }
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>().ok(), Some(*a));
+        }
+        for s in Severity::ALL {
+            assert_eq!(s.as_str().parse::<Severity>().ok(), Some(*s));
+        }
+        assert!("nope".parse::<Action>().is_err());
+    }
+
+    #[test]
+    fn severity_orders_by_urgency() {
+        assert!(Severity::Critical > Severity::High);
+        assert!(Severity::Low > Severity::Info);
+    }
+
+    #[test]
+    fn json_leaves_out_what_the_line_lacks() {
+        let at = Utc
+            .with_ymd_and_hms(2020, 1, 23, 5, 12, 42)
+            .single()
+            .expect("valid date");
+        let mut e = Event::new("rtx", "line", at);
+        e.action = Action::LoginFailure;
+        e.src_ip = "2001:db8::1".parse().ok();
+        let json = serde_json::to_string(&e).expect("serialises");
+        assert_eq!(
+            json,
+            r#"{"timestamp":"2020-01-23T05:12:42Z","category":"other","action":"login_failure","severity":"info","src_ip":"2001:db8::1","format":"rtx","raw":"line","fields":{}}"#
+        );
+        let back: Event = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, e);
+    }
+}

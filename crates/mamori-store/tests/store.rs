@@ -1,0 +1,229 @@
+//! The store's repositories against real databases: SQLite always, PostgreSQL when configured.
+
+use mamori_model::{Role, Scope};
+use mamori_store::{
+    Actor, InvalidInput, LinkPurpose, LoginLimits, NewOrganisation, NewUser, Store, StoreError,
+};
+use mamori_testkit::TestDatabase;
+
+fn org(name: &str) -> NewOrganisation {
+    NewOrganisation {
+        name: name.to_owned(),
+        industry: "E".parse().unwrap(),
+        employees: "6-20".parse().unwrap(),
+        contact_email: format!("info@{name}.example.jp"),
+    }
+}
+
+fn member(email: &str, role: Role, org_id: Option<&str>) -> NewUser {
+    NewUser {
+        email: email.to_owned(),
+        display_name: String::new(),
+        role,
+        org_id: org_id.map(str::to_owned),
+        password: Some("a long enough password".to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn setup_accounts_and_tenancy_on_every_backend() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let cli = Actor::cli();
+        assert!(store.provider().await.unwrap().is_none());
+        let (provider, admin) = store
+            .setup(
+                &cli,
+                "守りサービス株式会社",
+                member("Admin@Provider.example", Role::Admin, None),
+            )
+            .await
+            .unwrap();
+        assert_eq!(provider.name, "守りサービス株式会社");
+        assert_eq!(admin.email, "admin@provider.example", "{}", db.backend);
+        assert!(matches!(
+            store
+                .setup(&cli, "again", member("x@y.example", Role::Admin, None))
+                .await,
+            Err(StoreError::AlreadySetUp)
+        ));
+
+        let a = store.create_org(&cli, org("alpha")).await.unwrap();
+        let b = store.create_org(&cli, org("beta")).await.unwrap();
+        let owner_a = store
+            .create_user(
+                &cli,
+                member("owner@alpha.example", Role::Owner, Some(&a.id)),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .create_user(
+                    &cli,
+                    member("OWNER@alpha.example", Role::Staff, Some(&a.id))
+                )
+                .await,
+            Err(StoreError::EmailTaken)
+        ));
+        assert!(matches!(
+            store
+                .create_user(&cli, member("x@alpha.example", Role::Staff, None))
+                .await,
+            Err(StoreError::Invalid(InvalidInput::RoleNeedsOrganisation))
+        ));
+        assert!(matches!(
+            store
+                .create_user(&cli, member("y@alpha.example", Role::Analyst, Some(&a.id)))
+                .await,
+            Err(StoreError::Invalid(
+                InvalidInput::ProviderRoleWithOrganisation
+            ))
+        ));
+
+        // Tenancy: the owner of A sees A only.
+        let scope = owner_a.scope();
+        assert_eq!(scope, Scope::Organisation(a.id.clone()));
+        let visible = store.orgs(&scope).await.unwrap();
+        assert_eq!(
+            visible.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+            vec![a.id.as_str()]
+        );
+        assert!(store.org(&scope, &b.id).await.unwrap().is_none());
+        assert!(store.users_of_org(&scope, &b.id).await.is_err());
+        assert_eq!(store.orgs(&Scope::AllOrganisations).await.unwrap().len(), 2);
+        assert!(
+            store
+                .audit_log(&scope, 50)
+                .await
+                .unwrap()
+                .iter()
+                .all(|e| e.org_id.as_deref() == Some(a.id.as_str()))
+        );
+
+        // Sign-in, sessions and tokens.
+        assert!(
+            store
+                .authenticate("owner@alpha.example", "wrong password!")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .authenticate("nobody@alpha.example", "a long enough password")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let signed_in = store
+            .authenticate(" Owner@Alpha.example ", "a long enough password")
+            .await
+            .unwrap();
+        assert_eq!(signed_in.map(|u| u.id), Some(owner_a.id.clone()));
+        let (cookie, session) = store.create_session(&owner_a.id, 3600).await.unwrap();
+        let (user, again) = store.session_user(&cookie).await.unwrap().unwrap();
+        assert_eq!(user.id, owner_a.id);
+        assert_eq!(again.csrf_token, session.csrf_token);
+        let (_, secret) = store.create_token(&cli, &owner_a, "script").await.unwrap();
+        assert_eq!(
+            store.token_user(&secret).await.unwrap().map(|u| u.id),
+            Some(owner_a.id.clone())
+        );
+        assert!(store.token_user("mmr_forged").await.unwrap().is_none());
+
+        // A password reset link ends sessions and works once.
+        let link = store
+            .create_password_link(&cli, &owner_a, LinkPurpose::Reset, 3600)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .redeem_password_link(&link, "short", None)
+                .await
+                .is_err()
+        );
+        store
+            .redeem_password_link(&link, "another long password", None)
+            .await
+            .unwrap();
+        assert!(store.session_user(&cookie).await.unwrap().is_none());
+        assert!(
+            store
+                .redeem_password_link(&link, "yet another password", None)
+                .await
+                .is_err()
+        );
+        assert!(
+            store
+                .authenticate("owner@alpha.example", "another long password")
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // Rate limiting counts failures per account and per address.
+        let limits = LoginLimits {
+            window_secs: 600,
+            per_account: 3,
+            per_address: 5,
+        };
+        for _ in 0..3 {
+            assert!(
+                !store
+                    .login_blocked(&limits, "owner@alpha.example", "192.0.2.1")
+                    .await
+                    .unwrap()
+            );
+            store
+                .record_login_failure("owner@alpha.example", "192.0.2.1")
+                .await
+                .unwrap();
+        }
+        assert!(
+            store
+                .login_blocked(&limits, "OWNER@alpha.example", "192.0.2.99")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .login_blocked(&limits, "other@alpha.example", "192.0.2.2")
+                .await
+                .unwrap()
+        );
+        store
+            .clear_login_failures("owner@alpha.example")
+            .await
+            .unwrap();
+        assert!(
+            !store
+                .login_blocked(&limits, "owner@alpha.example", "192.0.2.3")
+                .await
+                .unwrap()
+        );
+
+        let actions: Vec<String> = store
+            .audit_log(&Scope::AllOrganisations, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for expected in [
+            "setup.completed",
+            "org.created",
+            "user.created",
+            "user.password_reset",
+            "user.password_chosen",
+        ] {
+            assert!(
+                actions.iter().any(|a| a == expected),
+                "{expected} missing on {}",
+                db.backend
+            );
+        }
+        store.close().await;
+        db.cleanup().await;
+    }
+}
