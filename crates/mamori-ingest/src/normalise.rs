@@ -64,7 +64,7 @@ impl<'a> Iterator for KvPairs<'a> {
 }
 
 /// Splits the inside of a double-quoted value (opening quote already removed) into the value,
-/// with `\"` and `\\` unescaped, and the text after the closing quote.
+/// with `\"`, `\\` and `\]` unescaped, and the text after the closing quote.
 fn split_quoted(text: &str) -> (Cow<'_, str>, &str) {
     let bytes = text.as_bytes();
     let mut owned: Option<String> = None;
@@ -82,9 +82,10 @@ fn split_quoted(text: &str) -> (Cow<'_, str>, &str) {
             };
             return (value, &text[at + 1..]);
         }
-        // A backslash: keep the next character literally when it is a quote or backslash.
+        // A backslash: keep the next character literally when it is a quote, a backslash or
+        // (in RFC 5424 structured data) a closing bracket.
         match bytes.get(at + 1) {
-            Some(b'"') | Some(b'\\') => {
+            Some(b'"' | b'\\' | b']') => {
                 let s = owned.get_or_insert_with(String::new);
                 s.push_str(&text[start..at]);
                 start = at + 1;
@@ -186,7 +187,11 @@ fn number(text: &str, digits: usize) -> Option<u32> {
 /// Reads `HH:MM:SS` with an optional `.fraction`, returning the time as a naive time
 /// and the length consumed.
 fn clock(text: &str) -> Option<(chrono::NaiveTime, usize)> {
-    let (h, m, s) = (number(text, 2)?, number(text.get(3..)?, 2)?, number(text.get(6..)?, 2)?);
+    let (h, m, s) = (
+        number(text, 2)?,
+        number(text.get(3..)?, 2)?,
+        number(text.get(6..)?, 2)?,
+    );
     if text.as_bytes().get(2) != Some(&b':') || text.as_bytes().get(5) != Some(&b':') {
         return None;
     }
@@ -209,7 +214,7 @@ fn clock(text: &str) -> Option<(chrono::NaiveTime, usize)> {
 fn zone(text: &str) -> Option<(FixedOffset, usize)> {
     let bytes = text.as_bytes();
     match bytes.first()? {
-        b'Z' | b'z' => Some((Utc.fix(), 1)),
+        b'Z' | b'z' => Some((FixedOffset::east_opt(0)?, 1)),
         sign @ (b'+' | b'-') => {
             let hours = number(text.get(1..)?, 2)? as i32;
             let (minutes, len) = match bytes.get(3) {
@@ -237,7 +242,10 @@ pub fn parse_zone(text: &str) -> Option<FixedOffset> {
 /// optional zone (`Z`, `+09:00`, `+0900`); a time without a zone is read in `default_zone`.
 /// Returns the instant and the number of bytes consumed. Covers RFC 3339, Suricata's
 /// `+0900` offsets and Yamaha's `2020/01/23 14:12:42`.
-pub fn parse_datetime_prefix(text: &str, default_zone: FixedOffset) -> Option<(DateTime<Utc>, usize)> {
+pub fn parse_datetime_prefix(
+    text: &str,
+    default_zone: FixedOffset,
+) -> Option<(DateTime<Utc>, usize)> {
     let bytes = text.as_bytes();
     let sep = *bytes.get(4)?;
     if !(sep == b'-' || sep == b'/') || bytes.get(7) != Some(&sep) {
@@ -288,7 +296,11 @@ pub fn place_in_year(
     let received_local = received_at.with_timezone(&zone);
     let at = |year: i32| -> Option<DateTime<Utc>> {
         let date = NaiveDate::from_ymd_opt(year, month, day)?;
-        Some(zone.from_local_datetime(&date.and_time(time)).single()?.to_utc())
+        Some(
+            zone.from_local_datetime(&date.and_time(time))
+                .single()?
+                .to_utc(),
+        )
     };
     let year = received_local.year();
     match at(year) {
@@ -298,7 +310,11 @@ pub fn place_in_year(
 }
 
 /// Reads `MM/DD HH:MM:SS` (a Yamaha time without year), placing it with [`place_in_year`].
-pub fn parse_month_day_time(text: &str, zone: FixedOffset, received_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn parse_month_day_time(
+    text: &str,
+    zone: FixedOffset,
+    received_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if text.as_bytes().get(2) != Some(&b'/') || text.as_bytes().get(5) != Some(&b' ') {
         return None;
@@ -307,7 +323,13 @@ pub fn parse_month_day_time(text: &str, zone: FixedOffset, received_at: DateTime
     if 6 + len != text.len() {
         return None;
     }
-    place_in_year(number(text, 2)?, number(text.get(3..)?, 2)?, time, zone, received_at)
+    place_in_year(
+        number(text, 2)?,
+        number(text.get(3..)?, 2)?,
+        time,
+        zone,
+        received_at,
+    )
 }
 
 /// The month number of an English three-letter abbreviation (`Jan` → 1), any case.
@@ -343,11 +365,11 @@ pub fn parse_bsd_timestamp(
     let day: u32 = after_month.get(..day_len)?.parse().ok()?;
     pos += day_len + 1;
     let mut year = None;
-    if let Some(y) = text.get(pos..).and_then(|t| number(t, 4)) {
-        if text.as_bytes().get(pos + 4) == Some(&b' ') {
-            year = Some(y as i32);
-            pos += 5;
-        }
+    if let Some(y) = text.get(pos..).and_then(|t| number(t, 4))
+        && text.as_bytes().get(pos + 4) == Some(&b' ')
+    {
+        year = Some(y as i32);
+        pos += 5;
     }
     let (time, clock_len) = clock(text.get(pos..)?)?;
     pos += clock_len;
@@ -395,24 +417,28 @@ pub fn json_object(format: Format, body: &str) -> Result<Map<String, Value>, Par
         .map_err(|err| ParseError::new(format, format!("not a JSON object: {err}")))
 }
 
-/// A string at a path of object keys.
-pub fn str_at<'v>(object: &'v Map<String, Value>, path: &[&str]) -> Option<&'v str> {
+/// A string at a dotted path (`alert.signature`); see [`value_at`].
+pub fn str_at<'v>(object: &'v Map<String, Value>, path: &str) -> Option<&'v str> {
     value_at(object, path).and_then(Value::as_str)
 }
 
-/// A value at a path of object keys.
-pub fn value_at<'v>(object: &'v Map<String, Value>, path: &[&str]) -> Option<&'v Value> {
-    let (last, parents) = path.split_last()?;
-    let mut current = object;
-    for key in parents {
-        current = current.get(*key)?.as_object()?;
+/// The value at a dotted path: a top-level key spelled exactly so (`source.ip` as one key)
+/// wins, else the path walks nested objects (`{"source": {"ip": …}}`).
+pub fn value_at<'v>(object: &'v Map<String, Value>, path: &str) -> Option<&'v Value> {
+    if let Some(value) = object.get(path) {
+        return Some(value);
     }
-    current.get(*last)
+    let (parents, last) = path.rsplit_once('.')?;
+    let mut current = object;
+    for key in parents.split('.') {
+        current = current.get(key)?.as_object()?;
+    }
+    current.get(last)
 }
 
-/// A port number at `key`, whether written as a number or a string.
-pub fn port_at(object: &Map<String, Value>, key: &str) -> Option<u16> {
-    match object.get(key)? {
+/// A port number at a dotted path, whether written as a number or a string.
+pub fn port_at(object: &Map<String, Value>, path: &str) -> Option<u16> {
+    match value_at(object, path)? {
         Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
         Value::String(s) => s.parse().ok(),
         _ => None,
@@ -449,13 +475,28 @@ mod tests {
     #[test]
     fn endpoints_in_every_shape() {
         let v4 = "192.0.2.1".parse().ok();
-        assert_eq!(parse_endpoint("192.0.2.1:80", false), v4.map(|ip| (ip, Some(80))));
+        assert_eq!(
+            parse_endpoint("192.0.2.1:80", false),
+            v4.map(|ip| (ip, Some(80)))
+        );
         assert_eq!(parse_endpoint("192.0.2.1", false), v4.map(|ip| (ip, None)));
-        assert_eq!(parse_endpoint("192.0.2.1.80", true), v4.map(|ip| (ip, Some(80))));
+        assert_eq!(
+            parse_endpoint("192.0.2.1.80", true),
+            v4.map(|ip| (ip, Some(80)))
+        );
         let v6 = "2001:db8::1".parse().ok();
-        assert_eq!(parse_endpoint("[2001:db8::1]:443", false), v6.map(|ip| (ip, Some(443))));
-        assert_eq!(parse_endpoint("2001:db8::1", false), v6.map(|ip| (ip, None)));
-        assert_eq!(parse_endpoint("2001:db8::1.443", true), v6.map(|ip| (ip, Some(443))));
+        assert_eq!(
+            parse_endpoint("[2001:db8::1]:443", false),
+            v6.map(|ip| (ip, Some(443)))
+        );
+        assert_eq!(
+            parse_endpoint("2001:db8::1", false),
+            v6.map(|ip| (ip, None))
+        );
+        assert_eq!(
+            parse_endpoint("2001:db8::1.443", true),
+            v6.map(|ip| (ip, Some(443)))
+        );
         assert_eq!(parse_endpoint("nonsense:1", false), None);
         assert_eq!(parse_endpoint("[::1", false), None);
     }
@@ -471,8 +512,14 @@ mod tests {
             parse_datetime("2020-01-23T14:12:42.123456+0900", jst),
             Some(at("2020-01-23T05:12:42.123456Z"))
         );
-        assert_eq!(parse_datetime("2020/01/23 14:12:42", jst), Some(at("2020-01-23T05:12:42Z")));
-        assert_eq!(parse_datetime("2020-01-23T05:12:42Z", jst), Some(at("2020-01-23T05:12:42Z")));
+        assert_eq!(
+            parse_datetime("2020/01/23 14:12:42", jst),
+            Some(at("2020-01-23T05:12:42Z"))
+        );
+        assert_eq!(
+            parse_datetime("2020-01-23T05:12:42Z", jst),
+            Some(at("2020-01-23T05:12:42Z"))
+        );
         assert_eq!(parse_datetime("2020-02-30T05:12:42Z", jst), None);
         assert_eq!(parse_datetime("2020-01-23T05:12:42Zjunk", jst), None);
     }
@@ -496,8 +543,8 @@ mod tests {
             parse_bsd_timestamp("Feb 29 10:00:00 host", jst, at("2023-03-01T00:00:00Z"))
                 .expect("shape matches");
         assert_eq!(when, None, "2022 and 2023 have no 29 February");
-        let (when, len) = parse_bsd_timestamp("Jan  3 2020 01:02:03 x", jst, received)
-            .expect("shape with year");
+        let (when, len) =
+            parse_bsd_timestamp("Jan  3 2020 01:02:03 x", jst, received).expect("shape with year");
         assert_eq!((when, len), (Some(at("2020-01-02T16:02:03Z")), 20));
     }
 

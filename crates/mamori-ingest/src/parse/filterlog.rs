@@ -7,26 +7,18 @@
 //! `srcport,dstport,datalen,` (TCP adds `tcpflags,seq,ack,window,urg,options`), for ICMP the
 //! ICMP type and its details.
 
-use chrono::{DateTime, Utc};
 use mamori_model::{Action, Category, Event, Severity};
 
 use super::syslog::Envelope;
-use super::{Format, ParseError, Parser};
+use super::{Format, ParseError};
 use crate::normalise::{parse_ip, parse_port, protocol_name, put, text};
 
-/// pfSense / OPNsense filterlog lines.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FilterlogParser;
-
-impl Parser for FilterlogParser {
-    fn format(&self) -> Format {
-        Format::Filterlog
-    }
-
-    fn parse(&self, line: &str, received_at: DateTime<Utc>) -> Result<Event, ParseError> {
-        parse_envelope(&Envelope::read(Format::Filterlog, line, received_at)?)
-    }
-}
+envelope_parser!(
+    /// pfSense / OPNsense filterlog lines.
+    FilterlogParser,
+    Format::Filterlog,
+    parse_envelope
+);
 
 /// Whether a line is filterlog output; used by auto-detection.
 pub fn looks_like(app: Option<&str>, msg: &str) -> bool {
@@ -55,12 +47,26 @@ const IPV4: [&str; 11] = [
 
 /// The IP columns of IPv6 lines, after the common ones.
 const IPV6: [&str; 8] = [
-    "class", "flow_label", "hop_limit", "proto", "proto_id", "length", "src", "dst",
+    "class",
+    "flow_label",
+    "hop_limit",
+    "proto",
+    "proto_id",
+    "length",
+    "src",
+    "dst",
 ];
 
 /// The TCP columns after the IP ones.
 const TCP: [&str; 9] = [
-    "src_port", "dst_port", "data_length", "tcp_flags", "sequence", "ack", "window", "urg",
+    "src_port",
+    "dst_port",
+    "data_length",
+    "tcp_flags",
+    "sequence",
+    "ack",
+    "window",
+    "urg",
     "options",
 ];
 
@@ -70,73 +76,86 @@ const UDP: [&str; 3] = ["src_port", "dst_port", "data_length"];
 /// The ICMP columns after the IP ones (their meaning beyond the type depends on the type).
 const ICMP: [&str; 4] = ["icmp_type", "icmp_detail1", "icmp_detail2", "icmp_detail3"];
 
-/// Reads a filterlog line from an already split line.
+/// Reads a filterlog line from an already split line. Empty columns are left out of
+/// `fields`.
 pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
     let fail = |reason: String| ParseError::new(Format::Filterlog, reason);
-    let mut event = envelope.event(Format::Filterlog);
-    let mut columns = envelope.msg().trim().split(',');
-    for name in COMMON {
-        let value = columns
-            .next()
-            .ok_or_else(|| fail(format!("only part of the CSV: the '{name}' column is missing")))?;
-        put(&mut event, name, value);
-    }
-    let ip_names: &[&str] = match field(&event, "ip_version") {
-        "4" => &IPV4,
-        "6" => &IPV6,
-        other => return Err(fail(format!("IP version '{other}' is neither 4 nor 6"))),
+    let missing = |name: &str| {
+        fail(format!(
+            "only part of the CSV: the '{name}' column is missing"
+        ))
     };
-    for name in ip_names {
-        let value = columns
-            .next()
-            .ok_or_else(|| fail(format!("the '{name}' column is missing")))?;
-        put(&mut event, name, value);
+    let columns: Vec<&str> = envelope.msg().trim().split(',').collect();
+    let ip_names: &[&str] = match columns.get(COMMON.len() - 1) {
+        Some(&"4") => &IPV4,
+        Some(&"6") => &IPV6,
+        Some(other) => return Err(fail(format!("IP version '{other}' is neither 4 nor 6"))),
+        None => return Err(missing(COMMON.get(columns.len()).unwrap_or(&"ip_version"))),
+    };
+    let ip_end = COMMON.len() + ip_names.len();
+    if columns.len() < ip_end {
+        let name = ip_names.get(columns.len() - COMMON.len()).unwrap_or(&"dst");
+        return Err(missing(name));
     }
-    let proto = field(&event, "proto").to_ascii_lowercase();
+    let proto_at = COMMON.len() + ip_names.iter().position(|n| *n == "proto").unwrap_or(0);
+    let proto = columns
+        .get(proto_at)
+        .copied()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let transport: &[&str] = match proto.as_str() {
         "tcp" => &TCP,
         "udp" => &UDP,
         "icmp" | "ipv6-icmp" | "icmpv6" => &ICMP,
         _ => &[],
     };
-    for (name, value) in transport.iter().zip(columns.by_ref()) {
-        put(&mut event, name, value);
+
+    let mut event = envelope.event(Format::Filterlog);
+    let (mut action, mut tracker, mut rule) = ("", "", "");
+    let names = COMMON.iter().chain(ip_names).chain(transport);
+    for (name, value) in names.zip(&columns) {
+        match *name {
+            "action" => action = value,
+            "tracker" => tracker = value,
+            "rule" => rule = value,
+            "src" => event.src_ip = parse_ip(value),
+            "dst" => event.dst_ip = parse_ip(value),
+            "src_port" => event.src_port = parse_port(value),
+            "dst_port" => event.dst_port = parse_port(value),
+            _ => {}
+        }
+        if !value.is_empty() {
+            put(&mut event, name, value);
+        }
     }
-    let extra: Vec<&str> = columns.collect();
-    if !extra.is_empty() {
+    if let Some(extra) = columns
+        .get(ip_end + transport.len()..)
+        .filter(|e| !e.is_empty())
+    {
         put(&mut event, "extra", &extra.join(","));
     }
 
     event.category = Category::Network;
-    (event.action, event.severity) = match field(&event, "action") {
+    (event.action, event.severity) = match action {
         "pass" => (Action::Allow, Severity::Info),
         "block" | "reject" => (Action::Deny, Severity::Low),
         other => return Err(fail(format!("action '{other}' is neither pass nor block"))),
     };
-    event.src_ip = parse_ip(field(&event, "src"));
-    event.dst_ip = parse_ip(field(&event, "dst"));
     if event.src_ip.is_none() || event.dst_ip.is_none() {
-        return Err(fail("source or destination is not an IP address".to_owned()));
+        return Err(fail(
+            "source or destination is not an IP address".to_owned(),
+        ));
     }
-    event.src_port = parse_port(field(&event, "src_port"));
-    event.dst_port = parse_port(field(&event, "dst_port"));
     event.protocol = protocol_name(&proto);
-    event.signature = text(field(&event, "tracker")).or_else(|| text(field(&event, "rule")));
+    event.signature = text(tracker).or_else(|| text(rule));
     Ok(event)
-}
-
-/// A column already stored in `fields`, or `""`.
-fn field<'e>(event: &'e Event, name: &str) -> &'e str {
-    event
-        .fields
-        .get(name)
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::Parser;
+    use chrono::Utc;
 
     #[test]
     fn ipv6_udp_pass() {
@@ -148,7 +167,10 @@ mod tests {
             .expect("parses");
         assert_eq!(e.src_ip, "2001:db8::10".parse().ok());
         assert_eq!((e.src_port, e.dst_port), (Some(51515), Some(53)));
-        assert_eq!((e.action, e.protocol.as_deref()), (Action::Allow, Some("udp")));
+        assert_eq!(
+            (e.action, e.protocol.as_deref()),
+            (Action::Allow, Some("udp"))
+        );
     }
 
     #[test]

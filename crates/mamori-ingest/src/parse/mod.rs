@@ -5,6 +5,35 @@
 //! device itself adds one); every parser first splits off such a header with
 //! [`syslog::Envelope`] and then reads the body.
 
+/// Declares a unit-struct [`Parser`] for `$format` whose work is `$read`, a function over the
+/// line's [`syslog::Envelope`]; auto-detection calls the same function on the envelope it
+/// has already split.
+macro_rules! envelope_parser {
+    ($(#[$meta:meta])* $name:ident, $format:expr, $read:path) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        impl $crate::parse::Parser for $name {
+            fn format(&self) -> $crate::parse::Format {
+                $format
+            }
+
+            fn parse(
+                &self,
+                line: &str,
+                received_at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<mamori_model::Event, $crate::parse::ParseError> {
+                $read(&$crate::parse::syslog::Envelope::read(
+                    $format,
+                    line,
+                    received_at,
+                )?)
+            }
+        }
+    };
+}
+
 mod auto;
 mod eve;
 mod filterlog;
@@ -138,10 +167,12 @@ pub trait Parser: Send + Sync {
     fn parse(&self, line: &str, received_at: DateTime<Utc>) -> Result<Event, ParseError>;
 }
 
+/// The JSON parser with the default mapping, shared by [`parser_for`] and auto-detection.
+static DEFAULT_JSON: std::sync::LazyLock<JsonParser> =
+    std::sync::LazyLock::new(JsonParser::default);
+
 /// The parser for `format`, with the default [`JsonMapping`] for `json`.
 pub fn parser_for(format: Format) -> &'static dyn Parser {
-    static DEFAULT_JSON: std::sync::LazyLock<JsonParser> =
-        std::sync::LazyLock::new(|| JsonParser::new(JsonMapping::default()));
     match format {
         Format::Auto => &AutoParser,
         Format::Rtx => &RtxParser,

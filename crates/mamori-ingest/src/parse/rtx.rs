@@ -16,24 +16,17 @@ use chrono::{DateTime, Utc};
 use mamori_model::{Action, Category, Event, Severity};
 
 use super::syslog::Envelope;
-use super::{Format, ParseError, Parser};
+use super::{Format, ParseError};
 use crate::normalise::{
     LOCAL_OFFSET, parse_datetime, parse_endpoint, parse_month_day_time, protocol_name, put, text,
 };
 
-/// Yamaha RTX router logs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RtxParser;
-
-impl Parser for RtxParser {
-    fn format(&self) -> Format {
-        Format::Rtx
-    }
-
-    fn parse(&self, line: &str, received_at: DateTime<Utc>) -> Result<Event, ParseError> {
-        parse_envelope(&Envelope::read(Format::Rtx, line, received_at)?)
-    }
-}
+envelope_parser!(
+    /// Yamaha RTX router logs.
+    RtxParser,
+    Format::Rtx,
+    parse_envelope
+);
 
 /// Whether `content` looks like an RTX message; used by auto-detection.
 pub fn looks_like(content: &str) -> bool {
@@ -67,9 +60,8 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
         put(&mut event, "tag", tag);
     }
     match tag {
-        Some("INSPECT") => {
-            inspect(&mut event, body).ok_or_else(|| fail("[INSPECT] line without 'IF[dir][filter] PROTO src > dst'"))?
-        }
+        Some("INSPECT") => inspect(&mut event, body)
+            .ok_or_else(|| fail("[INSPECT] line without 'IF[dir][filter] PROTO src > dst'"))?,
         Some(tag) if tag.starts_with("NAT(") => nat(&mut event, tag, body),
         _ => {
             if !message(&mut event, body)? && tag.is_some_and(is_command_channel) {
@@ -90,7 +82,11 @@ fn is_command_channel(tag: &str) -> bool {
 
 /// Removes a trailing `(2020/01/23 14:12:42)` or `(01/23 14:12:42)` and takes it as the
 /// event's time.
-fn strip_trailing_time<'a>(content: &'a str, event: &mut Event, received_at: DateTime<Utc>) -> &'a str {
+fn strip_trailing_time<'a>(
+    content: &'a str,
+    event: &mut Event,
+    received_at: DateTime<Utc>,
+) -> &'a str {
     let trimmed = content.trim_end();
     let Some(inner_start) = trimmed.strip_suffix(')').and_then(|t| t.rfind('(')) else {
         return trimmed;
@@ -110,7 +106,10 @@ fn strip_trailing_time<'a>(content: &'a str, event: &mut Event, received_at: Dat
 /// Reads the message kinds that appear with or without a tag. `Ok(false)` when the message
 /// is none of them (it stays a `system`/`info` event).
 fn message(event: &mut Event, body: &str) -> Result<bool, ParseError> {
-    for (marker, action) in [(" Rejected at ", Action::Deny), (" Passed at ", Action::Allow)] {
+    for (marker, action) in [
+        (" Rejected at ", Action::Deny),
+        (" Passed at ", Action::Allow),
+    ] {
         if let Some((iface, rest)) = body.split_once(marker) {
             return filter(event, iface, rest, action)
                 .map(|()| true)
@@ -125,22 +124,41 @@ fn message(event: &mut Event, body: &str) -> Result<bool, ParseError> {
     for (prefix, action, user) in [
         ("Login succeeded", Action::Login, None),
         ("Login failed", Action::LoginFailure, None),
-        ("Administrator succeeded", Action::Login, Some("administrator")),
-        ("Administrator failed", Action::LoginFailure, Some("administrator")),
+        (
+            "Administrator succeeded",
+            Action::Login,
+            Some("administrator"),
+        ),
+        (
+            "Administrator failed",
+            Action::LoginFailure,
+            Some("administrator"),
+        ),
         ("Logout", Action::Logout, None),
     ] {
         if let Some(rest) = body.strip_prefix(prefix) {
             event.category = Category::Auth;
             event.action = action;
-            event.severity = if action == Action::LoginFailure { Severity::Low } else { Severity::Info };
+            event.severity = if action == Action::LoginFailure {
+                Severity::Low
+            } else {
+                Severity::Info
+            };
             event.user = user.map(str::to_owned);
             access_channel(event, rest);
             return Ok(true);
         }
     }
-    if body.starts_with("'save'") || body.starts_with("\"save\"") || body.contains("Configuration saved") {
+    if body.starts_with("'save'")
+        || body.starts_with("\"save\"")
+        || body.contains("Configuration saved")
+    {
         event.category = Category::Config;
-        event.action = if body.contains("failed") { Action::Info } else { Action::ConfigChange };
+        event.action = if body.contains("failed") {
+            Action::Info
+        } else {
+            Action::ConfigChange
+        };
         event.severity = Severity::Low;
         access_channel(event, body);
         return Ok(true);
@@ -158,7 +176,11 @@ fn message(event: &mut Event, body: &str) -> Result<bool, ParseError> {
     };
     if let Some(action) = link {
         event.action = action;
-        event.severity = if action == Action::LinkDown { Severity::Low } else { Severity::Info };
+        event.severity = if action == Action::LinkDown {
+            Severity::Low
+        } else {
+            Severity::Info
+        };
         put(event, "interface", iface);
         return Ok(true);
     }
@@ -168,17 +190,27 @@ fn message(event: &mut Event, body: &str) -> Result<bool, ParseError> {
 /// Reads `… for TELNET: 192.168.0.10 (user)` or `… from SSH: 192.168.0.10`: the access
 /// protocol, the client address and an optional user in parentheses.
 fn access_channel(event: &mut Event, text_after: &str) {
-    let Some(at) = text_after.find(" for ").or_else(|| text_after.find(" from ")) else {
+    let Some(at) = text_after
+        .find(" for ")
+        .or_else(|| text_after.find(" from "))
+    else {
         return;
     };
     let channel = &text_after[at + 5..].trim_start();
     let (proto, rest) = channel.split_once(':').unwrap_or((channel, ""));
     event.protocol = protocol_name(proto);
-    let (addr, rest) = rest.trim_start().split_once(' ').unwrap_or((rest.trim(), ""));
+    let (addr, rest) = rest
+        .trim_start()
+        .split_once(' ')
+        .unwrap_or((rest.trim(), ""));
     if let Some((ip, _)) = parse_endpoint(addr, false) {
         event.src_ip = Some(ip);
     }
-    if let Some(user) = rest.trim().strip_prefix('(').and_then(|u| u.strip_suffix(')')) {
+    if let Some(user) = rest
+        .trim()
+        .strip_prefix('(')
+        .and_then(|u| u.strip_suffix(')'))
+    {
         event.user = text(user);
     }
 }
@@ -228,8 +260,18 @@ fn filter(event: &mut Event, iface: &str, rest: &str, action: Action) -> Option<
     let flow_text = after_number.trim_start().strip_prefix("filter:")?;
     let extra = flow(event, flow_text)?;
     event.action = action;
-    event.severity = if action == Action::Deny { Severity::Low } else { Severity::Info };
-    record_rule(event, iface.trim(), &direction.trim().to_ascii_lowercase(), number, extra);
+    event.severity = if action == Action::Deny {
+        Severity::Low
+    } else {
+        Severity::Info
+    };
+    record_rule(
+        event,
+        iface.trim(),
+        &direction.trim().to_ascii_lowercase(),
+        number,
+        extra,
+    );
     Some(())
 }
 
@@ -286,6 +328,7 @@ fn nat(event: &mut Event, tag: &str, body: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::Parser;
 
     fn parse(line: &str) -> Event {
         let received = DateTime::parse_from_rfc3339("2020-02-01T00:00:00Z")
@@ -296,16 +339,23 @@ mod tests {
 
     #[test]
     fn inspect_with_full_date() {
-        let e = parse("[INSPECT] PP[01][out][200080] TCP 192.168.0.5:51234 > 203.0.113.9:443 (2020/01/23 14:12:42)");
+        let e = parse(
+            "[INSPECT] PP[01][out][200080] TCP 192.168.0.5:51234 > 203.0.113.9:443 (2020/01/23 14:12:42)",
+        );
         assert_eq!(e.timestamp.to_rfc3339(), "2020-01-23T05:12:42+00:00");
         assert_eq!(e.fields["interface"], "PP[01]");
         assert_eq!((e.src_port, e.dst_port), (Some(51234), Some(443)));
-        assert_eq!(e.message.as_deref(), Some("[INSPECT] PP[01][out][200080] TCP 192.168.0.5:51234 > 203.0.113.9:443"));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("[INSPECT] PP[01][out][200080] TCP 192.168.0.5:51234 > 203.0.113.9:443")
+        );
     }
 
     #[test]
     fn date_without_year_is_placed_before_receipt() {
-        let e = parse("[INSPECT] LAN2[in][101099] UDP 198.51.100.3:53 > 192.168.0.5:40000 (12/31 23:59:59)");
+        let e = parse(
+            "[INSPECT] LAN2[in][101099] UDP 198.51.100.3:53 > 192.168.0.5:40000 (12/31 23:59:59)",
+        );
         assert_eq!(e.timestamp.to_rfc3339(), "2019-12-31T14:59:59+00:00");
     }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use mamori_model::{Category, Event};
 use serde_json::{Map, Value};
 
-use super::{Format, ParseError, Parser};
+use super::{Format, ParseError};
 use crate::normalise::{
     LOCAL_OFFSET, parse_bsd_timestamp, parse_datetime, parse_datetime_prefix, put,
     severity_from_pri, text,
@@ -127,9 +127,7 @@ impl<'a> Envelope<'a> {
                 }
             }
             if let Some(sd) = h.structured_data {
-                event
-                    .fields
-                    .insert("syslog_sd".into(), structured_data(sd));
+                event.fields.insert("syslog_sd".into(), structured_data(sd));
             }
         }
         event
@@ -332,51 +330,45 @@ fn rfc3164(pri: Option<u8>, rest: &str, received_at: DateTime<Utc>) -> Option<He
 }
 
 /// Reads a line as generic syslog: category `system`, severity from PRI, the message as is.
-fn generic(format: Format, expected: HeaderKind, line: &str, received_at: DateTime<Utc>) -> Result<Event, ParseError> {
-    let envelope = Envelope::read(format, line, received_at)?;
-    let kind = envelope.header.as_ref().map(|h| h.kind);
-    if expected == HeaderKind::Rfc5424 && kind != Some(HeaderKind::Rfc5424) {
-        return Err(ParseError::new(
-            format,
-            "expected an RFC 5424 header '<PRI>1 TIMESTAMP HOST APP PROCID MSGID'",
-        ));
-    }
+fn generic(format: Format, envelope: &Envelope<'_>) -> Event {
     let mut event = envelope.event(format);
     event.category = Category::System;
     if let Some(pri) = envelope.header.as_ref().and_then(|h| h.pri) {
         event.severity = severity_from_pri(pri);
     }
     event.message = text(envelope.msg());
-    Ok(event)
+    event
 }
 
-/// RFC 5424 syslog from any application.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Rfc5424Parser;
-
-impl Parser for Rfc5424Parser {
-    fn format(&self) -> Format {
-        Format::Rfc5424
-    }
-
-    fn parse(&self, line: &str, received_at: DateTime<Utc>) -> Result<Event, ParseError> {
-        generic(Format::Rfc5424, HeaderKind::Rfc5424, line, received_at)
+/// Reads an RFC 5424 line from an already split line; other headers are refused.
+pub fn parse_rfc5424(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
+    match envelope.header.as_ref().map(|h| h.kind) {
+        Some(HeaderKind::Rfc5424) => Ok(generic(Format::Rfc5424, envelope)),
+        _ => Err(ParseError::new(
+            Format::Rfc5424,
+            "expected an RFC 5424 header '<PRI>1 TIMESTAMP HOST APP PROCID MSGID'",
+        )),
     }
 }
 
-/// RFC 3164 (BSD) syslog from any application, accepting missing PRI, timestamp or host.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Rfc3164Parser;
-
-impl Parser for Rfc3164Parser {
-    fn format(&self) -> Format {
-        Format::Rfc3164
-    }
-
-    fn parse(&self, line: &str, received_at: DateTime<Utc>) -> Result<Event, ParseError> {
-        generic(Format::Rfc3164, HeaderKind::Rfc3164, line, received_at)
-    }
+/// Reads any line as lenient RFC 3164 from an already split line.
+pub fn parse_rfc3164(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
+    Ok(generic(Format::Rfc3164, envelope))
 }
+
+envelope_parser!(
+    /// RFC 5424 syslog from any application.
+    Rfc5424Parser,
+    Format::Rfc5424,
+    parse_rfc5424
+);
+
+envelope_parser!(
+    /// RFC 3164 (BSD) syslog from any application, accepting missing PRI, timestamp or host.
+    Rfc3164Parser,
+    Format::Rfc3164,
+    parse_rfc3164
+);
 
 #[cfg(test)]
 mod tests {
@@ -399,7 +391,10 @@ mod tests {
         let h = header("<38>May  1 10:15:30 sshd[812]: Accepted password for alice");
         assert_eq!((h.host, h.app, h.procid), (None, Some("sshd"), Some("812")));
         assert_eq!(h.msg, "Accepted password for alice");
-        assert_eq!(h.timestamp.map(|t| t.to_rfc3339()), Some("2024-05-01T01:15:30+00:00".into()));
+        assert_eq!(
+            h.timestamp.map(|t| t.to_rfc3339()),
+            Some("2024-05-01T01:15:30+00:00".into())
+        );
     }
 
     #[test]
@@ -409,13 +404,19 @@ mod tests {
         assert_eq!(h.content, "LAN2: link up");
         assert_eq!((h.app, h.msg), (Some("LAN2"), "link up"));
         let h = header("<190>May  1 10:15:30 PP[01] Rejected at IN(2000) filter");
-        assert_eq!((h.host, h.content), (None, "PP[01] Rejected at IN(2000) filter"));
+        assert_eq!(
+            (h.host, h.content),
+            (None, "PP[01] Rejected at IN(2000) filter")
+        );
     }
 
     #[test]
     fn pri_only_takes_no_host() {
         let h = header("<134>[INSPECT] LAN2[out][101100] TCP");
-        assert_eq!((h.host, h.timestamp, h.content), (None, None, "[INSPECT] LAN2[out][101100] TCP"));
+        assert_eq!(
+            (h.host, h.timestamp, h.content),
+            (None, None, "[INSPECT] LAN2[out][101100] TCP")
+        );
     }
 
     #[test]
@@ -423,7 +424,10 @@ mod tests {
         let h = header(
             r#"<165>1 2024-05-01T10:15:30.5+09:00 web01 app 77 ID47 [ex@32473 iut="3" note="a \"b\" ]c"][x@1 y="z"] hello"#,
         );
-        assert_eq!((h.host, h.app, h.procid, h.msgid), (Some("web01"), Some("app"), Some("77"), Some("ID47")));
+        assert_eq!(
+            (h.host, h.app, h.procid, h.msgid),
+            (Some("web01"), Some("app"), Some("77"), Some("ID47"))
+        );
         assert_eq!(h.msg, "hello");
         let sd = structured_data(h.structured_data.expect("has sd"));
         assert_eq!(sd["ex@32473"]["note"], r#"a "b" ]c"#);
