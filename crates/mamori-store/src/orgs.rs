@@ -30,7 +30,11 @@ impl NewOrganisation {
         }
         Ok(NewOrganisation {
             name,
-            contact_email: normalise_email(&self.contact_email)?,
+            // The contact address may be filled in later; when given it must be valid.
+            contact_email: match self.contact_email.trim() {
+                "" => String::new(),
+                given => normalise_email(given)?,
+            },
             ..self
         })
     }

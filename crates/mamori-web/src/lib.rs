@@ -1,1 +1,44 @@
-//! placeholder
+//! mamori's web layer: the plain-Japanese portal for client organisations, the multi-tenant
+//! console for the provider's staff, and the `/api/v1` JSON API with its OpenAPI document.
+//! It calls the domain crates; nothing below it imports it.
+
+rust_i18n::i18n!("locales", fallback = "ja");
+
+mod api;
+mod assets;
+mod auth;
+mod cookies;
+mod error;
+mod i18n;
+mod pages;
+mod render;
+mod state;
+
+pub use state::{AppState, WebSettings};
+
+use axum::Router;
+
+/// Builds the whole application: pages, API, health check and static assets.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(assets::router())
+        .merge(api::router())
+        .layer(axum::middleware::from_fn(auth::reject_cross_site_posts))
+        .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then lets requests in
+/// flight finish. The binary and the flow tests both start the server through this.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,1 +1,72 @@
-fn main() {}
+//! The `mamori` command: runs the server and offers the administration and offline tools.
+
+mod admin;
+mod config;
+mod diagnose;
+mod logging;
+mod parse;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// mamori — security for small and medium businesses: everyday measures and 24-hour
+/// monitoring in one program.
+#[derive(Parser)]
+#[command(name = "mamori", version, about, long_about = None)]
+struct Cli {
+    /// Log as text (default) or as JSON lines.
+    #[arg(long, global = true, env = "MAMORI_LOG_FORMAT", value_enum)]
+    log_format: Option<logging::LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (portal, console and API).
+    Serve(serve::ServeArgs),
+    /// Administration for scripts: setup, organisations, users, tokens.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Score the 25-item self-assessment offline, from a file or by asking in the terminal.
+    Diagnose(diagnose::DiagnoseArgs),
+    /// Parse log lines into normalised JSON events (stdin or files).
+    Parse(parse::ParseArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Diagnose(args) => diagnose::run(args),
+        Command::Parse(args) => parse::run(args),
+        Command::Serve(args) => run_async(cli.log_format, |format| serve::run(args, format)),
+        Command::Admin(cmd) => run_async(cli.log_format, |_| admin::run(cmd)),
+    }
+}
+
+/// Runs an async command on a multi-threaded runtime and turns errors into exit status 1.
+fn run_async<F, Fut>(log_format: Option<logging::LogFormat>, command: F) -> ExitCode
+where
+    F: FnOnce(Option<logging::LogFormat>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(command(log_format)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

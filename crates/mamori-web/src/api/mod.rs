@@ -1,0 +1,59 @@
+//! The JSON API under `/api/v1` (bearer tokens), the health check, and the OpenAPI document
+//! generated from the handlers themselves so it cannot drift from the code.
+
+mod health;
+mod orgs;
+
+use std::sync::Arc;
+
+use axum::{Extension, Json, Router};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ErrorBody;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mamori API", description = "Security monitoring and everyday measures for small and medium businesses."),
+    modifiers(&BearerAuth),
+    components(schemas(ErrorBody)),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn router() -> Router<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(openapi_json))
+        .routes(routes!(orgs::me))
+        .routes(routes!(orgs::list, orgs::create))
+        .routes(routes!(orgs::get_one));
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .nest("/api/v1", v1)
+        .split_for_parts();
+    router.layer(Extension(Arc::new(doc)))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "The OpenAPI 3 document of every /api/v1 route")))]
+async fn openapi_json(Extension(doc): Extension<Arc<OpenApiDoc>>) -> Json<OpenApiDoc> {
+    Json(doc.as_ref().clone())
+}

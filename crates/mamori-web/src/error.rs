@@ -1,0 +1,128 @@
+//! Errors as people see them: JSON for the API, a page for the browser, always in the caller's
+//! language and always saying what was wrong.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use mamori_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::Lang;
+
+/// The body of every API error: `{ "error": { "code": "...", "message": "..." } }`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ErrorDetail,
+}
+
+/// A stable code for programs and a sentence for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable code such as `not_found` or `invalid_input.email`.
+    pub code: String,
+    /// What was wrong, in the caller's language (`Accept-Language`).
+    pub message: String,
+}
+
+/// An API error ready to send.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+/// How a store error reads to a person: HTTP status, stable code and message key.
+pub fn describe_store_error(e: &StoreError) -> (StatusCode, String, String) {
+    match e {
+        StoreError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found".into(),
+            "error.not_found".into(),
+        ),
+        StoreError::EmailTaken => (
+            StatusCode::CONFLICT,
+            "email_taken".into(),
+            "error.email_taken".into(),
+        ),
+        StoreError::AlreadySetUp => (
+            StatusCode::CONFLICT,
+            "already_set_up".into(),
+            "error.already_set_up".into(),
+        ),
+        StoreError::Invalid(what) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("invalid_input.{}", what.code()),
+            format!("error.invalid.{}", what.code()),
+        ),
+        other => {
+            tracing::error!(error = %other, "store failure");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal".into(),
+                "error.internal".into(),
+            )
+        }
+    }
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and the message `key` in `lang`.
+    pub fn new(lang: Lang, status: StatusCode, code: &str, key: &str) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: ErrorDetail {
+                    code: code.to_owned(),
+                    message: lang.t(key),
+                },
+            },
+        }
+    }
+
+    /// 401: no valid bearer token.
+    pub fn unauthorized(lang: Lang) -> Self {
+        Self::new(
+            lang,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "error.unauthorized",
+        )
+    }
+
+    /// 403: signed in, but the role may not do this.
+    pub fn forbidden(lang: Lang) -> Self {
+        Self::new(lang, StatusCode::FORBIDDEN, "forbidden", "error.forbidden")
+    }
+
+    /// 404: absent, or outside the caller's organisation (the two look the same on purpose).
+    pub fn not_found(lang: Lang) -> Self {
+        Self::new(lang, StatusCode::NOT_FOUND, "not_found", "error.not_found")
+    }
+
+    /// 422 with a specific, already translated message.
+    pub fn invalid(code: &str, message: String) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: ErrorBody {
+                error: ErrorDetail {
+                    code: code.to_owned(),
+                    message,
+                },
+            },
+        }
+    }
+
+    /// Translates a store error.
+    pub fn from_store(lang: Lang, e: StoreError) -> Self {
+        let (status, code, key) = describe_store_error(&e);
+        Self::new(lang, status, &code, &key)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}

@@ -1,0 +1,184 @@
+//! The signed-in person's own account: password and API tokens.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use mamori_store::{Actor, StoreError};
+
+use super::login::{CsrfOnly, start_session};
+use super::org::store_error_message;
+use super::{Page, PageResult};
+use crate::auth::{ClientAddr, Viewer};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+async fn render(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    new_token: Option<String>,
+) -> Response {
+    match page.state.store.tokens_of(&viewer.user.id).await {
+        Ok(tokens) => {
+            let ctx = context! { tokens => Value::from(Serde(&tokens)), notice => notice, error => error, new_token => new_token };
+            page.render(status, "account.html", ctx).await
+        }
+        Err(e) => page.store_error(e).await,
+    }
+}
+
+/// `GET /account`.
+pub async fn page(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> Response {
+    render(
+        &Page::new(&state, lang, Some(&viewer)),
+        &viewer,
+        StatusCode::OK,
+        None,
+        None,
+        None,
+    )
+    .await
+}
+
+/// The change-password form.
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    password: String,
+    password_confirm: String,
+}
+
+/// `POST /account/password`: checks the current password, sets the new one, ends other
+/// sessions and keeps this browser signed in.
+pub async fn change_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.check_csrf(&form.csrf).await?;
+    let fail = |key: &str| {
+        render(
+            &page,
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(lang.t(key)),
+            None,
+        )
+    };
+    if form.password != form.password_confirm {
+        return Ok(fail("error.password_mismatch").await);
+    }
+    match state
+        .store
+        .authenticate(&viewer.user.email, &form.current)
+        .await
+    {
+        Ok(Some(_)) => {}
+        Ok(None) => return Ok(fail("account.error.current").await),
+        Err(e) => return Ok(page.store_error(e).await),
+    }
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state
+        .store
+        .set_password(&actor, &viewer.user.id, &form.password)
+        .await
+    {
+        Ok(()) => start_session(&state, &viewer.user, "/account")
+            .await
+            .map_err(|e| e.into_response()),
+        Err(e @ StoreError::Invalid(_)) => {
+            let message = store_error_message(lang, &e);
+            Ok(render(
+                &page,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(message),
+                None,
+            )
+            .await)
+        }
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}
+
+/// The new-token form.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+    name: String,
+}
+
+/// `POST /account/tokens`: creates an API token and shows it once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Form(form): Form<TokenForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.check_csrf(&form.csrf).await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state
+        .store
+        .create_token(&actor, &viewer.user, &form.name)
+        .await
+    {
+        Ok((_, secret)) => Ok(render(
+            &page,
+            &viewer,
+            StatusCode::OK,
+            Some(lang.t("account.token.created")),
+            None,
+            Some(secret),
+        )
+        .await),
+        Err(e @ StoreError::Invalid(_)) => {
+            let message = store_error_message(lang, &e);
+            Ok(render(
+                &page,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(message),
+                None,
+            )
+            .await)
+        }
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.check_csrf(&form.csrf).await?;
+    match state
+        .store
+        .revoke_token(&Actor::user(&viewer.user, Some(addr)), &viewer.user, &id)
+        .await
+    {
+        Ok(()) | Err(StoreError::NotFound) => Ok(Redirect::to("/account").into_response()),
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}

@@ -1,0 +1,236 @@
+//! The provider console: every client organisation, the provider's own staff, the audit log.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use mamori_model::{EmployeeBand, Industry, Role, Scope};
+use mamori_store::{Actor, NewOrganisation, NewUser, StoreError};
+
+use super::org::{invite, store_error_message};
+use super::{Page, PageResult};
+use crate::auth::{ClientAddr, Viewer};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// The organisation form, shared by creation and editing.
+#[derive(Deserialize, Clone, serde::Serialize)]
+pub struct OrgForm {
+    pub csrf: String,
+    pub name: String,
+    pub industry: String,
+    pub employees: String,
+    pub contact_email: String,
+}
+
+impl OrgForm {
+    /// Parses the classes; the error is the message key of the field that is wrong.
+    pub fn to_new(&self) -> Result<NewOrganisation, &'static str> {
+        Ok(NewOrganisation {
+            name: self.name.clone(),
+            industry: self
+                .industry
+                .parse::<Industry>()
+                .map_err(|_| "org.error.industry")?,
+            employees: self
+                .employees
+                .parse::<EmployeeBand>()
+                .map_err(|_| "org.error.employees")?,
+            contact_email: self.contact_email.clone(),
+        })
+    }
+}
+
+/// The choices offered in organisation forms.
+pub fn org_choices() -> Value {
+    context! {
+        industries => Industry::all().map(|i| i.letter().to_string()).collect::<Vec<_>>(),
+        bands => EmployeeBand::ALL.iter().map(|b| b.as_str()).collect::<Vec<_>>(),
+    }
+}
+
+async fn require_provider<'a>(
+    page: &Page<'a>,
+    viewer: &Viewer,
+    admin_only: bool,
+) -> Result<(), Response> {
+    let role = viewer.user.role;
+    let allowed = if admin_only {
+        role == Role::Admin
+    } else {
+        role.is_provider()
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(page.forbidden().await)
+    }
+}
+
+async fn render_orgs(
+    page: &Page<'_>,
+    status: StatusCode,
+    form: Option<&OrgForm>,
+    error: Option<String>,
+) -> Response {
+    match page.state.store.orgs(&Scope::AllOrganisations).await {
+        Ok(orgs) => {
+            let ctx = context! {
+                orgs => Value::from(Serde(&orgs)),
+                choices => org_choices(),
+                form => Value::from(Serde(form)),
+                error => error,
+            };
+            page.render(status, "console_orgs.html", ctx).await
+        }
+        Err(e) => page.store_error(e).await,
+    }
+}
+
+/// `GET /console/orgs`.
+pub async fn orgs(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    require_provider(&page, &viewer, false).await?;
+    Ok(render_orgs(&page, StatusCode::OK, None, None).await)
+}
+
+/// `POST /console/orgs`: an administrator adds a client organisation.
+pub async fn create_org(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Form(form): Form<OrgForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    require_provider(&page, &viewer, true).await?;
+    page.check_csrf(&form.csrf).await?;
+    let new = match form.to_new() {
+        Ok(new) => new,
+        Err(key) => {
+            return Ok(render_orgs(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&form),
+                Some(lang.t(key)),
+            )
+            .await);
+        }
+    };
+    match state
+        .store
+        .create_org(&Actor::user(&viewer.user, Some(addr)), new)
+        .await
+    {
+        Ok(org) => Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response()),
+        Err(e @ StoreError::Invalid(_)) => {
+            let message = store_error_message(lang, &e);
+            Ok(render_orgs(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&form),
+                Some(message),
+            )
+            .await)
+        }
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}
+
+async fn render_provider_users(
+    page: &Page<'_>,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    match page.state.store.provider_users().await {
+        Ok(users) => {
+            page.render(
+                status,
+                "console_users.html",
+                context! { users => Value::from(Serde(&users)), error => error },
+            )
+            .await
+        }
+        Err(e) => page.store_error(e).await,
+    }
+}
+
+/// `GET /console/users`: the provider's administrators and analysts.
+pub async fn provider_users(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    require_provider(&page, &viewer, true).await?;
+    Ok(render_provider_users(&page, StatusCode::OK, None).await)
+}
+
+/// The invitation form.
+#[derive(Deserialize)]
+pub struct InviteForm {
+    pub csrf: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// `POST /console/users`: invite an administrator or analyst.
+pub async fn invite_provider_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Form(form): Form<InviteForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    require_provider(&page, &viewer, true).await?;
+    page.check_csrf(&form.csrf).await?;
+    let role = match form.role.parse::<Role>() {
+        Ok(role) if role.is_provider() => role,
+        _ => {
+            return Ok(render_provider_users(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(lang.t("users.error.role")),
+            )
+            .await);
+        }
+    };
+    let new = NewUser {
+        email: form.email,
+        display_name: form.display_name,
+        role,
+        org_id: None,
+        password: None,
+    };
+    match invite(&page, &headers, &Actor::user(&viewer.user, Some(addr)), new).await {
+        Ok(response) => Ok(response),
+        Err(e @ (StoreError::Invalid(_) | StoreError::EmailTaken)) => {
+            let message = store_error_message(lang, &e);
+            Ok(render_provider_users(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await)
+        }
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}
+
+/// `GET /console/audit`: the newest audit entries.
+pub async fn audit(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    require_provider(&page, &viewer, true).await?;
+    match state.store.audit_log(&Scope::AllOrganisations, 200).await {
+        Ok(entries) => Ok(page
+            .render(
+                StatusCode::OK,
+                "audit.html",
+                context! { entries => Value::from(Serde(&entries)) },
+            )
+            .await),
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}

@@ -1,0 +1,260 @@
+//! Browser pages: first-run setup, sign-in, the provider console and the organisation portal.
+
+mod account;
+mod console;
+mod login;
+mod org;
+mod setup;
+
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use crate::auth::{MaybeViewer, Viewer};
+use crate::cookies;
+use crate::error::describe_store_error;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use mamori_store::StoreError;
+
+/// What page handlers return: the page, or an error page/redirect.
+pub(crate) type PageResult = Result<Response, Response>;
+
+/// Routes of the browser pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/lang/{code}", get(switch_language))
+        .route("/setup", get(setup::form).post(setup::submit))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route(
+            "/links/{token}",
+            get(login::link_form).post(login::link_submit),
+        )
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route(
+            "/console/orgs",
+            get(console::orgs).post(console::create_org),
+        )
+        .route(
+            "/console/users",
+            get(console::provider_users).post(console::invite_provider_user),
+        )
+        .route("/console/audit", get(console::audit))
+        .route("/orgs/{id}", get(org::home).post(org::update))
+        .route("/orgs/{id}/users", post(org::invite_member))
+        .route("/users/{id}/reset", post(org::reset_password))
+}
+
+/// Headers that keep pages from being framed, sniffed or leaking their address.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    ] {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Renders pages with what every page needs (language, signed-in user, navigation).
+pub(crate) struct Page<'a> {
+    pub state: &'a AppState,
+    pub lang: Lang,
+    pub viewer: Option<&'a Viewer>,
+}
+
+impl<'a> Page<'a> {
+    /// A renderer for `viewer` in `lang`.
+    pub fn new(state: &'a AppState, lang: Lang, viewer: Option<&'a Viewer>) -> Self {
+        Page {
+            state,
+            lang,
+            viewer,
+        }
+    }
+
+    /// Renders `template` with `extra` merged into the common context.
+    pub async fn render(&self, status: StatusCode, template: &str, extra: Value) -> Response {
+        let provider = self
+            .state
+            .store
+            .provider()
+            .await
+            .ok()
+            .flatten()
+            .map(|p| p.name);
+        let user = self.viewer.map(|v| {
+            context! {
+                email => v.user.email.clone(),
+                display_name => v.user.display_name.clone(),
+                role => v.user.role.as_str(),
+                org_id => v.user.org_id.clone(),
+                is_provider => v.user.role.is_provider(),
+                is_admin => v.user.role == mamori_model::Role::Admin,
+            }
+        });
+        let ctx = context! {
+            lang => self.lang.code(),
+            other_lang => match self.lang { Lang::Ja => "en", Lang::En => "ja" },
+            provider_name => provider,
+            user => user,
+            csrf => self.viewer.map(|v| v.session.csrf_token.clone()),
+            ..extra
+        };
+        match self.state.templates.render(template, ctx) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, template, "template failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    self.lang.t("error.internal"),
+                )
+                    .into_response()
+            }
+        }
+    }
+
+    /// A page that only says something (an error, or a notice) with a way back.
+    pub async fn message(&self, status: StatusCode, title_key: &str, body: String) -> Response {
+        self.render(
+            status,
+            "message.html",
+            context! { title => self.lang.t(title_key), body => body },
+        )
+        .await
+    }
+
+    /// The page for a failed store operation.
+    pub async fn store_error(&self, e: StoreError) -> Response {
+        let (status, _, key) = describe_store_error(&e);
+        self.message(status, "error.title", self.lang.t(&key)).await
+    }
+
+    /// 404, used both for absent rows and for other tenants' rows.
+    pub async fn not_found(&self) -> Response {
+        self.message(
+            StatusCode::NOT_FOUND,
+            "error.title",
+            self.lang.t("error.not_found"),
+        )
+        .await
+    }
+
+    /// 403 for a role that may not do this.
+    pub async fn forbidden(&self) -> Response {
+        self.message(
+            StatusCode::FORBIDDEN,
+            "error.title",
+            self.lang.t("error.forbidden"),
+        )
+        .await
+    }
+
+    /// Refuses a form whose CSRF token does not match the session's.
+    pub async fn check_csrf(&self, token: &str) -> Result<(), Response> {
+        match self.viewer {
+            Some(v) if v.csrf_ok(token) => Ok(()),
+            _ => Err(self
+                .message(
+                    StatusCode::FORBIDDEN,
+                    "error.title",
+                    self.lang.t("error.csrf"),
+                )
+                .await),
+        }
+    }
+}
+
+/// `/`: sends each person to where they start.
+async fn home(
+    State(state): State<AppState>,
+    lang: Lang,
+    MaybeViewer(viewer): MaybeViewer,
+) -> PageResult {
+    let set_up = state
+        .store
+        .provider()
+        .await
+        .map_err(|_| (StatusCode::SERVICE_UNAVAILABLE, lang.t("error.internal")).into_response())?
+        .is_some();
+    let target = match (&viewer, set_up) {
+        (_, false) => "/setup".to_owned(),
+        (None, true) => "/login".to_owned(),
+        (Some(v), true) => match &v.user.org_id {
+            Some(org) if !v.user.role.is_provider() => format!("/orgs/{org}"),
+            _ => "/console/orgs".to_owned(),
+        },
+    };
+    Ok(Redirect::to(&target).into_response())
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// `/lang/{code}?back=/path`: switches the language and returns to the page.
+async fn switch_language(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(back): Query<Back>,
+    MaybeViewer(viewer): MaybeViewer,
+) -> Response {
+    let lang = Lang::parse(&code).unwrap_or(Lang::Ja);
+    if let Some(v) = &viewer {
+        if let Err(e) = state.store.set_locale(&v.user.id, lang.code()).await {
+            tracing::warn!(error = %e, "could not store language choice");
+        }
+    }
+    let back = back
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies::set(
+            cookies::LANG,
+            lang.code(),
+            365 * 24 * 3600,
+            state.settings.secure_cookies,
+        ),
+    );
+    response
+}
+
+/// The address people use to reach this server, for links shown to administrators.
+pub(crate) fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = if state.settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}

@@ -1,0 +1,242 @@
+//! An organisation's own page: company details and members. Provider staff reach every
+//! organisation's page; members reach only their own (others get 404).
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+
+use mamori_model::{Role, User};
+use mamori_store::{Actor, LinkPurpose, NewUser, StoreError};
+
+use super::console::{InviteForm, OrgForm, org_choices};
+use super::login::CsrfOnly;
+use super::{Page, PageResult, public_base};
+use crate::auth::{ClientAddr, Viewer};
+use crate::error::describe_store_error;
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// The sentence for a store error, in `lang`.
+pub(crate) fn store_error_message(lang: Lang, e: &StoreError) -> String {
+    lang.t(&describe_store_error(e).2)
+}
+
+/// Whether `viewer` may change organisation `org_id` and invite its members.
+fn may_manage(viewer: &Viewer, org_id: &str) -> bool {
+    match viewer.user.role {
+        Role::Admin => true,
+        Role::Owner => viewer.user.org_id.as_deref() == Some(org_id),
+        Role::Analyst | Role::Staff => false,
+    }
+}
+
+/// Creates a user without a password and shows the invitation link to pass on.
+pub(crate) async fn invite(
+    page: &Page<'_>,
+    headers: &HeaderMap,
+    actor: &Actor,
+    new: NewUser,
+) -> Result<Response, StoreError> {
+    let store = &page.state.store;
+    let user = store.create_user(actor, new).await?;
+    show_link(page, headers, actor, &user, LinkPurpose::Invitation).await
+}
+
+async fn show_link(
+    page: &Page<'_>,
+    headers: &HeaderMap,
+    actor: &Actor,
+    user: &User,
+    purpose: LinkPurpose,
+) -> Result<Response, StoreError> {
+    let token = page
+        .state
+        .store
+        .create_password_link(actor, user, purpose, page.state.settings.link_lifetime_secs)
+        .await?;
+    let ctx = context! {
+        link => format!("{}/links/{token}", public_base(page.state, headers)),
+        email => user.email.clone(),
+        invitation => purpose == LinkPurpose::Invitation,
+        back => user.org_id.as_ref().map(|o| format!("/orgs/{o}")).unwrap_or_else(|| "/console/users".to_owned()),
+        days => page.state.settings.link_lifetime_secs / 86400,
+    };
+    Ok(page.render(StatusCode::OK, "link_created.html", ctx).await)
+}
+
+async fn render_home(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org_id: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let store = &page.state.store;
+    let scope = viewer.user.scope();
+    let org = match store.org(&scope, org_id).await {
+        Ok(Some(org)) => org,
+        Ok(None) => return page.not_found().await,
+        Err(e) => return page.store_error(e).await,
+    };
+    let members = match store.users_of_org(&scope, org_id).await {
+        Ok(members) => members,
+        Err(e) => return page.store_error(e).await,
+    };
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        members => Value::from(Serde(&members)),
+        may_manage => may_manage(viewer, org_id),
+        may_reset => viewer.user.role == Role::Admin,
+        choices => org_choices(),
+        error => error,
+    };
+    page.render(status, "org.html", ctx).await
+}
+
+/// `GET /orgs/{id}`.
+pub async fn home(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    let page = Page::new(&state, lang, Some(&viewer));
+    render_home(&page, &viewer, &id, StatusCode::OK, None).await
+}
+
+/// `POST /orgs/{id}`: change the company details.
+pub async fn update(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<OrgForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.scope().permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_manage(&viewer, &id) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let changes = match form.to_new() {
+        Ok(c) => c,
+        Err(key) => {
+            return Ok(render_home(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(lang.t(key)),
+            )
+            .await);
+        }
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state
+        .store
+        .update_org(&actor, &viewer.user.scope(), &id, changes)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
+        Err(e @ StoreError::Invalid(_)) => {
+            let message = store_error_message(lang, &e);
+            Ok(render_home(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await)
+        }
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}
+
+/// `POST /orgs/{id}/users`: invite an owner or staff member.
+pub async fn invite_member(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<InviteForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.scope().permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_manage(&viewer, &id) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let role = match form.role.parse::<Role>() {
+        Ok(role) if !role.is_provider() => role,
+        _ => {
+            return Ok(render_home(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(lang.t("users.error.role")),
+            )
+            .await);
+        }
+    };
+    let new = NewUser {
+        email: form.email,
+        display_name: form.display_name,
+        role,
+        org_id: Some(id.clone()),
+        password: None,
+    };
+    match invite(&page, &headers, &Actor::user(&viewer.user, Some(addr)), new).await {
+        Ok(response) => Ok(response),
+        Err(e @ (StoreError::Invalid(_) | StoreError::EmailTaken)) => {
+            let message = store_error_message(lang, &e);
+            Ok(render_home(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await)
+        }
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}
+
+/// `POST /users/{id}/reset`: an administrator issues a password-reset link.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if viewer.user.role != Role::Admin {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let user = match state.store.user_by_id(&id).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match show_link(&page, &headers, &actor, &user, LinkPurpose::Reset).await {
+        Ok(response) => Ok(response),
+        Err(e) => Ok(page.store_error(e).await),
+    }
+}

@@ -1,0 +1,56 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use mamori_store::{LoginLimits, Store};
+
+use crate::render::Templates;
+
+/// Settings of the web layer that come from configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Send cookies with `Secure` (turn on behind HTTPS).
+    pub secure_cookies: bool,
+    /// How long a browser session lasts, in seconds.
+    pub session_lifetime_secs: i64,
+    /// How long an invitation or reset link stays valid, in seconds.
+    pub link_lifetime_secs: i64,
+    /// Sign-in rate limits.
+    pub login_limits: LoginLimits,
+    /// The address people reach mamori at (`https://mamori.example.jp`), used in links shown
+    /// to administrators; when unset, the request's own host is used.
+    pub public_url: Option<String>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            secure_cookies: false,
+            session_lifetime_secs: 12 * 3600,
+            link_lifetime_secs: 7 * 24 * 3600,
+            login_limits: LoginLimits::default(),
+            public_url: None,
+        }
+    }
+}
+
+/// Shared state: the store, settings and compiled templates.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: Store,
+    /// Web settings.
+    pub settings: Arc<WebSettings>,
+    pub(crate) templates: Arc<Templates>,
+}
+
+impl AppState {
+    /// Prepares the state; fails only if a built-in template is broken.
+    pub fn new(store: Store, settings: WebSettings) -> Result<Self, minijinja::Error> {
+        Ok(AppState {
+            store,
+            settings: Arc::new(settings),
+            templates: Arc::new(Templates::load()?),
+        })
+    }
+}

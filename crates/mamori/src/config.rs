@@ -1,0 +1,117 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `MAMORI_*` environment
+//! variables, then command-line flags (clap reads flags and variables together, flags first).
+//! `mamori serve` with no file at all works.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::Deserialize;
+
+use crate::logging::LogFormat;
+
+/// Where the data lives; shared by `serve` and every `admin` command.
+#[derive(Args, Clone, Debug, Default)]
+pub struct StorageArgs {
+    /// Directory for the embedded database and other data [default: ./mamori-data].
+    #[arg(long, env = "MAMORI_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Use this database instead of the embedded one, e.g. postgres://user:pass@host/db.
+    #[arg(long, env = "MAMORI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// TOML configuration file.
+    #[arg(long, env = "MAMORI_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The configuration file's contents; every key is optional.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address and port to listen on.
+    pub listen: Option<SocketAddr>,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Database URL.
+    pub database_url: Option<String>,
+    /// Log format.
+    pub log_format: Option<LogFormat>,
+    /// Public address of this server, used in links shown to administrators.
+    pub public_url: Option<String>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: Option<bool>,
+    /// Session length in hours.
+    pub session_hours: Option<i64>,
+    /// Validity of invitation and reset links in days.
+    pub link_days: Option<i64>,
+}
+
+impl FileConfig {
+    /// Reads the file named by `--config`, or returns an empty configuration.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("configuration file {} is not valid", path.display()))
+    }
+}
+
+impl StorageArgs {
+    /// Resolves the database URL from flags, environment and file; for the embedded default
+    /// the data directory is created.
+    pub fn database_url(&self, file: &FileConfig) -> anyhow::Result<String> {
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("mamori-data"));
+        match self
+            .database_url
+            .clone()
+            .or_else(|| file.database_url.clone())
+        {
+            Some(url) if !url.trim().is_empty() => Ok(url),
+            _ => {
+                std::fs::create_dir_all(&data_dir).with_context(|| {
+                    format!("cannot create data directory {}", data_dir.display())
+                })?;
+                Ok(mamori_store::sqlite_url(&data_dir))
+            }
+        }
+    }
+
+    /// Connects to the resolved database, applying migrations.
+    pub async fn open(&self) -> anyhow::Result<mamori_store::Store> {
+        let file = FileConfig::load(self.config.as_deref())?;
+        mamori_store::Store::connect(&self.database_url(&file)?)
+            .await
+            .context("cannot open the database")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_and_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file: FileConfig = toml::from_str(&format!(
+            "data_dir = '{}'\nlisten = '0.0.0.0:9000'\n",
+            dir.path().display()
+        ))
+        .unwrap();
+        let from_file = StorageArgs::default().database_url(&file).unwrap();
+        assert!(from_file.starts_with(&format!("sqlite://{}", dir.path().display())));
+        let flags = StorageArgs {
+            database_url: Some("postgres://u@h/db".into()),
+            ..Default::default()
+        };
+        assert_eq!(flags.database_url(&file).unwrap(), "postgres://u@h/db");
+        assert!(toml::from_str::<FileConfig>("typo = 1").is_err());
+    }
+}

@@ -1,0 +1,114 @@
+//! `mamori serve`: the web server, with graceful shutdown on Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::config::{FileConfig, StorageArgs};
+use crate::logging::{self, LogFormat};
+
+/// Options of `mamori serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "MAMORI_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Public address of this server (e.g. https://mamori.example.jp), used in links.
+    #[arg(long, env = "MAMORI_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Mark cookies Secure; turn on when mamori is served over HTTPS.
+    #[arg(long, env = "MAMORI_SECURE_COOKIES")]
+    secure_cookies: Option<bool>,
+}
+
+/// Runs the server until a shutdown signal arrives.
+pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Result<()> {
+    let file = FileConfig::load(args.storage.config.as_deref())?;
+    logging::init(log_format.or(file.log_format).unwrap_or(LogFormat::Text));
+    let database_url = args.storage.database_url(&file)?;
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let store = mamori_store::Store::connect(&database_url)
+        .await
+        .context("cannot open the database")?;
+    let defaults = mamori_web::WebSettings::default();
+    let settings = mamori_web::WebSettings {
+        secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+        session_lifetime_secs: file
+            .session_hours
+            .map(|h| h * 3600)
+            .unwrap_or(defaults.session_lifetime_secs),
+        link_lifetime_secs: file
+            .link_days
+            .map(|d| d * 86400)
+            .unwrap_or(defaults.link_lifetime_secs),
+        public_url: args
+            .public_url
+            .or(file.public_url)
+            .filter(|u| !u.is_empty()),
+        ..defaults
+    };
+    let needs_setup = store.provider().await?.is_none();
+    let state = mamori_web::AppState::new(store.clone(), settings)
+        .context("built-in templates are broken")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (is another program using it?)"))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = store.backend().as_str(), "mamori is running");
+    eprintln!("mamori is running at http://{address}/");
+    if needs_setup {
+        eprintln!("Open that address in a browser to finish the first-time setup (はじめの設定).");
+    }
+    let housekeeping = tokio::spawn(housekeeping(store.clone()));
+    mamori_web::serve(listener, state, shutdown_signal()).await?;
+    housekeeping.abort();
+    store.close().await;
+    tracing::info!("mamori stopped");
+    Ok(())
+}
+
+/// Removes expired sessions and old sign-in failures every hour.
+async fn housekeeping(store: mamori_store::Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match store
+            .purge_expired(mamori_store::LoginLimits::default().window_secs)
+            .await
+        {
+            Ok(n) => tracing::debug!(removed = n, "housekeeping done"),
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
