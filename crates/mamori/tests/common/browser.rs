@@ -1,0 +1,160 @@
+//! A real headless Chromium driven through ChromeDriver (Debian's `chromium` and
+//! `chromium-driver`). Tests that need it skip with a message on machines without it, except
+//! in CI (`CI` set), where a missing browser is a failure.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// A browser session; ChromeDriver stops when this is dropped.
+pub struct Browser {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+}
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+impl Browser {
+    /// Starts ChromeDriver and a headless Chromium, or returns `None` (after saying why) where
+    /// they are not installed and this is not CI.
+    pub async fn start() -> Option<Browser> {
+        if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists()
+        {
+            if std::env::var_os("CI").is_some() {
+                panic!(
+                    "CI needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and chromium-driver)"
+                );
+            }
+            eprintln!(
+                "skipped: browser test needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": CHROMIUM,
+                "prefs": { "intl.accept_languages": "ja,en" },
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                    "--lang=ja"
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..100 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => return Some(Browser { client, driver }),
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not start a browser session: {last_error}");
+    }
+
+    /// Types `text` into the field matching `css`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.ok();
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Chooses `value` in the select matching `css`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        let select = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        select
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{css}={value}: {e}"));
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Waits until the current URL's path satisfies `check`; returns the path.
+    pub async fn wait_for_path(&self, check: impl Fn(&str) -> bool) -> String {
+        let mut path = String::new();
+        for _ in 0..100 {
+            if let Ok(url) = self.client.current_url().await {
+                path = url.path().to_owned();
+                if check(&path) {
+                    return path;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the browser stayed on {path}");
+    }
+
+    /// The text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Saves a PNG screenshot next to the test's build output, for people to look at.
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+
+    /// Ends the session and stops ChromeDriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

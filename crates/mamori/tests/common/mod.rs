@@ -1,0 +1,204 @@
+//! Shared harness for flow tests: a real server on a random loopback port with a fresh
+//! database, and helpers to drive it like a browser would (cookies, CSRF tokens, forms).
+#![allow(dead_code)] // each test binary uses a different subset of the helpers
+
+pub mod browser;
+
+use std::net::SocketAddr;
+
+use mamori_store::Store;
+use mamori_testkit::TestDatabase;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Direct access to the same database, for assertions.
+    pub store: Store,
+    /// Which backend, for assertion messages.
+    pub backend: &'static str,
+    db: TestDatabase,
+    shutdown: oneshot::Sender<()>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    /// Starts mamori on `db` with default web settings.
+    pub async fn spawn(db: TestDatabase) -> TestApp {
+        let store = Store::connect(&db.url)
+            .await
+            .expect("connect test database");
+        let state = mamori_web::AppState::new(store.clone(), mamori_web::WebSettings::default())
+            .expect("templates compile");
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(mamori_web::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base,
+            store,
+            backend: db.backend,
+            db,
+            shutdown,
+            server,
+        }
+    }
+
+    /// An HTTP client that keeps cookies and does not follow redirects (tests look at them).
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server and removes the database.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.server.await;
+        self.store.close().await;
+        self.db.cleanup().await;
+    }
+}
+
+/// The value of the first hidden `csrf` field in a page.
+pub fn csrf_of(html: &str) -> String {
+    value_of(html, "name=\"csrf\" value=\"").expect("page has a CSRF token")
+}
+
+/// The text after `marker` up to the next double quote, with HTML escapes undone.
+pub fn value_of(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(
+        html[start..end]
+            .replace("&#x2f;", "/")
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Completes first-run setup through the form and returns the signed-in admin's client.
+pub async fn set_up(app: &TestApp) -> reqwest::Client {
+    let admin = app.browser();
+    let response = admin
+        .post(app.url("/setup"))
+        .form(&[
+            ("provider_name", "守りサービス株式会社"),
+            ("admin_name", "山田 花子"),
+            ("email", "admin@mamori.example"),
+            ("password", "admin password 123"),
+            ("password_confirm", "admin password 123"),
+        ])
+        .send()
+        .await
+        .expect("setup request");
+    assert_eq!(response.status(), 303, "setup on {}", app.backend);
+    assert_eq!(location(&response), "/console/orgs");
+    admin
+}
+
+/// Creates an organisation through the console form as `admin`; returns its id.
+pub async fn create_org(app: &TestApp, admin: &reqwest::Client, name: &str) -> String {
+    let page = admin
+        .get(app.url("/console/orgs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let response = admin
+        .post(app.url("/console/orgs"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("name", name),
+            ("industry", "E"),
+            ("employees", "6-20"),
+            ("contact_email", "info@example.co.jp"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "create org on {}", app.backend);
+    location(&response).trim_start_matches("/orgs/").to_owned()
+}
+
+/// Invites `email` as `role` into `org_id` and accepts the invitation with `password`;
+/// returns the new user's signed-in client.
+pub async fn invite_and_accept(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    org_id: &str,
+    email: &str,
+    role: &str,
+    password: &str,
+) -> reqwest::Client {
+    let page = admin
+        .get(app.url(&format!("/orgs/{org_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let created = admin
+        .post(app.url(&format!("/orgs/{org_id}/users")))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("email", email),
+            ("display_name", "佐藤 一郎"),
+            ("role", role),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200, "invite on {}", app.backend);
+    let html = created.text().await.unwrap();
+    let link = value_of(&html, "class=\"copy\" readonly value=\"").expect("invitation link shown");
+    assert!(
+        link.starts_with(&app.base),
+        "link {link} points at this server"
+    );
+    let member = app.browser();
+    let form = member.get(&link).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let accepted = member
+        .post(&link)
+        .form(&[("password", password), ("password_confirm", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.status(),
+        303,
+        "accept invitation on {}",
+        app.backend
+    );
+    member
+}
