@@ -220,10 +220,10 @@ async fn switch_language(
     MaybeViewer(viewer): MaybeViewer,
 ) -> Response {
     let lang = Lang::parse(&code).unwrap_or(Lang::Ja);
-    if let Some(v) = &viewer {
-        if let Err(e) = state.store.set_locale(&v.user.id, lang.code()).await {
-            tracing::warn!(error = %e, "could not store language choice");
-        }
+    if let Some(v) = &viewer
+        && let Err(e) = state.store.set_locale(&v.user.id, lang.code()).await
+    {
+        tracing::warn!(error = %e, "could not store language choice");
     }
     let back = back
         .back

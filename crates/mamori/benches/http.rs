@@ -1,0 +1,133 @@
+//! Benchmark of the web layer's hot paths on a real server and a real SQLite database:
+//! bearer-token API reads (`GET /api/v1/orgs` for a provider with many client organisations),
+//! a rendered console page, and the health check. Prints requests/s and latency percentiles.
+//!
+//! Run: `cargo bench -p mamori --bench http` (optional: `MAMORI_BENCH_SECONDS`, `MAMORI_BENCH_ORGS`).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use mamori_model::Role;
+use mamori_store::{Actor, NewOrganisation, NewUser, Store};
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Sends requests from `clients` concurrent tasks for `seconds`; prints throughput and latency.
+async fn measure(
+    label: &str,
+    seconds: u64,
+    clients: usize,
+    make: impl Fn() -> reqwest::RequestBuilder + Clone + Send + 'static,
+) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = make().send().await.expect("request");
+                assert!(response.status().is_success(), "{}", response.status());
+                response.bytes().await.expect("body");
+                latencies.push(started.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("client task"));
+    }
+    all.sort();
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "{label:<34} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   ({} requests, {clients} clients)",
+        all.len() as f64 / seconds as f64,
+        pick(0.50).as_secs_f64() * 1e3,
+        pick(0.99).as_secs_f64() * 1e3,
+        all.len()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let seconds = env_number("MAMORI_BENCH_SECONDS", 5);
+    let orgs = env_number("MAMORI_BENCH_ORGS", 200);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = Store::connect(&mamori_store::sqlite_url(dir.path()))
+        .await
+        .expect("database");
+    let cli = Actor::cli();
+    let admin = NewUser {
+        email: "admin@bench.example".into(),
+        display_name: String::new(),
+        role: Role::Admin,
+        org_id: None,
+        password: Some("bench password 1".into()),
+    };
+    let (_, admin) = store.setup(&cli, "bench", admin).await.expect("setup");
+    for n in 0..orgs {
+        let org = NewOrganisation {
+            name: format!("会社{n:04}"),
+            industry: "E".parse().expect("letter"),
+            employees: "6-20".parse().expect("band"),
+            contact_email: format!("it{n}@bench.example"),
+        };
+        store.create_org(&cli, org).await.expect("org");
+    }
+    let (_, token) = store
+        .create_token(&cli, &admin, "bench")
+        .await
+        .expect("token");
+    let (cookie, _) = store
+        .create_session(&admin.id, 3600)
+        .await
+        .expect("session");
+
+    let state = mamori_web::AppState::new(store.clone(), mamori_web::WebSettings::default())
+        .expect("templates");
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+
+    println!("mamori web benchmark: SQLite, {orgs} organisations, {seconds} s per case");
+    let client = reqwest::Client::new();
+    let (c, b) = (client.clone(), base.clone());
+    measure("GET /healthz", seconds, 8, move || {
+        c.get(format!("{b}/healthz"))
+    })
+    .await;
+    let (c, b, t) = (client.clone(), base.clone(), token.clone());
+    measure("GET /api/v1/orgs (bearer)", seconds, 8, move || {
+        c.get(format!("{b}/api/v1/orgs")).bearer_auth(&t)
+    })
+    .await;
+    let (c, b) = (client.clone(), base.clone());
+    measure("GET /console/orgs (page, session)", seconds, 8, move || {
+        c.get(format!("{b}/console/orgs"))
+            .header("Cookie", format!("mamori_session={cookie}"))
+    })
+    .await;
+    let started = Instant::now();
+    let ok = store
+        .authenticate("admin@bench.example", "bench password 1")
+        .await
+        .expect("auth")
+        .is_some();
+    println!(
+        "password check (argon2id)          {:>9.2} ms   (matched: {ok})",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+}
