@@ -152,7 +152,8 @@ pub async fn reject_cross_site_posts(request: Request, next: Next) -> Response {
                 .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
                 .unwrap_or("");
             if origin != "null" && origin_host != host {
-                return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+                let message = Lang::negotiate(headers).t("error.cross_site");
+                return (StatusCode::FORBIDDEN, message).into_response();
             }
         }
     }

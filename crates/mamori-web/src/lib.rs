@@ -9,6 +9,8 @@ mod assets;
 mod auth;
 mod cookies;
 mod error;
+mod extract;
+mod fallback;
 mod i18n;
 mod pages;
 mod render;
@@ -24,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(assets::router())
         .merge(api::router())
+        .fallback(fallback::not_found)
         .layer(axum::middleware::from_fn(auth::reject_cross_site_posts))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -251,6 +251,27 @@ async fn organisations_invitations_and_tenant_isolation() {
             .await
             .unwrap();
         assert_eq!(created.status(), 201);
+        let malformed = api
+            .post(app.url("/api/v1/orgs"))
+            .bearer_auth(&admin_token)
+            .header("Content-Type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), 400);
+        let malformed: Value = malformed.json().await.unwrap();
+        assert_eq!(malformed["error"]["code"], "invalid_body");
+        let unknown: Value = api
+            .get(app.url("/api/v1/nothing-here"))
+            .bearer_auth(&admin_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(unknown["error"]["code"], "not_found");
         let all: Value = api
             .get(app.url("/api/v1/orgs"))
             .bearer_auth(&admin_token)

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -142,7 +143,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
     ClientAddr(addr): ClientAddr,
-    Json(body): Json<CreateOrg>,
+    ApiJson(body): ApiJson<CreateOrg>,
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
     let lang = caller.lang;
     if caller.user.role != Role::Admin {
