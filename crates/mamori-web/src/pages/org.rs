@@ -33,6 +33,23 @@ fn may_manage(viewer: &Viewer, org_id: &str) -> bool {
     }
 }
 
+/// Lets a change to organisation `org_id` through only for someone who may see it (else 404),
+/// may manage it (else 403) and sent the session's form token.
+async fn authorise_change(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org_id: &str,
+    csrf: &str,
+) -> Result<(), Response> {
+    if !viewer.user.scope().permits(org_id) {
+        return Err(page.not_found().await);
+    }
+    if !may_manage(viewer, org_id) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(csrf).await
+}
+
 /// Creates a user without a password and shows the invitation link to pass on.
 pub(crate) async fn invite(
     page: &Page<'_>,
@@ -117,13 +134,7 @@ pub async fn update(
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.scope().permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_manage(&viewer, &id) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    authorise_change(&page, &viewer, &id, &form.csrf).await?;
     let changes = match form.to_new() {
         Ok(c) => c,
         Err(key) => {
@@ -170,13 +181,7 @@ pub async fn invite_member(
     PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.scope().permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_manage(&viewer, &id) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    authorise_change(&page, &viewer, &id, &form.csrf).await?;
     let role = match form.role.parse::<Role>() {
         Ok(role) if !role.is_provider() => role,
         _ => {
