@@ -75,19 +75,20 @@ impl TestDatabase {
 
     /// Drops the PostgreSQL database (call after every connection to it is closed).
     pub async fn cleanup(self) {
-        if let Some((admin_url, name)) = &self.postgres_admin {
-            if let Ok(admin) = AnyPoolOptions::new()
-                .max_connections(1)
-                .connect(admin_url)
-                .await
-            {
-                let _ = admin
-                    .execute(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .await;
-                admin.close().await;
-            }
+        let Some((admin_url, name)) = &self.postgres_admin else {
+            return;
+        };
+        if let Ok(admin) = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(admin_url)
+            .await
+        {
+            let _ = admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .await;
+            admin.close().await;
         }
     }
 }

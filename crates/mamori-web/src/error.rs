@@ -103,8 +103,13 @@ impl ApiError {
 
     /// 422 with a specific, already translated message.
     pub fn invalid(code: &str, message: String) -> Self {
+        Self::with_message(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// An error with `status` and an already translated message.
+    pub fn with_message(status: StatusCode, code: &str, message: String) -> Self {
         ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             body: ErrorBody {
                 error: ErrorDetail {
                     code: code.to_owned(),

@@ -55,10 +55,10 @@ impl Lang {
                 .and_then(|q| q.parse::<f32>().ok())
                 .unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or("");
-            if let Some(lang) = Lang::parse(primary) {
-                if best.is_none_or(|(w, _)| weight > w) {
-                    best = Some((weight, lang));
-                }
+            if let Some(lang) = Lang::parse(primary)
+                && best.is_none_or(|(w, _)| weight > w)
+            {
+                best = Some((weight, lang));
             }
         }
         best.map(|(_, l)| l).unwrap_or(Lang::Ja)

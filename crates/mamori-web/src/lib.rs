@@ -7,9 +7,13 @@ rust_i18n::i18n!("locales", fallback = "ja");
 mod api;
 mod assets;
 mod auth;
+mod charts;
 mod cookies;
 mod error;
+mod extract;
+mod fallback;
 mod i18n;
+mod measures;
 mod pages;
 mod render;
 mod state;
@@ -24,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(assets::router())
         .merge(api::router())
+        .fallback(fallback::not_found)
         .layer(axum::middleware::from_fn(auth::reject_cross_site_posts))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -31,7 +32,7 @@ pub struct OrgView {
     created_at: String,
 }
 
-fn rfc3339(ts: i64) -> String {
+pub(crate) fn rfc3339(ts: i64) -> String {
     DateTime::from_timestamp(ts, 0)
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
         .unwrap_or_default()
@@ -142,7 +143,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
     ClientAddr(addr): ClientAddr,
-    Json(body): Json<CreateOrg>,
+    ApiJson(body): ApiJson<CreateOrg>,
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
     let lang = caller.lang;
     if caller.user.role != Role::Admin {

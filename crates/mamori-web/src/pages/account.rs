@@ -1,6 +1,5 @@
 //! The signed-in person's own account: password and API tokens.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use super::login::{CsrfOnly, start_session};
 use super::org::store_error_message;
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -63,7 +63,7 @@ pub async fn change_password(
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
-    Form(form): Form<PasswordForm>,
+    PageForm(form): PageForm<PasswordForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     page.check_csrf(&form.csrf).await?;
@@ -127,7 +127,7 @@ pub async fn create_token(
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
-    Form(form): Form<TokenForm>,
+    PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     page.check_csrf(&form.csrf).await?;
@@ -169,7 +169,7 @@ pub async fn revoke_token(
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     page.check_csrf(&form.csrf).await?;

@@ -1,6 +1,5 @@
 //! The provider console: every client organisation, the provider's own staff, the audit log.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use mamori_store::{Actor, NewOrganisation, NewUser, StoreError};
 use super::org::{invite, store_error_message};
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -104,7 +104,7 @@ pub async fn create_org(
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
-    Form(form): Form<OrgForm>,
+    PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     require_provider(&page, &viewer, true).await?;
@@ -186,7 +186,7 @@ pub async fn invite_provider_user(
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
-    Form(form): Form<InviteForm>,
+    PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     require_provider(&page, &viewer, true).await?;

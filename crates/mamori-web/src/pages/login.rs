@@ -1,6 +1,5 @@
 //! Signing in and out, and the one-time links that let a person choose a password.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,6 +12,7 @@ use mamori_store::{Actor, LinkPurpose, StoreError};
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, MaybeViewer, Viewer};
 use crate::cookies;
+use crate::extract::PageForm;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -86,7 +86,7 @@ pub async fn submit(
     State(state): State<AppState>,
     lang: Lang,
     ClientAddr(addr): ClientAddr,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, None);
     let store = &state.store;
@@ -156,7 +156,7 @@ pub async fn logout(
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
-    Form(form): Form<CsrfOnly>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     Page::new(&state, lang, Some(&viewer))
         .check_csrf(&form.csrf)
@@ -230,7 +230,7 @@ pub async fn link_submit(
     lang: Lang,
     ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
-    Form(form): Form<ChoosePassword>,
+    PageForm(form): PageForm<ChoosePassword>,
 ) -> PageResult {
     let page = Page::new(&state, lang, None);
     if form.password != form.password_confirm {

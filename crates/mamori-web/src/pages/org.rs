@@ -1,7 +1,6 @@
 //! An organisation's own page: company details and members. Provider staff reach every
 //! organisation's page; members reach only their own (others get 404).
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +15,7 @@ use super::login::CsrfOnly;
 use super::{Page, PageResult, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::error::describe_store_error;
+use crate::extract::PageForm;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -114,7 +114,7 @@ pub async fn update(
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<OrgForm>,
+    PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.scope().permits(&id) {
@@ -167,7 +167,7 @@ pub async fn invite_member(
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<InviteForm>,
+    PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.scope().permits(&id) {
@@ -222,7 +222,7 @@ pub async fn reset_password(
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if viewer.user.role != Role::Admin {

@@ -1,6 +1,5 @@
 //! First-run setup: create the provider and its first administrator. Runs only once.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,6 +12,7 @@ use mamori_store::{Actor, NewUser, StoreError};
 use super::login::start_session;
 use super::{Page, PageResult};
 use crate::auth::ClientAddr;
+use crate::extract::PageForm;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -54,7 +54,7 @@ pub async fn submit(
     State(state): State<AppState>,
     lang: Lang,
     ClientAddr(addr): ClientAddr,
-    Form(form): Form<SetupForm>,
+    PageForm(form): PageForm<SetupForm>,
 ) -> PageResult {
     if already_set_up(&state).await? {
         return Ok(Redirect::to("/login").into_response());
