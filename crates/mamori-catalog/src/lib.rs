@@ -6,6 +6,7 @@
 //!   cloud checklist and the executives' 3 principles and 7 actions, as data files under
 //!   `catalog/<edition>/`, embedded at build time ([`Catalogs::builtin`]).
 //! - Scoring of a completed self-assessment ([`score`]), draft validation ([`validate_draft`]),
+//!   the cloud checklist ([`score_cloud`]) and the executives' lists ([`score_executive`]),
 //!   comparison with an earlier result ([`compare`]), peer statistics ([`PeerStats`]) and
 //!   SECURITY ACTION readiness ([`readiness`]).
 //! - Helpers for `mamori diagnose`: reading an answer file ([`load_answers`]), asking in the
@@ -36,8 +37,10 @@ mod answer;
 mod answers_file;
 mod assessment;
 mod checklists;
+mod cloud_scoring;
 mod compare;
 mod error;
+mod executive_scoring;
 mod five_rules;
 mod interactive;
 mod peers;
@@ -47,13 +50,19 @@ mod render;
 mod scoring;
 mod text;
 mod validate;
+mod words;
 
 pub use answer::{Answer, AnswerOption, AnswerScale, Answers};
 pub use answers_file::{AnswersFileError, load_answers};
 pub use assessment::{Advice, Item, Note, Part, SelfAssessment};
 pub use checklists::{Choice, CloudChecklist, CloudItem, ExecutiveChecklist, ExecutiveItem};
+pub use cloud_scoring::{CloudProblem, CloudResult, GroupScore, score_cloud, validate_cloud_draft};
 pub use compare::{Comparison, ItemChange, PartDelta, ScoreDelta, Trend, compare};
 pub use error::CatalogError;
+pub use executive_scoring::{
+    ExecutiveAnswers, ExecutiveError, ExecutiveList, ExecutiveOutcome, ExecutiveResult,
+    score_executive, validate_executive_draft,
+};
 pub use five_rules::{FiveRules, Rule};
 pub use interactive::{InteractiveError, ask_interactively};
 pub use peers::{MIN_PEERS, PeerStats};

@@ -7,6 +7,7 @@ use crate::assessment::{Advice, SelfAssessment};
 use crate::error::CatalogError;
 use crate::registry::Edition;
 use crate::text::Text;
+use crate::words::{check_complete, parse_answers};
 use serde::{Deserialize, Serialize};
 
 /// The score of one completed self-assessment. Serialised, it is the JSON form of
@@ -105,55 +106,14 @@ pub fn validate_draft<K: AsRef<str>, V: AsRef<str>>(
     catalog: &SelfAssessment,
     raw: impl IntoIterator<Item = (K, V)>,
 ) -> Result<Answers, CatalogError> {
-    raw.into_iter()
-        .map(|(key, word)| {
-            let number = parse_item(catalog, key.as_ref())?;
-            let answer =
-                Answer::from_word(word.as_ref()).ok_or_else(|| CatalogError::UnknownAnswer {
-                    item: number.to_string(),
-                    word: word.as_ref().to_owned(),
-                    allowed: Answer::WORDS,
-                })?;
-            Ok((number, answer))
-        })
-        .collect()
-}
-
-/// Reads an item number written the plain way (`"7"`, not `"07"`) and checks the catalog has it.
-fn parse_item(catalog: &SelfAssessment, key: &str) -> Result<u8, CatalogError> {
-    let key = key.trim();
-    key.parse::<u8>()
-        .ok()
-        .filter(|n| n.to_string() == key && catalog.item(*n).is_some())
-        .ok_or_else(|| unknown_item(catalog, key.to_owned()))
-}
-
-fn unknown_item(catalog: &SelfAssessment, item: String) -> CatalogError {
-    let numbers = catalog.numbers();
-    CatalogError::UnknownItem {
-        item,
-        first: *numbers.start(),
-        last: *numbers.end(),
-    }
+    parse_answers(catalog.numbers(), Answer::WORDS, raw)
 }
 
 /// Scores a completed self-assessment of `edition`. Fails when an answer names an item the
 /// catalog does not have, or when any item is unanswered.
 pub fn score(edition: &Edition, answers: &Answers) -> Result<AssessmentResult, CatalogError> {
     let catalog = &edition.self_assessment;
-    if let Some((number, _)) = answers.iter().find(|(n, _)| catalog.item(*n).is_none()) {
-        return Err(unknown_item(catalog, number.to_string()));
-    }
-    let missing: Vec<u8> = catalog
-        .items
-        .iter()
-        .map(|i| i.number)
-        .filter(|n| answers.get(*n).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(CatalogError::MissingItems { items: missing });
-    }
-
+    check_complete(catalog.numbers(), answers)?;
     let scale = &catalog.answers;
     let items: Vec<ItemScore> = answers
         .iter()
@@ -247,7 +207,8 @@ pub fn score(edition: &Edition, answers: &Answers) -> Result<AssessmentResult, C
     })
 }
 
-fn percent(score: i32, max: i32) -> f64 {
+/// `score / max × 100`, rounded to one decimal; 0 for an empty group.
+pub(crate) fn percent(score: i32, max: i32) -> f64 {
     if max == 0 {
         return 0.0;
     }

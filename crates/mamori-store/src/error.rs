@@ -70,6 +70,8 @@ pub enum InvalidInput {
     RoleNeedsOrganisation,
     /// Provider staff (admin, analyst) do not belong to an organisation.
     ProviderRoleWithOrganisation,
+    /// Another monitored source already uses this sender address or client certificate.
+    SourceTaken,
 }
 
 impl InvalidInput {
@@ -81,6 +83,7 @@ impl InvalidInput {
             InvalidInput::NameRequired => "name_required",
             InvalidInput::RoleNeedsOrganisation => "role_needs_organisation",
             InvalidInput::ProviderRoleWithOrganisation => "provider_role_with_organisation",
+            InvalidInput::SourceTaken => "source_taken",
         }
     }
 }

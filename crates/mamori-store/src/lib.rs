@@ -3,26 +3,38 @@
 //! Every read of organisation data takes a [`mamori_model::Scope`], so tenants never see each
 //! other's rows.
 
+mod acknowledgements;
+mod answer_sets;
 mod audit;
 mod db;
 mod error;
+mod events;
 mod login_limits;
 mod orgs;
 mod password_links;
 mod providers;
+mod quarantine;
+mod rollups;
 pub mod secrets;
 mod sessions;
+mod sources;
 mod tokens;
 mod users;
 
+pub use acknowledgements::RulesAcknowledgement;
+pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
 pub use audit::{Actor, AuditEntry};
 pub use db::{Backend, Store, sqlite_url};
 pub use error::{InvalidInput, StoreError};
+pub use events::{EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};
 pub use providers::Provider;
+pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
+pub use rollups::{DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, Talker, day_start};
 pub use sessions::Session;
+pub use sources::{NewSource, Source, SourceIdentity};
 pub use tokens::ApiToken;
 pub use users::NewUser;
 

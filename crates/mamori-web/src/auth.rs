@@ -110,22 +110,26 @@ impl FromRequestParts<AppState> for ApiCaller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = Lang::negotiate(&parts.headers);
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or_else(|| ApiError::unauthorized(lang))?;
+        let token = bearer(&parts.headers).ok_or_else(|| ApiError::unauthorized(lang))?;
         match state.store.token_user(token).await {
             Ok(Some(user)) => Ok(ApiCaller { user, lang }),
             Ok(None) => Err(ApiError::unauthorized(lang)),
             Err(e) => Err(ApiError::from_store(lang, e)),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (user API tokens and source
+/// ingest tokens alike).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
 }
 
 /// Refuses state-changing browser requests whose `Origin` (or `Referer`) names another site.

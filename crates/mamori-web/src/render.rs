@@ -42,11 +42,20 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijin
     Ok(lang.tf(key, &refs))
 }
 
+/// A Unix time as the date `2026/11/22` in JST, for chart labels.
+pub(crate) fn date(ts: i64) -> String {
+    in_jst(ts, "%Y/%m/%d")
+}
+
+fn in_jst(ts: i64, format: &str) -> String {
+    DateTime::from_timestamp(ts, 0)
+        .map(|t| t.with_timezone(&jst()).format(format).to_string())
+        .unwrap_or_default()
+}
+
 /// `ts|datetime`: a Unix time as `2026/11/22 10:15` in JST.
 fn datetime(ts: i64) -> String {
-    DateTime::from_timestamp(ts, 0)
-        .map(|t| t.with_timezone(&jst()).format("%Y/%m/%d %H:%M").to_string())
-        .unwrap_or_default()
+    in_jst(ts, "%Y/%m/%d %H:%M")
 }
 
 impl Templates {

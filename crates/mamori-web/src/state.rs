@@ -42,6 +42,8 @@ pub struct AppState {
     /// Web settings.
     pub settings: Arc<WebSettings>,
     pub(crate) templates: Arc<Templates>,
+    /// Log ingestion, when this server runs it (HTTP ingest needs it).
+    pub ingest: Option<mamori_ingest::IngestHandle>,
 }
 
 impl AppState {
@@ -51,6 +53,15 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             templates: Arc::new(Templates::load()?),
+            ingest: None,
         })
+    }
+
+    /// The same state with log ingestion attached, for `POST /api/v1/ingest`.
+    pub fn with_ingest(self, ingest: mamori_ingest::IngestHandle) -> Self {
+        AppState {
+            ingest: Some(ingest),
+            ..self
+        }
     }
 }

@@ -21,6 +21,9 @@ pub enum AdminCommand {
     CreateUser(CreateUserArgs),
     /// Create an API token for a user; prints the token.
     CreateToken(CreateTokenArgs),
+    /// Register a monitored source (UTM, router, server) for an organisation; prints its id,
+    /// and its HTTP ingest token with --token.
+    AddSource(crate::sources::AddSourceArgs),
 }
 
 /// Options of `admin setup`.
@@ -174,6 +177,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             let (_, secret) = store.create_token(&cli, &user, &args.name).await?;
             println!("{secret}");
         }
+        AdminCommand::AddSource(args) => crate::sources::add_source(args).await?,
     }
     Ok(())
 }

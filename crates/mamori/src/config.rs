@@ -61,14 +61,19 @@ impl FileConfig {
 }
 
 impl StorageArgs {
+    /// The data directory from flags, environment and file (also where the ingest queue
+    /// lives when the database is PostgreSQL).
+    pub fn data_dir(&self, file: &FileConfig) -> PathBuf {
+        self.data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("mamori-data"))
+    }
+
     /// Resolves the database URL from flags, environment and file; for the embedded default
     /// the data directory is created.
     pub fn database_url(&self, file: &FileConfig) -> anyhow::Result<String> {
-        let data_dir = self
-            .data_dir
-            .clone()
-            .or_else(|| file.data_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("mamori-data"));
+        let data_dir = self.data_dir(file);
         match self
             .database_url
             .clone()

@@ -1,11 +1,17 @@
 //! The `mamori` command: runs the server and offers the administration and offline tools.
 
 mod admin;
+mod bench;
 mod config;
 mod diagnose;
+mod ingest;
 mod logging;
 mod parse;
+mod reparse;
+mod rules;
+mod scan;
 mod serve;
+mod sources;
 
 use std::process::ExitCode;
 
@@ -34,6 +40,16 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// Parse log lines into normalised JSON events (stdin or files).
     Parse(parse::ParseArgs),
+    /// Check Sigma rules: which compile, which are unsupported or invalid, and why.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+    /// Run Sigma rules over EVTX or JSONL files offline.
+    Scan(scan::ScanArgs),
+    /// Parse stored dead letters again after a parser fix.
+    Reparse(reparse::ReparseArgs),
+    /// Benchmarks: `bench ingest --rate N --duration S`.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -41,8 +57,12 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Diagnose(args) => diagnose::run(args),
         Command::Parse(args) => parse::run(args),
+        Command::Rules(cmd) => rules::run(cmd),
+        Command::Scan(args) => scan::run(args),
         Command::Serve(args) => run_async(cli.log_format, |format| serve::run(args, format)),
         Command::Admin(cmd) => run_async(cli.log_format, |_| admin::run(cmd)),
+        Command::Reparse(args) => run_async(cli.log_format, |_| reparse::run(args)),
+        Command::Bench(cmd) => run_async(cli.log_format, |_| bench::run(cmd)),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct ServeArgs {
     /// Mark cookies Secure; turn on when mamori is served over HTTPS.
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: Option<bool>,
+    #[command(flatten)]
+    ingest: crate::ingest::IngestArgs,
 }
 
 /// Runs the server until a shutdown signal arrives.
@@ -29,6 +31,7 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     let file = FileConfig::load(args.storage.config.as_deref())?;
     logging::init(log_format.or(file.log_format).unwrap_or(LogFormat::Text));
     let database_url = args.storage.database_url(&file)?;
+    let data_dir = args.storage.data_dir(&file);
     let listen = args
         .listen
         .or(file.listen)
@@ -54,8 +57,11 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
         ..defaults
     };
     let needs_setup = store.provider().await?.is_none();
+    let ingest_settings = args.ingest.settings(&data_dir)?;
+    let ingest = crate::ingest::start(&store, ingest_settings).await?;
     let state = mamori_web::AppState::new(store.clone(), settings)
-        .context("built-in templates are broken")?;
+        .context("built-in templates are broken")?
+        .with_ingest(ingest.handle.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is another program using it?)"))?;
@@ -66,8 +72,11 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
         eprintln!("Open that address in a browser to finish the first-time setup (はじめの設定).");
     }
     let housekeeping = tokio::spawn(housekeeping(store.clone()));
+    let ingest_housekeeping = tokio::spawn(crate::ingest::housekeeping(store.clone()));
     mamori_web::serve(listener, state, shutdown_signal()).await?;
     housekeeping.abort();
+    ingest_housekeeping.abort();
+    ingest.stop().await;
     store.close().await;
     tracing::info!("mamori stopped");
     Ok(())

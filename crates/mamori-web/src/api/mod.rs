@@ -1,6 +1,9 @@
 //! The JSON API under `/api/v1` (bearer tokens), the health check, and the OpenAPI document
 //! generated from the handlers themselves so it cannot drift from the code.
 
+mod assessments;
+mod checklists;
+pub(crate) mod events;
 mod health;
 mod orgs;
 
@@ -43,7 +46,23 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(openapi_json))
         .routes(routes!(orgs::me))
         .routes(routes!(orgs::list, orgs::create))
-        .routes(routes!(orgs::get_one));
+        .routes(routes!(orgs::get_one))
+        .routes(routes!(assessments::list, assessments::create))
+        .routes(routes!(assessments::get_draft, assessments::save_draft))
+        .routes(routes!(assessments::get_one))
+        .routes(routes!(assessments::benchmark))
+        .routes(routes!(assessments::readiness))
+        .routes(routes!(assessments::acknowledge))
+        .routes(routes!(assessments::overview))
+        .routes(routes!(checklists::list_cloud, checklists::create_cloud))
+        .routes(routes!(
+            checklists::get_executive,
+            checklists::create_executive
+        ))
+        .routes(routes!(events::search))
+        .routes(routes!(events::sources))
+        .routes(routes!(events::ingest))
+        .routes(routes!(events::status));
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .nest("/api/v1", v1)

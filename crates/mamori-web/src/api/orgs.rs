@@ -32,7 +32,7 @@ pub struct OrgView {
     created_at: String,
 }
 
-fn rfc3339(ts: i64) -> String {
+pub(crate) fn rfc3339(ts: i64) -> String {
     DateTime::from_timestamp(ts, 0)
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
         .unwrap_or_default()

@@ -1,9 +1,14 @@
 //! Browser pages: first-run setup, sign-in, the provider console and the organisation portal.
 
 mod account;
+mod assessment;
+mod assessment_overview;
+mod checklist;
 mod console;
+mod events;
 mod login;
 mod org;
+mod rules;
 mod setup;
 
 use axum::Router;
@@ -50,6 +55,30 @@ pub fn router() -> Router<AppState> {
             get(console::provider_users).post(console::invite_provider_user),
         )
         .route("/console/audit", get(console::audit))
+        .route("/console/assessments", get(assessment_overview::page))
+        .route("/orgs/{id}/assessment", get(assessment::hub))
+        .route(
+            "/orgs/{id}/assessment/answer",
+            get(assessment::part_form).post(assessment::part_submit),
+        )
+        .route("/orgs/{id}/assessment/{aid}", get(assessment::result))
+        .route(
+            "/orgs/{id}/rules",
+            get(rules::page).post(rules::acknowledge),
+        )
+        .route("/orgs/{id}/checklists", get(checklist::index))
+        .route(
+            "/orgs/{id}/checklists/cloud",
+            get(checklist::cloud_form).post(checklist::cloud_submit),
+        )
+        .route(
+            "/orgs/{id}/checklists/executive",
+            get(checklist::executive_form).post(checklist::executive_submit),
+        )
+        .route("/console/sources", get(events::console))
+        .route("/console/quarantine/assign", post(events::assign))
+        .route("/console/quarantine/dismiss", post(events::dismiss))
+        .route("/orgs/{id}/events", get(events::search))
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))
         .route("/users/{id}/reset", post(org::reset_password))

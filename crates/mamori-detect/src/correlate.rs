@@ -1,0 +1,745 @@
+//! Sigma correlation rules over the live stream of detections: `event_count`,
+//! `value_count`, `temporal`, `temporal_ordered`, `value_sum`, `value_avg`,
+//! `value_percentile` and `value_median`, grouped by `group-by` fields within `timespan`.
+//!
+//! Written for mamori rather than taken from rsigma-eval because that engine decides windows
+//! in arrival order: a late event is counted against a window it does not belong to. Here
+//! each group keeps its entries sorted by event time, so a condition fires only when some
+//! window of length `timespan` that contains the new event meets it, whatever order events
+//! arrive in. Memory is bounded: entries older than the watermark (latest time seen) minus
+//! `timespan` and the allowed lateness are dropped, each group keeps at most
+//! `max_entries_per_group`, and at most `max_groups` groups are kept (the stalest go first).
+//! When a correlation fires, its group starts afresh, so one burst gives one detection.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rsigma_eval::event::{Event, EventValue};
+use rsigma_parser::{
+    ConditionExpr, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
+};
+use serde_json::Value;
+
+use crate::compile::CompiledEntry;
+use crate::detection::{Detection, DetectionKind, RuleMeta, severity_of};
+use crate::mapping::Mapping;
+use crate::report::{RuleReport, RuleStatus};
+use crate::view::JsonView;
+
+/// How far correlation output may feed further correlations.
+const MAX_CHAIN: usize = 4;
+
+/// What a correlation's aggregate must satisfy.
+#[derive(Debug)]
+enum Condition {
+    /// Every predicate holds for the aggregate.
+    Threshold(Vec<(ConditionOperator, u64)>),
+    /// A boolean expression over the referenced rules present in the window (temporal).
+    Expression(ConditionExpr),
+}
+
+/// A compiled correlation rule.
+#[derive(Debug)]
+struct Spec {
+    meta: Arc<RuleMeta>,
+    kind: CorrelationType,
+    /// Referenced rule ids, in the rule's order; names as written, for expressions.
+    refs: Vec<(String, String)>,
+    group_by: Vec<String>,
+    /// alias -> (rule id -> field)
+    aliases: HashMap<String, HashMap<String, String>>,
+    span: i64,
+    condition: Condition,
+    value_field: Option<String>,
+    percentile: u64,
+}
+
+/// The compiled correlations of a detector, looked up by the rule ids they reference.
+#[derive(Debug, Default)]
+pub(crate) struct CorrelationSet {
+    specs: Vec<Spec>,
+    by_rule: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl CorrelationSet {
+    /// Compiles `correlations` against the detection rules; rules referenced only by
+    /// correlations with `generate: false` stop emitting their own detections.
+    pub(crate) fn compile(
+        correlations: Vec<(String, CorrelationRule)>,
+        rules: &mut [CompiledEntry],
+        reports: &mut Vec<RuleReport>,
+    ) -> Self {
+        let mut known: HashMap<String, String> = HashMap::new();
+        for rule in rules.iter() {
+            let meta = &rule.meta;
+            known.insert(meta.id.clone(), meta.id.clone());
+            if let Some(name) = &meta.name {
+                known.insert(name.clone(), meta.id.clone());
+            }
+        }
+        for (_, c) in &correlations {
+            let id = c.id.clone().unwrap_or_else(|| c.title.clone());
+            known.insert(id.clone(), id.clone());
+            if let Some(name) = &c.name {
+                known.insert(name.clone(), id);
+            }
+        }
+        let mut set = CorrelationSet::default();
+        let mut generating: HashMap<String, bool> = HashMap::new();
+        for (origin, c) in correlations {
+            let id = c.id.clone().unwrap_or_else(|| c.title.clone());
+            let mut status = RuleStatus::Ok;
+            let mut refs = Vec::new();
+            for r in &c.rules {
+                match known.get(r) {
+                    Some(rule_id) => refs.push((rule_id.clone(), r.clone())),
+                    None => {
+                        status = RuleStatus::Unsupported(format!("refers to unknown rule '{r}'"))
+                    }
+                }
+            }
+            let (condition, value_field, percentile) = match &c.condition {
+                CorrelationCondition::Threshold {
+                    predicates,
+                    field,
+                    percentile,
+                } => {
+                    let temporal = matches!(
+                        c.correlation_type,
+                        CorrelationType::Temporal | CorrelationType::TemporalOrdered
+                    );
+                    let predicates =
+                        if temporal && predicates.as_slice() == [(ConditionOperator::Gte, 1)] {
+                            // The parser's default for temporal rules: all referenced rules.
+                            vec![(ConditionOperator::Gte, refs.len() as u64)]
+                        } else {
+                            predicates.clone()
+                        };
+                    let field = field.as_ref().and_then(|f| f.first().cloned());
+                    (
+                        Condition::Threshold(predicates),
+                        field,
+                        percentile.unwrap_or(50),
+                    )
+                }
+                CorrelationCondition::Extended(expr) => {
+                    (Condition::Expression(expr.clone()), None, 50)
+                }
+            };
+            let needs_field = !matches!(
+                c.correlation_type,
+                CorrelationType::EventCount
+                    | CorrelationType::Temporal
+                    | CorrelationType::TemporalOrdered
+            );
+            if needs_field && value_field.is_none() && status == RuleStatus::Ok {
+                status = RuleStatus::Invalid(format!(
+                    "{} needs a condition field",
+                    c.correlation_type.as_str()
+                ));
+            }
+            reports.push(RuleReport {
+                origin: origin.clone(),
+                rule_id: id.clone(),
+                title: c.title.clone(),
+                status: status.clone(),
+            });
+            if status != RuleStatus::Ok {
+                continue;
+            }
+            for (rule_id, _) in &refs {
+                let entry = generating.entry(rule_id.clone()).or_insert(false);
+                *entry |= c.generate;
+            }
+            let index = set.specs.len();
+            for (position, (rule_id, _)) in refs.iter().enumerate() {
+                set.by_rule
+                    .entry(rule_id.clone())
+                    .or_default()
+                    .push((index, position));
+            }
+            let aliases = c
+                .aliases
+                .iter()
+                .map(|a| {
+                    let by_rule = a
+                        .mapping
+                        .iter()
+                        .filter_map(|(r, field)| Some((known.get(r)?.clone(), field.clone())))
+                        .collect();
+                    (a.alias.clone(), by_rule)
+                })
+                .collect();
+            set.specs.push(Spec {
+                meta: Arc::new(RuleMeta {
+                    id,
+                    name: c.name.clone(),
+                    title: c.title.clone(),
+                    level: severity_of(c.level),
+                    tags: c.tags.clone(),
+                    guidance: c
+                        .custom_attributes
+                        .get("mamori")
+                        .and_then(|v| yaml_serde::from_value(v.clone()).ok()),
+                    origin,
+                    emit: true,
+                }),
+                kind: c.correlation_type,
+                refs,
+                group_by: c.group_by.clone(),
+                aliases,
+                span: c.timespan.seconds as i64,
+                condition,
+                value_field,
+                percentile,
+            });
+        }
+        for rule in rules.iter_mut() {
+            if generating.get(&rule.meta.id) == Some(&false) {
+                Arc::make_mut(&mut rule.meta).emit = false;
+            }
+        }
+        set
+    }
+
+    /// How many correlations are in force.
+    pub(crate) fn len(&self) -> usize {
+        self.specs.len()
+    }
+}
+
+/// Limits of a [`Correlator`]'s memory and patience.
+#[derive(Debug, Clone, Copy)]
+pub struct CorrelatorConfig {
+    /// Most groups kept across all correlations.
+    pub max_groups: usize,
+    /// Most entries one group keeps (the oldest go first).
+    pub max_entries_per_group: usize,
+    /// How many contributing events a correlation detection carries.
+    pub sample_events: usize,
+    /// How late (seconds behind the newest event seen) an event may arrive and still count.
+    pub allowed_lateness_secs: i64,
+}
+
+impl Default for CorrelatorConfig {
+    fn default() -> Self {
+        Self {
+            max_groups: 100_000,
+            max_entries_per_group: 1_000,
+            sample_events: 5,
+            allowed_lateness_secs: 300,
+        }
+    }
+}
+
+/// One remembered detection in a group.
+#[derive(Debug, Clone)]
+struct Entry {
+    ts: i64,
+    rule: usize,
+    value: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    entries: Vec<Entry>,
+    samples: VecDeque<Value>,
+    last_seen: i64,
+}
+
+/// Correlation state: fed detections with their times, returns correlation detections.
+pub struct Correlator {
+    set: Arc<CorrelationSet>,
+    mapping: Arc<Mapping>,
+    config: CorrelatorConfig,
+    groups: HashMap<(usize, Vec<String>), Group>,
+    watermark: i64,
+    late: u64,
+}
+
+impl Correlator {
+    pub(crate) fn new(
+        set: Arc<CorrelationSet>,
+        mapping: Arc<Mapping>,
+        config: CorrelatorConfig,
+    ) -> Self {
+        Self {
+            set,
+            mapping,
+            config,
+            groups: HashMap::new(),
+            watermark: i64::MIN,
+            late: 0,
+        }
+    }
+
+    /// Groups currently held (for monitoring memory).
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Detections dropped because they arrived later than the allowed lateness.
+    pub fn late_count(&self) -> u64 {
+        self.late
+    }
+
+    /// Feeds one detection that happened at `at`; returns the correlations it completes
+    /// (and those their detections complete in turn).
+    pub fn observe(&mut self, detection: &Detection, at: DateTime<Utc>) -> Vec<Detection> {
+        let mut out = Vec::new();
+        self.observe_chain(detection, at.timestamp(), 0, &mut out);
+        out
+    }
+
+    fn observe_chain(
+        &mut self,
+        detection: &Detection,
+        ts: i64,
+        depth: usize,
+        out: &mut Vec<Detection>,
+    ) {
+        let Some(refs) = self.set.by_rule.get(&detection.rule.id).cloned() else {
+            return;
+        };
+        let horizon = self.config.allowed_lateness_secs;
+        if self.watermark != i64::MIN && ts < self.watermark.saturating_sub(horizon) {
+            self.late += 1;
+            return;
+        }
+        self.watermark = self.watermark.max(ts);
+        let event = detection.events.first().cloned().unwrap_or(Value::Null);
+        for (spec_index, rule) in refs {
+            if let Some(fired) = self.add(spec_index, rule, &detection.rule.id, &event, ts) {
+                if depth < MAX_CHAIN {
+                    self.observe_chain(&fired, ts, depth + 1, out);
+                }
+                out.push(fired);
+            }
+        }
+        if self.groups.len() > self.config.max_groups {
+            self.evict();
+        }
+    }
+
+    fn field(
+        &self,
+        spec: &Spec,
+        rule_id: &str,
+        view: &JsonView<'_>,
+        field: &str,
+    ) -> Option<String> {
+        let name = spec
+            .aliases
+            .get(field)
+            .and_then(|m| m.get(rule_id))
+            .map_or(field, String::as_str);
+        match view.get_field(name)? {
+            EventValue::Str(s) => Some(s.into_owned()),
+            EventValue::Int(n) => Some(n.to_string()),
+            EventValue::Float(f) => Some(f.to_string()),
+            EventValue::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    fn add(
+        &mut self,
+        spec_index: usize,
+        rule: usize,
+        rule_id: &str,
+        event: &Value,
+        ts: i64,
+    ) -> Option<Detection> {
+        let set = self.set.clone();
+        let spec = &set.specs[spec_index];
+        let view = JsonView::new(event, &self.mapping);
+        let key: Vec<String> = spec
+            .group_by
+            .iter()
+            .map(|f| self.field(spec, rule_id, &view, f).unwrap_or_default())
+            .collect();
+        let value = spec
+            .value_field
+            .as_deref()
+            .and_then(|f| self.field(spec, rule_id, &view, f));
+        let cutoff = self
+            .watermark
+            .saturating_sub(spec.span + self.config.allowed_lateness_secs);
+        let group = self.groups.entry((spec_index, key.clone())).or_default();
+        group.entries.retain(|e| e.ts >= cutoff);
+        let at = group.entries.partition_point(|e| e.ts <= ts);
+        group.entries.insert(at, Entry { ts, rule, value });
+        if group.entries.len() > self.config.max_entries_per_group {
+            group.entries.remove(0);
+        }
+        group.samples.push_back(event.clone());
+        if group.samples.len() > self.config.sample_events {
+            group.samples.pop_front();
+        }
+        group.last_seen = group.last_seen.max(ts);
+        let (aggregate, last) = fire_window(spec, &group.entries, ts)?;
+        let samples: Vec<Value> = group.samples.drain(..).collect();
+        group.entries.clear();
+        Some(Detection {
+            rule: spec.meta.clone(),
+            kind: DetectionKind::Correlation,
+            timestamp: DateTime::from_timestamp(last, 0),
+            events: samples,
+            group: spec.group_by.iter().cloned().zip(key).collect(),
+            value: Some(aggregate),
+            matched: None,
+        })
+    }
+
+    fn evict(&mut self) {
+        let watermark = self.watermark;
+        let lateness = self.config.allowed_lateness_secs;
+        let set = self.set.clone();
+        self.groups.retain(|(spec, _), g| {
+            g.last_seen >= watermark.saturating_sub(set.specs[*spec].span + lateness)
+        });
+        if self.groups.len() > self.config.max_groups {
+            let mut ages: Vec<i64> = self.groups.values().map(|g| g.last_seen).collect();
+            ages.sort_unstable();
+            let excess = self.groups.len() - self.config.max_groups * 9 / 10;
+            let limit = ages[excess.min(ages.len() - 1)];
+            self.groups.retain(|_, g| g.last_seen > limit);
+        }
+    }
+}
+
+/// Looks for a window of `spec.span` seconds containing time `ts` whose entries meet the
+/// condition; returns the aggregate and the window's last time.
+fn fire_window(spec: &Spec, entries: &[Entry], ts: i64) -> Option<(f64, i64)> {
+    let first = entries.partition_point(|e| e.ts < ts - spec.span);
+    let mut previous_start = None;
+    for start in first..entries.len() {
+        let from = entries[start].ts;
+        if from > ts {
+            break;
+        }
+        if previous_start == Some(from) {
+            continue;
+        }
+        previous_start = Some(from);
+        let end = entries.partition_point(|e| e.ts <= from + spec.span);
+        let window = &entries[start..end];
+        if let Some(aggregate) = aggregate(spec, window)
+            && meets(spec, window, aggregate)
+        {
+            return Some((aggregate, window.last().map_or(ts, |e| e.ts)));
+        }
+    }
+    None
+}
+
+fn aggregate(spec: &Spec, window: &[Entry]) -> Option<f64> {
+    let numbers = || -> Vec<f64> {
+        window
+            .iter()
+            .filter_map(|e| e.value.as_deref()?.parse().ok())
+            .collect()
+    };
+    Some(match spec.kind {
+        CorrelationType::EventCount => window.len() as f64,
+        CorrelationType::ValueCount => {
+            let mut values: Vec<&str> = window.iter().filter_map(|e| e.value.as_deref()).collect();
+            values.sort_unstable();
+            values.dedup();
+            values.len() as f64
+        }
+        CorrelationType::Temporal => distinct_rules(window) as f64,
+        CorrelationType::TemporalOrdered => ordered_prefix(spec, window) as f64,
+        CorrelationType::ValueSum => numbers().iter().sum(),
+        CorrelationType::ValueAvg => {
+            let n = numbers();
+            if n.is_empty() {
+                return None;
+            }
+            n.iter().sum::<f64>() / n.len() as f64
+        }
+        CorrelationType::ValuePercentile | CorrelationType::ValueMedian => {
+            let mut n = numbers();
+            if n.is_empty() {
+                return None;
+            }
+            n.sort_by(f64::total_cmp);
+            let p = if spec.kind == CorrelationType::ValueMedian {
+                50
+            } else {
+                spec.percentile.min(100)
+            };
+            let rank = ((p as f64 / 100.0) * (n.len() - 1) as f64).round() as usize;
+            n[rank]
+        }
+    })
+}
+
+fn distinct_rules(window: &[Entry]) -> usize {
+    let mut rules: Vec<usize> = window.iter().map(|e| e.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    rules.len()
+}
+
+/// How many of the referenced rules appear in order within the window.
+fn ordered_prefix(spec: &Spec, window: &[Entry]) -> usize {
+    let mut next = 0;
+    for entry in window {
+        if next < spec.refs.len() && entry.rule == next {
+            next += 1;
+        }
+    }
+    next
+}
+
+fn meets(spec: &Spec, window: &[Entry], aggregate: f64) -> bool {
+    match &spec.condition {
+        Condition::Threshold(predicates) => predicates.iter().all(|(op, limit)| {
+            let limit = *limit as f64;
+            match op {
+                ConditionOperator::Lt => aggregate < limit,
+                ConditionOperator::Lte => aggregate <= limit,
+                ConditionOperator::Gt => aggregate > limit,
+                ConditionOperator::Gte => aggregate >= limit,
+                ConditionOperator::Eq => aggregate == limit,
+                ConditionOperator::Neq => aggregate != limit,
+            }
+        }),
+        Condition::Expression(expr) => {
+            let present = |name: &str| {
+                spec.refs.iter().enumerate().any(|(i, (id, written))| {
+                    (written == name || id == name) && window.iter().any(|e| e.rule == i)
+                })
+            };
+            holds(expr, &present)
+        }
+    }
+}
+
+fn holds(expr: &ConditionExpr, present: &dyn Fn(&str) -> bool) -> bool {
+    match expr {
+        ConditionExpr::Identifier(name) => present(name),
+        ConditionExpr::And(parts) => parts.iter().all(|p| holds(p, present)),
+        ConditionExpr::Or(parts) => parts.iter().any(|p| holds(p, present)),
+        ConditionExpr::Not(inner) => !holds(inner, present),
+        ConditionExpr::Selector { .. } => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Detector, RuleText};
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    const RULES: &str = "title: fail\nid: fail\nname: fail\nlogsource: {product: windows}\ndetection:\n    s: {Action: fail}\n    condition: s\n---\ntitle: ok\nid: ok\nname: ok\nlogsource: {product: windows}\ndetection:\n    s: {Action: ok}\n    condition: s\n";
+
+    fn detector(correlation: &str) -> Detector {
+        let text = format!(
+            "{RULES}---\ntitle: corr\nid: corr\ncorrelation:\n{correlation}\nlevel: high\n"
+        );
+        let (detector, reports) = Detector::compile(
+            &[RuleText {
+                origin: "t".into(),
+                text,
+            }],
+            Mapping::builtin(),
+        );
+        assert!(
+            reports.iter().all(|r| r.status == RuleStatus::Ok),
+            "{reports:?}"
+        );
+        detector
+    }
+
+    /// Feeds (seconds, action, user, port) events in the given order; returns the aggregate
+    /// of each correlation that fired.
+    fn run(detector: &Detector, events: &[(i64, &str, &str, u32)]) -> Vec<f64> {
+        let mut correlator = detector.correlator(CorrelatorConfig::default());
+        let base = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
+        let mut fired = Vec::new();
+        for (secs, action, user, port) in events {
+            let event = json!({"Channel": "Security", "EventID": 1, "Action": action, "User": user, "Port": port});
+            for detection in detector.evaluate_json(&event) {
+                let at = base + chrono::Duration::seconds(*secs);
+                fired.extend(
+                    correlator
+                        .observe(&detection, at)
+                        .into_iter()
+                        .filter_map(|d| d.value),
+                );
+            }
+        }
+        fired
+    }
+
+    const COUNT: &str = "    type: event_count\n    rules: [fail]\n    group-by: [User]\n    timespan: 60s\n    condition: {gte: 3}";
+
+    #[test]
+    fn event_count_within_window_in_any_arrival_order() {
+        let detector = detector(COUNT);
+        assert_eq!(
+            run(
+                &detector,
+                &[
+                    (0, "fail", "a", 1),
+                    (30, "fail", "a", 1),
+                    (59, "fail", "a", 1)
+                ]
+            ),
+            [3.0]
+        );
+        assert_eq!(
+            run(
+                &detector,
+                &[
+                    (59, "fail", "a", 1),
+                    (0, "fail", "a", 1),
+                    (30, "fail", "a", 1)
+                ]
+            ),
+            [3.0]
+        );
+        // Out of order and spread over more than the timespan: never three within 60 s.
+        assert!(
+            run(
+                &detector,
+                &[
+                    (100, "fail", "a", 1),
+                    (0, "fail", "a", 1),
+                    (50, "fail", "a", 1),
+                    (170, "fail", "a", 1)
+                ]
+            )
+            .is_empty()
+        );
+        // Groups are kept apart.
+        assert!(
+            run(
+                &detector,
+                &[
+                    (0, "fail", "a", 1),
+                    (1, "fail", "b", 1),
+                    (2, "fail", "a", 1)
+                ]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn late_events_beyond_the_allowed_lateness_are_dropped() {
+        let detector = detector(COUNT);
+        let mut correlator = detector.correlator(CorrelatorConfig {
+            allowed_lateness_secs: 10,
+            ..Default::default()
+        });
+        let base = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
+        let event = json!({"Channel": "Security", "EventID": 1, "Action": "fail", "User": "a"});
+        let detection = detector.evaluate_json(&event).remove(0);
+        correlator.observe(&detection, base + chrono::Duration::seconds(1000));
+        correlator.observe(&detection, base);
+        assert_eq!(correlator.late_count(), 1);
+    }
+
+    #[test]
+    fn value_count_counts_distinct_values() {
+        let detector = detector(
+            "    type: value_count\n    rules: [fail]\n    group-by: [User]\n    timespan: 1m\n    condition: {field: Port, gte: 3}",
+        );
+        assert!(
+            run(
+                &detector,
+                &[
+                    (0, "fail", "a", 1),
+                    (1, "fail", "a", 1),
+                    (2, "fail", "a", 2)
+                ]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            run(
+                &detector,
+                &[
+                    (5, "fail", "a", 3),
+                    (0, "fail", "a", 1),
+                    (1, "fail", "a", 2)
+                ]
+            ),
+            [3.0]
+        );
+    }
+
+    #[test]
+    fn temporal_and_temporal_ordered() {
+        let unordered = detector(
+            "    type: temporal\n    rules: [fail, ok]\n    group-by: [User]\n    timespan: 1m",
+        );
+        assert_eq!(
+            run(&unordered, &[(10, "ok", "a", 1), (0, "fail", "a", 1)]),
+            [2.0]
+        );
+        let ordered = detector(
+            "    type: temporal_ordered\n    rules: [fail, ok]\n    group-by: [User]\n    timespan: 1m",
+        );
+        assert!(run(&ordered, &[(0, "ok", "a", 1), (10, "fail", "a", 1)]).is_empty());
+        // Arrives out of order, but event time says fail came first.
+        assert_eq!(
+            run(&ordered, &[(10, "ok", "a", 1), (0, "fail", "a", 1)]),
+            [2.0]
+        );
+        assert!(run(&ordered, &[(0, "fail", "a", 1), (100, "ok", "a", 1)]).is_empty());
+    }
+
+    #[test]
+    fn numeric_aggregations() {
+        let sum = detector(
+            "    type: value_sum\n    rules: [fail]\n    group-by: [User]\n    timespan: 1m\n    condition: {field: Port, gte: 10}",
+        );
+        assert_eq!(
+            run(&sum, &[(0, "fail", "a", 4), (1, "fail", "a", 6)]),
+            [10.0]
+        );
+        let avg = detector(
+            "    type: value_avg\n    rules: [fail]\n    group-by: [User]\n    timespan: 1m\n    condition: {field: Port, gt: 5}",
+        );
+        assert_eq!(
+            run(&avg, &[(0, "fail", "a", 4), (1, "fail", "a", 8)]),
+            [6.0]
+        );
+    }
+
+    #[test]
+    fn memory_stays_bounded() {
+        let detector = detector(COUNT);
+        let mut correlator = detector.correlator(CorrelatorConfig {
+            max_groups: 100,
+            ..Default::default()
+        });
+        let base = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
+        for i in 0..1000 {
+            let event = json!({"Channel": "Security", "EventID": 1, "Action": "fail", "User": format!("u{i}")});
+            for detection in detector.evaluate_json(&event) {
+                correlator.observe(&detection, base);
+            }
+        }
+        assert!(
+            correlator.group_count() <= 100,
+            "{}",
+            correlator.group_count()
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! The rule index: which rules are worth evaluating on an event. Rules are grouped by the
+//! log-source tags they need, and rules with required literals are reachable only through
+//! one Aho-Corasick automaton run over the event's strings; so for a typical event only the
+//! few rules whose log source fits and whose literals occur are evaluated.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use rsigma_eval::event::Event;
+
+use crate::mapping::TagSet;
+
+/// Candidate lookup for compiled rules, addressed by their position in the detector.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    /// Distinct tag sets rules require.
+    groups: Vec<TagSet>,
+    /// Each rule's group.
+    rule_group: Vec<u32>,
+    /// Per group, the rules without literals: evaluated whenever the group applies.
+    unindexed: Vec<Vec<u32>>,
+    /// Automaton over all literals, ASCII case-insensitive.
+    automaton: Option<AhoCorasick>,
+    /// Per literal, the rules it stands for.
+    pattern_rules: Vec<Vec<u32>>,
+}
+
+impl Index {
+    /// Indexes rules given as (required tags, literals) in detector order.
+    pub(crate) fn build<'a>(rules: impl Iterator<Item = (TagSet, Option<&'a [String]>)>) -> Self {
+        let mut index = Index::default();
+        let mut group_of: HashMap<TagSet, u32> = HashMap::new();
+        let mut pattern_of: HashMap<&'a str, usize> = HashMap::new();
+        let mut patterns: Vec<&'a str> = Vec::new();
+        for (rule, (tags, literals)) in rules.enumerate() {
+            let rule = rule as u32;
+            let group = *group_of.entry(tags).or_insert_with(|| {
+                index.groups.push(tags);
+                index.unindexed.push(Vec::new());
+                (index.groups.len() - 1) as u32
+            });
+            index.rule_group.push(group);
+            match literals {
+                None => index.unindexed[group as usize].push(rule),
+                Some(literals) => {
+                    for literal in literals {
+                        let pattern = *pattern_of.entry(literal.as_str()).or_insert_with(|| {
+                            patterns.push(literal.as_str());
+                            index.pattern_rules.push(Vec::new());
+                            patterns.len() - 1
+                        });
+                        index.pattern_rules[pattern].push(rule);
+                    }
+                }
+            }
+        }
+        if !patterns.is_empty() {
+            index.automaton = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .ok();
+            if index.automaton.is_none() {
+                // Too many patterns for the automaton: fall back to evaluating them all.
+                for rule in std::mem::take(&mut index.pattern_rules)
+                    .into_iter()
+                    .flatten()
+                {
+                    index.unindexed[index.rule_group[rule as usize] as usize].push(rule);
+                }
+            }
+        }
+        index
+    }
+
+    /// The rules worth evaluating on `event`, which carries log-source `tags`; sorted, each
+    /// once.
+    pub(crate) fn candidates(&self, tags: TagSet, event: &impl Event) -> Vec<u32> {
+        let applies: Vec<bool> = self.groups.iter().map(|g| g & tags == *g).collect();
+        let mut out: Vec<u32> = Vec::new();
+        for (group, rules) in self.unindexed.iter().enumerate() {
+            if applies[group] {
+                out.extend_from_slice(rules);
+            }
+        }
+        if let Some(automaton) = &self.automaton {
+            let mut hits: Vec<u32> = Vec::new();
+            event.visit_string_values(&mut |s| {
+                hits.extend(
+                    automaton
+                        .find_overlapping_iter(s)
+                        .map(|m| m.pattern().as_u32()),
+                );
+            });
+            hits.sort_unstable();
+            hits.dedup();
+            for pattern in hits {
+                for &rule in &self.pattern_rules[pattern as usize] {
+                    if applies[self.rule_group[rule as usize] as usize] {
+                        out.push(rule);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}

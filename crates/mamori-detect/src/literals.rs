@@ -1,0 +1,200 @@
+//! Required literals: for each rule, a set of strings at least one of which must appear
+//! (ignoring ASCII case) somewhere in an event's string values for the rule to match. The
+//! index feeds these to one Aho-Corasick automaton, so a rule whose literals are absent is
+//! never evaluated. The extraction is conservative: whenever a rule part could match
+//! without a literal (negation, regular expressions, encodings, numbers, field references),
+//! that part yields no literal and the rule is evaluated on every event of its log source.
+
+use rsigma_parser::{
+    ConditionExpr, Detection, DetectionItem, Detections, Modifier, Quantifier, SigmaRule,
+    SigmaValue, StringPart,
+};
+
+/// Literals shorter than this select too many events to be worth indexing.
+const MIN_LITERAL: usize = 3;
+
+/// Alternatives: the rule can only match when one of these strings is present.
+pub(crate) type Alternatives = Vec<String>;
+
+/// The literals of `rule`, or `None` when it must always be evaluated.
+pub(crate) fn required_literals(rule: &SigmaRule) -> Option<Alternatives> {
+    let detections = &rule.detection;
+    let mut all = Vec::new();
+    for condition in &detections.conditions {
+        all.extend(of_condition(condition, detections)?);
+    }
+    if all.is_empty() {
+        return None;
+    }
+    all.sort();
+    all.dedup();
+    Some(all)
+}
+
+fn of_condition(expr: &ConditionExpr, detections: &Detections) -> Option<Alternatives> {
+    match expr {
+        ConditionExpr::Identifier(name) => of_detection(detections.named.get(name)?),
+        ConditionExpr::Not(_) => None,
+        ConditionExpr::And(parts) => best(parts.iter().map(|p| of_condition(p, detections))),
+        ConditionExpr::Or(parts) => union(parts.iter().map(|p| of_condition(p, detections))),
+        ConditionExpr::Selector {
+            quantifier,
+            pattern,
+        } => {
+            let mut names: Vec<&String> = detections
+                .named
+                .keys()
+                .filter(|name| pattern.matches_detection_name(name))
+                .collect();
+            if names.is_empty() {
+                return None;
+            }
+            names.sort();
+            let parts = names
+                .into_iter()
+                .map(|name| of_detection(&detections.named[name]));
+            match quantifier {
+                Quantifier::All => best(parts),
+                Quantifier::Any | Quantifier::Count(_) => union(parts),
+            }
+        }
+    }
+}
+
+fn of_detection(detection: &Detection) -> Option<Alternatives> {
+    match detection {
+        Detection::AllOf(items) => best(items.iter().map(of_item)),
+        Detection::And(parts) => best(parts.iter().map(of_detection)),
+        Detection::AnyOf(parts) => union(parts.iter().map(of_detection)),
+        Detection::Keywords(values) => union(values.iter().map(|v| of_value(v, false))),
+        Detection::ArrayMatch { .. } | Detection::Conditional { .. } => None,
+    }
+}
+
+/// Modifiers after which a rule's string is still found verbatim in the event.
+fn verbatim(modifier: &Modifier) -> bool {
+    matches!(
+        modifier,
+        Modifier::Contains
+            | Modifier::StartsWith
+            | Modifier::EndsWith
+            | Modifier::All
+            | Modifier::Cased
+            | Modifier::WindAsh
+    )
+}
+
+fn of_item(item: &DetectionItem) -> Option<Alternatives> {
+    if !item.field.modifiers.iter().all(verbatim) {
+        return None;
+    }
+    let windash = item.field.has_modifier(Modifier::WindAsh);
+    let values = item.values.iter().map(|v| of_value(v, windash));
+    if item.field.has_modifier(Modifier::All) {
+        best(values)
+    } else {
+        union(values)
+    }
+}
+
+/// The longest plain ASCII run of a string value. With `windash`, dashes may be written
+/// as slashes or other dashes in the event, so runs also stop there.
+fn of_value(value: &SigmaValue, windash: bool) -> Option<Alternatives> {
+    let SigmaValue::String(s) = value else {
+        return None;
+    };
+    let mut longest = "";
+    for part in &s.parts {
+        let StringPart::Plain(text) = part else {
+            continue;
+        };
+        for run in text.split(|c: char| !c.is_ascii() || (windash && c == '-')) {
+            if run.len() > longest.len() {
+                longest = run;
+            }
+        }
+    }
+    let looks_scalar = longest.parse::<f64>().is_ok() || longest.eq_ignore_ascii_case("true");
+    if longest.len() < MIN_LITERAL || looks_scalar || longest.eq_ignore_ascii_case("false") {
+        return None;
+    }
+    Some(vec![longest.to_ascii_lowercase()])
+}
+
+/// Alternatives for "all of these must hold": any one part's alternatives will do, so the
+/// most selective is kept (longest shortest literal, then fewest literals).
+fn best(parts: impl Iterator<Item = Option<Alternatives>>) -> Option<Alternatives> {
+    parts.flatten().max_by_key(|alts| {
+        let shortest = alts.iter().map(String::len).min().unwrap_or(0);
+        (shortest, usize::MAX - alts.len())
+    })
+}
+
+/// Alternatives for "one of these must hold": every part needs literals.
+fn union(parts: impl Iterator<Item = Option<Alternatives>>) -> Option<Alternatives> {
+    let mut all = Vec::new();
+    for part in parts {
+        all.extend(part?);
+    }
+    (!all.is_empty()).then_some(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn literals(yaml: &str) -> Option<Alternatives> {
+        let collection = rsigma_parser::parse_sigma_yaml(yaml).expect("parses");
+        required_literals(&collection.rules[0])
+    }
+
+    const HEAD: &str = "title: t\nlogsource: {product: windows}\ndetection:\n";
+
+    #[test]
+    fn and_keeps_the_most_selective_selection() {
+        let rule = format!(
+            "{HEAD}  a: {{Image|endswith: '\\\\powershell.exe'}}\n  b: {{CommandLine|contains: [' -enc', 'hidden']}}\n  condition: a and b\n"
+        );
+        assert_eq!(literals(&rule), Some(vec!["\\powershell.exe".to_owned()]));
+    }
+
+    #[test]
+    fn or_needs_literals_everywhere() {
+        let rule = format!(
+            "{HEAD}  a: {{Image|endswith: 'evil.exe'}}\n  b: {{EventID: 4688}}\n  condition: a or b\n"
+        );
+        assert_eq!(literals(&rule), None);
+        let rule = format!("{HEAD}  a: {{Image|endswith: 'evil.exe'}}\n  condition: not a\n");
+        assert_eq!(literals(&rule), None);
+    }
+
+    #[test]
+    fn encodings_and_regexes_give_no_literal() {
+        for modifier in [
+            "re",
+            "base64offset|contains",
+            "utf16le|base64",
+            "cidr",
+            "gt",
+            "fieldref",
+        ] {
+            let rule = format!("{HEAD}  a: {{CommandLine|{modifier}: 'abcdef'}}\n  condition: a\n");
+            assert_eq!(literals(&rule), None, "{modifier}");
+        }
+    }
+
+    #[test]
+    fn windash_and_wildcards_split_literals() {
+        let rule = format!(
+            "{HEAD}  a: {{CommandLine|windash|contains: '-exec-bypass'}}\n  b: ['*mimi*katz*']\n  condition: a and b\n"
+        );
+        assert_eq!(literals(&rule), Some(vec!["bypass".to_owned()]));
+        let rule = format!(
+            "{HEAD}  sel_a: {{Image: '*\\\\abc.exe'}}\n  sel_b: {{Image: '*\\\\xyz.exe'}}\n  condition: 1 of sel_*\n"
+        );
+        assert_eq!(
+            literals(&rule),
+            Some(vec!["\\abc.exe".to_owned(), "\\xyz.exe".to_owned()])
+        );
+    }
+}

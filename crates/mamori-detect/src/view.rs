@@ -1,0 +1,364 @@
+//! Event views: how the detector reads fields from the events it is given, without copying
+//! them. [`JsonView`] reads JSON events — Windows events as EVTX parsers and the agent render
+//! them (`Event.System` / `Event.EventData`), or flat objects — and [`ModelView`] reads
+//! mamori's normalised [`mamori_model::Event`]. Both try the mapping's field aliases when
+//! the event lacks a field a rule names.
+
+use std::borrow::Cow;
+
+use mamori_model::Event as ModelEvent;
+use rsigma_eval::event::{Event, EventValue};
+use serde_json::{Map, Value};
+
+use crate::mapping::Mapping;
+
+/// How deep nested JSON is walked for keyword and literal searches.
+const MAX_DEPTH: usize = 32;
+
+/// Where a JSON event keeps its fields.
+#[derive(Debug, Clone, Copy)]
+enum Layout<'a> {
+    /// A Windows event: `EventData` (and `UserData`) first, then `System`.
+    Windows {
+        system: &'a Map<String, Value>,
+        data: Option<&'a Map<String, Value>>,
+        user: Option<&'a Map<String, Value>>,
+        /// Some providers (Defender) name data fields with spaces; rules drop them.
+        spaced: bool,
+    },
+    /// Anything else: top-level keys and dotted paths.
+    Flat,
+}
+
+/// A read-only view of a JSON event for rule evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonView<'a> {
+    root: &'a Value,
+    layout: Layout<'a>,
+    mapping: &'a Mapping,
+}
+
+impl<'a> JsonView<'a> {
+    /// A view of `root`, recognising the Windows event layout when present.
+    pub fn new(root: &'a Value, mapping: &'a Mapping) -> Self {
+        let event = root.get("Event").unwrap_or(root);
+        let layout = match event.get("System").and_then(Value::as_object) {
+            Some(system) => {
+                let data = event.get("EventData").and_then(Value::as_object);
+                Layout::Windows {
+                    system,
+                    spaced: data.is_some_and(|d| d.keys().any(|k| k.contains(' '))),
+                    data,
+                    user: event
+                        .get("UserData")
+                        .and_then(Value::as_object)
+                        .and_then(|user| user.values().find_map(Value::as_object)),
+                }
+            }
+            None => Layout::Flat,
+        };
+        Self {
+            root,
+            layout,
+            mapping,
+        }
+    }
+
+    /// The event itself.
+    pub fn root(&self) -> &'a Value {
+        self.root
+    }
+
+    fn lookup(&self, name: &str) -> Option<&'a Value> {
+        match self.layout {
+            Layout::Windows {
+                system,
+                data,
+                user,
+                spaced,
+            } => data
+                .and_then(|d| d.get(name))
+                .or_else(|| {
+                    data.filter(|_| spaced)
+                        .and_then(|d| without_spaces(d, name))
+                })
+                .or_else(|| user.and_then(|u| u.get(name)))
+                .or_else(|| system_field(system, name))
+                .or_else(|| dotted(self.root, name)),
+            Layout::Flat => self.root.get(name).or_else(|| dotted(self.root, name)),
+        }
+    }
+}
+
+/// The data field whose name, without spaces, is `name` (`Source Name` for `SourceName`).
+fn without_spaces<'a>(data: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    data.iter()
+        .find(|(key, _)| key.contains(' ') && key.chars().filter(|c| *c != ' ').eq(name.chars()))
+        .map(|(_, value)| value)
+}
+
+/// A `System` field by its Sigma name: `EventID`, `Channel`, or `Provider_Name` for the
+/// `Name` attribute of `Provider`.
+fn system_field<'a>(system: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if let Some(value) = system.get(name) {
+        return Some(value);
+    }
+    let (element, attribute) = name.split_once('_')?;
+    system.get(element)?.get("#attributes")?.get(attribute)
+}
+
+/// A dotted path (`fields.dns.rrname`) walked through objects.
+fn dotted<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    if !path.contains('.') {
+        return None;
+    }
+    path.split('.').try_fold(root, |node, key| node.get(key))
+}
+
+/// A JSON value as the evaluator sees it; XML-rendered elements keep their text in `#text`.
+fn event_value(value: &Value) -> EventValue<'_> {
+    match value.get("#text") {
+        Some(text) => EventValue::from(text),
+        None => EventValue::from(value),
+    }
+}
+
+/// Calls `visit` with every string in `value` until it returns `true`.
+fn any_string(value: &Value, depth: usize, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+    match value {
+        Value::String(s) => visit(s),
+        Value::Array(items) if depth > 0 => items.iter().any(|v| any_string(v, depth - 1, visit)),
+        Value::Object(map) if depth > 0 => map.values().any(|v| any_string(v, depth - 1, visit)),
+        _ => false,
+    }
+}
+
+/// Collects every string in `value`, borrowed.
+fn strings<'a>(value: &'a Value, depth: usize, out: &mut Vec<Cow<'a, str>>) {
+    match value {
+        Value::String(s) => out.push(Cow::Borrowed(s)),
+        Value::Array(items) if depth > 0 => items.iter().for_each(|v| strings(v, depth - 1, out)),
+        Value::Object(map) if depth > 0 => map.values().for_each(|v| strings(v, depth - 1, out)),
+        _ => {}
+    }
+}
+
+impl Event for JsonView<'_> {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        self.lookup(path)
+            .or_else(|| {
+                self.mapping
+                    .aliases(path)
+                    .iter()
+                    .find_map(|alias| self.lookup(alias))
+            })
+            .map(event_value)
+    }
+
+    fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
+        any_string(self.root, MAX_DEPTH, &mut |s| pred(s))
+    }
+
+    fn all_string_values(&self) -> Vec<Cow<'_, str>> {
+        let mut out = Vec::new();
+        strings(self.root, MAX_DEPTH, &mut out);
+        out
+    }
+
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        any_string(self.root, MAX_DEPTH, &mut |s| {
+            visit(s);
+            false
+        });
+    }
+
+    fn to_json(&self) -> Value {
+        self.root.clone()
+    }
+}
+
+/// A read-only view of a normalised [`mamori_model::Event`]: the named fields by their JSON
+/// names, `fields.*` and bare names from the line's own fields, then the mapping's aliases.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelView<'a> {
+    event: &'a ModelEvent,
+    mapping: &'a Mapping,
+}
+
+impl<'a> ModelView<'a> {
+    /// A view of `event`.
+    pub fn new(event: &'a ModelEvent, mapping: &'a Mapping) -> Self {
+        Self { event, mapping }
+    }
+
+    fn lookup(&self, name: &str) -> Option<EventValue<'a>> {
+        let e = self.event;
+        let text = |s: &'a Option<String>| s.as_deref().map(|s| EventValue::Str(s.into()));
+        let owned = |s: Option<String>| s.map(|s| EventValue::Str(Cow::Owned(s)));
+        let port = |p: Option<u16>| p.map(|p| EventValue::Int(i64::from(p)));
+        match name {
+            "timestamp" => Some(EventValue::Str(e.timestamp.to_rfc3339().into())),
+            "category" => Some(EventValue::Str(e.category.as_str().into())),
+            "action" => Some(EventValue::Str(e.action.as_str().into())),
+            "severity" => Some(EventValue::Str(e.severity.as_str().into())),
+            "src_ip" => owned(e.src_ip.map(|ip| ip.to_string())),
+            "dst_ip" => owned(e.dst_ip.map(|ip| ip.to_string())),
+            "src_port" => port(e.src_port),
+            "dst_port" => port(e.dst_port),
+            "protocol" => text(&e.protocol),
+            "user" => text(&e.user),
+            "host" => text(&e.host),
+            "signature" => text(&e.signature),
+            "message" => text(&e.message),
+            "format" => Some(EventValue::Str(e.format.as_str().into())),
+            "org_id" => text(&e.org_id),
+            "source_id" => text(&e.source_id),
+            "device_kind" => text(&e.device_kind),
+            "raw" => Some(EventValue::Str(e.raw.as_str().into())),
+            _ => {
+                let found = match name.strip_prefix("fields.") {
+                    Some(rest) => e.fields.get(rest).or_else(|| {
+                        let (head, tail) = rest.split_once('.')?;
+                        dotted_in(e.fields.get(head)?, tail)
+                    }),
+                    None => e.fields.get(name),
+                };
+                found.map(event_value)
+            }
+        }
+    }
+}
+
+fn dotted_in<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(value, |node, key| node.get(key))
+}
+
+impl Event for ModelView<'_> {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        self.lookup(path).or_else(|| {
+            self.mapping
+                .aliases(path)
+                .iter()
+                .find_map(|alias| self.lookup(alias))
+        })
+    }
+
+    fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
+        let mut found = false;
+        self.visit_string_values(&mut |s| found = found || pred(s));
+        found
+    }
+
+    fn all_string_values(&self) -> Vec<Cow<'_, str>> {
+        let mut out = Vec::new();
+        self.visit_string_values(&mut |s| out.push(Cow::Owned(s.to_owned())));
+        out
+    }
+
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        let e = self.event;
+        for s in [e.category.as_str(), e.action.as_str(), e.severity.as_str()] {
+            visit(s);
+        }
+        for ip in [e.src_ip, e.dst_ip].into_iter().flatten() {
+            visit(&ip.to_string());
+        }
+        for s in [
+            &e.protocol,
+            &e.user,
+            &e.host,
+            &e.signature,
+            &e.message,
+            &e.org_id,
+            &e.source_id,
+            &e.device_kind,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            visit(s);
+        }
+        visit(&e.format);
+        visit(&e.raw);
+        for value in e.fields.values() {
+            any_string(value, MAX_DEPTH, &mut |s| {
+                visit(s);
+                false
+            });
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        serde_json::to_value(self.event).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn windows_layout_reads_eventdata_system_and_attributes() {
+        let mapping = Mapping::builtin();
+        let event = json!({"Event": {
+            "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}},
+                       "EventID": {"#text": 4688, "#attributes": {"Qualifiers": 0}},
+                       "Channel": "Security"},
+            "EventData": {"Image": "C:\\x.exe"},
+            "UserData": {"LogFileCleared": {"SubjectUserName": "bob"}}}});
+        let view = JsonView::new(&event, &mapping);
+        assert_eq!(
+            view.get_field("Image"),
+            Some(EventValue::Str("C:\\x.exe".into()))
+        );
+        assert_eq!(view.get_field("EventID"), Some(EventValue::Int(4688)));
+        assert_eq!(
+            view.get_field("Provider_Name"),
+            Some(EventValue::Str("Microsoft-Windows-Sysmon".into()))
+        );
+        assert_eq!(
+            view.get_field("SubjectUserName"),
+            Some(EventValue::Str("bob".into()))
+        );
+        assert_eq!(
+            view.get_field("Event.System.Channel"),
+            Some(EventValue::Str("Security".into()))
+        );
+        assert_eq!(view.get_field("Missing"), None);
+    }
+
+    #[test]
+    fn aliases_fill_in_missing_fields() {
+        let mapping = Mapping::builtin();
+        let event = json!({"src_ip": "192.0.2.1"});
+        let view = JsonView::new(&event, &mapping);
+        assert_eq!(
+            view.get_field("SourceIp"),
+            Some(EventValue::Str("192.0.2.1".into()))
+        );
+    }
+
+    #[test]
+    fn model_view_reads_named_and_line_fields() {
+        let mapping = Mapping::builtin();
+        let mut event = ModelEvent::new("rtx", "raw line", chrono::DateTime::UNIX_EPOCH);
+        event.src_ip = "192.0.2.7".parse().ok();
+        event.dst_port = Some(22);
+        event
+            .fields
+            .insert("dns".into(), json!({"rrname": "evil.example"}));
+        let view = ModelView::new(&event, &mapping);
+        assert_eq!(
+            view.get_field("SourceIp"),
+            Some(EventValue::Str("192.0.2.7".into()))
+        );
+        assert_eq!(view.get_field("dst_port"), Some(EventValue::Int(22)));
+        assert_eq!(
+            view.get_field("fields.dns.rrname"),
+            Some(EventValue::Str("evil.example".into()))
+        );
+        assert!(view.any_string_value(&|s| s == "raw line"));
+        assert_eq!(view.to_json()["format"], "rtx");
+    }
+}

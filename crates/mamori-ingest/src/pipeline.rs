@@ -1,0 +1,232 @@
+//! The consuming half of ingest: reads the durable queue in order, finds each line's source,
+//! parses it in the source's format (failures become dead letters with the raw line and the
+//! reason; unknown senders go to the quarantine), and stores each batch in one transaction
+//! together with the queue cursor. Parsing the next batch overlaps storing the previous one.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use mamori_model::Event;
+use mamori_store::{IngestBatch, NewEvent, QuarantineLine, Store};
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+
+use crate::queue::{Queue, QueueError, Reader, Record};
+use crate::source::{Origin, Route, SourceTable};
+
+/// Lines per stored batch.
+const BATCH: usize = 2000;
+/// How often the source table is reloaded to pick up new registrations.
+const REFRESH: Duration = Duration::from_secs(5);
+/// How soon a line from an unknown sender makes the table reload (a source registered a
+/// moment ago should not have its first lines quarantined).
+const REFRESH_ON_MISS: Duration = Duration::from_secs(1);
+/// The wait between attempts when the database refuses a batch.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// What the pipeline has stored since start.
+#[derive(Debug, Default)]
+pub struct PipelineStats {
+    /// Events stored (dead letters included).
+    pub stored: AtomicU64,
+    /// Dead letters among them.
+    pub failed: AtomicU64,
+    /// Lines put in the quarantine.
+    pub quarantined: AtomicU64,
+    /// The last queue sequence number stored.
+    pub delivered_seq: AtomicU64,
+}
+
+/// A snapshot of [`PipelineStats`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PipelineSnapshot {
+    /// Events stored.
+    pub stored: u64,
+    /// Dead letters among them.
+    pub failed: u64,
+    /// Lines quarantined.
+    pub quarantined: u64,
+    /// The last queue sequence number stored.
+    pub delivered_seq: u64,
+}
+
+impl PipelineStats {
+    /// The numbers now.
+    pub fn snapshot(&self) -> PipelineSnapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        PipelineSnapshot {
+            stored: get(&self.stored),
+            failed: get(&self.failed),
+            quarantined: get(&self.quarantined),
+            delivered_seq: get(&self.delivered_seq),
+        }
+    }
+}
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The queue could not be read.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Parses one queued line for `table`'s sources: an event (or dead letter) when a source
+/// matches, a quarantine line otherwise.
+pub fn route_line(table: &SourceTable, record: &Record) -> Result<NewEvent, QuarantineLine> {
+    let received: DateTime<Utc> =
+        DateTime::from_timestamp_micros(record.received_us).unwrap_or_else(Utc::now);
+    let line = String::from_utf8_lossy(&record.line);
+    let Some(route) = table.resolve(&record.origin) else {
+        return Err(QuarantineLine {
+            id: record.id.to_string(),
+            peer: match &record.origin {
+                Origin::Http { source_id } => format!("http:{source_id}"),
+                other => other.peer().map(|ip| ip.to_string()).unwrap_or_default(),
+            },
+            transport: record.origin.transport().to_owned(),
+            received_at: received.timestamp(),
+            raw: line.into_owned(),
+        });
+    };
+    Ok(parse_event(route, record.id.to_string(), &line, received))
+}
+
+/// Reads `line` of `route`'s source into the event to store under `id`: the parsed event,
+/// or a dead letter holding the raw line and the parse error. Also used to re-parse dead
+/// letters and to assign quarantined lines.
+pub fn parse_event(route: &Route, id: String, line: &str, received: DateTime<Utc>) -> NewEvent {
+    let (mut event, parse_error) = match route.parser.parse(line, received) {
+        Ok(event) => (event, None),
+        Err(e) => (
+            Event::new(e.format.as_str(), line, received),
+            Some(e.to_string()),
+        ),
+    };
+    event.org_id = Some(route.org_id.clone());
+    event.source_id = Some(route.source_id.clone());
+    event.device_kind = route.device_kind().map(str::to_owned);
+    event.received_at = Some(received);
+    NewEvent {
+        id,
+        event,
+        parse_error,
+    }
+}
+
+/// Loads the source table, retrying while the database is unavailable; `None` on shutdown.
+async fn load_table(store: &Store, shutdown: &mut watch::Receiver<bool>) -> Option<SourceTable> {
+    loop {
+        match SourceTable::load(store).await {
+            Ok(table) => return Some(table),
+            Err(e) => tracing::error!(error = %e, "cannot load monitored sources; retrying"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RETRY) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return None,
+        }
+    }
+}
+
+/// Stores batches in order, retrying each until the database takes it, then lets the queue
+/// delete what is stored. On shutdown a batch not yet stored stays in the queue.
+async fn store_batches(
+    store: Store,
+    queue: Queue,
+    stats: Arc<PipelineStats>,
+    mut batches: mpsc::Receiver<IngestBatch>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    while let Some(batch) = batches.recv().await {
+        loop {
+            match store.write_ingest_batch(&batch).await {
+                Ok(()) => break,
+                Err(e) => tracing::error!(error = %e, "cannot store ingested events; retrying"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(RETRY) => {}
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            }
+        }
+        let failed = batch
+            .events
+            .iter()
+            .filter(|e| e.parse_error.is_some())
+            .count();
+        stats
+            .stored
+            .fetch_add(batch.events.len() as u64, Ordering::Relaxed);
+        stats.failed.fetch_add(failed as u64, Ordering::Relaxed);
+        stats
+            .quarantined
+            .fetch_add(batch.quarantined.len() as u64, Ordering::Relaxed);
+        let last = u64::try_from(batch.last_seq).unwrap_or_default();
+        stats.delivered_seq.store(last, Ordering::Relaxed);
+        if let Err(e) = queue.release(last) {
+            tracing::warn!(error = %e, "cannot delete stored queue segments");
+        }
+    }
+}
+
+/// Runs the pipeline for queue `node_id` until `shutdown` turns true; batches read by then
+/// are stored before it returns.
+pub async fn run_pipeline(
+    store: Store,
+    node_id: String,
+    mut reader: Reader,
+    stats: Arc<PipelineStats>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), PipelineError> {
+    let (sender, batches) = mpsc::channel(2);
+    let writer = tokio::spawn(store_batches(
+        store.clone(),
+        reader.queue().clone(),
+        stats,
+        batches,
+        shutdown.clone(),
+    ));
+    let result = async {
+        let Some(mut table) = load_table(&store, &mut shutdown).await else {
+            return Ok(());
+        };
+        let mut loaded = Instant::now();
+        loop {
+            let records = reader.next_batch(BATCH, &mut shutdown).await?;
+            let Some(last) = records.last().map(|r| r.seq) else {
+                return Ok(()); // shutdown
+            };
+            let stale = loaded.elapsed() > REFRESH
+                || (loaded.elapsed() > REFRESH_ON_MISS
+                    && records.iter().any(|r| table.resolve(&r.origin).is_none()));
+            if stale {
+                if let Ok(fresh) = SourceTable::load(&store).await {
+                    table = fresh;
+                }
+                loaded = Instant::now();
+            }
+            let mut batch = IngestBatch {
+                node_id: node_id.clone(),
+                last_seq: i64::try_from(last).unwrap_or(i64::MAX),
+                events: Vec::with_capacity(records.len()),
+                quarantined: Vec::new(),
+            };
+            for record in &records {
+                match route_line(&table, record) {
+                    Ok(event) => batch.events.push(event),
+                    Err(line) => batch.quarantined.push(line),
+                }
+            }
+            if sender.send(batch).await.is_err() {
+                return Ok(()); // the writer stopped on shutdown
+            }
+        }
+    }
+    .await;
+    drop(sender);
+    if let Err(e) = writer.await {
+        tracing::error!(error = %e, "the ingest storage task failed");
+    }
+    result
+}

@@ -1,0 +1,208 @@
+//! Ingest as one running service: opens the durable queue at the cursor the database holds,
+//! binds the configured syslog listeners, runs the background sync and the pipeline, and
+//! stops them in order. `mamori serve`, the benchmark and the flow tests start it this way.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use mamori_store::{Store, StoreError};
+use serde::Serialize;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::listen::{
+    CounterSnapshot, Counters, TlsError, TlsSettings, now_us, run_tcp, run_tls, run_udp,
+};
+use crate::pipeline::{PipelineSnapshot, PipelineStats, run_pipeline};
+use crate::queue::{self, Queue, QueueConfig, QueueError, QueueStats};
+use crate::source::Origin;
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    /// The durable queue.
+    pub queue: QueueConfig,
+    /// Syslog over UDP on this address.
+    pub udp: Option<SocketAddr>,
+    /// Syslog over TCP on this address.
+    pub tcp: Option<SocketAddr>,
+    /// Syslog over TLS on this address with these certificates.
+    pub tls: Option<(SocketAddr, TlsSettings)>,
+}
+
+/// Why ingest could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The queue could not be opened.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// The queue's cursor could not be read from the database.
+    #[error("cannot read the ingest cursor: {0}")]
+    Store(#[from] StoreError),
+    /// A listener could not bind its address.
+    #[error("cannot listen for syslog on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: io::Error,
+    },
+    /// The TLS certificates could not be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+/// Ingest's numbers, for the status API and the benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestStatus {
+    /// The durable queue.
+    pub queue: QueueStats,
+    /// Lines accepted per transport, and UDP drops.
+    pub received: CounterSnapshot,
+    /// What the pipeline stored.
+    pub pipeline: PipelineSnapshot,
+}
+
+/// What the web layer needs of ingest: accepting HTTP lines and reporting status. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct IngestHandle {
+    queue: Queue,
+    counters: Arc<Counters>,
+    stats: Arc<PipelineStats>,
+}
+
+impl IngestHandle {
+    /// Queues `lines` from `origin` and waits until they are durable: HTTP ingest answers
+    /// only after this returns.
+    pub async fn accept(&self, origin: &Origin, lines: &[&[u8]]) -> io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        self.queue.wait_for_room().await;
+        let last = self.queue.append(origin, now_us(), lines)?;
+        self.counters.add(origin.transport(), lines.len() as u64);
+        self.queue.wait_durable(last).await;
+        Ok(())
+    }
+
+    /// The numbers now.
+    pub fn status(&self) -> IngestStatus {
+        IngestStatus {
+            queue: self.queue.stats(),
+            received: self.counters.snapshot(),
+            pipeline: self.stats.snapshot(),
+        }
+    }
+}
+
+/// Ingest while it runs.
+pub struct RunningIngest {
+    /// For HTTP ingest and status.
+    pub handle: IngestHandle,
+    /// The bound UDP address (useful with port 0).
+    pub udp: Option<SocketAddr>,
+    /// The bound TCP address.
+    pub tcp: Option<SocketAddr>,
+    /// The bound TLS address.
+    pub tls: Option<SocketAddr>,
+    stop_listeners: watch::Sender<bool>,
+    stop_background: watch::Sender<bool>,
+    listeners: JoinSet<()>,
+    background: JoinSet<()>,
+}
+
+async fn bind_tcp(address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| StartError::Bind { address, source })
+}
+
+impl RunningIngest {
+    /// Opens the queue, binds the listeners and starts everything.
+    pub async fn start(
+        store: Store,
+        settings: IngestSettings,
+    ) -> Result<RunningIngest, StartError> {
+        let node_id = queue::node_id(&settings.queue.dir).map_err(QueueError::from)?;
+        let committed = u64::try_from(store.ingest_cursor(&node_id).await?).unwrap_or(0);
+        let (queue, reader) = queue::open(settings.queue.clone(), committed)?;
+        let (stop_listeners, shutdown) = watch::channel(false);
+        // The syncer and the pipeline stop only after the listeners: a connection's last
+        // lines must still be synced before it is closed.
+        let (stop_background, background_shutdown) = watch::channel(false);
+        let counters = Arc::new(Counters::default());
+        let stats = Arc::new(PipelineStats::default());
+        let mut listeners = JoinSet::new();
+        let mut running = RunningIngest {
+            handle: IngestHandle {
+                queue: queue.clone(),
+                counters: counters.clone(),
+                stats: stats.clone(),
+            },
+            udp: None,
+            tcp: None,
+            tls: None,
+            stop_listeners,
+            stop_background,
+            listeners: JoinSet::new(),
+            background: JoinSet::new(),
+        };
+        if let Some(address) = settings.udp {
+            let socket = UdpSocket::bind(address)
+                .await
+                .map_err(|source| StartError::Bind { address, source })?;
+            running.udp = socket.local_addr().ok();
+            listeners.spawn(run_udp(
+                socket,
+                queue.clone(),
+                counters.clone(),
+                shutdown.clone(),
+            ));
+        }
+        if let Some(address) = settings.tcp {
+            let listener = bind_tcp(address).await?;
+            running.tcp = listener.local_addr().ok();
+            listeners.spawn(run_tcp(
+                listener,
+                queue.clone(),
+                counters.clone(),
+                shutdown.clone(),
+            ));
+        }
+        if let Some((address, tls)) = &settings.tls {
+            let acceptor = tls.acceptor()?;
+            let listener = bind_tcp(*address).await?;
+            running.tls = listener.local_addr().ok();
+            listeners.spawn(run_tls(
+                listener,
+                acceptor,
+                queue.clone(),
+                counters.clone(),
+                shutdown.clone(),
+            ));
+        }
+        running.listeners = listeners;
+        running
+            .background
+            .spawn(queue.clone().run_syncer(background_shutdown.clone()));
+        running.background.spawn(async move {
+            if let Err(e) = run_pipeline(store, node_id, reader, stats, background_shutdown).await {
+                tracing::error!(error = %e, "the ingest pipeline stopped");
+            }
+        });
+        Ok(running)
+    }
+
+    /// Stops listening (open connections queue what they have read), syncs the queue and
+    /// stops the pipeline once its current batch is stored. Lines still queued are stored
+    /// after the next start.
+    pub async fn stop(mut self) {
+        self.stop_listeners.send_replace(true);
+        while self.listeners.join_next().await.is_some() {}
+        self.stop_background.send_replace(true);
+        while self.background.join_next().await.is_some() {}
+    }
+}

@@ -1,0 +1,480 @@
+//! Stored events: the write side used by ingest (one transaction per batch, together with the
+//! queue cursor, so a batch is stored exactly once), and the search read by analysts and
+//! organisations.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use mamori_model::{Event, Scope};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use crate::quarantine::{QuarantineLine, insert_quarantine};
+use crate::{Store, StoreError, now};
+
+/// One event ready to store: the normalised event with `org_id` and `source_id` set, its
+/// identifier from the durable queue, and the parse error for dead letters.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Identifier given when the line was queued; storing it twice is a no-op.
+    pub id: String,
+    /// The event; for a dead letter, a bare event holding the raw line.
+    pub event: Event,
+    /// Why the line could not be parsed, for dead letters.
+    pub parse_error: Option<String>,
+}
+
+/// What one delivery from a durable queue writes, all or nothing.
+#[derive(Debug, Clone, Default)]
+pub struct IngestBatch {
+    /// The queue (one per ingest node) the batch comes from.
+    pub node_id: String,
+    /// The queue sequence number of the batch's last line.
+    pub last_seq: i64,
+    /// Lines from registered sources.
+    pub events: Vec<NewEvent>,
+    /// Lines from unknown senders.
+    pub quarantined: Vec<QuarantineLine>,
+}
+
+/// A stored event as search returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredEvent {
+    /// Identifier.
+    pub id: String,
+    /// The registered source's name.
+    pub source_name: Option<String>,
+    /// Why the line could not be parsed (dead letters only).
+    pub parse_error: Option<String>,
+    /// The event itself.
+    pub event: Event,
+}
+
+/// Search filters; every one is optional.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Events at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Events before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Events of this source.
+    pub source_id: Option<String>,
+    /// Text anywhere in the raw line, case-insensitively.
+    pub text: Option<String>,
+    /// Events of this category (`network`, `auth`, …).
+    pub category: Option<String>,
+    /// Events with this action (`deny`, `login_failure`, …).
+    pub action: Option<String>,
+    /// Events of this severity.
+    pub severity: Option<String>,
+    /// Events with this address as source or destination.
+    pub ip: Option<String>,
+    /// Events of this user.
+    pub user: Option<String>,
+    /// Only dead letters.
+    pub failed_only: bool,
+    /// Page size.
+    pub limit: i64,
+    /// Events to skip.
+    pub offset: i64,
+}
+
+/// One page of search results and how many match in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventPage {
+    /// Matches in all.
+    pub total: i64,
+    /// This page, newest first.
+    pub events: Vec<StoredEvent>,
+}
+
+/// Columns written per event, in insert order.
+const INSERT_COLUMNS: &str = "id, org_id, source_id, ts_us, received_at, category, action, severity, src_ip, src_port, dst_ip, dst_port, protocol, user_name, host, signature, message, format, device_kind, raw, fields, parse_error";
+const INSERT_WIDTH: usize = 22;
+/// Rows per statement: well under both backends' bound-parameter limits.
+const ROWS_PER_INSERT: usize = 400;
+
+/// Columns read back, in the order [`event_from_row`] expects.
+const SELECT_COLUMNS: &str = "e.id, e.org_id, e.source_id, e.ts_us, e.received_at, e.category, e.action, e.severity, e.src_ip, e.src_port, e.dst_ip, e.dst_port, e.protocol, e.user_name, e.host, e.signature, e.message, e.format, e.device_kind, e.raw, e.fields, e.parse_error, s.name";
+
+/// The `$n, $n+1, …` placeholders for `rows` rows of `width` columns.
+fn placeholders(rows: usize, width: usize) -> String {
+    let mut sql = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 0..width {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(r * width + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// Inserts `events` (ignoring identifiers already stored).
+pub(crate) async fn insert_events(
+    tx: &mut Transaction<'_, Any>,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO events ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (id) DO NOTHING",
+            placeholders(chunk.len(), INSERT_WIDTH)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for new in chunk {
+            let e = &new.event;
+            query = query
+                .bind(&new.id)
+                .bind(e.org_id.as_deref().unwrap_or_default())
+                .bind(e.source_id.as_deref().unwrap_or_default())
+                .bind(micros(e.timestamp))
+                .bind(e.received_at.map(|t| t.timestamp()).unwrap_or_else(now))
+                .bind(e.category.as_str())
+                .bind(e.action.as_str())
+                .bind(e.severity.as_str())
+                .bind(e.src_ip.map(|ip| ip.to_string()))
+                .bind(e.src_port.map(i64::from))
+                .bind(e.dst_ip.map(|ip| ip.to_string()))
+                .bind(e.dst_port.map(i64::from))
+                .bind(e.protocol.as_deref())
+                .bind(e.user.as_deref())
+                .bind(e.host.as_deref())
+                .bind(e.signature.as_deref())
+                .bind(e.message.as_deref())
+                .bind(e.format.as_str())
+                .bind(e.device_kind.as_deref())
+                .bind(e.raw.as_str())
+                .bind(serde_json::Value::Object(e.fields.clone()).to_string())
+                .bind(new.parse_error.as_deref());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Adds the batch's counts to each source's hourly health counters and last-seen time.
+async fn count_per_source(
+    tx: &mut Transaction<'_, Any>,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    let mut per_hour: HashMap<(&str, i64), (i64, i64)> = HashMap::new();
+    let mut last_seen: HashMap<&str, i64> = HashMap::new();
+    for new in events {
+        let source = new.event.source_id.as_deref().unwrap_or_default();
+        let received = new.event.received_at.map(|t| t.timestamp()).unwrap_or(0);
+        let counts = per_hour
+            .entry((source, received - received.rem_euclid(3600)))
+            .or_default();
+        counts.0 += 1;
+        counts.1 += i64::from(new.parse_error.is_some());
+        let seen = last_seen.entry(source).or_default();
+        *seen = (*seen).max(received);
+    }
+    for ((source, hour), (events, failures)) in per_hour {
+        sqlx::query(
+            "INSERT INTO source_stats (source_id, hour, events, failures) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (source_id, hour) DO UPDATE
+             SET events = source_stats.events + excluded.events,
+                 failures = source_stats.failures + excluded.failures",
+        )
+        .bind(source)
+        .bind(hour)
+        .bind(events)
+        .bind(failures)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (source, seen) in last_seen {
+        sqlx::query(
+            "UPDATE sources SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $1)",
+        )
+        .bind(seen)
+        .bind(source)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Reads a stored class name (category, action, severity) back.
+fn class<T: std::str::FromStr>(
+    row: &AnyRow,
+    index: usize,
+    column: &'static str,
+) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: String = row.try_get(index)?;
+    text.parse()
+        .map_err(|e: T::Err| StoreError::corrupt(column, e))
+}
+
+/// Reads one row of [`SELECT_COLUMNS`] back into a stored event.
+fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
+    let ts_us: i64 = row.try_get(3)?;
+    let received_at: i64 = row.try_get(4)?;
+    let ip = |index: usize| -> Result<_, StoreError> {
+        Ok(row
+            .try_get::<Option<String>, _>(index)?
+            .and_then(|ip| ip.parse().ok()))
+    };
+    let port = |index: usize| -> Result<_, StoreError> {
+        Ok(row
+            .try_get::<Option<i64>, _>(index)?
+            .and_then(|p| u16::try_from(p).ok()))
+    };
+    let fields: String = row.try_get(20)?;
+    let fields = match serde_json::from_str(&fields) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => return Err(StoreError::corrupt("events.fields", "not a JSON object")),
+    };
+    let event = Event {
+        timestamp: DateTime::from_timestamp_micros(ts_us)
+            .ok_or_else(|| StoreError::corrupt("events.ts_us", ts_us))?,
+        category: class(row, 5, "events.category")?,
+        action: class(row, 6, "events.action")?,
+        severity: class(row, 7, "events.severity")?,
+        src_ip: ip(8)?,
+        src_port: port(9)?,
+        dst_ip: ip(10)?,
+        dst_port: port(11)?,
+        protocol: row.try_get(12)?,
+        user: row.try_get(13)?,
+        host: row.try_get(14)?,
+        signature: row.try_get(15)?,
+        message: row.try_get(16)?,
+        format: row.try_get(17)?,
+        org_id: Some(row.try_get(1)?),
+        source_id: Some(row.try_get(2)?),
+        device_kind: row.try_get(18)?,
+        received_at: DateTime::from_timestamp(received_at, 0),
+        raw: row.try_get(19)?,
+        fields,
+    };
+    Ok(StoredEvent {
+        id: row.try_get(0)?,
+        source_name: row.try_get(22)?,
+        parse_error: row.try_get(21)?,
+        event,
+    })
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A value bound to a search placeholder.
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// A WHERE clause built from a filter, with its bound values in placeholder order.
+struct Conditions {
+    sql: String,
+    params: Vec<Param>,
+}
+
+impl Conditions {
+    fn build(org_id: &str, filter: &EventFilter) -> Conditions {
+        let mut c = Conditions {
+            sql: "e.org_id = $1".to_owned(),
+            params: vec![Param::Text(org_id.to_owned())],
+        };
+        let pattern = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(like_pattern);
+        let texts = [
+            ("e.source_id = $?", filter.source_id.clone()),
+            ("e.category = $?", filter.category.clone()),
+            ("e.action = $?", filter.action.clone()),
+            ("e.severity = $?", filter.severity.clone()),
+            ("(e.src_ip = $? OR e.dst_ip = $?)", filter.ip.clone()),
+            ("e.user_name = $?", filter.user.clone()),
+            ("LOWER(e.raw) LIKE $? ESCAPE '\\'", pattern),
+        ];
+        for (clause, value) in texts {
+            if let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+                c.push(clause, Param::Text(v));
+            }
+        }
+        if let Some(from) = filter.from {
+            c.push("e.ts_us >= $?", Param::Int(micros(from)));
+        }
+        if let Some(to) = filter.to {
+            c.push("e.ts_us < $?", Param::Int(micros(to)));
+        }
+        if filter.failed_only {
+            c.sql.push_str(" AND e.parse_error IS NOT NULL");
+        }
+        c
+    }
+
+    /// Adds `clause`, whose `$?` marks stand for the next placeholder.
+    fn push(&mut self, clause: &str, value: Param) {
+        let n = self.params.len() + 1;
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&clause.replace("$?", &format!("${n}")));
+        self.params.push(value);
+    }
+
+    /// Binds the values onto `query`.
+    fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+        for param in &self.params {
+            query = match param {
+                Param::Text(t) => query.bind(t.as_str()),
+                Param::Int(i) => query.bind(*i),
+            };
+        }
+        query
+    }
+}
+
+impl Store {
+    /// Stores one batch from durable queue `batch.node_id` in one transaction together with
+    /// the queue's cursor. A batch at or below the stored cursor was already delivered and is
+    /// skipped, so replaying the queue after a crash stores every line exactly once.
+    pub async fn write_ingest_batch(&self, batch: &IngestBatch) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let cursor: Option<(i64,)> =
+            sqlx::query_as("SELECT seq FROM ingest_cursors WHERE node_id = $1")
+                .bind(&batch.node_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if cursor.is_some_and(|(seq,)| seq >= batch.last_seq) {
+            return Ok(());
+        }
+        insert_events(&mut tx, &batch.events).await?;
+        count_per_source(&mut tx, &batch.events).await?;
+        insert_quarantine(&mut tx, &batch.quarantined).await?;
+        sqlx::query(
+            "INSERT INTO ingest_cursors (node_id, seq, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+        )
+        .bind(&batch.node_id)
+        .bind(batch.last_seq)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The last queue sequence number stored from queue `node_id` (0 when none).
+    pub async fn ingest_cursor(&self, node_id: &str) -> Result<i64, StoreError> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT seq FROM ingest_cursors WHERE node_id = $1")
+                .bind(node_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(seq,)| seq).unwrap_or(0))
+    }
+
+    /// Events of organisation `org_id` matching `filter`, newest first, with the total count.
+    /// Another tenant's organisation is [`StoreError::NotFound`].
+    pub async fn search_events(
+        &self,
+        scope: &Scope,
+        org_id: &str,
+        filter: &EventFilter,
+    ) -> Result<EventPage, StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
+        let conditions = Conditions::build(org_id, filter);
+        let count_sql = format!("SELECT COUNT(*) FROM events e WHERE {}", conditions.sql);
+        let total: i64 = conditions
+            .bind(sqlx::query(AssertSqlSafe(count_sql)))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let n = conditions.params.len();
+        let page_sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
+             WHERE {} ORDER BY e.ts_us DESC, e.id DESC LIMIT ${} OFFSET ${}",
+            conditions.sql,
+            n + 1,
+            n + 2
+        );
+        let rows = conditions
+            .bind(sqlx::query(AssertSqlSafe(page_sql)))
+            .bind(filter.limit.clamp(1, 1000))
+            .bind(filter.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+        let events = rows.iter().map(event_from_row).collect::<Result<_, _>>()?;
+        Ok(EventPage { total, events })
+    }
+
+    /// Up to `limit` dead letters after identifier `after` (in identifier order), optionally
+    /// of one organisation or source, for re-parsing after a parser fix.
+    pub async fn dead_letters(
+        &self,
+        org_id: Option<&str>,
+        source_id: Option<&str>,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
+             WHERE e.parse_error IS NOT NULL AND e.id > $1
+               AND ($2 IS NULL OR e.org_id = $2) AND ($3 IS NULL OR e.source_id = $3)
+             ORDER BY e.id LIMIT $4"
+        )))
+        .bind(after)
+        .bind(org_id)
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Replaces stored events (dead letters being re-parsed) by new versions with the same
+    /// identifiers; returns how many were replaced. Health counters keep what was received.
+    pub async fn replace_events(&self, events: &[NewEvent]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut replaced = 0;
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let mut delete = String::from("DELETE FROM events WHERE id IN (");
+            for i in 0..chunk.len() {
+                delete.push_str(&format!("{}${}", if i == 0 { "" } else { "," }, i + 1));
+            }
+            delete.push(')');
+            let mut query = sqlx::query(AssertSqlSafe(delete));
+            for new in chunk {
+                query = query.bind(&new.id);
+            }
+            replaced += query.execute(&mut *tx).await?.rows_affected();
+        }
+        insert_events(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(replaced)
+    }
+}

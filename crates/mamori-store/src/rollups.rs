@@ -1,0 +1,288 @@
+//! What is kept of events over time: retention (default 90 days, per organisation override),
+//! the daily roll-up that reports and dashboards read instead of raw events, and each
+//! source's ingest health (a silent UTM is itself a finding).
+
+use mamori_model::Scope;
+use serde::Serialize;
+
+use crate::audit::{Actor, record};
+use crate::{Store, StoreError};
+
+/// Days events are kept when the organisation has no override.
+pub const DEFAULT_RETENTION_DAYS: i64 = 90;
+
+/// How many sender addresses a day's top-talker roll-up keeps per organisation.
+pub const TOP_TALKERS: i64 = 20;
+
+/// Japan Standard Time offset: roll-up days run from midnight to midnight in JST, the day
+/// mamori's users live in.
+const JST_SECS: i64 = 9 * 3600;
+
+/// The start (Unix seconds) of the JST day holding `ts`.
+pub fn day_start(ts: i64) -> i64 {
+    (ts + JST_SECS).div_euclid(86_400) * 86_400 - JST_SECS
+}
+
+/// One line of a day's roll-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollupRow {
+    /// Start of the JST day.
+    pub day: i64,
+    /// The source.
+    pub source_id: String,
+    /// Event category.
+    pub category: String,
+    /// Event action.
+    pub action: String,
+    /// How many events.
+    pub events: i64,
+}
+
+/// One of a day's most frequent sender addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Talker {
+    /// Start of the JST day.
+    pub day: i64,
+    /// The sender address seen in events.
+    pub src_ip: String,
+    /// How many events named it.
+    pub events: i64,
+}
+
+/// A source's ingest health.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceHealth {
+    /// The source.
+    pub source_id: String,
+    /// When it last sent a stored line.
+    pub last_seen_at: Option<i64>,
+    /// Events per minute over the last hour.
+    pub events_per_min: f64,
+    /// Lines received over the last 24 hours.
+    pub events_24h: i64,
+    /// Share of those that failed to parse, 0 to 1.
+    pub failure_rate: f64,
+    /// Silent for longer than its expected interval.
+    pub silent: bool,
+}
+
+impl Store {
+    /// Recomputes the roll-up of the JST day starting at `day` for every organisation from
+    /// the stored events. Safe to run again: the day's old roll-up is replaced.
+    pub async fn roll_up_day(&self, day: i64) -> Result<(), StoreError> {
+        let (from, to) = (day * 1_000_000, (day + 86_400) * 1_000_000);
+        let mut tx = self.pool.begin().await?;
+        for sql in [
+            "DELETE FROM event_rollups WHERE day = $1",
+            "DELETE FROM talker_rollups WHERE day = $1",
+        ] {
+            sqlx::query(sql).bind(day).execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO event_rollups (org_id, day, source_id, category, action, events)
+             SELECT org_id, $1, source_id, category, action, COUNT(*) FROM events
+             WHERE ts_us >= $2 AND ts_us < $3
+             GROUP BY org_id, source_id, category, action",
+        )
+        .bind(day)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO talker_rollups (org_id, day, src_ip, events)
+             SELECT org_id, $1, src_ip, n FROM (
+                 SELECT org_id, src_ip, COUNT(*) AS n,
+                        ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY COUNT(*) DESC, src_ip) AS r
+                 FROM events WHERE ts_us >= $2 AND ts_us < $3 AND src_ip IS NOT NULL
+                 GROUP BY org_id, src_ip) ranked
+             WHERE r <= $4",
+        )
+        .bind(day)
+        .bind(from)
+        .bind(to)
+        .bind(TOP_TALKERS)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The roll-up of organisation `org_id` for the JST days starting in `[from_day, to_day]`.
+    pub async fn rollups(
+        &self,
+        scope: &Scope,
+        org_id: &str,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<(Vec<RollupRow>, Vec<Talker>), StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT day, source_id, category, action, events FROM event_rollups
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, source_id, category, action",
+        )
+        .bind(org_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?;
+        let talkers: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT day, src_ip, events FROM talker_rollups
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, events DESC, src_ip",
+        )
+        .bind(org_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((
+            rows.into_iter()
+                .map(|(day, source_id, category, action, events)| RollupRow {
+                    day,
+                    source_id,
+                    category,
+                    action,
+                    events,
+                })
+                .collect(),
+            talkers
+                .into_iter()
+                .map(|(day, src_ip, events)| Talker {
+                    day,
+                    src_ip,
+                    events,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Sets how many days organisation `org_id` keeps its events.
+    pub async fn set_retention(
+        &self,
+        actor: &Actor,
+        org_id: &str,
+        days: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO event_retention (org_id, days) VALUES ($1, $2)
+             ON CONFLICT (org_id) DO UPDATE SET days = excluded.days",
+        )
+        .bind(org_id)
+        .bind(days.max(1))
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut *tx,
+            actor,
+            "retention.changed",
+            Some(org_id),
+            Some(&days.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes events received longer ago than their organisation's retention (by receive
+    /// time, so a device with a wrong clock cannot get its lines deleted on arrival), old
+    /// quarantine lines and old health counters. Returns how many events were deleted.
+    pub async fn apply_retention(&self, now: i64) -> Result<u64, StoreError> {
+        let overrides: Vec<(String, i64)> =
+            sqlx::query_as("SELECT org_id, days FROM event_retention")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut deleted = 0;
+        for (org_id, days) in overrides {
+            deleted += sqlx::query("DELETE FROM events WHERE org_id = $1 AND received_at < $2")
+                .bind(org_id)
+                .bind(now - days * 86_400)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        let default_cutoff = now - DEFAULT_RETENTION_DAYS * 86_400;
+        deleted += sqlx::query(
+            "DELETE FROM events WHERE received_at < $1
+             AND org_id NOT IN (SELECT org_id FROM event_retention)",
+        )
+        .bind(default_cutoff)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM quarantine_lines WHERE received_at < $1")
+            .bind(default_cutoff)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM source_stats WHERE hour < $1")
+            .bind(default_cutoff)
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted)
+    }
+
+    /// Ingest health of the sources visible in `scope` (optionally of one organisation) at
+    /// time `now`.
+    pub async fn source_health(
+        &self,
+        scope: &Scope,
+        org_id: Option<&str>,
+        now: i64,
+    ) -> Result<Vec<SourceHealth>, StoreError> {
+        let sources = self.sources(scope, org_id).await?;
+        let hour = now - now.rem_euclid(3600);
+        let stats: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT st.source_id, st.hour, st.events, st.failures FROM source_stats st
+             JOIN sources s ON s.id = st.source_id
+             WHERE st.hour >= $1 AND ($2 IS NULL OR s.org_id = $2) AND ($3 IS NULL OR s.org_id = $3)",
+        )
+        .bind(hour - 23 * 3600)
+        .bind(scope.only_org())
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(sources
+            .into_iter()
+            .map(|s| {
+                let mine = stats.iter().filter(|(id, ..)| *id == s.id);
+                let (events_24h, failures_24h) = mine
+                    .clone()
+                    .fold((0, 0), |(e, f), (_, _, ev, fa)| (e + ev, f + fa));
+                let last_hour: i64 = mine
+                    .filter(|(_, h, ..)| *h >= hour - 3600)
+                    .map(|(_, _, ev, _)| ev)
+                    .sum();
+                let minutes = ((now - (hour - 3600)) as f64 / 60.0).max(1.0);
+                let quiet_since = s.last_seen_at.unwrap_or(s.created_at);
+                SourceHealth {
+                    events_per_min: last_hour as f64 / minutes,
+                    failure_rate: if events_24h == 0 {
+                        0.0
+                    } else {
+                        failures_24h as f64 / events_24h as f64
+                    },
+                    events_24h,
+                    silent: now - quiet_since > s.expected_interval_secs,
+                    last_seen_at: s.last_seen_at,
+                    source_id: s.id,
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_start_at_midnight_jst() {
+        // 2026-11-22 00:00 JST is 2026-11-21 15:00 UTC.
+        let midnight = 1_795_273_200;
+        assert_eq!(day_start(midnight), midnight);
+        assert_eq!(day_start(midnight + 86_399), midnight);
+        assert_eq!(day_start(midnight - 1), midnight - 86_400);
+    }
+}

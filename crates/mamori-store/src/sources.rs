@@ -1,0 +1,220 @@
+//! Monitored sources (監視対象機器): the UTMs, routers and servers that send logs, each
+//! registered to one organisation and found by sender address, TLS client certificate or
+//! HTTP token.
+
+use mamori_model::Scope;
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use crate::audit::{Actor, record};
+use crate::error::InvalidInput;
+use crate::secrets::{digest, random_token};
+use crate::{Store, StoreError, new_id, now};
+
+/// How a new source identifies itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceIdentity {
+    /// Syslog from this sender address (canonical text form).
+    Address(String),
+    /// Syslog over TLS with a client certificate of this SHA-256 fingerprint (hex).
+    Certificate(String),
+    /// HTTP ingest with a bearer token generated at registration.
+    Token,
+}
+
+/// What is needed to register a source.
+#[derive(Debug, Clone)]
+pub struct NewSource {
+    /// The organisation it belongs to.
+    pub org_id: String,
+    /// A friendly name, such as 「本社 RTX1210」.
+    pub name: String,
+    /// The format name (`rtx`, `fortigate`, `auto`, …); the caller checks it is known.
+    pub format: String,
+    /// For `json` sources, the key mapping as JSON; the caller checks it reads.
+    pub json_mapping: Option<String>,
+    /// How it is recognised.
+    pub identity: SourceIdentity,
+    /// How long it may stay silent before it is flagged, in seconds.
+    pub expected_interval_secs: i64,
+}
+
+/// A registered source as listed to people and loaded by ingest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// Identifier.
+    pub id: String,
+    /// Owning organisation.
+    pub org_id: String,
+    /// Friendly name.
+    pub name: String,
+    /// Format name.
+    pub format: String,
+    /// Key mapping of a `json` source, as JSON.
+    pub json_mapping: Option<String>,
+    /// Sender address, when recognised by address.
+    pub address: Option<String>,
+    /// Client certificate fingerprint, when recognised by certificate.
+    pub cert_fingerprint: Option<String>,
+    /// Whether it sends over HTTP with a token.
+    pub has_token: bool,
+    /// Silence allowed before the source is flagged, in seconds.
+    pub expected_interval_secs: i64,
+    /// Registration time.
+    pub created_at: i64,
+    /// When it last sent a line that was stored.
+    pub last_seen_at: Option<i64>,
+}
+
+const SOURCE_COLUMNS: &str = "id, org_id, name, format, json_mapping, address, cert_fingerprint, CAST(CASE WHEN token_hash IS NULL THEN 0 ELSE 1 END AS BIGINT), expected_interval_secs, created_at, last_seen_at";
+
+type SourceRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+fn source_from_row(row: SourceRow) -> Source {
+    let (
+        id,
+        org_id,
+        name,
+        format,
+        json_mapping,
+        address,
+        cert_fingerprint,
+        has_token,
+        expected_interval_secs,
+        created_at,
+        last_seen_at,
+    ) = row;
+    Source {
+        id,
+        org_id,
+        name,
+        format,
+        json_mapping,
+        address,
+        cert_fingerprint,
+        has_token: has_token != 0,
+        expected_interval_secs,
+        created_at,
+        last_seen_at,
+    }
+}
+
+impl Store {
+    /// Registers a source; returns it and, for token sources, the token (shown only once).
+    /// An address or certificate already registered is reported as
+    /// [`InvalidInput::SourceTaken`].
+    pub async fn create_source(
+        &self,
+        actor: &Actor,
+        new: NewSource,
+    ) -> Result<(Source, Option<String>), StoreError> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid(InvalidInput::NameRequired));
+        }
+        if self
+            .org(&Scope::AllOrganisations, &new.org_id)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound);
+        }
+        let (address, fingerprint, token) = match new.identity {
+            SourceIdentity::Address(a) => (Some(a), None, None),
+            SourceIdentity::Certificate(f) => (None, Some(f.to_ascii_lowercase()), None),
+            SourceIdentity::Token => (None, None, Some(random_token("mms_"))),
+        };
+        let id = new_id();
+        let created_at = now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO sources (id, org_id, name, format, json_mapping, address, cert_fingerprint, token_hash, expected_interval_secs, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&id)
+        .bind(&new.org_id)
+        .bind(name)
+        .bind(&new.format)
+        .bind(new.json_mapping.as_deref())
+        .bind(address.as_deref())
+        .bind(fingerprint.as_deref())
+        .bind(token.as_deref().map(digest))
+        .bind(new.expected_interval_secs)
+        .bind(created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Invalid(InvalidInput::SourceTaken)
+            }
+            _ => StoreError::Database(e),
+        })?;
+        record(
+            &mut *tx,
+            actor,
+            "source.created",
+            Some(&new.org_id),
+            Some(name),
+        )
+        .await?;
+        tx.commit().await?;
+        let source = Source {
+            id,
+            org_id: new.org_id,
+            name: name.to_owned(),
+            format: new.format,
+            json_mapping: new.json_mapping,
+            address,
+            cert_fingerprint: fingerprint,
+            has_token: token.is_some(),
+            expected_interval_secs: new.expected_interval_secs,
+            created_at,
+            last_seen_at: None,
+        };
+        Ok((source, token))
+    }
+
+    /// Sources visible in `scope`, optionally of one organisation, by organisation and name.
+    pub async fn sources(
+        &self,
+        scope: &Scope,
+        org_id: Option<&str>,
+    ) -> Result<Vec<Source>, StoreError> {
+        if org_id.is_some_and(|o| !scope.permits(o)) {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<SourceRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources
+             WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR org_id = $2)
+             ORDER BY org_id, name, id"
+        )))
+        .bind(scope.only_org())
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(source_from_row).collect())
+    }
+
+    /// The source an HTTP ingest token belongs to.
+    pub async fn source_by_token(&self, secret: &str) -> Result<Option<Source>, StoreError> {
+        let row: Option<SourceRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources WHERE token_hash = $1"
+        )))
+        .bind(digest(secret))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(source_from_row))
+    }
+}

@@ -1,0 +1,383 @@
+//! Events over the API: search of an organisation's stored events (tenant-scoped), its
+//! monitored sources with their health, HTTP ingest with a per-source token, and ingest
+//! status for the provider.
+
+use std::io::Read;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use chrono::{DateTime, Utc};
+use mamori_ingest::source::Origin;
+use mamori_store::{EventFilter, StoredEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{ApiCaller, bearer};
+use crate::error::{ApiError, ErrorBody};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// The most a decompressed ingest body may hold.
+const MAX_INGEST_BYTES: u64 = 32 << 20;
+
+/// Search filters, shared with the event search page.
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+pub struct EventQuery {
+    /// Events at or after this time (RFC 3339 or Unix seconds).
+    pub from: Option<String>,
+    /// Events before this time (RFC 3339 or Unix seconds).
+    pub to: Option<String>,
+    /// Events of this source id.
+    pub source: Option<String>,
+    /// Text anywhere in the raw line (case-insensitive).
+    pub q: Option<String>,
+    /// Category: network, auth, ids, system, web, file, dns, tls, config, malware, other.
+    pub category: Option<String>,
+    /// Action: allow, deny, drop, alert, login, logout, login_failure, …
+    pub action: Option<String>,
+    /// Severity: info, low, medium, high, critical.
+    pub severity: Option<String>,
+    /// An address seen as source or destination.
+    pub ip: Option<String>,
+    /// An account name.
+    pub user: Option<String>,
+    /// Only lines that failed to parse (dead letters).
+    pub failed: Option<bool>,
+    /// Page size, 1-1000 (default 50).
+    pub limit: Option<i64>,
+    /// Matches to skip.
+    pub offset: Option<i64>,
+}
+
+/// Reads a time as RFC 3339, a date (`2026-11-22`, midnight JST) or Unix seconds.
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.to_utc());
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let jst = chrono::FixedOffset::east_opt(9 * 3600)?;
+        return day
+            .and_hms_opt(0, 0, 0)?
+            .and_local_timezone(jst)
+            .single()
+            .map(|t| t.to_utc());
+    }
+    text.parse::<i64>()
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+}
+
+impl EventQuery {
+    /// The store filter; the error names the parameter that is not a time.
+    pub fn filter(&self) -> Result<EventFilter, &'static str> {
+        let time = |value: &Option<String>, name: &'static str| match value
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        {
+            None => Ok(None),
+            Some(v) => parse_time(v).map(Some).ok_or(name),
+        };
+        Ok(EventFilter {
+            from: time(&self.from, "from")?,
+            to: time(&self.to, "to")?,
+            source_id: self.source.clone(),
+            text: self.q.clone(),
+            category: self.category.clone(),
+            action: self.action.clone(),
+            severity: self.severity.clone(),
+            ip: self.ip.clone(),
+            user: self.user.clone(),
+            failed_only: self.failed.unwrap_or(false),
+            limit: self.limit.unwrap_or(50).clamp(1, 1000),
+            offset: self.offset.unwrap_or(0).max(0),
+        })
+    }
+}
+
+/// One page of events.
+#[derive(Serialize, ToSchema)]
+pub struct EventList {
+    /// Matches in all.
+    total: i64,
+    /// This page, newest first: the normalised event (`timestamp`, `category`, `action`,
+    /// `src_ip`, …, `raw`, `fields`) with `id`, `source_name` and, for dead letters,
+    /// `parse_error`.
+    #[schema(value_type = Vec<Object>)]
+    events: Vec<Value>,
+}
+
+/// An event as the API shows it: the normalised event plus where it is stored.
+pub fn event_json(stored: StoredEvent) -> Value {
+    let mut value = serde_json::to_value(&stored.event).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("id".into(), Value::String(stored.id));
+        if let Some(name) = stored.source_name {
+            map.insert("source_name".into(), Value::String(name));
+        }
+        if let Some(error) = stored.parse_error {
+            map.insert("parse_error".into(), Value::String(error));
+        }
+    }
+    value
+}
+
+fn bad_time(lang: Lang, name: &str) -> ApiError {
+    ApiError::invalid(
+        &format!("invalid_input.{name}"),
+        lang.tf("ingest.error.bad_time", &[("name", name)]),
+    )
+}
+
+/// Events of one organisation; another tenant's organisation is a 404.
+#[utoipa::path(get, path = "/orgs/{id}/events", tag = "events",
+    params(("id" = String, Path, description = "Organisation id"), EventQuery),
+    responses((status = 200, body = EventList), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(query): Query<EventQuery>,
+) -> Result<Json<EventList>, ApiError> {
+    let lang = caller.lang;
+    let filter = query.filter().map_err(|name| bad_time(lang, name))?;
+    let page = state
+        .store
+        .search_events(&caller.user.scope(), &id, &filter)
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?;
+    Ok(Json(EventList {
+        total: page.total,
+        events: page.events.into_iter().map(event_json).collect(),
+    }))
+}
+
+/// A monitored source with its ingest health.
+#[derive(Serialize, ToSchema)]
+pub struct SourceView {
+    id: String,
+    name: String,
+    format: String,
+    address: Option<String>,
+    has_token: bool,
+    /// Last stored line, RFC 3339.
+    last_seen_at: Option<String>,
+    events_per_min: f64,
+    events_24h: i64,
+    /// Share of the last 24 hours' lines that failed to parse.
+    failure_rate: f64,
+    /// Silent longer than its expected interval: worth a look.
+    silent: bool,
+}
+
+/// The organisation's monitored sources.
+#[derive(Serialize, ToSchema)]
+pub struct SourceList {
+    sources: Vec<SourceView>,
+}
+
+/// Monitored sources of one organisation with last-seen time, rate, failure rate and the
+/// silent flag.
+#[utoipa::path(get, path = "/orgs/{id}/sources", tag = "events",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, body = SourceList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn sources(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<SourceList>, ApiError> {
+    let lang = caller.lang;
+    let scope = caller.user.scope();
+    if !scope.permits(&id) {
+        return Err(ApiError::not_found(lang));
+    }
+    let fail = |e| ApiError::from_store(lang, e);
+    let now = mamori_store::now();
+    let list = state.store.sources(&scope, Some(&id)).await.map_err(fail)?;
+    let health = state
+        .store
+        .source_health(&scope, Some(&id), now)
+        .await
+        .map_err(fail)?;
+    let sources = list
+        .into_iter()
+        .zip(health)
+        .map(|(s, h)| SourceView {
+            last_seen_at: s
+                .last_seen_at
+                .and_then(|t| DateTime::from_timestamp(t, 0))
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            id: s.id,
+            name: s.name,
+            format: s.format,
+            address: s.address,
+            has_token: s.has_token,
+            events_per_min: h.events_per_min,
+            events_24h: h.events_24h,
+            failure_rate: h.failure_rate,
+            silent: h.silent,
+        })
+        .collect();
+    Ok(Json(SourceList { sources }))
+}
+
+/// A line of an ingest body that was not accepted.
+#[derive(Serialize, ToSchema)]
+pub struct Rejected {
+    /// Line number in the body, from 1.
+    line: usize,
+    /// Why.
+    reason: String,
+}
+
+/// What HTTP ingest did with a body.
+#[derive(Serialize, ToSchema)]
+pub struct IngestResult {
+    /// Lines queued (durably) for parsing and storage.
+    accepted: usize,
+    /// Lines refused, with reasons.
+    rejected: Vec<Rejected>,
+}
+
+/// Splits an NDJSON body into lines to queue and lines refused.
+fn check_lines(body: &[u8]) -> (Vec<&[u8]>, Vec<Rejected>) {
+    let mut accepted = Vec::new();
+    let mut rejected = Vec::new();
+    for (i, line) in body.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Object(_)) => accepted.push(line),
+            Ok(_) => rejected.push(Rejected {
+                line: i + 1,
+                reason: "not a JSON object".into(),
+            }),
+            Err(e) => rejected.push(Rejected {
+                line: i + 1,
+                reason: format!("not JSON: {e}"),
+            }),
+        }
+    }
+    (accepted, rejected)
+}
+
+fn ingest_error(lang: Lang, status: StatusCode, code: &str) -> ApiError {
+    ApiError::new(lang, status, code, &format!("ingest.error.{code}"))
+}
+
+/// Receives events from a source over HTTP: `Authorization: Bearer <source token>`, body
+/// NDJSON (one JSON object per line), optionally `Content-Encoding: gzip`. Accepted lines
+/// are on disk before the answer is sent; each is parsed in the source's format.
+#[utoipa::path(post, path = "/ingest", tag = "events", security(("bearer" = [])),
+    request_body(content = String, content_type = "application/x-ndjson",
+        description = "One JSON object per line"),
+    responses((status = 200, body = IngestResult), (status = 401, body = ErrorBody),
+        (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<IngestResult>, ApiError> {
+    let lang = Lang::negotiate(&headers);
+    let token = bearer(&headers).ok_or_else(|| ApiError::unauthorized(lang))?;
+    let source = state
+        .store
+        .source_by_token(token)
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?
+        .ok_or_else(|| ApiError::unauthorized(lang))?;
+    let Some(ingest) = &state.ingest else {
+        return Err(ingest_error(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_running",
+        ));
+    };
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+    let mut inflated = Vec::new();
+    let body: &[u8] = if gzip {
+        flate2::read::GzDecoder::new(&body[..])
+            .take(MAX_INGEST_BYTES + 1)
+            .read_to_end(&mut inflated)
+            .map_err(|_| ingest_error(lang, StatusCode::BAD_REQUEST, "bad_gzip"))?;
+        if inflated.len() as u64 > MAX_INGEST_BYTES {
+            return Err(ingest_error(
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+            ));
+        }
+        &inflated
+    } else {
+        &body
+    };
+    let (lines, rejected) = check_lines(body);
+    let origin = Origin::Http {
+        source_id: source.id,
+    };
+    ingest.accept(&origin, &lines).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot queue HTTP ingest lines");
+        ingest_error(lang, StatusCode::SERVICE_UNAVAILABLE, "queue_failed")
+    })?;
+    Ok(Json(IngestResult {
+        accepted: lines.len(),
+        rejected,
+    }))
+}
+
+/// Ingest counters and queue state (provider staff only).
+#[utoipa::path(get, path = "/ingest/status", tag = "events",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn status(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<mamori_ingest::IngestStatus>, ApiError> {
+    let lang = caller.lang;
+    if !caller.user.role.is_provider() {
+        return Err(ApiError::forbidden(lang));
+    }
+    match &state.ingest {
+        Some(ingest) => Ok(Json(ingest.status())),
+        None => Err(ingest_error(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_running",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndjson_lines_are_checked_one_by_one() {
+        let (ok, bad) = check_lines(b"{\"a\":1}\r\n\n[1]\nnot json\n{\"b\":2}");
+        assert_eq!(ok.len(), 2);
+        assert_eq!(bad.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 4]);
+    }
+
+    #[test]
+    fn times_read_as_rfc3339_dates_or_seconds() {
+        assert_eq!(
+            parse_time("1700000000").map(|t| t.timestamp()),
+            Some(1_700_000_000)
+        );
+        assert_eq!(
+            parse_time("2026-11-22").map(|t| t.to_rfc3339()),
+            Some("2026-11-21T15:00:00+00:00".into())
+        );
+        assert!(parse_time("2026-11-22T00:00:00+09:00").is_some());
+        assert!(parse_time("yesterday").is_none());
+    }
+}

@@ -1,0 +1,124 @@
+//! Everyday measures shared by pages and API: the guideline's questionnaires stored, scored,
+//! compared with the organisation's own history and with similar companies, and SECURITY
+//! ACTION readiness. Handlers stay thin; the rules live here and in `mamori-catalog`.
+
+mod benchmark;
+mod checklists;
+mod errors;
+mod overview;
+mod self_assessment;
+
+use std::sync::LazyLock;
+
+use mamori_catalog::{CatalogError, Catalogs, DEFAULT_EDITION, Edition};
+use mamori_model::{Role, Scope, User};
+use mamori_store::{Actor, AnswerKind, AnswerSet, NewAnswers, Store};
+
+pub(crate) use benchmark::{Benchmark, benchmark};
+pub(crate) use checklists::{
+    RawExecutive, cloud_services, latest_executive, submit_cloud, submit_executive,
+};
+pub(crate) use errors::MeasureError;
+pub(crate) use overview::{Overview, overview};
+pub(crate) use self_assessment::{
+    Scored, acknowledge_rules, history, org_readiness, submit_assessment,
+};
+
+/// The catalogs built into this binary, parsed once. They are embedded data checked by the
+/// catalog crate's tests, so failing to load them is a bug reported as an internal error.
+static CATALOGS: LazyLock<Result<Catalogs, CatalogError>> = LazyLock::new(Catalogs::builtin);
+
+/// The catalog edition `id`, or the default edition when `id` is `None`.
+pub(crate) fn edition(id: Option<&str>) -> Result<&'static Edition, MeasureError> {
+    let catalogs = CATALOGS
+        .as_ref()
+        .map_err(|e| MeasureError::Broken(e.to_string()))?;
+    Ok(catalogs.get(id.unwrap_or(DEFAULT_EDITION))?)
+}
+
+/// The catalog's language for the page language `lang`.
+pub(crate) fn catalog_lang(lang: crate::i18n::Lang) -> mamori_catalog::Lang {
+    match lang {
+        crate::i18n::Lang::Ja => mamori_catalog::Lang::Ja,
+        crate::i18n::Lang::En => mamori_catalog::Lang::En,
+    }
+}
+
+/// Whether `user` may answer questionnaires for organisation `org_id`: its owner, or a
+/// provider administrator helping the client. Staff and analysts read only.
+pub(crate) fn may_answer(user: &User, org_id: &str) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Owner => user.org_id.as_deref() == Some(org_id),
+        Role::Analyst | Role::Staff => false,
+    }
+}
+
+/// Who submits answers for which organisation and edition, and whether they are final. A
+/// final submission is stored as completed only after the catalog scored it.
+pub(crate) struct Submission<'a> {
+    /// Where answers are kept.
+    pub store: &'a Store,
+    /// Who is answering, for the audit log.
+    pub actor: &'a Actor,
+    /// The answering user's scope.
+    pub scope: &'a Scope,
+    /// The organisation answering.
+    pub org_id: &'a str,
+    /// Catalog edition; the default edition when `None`.
+    pub edition: Option<&'a str>,
+    /// Store as completed (after scoring) rather than as the draft.
+    pub complete: bool,
+}
+
+impl<'a> Submission<'a> {
+    /// A submission of `org_id`'s answers by `actor`, checked against `scope`.
+    pub(crate) fn new(
+        store: &'a Store,
+        actor: &'a Actor,
+        scope: &'a Scope,
+        org_id: &'a str,
+        edition: Option<&'a str>,
+        complete: bool,
+    ) -> Self {
+        Submission {
+            store,
+            actor,
+            scope,
+            org_id,
+            edition,
+            complete,
+        }
+    }
+
+    /// The edition answered.
+    fn edition(&self) -> Result<&'static Edition, MeasureError> {
+        edition(self.edition)
+    }
+
+    /// Stores already validated (and, when completing, scored) `answers`.
+    async fn save<T: serde::Serialize>(
+        &self,
+        kind: AnswerKind,
+        subject: &str,
+        edition: &Edition,
+        answers: &T,
+    ) -> Result<AnswerSet, MeasureError> {
+        let json =
+            serde_json::to_value(answers).map_err(|e| MeasureError::Broken(e.to_string()))?;
+        let new = NewAnswers {
+            org_id: self.org_id,
+            kind,
+            subject,
+            edition: &edition.id,
+            answers: &json,
+        };
+        Ok(if self.complete {
+            self.store
+                .complete_answers(self.actor, self.scope, new)
+                .await?
+        } else {
+            self.store.save_draft(self.actor, self.scope, new).await?
+        })
+    }
+}

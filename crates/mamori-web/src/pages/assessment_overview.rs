@@ -1,0 +1,34 @@
+//! The provider-wide view for analysts and administrators: which clients are weakest, and on
+//! which self-assessment items most clients still have work to do.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+
+use super::assessment::{default_edition, measure_error};
+use super::{Page, PageResult};
+use crate::auth::Viewer;
+use crate::i18n::Lang;
+use crate::measures::overview;
+use crate::state::AppState;
+
+/// `GET /console/assessments`.
+pub async fn page(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.role.is_provider() {
+        return Err(page.forbidden().await);
+    }
+    let edition = default_edition(&page).await?;
+    let overview = match overview(&state.store, &viewer.user.scope()).await {
+        Ok(overview) => overview,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
+    let ctx = context! {
+        overview => Value::from(Serde(&overview)),
+        parts => Value::from(Serde(&edition.self_assessment.parts)),
+    };
+    Ok(page
+        .render(StatusCode::OK, "assessment_overview.html", ctx)
+        .await)
+}

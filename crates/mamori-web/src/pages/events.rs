@@ -1,0 +1,309 @@
+//! Log pages: an organisation's event search with its monitored sources' health (analysts
+//! and the organisation's own members), and the provider's page of every source and the
+//! quarantine of unregistered senders, where a sender can be assigned to an organisation.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_ingest::Format;
+use mamori_ingest::rework::assign_quarantine;
+use mamori_model::{Action, Category, Role, Scope, Severity};
+use mamori_store::{
+    Actor, InvalidInput, KEPT_PER_SENDER, NewSource, Source, SourceHealth, SourceIdentity,
+    StoreError, StoredEvent,
+};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+
+use super::{Page, PageResult};
+use crate::api::events::EventQuery;
+use crate::auth::{ClientAddr, Viewer};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// Events per page on the search page.
+const PAGE_SIZE: i64 = 50;
+
+/// A source with its health, as the pages list it.
+#[derive(Serialize)]
+struct SourceRow {
+    #[serde(flatten)]
+    source: Source,
+    #[serde(flatten)]
+    health: SourceHealth,
+    org_name: Option<String>,
+}
+
+async fn sources_with_health(
+    page: &Page<'_>,
+    scope: &Scope,
+    org_id: Option<&str>,
+) -> Result<Vec<SourceRow>, StoreError> {
+    let store = &page.state.store;
+    let sources = store.sources(scope, org_id).await?;
+    let health = store
+        .source_health(scope, org_id, mamori_store::now())
+        .await?;
+    let orgs = store.orgs(scope).await?;
+    Ok(sources
+        .into_iter()
+        .zip(health)
+        .map(|(source, health)| SourceRow {
+            org_name: orgs
+                .iter()
+                .find(|o| o.id == source.org_id)
+                .map(|o| o.name.clone()),
+            source,
+            health,
+        })
+        .collect())
+}
+
+/// An event row as the search page shows it.
+#[derive(Serialize)]
+struct EventRow {
+    at: i64,
+    source_name: Option<String>,
+    category: &'static str,
+    action: &'static str,
+    severity: &'static str,
+    from: Option<String>,
+    to: Option<String>,
+    user: Option<String>,
+    text: String,
+    parse_error: Option<String>,
+}
+
+fn endpoint(ip: Option<std::net::IpAddr>, port: Option<u16>) -> Option<String> {
+    match (ip, port) {
+        (Some(std::net::IpAddr::V6(ip)), Some(port)) => Some(format!("[{ip}]:{port}")),
+        (Some(ip), Some(port)) => Some(format!("{ip}:{port}")),
+        (Some(ip), None) => Some(ip.to_string()),
+        (None, _) => None,
+    }
+}
+
+impl From<StoredEvent> for EventRow {
+    fn from(stored: StoredEvent) -> Self {
+        let e = stored.event;
+        EventRow {
+            at: e.timestamp.timestamp(),
+            source_name: stored.source_name,
+            category: e.category.as_str(),
+            action: e.action.as_str(),
+            severity: e.severity.as_str(),
+            from: endpoint(e.src_ip, e.src_port),
+            to: endpoint(e.dst_ip, e.dst_port),
+            user: e.user,
+            text: e.message.unwrap_or(e.raw),
+            parse_error: stored.parse_error,
+        }
+    }
+}
+
+/// The filters echoed back into the form and the paging links (empty ones left out).
+fn echo(query: &EventQuery) -> BTreeMap<&'static str, String> {
+    let mut map = BTreeMap::new();
+    for (name, value) in [
+        ("from", &query.from),
+        ("to", &query.to),
+        ("source", &query.source),
+        ("q", &query.q),
+        ("category", &query.category),
+        ("action", &query.action),
+        ("severity", &query.severity),
+        ("ip", &query.ip),
+        ("user", &query.user),
+    ] {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            map.insert(name, v.to_owned());
+        }
+    }
+    if query.failed == Some(true) {
+        map.insert("failed", "true".to_owned());
+    }
+    map
+}
+
+/// `GET /orgs/{id}/events`: search an organisation's logs.
+pub async fn search(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<EventQuery>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    let org = match state.store.org(&scope, &id).await {
+        Ok(Some(org)) => org,
+        Ok(None) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let (filter, error) = match query.filter() {
+        Ok(filter) => (filter, None),
+        Err(name) => (
+            mamori_store::EventFilter::default(),
+            Some(lang.tf("ingest.error.bad_time", &[("name", name)])),
+        ),
+    };
+    let filter = mamori_store::EventFilter {
+        limit: PAGE_SIZE,
+        ..filter
+    };
+    let found = match state.store.search_events(&scope, &id, &filter).await {
+        Ok(found) => found,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let sources = match sources_with_health(&page, &scope, Some(&id)).await {
+        Ok(sources) => sources,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let filters = echo(&query);
+    let shown = found.events.len() as i64;
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        sources => Value::from(Serde(&sources)),
+        events => Value::from(Serde(found.events.into_iter().map(EventRow::from).collect::<Vec<_>>())),
+        total => found.total,
+        first => filter.offset + 1,
+        last => filter.offset + shown,
+        newer => (filter.offset > 0).then(|| (filter.offset - PAGE_SIZE).max(0)),
+        older => (filter.offset + shown < found.total).then_some(filter.offset + PAGE_SIZE),
+        nothing_yet => found.total == 0 && filters.is_empty(),
+        query => Value::from(Serde(&filters)),
+        categories => Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        actions => Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        severities => Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        error => error,
+    };
+    Ok(page.render(StatusCode::OK, "events.html", ctx).await)
+}
+
+async fn render_sources(page: &Page<'_>, status: StatusCode, notice: Option<String>) -> Response {
+    let store = &page.state.store;
+    let rows = sources_with_health(page, &Scope::AllOrganisations, None).await;
+    let senders = store.quarantine_senders().await;
+    let orgs = store.orgs(&Scope::AllOrganisations).await;
+    let (rows, senders, orgs) = match (rows, senders, orgs) {
+        (Ok(r), Ok(s), Ok(o)) => (r, s, o),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return page.store_error(e).await,
+    };
+    let mut samples = BTreeMap::new();
+    for sender in senders.iter().take(20) {
+        match store.quarantined_lines(&sender.peer, 3).await {
+            Ok(lines) => {
+                samples.insert(sender.peer.clone(), lines);
+            }
+            Err(e) => return page.store_error(e).await,
+        }
+    }
+    let ctx = context! {
+        sources => Value::from(Serde(&rows)),
+        senders => Value::from(Serde(&senders)),
+        samples => Value::from(Serde(&samples)),
+        orgs => Value::from(Serde(&orgs)),
+        formats => Format::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        kept => KEPT_PER_SENDER,
+        notice => notice,
+        may_assign => page.viewer.is_some_and(|v| v.user.role == Role::Admin),
+    };
+    page.render(status, "sources.html", ctx).await
+}
+
+/// `GET /console/sources`: every monitored source and the quarantine (provider staff).
+pub async fn console(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.role.is_provider() {
+        return Err(page.forbidden().await);
+    }
+    Ok(render_sources(&page, StatusCode::OK, None).await)
+}
+
+/// The form that assigns or dismisses a quarantined sender.
+#[derive(Deserialize)]
+pub struct QuarantineForm {
+    csrf: String,
+    peer: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// Lets only administrators change the quarantine, with the session's form token.
+async fn admin_form(page: &Page<'_>, viewer: &Viewer, csrf: &str) -> Result<(), Response> {
+    if viewer.user.role != Role::Admin {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(csrf).await
+}
+
+/// `POST /console/quarantine/assign`: registers the sender as an organisation's source and
+/// turns its kept lines into that organisation's events (administrators).
+pub async fn assign(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Form(form): Form<QuarantineForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    admin_form(&page, &viewer, &form.csrf).await?;
+    let Ok(format) = form.format.parse::<Format>() else {
+        let message = lang.t("ingest.error.format");
+        return Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await);
+    };
+    let new = NewSource {
+        org_id: form.org,
+        name: form.name,
+        format: format.to_string(),
+        json_mapping: None,
+        identity: SourceIdentity::Address(form.peer.clone()),
+        expected_interval_secs: 3600,
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match assign_quarantine(&state.store, &actor, &form.peer, new).await {
+        Ok((source, count)) => {
+            let notice = lang.tf(
+                "ingest.quarantine.assigned",
+                &[
+                    ("peer", &form.peer),
+                    ("name", &source.name),
+                    ("count", &count.to_string()),
+                ],
+            );
+            Ok(render_sources(&page, StatusCode::OK, Some(notice)).await)
+        }
+        Err(StoreError::Invalid(InvalidInput::SourceTaken)) => {
+            let message = lang.t("ingest.error.source_taken");
+            Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await)
+        }
+        Err(e @ StoreError::Invalid(_)) => {
+            let message = super::org::store_error_message(lang, &e);
+            Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await)
+        }
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `POST /console/quarantine/dismiss`: deletes a sender's kept lines (administrators).
+pub async fn dismiss(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Form(form): Form<QuarantineForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    admin_form(&page, &viewer, &form.csrf).await?;
+    match state.store.settle_quarantine(&form.peer, &[]).await {
+        Ok(()) => Ok(Redirect::to("/console/sources").into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}

@@ -1,0 +1,65 @@
+//! The five basic rules and SECURITY ACTION readiness: the owner reads the rules, acknowledges
+//! them (the one-star step), and sees which two-star steps remain.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+
+use mamori_store::Actor;
+
+use super::assessment::{answering_org, default_edition, measure_error, visible_org};
+use super::login::CsrfOnly;
+use super::{Page, PageResult};
+use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
+use crate::i18n::Lang;
+use crate::measures::{self, acknowledge_rules, org_readiness};
+use crate::state::AppState;
+
+/// `GET /orgs/{id}/rules`.
+pub async fn page(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = visible_org(&page, &viewer, &id).await?;
+    let edition = default_edition(&page).await?;
+    let (readiness, acknowledged) =
+        match org_readiness(&state.store, &viewer.user.scope(), &id).await {
+            Ok(found) => found,
+            Err(e) => return Err(measure_error(&page, e).await),
+        };
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        rules => Value::from(Serde(&edition.five_rules)),
+        readiness => Value::from(Serde(&readiness)),
+        acknowledged_at => acknowledged.map(|a| a.at),
+        may_answer => measures::may_answer(&viewer.user, &id),
+    };
+    Ok(page
+        .render(StatusCode::OK, "assessment_rules.html", ctx)
+        .await)
+}
+
+/// `POST /orgs/{id}/rules`: the organisation commits to the five basic rules.
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    answering_org(&page, &viewer, &id).await?;
+    page.check_csrf(&form.csrf).await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    if let Err(e) = acknowledge_rules(&state.store, &actor, &viewer.user.scope(), &id).await {
+        return Err(measure_error(&page, e).await);
+    }
+    Ok(Redirect::to(&format!("/orgs/{id}/rules")).into_response())
+}

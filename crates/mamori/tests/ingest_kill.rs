@@ -1,0 +1,217 @@
+//! The no-loss promise against the real binary: lines acknowledged over syslog TCP survive
+//! `kill -9` of `mamori serve`, and after a restart every one of them is stored exactly once
+//! (and nothing, acknowledged or not, is stored twice). Runs on SQLite and, when configured,
+//! PostgreSQL.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use mamori_model::Scope;
+use mamori_store::{Actor, EventFilter, NewOrganisation, NewSource, SourceIdentity, Store};
+use mamori_testkit::TestDatabase;
+
+const CONNECTIONS: usize = 4;
+const LINES_PER_CONNECTION: usize = 5_000;
+
+/// A running `mamori serve` and its syslog TCP address.
+struct Server {
+    child: Child,
+    syslog: SocketAddr,
+}
+
+/// Starts the real binary with a TCP syslog listener on a free port, and reads its
+/// addresses from what it prints.
+fn start(db: &TestDatabase) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--syslog-tcp",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(db.data_dir.path())
+        .args(["--database-url", &db.url])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mamori serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (found, addresses) = mpsc::channel();
+    // Keep reading stderr for the life of the process so it never blocks on a full pipe.
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(address) = line.strip_prefix("syslog TCP listening on ") {
+                let _ = found.send(address.trim().to_owned());
+            }
+        }
+    });
+    let syslog = addresses
+        .recv_timeout(Duration::from_secs(60))
+        .expect("mamori announced its syslog address")
+        .parse()
+        .expect("socket address");
+    Server { child, syslog }
+}
+
+fn line(marker: &str) -> String {
+    format!("<134>1 2024-05-01T10:00:00Z edge kill-test - - - marker {marker}\n")
+}
+
+/// Sends `lines` on one connection and waits for mamori's close: the acknowledgement.
+fn send_acknowledged(to: SocketAddr, lines: &[String]) {
+    let mut stream = TcpStream::connect(to).expect("connect");
+    for l in lines {
+        stream.write_all(l.as_bytes()).expect("send");
+    }
+    stream
+        .shutdown(std::net::Shutdown::Write)
+        .expect("half-close");
+    let mut rest = Vec::new();
+    stream
+        .read_to_end(&mut rest)
+        .expect("mamori closes after queueing");
+}
+
+/// Every stored event's marker, counted.
+async fn stored_markers(store: &Store, org_id: &str) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .search_events(
+                &Scope::AllOrganisations,
+                org_id,
+                &EventFilter {
+                    limit: 1000,
+                    offset,
+                    ..EventFilter::default()
+                },
+            )
+            .await
+            .expect("search");
+        for e in &page.events {
+            if let Some(marker) = e.event.raw.split("marker ").nth(1) {
+                *counts.entry(marker.trim().to_owned()).or_insert(0) += 1;
+            }
+        }
+        offset += page.events.len() as i64;
+        if page.events.is_empty() || offset >= page.total {
+            return counts;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_lines_survive_kill_9_exactly_once() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let cli = Actor::cli();
+        let org = store
+            .create_org(
+                &cli,
+                NewOrganisation {
+                    name: "kill test".into(),
+                    industry: "E".parse().expect("industry"),
+                    employees: "6-20".parse().expect("band"),
+                    contact_email: String::new(),
+                },
+            )
+            .await
+            .expect("org");
+        store
+            .create_source(
+                &cli,
+                NewSource {
+                    org_id: org.id.clone(),
+                    name: "loopback".into(),
+                    format: "auto".into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Address("127.0.0.1".into()),
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await
+            .expect("source");
+
+        let mut server = start(&db);
+        let syslog = server.syslog;
+        // Acknowledged: four connections, each closed by mamori after queueing.
+        let acknowledged: Vec<String> = thread::scope(|scope| {
+            let senders: Vec<_> = (0..CONNECTIONS)
+                .map(|c| {
+                    scope.spawn(move || {
+                        let markers: Vec<String> = (0..LINES_PER_CONNECTION)
+                            .map(|i| format!("A-{c}-{i}"))
+                            .collect();
+                        let lines: Vec<String> = markers.iter().map(|m| line(m)).collect();
+                        send_acknowledged(syslog, &lines);
+                        markers
+                    })
+                })
+                .collect();
+            senders
+                .into_iter()
+                .flat_map(|s| s.join().expect("sender"))
+                .collect()
+        });
+        // Unacknowledged: a sender still writing when the server is killed.
+        let streaming = thread::spawn(move || {
+            let Ok(mut stream) = TcpStream::connect(syslog) else {
+                return;
+            };
+            for i in 0..200_000 {
+                if stream
+                    .write_all(line(&format!("B-{i}")).as_bytes())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        thread::sleep(Duration::from_millis(50));
+        server.child.kill().expect("kill -9");
+        server.child.wait().expect("reaped");
+        streaming.join().expect("streaming sender");
+
+        // Restart; a sentinel sent last is stored last, so once it is there the replay is done.
+        let mut server = start(&db);
+        send_acknowledged(server.syslog, &[line("sentinel")]);
+        let mut counts = HashMap::new();
+        for _ in 0..1200 {
+            counts = stored_markers(&store, &org.id).await;
+            if counts.contains_key("sentinel") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            counts.contains_key("sentinel"),
+            "replay finished on {}",
+            db.backend
+        );
+        for marker in &acknowledged {
+            assert_eq!(
+                counts.get(marker),
+                Some(&1),
+                "acknowledged line {marker} stored exactly once on {}",
+                db.backend
+            );
+        }
+        let duplicated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(duplicated.is_empty(), "stored twice: {duplicated:?}");
+
+        server.child.kill().expect("stop");
+        server.child.wait().expect("reaped");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
