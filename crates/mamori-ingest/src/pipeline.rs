@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use mamori_model::Event;
-use mamori_store::{IngestBatch, NewEvent, QuarantineLine, Store};
+use mamori_store::{IngestBatch, NewDetection, NewEvent, QuarantineLine, Store};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
@@ -63,6 +63,14 @@ impl PipelineStats {
             delivered_seq: get(&self.delivered_seq),
         }
     }
+}
+
+/// Looks at each parsed batch before it is stored and returns what to store beside it, in
+/// the same transaction. `mamori serve` plugs the detection engine in here; ingest does not
+/// depend on it, so parsing and storage work on their own (benchmarks, `mamori reparse`).
+pub trait BatchInspector: Send {
+    /// The detections in `events` (dead letters included; skip them).
+    fn inspect(&mut self, events: &[NewEvent]) -> Vec<NewDetection>;
 }
 
 /// Why the pipeline stopped.
@@ -171,12 +179,13 @@ async fn store_batches(
 }
 
 /// Runs the pipeline for queue `node_id` until `shutdown` turns true; batches read by then
-/// are stored before it returns.
+/// are stored before it returns. `inspector`, when given, sees every batch before storage.
 pub async fn run_pipeline(
     store: Store,
     node_id: String,
     mut reader: Reader,
     stats: Arc<PipelineStats>,
+    mut inspector: Option<Box<dyn BatchInspector>>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), PipelineError> {
     let (sender, batches) = mpsc::channel(2);
@@ -211,12 +220,16 @@ pub async fn run_pipeline(
                 last_seq: i64::try_from(last).unwrap_or(i64::MAX),
                 events: Vec::with_capacity(records.len()),
                 quarantined: Vec::new(),
+                detections: Vec::new(),
             };
             for record in &records {
                 match route_line(&table, record) {
                     Ok(event) => batch.events.push(event),
                     Err(line) => batch.quarantined.push(line),
                 }
+            }
+            if let Some(inspector) = inspector.as_mut() {
+                batch.detections = inspector.inspect(&batch.events);
             }
             if sender.send(batch).await.is_err() {
                 return Ok(()); // the writer stopped on shutdown

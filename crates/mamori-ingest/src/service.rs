@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use crate::listen::{
     CounterSnapshot, Counters, TlsError, TlsSettings, now_us, run_tcp, run_tls, run_udp,
 };
-use crate::pipeline::{PipelineSnapshot, PipelineStats, run_pipeline};
+use crate::pipeline::{BatchInspector, PipelineSnapshot, PipelineStats, run_pipeline};
 use crate::queue::{self, Queue, QueueConfig, QueueError, QueueStats};
 use crate::source::Origin;
 
@@ -121,10 +121,12 @@ async fn bind_tcp(address: SocketAddr) -> Result<TcpListener, StartError> {
 }
 
 impl RunningIngest {
-    /// Opens the queue, binds the listeners and starts everything.
+    /// Opens the queue, binds the listeners and starts everything; `inspector` (detection
+    /// in `mamori serve`) sees every parsed batch before it is stored.
     pub async fn start(
         store: Store,
         settings: IngestSettings,
+        inspector: Option<Box<dyn BatchInspector>>,
     ) -> Result<RunningIngest, StartError> {
         let node_id = queue::node_id(&settings.queue.dir).map_err(QueueError::from)?;
         let committed = u64::try_from(store.ingest_cursor(&node_id).await?).unwrap_or(0);
@@ -189,7 +191,16 @@ impl RunningIngest {
             .background
             .spawn(queue.clone().run_syncer(background_shutdown.clone()));
         running.background.spawn(async move {
-            if let Err(e) = run_pipeline(store, node_id, reader, stats, background_shutdown).await {
+            if let Err(e) = run_pipeline(
+                store,
+                node_id,
+                reader,
+                stats,
+                inspector,
+                background_shutdown,
+            )
+            .await
+            {
                 tracing::error!(error = %e, "the ingest pipeline stopped");
             }
         });

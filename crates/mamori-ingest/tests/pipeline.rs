@@ -131,7 +131,7 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
             Err(StoreError::Invalid(mamori_store::InvalidInput::SourceTaken))
         ));
 
-        let ingest = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None))
+        let ingest = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None), None)
             .await
             .expect("start");
         let tcp = ingest.tcp.expect("tcp bound");
@@ -232,7 +232,7 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
 
         // A restart replays nothing that was stored.
         ingest.stop().await;
-        let again = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None))
+        let again = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None), None)
             .await
             .expect("restart");
         send_tcp(
@@ -307,7 +307,7 @@ async fn tls_senders_are_known_by_their_client_certificate() {
         )
         .await
         .expect("certificate source");
-    let ingest = RunningIngest::start(store.clone(), settings(db.data_dir.path(), Some(tls)))
+    let ingest = RunningIngest::start(store.clone(), settings(db.data_dir.path(), Some(tls)), None)
         .await
         .expect("start");
 
@@ -373,6 +373,7 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
                 last_seq: 3,
                 events: Vec::new(),
                 quarantined: (0..3).map(unknown).collect(),
+                detections: Vec::new(),
             })
             .await
             .expect("quarantine");
@@ -407,6 +408,7 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
                     parse_error: Some("rtx: old parser".into()),
                 }],
                 quarantined: Vec::new(),
+                detections: Vec::new(),
             })
             .await
             .expect("dead letter");

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
+use crate::detections::{NewDetection, insert_detections};
 use crate::quarantine::{QuarantineLine, insert_quarantine};
 use crate::{Store, StoreError, now};
 
@@ -36,6 +37,8 @@ pub struct IngestBatch {
     pub events: Vec<NewEvent>,
     /// Lines from unknown senders.
     pub quarantined: Vec<QuarantineLine>,
+    /// What the detection engine found in these events.
+    pub detections: Vec<NewDetection>,
 }
 
 /// A stored event as search returns it.
@@ -93,13 +96,13 @@ pub struct EventPage {
 const INSERT_COLUMNS: &str = "id, org_id, source_id, ts_us, received_at, category, action, severity, src_ip, src_port, dst_ip, dst_port, protocol, user_name, host, signature, message, format, device_kind, raw, fields, parse_error";
 const INSERT_WIDTH: usize = 22;
 /// Rows per statement: well under both backends' bound-parameter limits.
-const ROWS_PER_INSERT: usize = 400;
+pub(crate) const ROWS_PER_INSERT: usize = 400;
 
 /// Columns read back, in the order [`event_from_row`] expects.
 const SELECT_COLUMNS: &str = "e.id, e.org_id, e.source_id, e.ts_us, e.received_at, e.category, e.action, e.severity, e.src_ip, e.src_port, e.dst_ip, e.dst_port, e.protocol, e.user_name, e.host, e.signature, e.message, e.format, e.device_kind, e.raw, e.fields, e.parse_error, s.name";
 
 /// The `$n, $n+1, …` placeholders for `rows` rows of `width` columns.
-fn placeholders(rows: usize, width: usize) -> String {
+pub(crate) fn placeholders(rows: usize, width: usize) -> String {
     let mut sql = String::with_capacity(rows * width * 5);
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ",(" });
@@ -373,6 +376,7 @@ impl Store {
         insert_events(&mut tx, &batch.events).await?;
         count_per_source(&mut tx, &batch.events).await?;
         insert_quarantine(&mut tx, &batch.quarantined).await?;
+        insert_detections(&mut tx, &batch.detections).await?;
         sqlx::query(
             "INSERT INTO ingest_cursors (node_id, seq, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",

@@ -71,6 +71,7 @@ impl Templates {
         }
         env.add_function("t", translate);
         env.add_filter("datetime", datetime);
+        env.add_filter("number", number);
         Ok(Templates { env })
     }
 
@@ -78,6 +79,26 @@ impl Templates {
     pub fn render(&self, name: &str, context: Value) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(context)
     }
+}
+
+/// A count with thousands separators (`1,234`), as people read numbers; fractions keep one
+/// decimal.
+fn number(value: f64) -> String {
+    if value.fract() != 0.0 || value.abs() >= 1e15 {
+        return format!("{value:.1}");
+    }
+    let digits = (value.abs() as u64).to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0.0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -90,5 +111,14 @@ mod tests {
         assert!(TemplateFiles::iter().count() > 5);
         assert!(templates.env.get_template("login.html").is_ok());
         assert_eq!(datetime(0), "1970/01/01 09:00");
+    }
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(999.0), "999");
+        assert_eq!(number(1234.0), "1,234");
+        assert_eq!(number(-1_234_567.0), "-1,234,567");
+        assert_eq!(number(2.5), "2.5");
     }
 }

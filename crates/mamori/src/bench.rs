@@ -158,6 +158,7 @@ async fn measure(store: &Store, args: &IngestBenchArgs, queue: PathBuf) -> anyho
             tcp: Some("127.0.0.1:0".parse()?),
             tls: None,
         },
+        None,
     )
     .await?;
     let to = ingest.tcp.context("no TCP listener")?;

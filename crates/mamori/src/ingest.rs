@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use mamori_ingest::listen::TlsSettings;
+use mamori_ingest::pipeline::BatchInspector;
 use mamori_ingest::queue::{FsyncPolicy, QueueConfig};
 use mamori_ingest::{IngestSettings, RunningIngest};
 use mamori_store::{Store, day_start, now};
@@ -88,10 +89,14 @@ impl IngestArgs {
     }
 }
 
-/// Starts ingest and says where it listens.
-pub async fn start(store: &Store, settings: IngestSettings) -> anyhow::Result<RunningIngest> {
+/// Starts ingest with `detection` looking at every parsed batch, and says where it listens.
+pub async fn start(
+    store: &Store,
+    settings: IngestSettings,
+    detection: Box<dyn BatchInspector>,
+) -> anyhow::Result<RunningIngest> {
     let queue_dir = settings.queue.dir.display().to_string();
-    let running = RunningIngest::start(store.clone(), settings)
+    let running = RunningIngest::start(store.clone(), settings, Some(detection))
         .await
         .with_context(|| format!("cannot start log ingestion (queue in {queue_dir})"))?;
     for (transport, address) in [

@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod config;
+mod detection;
 mod diagnose;
 mod ingest;
 mod logging;
@@ -32,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (portal, console and API).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Administration for scripts: setup, organisations, users, tokens.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -59,7 +60,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => parse::run(args),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Scan(args) => scan::run(args),
-        Command::Serve(args) => run_async(cli.log_format, |format| serve::run(args, format)),
+        Command::Serve(args) => run_async(cli.log_format, |format| serve::run(*args, format)),
         Command::Admin(cmd) => run_async(cli.log_format, |_| admin::run(cmd)),
         Command::Reparse(args) => run_async(cli.log_format, |_| reparse::run(args)),
         Command::Bench(cmd) => run_async(cli.log_format, |_| bench::run(cmd)),

@@ -24,6 +24,8 @@ pub struct ServeArgs {
     secure_cookies: Option<bool>,
     #[command(flatten)]
     ingest: crate::ingest::IngestArgs,
+    #[command(flatten)]
+    detect: crate::detection::DetectArgs,
 }
 
 /// Runs the server until a shutdown signal arrives.
@@ -58,7 +60,8 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     };
     let needs_setup = store.provider().await?.is_none();
     let ingest_settings = args.ingest.settings(&data_dir)?;
-    let ingest = crate::ingest::start(&store, ingest_settings).await?;
+    let detection = args.detect.load()?;
+    let ingest = crate::ingest::start(&store, ingest_settings, Box::new(detection)).await?;
     let state = mamori_web::AppState::new(store.clone(), settings)
         .context("built-in templates are broken")?
         .with_ingest(ingest.handle.clone());

@@ -2,47 +2,20 @@
 //! token sends gzip NDJSON, bad lines are reported, accepted ones are stored, and each
 //! organisation's token sees its own events only.
 
+#[path = "common/tenants.rs"]
+mod tenants;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use mamori_ingest::queue::QueueConfig;
 use mamori_ingest::{IngestSettings, RunningIngest};
-use mamori_model::{Role, User};
-use mamori_store::{Actor, NewOrganisation, NewSource, NewUser, SourceIdentity, Store};
+use mamori_model::Role;
+use mamori_store::{Actor, NewSource, NewUser, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
 use serde_json::Value;
-
-fn org(name: &str) -> NewOrganisation {
-    NewOrganisation {
-        name: name.to_owned(),
-        industry: "E".parse().expect("industry"),
-        employees: "6-20".parse().expect("band"),
-        contact_email: String::new(),
-    }
-}
-
-async fn owner_token(store: &Store, org_id: &str, email: &str) -> String {
-    let cli = Actor::cli();
-    let user: User = store
-        .create_user(
-            &cli,
-            NewUser {
-                email: email.to_owned(),
-                display_name: String::new(),
-                role: Role::Owner,
-                org_id: Some(org_id.to_owned()),
-                password: Some("a long enough password".into()),
-            },
-        )
-        .await
-        .expect("owner");
-    store
-        .create_token(&cli, &user, "test")
-        .await
-        .expect("token")
-        .1
-}
+use tenants::{org, owner_token};
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -83,6 +56,7 @@ async fn http_ingest_and_tenant_scoped_search() {
                 tcp: None,
                 tls: None,
             },
+            None,
         )
         .await
         .expect("ingest");
@@ -228,6 +202,7 @@ async fn http_ingest_and_tenant_scoped_search() {
                     received_at: 1_714_540_000,
                     raw: "<13>unknown device says hello".into(),
                 }],
+                detections: Vec::new(),
             })
             .await
             .expect("quarantine");

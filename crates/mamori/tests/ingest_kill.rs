@@ -3,82 +3,25 @@
 //! (and nothing, acknowledged or not, is stored twice). Runs on SQLite and, when configured,
 //! PostgreSQL.
 
+#[path = "common/server.rs"]
+mod server;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
+use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
 use mamori_model::Scope;
 use mamori_store::{Actor, EventFilter, NewOrganisation, NewSource, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
+use server::{send_acknowledged, start};
 
 const CONNECTIONS: usize = 4;
 const LINES_PER_CONNECTION: usize = 5_000;
 
-/// A running `mamori serve` and its syslog TCP address.
-struct Server {
-    child: Child,
-    syslog: SocketAddr,
-}
-
-/// Starts the real binary with a TCP syslog listener on a free port, and reads its
-/// addresses from what it prints.
-fn start(db: &TestDatabase) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--syslog-tcp",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(db.data_dir.path())
-        .args(["--database-url", &db.url])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mamori serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let (found, addresses) = mpsc::channel();
-    // Keep reading stderr for the life of the process so it never blocks on a full pipe.
-    thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Some(address) = line.strip_prefix("syslog TCP listening on ") {
-                let _ = found.send(address.trim().to_owned());
-            }
-        }
-    });
-    let syslog = addresses
-        .recv_timeout(Duration::from_secs(60))
-        .expect("mamori announced its syslog address")
-        .parse()
-        .expect("socket address");
-    Server { child, syslog }
-}
-
 fn line(marker: &str) -> String {
     format!("<134>1 2024-05-01T10:00:00Z edge kill-test - - - marker {marker}\n")
-}
-
-/// Sends `lines` on one connection and waits for mamori's close: the acknowledgement.
-fn send_acknowledged(to: SocketAddr, lines: &[String]) {
-    let mut stream = TcpStream::connect(to).expect("connect");
-    for l in lines {
-        stream.write_all(l.as_bytes()).expect("send");
-    }
-    stream
-        .shutdown(std::net::Shutdown::Write)
-        .expect("half-close");
-    let mut rest = Vec::new();
-    stream
-        .read_to_end(&mut rest)
-        .expect("mamori closes after queueing");
 }
 
 /// Every stored event's marker, counted.
@@ -208,6 +151,10 @@ async fn acknowledged_lines_survive_kill_9_exactly_once() {
         }
         let duplicated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
         assert!(duplicated.is_empty(), "stored twice: {duplicated:?}");
+        let health = reqwest::get(format!("{}/healthz", server.web))
+            .await
+            .expect("the restarted server answers");
+        assert!(health.status().is_success());
 
         server.child.kill().expect("stop");
         server.child.wait().expect("reaped");

@@ -71,16 +71,22 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .and_then(|s| DateTime::from_timestamp(s, 0))
 }
 
+/// Reads an optional time parameter; blank is none, anything unreadable is an error naming
+/// the parameter.
+pub fn optional_time(
+    value: &Option<String>,
+    name: &'static str,
+) -> Result<Option<DateTime<Utc>>, &'static str> {
+    match value.as_deref().filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => parse_time(v).map(Some).ok_or(name),
+    }
+}
+
 impl EventQuery {
     /// The store filter; the error names the parameter that is not a time.
     pub fn filter(&self) -> Result<EventFilter, &'static str> {
-        let time = |value: &Option<String>, name: &'static str| match value
-            .as_deref()
-            .filter(|v| !v.trim().is_empty())
-        {
-            None => Ok(None),
-            Some(v) => parse_time(v).map(Some).ok_or(name),
-        };
+        let time = optional_time;
         Ok(EventFilter {
             from: time(&self.from, "from")?,
             to: time(&self.to, "to")?,
@@ -125,7 +131,8 @@ pub fn event_json(stored: StoredEvent) -> Value {
     value
 }
 
-fn bad_time(lang: Lang, name: &str) -> ApiError {
+/// The error for a time parameter that cannot be read.
+pub(crate) fn bad_time(lang: Lang, name: &str) -> ApiError {
     ApiError::invalid(
         &format!("invalid_input.{name}"),
         lang.tf("ingest.error.bad_time", &[("name", name)]),

@@ -3,6 +3,7 @@
 
 mod assessments;
 mod checklists;
+pub(crate) mod detections;
 pub(crate) mod events;
 mod health;
 mod orgs;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
             checklists::get_executive,
             checklists::create_executive
         ))
+        .routes(routes!(detections::list))
         .routes(routes!(events::search))
         .routes(routes!(events::sources))
         .routes(routes!(events::ingest))

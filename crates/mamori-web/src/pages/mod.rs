@@ -5,6 +5,7 @@ mod assessment;
 mod assessment_overview;
 mod checklist;
 mod console;
+mod detections;
 mod events;
 mod login;
 mod org;
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/quarantine/assign", post(events::assign))
         .route("/console/quarantine/dismiss", post(events::dismiss))
         .route("/orgs/{id}/events", get(events::search))
+        .route("/orgs/{id}/detections", get(detections::list))
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))
         .route("/users/{id}/reset", post(org::reset_password))

@@ -1,0 +1,240 @@
+//! Stored detections: what the detection engine found in an organisation's events. They are
+//! written by the ingest pipeline together with the events that caused them, and read per
+//! organisation (never across tenants) by the API, the console and, later, alerting.
+
+use chrono::{DateTime, Utc};
+use mamori_model::Scope;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use crate::events::{ROWS_PER_INSERT, placeholders};
+use crate::{Store, StoreError, now};
+
+/// One detection ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDetection {
+    /// Identifier.
+    pub id: String,
+    /// The organisation whose events matched.
+    pub org_id: String,
+    /// The source of the matching event, when there is one.
+    pub source_id: Option<String>,
+    /// The matching event, for single-event detections.
+    pub event_id: Option<String>,
+    /// When it happened: the (last) matching event's time.
+    pub timestamp: DateTime<Utc>,
+    /// `rule`, `correlation` or `indicator`.
+    pub kind: String,
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's English title.
+    pub rule_title: String,
+    /// The rule's Japanese title, for mamori's own rules.
+    pub title_ja: Option<String>,
+    /// `critical`, `high`, `medium`, `low` or `info`.
+    pub level: String,
+    /// The rule's tags (ATT&CK techniques among them).
+    pub tags: Vec<String>,
+    /// The evidence and explanation as JSON.
+    pub details: serde_json::Value,
+}
+
+/// A stored detection as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredDetection {
+    /// Identifier.
+    pub id: String,
+    /// The organisation.
+    pub org_id: String,
+    /// The source of the matching event.
+    pub source_id: Option<String>,
+    /// The source's friendly name.
+    pub source_name: Option<String>,
+    /// The matching event, for single-event detections.
+    pub event_id: Option<String>,
+    /// When it happened.
+    pub timestamp: DateTime<Utc>,
+    /// When it was stored (Unix seconds).
+    pub created_at: i64,
+    /// `rule`, `correlation` or `indicator`.
+    pub kind: String,
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's English title.
+    pub rule_title: String,
+    /// The rule's Japanese title, when it has one.
+    pub title_ja: Option<String>,
+    /// The severity word.
+    pub level: String,
+    /// The rule's tags.
+    pub tags: Vec<String>,
+    /// Evidence and explanation.
+    pub details: serde_json::Value,
+}
+
+/// Which detections to list.
+#[derive(Debug, Clone, Default)]
+pub struct DetectionFilter {
+    /// At or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Only this severity word.
+    pub level: Option<String>,
+    /// Only this rule.
+    pub rule_id: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+/// One page of detections with the number of all matches.
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectionPage {
+    /// Matches in all.
+    pub total: i64,
+    /// This page, newest first.
+    pub detections: Vec<StoredDetection>,
+}
+
+const INSERT_COLUMNS: &str = "id, org_id, source_id, event_id, ts_us, created_at, kind, rule_id, rule_title, title_ja, level, tags, details";
+const INSERT_WIDTH: usize = 13;
+const SELECT_COLUMNS: &str = "d.id, d.org_id, d.source_id, s.name, d.event_id, d.ts_us, d.created_at, d.kind, d.rule_id, d.rule_title, d.title_ja, d.level, d.tags, d.details";
+
+/// Inserts `detections` inside the ingest transaction (identifiers already stored are
+/// ignored).
+pub(crate) async fn insert_detections(
+    tx: &mut Transaction<'_, Any>,
+    detections: &[NewDetection],
+) -> Result<(), StoreError> {
+    let created = now();
+    for chunk in detections.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO detections ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (id) DO NOTHING",
+            placeholders(chunk.len(), INSERT_WIDTH)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for d in chunk {
+            query = query
+                .bind(&d.id)
+                .bind(&d.org_id)
+                .bind(d.source_id.as_deref())
+                .bind(d.event_id.as_deref())
+                .bind(d.timestamp.timestamp_micros())
+                .bind(created)
+                .bind(&d.kind)
+                .bind(&d.rule_id)
+                .bind(&d.rule_title)
+                .bind(d.title_ja.as_deref())
+                .bind(&d.level)
+                .bind(serde_json::Value::from(d.tags.clone()).to_string())
+                .bind(d.details.to_string());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+fn json_column(
+    row: &AnyRow,
+    index: usize,
+    name: &'static str,
+) -> Result<serde_json::Value, StoreError> {
+    let text: String = row.try_get(index)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::corrupt(name, e))
+}
+
+fn detection_from_row(row: &AnyRow) -> Result<StoredDetection, StoreError> {
+    let ts_us: i64 = row.try_get(5)?;
+    let tags = match json_column(row, 12, "detections.tags")? {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(StoredDetection {
+        id: row.try_get(0)?,
+        org_id: row.try_get(1)?,
+        source_id: row.try_get(2)?,
+        source_name: row.try_get(3)?,
+        event_id: row.try_get(4)?,
+        timestamp: DateTime::from_timestamp_micros(ts_us)
+            .ok_or_else(|| StoreError::corrupt("detections.ts_us", ts_us))?,
+        created_at: row.try_get(6)?,
+        kind: row.try_get(7)?,
+        rule_id: row.try_get(8)?,
+        rule_title: row.try_get(9)?,
+        title_ja: row.try_get(10)?,
+        level: row.try_get(11)?,
+        tags,
+        details: json_column(row, 13, "detections.details")?,
+    })
+}
+
+impl Store {
+    /// Detections of organisation `org_id` matching `filter`, newest first, with the total.
+    /// Another tenant's organisation is [`StoreError::NotFound`].
+    pub async fn list_detections(
+        &self,
+        scope: &Scope,
+        org_id: &str,
+        filter: &DetectionFilter,
+    ) -> Result<DetectionPage, StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
+        let mut clauses = vec!["d.org_id = $1".to_owned()];
+        let mut texts = vec![org_id.to_owned()];
+        let mut times = Vec::new();
+        for (column, value) in [("d.level", &filter.level), ("d.rule_id", &filter.rule_id)] {
+            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                texts.push(v.to_owned());
+                clauses.push(format!("{column} = ${}", texts.len()));
+            }
+        }
+        for (op, value) in [(">=", filter.from), ("<", filter.to)] {
+            if let Some(t) = value {
+                times.push(t.timestamp_micros());
+                clauses.push(format!("d.ts_us {op} ${}", texts.len() + times.len()));
+            }
+        }
+        let bound = texts.len() + times.len();
+        let condition = clauses.join(" AND ");
+        let bind = |sql: String| {
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for t in &texts {
+                query = query.bind(t.as_str());
+            }
+            for t in &times {
+                query = query.bind(*t);
+            }
+            query
+        };
+        let total: i64 = bind(format!(
+            "SELECT COUNT(*) FROM detections d WHERE {condition}"
+        ))
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        let rows = bind(format!(
+            "SELECT {SELECT_COLUMNS} FROM detections d LEFT JOIN sources s ON s.id = d.source_id
+             WHERE {condition} ORDER BY d.ts_us DESC, d.id DESC LIMIT ${} OFFSET ${}",
+            bound + 1,
+            bound + 2
+        ))
+        .bind(filter.limit.clamp(1, 1000))
+        .bind(filter.offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(DetectionPage {
+            total,
+            detections: rows
+                .iter()
+                .map(detection_from_row)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}

@@ -1,0 +1,80 @@
+//! Detections over the API: what the detection engine found in one organisation's events,
+//! newest first, tenant-scoped like every organisation read.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use mamori_store::{DetectionFilter, StoredDetection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::events::{bad_time, optional_time};
+use crate::auth::ApiCaller;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Detection list filters, shared with the detections page.
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+pub struct DetectionQuery {
+    /// At or after this time (RFC 3339, a date, or Unix seconds).
+    pub from: Option<String>,
+    /// Before this time.
+    pub to: Option<String>,
+    /// Severity: critical, high, medium, low, info.
+    pub level: Option<String>,
+    /// Only this rule id.
+    pub rule: Option<String>,
+    /// Page size, 1-1000 (default 50).
+    pub limit: Option<i64>,
+    /// Matches to skip.
+    pub offset: Option<i64>,
+}
+
+impl DetectionQuery {
+    /// The store filter; the error names the parameter that is not a time.
+    pub fn filter(&self) -> Result<DetectionFilter, &'static str> {
+        Ok(DetectionFilter {
+            from: optional_time(&self.from, "from")?,
+            to: optional_time(&self.to, "to")?,
+            level: self.level.clone(),
+            rule_id: self.rule.clone(),
+            limit: self.limit.unwrap_or(50).clamp(1, 1000),
+            offset: self.offset.unwrap_or(0).max(0),
+        })
+    }
+}
+
+/// One page of detections.
+#[derive(Serialize, ToSchema)]
+pub struct DetectionList {
+    /// Matches in all.
+    total: i64,
+    /// This page, newest first: `rule_id`, `rule_title`, `title_ja`, `level`, `kind`
+    /// (rule, correlation, indicator), `timestamp`, `source_id`, `source_name`, `event_id`,
+    /// `tags`, and `details` (guidance, group-by values, count, the matching events).
+    #[schema(value_type = Vec<Object>)]
+    detections: Vec<StoredDetection>,
+}
+
+/// Detections of one organisation; another tenant's organisation is a 404.
+#[utoipa::path(get, path = "/orgs/{id}/detections", tag = "detections",
+    params(("id" = String, Path, description = "Organisation id"), DetectionQuery),
+    responses((status = 200, body = DetectionList), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(query): Query<DetectionQuery>,
+) -> Result<Json<DetectionList>, ApiError> {
+    let lang = caller.lang;
+    let filter = query.filter().map_err(|name| bad_time(lang, name))?;
+    let page = state
+        .store
+        .list_detections(&caller.user.scope(), &id, &filter)
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?;
+    Ok(Json(DetectionList {
+        total: page.total,
+        detections: page.detections,
+    }))
+}

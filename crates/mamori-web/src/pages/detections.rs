@@ -1,0 +1,126 @@
+//! An organisation's detections page: what the detection engine found in its logs, newest
+//! first, in the reader's language with what to do. Analysts and the organisation's own
+//! members see it; other tenants get a 404 like every organisation page.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use mamori_model::Severity;
+use mamori_store::{DetectionFilter, StoredDetection};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Serialize;
+
+use super::{Page, PageResult};
+use crate::api::detections::DetectionQuery;
+use crate::auth::Viewer;
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// Detections per page.
+const PAGE_SIZE: i64 = 50;
+
+/// One detection as the page shows it: the title and advice in the reader's language.
+#[derive(Serialize)]
+struct DetectionRow {
+    at: i64,
+    level: String,
+    title: String,
+    action: Option<String>,
+    kind: String,
+    source_name: Option<String>,
+    group: Vec<String>,
+    value: Option<f64>,
+    event_id: Option<String>,
+}
+
+impl DetectionRow {
+    fn new(d: StoredDetection, lang: Lang) -> Self {
+        let guidance = d.details.get("guidance");
+        let text = |key: &str| {
+            guidance
+                .and_then(|g| g.get(key))
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let (title, action) = match lang {
+            Lang::Ja => (d.title_ja.unwrap_or(d.rule_title), text("action_ja")),
+            Lang::En => (d.rule_title, text("action_en")),
+        };
+        let group = d
+            .details
+            .get("group")
+            .and_then(|g| g.as_array())
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter_map(|p| {
+                        Some(format!("{}={}", p.get(0)?.as_str()?, p.get(1)?.as_str()?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            at: d.timestamp.timestamp(),
+            level: d.level,
+            title,
+            action,
+            kind: d.kind,
+            source_name: d.source_name,
+            group,
+            value: d.details.get("value").and_then(|v| v.as_f64()),
+            event_id: d.event_id,
+        }
+    }
+}
+
+/// `GET /orgs/{id}/detections`.
+pub async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<DetectionQuery>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    let org = match state.store.org(&scope, &id).await {
+        Ok(Some(org)) => org,
+        Ok(None) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let (filter, error) = match query.filter() {
+        Ok(filter) => (filter, None),
+        Err(name) => (
+            DetectionFilter::default(),
+            Some(lang.tf("ingest.error.bad_time", &[("name", name)])),
+        ),
+    };
+    let filter = DetectionFilter {
+        limit: PAGE_SIZE,
+        ..filter
+    };
+    let found = match state.store.list_detections(&scope, &id, &filter).await {
+        Ok(found) => found,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let shown = found.detections.len() as i64;
+    let rows: Vec<DetectionRow> = found
+        .detections
+        .into_iter()
+        .map(|d| DetectionRow::new(d, lang))
+        .collect();
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        detections => Value::from(Serde(&rows)),
+        total => found.total,
+        first => filter.offset + 1,
+        last => filter.offset + shown,
+        newer => (filter.offset > 0).then(|| (filter.offset - PAGE_SIZE).max(0)),
+        older => (filter.offset + shown < found.total).then_some(filter.offset + PAGE_SIZE),
+        level => query.level.clone().unwrap_or_default(),
+        levels => Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        error => error,
+    };
+    Ok(page.render(StatusCode::OK, "detections.html", ctx).await)
+}

@@ -1,0 +1,86 @@
+//! The real `mamori serve` binary for flow tests that need its syslog listener: started on
+//! free ports against a test database, with its web and syslog addresses read from what it
+//! prints, and lines sent the way an edge device sends them.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use mamori_testkit::TestDatabase;
+
+/// A running `mamori serve`.
+pub struct Server {
+    /// The process, for killing it.
+    pub child: Child,
+    /// Its syslog TCP address.
+    pub syslog: SocketAddr,
+    /// Its web address, `http://127.0.0.1:port`.
+    pub web: String,
+}
+
+/// Starts the real binary with a TCP syslog listener on a free port.
+pub fn start(db: &TestDatabase) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--syslog-tcp",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(db.data_dir.path())
+        .args(["--database-url", &db.url])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mamori serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (found, announced) = mpsc::channel();
+    // Keep reading stderr for the life of the process so it never blocks on a full pipe.
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(address) = line.strip_prefix("syslog TCP listening on ") {
+                let _ = found.send((true, address.trim().to_owned()));
+            } else if let Some(url) = line.strip_prefix("mamori is running at ") {
+                let _ = found.send((false, url.trim().trim_end_matches('/').to_owned()));
+            }
+        }
+    });
+    let (mut syslog, mut web) = (None, None);
+    while syslog.is_none() || web.is_none() {
+        let (is_syslog, text) = announced
+            .recv_timeout(Duration::from_secs(60))
+            .expect("mamori announced its addresses");
+        if is_syslog {
+            syslog = Some(text.parse().expect("socket address"));
+        } else {
+            web = Some(text);
+        }
+    }
+    Server {
+        child,
+        syslog: syslog.expect("syslog address"),
+        web: web.expect("web address"),
+    }
+}
+
+/// Sends `lines` on one connection and waits for mamori's close: the acknowledgement.
+pub fn send_acknowledged(to: SocketAddr, lines: &[String]) {
+    let mut stream = TcpStream::connect(to).expect("connect");
+    for l in lines {
+        stream.write_all(l.as_bytes()).expect("send");
+    }
+    stream
+        .shutdown(std::net::Shutdown::Write)
+        .expect("half-close");
+    let mut rest = Vec::new();
+    stream
+        .read_to_end(&mut rest)
+        .expect("mamori closes after queueing");
+}

@@ -1,0 +1,38 @@
+//! Two-tenant fixtures made straight in the store: an organisation and an owner's API token,
+//! for flow tests that check what each tenant's token may see.
+
+use mamori_model::{Role, User};
+use mamori_store::{Actor, NewOrganisation, NewUser, Store};
+
+/// A manufacturing organisation of 6-20 people named `name`.
+pub fn org(name: &str) -> NewOrganisation {
+    NewOrganisation {
+        name: name.to_owned(),
+        industry: "E".parse().expect("industry"),
+        employees: "6-20".parse().expect("band"),
+        contact_email: String::new(),
+    }
+}
+
+/// Creates an owner of `org_id` with e-mail `email` and returns a fresh API token of theirs.
+pub async fn owner_token(store: &Store, org_id: &str, email: &str) -> String {
+    let cli = Actor::cli();
+    let user: User = store
+        .create_user(
+            &cli,
+            NewUser {
+                email: email.to_owned(),
+                display_name: String::new(),
+                role: Role::Owner,
+                org_id: Some(org_id.to_owned()),
+                password: Some("a long enough password".into()),
+            },
+        )
+        .await
+        .expect("owner");
+    store
+        .create_token(&cli, &user, "test")
+        .await
+        .expect("token")
+        .1
+}

@@ -1,0 +1,238 @@
+//! Detection inside the real `mamori serve`: SSH failures sent over syslog TCP become a
+//! stored brute-force detection with its evidence, readable through the API by the
+//! organisation's owner and invisible to another tenant. Runs on SQLite and, when
+//! configured, PostgreSQL. The detections page shows them in plain Japanese to the
+//! organisation's owner only.
+
+mod common;
+#[path = "common/server.rs"]
+mod server;
+#[path = "common/tenants.rs"]
+mod tenants;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use common::{TestApp, create_org, invite_and_accept, set_up};
+use mamori_store::{Actor, IngestBatch, NewDetection, NewSource, SourceIdentity, Store};
+use mamori_testkit::TestDatabase;
+use serde_json::Value;
+use server::{send_acknowledged, start};
+use tenants::{org, owner_token};
+
+async fn get(url: &str, token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .header("Accept-Language", "ja")
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_failures_over_syslog_become_a_stored_detection() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let cli = Actor::cli();
+        let alpha = store.create_org(&cli, org("alpha")).await.expect("org a");
+        let beta = store.create_org(&cli, org("beta")).await.expect("org b");
+        store
+            .create_source(
+                &cli,
+                NewSource {
+                    org_id: alpha.id.clone(),
+                    name: "本社サーバー".into(),
+                    format: "linux-auth".into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Address("127.0.0.1".into()),
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await
+            .expect("source");
+        let token_a = owner_token(&store, &alpha.id, "owner@alpha.example").await;
+        let token_b = owner_token(&store, &beta.id, "owner@beta.example").await;
+
+        let mut server = start(&db);
+        let lines: Vec<String> = (0..12)
+            .map(|i| {
+                format!(
+                    "Nov 22 10:00:{i:02} web1 sshd[811]: Failed password for root from 203.0.113.9 port {} ssh2\n",
+                    52000 + i
+                )
+            })
+            .collect();
+        send_acknowledged(server.syslog, &lines);
+
+        let url = format!(
+            "{}/api/v1/orgs/{}/detections?level=medium",
+            server.web, alpha.id
+        );
+        let mut found = Value::Null;
+        for _ in 0..600 {
+            let (status, body) = get(&url, &token_a).await;
+            assert_eq!(status, 200, "{body}");
+            if body["total"].as_i64().unwrap_or(0) > 0 {
+                found = body;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let detection = &found["detections"][0];
+        assert_eq!(
+            detection["rule_title"], "SSH brute force",
+            "on {}: {found}",
+            db.backend
+        );
+        assert_eq!(detection["kind"], "correlation");
+        assert_eq!(detection["title_ja"], "SSHへのパスワード総当たり攻撃");
+        assert_eq!(detection["source_name"], "本社サーバー");
+        assert!(
+            detection["details"]["group"]
+                .to_string()
+                .contains("203.0.113.9"),
+            "group-by values are kept: {detection}"
+        );
+        assert!(detection["details"]["value"].as_f64().unwrap_or(0.0) >= 10.0);
+        assert!(
+            !detection["details"]["events"]
+                .as_array()
+                .expect("evidence")
+                .is_empty()
+        );
+        assert!(
+            detection["details"]["guidance"]["action_ja"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
+
+        // The single failures are informational and only feed the correlation.
+        let (_, info) = get(
+            &format!(
+                "{}/api/v1/orgs/{}/detections?level=info",
+                server.web, alpha.id
+            ),
+            &token_a,
+        )
+        .await;
+        assert_eq!(info["total"], 0, "{info}");
+
+        // Another tenant sees neither alpha's detections nor any of its own.
+        let (status, body) = get(&url, &token_b).await;
+        assert_eq!(status, 404, "{body}");
+        assert!(body["error"]["message"].as_str().is_some());
+        let (status, own) = get(
+            &format!("{}/api/v1/orgs/{}/detections", server.web, beta.id),
+            &token_b,
+        )
+        .await;
+        assert_eq!((status, own["total"].as_i64()), (200, Some(0)));
+        let (status, bad) = get(&format!("{url}&from=yesterday"), &token_a).await;
+        assert_eq!(status, 422);
+        assert!(
+            bad["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("from")
+        );
+
+        server.child.kill().expect("stop");
+        server.child.wait().expect("reaped");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let admin = set_up(&app).await;
+        let alpha = create_org(&app, &admin, "アルファ工業").await;
+        let beta = create_org(&app, &admin, "ベータ商事").await;
+        let owner = invite_and_accept(
+            &app,
+            &admin,
+            &alpha,
+            "owner@alpha.example",
+            "owner",
+            "owner password 12",
+        )
+        .await;
+        let empty = owner
+            .get(app.url(&format!("/orgs/{alpha}/detections")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(empty.status(), 200);
+        assert!(
+            empty.text().await.unwrap().contains("検知はありません"),
+            "an empty list says so on {}",
+            app.backend
+        );
+        app.store
+            .write_ingest_batch(&IngestBatch {
+                node_id: "page-test".into(),
+                last_seq: 1,
+                events: Vec::new(),
+                quarantined: Vec::new(),
+                detections: vec![NewDetection {
+                    id: "d-1".into(),
+                    org_id: alpha.clone(),
+                    source_id: None,
+                    event_id: None,
+                    timestamp: Utc::now(),
+                    kind: "correlation".into(),
+                    rule_id: "r-1".into(),
+                    rule_title: "SSH brute force".into(),
+                    title_ja: Some("SSHへのパスワード総当たり攻撃".into()),
+                    level: "high".into(),
+                    tags: vec!["attack.t1110.001".into()],
+                    details: serde_json::json!({
+                        "guidance": {"title_ja": "", "action_ja": "鍵で接続する設定にしてください。", "action_en": "Use keys."},
+                        "group": [["src_ip", "203.0.113.9"]],
+                        "value": 12.0,
+                        "events": [],
+                    }),
+                }],
+            })
+            .await
+            .expect("store a detection");
+        let html = owner
+            .get(app.url(&format!("/orgs/{alpha}/detections")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for expected in [
+            "SSHへのパスワード総当たり攻撃",
+            "鍵で接続する設定にしてください。",
+            "src_ip=203.0.113.9",
+            "12回",
+            ">高<",
+        ] {
+            assert!(html.contains(expected), "{expected} on {}", app.backend);
+        }
+        let other = owner
+            .get(app.url(&format!("/orgs/{beta}/detections")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 404, "another tenant on {}", app.backend);
+        let analyst_view = admin
+            .get(app.url(&format!("/orgs/{beta}/detections")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!analyst_view.contains("SSHへのパスワード総当たり攻撃"));
+        app.stop().await;
+    }
+}
