@@ -158,6 +158,20 @@ impl Store {
         ))
     }
 
+    /// How many days organisation `org_id` keeps its events (its override, else the
+    /// default). Another tenant's organisation is [`StoreError::NotFound`].
+    pub async fn retention_days(&self, scope: &Scope, org_id: &str) -> Result<i64, StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT days FROM event_retention WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map_or(DEFAULT_RETENTION_DAYS, |(days,)| days))
+    }
+
     /// Sets how many days organisation `org_id` keeps its events.
     pub async fn set_retention(
         &self,

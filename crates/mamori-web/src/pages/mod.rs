@@ -83,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/detections", get(detections::list))
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))
+        .route("/orgs/{id}/retention", post(org::set_retention))
         .route("/users/{id}/reset", post(org::reset_password))
 }
 

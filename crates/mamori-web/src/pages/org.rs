@@ -102,15 +102,73 @@ async fn render_home(
         Ok(members) => members,
         Err(e) => return page.store_error(e).await,
     };
+    let retention_days = match store.retention_days(&scope, org_id).await {
+        Ok(days) => days,
+        Err(e) => return page.store_error(e).await,
+    };
     let ctx = context! {
         org => Value::from(Serde(&org)),
         members => Value::from(Serde(&members)),
+        retention_days => retention_days,
+        may_set_retention => viewer.user.role == Role::Admin,
         may_manage => may_manage(viewer, org_id),
         may_reset => viewer.user.role == Role::Admin,
         choices => org_choices(),
         error => error,
     };
     page.render(status, "org.html", ctx).await
+}
+
+/// The retention form: how many days of events to keep.
+#[derive(serde::Deserialize)]
+pub struct RetentionForm {
+    csrf: String,
+    days: String,
+}
+
+/// The longest retention the form accepts (ten years).
+const MAX_RETENTION_DAYS: i64 = 3650;
+
+/// `POST /orgs/{id}/retention`: the provider's administrator sets how long the
+/// organisation's events are kept.
+pub async fn set_retention(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<RetentionForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.scope().permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if viewer.user.role != Role::Admin {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let days = match form.days.trim().parse::<i64>() {
+        Ok(days) if (1..=MAX_RETENTION_DAYS).contains(&days) => days,
+        _ => {
+            let message = lang.tf(
+                "org.retention.invalid",
+                &[("max", &MAX_RETENTION_DAYS.to_string())],
+            );
+            return Ok(render_home(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await);
+        }
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state.store.set_retention(&actor, &id, days).await {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
 }
 
 /// `GET /orgs/{id}`.

@@ -1,0 +1,86 @@
+//! Log retention per organisation through the organisation page: everyone who may see the
+//! organisation reads how long its logs are kept; only the provider's administrator changes
+//! it; bad numbers are refused with the allowed range; the change is audited.
+
+mod common;
+
+use common::{TestApp, create_org, csrf_of, invite_and_accept, location, set_up};
+use mamori_model::Scope;
+use mamori_testkit::TestDatabase;
+
+#[tokio::test]
+async fn retention_is_shown_to_members_and_set_by_the_administrator() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let admin = set_up(&app).await;
+        let org = create_org(&app, &admin, "アルファ工業").await;
+        let owner = invite_and_accept(
+            &app,
+            &admin,
+            &org,
+            "owner@alpha.example",
+            "owner",
+            "owner password 12",
+        )
+        .await;
+        let path = format!("/orgs/{org}");
+        let page = owner.get(app.url(&path)).send().await.unwrap();
+        let html = page.text().await.unwrap();
+        assert!(html.contains("90日間"), "default shown on {}", app.backend);
+        assert!(!html.contains("/retention\""), "owners get no form");
+        let refused = owner
+            .post(app.url(&format!("{path}/retention")))
+            .form(&[("csrf", csrf_of(&html).as_str()), ("days", "30")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403);
+
+        let html = admin
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&html);
+        let bad = admin
+            .post(app.url(&format!("{path}/retention")))
+            .form(&[("csrf", csrf.as_str()), ("days", "0")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+        assert!(bad.text().await.unwrap().contains("3650"));
+        let saved = admin
+            .post(app.url(&format!("{path}/retention")))
+            .form(&[("csrf", csrf.as_str()), ("days", "400")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 303);
+        assert_eq!(location(&saved), path);
+        assert_eq!(
+            app.store
+                .retention_days(&Scope::AllOrganisations, &org)
+                .await
+                .unwrap(),
+            400
+        );
+        let html = owner
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("400日間"),
+            "new value shown on {}",
+            app.backend
+        );
+        app.stop().await;
+    }
+}
