@@ -39,6 +39,7 @@ mod correlate;
 mod detection;
 mod detector;
 mod error;
+mod eval;
 mod index;
 mod indicators;
 mod literals;
