@@ -88,8 +88,9 @@ impl Detector {
     /// Evaluates any event view against the indexed rules.
     pub fn evaluate(&self, event: &impl Event) -> Vec<Detection> {
         let tags = self.mapping.tags_of(event);
-        self.index
-            .candidates(tags, event)
+        let mut candidates = Vec::new();
+        self.index.candidates(tags, event, &mut candidates);
+        candidates
             .into_iter()
             .filter_map(|rule| self.check(&self.rules[rule as usize], event))
             .collect()
