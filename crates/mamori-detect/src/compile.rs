@@ -5,13 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rsigma_eval::compile_rule;
 use rsigma_eval::compiler::compile_detection;
-use rsigma_eval::{CompiledDetection, CompiledRule, compile_rule};
-use rsigma_parser::{
-    ConditionExpr, CorrelationRule, FilterRule, FilterRuleTarget, LogSource, SigmaRule,
-};
+use rsigma_parser::{CorrelationRule, FilterRule, FilterRuleTarget, LogSource, SigmaRule};
 
 use crate::detection::{Guidance, RuleMeta, severity_of};
+use crate::eval::Matcher;
 use crate::literals::{Alternatives, required_literals};
 use crate::mapping::{Dimension, Mapping, TagSet};
 use crate::report::{RuleReport, RuleStatus};
@@ -22,7 +21,10 @@ use crate::source::RuleText;
 #[derive(Debug)]
 pub(crate) struct CompiledEntry {
     pub(crate) meta: Arc<RuleMeta>,
-    pub(crate) compiled: CompiledRule,
+    /// The rule's detections and conditions.
+    pub(crate) matcher: Matcher,
+    /// The rule's log source as written, for filters that name one.
+    pub(crate) logsource: LogSource,
     pub(crate) requires: TagSet,
     pub(crate) literals: Option<Alternatives>,
     /// Filters (indexes into the detector's filter list) that suppress this rule.
@@ -32,8 +34,7 @@ pub(crate) struct CompiledEntry {
 /// A compiled Sigma filter: when its condition holds, the rules it targets stay silent.
 #[derive(Debug)]
 pub(crate) struct CompiledFilter {
-    pub(crate) detections: HashMap<String, CompiledDetection>,
-    pub(crate) conditions: Vec<ConditionExpr>,
+    pub(crate) matcher: Matcher,
 }
 
 /// Everything parsed from the rule texts, before indexing.
@@ -180,7 +181,8 @@ fn compile_one(
     };
     Ok(CompiledEntry {
         meta: Arc::new(meta),
-        compiled,
+        matcher: Matcher::new(compiled.detections, compiled.conditions),
+        logsource: compiled.logsource,
         requires,
         literals,
         filters: Vec::new(),
@@ -234,8 +236,7 @@ fn attach_filters(
         };
         reports.push(report(&origin, &id, &filter.title, status));
         compiled.push(CompiledFilter {
-            detections,
-            conditions: filter.detection.conditions.clone(),
+            matcher: Matcher::new(detections, filter.detection.conditions.clone()),
         });
     }
     compiled
@@ -250,7 +251,7 @@ fn filter_targets(filter: &FilterRule, entry: &CompiledEntry) -> bool {
             .any(|r| *r == meta.id || Some(r) == meta.name.as_ref() || *r == meta.title),
     };
     let logsource_fits = filter.logsource.as_ref().is_none_or(|want| {
-        let have = &entry.compiled.logsource;
+        let have = &entry.logsource;
         [
             (&want.product, &have.product),
             (&want.category, &have.category),

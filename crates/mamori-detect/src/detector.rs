@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use rsigma_eval::compiler::eval_condition;
 use rsigma_eval::event::Event;
 use serde_json::Value;
 
@@ -89,8 +88,9 @@ impl Detector {
     /// Evaluates any event view against the indexed rules.
     pub fn evaluate(&self, event: &impl Event) -> Vec<Detection> {
         let tags = self.mapping.tags_of(event);
-        self.index
-            .candidates(tags, event)
+        let mut candidates = Vec::new();
+        self.index.candidates(tags, event, &mut candidates);
+        candidates
             .into_iter()
             .filter_map(|rule| self.check(&self.rules[rule as usize], event))
             .collect()
@@ -109,22 +109,13 @@ impl Detector {
     }
 
     fn check(&self, rule: &CompiledEntry, event: &impl Event) -> Option<Detection> {
-        let compiled = &rule.compiled;
-        let mut selections = Vec::new();
-        let matched = compiled
-            .conditions
-            .iter()
-            .any(|c| eval_condition(c, &compiled.detections, event, &mut selections));
-        if !matched {
+        if !rule.matcher.matches(event) {
             return None;
         }
-        let silenced = rule.filters.iter().any(|&f| {
-            let filter = &self.filters[f];
-            filter
-                .conditions
-                .iter()
-                .any(|c| eval_condition(c, &filter.detections, event, &mut Vec::new()))
-        });
+        let silenced = rule
+            .filters
+            .iter()
+            .any(|&f| self.filters[f].matcher.matches(event));
         (!silenced)
             .then(|| Detection::of_event(rule.meta.clone(), DetectionKind::Rule, event.to_json()))
     }

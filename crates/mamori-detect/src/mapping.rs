@@ -235,15 +235,17 @@ impl Mapping {
     /// The log-source tags `event` carries.
     pub(crate) fn tags_of(&self, event: &impl Event) -> TagSet {
         let mut tags = self.always;
+        // Many routes test the same fields (`Channel`, then `EventID`): read each once.
+        let mut texts = FieldTexts::default();
         for (field, by_value) in &self.by_field {
-            let Some(value) = event.get_field(field).and_then(|v| text_of(&v)) else {
+            let Some(value) = texts.get(field, event) else {
                 continue;
             };
             let lowered = value.to_lowercase();
             for key in [lowered.as_str(), "*"] {
                 for &index in by_value.get(key).into_iter().flatten() {
                     let route = &self.routes[index];
-                    if route.tags & !tags != 0 && rest_holds(&route.when[1..], event) {
+                    if route.tags & !tags != 0 && rest_holds(&route.when[1..], event, &mut texts) {
                         tags |= route.tags;
                     }
                 }
@@ -280,14 +282,38 @@ fn text_of(value: &EventValue<'_>) -> Option<String> {
     }
 }
 
-fn rest_holds(conditions: &[(String, Vec<String>)], event: &impl Event) -> bool {
+/// The texts of the fields routing has read from one event so far.
+#[derive(Default)]
+struct FieldTexts<'m> {
+    read: Vec<(&'m str, Option<String>)>,
+}
+
+impl<'m> FieldTexts<'m> {
+    fn get(&mut self, field: &'m str, event: &impl Event) -> Option<&str> {
+        let at = match self.read.iter().position(|(f, _)| *f == field) {
+            Some(at) => at,
+            None => {
+                let text = event.get_field(field).and_then(|v| text_of(&v));
+                self.read.push((field, text));
+                self.read.len() - 1
+            }
+        };
+        self.read[at].1.as_deref()
+    }
+}
+
+fn rest_holds<'m>(
+    conditions: &'m [(String, Vec<String>)],
+    event: &impl Event,
+    texts: &mut FieldTexts<'m>,
+) -> bool {
     conditions.iter().all(|(field, values)| {
-        let Some(value) = event.get_field(field).and_then(|v| text_of(&v)) else {
+        let Some(value) = texts.get(field, event) else {
             return false;
         };
         values
             .iter()
-            .any(|accepted| accepted == "*" || accepted.eq_ignore_ascii_case(&value))
+            .any(|accepted| accepted == "*" || accepted.eq_ignore_ascii_case(value))
     })
 }
 
