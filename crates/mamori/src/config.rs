@@ -45,6 +45,13 @@ pub struct FileConfig {
     pub session_hours: Option<i64>,
     /// Validity of invitation and reset links in days.
     pub link_days: Option<i64>,
+    /// `[ingest]`: syslog listeners and the durable queue, keys named like the flags
+    /// (`syslog_tcp = "0.0.0.0:5514"`, `queue_fsync = "100"` …).
+    #[serde(default)]
+    pub ingest: crate::ingest::IngestArgs,
+    /// `[detect]`: extra rule folders, mapping and indicator lists, named like the flags.
+    #[serde(default)]
+    pub detect: crate::detection::DetectArgs,
 }
 
 impl FileConfig {
@@ -118,5 +125,12 @@ mod tests {
         };
         assert_eq!(flags.database_url(&file).unwrap(), "postgres://u@h/db");
         assert!(toml::from_str::<FileConfig>("typo = 1").is_err());
+        let file: FileConfig = toml::from_str(
+            "[ingest]\nsyslog_tcp = '0.0.0.0:5514'\nqueue_max_mb = 64\n[detect]\nrules = ['/etc/mamori/rules']\n",
+        )
+        .unwrap();
+        assert_eq!(file.ingest.syslog_tcp, "0.0.0.0:5514".parse().ok());
+        assert_eq!(file.detect.rules, vec![PathBuf::from("/etc/mamori/rules")]);
+        assert!(toml::from_str::<FileConfig>("[ingest]\nsyslog_tpc = '0.0.0.0:1'\n").is_err());
     }
 }

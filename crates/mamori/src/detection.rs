@@ -16,6 +16,7 @@ use mamori_detect::{
 use mamori_ingest::pipeline::BatchInspector;
 use mamori_model::Severity;
 use mamori_store::{NewDetection, NewEvent, new_id};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::rules::load_mapping;
@@ -27,19 +28,21 @@ const INDICATOR_RELOAD: Duration = Duration::from_secs(60);
 /// total stays bounded by the number of organisations.
 const GROUPS_PER_ORG: usize = 10_000;
 
-/// Rules, mapping and indicator lists for live detection.
-#[derive(Args, Clone, Debug, Default)]
+/// Rules, mapping and indicator lists for live detection, from flags (or `MAMORI_*`
+/// variables) and the configuration file's `[detect]` table.
+#[derive(Args, Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct DetectArgs {
     /// Extra Sigma rule folder or file, added to the built-in pack (repeatable).
     #[arg(long = "rules", env = "MAMORI_RULES", value_delimiter = ',')]
-    rules: Vec<PathBuf>,
+    pub(crate) rules: Vec<PathBuf>,
     /// Extra log-source and field mapping, added to the built-in one.
     #[arg(long = "mapping", env = "MAMORI_MAPPING")]
-    mapping: Option<PathBuf>,
+    pub(crate) mapping: Option<PathBuf>,
     /// Indicator list (addresses/CIDRs, domains, URLs or hashes, one per line or CSV);
     /// matches are high-severity detections; files are re-read every minute (repeatable).
     #[arg(long = "indicators", env = "MAMORI_INDICATORS", value_delimiter = ',')]
-    indicators: Vec<PathBuf>,
+    pub(crate) indicators: Vec<PathBuf>,
 }
 
 /// The detection engine as the ingest pipeline's inspector.
@@ -51,6 +54,17 @@ pub struct LiveDetection {
 }
 
 impl DetectArgs {
+    /// These settings, with anything not given taken from the configuration file's.
+    pub fn or_file(self, file: DetectArgs) -> DetectArgs {
+        let pick =
+            |flags: Vec<PathBuf>, file: Vec<PathBuf>| if flags.is_empty() { file } else { flags };
+        DetectArgs {
+            rules: pick(self.rules, file.rules),
+            mapping: self.mapping.or(file.mapping),
+            indicators: pick(self.indicators, file.indicators),
+        }
+    }
+
     /// Compiles the rules and loads the lists. Rules that cannot be used are logged with
     /// the reason; a broken extra rule does not stop the server, an unreadable file does.
     pub fn load(&self) -> anyhow::Result<LiveDetection> {

@@ -12,38 +12,41 @@ use mamori_ingest::pipeline::BatchInspector;
 use mamori_ingest::queue::{FsyncPolicy, QueueConfig};
 use mamori_ingest::{IngestSettings, RunningIngest};
 use mamori_store::{Store, day_start, now};
+use serde::Deserialize;
 
-/// Syslog listeners and the ingest queue. Listeners are off unless their flag is given; a
-/// flag without an address listens on all interfaces at the default port.
-#[derive(Args, Clone, Debug, Default)]
+/// Syslog listeners and the ingest queue, from flags (or `MAMORI_*` variables) and the
+/// configuration file's `[ingest]` table. Listeners are off unless set; a flag without an
+/// address listens on all interfaces at the default port.
+#[derive(Args, Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IngestArgs {
     /// Receive syslog over UDP, e.g. 0.0.0.0:5514 [bare flag: 0.0.0.0:5514].
     #[arg(long, env = "MAMORI_SYSLOG_UDP", num_args = 0..=1, default_missing_value = "0.0.0.0:5514")]
-    syslog_udp: Option<SocketAddr>,
+    pub(crate) syslog_udp: Option<SocketAddr>,
     /// Receive syslog over TCP (newline or octet-counted framing) [bare flag: 0.0.0.0:5514].
     #[arg(long, env = "MAMORI_SYSLOG_TCP", num_args = 0..=1, default_missing_value = "0.0.0.0:5514")]
-    syslog_tcp: Option<SocketAddr>,
+    pub(crate) syslog_tcp: Option<SocketAddr>,
     /// Receive syslog over TLS (RFC 5425); needs --syslog-tls-cert and --syslog-tls-key
     /// [bare flag: 0.0.0.0:6514].
     #[arg(long, env = "MAMORI_SYSLOG_TLS", num_args = 0..=1, default_missing_value = "0.0.0.0:6514")]
-    syslog_tls: Option<SocketAddr>,
+    pub(crate) syslog_tls: Option<SocketAddr>,
     /// Server certificate chain for syslog TLS (PEM).
     #[arg(long, env = "MAMORI_SYSLOG_TLS_CERT")]
-    syslog_tls_cert: Option<PathBuf>,
+    pub(crate) syslog_tls_cert: Option<PathBuf>,
     /// Private key for syslog TLS (PEM).
     #[arg(long, env = "MAMORI_SYSLOG_TLS_KEY")]
-    syslog_tls_key: Option<PathBuf>,
+    pub(crate) syslog_tls_key: Option<PathBuf>,
     /// CA certificates (PEM) whose client certificates identify sources; optional.
     #[arg(long, env = "MAMORI_SYSLOG_TLS_CLIENT_CA")]
-    syslog_tls_client_ca: Option<PathBuf>,
+    pub(crate) syslog_tls_client_ca: Option<PathBuf>,
     /// When queued lines are forced to disk: `always`, `never`, or every N milliseconds
     /// [default: 100].
     #[arg(long, env = "MAMORI_QUEUE_FSYNC")]
-    queue_fsync: Option<String>,
+    pub(crate) queue_fsync: Option<String>,
     /// Disk space the ingest queue may use before TCP senders are slowed down, in MiB
     /// [default: 2048].
     #[arg(long, env = "MAMORI_QUEUE_MAX_MB")]
-    queue_max_mb: Option<u64>,
+    pub(crate) queue_max_mb: Option<u64>,
 }
 
 /// Reads `always`, `never` or a number of milliseconds.
@@ -59,6 +62,20 @@ pub fn fsync_policy(text: &str) -> anyhow::Result<FsyncPolicy> {
 }
 
 impl IngestArgs {
+    /// These settings, with anything not given taken from the configuration file's.
+    pub fn or_file(self, file: IngestArgs) -> IngestArgs {
+        IngestArgs {
+            syslog_udp: self.syslog_udp.or(file.syslog_udp),
+            syslog_tcp: self.syslog_tcp.or(file.syslog_tcp),
+            syslog_tls: self.syslog_tls.or(file.syslog_tls),
+            syslog_tls_cert: self.syslog_tls_cert.or(file.syslog_tls_cert),
+            syslog_tls_key: self.syslog_tls_key.or(file.syslog_tls_key),
+            syslog_tls_client_ca: self.syslog_tls_client_ca.or(file.syslog_tls_client_ca),
+            queue_fsync: self.queue_fsync.or(file.queue_fsync),
+            queue_max_mb: self.queue_max_mb.or(file.queue_max_mb),
+        }
+    }
+
     /// The ingest settings, with the queue under `data_dir/queue`.
     pub fn settings(&self, data_dir: &Path) -> anyhow::Result<IngestSettings> {
         let mut queue = QueueConfig::new(data_dir.join("queue"));

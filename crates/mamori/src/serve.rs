@@ -59,8 +59,8 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
         ..defaults
     };
     let needs_setup = store.provider().await?.is_none();
-    let ingest_settings = args.ingest.settings(&data_dir)?;
-    let detection = args.detect.load()?;
+    let ingest_settings = args.ingest.or_file(file.ingest).settings(&data_dir)?;
+    let detection = args.detect.or_file(file.detect).load()?;
     let ingest = crate::ingest::start(&store, ingest_settings, Box::new(detection)).await?;
     let state = mamori_web::AppState::new(store.clone(), settings)
         .context("built-in templates are broken")?
