@@ -12,7 +12,7 @@ use crate::events::{ROWS_PER_INSERT, placeholders};
 use crate::{Store, StoreError, now};
 
 /// One detection ready to store.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewDetection {
     /// Identifier.
     pub id: String,
@@ -40,37 +40,17 @@ pub struct NewDetection {
     pub details: serde_json::Value,
 }
 
-/// A stored detection as the API returns it.
+/// A stored detection as the API returns it: the detection, its source's name and when it
+/// was stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredDetection {
-    /// Identifier.
-    pub id: String,
-    /// The organisation.
-    pub org_id: String,
-    /// The source of the matching event.
-    pub source_id: Option<String>,
+    /// The detection as it was stored.
+    #[serde(flatten)]
+    pub detection: NewDetection,
     /// The source's friendly name.
     pub source_name: Option<String>,
-    /// The matching event, for single-event detections.
-    pub event_id: Option<String>,
-    /// When it happened.
-    pub timestamp: DateTime<Utc>,
     /// When it was stored (Unix seconds).
     pub created_at: i64,
-    /// `rule`, `correlation` or `indicator`.
-    pub kind: String,
-    /// The rule's id.
-    pub rule_id: String,
-    /// The rule's English title.
-    pub rule_title: String,
-    /// The rule's Japanese title, when it has one.
-    pub title_ja: Option<String>,
-    /// The severity word.
-    pub level: String,
-    /// The rule's tags.
-    pub tags: Vec<String>,
-    /// Evidence and explanation.
-    pub details: serde_json::Value,
 }
 
 /// Which detections to list.
@@ -156,21 +136,23 @@ fn detection_from_row(row: &AnyRow) -> Result<StoredDetection, StoreError> {
         _ => Vec::new(),
     };
     Ok(StoredDetection {
-        id: row.try_get(0)?,
-        org_id: row.try_get(1)?,
-        source_id: row.try_get(2)?,
+        detection: NewDetection {
+            id: row.try_get(0)?,
+            org_id: row.try_get(1)?,
+            source_id: row.try_get(2)?,
+            event_id: row.try_get(4)?,
+            timestamp: DateTime::from_timestamp_micros(ts_us)
+                .ok_or_else(|| StoreError::corrupt("detections.ts_us", ts_us))?,
+            kind: row.try_get(7)?,
+            rule_id: row.try_get(8)?,
+            rule_title: row.try_get(9)?,
+            title_ja: row.try_get(10)?,
+            level: row.try_get(11)?,
+            tags,
+            details: json_column(row, 13, "detections.details")?,
+        },
         source_name: row.try_get(3)?,
-        event_id: row.try_get(4)?,
-        timestamp: DateTime::from_timestamp_micros(ts_us)
-            .ok_or_else(|| StoreError::corrupt("detections.ts_us", ts_us))?,
         created_at: row.try_get(6)?,
-        kind: row.try_get(7)?,
-        rule_id: row.try_get(8)?,
-        rule_title: row.try_get(9)?,
-        title_ja: row.try_get(10)?,
-        level: row.try_get(11)?,
-        tags,
-        details: json_column(row, 13, "detections.details")?,
     })
 }
 

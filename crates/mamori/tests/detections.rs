@@ -179,8 +179,9 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
                 last_seq: 1,
                 events: Vec::new(),
                 quarantined: Vec::new(),
-                detections: vec![NewDetection {
-                    id: "d-1".into(),
+                detections: (0..60)
+                    .map(|i| NewDetection {
+                    id: format!("d-{i}"),
                     org_id: alpha.clone(),
                     source_id: None,
                     event_id: None,
@@ -197,7 +198,8 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
                         "value": 12.0,
                         "events": [],
                     }),
-                }],
+                    })
+                    .collect(),
             })
             .await
             .expect("store a detection");
@@ -215,8 +217,14 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
             "src_ip=203.0.113.9",
             "12回",
             ">高<",
+            "60件中 1〜50件目",
+            "level=&amp;offset=50",
         ] {
-            assert!(html.contains(expected), "{expected} on {}", app.backend);
+            assert!(
+                html.contains(expected),
+                "{expected} on {}: {html}",
+                app.backend
+            );
         }
         let other = owner
             .get(app.url(&format!("/orgs/{beta}/detections")))

@@ -34,7 +34,8 @@ struct DetectionRow {
 }
 
 impl DetectionRow {
-    fn new(d: StoredDetection, lang: Lang) -> Self {
+    fn new(stored: StoredDetection, lang: Lang) -> Self {
+        let d = stored.detection;
         let guidance = d.details.get("guidance");
         let text = |key: &str| {
             guidance
@@ -66,7 +67,7 @@ impl DetectionRow {
             title,
             action,
             kind: d.kind,
-            source_name: d.source_name,
+            source_name: stored.source_name,
             group,
             value: d.details.get("value").and_then(|v| v.as_f64()),
             event_id: d.event_id,
@@ -84,18 +85,8 @@ pub async fn list(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    let org = match state.store.org(&scope, &id).await {
-        Ok(Some(org)) => org,
-        Ok(None) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
-    };
-    let (filter, error) = match query.filter() {
-        Ok(filter) => (filter, None),
-        Err(name) => (
-            DetectionFilter::default(),
-            Some(lang.tf("ingest.error.bad_time", &[("name", name)])),
-        ),
-    };
+    let org = page.org(&scope, &id).await?;
+    let (filter, error) = page.time_filter(query.filter());
     let filter = DetectionFilter {
         limit: PAGE_SIZE,
         ..filter

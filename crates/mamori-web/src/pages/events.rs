@@ -139,18 +139,8 @@ pub async fn search(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    let org = match state.store.org(&scope, &id).await {
-        Ok(Some(org)) => org,
-        Ok(None) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
-    };
-    let (filter, error) = match query.filter() {
-        Ok(filter) => (filter, None),
-        Err(name) => (
-            mamori_store::EventFilter::default(),
-            Some(lang.tf("ingest.error.bad_time", &[("name", name)])),
-        ),
-    };
+    let org = page.org(&scope, &id).await?;
+    let (filter, error) = page.time_filter(query.filter());
     let filter = mamori_store::EventFilter {
         limit: PAGE_SIZE,
         ..filter

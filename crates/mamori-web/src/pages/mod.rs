@@ -181,6 +181,32 @@ impl<'a> Page<'a> {
         self.message(status, "error.title", self.lang.t(&key)).await
     }
 
+    /// Organisation `id` as `scope` may see it; otherwise the page to answer with (404 for
+    /// absent and other tenants' organisations alike).
+    pub async fn org(
+        &self,
+        scope: &mamori_model::Scope,
+        id: &str,
+    ) -> Result<mamori_model::Organisation, Response> {
+        match self.state.store.org(scope, id).await {
+            Ok(Some(org)) => Ok(org),
+            Ok(None) => Err(self.not_found().await),
+            Err(e) => Err(self.store_error(e).await),
+        }
+    }
+
+    /// A search filter from query parameters, or the default filter and a message naming
+    /// the parameter that is not a time.
+    pub fn time_filter<F: Default>(&self, parsed: Result<F, &'static str>) -> (F, Option<String>) {
+        match parsed {
+            Ok(filter) => (filter, None),
+            Err(name) => (
+                F::default(),
+                Some(self.lang.tf("ingest.error.bad_time", &[("name", name)])),
+            ),
+        }
+    }
+
     /// 404, used both for absent rows and for other tenants' rows.
     pub async fn not_found(&self) -> Response {
         self.message(

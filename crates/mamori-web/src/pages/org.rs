@@ -93,10 +93,9 @@ async fn render_home(
 ) -> Response {
     let store = &page.state.store;
     let scope = viewer.user.scope();
-    let org = match store.org(&scope, org_id).await {
-        Ok(Some(org)) => org,
-        Ok(None) => return page.not_found().await,
-        Err(e) => return page.store_error(e).await,
+    let org = match page.org(&scope, org_id).await {
+        Ok(org) => org,
+        Err(response) => return response,
     };
     let members = match store.users_of_org(&scope, org_id).await {
         Ok(members) => members,
