@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use mamori_ingest::pipeline::BatchInspector;
 use mamori_ingest::queue::QueueConfig;
 use mamori_ingest::{IngestSettings, RunningIngest};
 use mamori_store::{Actor, NewOrganisation, NewSource, SourceIdentity, Store};
@@ -42,6 +43,9 @@ pub struct IngestBenchArgs {
     /// Queue fsync policy: always, never or milliseconds [default: 100].
     #[arg(long)]
     fsync: Option<String>,
+    /// Run detection (the built-in rule pack) on every event, as `mamori serve` does.
+    #[arg(long)]
+    detect: bool,
 }
 
 /// Device lines the generator cycles through (RTX, FortiGate, pfSense), read with `auto`.
@@ -158,7 +162,13 @@ async fn measure(store: &Store, args: &IngestBenchArgs, queue: PathBuf) -> anyho
             tcp: Some("127.0.0.1:0".parse()?),
             tls: None,
         },
-        None,
+        if args.detect {
+            let detection: Box<dyn BatchInspector> =
+                Box::new(crate::detection::DetectArgs::default().load()?);
+            Some(detection)
+        } else {
+            None
+        },
     )
     .await?;
     let to = ingest.tcp.context("no TCP listener")?;
