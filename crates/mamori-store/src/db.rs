@@ -63,7 +63,7 @@ fn redact(url: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: AnyPool,
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 impl Store {

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::events::{ROWS_PER_INSERT, placeholders};
-use crate::{Store, StoreError, now};
+use crate::{Backend, Store, StoreError, now};
 
 /// One detection ready to store.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,13 +87,14 @@ const SELECT_COLUMNS: &str = "d.id, d.org_id, d.source_id, s.name, d.event_id, d
 /// ignored).
 pub(crate) async fn insert_detections(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     detections: &[NewDetection],
 ) -> Result<(), StoreError> {
     let created = now();
     for chunk in detections.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO detections ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (id) DO NOTHING",
-            placeholders(chunk.len(), INSERT_WIDTH)
+            placeholders(backend, chunk.len(), INSERT_WIDTH)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for d in chunk {

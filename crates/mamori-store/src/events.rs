@@ -12,7 +12,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::detections::{NewDetection, insert_detections};
 use crate::quarantine::{QuarantineLine, insert_quarantine};
-use crate::{Store, StoreError, now};
+use crate::{Backend, Store, StoreError, now};
 
 /// One event ready to store: the normalised event with `org_id` and `source_id` set, its
 /// identifier from the durable queue, and the parse error for dead letters.
@@ -101,8 +101,10 @@ pub(crate) const ROWS_PER_INSERT: usize = 400;
 /// Columns read back, in the order [`event_from_row`] expects.
 const SELECT_COLUMNS: &str = "e.id, e.org_id, e.source_id, e.ts_us, e.received_at, e.category, e.action, e.severity, e.src_ip, e.src_port, e.dst_ip, e.dst_port, e.protocol, e.user_name, e.host, e.signature, e.message, e.format, e.device_kind, e.raw, e.fields, e.parse_error, s.name";
 
-/// The `$n, $n+1, …` placeholders for `rows` rows of `width` columns.
-pub(crate) fn placeholders(rows: usize, width: usize) -> String {
+/// The placeholders for `rows` rows of `width` columns: `$1, $2, …` on PostgreSQL, `?` on
+/// SQLite. Numbered parameters cost SQLite a scan of the parameter list per bind (sqlx asks
+/// each parameter's name), which made a 400-row insert quadratic: 85% of ingest time.
+pub(crate) fn placeholders(backend: Backend, rows: usize, width: usize) -> String {
     let mut sql = String::with_capacity(rows * width * 5);
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ",(" });
@@ -110,8 +112,13 @@ pub(crate) fn placeholders(rows: usize, width: usize) -> String {
             if c > 0 {
                 sql.push(',');
             }
-            sql.push('$');
-            sql.push_str(&(r * width + c + 1).to_string());
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(r * width + c + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -125,12 +132,13 @@ fn micros(t: DateTime<Utc>) -> i64 {
 /// Inserts `events` (ignoring identifiers already stored).
 pub(crate) async fn insert_events(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     events: &[NewEvent],
 ) -> Result<(), StoreError> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO events ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (id) DO NOTHING",
-            placeholders(chunk.len(), INSERT_WIDTH)
+            placeholders(backend, chunk.len(), INSERT_WIDTH)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for new in chunk {
@@ -156,7 +164,7 @@ pub(crate) async fn insert_events(
                 .bind(e.format.as_str())
                 .bind(e.device_kind.as_deref())
                 .bind(e.raw.as_str())
-                .bind(serde_json::Value::Object(e.fields.clone()).to_string())
+                .bind(serde_json::to_string(&e.fields).unwrap_or_else(|_| "{}".to_owned()))
                 .bind(new.parse_error.as_deref());
         }
         query.execute(&mut **tx).await?;
@@ -373,10 +381,10 @@ impl Store {
         if cursor.is_some_and(|(seq,)| seq >= batch.last_seq) {
             return Ok(());
         }
-        insert_events(&mut tx, &batch.events).await?;
+        insert_events(&mut tx, self.backend, &batch.events).await?;
         count_per_source(&mut tx, &batch.events).await?;
         insert_quarantine(&mut tx, &batch.quarantined).await?;
-        insert_detections(&mut tx, &batch.detections).await?;
+        insert_detections(&mut tx, self.backend, &batch.detections).await?;
         sqlx::query(
             "INSERT INTO ingest_cursors (node_id, seq, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
@@ -477,7 +485,7 @@ impl Store {
             }
             replaced += query.execute(&mut *tx).await?.rows_affected();
         }
-        insert_events(&mut tx, events).await?;
+        insert_events(&mut tx, self.backend, events).await?;
         tx.commit().await?;
         Ok(replaced)
     }

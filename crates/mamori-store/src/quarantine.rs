@@ -158,7 +158,7 @@ impl Store {
         events: &[NewEvent],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        insert_events(&mut tx, events).await?;
+        insert_events(&mut tx, self.backend, events).await?;
         for sql in [
             "DELETE FROM quarantine_lines WHERE peer = $1",
             "DELETE FROM quarantine_senders WHERE peer = $1",
