@@ -9,12 +9,13 @@ use serde_json::Value;
 use crate::compile::{CompiledEntry, CompiledFilter, compile_texts};
 use crate::correlate::{CorrelationSet, Correlator, CorrelatorConfig};
 use crate::detection::{Detection, DetectionKind};
+use crate::eval::{FieldCache, FieldNames};
 use crate::index::Index;
 use crate::mapping::Mapping;
 use crate::report::RuleReport;
 use crate::source::RuleText;
 use crate::timestamp::event_time;
-use crate::view::{JsonView, ModelView};
+use crate::view::{JsonView, Leaves, ModelView};
 
 /// Compiled Sigma rules, filters and correlations with their index. Immutable once built,
 /// so one detector can serve many threads.
@@ -22,6 +23,8 @@ pub struct Detector {
     mapping: Arc<Mapping>,
     rules: Vec<CompiledEntry>,
     filters: Vec<CompiledFilter>,
+    /// The field names rules and filters test.
+    fields: FieldNames,
     index: Index,
     correlations: Arc<CorrelationSet>,
 }
@@ -32,13 +35,26 @@ impl Detector {
     pub fn compile(texts: &[RuleText], mapping: Mapping) -> (Self, Vec<RuleReport>) {
         let compiled = compile_texts(texts, &mapping);
         let mut rules = compiled.rules;
+        let mut filters = compiled.filters;
+        let mut fields = FieldNames::default();
+        for matcher in rules
+            .iter_mut()
+            .map(|r| &mut r.matcher)
+            .chain(filters.iter_mut().map(|f| &mut f.matcher))
+        {
+            matcher.number_fields(&mut fields);
+        }
         let mut reports = compiled.reports;
         let correlations = CorrelationSet::compile(compiled.correlations, &mut rules, &mut reports);
-        let index = Index::build(rules.iter().map(|r| (r.requires, r.literals.as_deref())));
+        let index = Index::build(
+            rules.iter().map(|r| (r.requires, r.literals.as_deref())),
+            &mapping,
+        );
         let detector = Self {
             mapping: Arc::new(mapping),
             rules,
-            filters: compiled.filters,
+            filters,
+            fields,
             index,
             correlations: Arc::new(correlations),
         };
@@ -85,14 +101,15 @@ impl Detector {
         found
     }
 
-    /// Evaluates any event view against the indexed rules.
-    pub fn evaluate(&self, event: &impl Event) -> Vec<Detection> {
+    /// Evaluates an event view against the indexed rules.
+    pub(crate) fn evaluate(&self, event: &impl Leaves) -> Vec<Detection> {
         let tags = self.mapping.tags_of(event);
         let mut candidates = Vec::new();
         self.index.candidates(tags, event, &mut candidates);
+        let mut fields = FieldCache::new(event, &self.fields);
         candidates
             .into_iter()
-            .filter_map(|rule| self.check(&self.rules[rule as usize], event))
+            .filter_map(|rule| self.check(&self.rules[rule as usize], &mut fields))
             .collect()
     }
 
@@ -104,20 +121,29 @@ impl Detector {
         self.rules
             .iter()
             .filter(|r| r.requires & tags == r.requires)
-            .filter_map(|r| self.check(r, event))
+            .filter_map(|r| self.check(r, &mut FieldCache::new(event, &self.fields)))
             .collect()
     }
 
-    fn check(&self, rule: &CompiledEntry, event: &impl Event) -> Option<Detection> {
-        if !rule.matcher.matches(event) {
+    fn check<E: Event>(
+        &self,
+        rule: &CompiledEntry,
+        fields: &mut FieldCache<'_, E>,
+    ) -> Option<Detection> {
+        if !rule.matcher.matches(fields) {
             return None;
         }
         let silenced = rule
             .filters
             .iter()
-            .any(|&f| self.filters[f].matcher.matches(event));
-        (!silenced)
-            .then(|| Detection::of_event(rule.meta.clone(), DetectionKind::Rule, event.to_json()))
+            .any(|&f| self.filters[f].matcher.matches(fields));
+        (!silenced).then(|| {
+            Detection::of_event(
+                rule.meta.clone(),
+                DetectionKind::Rule,
+                fields.event().to_json(),
+            )
+        })
     }
 }
 
@@ -129,8 +155,9 @@ mod tests {
 
     const WORDS: [&str; 6] = ["alpha", "Bravo", "charlie", "delta-x", "echo/y", "foxtrot"];
 
-    /// Rules over a small vocabulary, so random events hit and miss their literals.
-    fn rules() -> Vec<RuleText> {
+    /// Rules over a small vocabulary, so random events hit and miss their literals, in
+    /// the fields the rules test and in others.
+    fn rules(product: &str) -> Vec<RuleText> {
         let bodies = [
             "a: {F1|contains: alpha}\n    condition: a",
             "a: {F1|endswith: bravo}\n    b: {F2|startswith: charlie}\n    condition: a and b",
@@ -142,13 +169,20 @@ mod tests {
             "s_1: {F1: 'char*'}\n    s_2: {F2|contains|all: [foxtrot, alpha]}\n    condition: 1 of s_*",
             "s_1: {F1|cased: Bravo}\n    s_2: {F2|exists: true}\n    condition: all of s_*",
             "a: {F3|gt: 3}\n    condition: a",
+            "a: {SourceIp|contains: bravo}\n    condition: a",
+            "a: {Provider_Name|contains: alpha}\n    condition: a",
+            "a: {Event.EventData.F2|contains: charlie}\n    condition: a",
+            "a: {fields.nest.F6|contains: charlie}\n    condition: a",
+            "a: {F5|startswith: delta}\n    condition: a",
+            "a: {F1|contains: [alpha, bravo]}\n    b: {F4|endswith: echo/y}\n    condition: a and b",
+            "a: {user|contains: foxtrot}\n    condition: a",
         ];
         bodies
             .iter()
             .enumerate()
             .map(|(i, body)| RuleText {
                 origin: format!("r{i}"),
-                text: format!("title: r{i}\nid: r{i}\nlogsource: {{product: windows}}\ndetection:\n    {body}\n"),
+                text: format!("title: r{i}\nid: r{i}\nlogsource: {{product: {product}}}\ndetection:\n    {body}\n"),
             })
             .collect()
     }
@@ -159,25 +193,76 @@ mod tests {
         ids
     }
 
+    /// Words for each of the fields rules test (or do not), picked at random.
+    fn texts() -> impl Strategy<Value = Vec<Option<String>>> {
+        let text = (
+            proptest::collection::vec(0..WORDS.len(), 0..3),
+            any::<bool>(),
+        )
+            .prop_map(|(picks, upper)| {
+                let s = picks
+                    .iter()
+                    .map(|&i| WORDS[i])
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if upper { s.to_uppercase() } else { s }
+            });
+        proptest::collection::vec(proptest::option::of(text), 7)
+    }
+
     proptest! {
         #[test]
         fn index_agrees_with_evaluating_every_rule(
-            f1 in proptest::collection::vec(0..WORDS.len(), 0..3),
-            f2 in proptest::option::of(proptest::collection::vec(0..WORDS.len(), 0..3)),
+            texts in texts(),
             f3 in 0..6i64,
-            upper in any::<bool>(),
+            windows in any::<bool>(),
         ) {
-            let (detector, reports) = Detector::compile(&rules(), Mapping::builtin());
+            let (detector, reports) = Detector::compile(&rules("windows"), Mapping::builtin());
             prop_assert!(reports.iter().all(|r| r.status == crate::RuleStatus::Ok));
-            let text = |picks: &[usize]| {
-                let s: String = picks.iter().map(|&i| WORDS[i]).collect::<Vec<_>>().join(" ");
-                if upper { s.to_uppercase() } else { s }
+            // Flat events name the fields as rules do, or by an alias; Windows events keep
+            // them in `EventData` (one with a space, as Defender writes them) and `System`.
+            let names = if windows {
+                ["F1", "F2", "F4", "src_ip", "", "F 5", "user"]
+            } else {
+                ["F1", "F2", "F4", "src_ip", "ProviderName", "F5", "user"]
             };
-            let mut event = json!({"Channel": "Security", "EventID": 1, "F1": text(&f1), "F3": f3});
-            if let Some(f2) = f2 {
-                event["F2"] = json!(text(&f2));
+            let mut data = json!({"F3": f3});
+            for (name, text) in names.iter().zip(&texts) {
+                if let (false, Some(text)) = (name.is_empty(), text) {
+                    data[*name] = json!(text);
+                }
             }
+            data["nest"] = json!({"F6": texts[0], "F7": texts[2]});
+            let event = if windows {
+                let mut system = json!({"Channel": "Security", "EventID": 1});
+                if let Some(name) = &texts[4] {
+                    system["Provider"] = json!({"#attributes": {"Name": name}});
+                }
+                json!({"Event": {"System": system, "EventData": data}})
+            } else {
+                data["Channel"] = json!("Security");
+                data["EventID"] = json!(1);
+                data
+            };
             let view = JsonView::new(&event, detector.mapping());
+            prop_assert_eq!(ids(&detector.evaluate(&view)), ids(&detector.evaluate_unindexed(&view)));
+        }
+
+        #[test]
+        fn index_agrees_on_normalised_events(texts in texts(), ip in any::<bool>()) {
+            let (detector, reports) = Detector::compile(&rules("mamori"), Mapping::builtin());
+            prop_assert!(reports.iter().all(|r| r.status == crate::RuleStatus::Ok));
+            let mut event = mamori_model::Event::new("rtx", "raw", chrono::DateTime::UNIX_EPOCH);
+            event.src_ip = ip.then(|| std::net::IpAddr::from([192, 0, 2, 1]));
+            event.user = texts[6].clone();
+            event.message = texts[5].clone();
+            for (name, text) in ["F1", "F2", "F4"].iter().zip(&texts) {
+                if let Some(text) = text {
+                    event.fields.insert((*name).to_owned(), json!(text));
+                }
+            }
+            event.fields.insert("nest".to_owned(), json!({"F6": texts[3], "F7": texts[4]}));
+            let view = ModelView::new(&event, detector.mapping());
             prop_assert_eq!(ids(&detector.evaluate(&view)), ids(&detector.evaluate_unindexed(&view)));
         }
     }

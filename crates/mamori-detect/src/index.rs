@@ -1,14 +1,85 @@
 //! The rule index: which rules are worth evaluating on an event. Rules are grouped by the
 //! log-source tags they need, and rules with required literals are reachable only through
-//! one Aho-Corasick automaton run over the event's strings; so for a typical event only the
-//! few rules whose log source fits and whose literals occur are evaluated.
+//! Aho-Corasick automata: one over the literals of field tests, run only over the strings
+//! of fields some literal names and counting a hit only for rules testing that field, and
+//! one over keyword literals, run over all of the event's strings. So for a typical event
+//! only the few rules whose log source fits and whose literals occur where they must are
+//! evaluated.
 
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use rsigma_eval::event::Event;
 
-use crate::mapping::TagSet;
+use crate::literals::Literal;
+use crate::mapping::{Mapping, TagSet};
+use crate::view::{LeafVisitor, Leaves, last_part};
+
+/// A set of literals and, per literal, the rules it stands for.
+#[derive(Debug, Default)]
+struct Patterns<'a> {
+    of: HashMap<&'a str, usize>,
+    texts: Vec<&'a str>,
+    rules: Vec<Vec<u32>>,
+}
+
+impl<'a> Patterns<'a> {
+    fn add(&mut self, text: &'a str, rule: u32) {
+        let pattern = *self.of.entry(text).or_insert_with(|| {
+            self.texts.push(text);
+            self.rules.push(Vec::new());
+            self.texts.len() - 1
+        });
+        self.rules[pattern].push(rule);
+    }
+
+    /// The automaton (`None` without patterns), or the patterns' rules when there are too
+    /// many patterns for an automaton.
+    fn build(mut self) -> Result<Option<Scan>, Vec<u32>> {
+        if self.texts.is_empty() {
+            return Ok(None);
+        }
+        // The builder picks a DFA for small sets and a contiguous NFA for large ones (in
+        // the public set, the ~5,600 hash literals of `Hashes` or the ~2,000 of
+        // `CommandLine`): for those a DFA scanned no faster, as both are bound by memory
+        // access, but took far more memory and build time.
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&self.texts);
+        match automaton {
+            Ok(automaton) => {
+                for rules in &mut self.rules {
+                    rules.dedup();
+                }
+                Ok(Some(Scan {
+                    automaton,
+                    rules: self.rules,
+                }))
+            }
+            Err(_) => Err(self.rules.into_iter().flatten().collect()),
+        }
+    }
+}
+
+/// An automaton and, per pattern, the rules a hit stands for.
+#[derive(Debug)]
+struct Scan {
+    automaton: AhoCorasick,
+    rules: Vec<Vec<u32>>,
+}
+
+impl Scan {
+    /// Pushes onto `out` the rules whose literals occur in `s` and whose `group` applies.
+    fn hits(&self, s: &str, applies: impl Fn(u32) -> bool, out: &mut Vec<u32>) {
+        for found in self.automaton.find_overlapping_iter(s) {
+            for &rule in &self.rules[found.pattern().as_usize()] {
+                if applies(rule) {
+                    out.push(rule);
+                }
+            }
+        }
+    }
+}
 
 /// Candidate lookup for compiled rules, addressed by their position in the detector.
 #[derive(Debug, Default)]
@@ -19,19 +90,27 @@ pub(crate) struct Index {
     rule_group: Vec<u32>,
     /// Per group, the rules without literals: evaluated whenever the group applies.
     unindexed: Vec<Vec<u32>>,
-    /// Automaton over all literals, ASCII case-insensitive.
-    automaton: Option<AhoCorasick>,
-    /// Per literal, the rules it stands for.
-    pattern_rules: Vec<Vec<u32>>,
+    /// The keys (see [`Leaves`]) field literals may sit under, each with the position of
+    /// its automaton in `fields`.
+    keys: HashMap<String, u32>,
+    /// Per key, an automaton over the literals of the field tests that reach it.
+    fields: Vec<Option<Scan>>,
+    /// Literals that may occur in any string of the event (keywords).
+    anywhere: Option<Scan>,
 }
 
 impl Index {
-    /// Indexes rules given as (required tags, literals) in detector order.
-    pub(crate) fn build<'a>(rules: impl Iterator<Item = (TagSet, Option<&'a [String]>)>) -> Self {
+    /// Indexes rules given as (required tags, literals) in detector order; `mapping`
+    /// gives the aliases field look-ups try.
+    pub(crate) fn build<'a>(
+        rules: impl Iterator<Item = (TagSet, Option<&'a [Literal]>)>,
+        mapping: &Mapping,
+    ) -> Self {
         let mut index = Index::default();
         let mut group_of: HashMap<TagSet, u32> = HashMap::new();
-        let mut pattern_of: HashMap<&'a str, usize> = HashMap::new();
-        let mut patterns: Vec<&'a str> = Vec::new();
+        let mut fields: Vec<Patterns> = Vec::new();
+        let mut anywhere = Patterns::default();
+        let mut key_names = Vec::new();
         for (rule, (tags, literals)) in rules.enumerate() {
             let rule = rule as u32;
             let group = *group_of.entry(tags).or_insert_with(|| {
@@ -40,68 +119,126 @@ impl Index {
                 (index.groups.len() - 1) as u32
             });
             index.rule_group.push(group);
-            match literals {
-                None => index.unindexed[group as usize].push(rule),
-                Some(literals) => {
-                    for literal in literals {
-                        let pattern = *pattern_of.entry(literal.as_str()).or_insert_with(|| {
-                            patterns.push(literal.as_str());
-                            index.pattern_rules.push(Vec::new());
-                            patterns.len() - 1
-                        });
-                        index.pattern_rules[pattern].push(rule);
+            let Some(literals) = literals else {
+                index.unindexed[group as usize].push(rule);
+                continue;
+            };
+            for literal in literals {
+                let Some(field) = &literal.field else {
+                    anywhere.add(&literal.text, rule);
+                    continue;
+                };
+                key_names.clear();
+                keys_of(field, mapping, &mut key_names);
+                for name in &key_names {
+                    let next = index.keys.len() as u32;
+                    let key = *index.keys.entry((*name).to_owned()).or_insert(next);
+                    if key == next {
+                        fields.push(Patterns::default());
                     }
+                    fields[key as usize].add(&literal.text, rule);
                 }
             }
         }
-        if !patterns.is_empty() {
-            // The builder picks a DFA for small packs and a contiguous NFA for large rule
-            // sets. For the ~12,500 literals of the public set a DFA scanned no faster
-            // (both are bound by memory access) but needed ~150 MiB and five times the
-            // build time; the NFA needs a few MiB.
-            index.automaton = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .ok();
-            if index.automaton.is_none() {
-                // Too many patterns for the automaton: fall back to evaluating them all.
-                for rule in std::mem::take(&mut index.pattern_rules)
-                    .into_iter()
-                    .flatten()
-                {
-                    index.unindexed[index.rule_group[rule as usize] as usize].push(rule);
-                }
-            }
+        index.fields = fields.into_iter().map(|p| index.finish(p)).collect();
+        index.anywhere = index.finish(anywhere);
+        for rules in &mut index.unindexed {
+            rules.sort_unstable();
+            rules.dedup();
         }
         index
     }
 
+    /// The automaton for `patterns`; when it cannot be built, their rules join the rules
+    /// evaluated always.
+    fn finish(&mut self, patterns: Patterns<'_>) -> Option<Scan> {
+        patterns.build().unwrap_or_else(|rules| {
+            for rule in rules {
+                self.unindexed[self.rule_group[rule as usize] as usize].push(rule);
+            }
+            None
+        })
+    }
+
+    /// Whether `rule`'s log source fits an event carrying `tags`.
+    fn applies(&self, rule: u32, tags: TagSet) -> bool {
+        let need = self.groups[self.rule_group[rule as usize] as usize];
+        need & tags == need
+    }
+
     /// Puts into `out` (cleared first, so callers can reuse it) the rules worth evaluating on
     /// `event`, which carries log-source `tags`; sorted, each once.
-    pub(crate) fn candidates(&self, tags: TagSet, event: &impl Event, out: &mut Vec<u32>) {
+    pub(crate) fn candidates(&self, tags: TagSet, event: &impl Leaves, out: &mut Vec<u32>) {
         out.clear();
-        let applies = |group: u32| {
-            let need = self.groups[group as usize];
-            need & tags == need
-        };
         for (group, rules) in self.unindexed.iter().enumerate() {
-            if applies(group as u32) {
+            let need = self.groups[group];
+            if need & tags == need {
                 out.extend_from_slice(rules);
             }
         }
-        if let Some(automaton) = &self.automaton {
-            event.visit_string_values(&mut |s| {
-                for found in automaton.find_overlapping_iter(s) {
-                    for &rule in &self.pattern_rules[found.pattern().as_usize()] {
-                        if applies(self.rule_group[rule as usize]) {
-                            out.push(rule);
-                        }
-                    }
-                }
-            });
+        if let Some(scan) = &self.anywhere {
+            event.visit_string_values(&mut |s| scan.hits(s, |r| self.applies(r, tags), out));
+        }
+        if !self.keys.is_empty() {
+            let mut visitor = FieldScan {
+                index: self,
+                tags,
+                scans: [None; 2],
+                out,
+            };
+            event.visit_leaves(&mut visitor);
         }
         out.sort_unstable();
         out.dedup();
+    }
+}
+
+/// The keys (see [`Leaves`]) under which `field`'s value may be found: the last part of
+/// its name, of the part after its first `_` (a `System` attribute), and the same for each
+/// of its aliases.
+fn keys_of<'m>(field: &'m str, mapping: &'m Mapping, out: &mut Vec<&'m str>) {
+    for name in std::iter::once(field).chain(mapping.aliases(field).iter().map(String::as_str)) {
+        out.push(last_part(name));
+        if let Some((_, attribute)) = name.split_once('_') {
+            out.push(last_part(attribute));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Runs each wanted key's automaton over its strings.
+struct FieldScan<'i, 'o> {
+    index: &'i Index,
+    tags: TagSet,
+    /// The automata of the current key, as written and without spaces (some providers put
+    /// spaces in field names that rules drop).
+    scans: [Option<&'i Scan>; 2],
+    out: &'o mut Vec<u32>,
+}
+
+impl LeafVisitor for FieldScan<'_, '_> {
+    fn wants(&mut self, key: &str) -> bool {
+        let index = self.index;
+        let scan = |key: &str| {
+            let at = *index.keys.get(key)?;
+            index.fields[at as usize].as_ref()
+        };
+        self.scans = [
+            scan(key),
+            if key.contains(' ') {
+                scan(&key.replace(' ', ""))
+            } else {
+                None
+            },
+        ];
+        self.scans.iter().any(Option::is_some)
+    }
+
+    fn string(&mut self, s: &str) {
+        let (index, tags) = (self.index, self.tags);
+        for scan in self.scans.into_iter().flatten() {
+            scan.hits(s, |r| index.applies(r, tags), self.out);
+        }
     }
 }

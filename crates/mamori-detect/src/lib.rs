@@ -20,30 +20,42 @@
 //!
 //! So mamori keeps rsigma's parser and per-rule matcher (complete modifier support, the
 //! best conformance available) and owns the rest: a log-source router driven by data files
-//! ([`Mapping`]), an Aho-Corasick index over each rule's required literals so most rules
+//! ([`Mapping`]), Aho-Corasick indexes over each rule's required literals so most rules
 //! are never evaluated, Sigma filters, `expand` placeholders from configuration, Windows
 //! and mamori event views, an event-time correlation engine with bounded memory, indicator
 //! sets, and the offline tools.
 //!
 //! The result on the same machine (`cargo bench -p mamori-detect`, release, measured while
-//! another build shared the two cores, so the rates are low by perhaps 10-30 %):
-//! conformance 202 of 202 (JSON and EVTX); compiling `rules/` 0.7-0.9 s with an 86-90 MiB
-//! peak (a contiguous NFA over the ~12,500 literals; the DFA used before took 0.6 s more to
-//! build and ~150 MiB); 15,000 events/s on one core with the 2,397 Windows rules on the
-//! regression events (every one of which is malicious, ~41 candidate rules each, 1.3
-//! detections); 200,000-250,000 events/s on one core for normalised network events against
-//! mamori's pack. Rule conditions are evaluated by mamori's own yes/no evaluator over
-//! rsigma's compiled detections, with detection names resolved at compile time, so the
-//! condition itself costs no look-up by name and no allocation.
+//! another build shared the two cores, so single runs vary by ±20 %; the figures below are
+//! from runs alternating with the previous version's binary): conformance 202 of 202 (JSON
+//! and EVTX); compiling `rules/` 0.55-0.8 s with an 87-88 MiB peak; 16,000-20,500
+//! events/s on one core with the 2,397 Windows rules on the regression events (every one of
+//! which is malicious, 1.3 detections each), about 20 % more than before; 220,000-250,000
+//! events/s on one core for normalised network events against mamori's pack (about 15 %
+//! more).
+//!
+//! How matching works. Each rule's literals are recorded with the field they must occur in
+//! (`literals.rs`); the index keeps one automaton per field key, runs it only over the
+//! strings of fields some literal names (a Windows event's GUIDs, times and `xmlns` are
+//! never scanned), and counts a hit only for the rules testing that field, so a literal in
+//! the wrong field no longer makes a rule a candidate (~26 candidates per Windows event
+//! instead of ~41). Keyword literals keep one automaton over all strings. Rule conditions
+//! are evaluated by mamori's own yes/no evaluator over rsigma's compiled detections
+//! (`eval.rs`): detection names are resolved at compile time, field names are numbered
+//! across all rules so an event's field is looked up once per event, not once per rule,
+//! and the common string tests (exact, contains, prefix, suffix, regular expressions and
+//! literal sets, with or without case) run on the cached value, lowercased at most once.
 //!
 //! The speed targets (100,000 and 500,000 events/s per core) are not met. Per Windows event
-//! the time splits roughly into: the literal scan ~15 µs (~750 bytes of strings at ~20 ns
-//! a byte, memory-bound whatever the automaton's size or form), routing ~2 µs, and ~35 µs
-//! for the ~41 candidates (field look-ups hash names through `serde_json`'s map and the
-//! mapping's aliases, and case-insensitive matchers lowercase a copy of the value per test).
-//! Reaching the targets needs per-field literal indexing (scan only the fields rules test,
-//! and count a literal only in its own field) and a per-event field cache with values
-//! lowered once; both need changes to how rsigma's matchers receive values.
+//! (release, measured alone in a loop): routing ~1.3 µs; the candidate scan 11-15 µs, of
+//! which the keyword automaton over all ~750 bytes of strings is ~3 µs and the per-field
+//! automata ~5-9 µs — run hot over one string they take ~1.5 µs, so the rest is cache
+//! misses in the automata (several MiB; 3.5 MiB of it the ~5,600 hash literals of
+//! `Hashes`); then ~30 µs for the ~26 candidates and building the detections, which copy
+//! the whole event (`to_json`, a deep clone of the JSON) once each. Next levers, not yet
+//! measured: look rules' hash literals up in a hash set of the `Hashes` tokens instead of
+//! an automaton; share one JSON copy between an event's detections; give rules without
+//! literals (evaluated on every event of their log source) a cheaper pre-test.
 
 mod check;
 mod compile;

@@ -1,9 +1,10 @@
 //! Required literals: for each rule, a set of strings at least one of which must appear
-//! (ignoring ASCII case) somewhere in an event's string values for the rule to match. The
-//! index feeds these to one Aho-Corasick automaton, so a rule whose literals are absent is
-//! never evaluated. The extraction is conservative: whenever a rule part could match
-//! without a literal (negation, regular expressions, encodings, numbers, field references),
-//! that part yields no literal and the rule is evaluated on every event of its log source.
+//! (ignoring ASCII case) for the rule to match — each in the value of the field its
+//! selection tests, or, for keywords, in any of the event's strings. The index feeds these
+//! to Aho-Corasick automata, so a rule whose literals are absent from their fields is never
+//! evaluated. The extraction is conservative: whenever a rule part could match without a
+//! literal (negation, regular expressions, encodings, numbers, field references), that part
+//! yields no literal and the rule is evaluated on every event of its log source.
 
 use rsigma_parser::{
     ConditionExpr, Detection, DetectionItem, Detections, Modifier, Quantifier, SigmaRule,
@@ -13,8 +14,21 @@ use rsigma_parser::{
 /// Literals shorter than this select too many events to be worth indexing.
 const MIN_LITERAL: usize = 3;
 
-/// Alternatives: the rule can only match when one of these strings is present.
-pub(crate) type Alternatives = Vec<String>;
+/// Field names with more dots than this give no literal: the index walks events only so
+/// deep (see [`crate::view::MAX_FIELD_DEPTH`]).
+const MAX_DOTS: usize = crate::view::MAX_FIELD_DEPTH / 2;
+
+/// A string a rule part needs, lowercased.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Literal {
+    /// The field whose value must contain it (as the event view resolves the name, aliases
+    /// included), or `None` when any string of the event will do.
+    pub(crate) field: Option<String>,
+    pub(crate) text: String,
+}
+
+/// Alternatives: the rule can only match when one of these literals is present.
+pub(crate) type Alternatives = Vec<Literal>;
 
 /// The literals of `rule`, or `None` when it must always be evaluated.
 pub(crate) fn required_literals(rule: &SigmaRule) -> Option<Alternatives> {
@@ -66,7 +80,7 @@ fn of_detection(detection: &Detection) -> Option<Alternatives> {
         Detection::AllOf(items) => best(items.iter().map(of_item)),
         Detection::And(parts) => best(parts.iter().map(of_detection)),
         Detection::AnyOf(parts) => union(parts.iter().map(of_detection)),
-        Detection::Keywords(values) => union(values.iter().map(|v| of_value(v, false))),
+        Detection::Keywords(values) => union(values.iter().map(|v| of_value(v, None, false))),
         Detection::ArrayMatch { .. } | Detection::Conditional { .. } => None,
     }
 }
@@ -88,8 +102,12 @@ fn of_item(item: &DetectionItem) -> Option<Alternatives> {
     if !item.field.modifiers.iter().all(verbatim) {
         return None;
     }
+    let field = item.field.name.as_deref();
+    if field.is_some_and(|f| f.matches('.').count() > MAX_DOTS) {
+        return None;
+    }
     let windash = item.field.has_modifier(Modifier::WindAsh);
-    let values = item.values.iter().map(|v| of_value(v, windash));
+    let values = item.values.iter().map(|v| of_value(v, field, windash));
     if item.field.has_modifier(Modifier::All) {
         best(values)
     } else {
@@ -97,9 +115,9 @@ fn of_item(item: &DetectionItem) -> Option<Alternatives> {
     }
 }
 
-/// The longest plain ASCII run of a string value. With `windash`, dashes may be written
-/// as slashes or other dashes in the event, so runs also stop there.
-fn of_value(value: &SigmaValue, windash: bool) -> Option<Alternatives> {
+/// The longest plain ASCII run of a string value, to be found in `field`. With `windash`,
+/// dashes may be written as slashes or other dashes in the event, so runs also stop there.
+fn of_value(value: &SigmaValue, field: Option<&str>, windash: bool) -> Option<Alternatives> {
     let SigmaValue::String(s) = value else {
         return None;
     };
@@ -114,18 +132,31 @@ fn of_value(value: &SigmaValue, windash: bool) -> Option<Alternatives> {
             }
         }
     }
-    let looks_scalar = longest.parse::<f64>().is_ok() || longest.eq_ignore_ascii_case("true");
-    if longest.len() < MIN_LITERAL || looks_scalar || longest.eq_ignore_ascii_case("false") {
+    let text = longest.to_ascii_lowercase();
+    if text.len() < MIN_LITERAL || in_scalar_text(&text) {
         return None;
     }
-    Some(vec![longest.to_ascii_lowercase()])
+    Some(vec![Literal {
+        field: field.map(str::to_owned),
+        text,
+    }])
+}
+
+/// Whether `text` (lowercased) could occur in the text rsigma gives a number or boolean
+/// when a string matcher meets one. The index searches strings only, so such literals
+/// could hide a match.
+fn in_scalar_text(text: &str) -> bool {
+    text.parse::<f64>().is_ok()
+        || ["true", "false", "-inf", "nan"]
+            .iter()
+            .any(|s| s.contains(text))
 }
 
 /// Alternatives for "all of these must hold": any one part's alternatives will do, so the
 /// most selective is kept (longest shortest literal, then fewest literals).
 fn best(parts: impl Iterator<Item = Option<Alternatives>>) -> Option<Alternatives> {
     parts.flatten().max_by_key(|alts| {
-        let shortest = alts.iter().map(String::len).min().unwrap_or(0);
+        let shortest = alts.iter().map(|l| l.text.len()).min().unwrap_or(0);
         (shortest, usize::MAX - alts.len())
     })
 }
@@ -150,12 +181,22 @@ mod tests {
 
     const HEAD: &str = "title: t\nlogsource: {product: windows}\ndetection:\n";
 
+    fn lit(field: Option<&str>, text: &str) -> Literal {
+        Literal {
+            field: field.map(str::to_owned),
+            text: text.to_owned(),
+        }
+    }
+
     #[test]
     fn and_keeps_the_most_selective_selection() {
         let rule = format!(
             "{HEAD}  a: {{Image|endswith: '\\\\powershell.exe'}}\n  b: {{CommandLine|contains: [' -enc', 'hidden']}}\n  condition: a and b\n"
         );
-        assert_eq!(literals(&rule), Some(vec!["\\powershell.exe".to_owned()]));
+        assert_eq!(
+            literals(&rule),
+            Some(vec![lit(Some("Image"), "\\powershell.exe")])
+        );
     }
 
     #[test]
@@ -188,13 +229,31 @@ mod tests {
         let rule = format!(
             "{HEAD}  a: {{CommandLine|windash|contains: '-exec-bypass'}}\n  b: ['*mimi*katz*']\n  condition: a and b\n"
         );
-        assert_eq!(literals(&rule), Some(vec!["bypass".to_owned()]));
+        assert_eq!(
+            literals(&rule),
+            Some(vec![lit(Some("CommandLine"), "bypass")])
+        );
         let rule = format!(
             "{HEAD}  sel_a: {{Image: '*\\\\abc.exe'}}\n  sel_b: {{Image: '*\\\\xyz.exe'}}\n  condition: 1 of sel_*\n"
         );
         assert_eq!(
             literals(&rule),
-            Some(vec!["\\abc.exe".to_owned(), "\\xyz.exe".to_owned()])
+            Some(vec![
+                lit(Some("Image"), "\\abc.exe"),
+                lit(Some("Image"), "\\xyz.exe")
+            ])
         );
+        let rule = format!("{HEAD}  k: ['*mimikatz*']\n  condition: k\n");
+        assert_eq!(literals(&rule), Some(vec![lit(None, "mimikatz")]));
+    }
+
+    #[test]
+    fn text_of_numbers_and_booleans_gives_no_literal() {
+        for value in ["rue", "alse", "123", "1.5", "-12.", "nan", "inf"] {
+            let rule = format!("{HEAD}  a: {{F|contains: '{value}'}}\n  condition: a\n");
+            assert_eq!(literals(&rule), None, "{value}");
+        }
+        let rule = format!("{HEAD}  a: {{F|contains: '10.0.0.1'}}\n  condition: a\n");
+        assert_eq!(literals(&rule), Some(vec![lit(Some("F"), "10.0.0.1")]));
     }
 }

@@ -12,8 +12,58 @@ use serde_json::{Map, Value};
 
 use crate::mapping::Mapping;
 
-/// How deep nested JSON is walked for keyword and literal searches.
+/// How deep nested JSON is walked for keyword searches.
 const MAX_DEPTH: usize = 32;
+
+/// How deep nested JSON is walked for the strings of fields: as deep as `serde_json`
+/// parses, so every value a field look-up can reach in a parsed event is seen.
+pub(crate) const MAX_FIELD_DEPTH: usize = 128;
+
+/// Receives an event's strings with the keys they sit under (see [`Leaves`]).
+pub(crate) trait LeafVisitor {
+    /// Whether the strings under `key` are wanted; asked before each string.
+    fn wants(&mut self, key: &str) -> bool;
+    /// A string under the key last asked about and wanted.
+    fn string(&mut self, s: &str);
+}
+
+/// Event views that can offer every string a field look-up may return.
+pub(crate) trait Leaves: Event {
+    /// Offers `visitor` every string that `get_field` can return, alone or in an array,
+    /// for any name, each under its key: the last dot-separated part of the object key
+    /// holding it (a `#text` member counts as its parent). The index relies on this: a
+    /// name (or one of its aliases) reaches only strings under its own last part or under
+    /// the last part of what follows its first `_`.
+    fn visit_leaves(&self, visitor: &mut dyn LeafVisitor);
+}
+
+/// The last dot-separated part of a field name or key.
+pub(crate) fn last_part(name: &str) -> &str {
+    name.rfind('.').map_or(name, |at| &name[at + 1..])
+}
+
+/// Offers `visitor` the strings in `value`, which sits under `key`.
+fn leaves(value: &Value, key: &str, depth: usize, visitor: &mut dyn LeafVisitor) {
+    match value {
+        Value::String(s) if visitor.wants(key) => visitor.string(s),
+        Value::Array(items) if depth > 0 => {
+            for item in items {
+                leaves(item, key, depth - 1, visitor);
+            }
+        }
+        Value::Object(map) if depth > 0 => {
+            for (name, item) in map {
+                let key = if name == "#text" {
+                    key
+                } else {
+                    last_part(name)
+                };
+                leaves(item, key, depth - 1, visitor);
+            }
+        }
+        _ => {}
+    }
+}
 
 /// Where a JSON event keeps its fields.
 #[derive(Debug, Clone, Copy)]
@@ -177,6 +227,12 @@ impl Event for JsonView<'_> {
     }
 }
 
+impl Leaves for JsonView<'_> {
+    fn visit_leaves(&self, visitor: &mut dyn LeafVisitor) {
+        leaves(self.root, "", MAX_FIELD_DEPTH, visitor);
+    }
+}
+
 /// A read-only view of a normalised [`mamori_model::Event`]: the named fields by their JSON
 /// names, `fields.*` and bare names from the line's own fields, then the mapping's aliases.
 #[derive(Debug, Clone, Copy)]
@@ -260,8 +316,10 @@ impl Event for ModelView<'_> {
         for s in [e.category.as_str(), e.action.as_str(), e.severity.as_str()] {
             visit(s);
         }
+        let mut text = String::new();
         for ip in [e.src_ip, e.dst_ip].into_iter().flatten() {
-            visit(&ip.to_string());
+            ip_text(ip, &mut text);
+            visit(&text);
         }
         for s in [
             &e.protocol,
@@ -290,6 +348,57 @@ impl Event for ModelView<'_> {
 
     fn to_json(&self) -> Value {
         serde_json::to_value(self.event).unwrap_or(Value::Null)
+    }
+}
+
+/// Writes `ip` into `out`, reusing its allocation.
+fn ip_text(ip: std::net::IpAddr, out: &mut String) {
+    use std::fmt::Write;
+    out.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(out, "{ip}");
+}
+
+impl Leaves for ModelView<'_> {
+    fn visit_leaves(&self, visitor: &mut dyn LeafVisitor) {
+        let e = self.event;
+        let mut named = |key: &str, s: &str| {
+            if visitor.wants(key) {
+                visitor.string(s);
+            }
+        };
+        named("category", e.category.as_str());
+        named("action", e.action.as_str());
+        named("severity", e.severity.as_str());
+        named("format", e.format.as_str());
+        named("raw", &e.raw);
+        for (key, value) in [
+            ("protocol", &e.protocol),
+            ("user", &e.user),
+            ("host", &e.host),
+            ("signature", &e.signature),
+            ("message", &e.message),
+            ("org_id", &e.org_id),
+            ("source_id", &e.source_id),
+            ("device_kind", &e.device_kind),
+        ] {
+            if let Some(s) = value {
+                named(key, s);
+            }
+        }
+        let mut text = String::new();
+        for (key, ip) in [("src_ip", e.src_ip), ("dst_ip", e.dst_ip)] {
+            if let Some(ip) = ip.filter(|_| visitor.wants(key)) {
+                ip_text(ip, &mut text);
+                visitor.string(&text);
+            }
+        }
+        if visitor.wants("timestamp") {
+            visitor.string(&e.timestamp.to_rfc3339());
+        }
+        for (name, value) in &e.fields {
+            leaves(value, last_part(name), MAX_FIELD_DEPTH, visitor);
+        }
     }
 }
 
