@@ -133,6 +133,33 @@ mod tests {
     }
 
     #[test]
+    fn every_event_word_has_a_plain_name() {
+        use mamori_model::{Action, Category, Severity};
+        let words = Category::ALL
+            .iter()
+            .map(|c| format!("vocab.category.{}", c.as_str()))
+            .chain(
+                Action::ALL
+                    .iter()
+                    .map(|a| format!("vocab.action.{}", a.as_str())),
+            )
+            .chain(
+                Severity::ALL
+                    .iter()
+                    .map(|s| format!("vocab.severity.{}", s.as_str())),
+            );
+        for key in words {
+            for lang in [Lang::Ja, Lang::En] {
+                let text = lang.t(&key);
+                assert!(
+                    !text.is_empty() && !text.contains("vocab."),
+                    "{key} in {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn both_catalogs_have_the_same_keys() {
         fn keys(yaml: &str) -> Vec<String> {
             // Keys are `a.b.c:` lines at any indentation; compare their full dotted paths.
