@@ -64,6 +64,7 @@ mod detection;
 mod detector;
 mod error;
 mod eval;
+mod hash;
 mod index;
 mod indicators;
 mod literals;
