@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use mamori_detect::{Detector, Mapping, builtin_pack, read_rules};
+use mamori_detect::{CorrelatorConfig, Detector, Mapping, builtin_pack, read_rules};
 use mamori_ingest::{Format, parse_line};
 use support::{data_dir, files_named, json_events};
 
@@ -116,6 +116,25 @@ fn main() {
         "network: {} pack rules, {} normalised network events, one core: {:.0} events/s ({} detections)",
         pack.rule_count(),
         events.len(),
+        rate,
+        hits
+    );
+    // As `mamori serve` runs it: every detection goes to the correlator, and only those of
+    // rules that report on their own are kept.
+    let mut correlator = pack.correlator(CorrelatorConfig::default());
+    let (rate, hits) = throughput(&events, 3.0, |e| {
+        let mut found = pack.evaluate_model(e);
+        let mut chained = Vec::new();
+        for detection in &found {
+            chained.extend(correlator.observe(detection, e.timestamp));
+        }
+        found.extend(chained);
+        found.retain(|d| d.rule.emit);
+        found.len()
+    });
+    println!(
+        "network with correlation: {} correlations, one core: {:.0} events/s ({} detections kept)",
+        pack.correlation_count(),
         rate,
         hits
     );

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::compile::CompiledEntry;
 use crate::detection::{Detection, DetectionKind, RuleMeta, severity_of};
+use crate::hash::FastMap;
 use crate::mapping::Mapping;
 use crate::report::{RuleReport, RuleStatus};
 use crate::view::JsonView;
@@ -59,7 +60,7 @@ struct Spec {
 #[derive(Debug, Default)]
 pub(crate) struct CorrelationSet {
     specs: Vec<Spec>,
-    by_rule: HashMap<String, Vec<(usize, usize)>>,
+    by_rule: FastMap<String, Vec<(usize, usize)>>,
 }
 
 impl CorrelationSet {
@@ -299,7 +300,8 @@ impl Correlator {
         depth: usize,
         out: &mut Vec<Detection>,
     ) {
-        let Some(refs) = self.set.by_rule.get(&detection.rule.id).cloned() else {
+        let set = self.set.clone();
+        let Some(refs) = set.by_rule.get(&detection.rule.id) else {
             return;
         };
         let horizon = self.config.allowed_lateness_secs;
@@ -308,9 +310,9 @@ impl Correlator {
             return;
         }
         self.watermark = self.watermark.max(ts);
-        let event = detection.events.first().cloned().unwrap_or(Value::Null);
-        for (spec_index, rule) in refs {
-            if let Some(fired) = self.add(spec_index, rule, &detection.rule.id, &event, ts) {
+        let event = detection.events.first().unwrap_or(&Value::Null);
+        for &(spec_index, rule) in refs {
+            if let Some(fired) = self.add(spec_index, rule, &detection.rule.id, event, ts) {
                 if depth < MAX_CHAIN {
                     self.observe_chain(&fired, ts, depth + 1, out);
                 }
@@ -373,9 +375,11 @@ impl Correlator {
         if group.entries.len() > self.config.max_entries_per_group {
             group.entries.remove(0);
         }
-        group.samples.push_back(event.clone());
-        if group.samples.len() > self.config.sample_events {
-            group.samples.pop_front();
+        if self.config.sample_events > 0 {
+            if group.samples.len() == self.config.sample_events {
+                group.samples.pop_front();
+            }
+            group.samples.push_back(event.clone());
         }
         group.last_seen = group.last_seen.max(ts);
         let (aggregate, last) = fire_window(spec, &group.entries, ts)?;
@@ -717,6 +721,30 @@ mod tests {
             run(&avg, &[(0, "fail", "a", 4), (1, "fail", "a", 8)]),
             [6.0]
         );
+    }
+
+    #[test]
+    fn correlations_carry_the_latest_events_as_samples() {
+        let detector = detector(COUNT);
+        let base = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
+        let event = |port: u32| json!({"Channel": "Security", "EventID": 1, "Action": "fail", "User": "a", "Port": port});
+        for (samples, expected) in [(2, vec![event(2), event(3)]), (0, vec![])] {
+            let mut correlator = detector.correlator(CorrelatorConfig {
+                sample_events: samples,
+                ..Default::default()
+            });
+            let mut fired = Vec::new();
+            for port in 1..=3 {
+                for detection in detector.evaluate_json(&event(port)) {
+                    fired.extend(correlator.observe(&detection, base));
+                }
+            }
+            assert_eq!(fired.len(), 1);
+            assert_eq!(fired[0].events, expected);
+        }
     }
 
     #[test]

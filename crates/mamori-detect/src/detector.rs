@@ -107,43 +107,48 @@ impl Detector {
         let mut candidates = Vec::new();
         self.index.candidates(tags, event, &mut candidates);
         let mut fields = FieldCache::new(event, &self.fields);
-        candidates
-            .into_iter()
-            .filter_map(|rule| self.check(&self.rules[rule as usize], &mut fields))
-            .collect()
+        candidates.retain(|&rule| self.fires(&self.rules[rule as usize], &mut fields));
+        self.detections(&candidates, event)
     }
 
-    /// Evaluates every rule whose log source fits, without the literal index: the reference
-    /// the index is tested against.
+    /// Evaluates every rule whose log source fits, without the literal index, and renders
+    /// the event once per detection: the reference the index and the shared rendering are
+    /// tested against.
     #[cfg(test)]
     pub(crate) fn evaluate_unindexed(&self, event: &impl Event) -> Vec<Detection> {
         let tags = self.mapping.tags_of(event);
         self.rules
             .iter()
             .filter(|r| r.requires & tags == r.requires)
-            .filter_map(|r| self.check(r, &mut FieldCache::new(event, &self.fields)))
+            .filter(|r| self.fires(r, &mut FieldCache::new(event, &self.fields)))
+            .map(|r| Detection::of_event(r.meta.clone(), DetectionKind::Rule, event.to_json()))
             .collect()
     }
 
-    fn check<E: Event>(
-        &self,
-        rule: &CompiledEntry,
-        fields: &mut FieldCache<'_, E>,
-    ) -> Option<Detection> {
-        if !rule.matcher.matches(fields) {
-            return None;
-        }
-        let silenced = rule
-            .filters
-            .iter()
-            .any(|&f| self.filters[f].matcher.matches(fields));
-        (!silenced).then(|| {
-            Detection::of_event(
-                rule.meta.clone(),
-                DetectionKind::Rule,
-                fields.event().to_json(),
-            )
-        })
+    /// Whether `rule` matches and none of its filters silences it.
+    fn fires<E: Event>(&self, rule: &CompiledEntry, fields: &mut FieldCache<'_, E>) -> bool {
+        rule.matcher.matches(fields)
+            && !rule
+                .filters
+                .iter()
+                .any(|&f| self.filters[f].matcher.matches(fields))
+    }
+
+    /// The detections of `fired` rules on `event`. The event is rendered as JSON once, at
+    /// most: rendering (a serialisation or deep copy) costs more than matching, and most
+    /// events fire no rule.
+    fn detections(&self, fired: &[u32], event: &impl Event) -> Vec<Detection> {
+        let Some((&last, rest)) = fired.split_last() else {
+            return Vec::new();
+        };
+        let json = event.to_json();
+        let detection = |rule: u32, json| {
+            let meta = self.rules[rule as usize].meta.clone();
+            Detection::of_event(meta, DetectionKind::Rule, json)
+        };
+        let mut found: Vec<Detection> = rest.iter().map(|&r| detection(r, json.clone())).collect();
+        found.push(detection(last, json));
+        found
     }
 }
 
@@ -245,7 +250,9 @@ mod tests {
                 data
             };
             let view = JsonView::new(&event, detector.mapping());
-            prop_assert_eq!(ids(&detector.evaluate(&view)), ids(&detector.evaluate_unindexed(&view)));
+            let found = detector.evaluate(&view);
+            prop_assert_eq!(ids(&found), ids(&detector.evaluate_unindexed(&view)));
+            prop_assert!(found.iter().all(|d| d.events == [event.clone()]));
         }
 
         #[test]
@@ -263,7 +270,11 @@ mod tests {
             }
             event.fields.insert("nest".to_owned(), json!({"F6": texts[3], "F7": texts[4]}));
             let view = ModelView::new(&event, detector.mapping());
-            prop_assert_eq!(ids(&detector.evaluate(&view)), ids(&detector.evaluate_unindexed(&view)));
+            // The same detections, in the same order, each with the whole event, as when
+            // every rule is tried and the event rendered for each detection.
+            prop_assert_eq!(detector.evaluate(&view), detector.evaluate_unindexed(&view));
+            let json = serde_json::to_value(&event).expect("event renders");
+            prop_assert!(detector.evaluate_model(&event).iter().all(|d| d.events == [json.clone()]));
         }
     }
 }

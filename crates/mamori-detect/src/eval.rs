@@ -239,11 +239,6 @@ impl<'e, E: Event> FieldCache<'e, E> {
         }
     }
 
-    /// The event.
-    pub(crate) fn event(&self) -> &'e E {
-        self.event
-    }
-
     /// Where field `n`'s value is, reading it first if need be.
     fn read(&mut self, n: u32) -> Option<usize> {
         let at = &mut self.at[n as usize];

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use crate::hash::FastMap;
 use crate::literals::Literal;
 use crate::mapping::{Mapping, TagSet};
 use crate::view::{LeafVisitor, Leaves, last_part};
@@ -92,7 +93,7 @@ pub(crate) struct Index {
     unindexed: Vec<Vec<u32>>,
     /// The keys (see [`Leaves`]) field literals may sit under, each with the position of
     /// its automaton in `fields`.
-    keys: HashMap<String, u32>,
+    keys: FastMap<String, u32>,
     /// Per key, an automaton over the literals of the field tests that reach it.
     fields: Vec<Option<Scan>>,
     /// Literals that may occur in any string of the event (keywords).

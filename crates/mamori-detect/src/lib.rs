@@ -30,9 +30,10 @@
 //! from runs alternating with the previous version's binary): conformance 202 of 202 (JSON
 //! and EVTX); compiling `rules/` 0.55-0.8 s with an 87-88 MiB peak; 16,000-20,500
 //! events/s on one core with the 2,397 Windows rules on the regression events (every one of
-//! which is malicious, 1.3 detections each), about 20 % more than before; 220,000-250,000
-//! events/s on one core for normalised network events against mamori's pack (about 15 %
-//! more).
+//! which is malicious, 1.3 detections each); 320,000-350,000 events/s on one core for
+//! normalised network events against mamori's pack (245,000-285,000 in alternating runs of
+//! the previous version), and 105,000-117,000 events/s (previously 92,000-115,000) when, as
+//! in `mamori serve`, every detection also goes through the correlator.
 //!
 //! How matching works. Each rule's literals are recorded with the field they must occur in
 //! (`literals.rs`); the index keeps one automaton per field key, runs it only over the
@@ -45,6 +46,8 @@
 //! across all rules so an event's field is looked up once per event, not once per rule,
 //! and the common string tests (exact, contains, prefix, suffix, regular expressions and
 //! literal sets, with or without case) run on the cached value, lowercased at most once.
+//! An event is rendered as JSON once whatever the number of its detections, and the fixed
+//! look-up tables (field keys, log-source routes, aliases, rule ids) use a fast hash.
 //!
 //! The speed targets (100,000 and 500,000 events/s per core) are not met. Per Windows event
 //! (release, measured alone in a loop): routing ~1.3 µs; the candidate scan 11-15 µs, of
@@ -52,10 +55,18 @@
 //! automata ~5-9 µs — run hot over one string they take ~1.5 µs, so the rest is cache
 //! misses in the automata (several MiB; 3.5 MiB of it the ~5,600 hash literals of
 //! `Hashes`); then ~30 µs for the ~26 candidates and building the detections, which copy
-//! the whole event (`to_json`, a deep clone of the JSON) once each. Next levers, not yet
-//! measured: look rules' hash literals up in a hash set of the `Hashes` tokens instead of
-//! an automaton; share one JSON copy between an event's detections; give rules without
-//! literals (evaluated on every event of their log source) a cheaper pre-test.
+//! the whole event (`to_json`, a deep clone of the JSON) once per event. Per network event
+//! (perf, the serve path with correlation): ~30 % rendering and dropping the event JSON
+//! (`serde_json::to_value` of the event, needed because [`Detection::events`] holds JSON
+//! and the correlator reads group-by fields and keeps samples from it, even for rules with
+//! `generate: false` whose detections are then discarded), ~15 % the per-field scan,
+//! ~13 % routing, ~30 % the correlator, most of it `value_count` sorting the values of a
+//! full group (up to `max_entries_per_group`) on every observation. Next levers, not yet
+//! measured: a correlator entry point that reads group-by fields from the event view and
+//! renders JSON only for kept samples (a public API change); counting distinct values
+//! incrementally; look rules' hash literals up in a hash set of the `Hashes` tokens
+//! instead of an automaton; give rules without literals (evaluated on every event of their
+//! log source) a cheaper pre-test.
 
 mod check;
 mod compile;
@@ -64,6 +75,7 @@ mod detection;
 mod detector;
 mod error;
 mod eval;
+mod hash;
 mod index;
 mod indicators;
 mod literals;

@@ -7,6 +7,7 @@
 //! [`mamori_model::Event`] for network, firewall, IDS, authentication and Linux sources.
 //! Providers can add their own file on top with [`Mapping::merge`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -14,6 +15,7 @@ use rsigma_eval::event::{Event, EventValue};
 use serde::Deserialize;
 
 use crate::error::DetectError;
+use crate::hash::FastMap;
 
 /// The mapping shipped with mamori.
 const BUILTIN: &str = include_str!("../mappings/default.yml");
@@ -57,7 +59,7 @@ struct MappingFile {
     #[serde(default)]
     logsources: Vec<RouteFile>,
     #[serde(default)]
-    fields: HashMap<String, Vec<String>>,
+    fields: FastMap<String, Vec<String>>,
     #[serde(default)]
     placeholders: HashMap<String, Vec<String>>,
     #[serde(default)]
@@ -105,8 +107,8 @@ pub struct Mapping {
     /// Routes without conditions (they tag every event).
     always: TagSet,
     /// Route indexes by their first field, then by accepted value (`*` for "present").
-    by_field: Vec<(String, HashMap<String, Vec<usize>>)>,
-    fields: HashMap<String, Vec<String>>,
+    by_field: Vec<(String, FastMap<String, Vec<usize>>)>,
+    fields: FastMap<String, Vec<String>>,
     placeholders: HashMap<String, Vec<String>>,
     indicator_fields: HashMap<IndicatorKind, Vec<String>>,
 }
@@ -208,7 +210,7 @@ impl Mapping {
                 let slot = match self.by_field.iter().position(|(f, _)| f == field) {
                     Some(slot) => slot,
                     None => {
-                        self.by_field.push((field.clone(), HashMap::new()));
+                        self.by_field.push((field.clone(), FastMap::default()));
                         self.by_field.len() - 1
                     }
                 };
@@ -241,8 +243,15 @@ impl Mapping {
             let Some(value) = texts.get(field, event) else {
                 continue;
             };
-            let lowered = value.to_lowercase();
-            for key in [lowered.as_str(), "*"] {
+            let lowered = if value
+                .bytes()
+                .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+            {
+                Cow::Owned(value.to_lowercase())
+            } else {
+                value
+            };
+            for key in [&*lowered, "*"] {
                 for &index in by_value.get(key).into_iter().flatten() {
                     let route = &self.routes[index];
                     if route.tags & !tags != 0 && rest_holds(&route.when[1..], event, &mut texts) {
@@ -272,40 +281,41 @@ impl Mapping {
 }
 
 /// A field value as text for route comparison (strings and numbers).
-fn text_of(value: &EventValue<'_>) -> Option<String> {
+fn text_of(value: EventValue<'_>) -> Option<Cow<'_, str>> {
     match value {
-        EventValue::Str(s) => Some(s.to_string()),
-        EventValue::Int(n) => Some(n.to_string()),
-        EventValue::Float(f) => Some(f.to_string()),
-        EventValue::Bool(b) => Some(b.to_string()),
+        EventValue::Str(s) => Some(s),
+        EventValue::Int(n) => Some(n.to_string().into()),
+        EventValue::Float(f) => Some(f.to_string().into()),
+        EventValue::Bool(b) => Some(b.to_string().into()),
         _ => None,
     }
 }
 
 /// The texts of the fields routing has read from one event so far.
 #[derive(Default)]
-struct FieldTexts<'m> {
-    read: Vec<(&'m str, Option<String>)>,
+struct FieldTexts<'m, 'e> {
+    read: Vec<(&'m str, Option<Cow<'e, str>>)>,
 }
 
-impl<'m> FieldTexts<'m> {
-    fn get(&mut self, field: &'m str, event: &impl Event) -> Option<&str> {
+impl<'m, 'e> FieldTexts<'m, 'e> {
+    /// The text of `field`; a copy only when the event does not hold it as text.
+    fn get<E: Event>(&mut self, field: &'m str, event: &'e E) -> Option<Cow<'e, str>> {
         let at = match self.read.iter().position(|(f, _)| *f == field) {
             Some(at) => at,
             None => {
-                let text = event.get_field(field).and_then(|v| text_of(&v));
+                let text = event.get_field(field).and_then(text_of);
                 self.read.push((field, text));
                 self.read.len() - 1
             }
         };
-        self.read[at].1.as_deref()
+        self.read[at].1.clone()
     }
 }
 
-fn rest_holds<'m>(
+fn rest_holds<'m, 'e, E: Event>(
     conditions: &'m [(String, Vec<String>)],
-    event: &impl Event,
-    texts: &mut FieldTexts<'m>,
+    event: &'e E,
+    texts: &mut FieldTexts<'m, 'e>,
 ) -> bool {
     conditions.iter().all(|(field, values)| {
         let Some(value) = texts.get(field, event) else {
@@ -313,7 +323,7 @@ fn rest_holds<'m>(
         };
         values
             .iter()
-            .any(|accepted| accepted == "*" || accepted.eq_ignore_ascii_case(value))
+            .any(|accepted| accepted == "*" || accepted.eq_ignore_ascii_case(&value))
     })
 }
 
