@@ -13,7 +13,7 @@ mod tenants;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{TestApp, create_org, invite_and_accept, set_up};
+use common::{TestApp, create_org, org_with_owner, page_text};
 use mamori_store::{Actor, IngestBatch, NewDetection, NewSource, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
 use serde_json::Value;
@@ -150,18 +150,8 @@ async fn ssh_failures_over_syslog_become_a_stored_detection() {
 async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
     for db in TestDatabase::all().await {
         let app = TestApp::spawn(db).await;
-        let admin = set_up(&app).await;
-        let alpha = create_org(&app, &admin, "アルファ工業").await;
+        let (admin, alpha, owner) = org_with_owner(&app, "アルファ工業").await;
         let beta = create_org(&app, &admin, "ベータ商事").await;
-        let owner = invite_and_accept(
-            &app,
-            &admin,
-            &alpha,
-            "owner@alpha.example",
-            "owner",
-            "owner password 12",
-        )
-        .await;
         let empty = owner
             .get(app.url(&format!("/orgs/{alpha}/detections")))
             .send()
@@ -203,14 +193,7 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
             })
             .await
             .expect("store a detection");
-        let html = owner
-            .get(app.url(&format!("/orgs/{alpha}/detections")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page_text(&app, &owner, &format!("/orgs/{alpha}/detections")).await;
         for expected in [
             "SSHへのパスワード総当たり攻撃",
             "鍵で接続する設定にしてください。",
@@ -232,14 +215,7 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
             .await
             .unwrap();
         assert_eq!(other.status(), 404, "another tenant on {}", app.backend);
-        let analyst_view = admin
-            .get(app.url(&format!("/orgs/{beta}/detections")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let analyst_view = page_text(&app, &admin, &format!("/orgs/{beta}/detections")).await;
         assert!(!analyst_view.contains("SSHへのパスワード総当たり攻撃"));
         app.stop().await;
     }

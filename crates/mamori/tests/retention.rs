@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestApp, create_org, csrf_of, invite_and_accept, location, set_up};
+use common::{TestApp, csrf_of, location, org_with_owner, page_text};
 use mamori_model::Scope;
 use mamori_testkit::TestDatabase;
 
@@ -12,17 +12,7 @@ use mamori_testkit::TestDatabase;
 async fn retention_is_shown_to_members_and_set_by_the_administrator() {
     for db in TestDatabase::all().await {
         let app = TestApp::spawn(db).await;
-        let admin = set_up(&app).await;
-        let org = create_org(&app, &admin, "アルファ工業").await;
-        let owner = invite_and_accept(
-            &app,
-            &admin,
-            &org,
-            "owner@alpha.example",
-            "owner",
-            "owner password 12",
-        )
-        .await;
+        let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
         let path = format!("/orgs/{org}");
         let page = owner.get(app.url(&path)).send().await.unwrap();
         let html = page.text().await.unwrap();
@@ -36,14 +26,7 @@ async fn retention_is_shown_to_members_and_set_by_the_administrator() {
             .unwrap();
         assert_eq!(refused.status(), 403);
 
-        let html = admin
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page_text(&app, &admin, &path).await;
         let csrf = csrf_of(&html);
         let bad = admin
             .post(app.url(&format!("{path}/retention")))
@@ -68,14 +51,7 @@ async fn retention_is_shown_to_members_and_set_by_the_administrator() {
                 .unwrap(),
             400
         );
-        let html = owner
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = page_text(&app, &owner, &path).await;
         assert!(
             html.contains("400日間"),
             "new value shown on {}",

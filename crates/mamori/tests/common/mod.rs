@@ -202,3 +202,35 @@ pub async fn invite_and_accept(
     );
     member
 }
+
+/// A set-up server's administrator, a new organisation named `name` and its owner
+/// (`owner@alpha.example`), both signed in: the start of most organisation flows.
+pub async fn org_with_owner(
+    app: &TestApp,
+    name: &str,
+) -> (reqwest::Client, String, reqwest::Client) {
+    let admin = set_up(app).await;
+    let org = create_org(app, &admin, name).await;
+    let owner = invite_and_accept(
+        app,
+        &admin,
+        &org,
+        "owner@alpha.example",
+        "owner",
+        "owner password 12",
+    )
+    .await;
+    (admin, org, owner)
+}
+
+/// The HTML of `path` as `client` sees it.
+pub async fn page_text(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("page request")
+        .text()
+        .await
+        .expect("page body")
+}
