@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::{TestApp, create_org, org_with_owner, page_text};
-use mamori_store::{Actor, IngestBatch, NewDetection, NewSource, SourceIdentity, Store};
+use mamori_store::{
+    Actor, IngestBatch, NewDetection, NewEvent, NewSource, SourceIdentity, Store, day_start, now,
+};
 use mamori_testkit::TestDatabase;
 use serde_json::Value;
 use server::{send_acknowledged, start};
@@ -152,22 +154,47 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
         let app = TestApp::spawn(db).await;
         let (admin, alpha, owner) = org_with_owner(&app, "アルファ工業").await;
         let beta = create_org(&app, &admin, "ベータ商事").await;
-        let empty = owner
-            .get(app.url(&format!("/orgs/{alpha}/detections")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(empty.status(), 200);
+        let empty = page_text(&app, &owner, &format!("/orgs/{alpha}/detections")).await;
         assert!(
-            empty.text().await.unwrap().contains("検知はありません"),
-            "an empty list says so on {}",
+            empty.contains("検知はありません")
+                && empty.contains("まだ監視対象機器が登録されていません"),
+            "an empty list says so, and why, on {}",
             app.backend
         );
+        let cli = Actor::cli();
+        let (source, _) = app
+            .store
+            .create_source(
+                &cli,
+                NewSource {
+                    org_id: alpha.clone(),
+                    name: "本社 RTX1210".into(),
+                    format: "rtx".into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Address("192.0.2.10".into()),
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await
+            .expect("source");
+        let checked: Vec<NewEvent> = (0..1234)
+            .map(|i| {
+                let mut event = mamori_model::Event::new("rtx", "a checked line", Utc::now());
+                event.org_id = Some(alpha.clone());
+                event.source_id = Some(source.id.clone());
+                event.received_at = Some(Utc::now());
+                NewEvent {
+                    id: format!("e-{i}"),
+                    event,
+                    parse_error: None,
+                }
+            })
+            .collect();
         app.store
             .write_ingest_batch(&IngestBatch {
                 node_id: "page-test".into(),
                 last_seq: 1,
-                events: Vec::new(),
+                events: checked,
                 quarantined: Vec::new(),
                 detections: (0..60)
                     .map(|i| NewDetection {
@@ -193,6 +220,10 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
             })
             .await
             .expect("store a detection");
+        app.store
+            .roll_up_day(day_start(now()))
+            .await
+            .expect("roll-up");
         let html = page_text(&app, &owner, &format!("/orgs/{alpha}/detections")).await;
         for expected in [
             "SSHへのパスワード総当たり攻撃",
@@ -202,6 +233,7 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
             ">高<",
             "60件中 1〜50件目",
             "level=&amp;offset=50",
+            "監視対象機器 1台、確認したログ 1,234件",
         ] {
             assert!(
                 html.contains(expected),
