@@ -119,18 +119,11 @@ fn main() {
         rate,
         hits
     );
-    // As `mamori serve` runs it: every detection goes to the correlator, and only those of
-    // rules that report on their own are kept.
+    // As `mamori serve` runs it: every match goes to the correlator, and only detections of
+    // rules that report on their own (and correlations) come back.
     let mut correlator = pack.correlator(CorrelatorConfig::default());
     let (rate, hits) = throughput(&events, 3.0, |e| {
-        let mut found = pack.evaluate_model(e);
-        let mut chained = Vec::new();
-        for detection in &found {
-            chained.extend(correlator.observe(detection, e.timestamp));
-        }
-        found.extend(chained);
-        found.retain(|d| d.rule.emit);
-        found.len()
+        pack.evaluate_model_correlated(e, &mut correlator).len()
     });
     println!(
         "network with correlation: {} correlations, one core: {:.0} events/s ({} detections kept)",

@@ -15,6 +15,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use mamori_model::Event as ModelEvent;
 use rsigma_eval::event::{Event, EventValue};
 use rsigma_parser::{
     ConditionExpr, ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType,
@@ -26,7 +27,7 @@ use crate::detection::{Detection, DetectionKind, RuleMeta, severity_of};
 use crate::hash::FastMap;
 use crate::mapping::Mapping;
 use crate::report::{RuleReport, RuleStatus};
-use crate::view::JsonView;
+use crate::view::{JsonView, ModelView};
 
 /// How far correlation output may feed further correlations.
 const MAX_CHAIN: usize = 4;
@@ -239,14 +240,192 @@ impl Default for CorrelatorConfig {
 struct Entry {
     ts: i64,
     rule: usize,
-    value: Option<String>,
+    value: Option<Arc<str>>,
+}
+
+/// A contributing event kept for a correlation detection: JSON as it came, or a normalised
+/// event, rendered as JSON only if the correlation fires.
+#[derive(Debug, Clone)]
+enum Sample {
+    Json(Value),
+    Model(Arc<ModelEvent>),
+}
+
+impl Sample {
+    fn into_json(self) -> Value {
+        match self {
+            Sample::Json(value) => value,
+            Sample::Model(event) => serde_json::to_value(&*event).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// What a correlation reads from the event behind one detection.
+trait Observed {
+    /// A field as the event's JSON rendering holds it.
+    fn field(&self, name: &str) -> Option<EventValue<'_>>;
+    /// The event, to keep as a sample.
+    fn sample(&mut self) -> Sample;
+}
+
+impl Observed for JsonView<'_> {
+    fn field(&self, name: &str) -> Option<EventValue<'_>> {
+        self.get_field(name)
+    }
+
+    fn sample(&mut self) -> Sample {
+        Sample::Json(self.root().clone())
+    }
+}
+
+/// A normalised event, copied at most once however many groups keep it as a sample.
+struct ModelObserved<'a, 's> {
+    view: ModelView<'a>,
+    copy: &'s mut Option<Arc<ModelEvent>>,
+}
+
+impl Observed for ModelObserved<'_, '_> {
+    fn field(&self, name: &str) -> Option<EventValue<'_>> {
+        self.view.rendered_field(name)
+    }
+
+    fn sample(&mut self) -> Sample {
+        let view = self.view;
+        Sample::Model(
+            self.copy
+                .get_or_insert_with(|| Arc::new(view.event().clone()))
+                .clone(),
+        )
+    }
+}
+
+/// Running counts over a set of entries, updated one entry at a time: how many, and for
+/// the correlation types that count them, how many per value and per referenced rule.
+#[derive(Debug, Default)]
+struct Counts {
+    len: usize,
+    values: HashMap<Arc<str>, u32>,
+    rules: Vec<u32>,
+    distinct_rules: usize,
+}
+
+impl Counts {
+    fn add(&mut self, kind: CorrelationType, entry: &Entry) {
+        self.len += 1;
+        match kind {
+            CorrelationType::ValueCount => {
+                if let Some(value) = &entry.value {
+                    *self.values.entry(value.clone()).or_default() += 1;
+                }
+            }
+            CorrelationType::Temporal => {
+                if self.rules.len() <= entry.rule {
+                    self.rules.resize(entry.rule + 1, 0);
+                }
+                if self.rules[entry.rule] == 0 {
+                    self.distinct_rules += 1;
+                }
+                self.rules[entry.rule] += 1;
+            }
+            _ => {}
+        }
+    }
+
+    fn remove(&mut self, kind: CorrelationType, entry: &Entry) {
+        self.len -= 1;
+        match kind {
+            CorrelationType::ValueCount => {
+                if let Some(value) = &entry.value
+                    && let Some(n) = self.values.get_mut(&**value)
+                {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.values.remove(&**value);
+                    }
+                }
+            }
+            CorrelationType::Temporal => {
+                if let Some(n) = self.rules.get_mut(entry.rule) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.distinct_rules -= 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.values.clear();
+        self.rules.clear();
+        self.distinct_rules = 0;
+    }
+
+    /// The aggregate, for the correlation types these counts answer.
+    fn aggregate(&self, kind: CorrelationType) -> Option<f64> {
+        Some(match kind {
+            CorrelationType::EventCount => self.len as f64,
+            CorrelationType::ValueCount => self.values.len() as f64,
+            CorrelationType::Temporal => self.distinct_rules as f64,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Default)]
 struct Group {
-    entries: Vec<Entry>,
-    samples: VecDeque<Value>,
+    /// In event-time order.
+    entries: VecDeque<Entry>,
+    /// Counts of the entries at or after `live_from`: the window ending at the newest
+    /// entry, which is the first one tested when a detection arrives in order.
+    live: Counts,
+    /// The newest entry's time minus the timespan.
+    live_from: i64,
+    samples: VecDeque<Sample>,
     last_seen: i64,
+}
+
+impl Group {
+    /// Inserts `entry` in time order; returns whether it is the newest.
+    fn insert(&mut self, kind: CorrelationType, span: i64, entry: Entry) -> bool {
+        let newest = self.entries.back().is_none_or(|last| entry.ts >= last.ts);
+        if newest {
+            let from = entry.ts.saturating_sub(span);
+            if !self.entries.is_empty() {
+                let leaving = self.entries.partition_point(|e| e.ts < self.live_from)
+                    ..self.entries.partition_point(|e| e.ts < from);
+                for e in self.entries.range(leaving) {
+                    self.live.remove(kind, e);
+                }
+            }
+            self.live_from = from;
+            self.live.add(kind, &entry);
+            self.entries.push_back(entry);
+        } else {
+            if entry.ts >= self.live_from {
+                self.live.add(kind, &entry);
+            }
+            let at = self.entries.partition_point(|e| e.ts <= entry.ts);
+            self.entries.insert(at, entry);
+        }
+        newest
+    }
+
+    /// Drops the oldest entry.
+    fn pop_oldest(&mut self, kind: CorrelationType) {
+        if let Some(entry) = self.entries.pop_front()
+            && entry.ts >= self.live_from
+        {
+            self.live.remove(kind, &entry);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.live.clear();
+    }
 }
 
 /// Correlation state: fed detections with their times, returns correlation detections.
@@ -289,19 +468,49 @@ impl Correlator {
     /// (and those their detections complete in turn).
     pub fn observe(&mut self, detection: &Detection, at: DateTime<Utc>) -> Vec<Detection> {
         let mut out = Vec::new();
-        self.observe_chain(detection, at.timestamp(), 0, &mut out);
+        self.observe_detection(detection, at.timestamp(), 0, &mut out);
         out
     }
 
-    fn observe_chain(
+    /// Feeds a match of rule `rule_id` on the normalised event of `view`, without its JSON:
+    /// fields are read as the JSON rendering holds them, and the event is copied into
+    /// `copy` (once for all the rules matching it) only when a group keeps it as a sample.
+    /// Appends the correlations completed to `out`.
+    pub(crate) fn observe_model(
+        &mut self,
+        rule_id: &str,
+        view: ModelView<'_>,
+        copy: &mut Option<Arc<ModelEvent>>,
+        at: DateTime<Utc>,
+        out: &mut Vec<Detection>,
+    ) {
+        let mut observed = ModelObserved { view, copy };
+        self.observe_with(rule_id, &mut observed, at.timestamp(), 0, out);
+    }
+
+    fn observe_detection(
         &mut self,
         detection: &Detection,
         ts: i64,
         depth: usize,
         out: &mut Vec<Detection>,
     ) {
+        let mapping = self.mapping.clone();
+        let event = detection.events.first().unwrap_or(&Value::Null);
+        let mut view = JsonView::new(event, &mapping);
+        self.observe_with(&detection.rule.id, &mut view, ts, depth, out);
+    }
+
+    fn observe_with(
+        &mut self,
+        rule_id: &str,
+        observed: &mut impl Observed,
+        ts: i64,
+        depth: usize,
+        out: &mut Vec<Detection>,
+    ) {
         let set = self.set.clone();
-        let Some(refs) = set.by_rule.get(&detection.rule.id) else {
+        let Some(refs) = set.by_rule.get(rule_id) else {
             return;
         };
         let horizon = self.config.allowed_lateness_secs;
@@ -310,11 +519,10 @@ impl Correlator {
             return;
         }
         self.watermark = self.watermark.max(ts);
-        let event = detection.events.first().unwrap_or(&Value::Null);
         for &(spec_index, rule) in refs {
-            if let Some(fired) = self.add(spec_index, rule, &detection.rule.id, event, ts) {
+            if let Some(fired) = self.add(spec_index, rule, rule_id, observed, ts) {
                 if depth < MAX_CHAIN {
-                    self.observe_chain(&fired, ts, depth + 1, out);
+                    self.observe_detection(&fired, ts, depth + 1, out);
                 }
                 out.push(fired);
             }
@@ -324,73 +532,63 @@ impl Correlator {
         }
     }
 
-    fn field(
-        &self,
-        spec: &Spec,
-        rule_id: &str,
-        view: &JsonView<'_>,
-        field: &str,
-    ) -> Option<String> {
-        let name = spec
-            .aliases
-            .get(field)
-            .and_then(|m| m.get(rule_id))
-            .map_or(field, String::as_str);
-        match view.get_field(name)? {
-            EventValue::Str(s) => Some(s.into_owned()),
-            EventValue::Int(n) => Some(n.to_string()),
-            EventValue::Float(f) => Some(f.to_string()),
-            EventValue::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
-    }
-
     fn add(
         &mut self,
         spec_index: usize,
         rule: usize,
         rule_id: &str,
-        event: &Value,
+        observed: &mut impl Observed,
         ts: i64,
     ) -> Option<Detection> {
         let set = self.set.clone();
         let spec = &set.specs[spec_index];
-        let view = JsonView::new(event, &self.mapping);
         let key: Vec<String> = spec
             .group_by
             .iter()
-            .map(|f| self.field(spec, rule_id, &view, f).unwrap_or_default())
+            .map(|f| field_text(spec, rule_id, observed, f).unwrap_or_default())
             .collect();
         let value = spec
             .value_field
             .as_deref()
-            .and_then(|f| self.field(spec, rule_id, &view, f));
+            .and_then(|f| field_text(spec, rule_id, observed, f))
+            .map(Arc::from);
         let cutoff = self
             .watermark
             .saturating_sub(spec.span + self.config.allowed_lateness_secs);
-        let group = self.groups.entry((spec_index, key.clone())).or_default();
-        group.entries.retain(|e| e.ts >= cutoff);
-        let at = group.entries.partition_point(|e| e.ts <= ts);
-        group.entries.insert(at, Entry { ts, rule, value });
+        let key = (spec_index, key);
+        if !self.groups.contains_key(&key) {
+            self.groups.insert(key.clone(), Group::default());
+        }
+        let group = self.groups.get_mut(&key)?;
+        while group.entries.front().is_some_and(|e| e.ts < cutoff) {
+            group.pop_oldest(spec.kind);
+        }
+        let newest = group.insert(spec.kind, spec.span, Entry { ts, rule, value });
         if group.entries.len() > self.config.max_entries_per_group {
-            group.entries.remove(0);
+            group.pop_oldest(spec.kind);
         }
         if self.config.sample_events > 0 {
             if group.samples.len() == self.config.sample_events {
                 group.samples.pop_front();
             }
-            group.samples.push_back(event.clone());
+            group.samples.push_back(observed.sample());
         }
         group.last_seen = group.last_seen.max(ts);
-        let (aggregate, last) = fire_window(spec, &group.entries, ts)?;
-        let samples: Vec<Value> = group.samples.drain(..).collect();
-        group.entries.clear();
+        let live = (newest && !group.entries.is_empty())
+            .then(|| fire_live(spec, &group.live, ts))
+            .flatten();
+        let (aggregate, last) = match live {
+            Some(decided) => decided,
+            None => fire_window(spec, group.entries.make_contiguous(), ts),
+        }?;
+        let samples: Vec<Value> = group.samples.drain(..).map(Sample::into_json).collect();
+        group.clear();
         Some(Detection {
             rule: spec.meta.clone(),
             kind: DetectionKind::Correlation,
             timestamp: DateTime::from_timestamp(last, 0),
             events: samples,
-            group: spec.group_by.iter().cloned().zip(key).collect(),
+            group: spec.group_by.iter().cloned().zip(key.1).collect(),
             value: Some(aggregate),
             matched: None,
         })
@@ -413,23 +611,70 @@ impl Correlator {
     }
 }
 
+/// `field` (or the alias it stands for with `rule_id`) of the observed event, as text.
+fn field_text(spec: &Spec, rule_id: &str, observed: &impl Observed, field: &str) -> Option<String> {
+    let name = spec
+        .aliases
+        .get(field)
+        .and_then(|m| m.get(rule_id))
+        .map_or(field, String::as_str);
+    match observed.field(name)? {
+        EventValue::Str(s) => Some(s.into_owned()),
+        EventValue::Int(n) => Some(n.to_string()),
+        EventValue::Float(f) => Some(f.to_string()),
+        EventValue::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Decides from the live counts, when a detection is its group's newest: the first window
+/// [`fire_window`] would test is then exactly the live one. `None` when the counts do not
+/// answer the correlation type or condition; `Some(None)` when no window can fire, because
+/// the condition only asks for more and every later window holds a subset of the entries.
+fn fire_live(spec: &Spec, live: &Counts, ts: i64) -> Option<Option<(f64, i64)>> {
+    let Condition::Threshold(predicates) = &spec.condition else {
+        return None;
+    };
+    let aggregate = live.aggregate(spec.kind)?;
+    if threshold_holds(predicates, aggregate) {
+        Some(Some((aggregate, ts)))
+    } else if predicates
+        .iter()
+        .all(|(op, _)| matches!(op, ConditionOperator::Gt | ConditionOperator::Gte))
+    {
+        Some(None)
+    } else {
+        None
+    }
+}
+
 /// Looks for a window of `spec.span` seconds containing time `ts` whose entries meet the
-/// condition; returns the aggregate and the window's last time.
+/// condition; returns the aggregate and the window's last time. The window slides over
+/// the sorted entries, its counts updated as entries enter and leave.
 fn fire_window(spec: &Spec, entries: &[Entry], ts: i64) -> Option<(f64, i64)> {
     let first = entries.partition_point(|e| e.ts < ts - spec.span);
-    let mut previous_start = None;
-    for start in first..entries.len() {
-        let from = entries[start].ts;
+    let mut counts = Counts::default();
+    let (mut start, mut end) = (first, first);
+    for next in first..entries.len() {
+        let from = entries[next].ts;
         if from > ts {
             break;
         }
-        if previous_start == Some(from) {
+        if next > first && entries[next - 1].ts == from {
             continue;
         }
-        previous_start = Some(from);
-        let end = entries.partition_point(|e| e.ts <= from + spec.span);
+        for entry in &entries[start..next] {
+            counts.remove(spec.kind, entry);
+        }
+        start = next;
+        while end < entries.len() && entries[end].ts <= from + spec.span {
+            counts.add(spec.kind, &entries[end]);
+            end += 1;
+        }
         let window = &entries[start..end];
-        if let Some(aggregate) = aggregate(spec, window)
+        if let Some(aggregate) = counts
+            .aggregate(spec.kind)
+            .or_else(|| window_aggregate(spec, window))
             && meets(spec, window, aggregate)
         {
             return Some((aggregate, window.last().map_or(ts, |e| e.ts)));
@@ -438,7 +683,8 @@ fn fire_window(spec: &Spec, entries: &[Entry], ts: i64) -> Option<(f64, i64)> {
     None
 }
 
-fn aggregate(spec: &Spec, window: &[Entry]) -> Option<f64> {
+/// The aggregate of the correlation types [`Counts`] does not keep, from the window.
+fn window_aggregate(spec: &Spec, window: &[Entry]) -> Option<f64> {
     let numbers = || -> Vec<f64> {
         window
             .iter()
@@ -446,14 +692,6 @@ fn aggregate(spec: &Spec, window: &[Entry]) -> Option<f64> {
             .collect()
     };
     Some(match spec.kind {
-        CorrelationType::EventCount => window.len() as f64,
-        CorrelationType::ValueCount => {
-            let mut values: Vec<&str> = window.iter().filter_map(|e| e.value.as_deref()).collect();
-            values.sort_unstable();
-            values.dedup();
-            values.len() as f64
-        }
-        CorrelationType::Temporal => distinct_rules(window) as f64,
         CorrelationType::TemporalOrdered => ordered_prefix(spec, window) as f64,
         CorrelationType::ValueSum => numbers().iter().sum(),
         CorrelationType::ValueAvg => {
@@ -477,14 +715,10 @@ fn aggregate(spec: &Spec, window: &[Entry]) -> Option<f64> {
             let rank = ((p as f64 / 100.0) * (n.len() - 1) as f64).round() as usize;
             n[rank]
         }
+        CorrelationType::EventCount | CorrelationType::ValueCount | CorrelationType::Temporal => {
+            return None;
+        }
     })
-}
-
-fn distinct_rules(window: &[Entry]) -> usize {
-    let mut rules: Vec<usize> = window.iter().map(|e| e.rule).collect();
-    rules.sort_unstable();
-    rules.dedup();
-    rules.len()
 }
 
 /// How many of the referenced rules appear in order within the window.
@@ -500,17 +734,7 @@ fn ordered_prefix(spec: &Spec, window: &[Entry]) -> usize {
 
 fn meets(spec: &Spec, window: &[Entry], aggregate: f64) -> bool {
     match &spec.condition {
-        Condition::Threshold(predicates) => predicates.iter().all(|(op, limit)| {
-            let limit = *limit as f64;
-            match op {
-                ConditionOperator::Lt => aggregate < limit,
-                ConditionOperator::Lte => aggregate <= limit,
-                ConditionOperator::Gt => aggregate > limit,
-                ConditionOperator::Gte => aggregate >= limit,
-                ConditionOperator::Eq => aggregate == limit,
-                ConditionOperator::Neq => aggregate != limit,
-            }
-        }),
+        Condition::Threshold(predicates) => threshold_holds(predicates, aggregate),
         Condition::Expression(expr) => {
             let present = |name: &str| {
                 spec.refs.iter().enumerate().any(|(i, (id, written))| {
@@ -520,6 +744,20 @@ fn meets(spec: &Spec, window: &[Entry], aggregate: f64) -> bool {
             holds(expr, &present)
         }
     }
+}
+
+fn threshold_holds(predicates: &[(ConditionOperator, u64)], aggregate: f64) -> bool {
+    predicates.iter().all(|(op, limit)| {
+        let limit = *limit as f64;
+        match op {
+            ConditionOperator::Lt => aggregate < limit,
+            ConditionOperator::Lte => aggregate <= limit,
+            ConditionOperator::Gt => aggregate > limit,
+            ConditionOperator::Gte => aggregate >= limit,
+            ConditionOperator::Eq => aggregate == limit,
+            ConditionOperator::Neq => aggregate != limit,
+        }
+    })
 }
 
 fn holds(expr: &ConditionExpr, present: &dyn Fn(&str) -> bool) -> bool {
@@ -682,6 +920,106 @@ mod tests {
             ),
             [3.0]
         );
+    }
+
+    #[test]
+    fn value_count_forgets_values_that_leave_the_window() {
+        let detector = detector(
+            "    type: value_count\n    rules: [fail]\n    group-by: [User]\n    timespan: 1m\n    condition: {field: Port, gte: 3}",
+        );
+        let fail = |secs, port| (secs, "fail", "a", port);
+        // Port 1 has left the window ending at 70 s.
+        assert!(run(&detector, &[fail(0, 1), fail(10, 2), fail(70, 3)]).is_empty());
+        // One copy of port 1 leaves, the other stays.
+        assert_eq!(
+            run(
+                &detector,
+                &[fail(0, 1), fail(30, 1), fail(65, 2), fail(70, 3)]
+            ),
+            [3.0]
+        );
+        // Out of order: the late port 1 completes the window from 30 s to 90 s.
+        assert_eq!(
+            run(
+                &detector,
+                &[fail(70, 3), fail(0, 1), fail(65, 2), fail(30, 1)]
+            ),
+            [3.0]
+        );
+        // Distinct values of windows that do not overlap are not added up.
+        assert!(
+            run(
+                &detector,
+                &[fail(0, 1), fail(1, 2), fail(100, 3), fail(101, 4)]
+            )
+            .is_empty()
+        );
+    }
+
+    /// A normalised event whose rendering differs from the view: a fractional time, and a
+    /// line field (`Port`) the view reads by its bare name but the JSON only under `fields`.
+    fn model_event(secs: i64, port: u32) -> mamori_model::Event {
+        let at = DateTime::from_timestamp(secs, 500_000_000).expect("time");
+        let mut event = mamori_model::Event::new("rtx", "raw", at);
+        event.action = mamori_model::Action::Deny;
+        event.user = Some("a".into());
+        event.fields.insert("Port".into(), json!(port));
+        event
+    }
+
+    #[test]
+    fn correlating_normalised_events_without_json_groups_as_with_it() {
+        let text = "title: deny\nid: deny\nlogsource: {product: mamori}\ndetection:\n    s: {action: deny}\n    condition: s\n---\ntitle: deny2\nid: deny2\nlogsource: {product: mamori}\ndetection:\n    s: {action: deny}\n    condition: s\n---\ntitle: corr\nid: corr\ncorrelation:\n    type: value_count\n    rules: [deny]\n    group-by: [timestamp, Port, user]\n    timespan: 1m\n    condition: {field: fields.Port, gte: 2}\n    generate: false\n";
+        let (detector, reports) = Detector::compile(
+            &[RuleText {
+                origin: "t".into(),
+                text: text.into(),
+            }],
+            Mapping::builtin(),
+        );
+        assert!(
+            reports.iter().all(|r| r.status == RuleStatus::Ok),
+            "{reports:?}"
+        );
+        let events: Vec<_> = (1..=3)
+            .map(|port| model_event(1_767_225_600, port))
+            .collect();
+        let mut with_json = detector.correlator(CorrelatorConfig::default());
+        let mut without = detector.correlator(CorrelatorConfig::default());
+        let mut fired = 0;
+        for event in &events {
+            let mut found = detector.evaluate_model(event);
+            let mut chained = Vec::new();
+            for detection in &found {
+                chained.extend(with_json.observe(detection, event.timestamp));
+            }
+            found.extend(chained);
+            found.retain(|d| d.rule.emit);
+            let direct = detector.evaluate_model_correlated(event, &mut without);
+            assert_eq!(direct, found);
+            for detection in direct
+                .iter()
+                .filter(|d| d.kind == DetectionKind::Correlation)
+            {
+                fired += 1;
+                let group: Vec<(&str, &str)> = detection
+                    .group
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                assert_eq!(
+                    group,
+                    [
+                        ("timestamp", "2026-01-01T00:00:00.500Z"),
+                        ("Port", ""),
+                        ("user", "a")
+                    ]
+                );
+                let json = serde_json::to_value(event).expect("event renders");
+                assert_eq!(detection.events.last(), Some(&json));
+            }
+        }
+        assert_eq!(fired, 1);
     }
 
     #[test]

@@ -101,14 +101,50 @@ impl Detector {
         found
     }
 
+    /// Evaluates one of mamori's normalised events and feeds every match to `correlator`
+    /// (made by this detector), as `mamori serve` does. Returns the detections of rules that
+    /// report on their own, each with the event as JSON, then the correlations the matches
+    /// completed. Matches of rules that only feed correlations (`generate: false`) are not
+    /// rendered: the correlator reads their group-by and value fields from the event as its
+    /// JSON would hold them, and renders the event only when a correlation it is a sample
+    /// of fires.
+    pub fn evaluate_model_correlated(
+        &self,
+        event: &mamori_model::Event,
+        correlator: &mut Correlator,
+    ) -> Vec<Detection> {
+        let view = ModelView::new(event, &self.mapping);
+        let fired = self.fired(&view);
+        let emitting: Vec<u32> = fired
+            .iter()
+            .copied()
+            .filter(|&rule| self.rules[rule as usize].meta.emit)
+            .collect();
+        let mut found = self.detections(&emitting, &view);
+        for detection in &mut found {
+            detection.timestamp = Some(event.timestamp);
+        }
+        let mut copy = None;
+        for &rule in &fired {
+            let id = &self.rules[rule as usize].meta.id;
+            correlator.observe_model(id, view, &mut copy, event.timestamp, &mut found);
+        }
+        found
+    }
+
     /// Evaluates an event view against the indexed rules.
     pub(crate) fn evaluate(&self, event: &impl Leaves) -> Vec<Detection> {
+        self.detections(&self.fired(event), event)
+    }
+
+    /// The rules that fire on an event view, in index order.
+    fn fired(&self, event: &impl Leaves) -> Vec<u32> {
         let tags = self.mapping.tags_of(event);
         let mut candidates = Vec::new();
         self.index.candidates(tags, event, &mut candidates);
         let mut fields = FieldCache::new(event, &self.fields);
         candidates.retain(|&rule| self.fires(&self.rules[rule as usize], &mut fields));
-        self.detections(&candidates, event)
+        candidates
     }
 
     /// Evaluates every rule whose log source fits, without the literal index, and renders

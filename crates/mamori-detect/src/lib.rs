@@ -4,7 +4,8 @@
 //! The crate does no I/O except reading the rule, mapping and indicator files its caller
 //! names. [`Detector::compile`] turns rule texts into a detector and a report per rule;
 //! [`Detector::evaluate_json`] / [`Detector::evaluate_model`] return [`Detection`]s;
-//! [`Correlator`] turns a stream of detections into correlation detections;
+//! [`Correlator`] turns a stream of detections into correlation detections, and
+//! [`Detector::evaluate_model_correlated`] does both for a normalised event;
 //! [`IndicatorSet`] matches address, domain, URL and hash lists; [`check_rules`] and
 //! [`scan_files`] are the offline `mamori rules check` and `mamori scan`.
 //!
@@ -26,14 +27,18 @@
 //! sets, and the offline tools.
 //!
 //! The result on the same machine (`cargo bench -p mamori-detect`, release, measured while
-//! another build shared the two cores, so single runs vary by ±20 %; the figures below are
+//! other builds shared the two cores, so single runs vary by ±20 %; the figures below are
 //! from runs alternating with the previous version's binary): conformance 202 of 202 (JSON
-//! and EVTX); compiling `rules/` 0.55-0.8 s with an 87-88 MiB peak; 16,000-20,500
+//! and EVTX); compiling `rules/` 0.55-0.8 s with an 87-88 MiB peak; 21,000-25,000
 //! events/s on one core with the 2,397 Windows rules on the regression events (every one of
-//! which is malicious, 1.3 detections each); 320,000-350,000 events/s on one core for
-//! normalised network events against mamori's pack (245,000-285,000 in alternating runs of
-//! the previous version), and 105,000-117,000 events/s (previously 92,000-115,000) when, as
-//! in `mamori serve`, every detection also goes through the correlator.
+//! which is malicious, 1.3 detections each); 320,000-425,000 events/s on one core for
+//! normalised network events against mamori's pack with [`Detector::evaluate_model`]; and
+//! 650,000-690,000 events/s (previously 155,000 in the same runs) on the serve path,
+//! [`Detector::evaluate_model_correlated`], where every match also goes through the
+//! correlator. That path is faster than plain evaluation because the pack's network rules
+//! only feed correlations (`generate: false`): their matches are never rendered as JSON.
+//! No correlation fires on the bench's five repeated events, so rendering samples of fired
+//! correlations is not in that figure.
 //!
 //! How matching works. Each rule's literals are recorded with the field they must occur in
 //! (`literals.rs`); the index keeps one automaton per field key, runs it only over the
@@ -49,24 +54,29 @@
 //! An event is rendered as JSON once whatever the number of its detections, and the fixed
 //! look-up tables (field keys, log-source routes, aliases, rule ids) use a fast hash.
 //!
-//! The speed targets (100,000 and 500,000 events/s per core) are not met. Per Windows event
+//! Correlations read group-by and value fields as the event's JSON rendering holds them, so
+//! groups do not depend on the path: on the serve path the normalised event is read
+//! directly and copied (once per event) only as a sample, rendered when a correlation
+//! fires. Each group keeps running counts (events, distinct values, distinct rules) of the
+//! window ending at its newest entry; a detection arriving in order is decided from them,
+//! and only late detections or conditions that are not "at least" slide a window over the
+//! group, updating counts as entries enter and leave rather than sorting each window.
+//!
+//! The Windows target (100,000 events/s per core) is not met; the network one (500,000) is
+//! met on the serve path only, not by [`Detector::evaluate_model`]. Per Windows event
 //! (release, measured alone in a loop): routing ~1.3 µs; the candidate scan 11-15 µs, of
 //! which the keyword automaton over all ~750 bytes of strings is ~3 µs and the per-field
 //! automata ~5-9 µs — run hot over one string they take ~1.5 µs, so the rest is cache
 //! misses in the automata (several MiB; 3.5 MiB of it the ~5,600 hash literals of
 //! `Hashes`); then ~30 µs for the ~26 candidates and building the detections, which copy
-//! the whole event (`to_json`, a deep clone of the JSON) once per event. Per network event
-//! (perf, the serve path with correlation): ~30 % rendering and dropping the event JSON
-//! (`serde_json::to_value` of the event, needed because [`Detection::events`] holds JSON
-//! and the correlator reads group-by fields and keeps samples from it, even for rules with
-//! `generate: false` whose detections are then discarded), ~15 % the per-field scan,
-//! ~13 % routing, ~30 % the correlator, most of it `value_count` sorting the values of a
-//! full group (up to `max_entries_per_group`) on every observation. Next levers, not yet
-//! measured: a correlator entry point that reads group-by fields from the event view and
-//! renders JSON only for kept samples (a public API change); counting distinct values
-//! incrementally; look rules' hash literals up in a hash set of the `Hashes` tokens
-//! instead of an automaton; give rules without literals (evaluated on every event of their
-//! log source) a cheaper pre-test.
+//! the whole event (`to_json`, a deep clone of the JSON) once per event. The serve path
+//! for network events was last profiled before correlation stopped rendering JSON and
+//! sorting windows (then ~30 % JSON, ~30 % correlator, ~15 % the per-field scan, ~13 %
+//! routing); not re-profiled since. Next levers, not yet measured: look rules' hash
+//! literals up in a hash set of the `Hashes` tokens instead of an automaton; give rules
+//! without literals (evaluated on every event of their log source) a cheaper pre-test;
+//! running sums for `value_sum` / `value_avg` and an order-statistics structure for
+//! `value_percentile` / `value_median`, which still recompute each window they test.
 
 mod check;
 mod compile;

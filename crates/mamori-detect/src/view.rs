@@ -247,12 +247,34 @@ impl<'a> ModelView<'a> {
         Self { event, mapping }
     }
 
+    /// The event itself.
+    pub(crate) fn event(&self) -> &'a ModelEvent {
+        self.event
+    }
+
     fn lookup(&self, name: &str) -> Option<EventValue<'a>> {
+        if let Some(value) = self.named(name) {
+            return value;
+        }
+        let e = self.event;
+        let found = match name.strip_prefix("fields.") {
+            Some(rest) => e.fields.get(rest).or_else(|| {
+                let (head, tail) = rest.split_once('.')?;
+                dotted_in(e.fields.get(head)?, tail)
+            }),
+            None => e.fields.get(name),
+        };
+        found.map(event_value)
+    }
+
+    /// A normalised field by its JSON name: `Some` with its value (unset or not) when `name`
+    /// is one, `None` when it names none.
+    fn named(&self, name: &str) -> Option<Option<EventValue<'a>>> {
         let e = self.event;
         let text = |s: &'a Option<String>| s.as_deref().map(|s| EventValue::Str(s.into()));
         let owned = |s: Option<String>| s.map(|s| EventValue::Str(Cow::Owned(s)));
         let port = |p: Option<u16>| p.map(|p| EventValue::Int(i64::from(p)));
-        match name {
+        Some(match name {
             "timestamp" => Some(EventValue::Str(e.timestamp.to_rfc3339().into())),
             "category" => Some(EventValue::Str(e.category.as_str().into())),
             "action" => Some(EventValue::Str(e.action.as_str().into())),
@@ -271,16 +293,47 @@ impl<'a> ModelView<'a> {
             "source_id" => text(&e.source_id),
             "device_kind" => text(&e.device_kind),
             "raw" => Some(EventValue::Str(e.raw.as_str().into())),
-            _ => {
-                let found = match name.strip_prefix("fields.") {
-                    Some(rest) => e.fields.get(rest).or_else(|| {
-                        let (head, tail) = rest.split_once('.')?;
-                        dotted_in(e.fields.get(head)?, tail)
-                    }),
-                    None => e.fields.get(name),
-                };
-                found.map(event_value)
-            }
+            _ => return None,
+        })
+    }
+
+    /// A field as [`JsonView`] reads it from this event's JSON rendering
+    /// (`serde_json::to_value`), the reading correlations group and count by whichever view
+    /// fed them. It differs from [`Event::get_field`] here: times read as serde writes them
+    /// (`…Z`), `received_at` is present, the line's own fields are reached only through
+    /// `fields.` and a path of object keys, and `fields` itself is an object.
+    pub(crate) fn rendered_field(&self, name: &str) -> Option<EventValue<'a>> {
+        self.rendered_lookup(name).or_else(|| {
+            self.mapping
+                .aliases(name)
+                .iter()
+                .find_map(|alias| self.rendered_lookup(alias))
+        })
+    }
+
+    fn rendered_lookup(&self, name: &str) -> Option<EventValue<'a>> {
+        let e = self.event;
+        let time = |t: chrono::DateTime<chrono::Utc>| match serde_json::to_value(t) {
+            Ok(Value::String(s)) => Some(EventValue::Str(Cow::Owned(s))),
+            _ => None,
+        };
+        match name {
+            "timestamp" => time(e.timestamp),
+            "received_at" => e.received_at.and_then(time),
+            "fields" => Some(
+                e.fields
+                    .get("#text")
+                    .map_or(EventValue::Map(Vec::new()), EventValue::from),
+            ),
+            _ => match name.strip_prefix("fields.") {
+                Some(rest) => {
+                    let mut keys = rest.split('.');
+                    let first = e.fields.get(keys.next()?)?;
+                    keys.try_fold(first, |node, key| node.get(key))
+                        .map(event_value)
+                }
+                None => self.named(name).flatten(),
+            },
         }
     }
 }
@@ -406,6 +459,59 @@ impl Leaves for ModelView<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn rendered_fields_read_as_the_json_rendering_does() {
+        let mapping = Mapping::builtin();
+        let at = chrono::DateTime::from_timestamp(1_767_225_600, 500_000_000).expect("time");
+        let mut event = ModelEvent::new("rtx", "raw line", at);
+        event.src_ip = Some(std::net::IpAddr::from([192, 0, 2, 1]));
+        event.dst_port = Some(22);
+        event.user = Some("root".into());
+        event.received_at = Some(at);
+        event.fields.insert("Port".into(), json!(2222));
+        event.fields.insert("a.b".into(), json!("dotted key"));
+        event
+            .fields
+            .insert("nest".into(), json!({"x": "nested", "#text": "t"}));
+        let json = serde_json::to_value(&event).expect("event renders");
+        let rendered = JsonView::new(&json, &mapping);
+        let model = ModelView::new(&event, &mapping);
+        let text = |v: Option<EventValue<'_>>| v.map(|v| v.as_str().map(Cow::into_owned));
+        for name in [
+            "timestamp",
+            "received_at",
+            "src_ip",
+            "SourceIp",
+            "dst_port",
+            "user",
+            "format",
+            "category",
+            "raw",
+            "fields",
+            "Port",
+            "fields.Port",
+            "a.b",
+            "fields.a.b",
+            "fields.nest",
+            "fields.nest.x",
+            "nest.x",
+            "src_ip.x",
+            "absent",
+        ] {
+            assert_eq!(
+                text(model.rendered_field(name)),
+                text(rendered.get_field(name)),
+                "{name}"
+            );
+        }
+        // What the view itself reads differently, and correlations must not see.
+        assert_ne!(
+            model.get_field("timestamp"),
+            rendered.get_field("timestamp")
+        );
+        assert_ne!(model.get_field("Port"), rendered.get_field("Port"));
+    }
 
     #[test]
     fn windows_layout_reads_eventdata_system_and_attributes() {

@@ -123,31 +123,40 @@ impl LiveDetection {
         }
     }
 
-    /// Everything found in one event, correlations included.
+    /// Everything found in one event, correlations included: detections of rules that
+    /// report on their own, the correlations completed, then indicator matches (which feed
+    /// the correlator too) and what they complete.
     fn detect(&mut self, new: &NewEvent, org_id: &str) -> Vec<Detection> {
         let event = &new.event;
-        let mut found = self.detector.evaluate_model(event);
-        let view = ModelView::new(event, self.detector.mapping());
-        for set in &self.indicators {
-            for mut detection in set.check(&view, self.detector.mapping()) {
-                detection.timestamp = Some(event.timestamp);
-                found.push(detection);
-            }
+        let detector = &self.detector;
+        let view = ModelView::new(event, detector.mapping());
+        let indicators = self.indicators.iter().flat_map(|set| {
+            set.check(&view, detector.mapping())
+                .into_iter()
+                .map(|mut detection| {
+                    detection.timestamp = Some(event.timestamp);
+                    detection
+                })
+        });
+        if detector.correlation_count() == 0 {
+            let mut found = detector.evaluate_model(event);
+            found.extend(indicators);
+            found.retain(|d| d.rule.emit);
+            return found;
         }
-        if self.detector.correlation_count() > 0 {
-            let correlator = self
-                .correlators
-                .entry(org_id.to_owned())
-                .or_insert_with(|| {
-                    self.detector.correlator(CorrelatorConfig {
-                        max_groups: GROUPS_PER_ORG,
-                        ..CorrelatorConfig::default()
-                    })
-                });
-            let mut chained = Vec::new();
-            for detection in &found {
-                chained.extend(correlator.observe(detection, event.timestamp));
-            }
+        let correlator = self
+            .correlators
+            .entry(org_id.to_owned())
+            .or_insert_with(|| {
+                detector.correlator(CorrelatorConfig {
+                    max_groups: GROUPS_PER_ORG,
+                    ..CorrelatorConfig::default()
+                })
+            });
+        let mut found = detector.evaluate_model_correlated(event, correlator);
+        for detection in indicators {
+            let chained = correlator.observe(&detection, event.timestamp);
+            found.push(detection);
             found.extend(chained);
         }
         found.retain(|d| d.rule.emit);
