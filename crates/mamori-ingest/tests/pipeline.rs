@@ -439,7 +439,7 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
             Some("192.168.0.5")
         );
         store
-            .set_retention(&cli, &a.id, 1)
+            .set_retention(&cli, &mamori_model::Scope::AllOrganisations, &a.id, 1)
             .await
             .expect("retention");
         let deleted = store

@@ -172,13 +172,18 @@ impl Store {
         Ok(row.map_or(DEFAULT_RETENTION_DAYS, |(days,)| days))
     }
 
-    /// Sets how many days organisation `org_id` keeps its events.
+    /// Sets how many days organisation `org_id` keeps its events. Another tenant's
+    /// organisation is [`StoreError::NotFound`].
     pub async fn set_retention(
         &self,
         actor: &Actor,
+        scope: &Scope,
         org_id: &str,
         days: i64,
     ) -> Result<(), StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO event_retention (org_id, days) VALUES ($1, $2)

@@ -91,6 +91,13 @@ async fn setup_accounts_and_tenancy_on_every_backend() {
         );
         assert!(store.org(&scope, &b.id).await.unwrap().is_none());
         assert!(store.users_of_org(&scope, &b.id).await.is_err());
+        assert!(matches!(
+            store.set_retention(&cli, &scope, &b.id, 7).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(store.retention_days(&scope, &b.id).await.is_err());
+        store.set_retention(&cli, &scope, &a.id, 30).await.unwrap();
+        assert_eq!(store.retention_days(&scope, &a.id).await.unwrap(), 30);
         assert_eq!(store.orgs(&Scope::AllOrganisations).await.unwrap().len(), 2);
         assert!(
             store

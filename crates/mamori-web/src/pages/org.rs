@@ -164,7 +164,11 @@ pub async fn set_retention(
         }
     };
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state.store.set_retention(&actor, &id, days).await {
+    match state
+        .store
+        .set_retention(&actor, &viewer.user.scope(), &id, days)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
         Err(e) => Err(page.store_error(e).await),
     }
