@@ -28,6 +28,15 @@ impl Actor {
         }
     }
 
+    /// mamori itself (the alerting stage, the delivery worker).
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            label: "mamori".to_owned(),
+            address: None,
+        }
+    }
+
     /// A signed-in user acting from `address`.
     pub fn user(user: &User, address: Option<String>) -> Self {
         Actor {

@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::events::{ROWS_PER_INSERT, placeholders};
+use crate::sql::Conditions;
 use crate::{Backend, Store, StoreError, now};
 
 /// One detection ready to store.
@@ -81,7 +82,7 @@ pub struct DetectionPage {
 
 const INSERT_COLUMNS: &str = "id, org_id, source_id, event_id, ts_us, created_at, kind, rule_id, rule_title, title_ja, level, tags, details";
 const INSERT_WIDTH: usize = 13;
-const SELECT_COLUMNS: &str = "d.id, d.org_id, d.source_id, s.name, d.event_id, d.ts_us, d.created_at, d.kind, d.rule_id, d.rule_title, d.title_ja, d.level, d.tags, d.details";
+pub(crate) const SELECT_COLUMNS: &str = "d.id, d.org_id, d.source_id, s.name, d.event_id, d.ts_us, d.created_at, d.kind, d.rule_id, d.rule_title, d.title_ja, d.level, d.tags, d.details";
 
 /// Inserts `detections` inside the ingest transaction (identifiers already stored are
 /// ignored).
@@ -118,7 +119,7 @@ pub(crate) async fn insert_detections(
     Ok(())
 }
 
-fn json_column(
+pub(crate) fn json_column(
     row: &AnyRow,
     index: usize,
     name: &'static str,
@@ -127,7 +128,7 @@ fn json_column(
     serde_json::from_str(&text).map_err(|e| StoreError::corrupt(name, e))
 }
 
-fn detection_from_row(row: &AnyRow) -> Result<StoredDetection, StoreError> {
+pub(crate) fn detection_from_row(row: &AnyRow) -> Result<StoredDetection, StoreError> {
     let ts_us: i64 = row.try_get(5)?;
     let tags = match json_column(row, 12, "detections.tags")? {
         serde_json::Value::Array(items) => items
@@ -169,49 +170,40 @@ impl Store {
         if !scope.permits(org_id) {
             return Err(StoreError::NotFound);
         }
-        let mut clauses = vec!["d.org_id = $1".to_owned()];
-        let mut texts = vec![org_id.to_owned()];
-        let mut times = Vec::new();
-        for (column, value) in [("d.level", &filter.level), ("d.rule_id", &filter.rule_id)] {
+        let mut c = Conditions::default();
+        c.text("d.org_id = ", org_id);
+        for (column, value) in [
+            ("d.level = ", &filter.level),
+            ("d.rule_id = ", &filter.rule_id),
+        ] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                texts.push(v.to_owned());
-                clauses.push(format!("{column} = ${}", texts.len()));
+                c.text(column, v);
             }
         }
-        for (op, value) in [(">=", filter.from), ("<", filter.to)] {
+        for (column, value) in [("d.ts_us >= ", filter.from), ("d.ts_us < ", filter.to)] {
             if let Some(t) = value {
-                times.push(t.timestamp_micros());
-                clauses.push(format!("d.ts_us {op} ${}", texts.len() + times.len()));
+                c.number(column, t.timestamp_micros());
             }
         }
-        let bound = texts.len() + times.len();
-        let condition = clauses.join(" AND ");
-        let bind = |sql: String| {
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for t in &texts {
-                query = query.bind(t.as_str());
-            }
-            for t in &times {
-                query = query.bind(*t);
-            }
-            query
-        };
-        let total: i64 = bind(format!(
-            "SELECT COUNT(*) FROM detections d WHERE {condition}"
-        ))
-        .fetch_one(&self.pool)
-        .await?
-        .try_get(0)?;
-        let rows = bind(format!(
-            "SELECT {SELECT_COLUMNS} FROM detections d LEFT JOIN sources s ON s.id = d.source_id
-             WHERE {condition} ORDER BY d.ts_us DESC, d.id DESC LIMIT ${} OFFSET ${}",
-            bound + 1,
-            bound + 2
-        ))
-        .bind(filter.limit.clamp(1, 1000))
-        .bind(filter.offset.max(0))
-        .fetch_all(&self.pool)
-        .await?;
+        let condition = c.sql();
+        let total: i64 = c
+            .query(format!(
+                "SELECT COUNT(*) FROM detections d WHERE {condition}"
+            ))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let next = c.next_index();
+        let rows = c
+            .query(format!(
+                "SELECT {SELECT_COLUMNS} FROM detections d LEFT JOIN sources s ON s.id = d.source_id
+             WHERE {condition} ORDER BY d.ts_us DESC, d.id DESC LIMIT ${next} OFFSET ${}",
+                next + 1
+            ))
+            .bind(filter.limit.clamp(1, 1000))
+            .bind(filter.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(DetectionPage {
             total,
             detections: rows

@@ -72,6 +72,14 @@ pub enum InvalidInput {
     ProviderRoleWithOrganisation,
     /// Another monitored source already uses this sender address or client certificate.
     SourceTaken,
+    /// A comment, reason or title was left empty.
+    TextRequired,
+    /// The alert is already resolved; reopen it first.
+    AlertResolved,
+    /// Alerts are assigned to the provider's administrators and analysts only.
+    AssigneeNotStaff,
+    /// The notification channel's settings do not work (the caller says why).
+    ChannelInvalid,
 }
 
 impl InvalidInput {
@@ -84,6 +92,10 @@ impl InvalidInput {
             InvalidInput::RoleNeedsOrganisation => "role_needs_organisation",
             InvalidInput::ProviderRoleWithOrganisation => "provider_role_with_organisation",
             InvalidInput::SourceTaken => "source_taken",
+            InvalidInput::TextRequired => "text_required",
+            InvalidInput::AlertResolved => "alert_resolved",
+            InvalidInput::AssigneeNotStaff => "assignee_not_staff",
+            InvalidInput::ChannelInvalid => "channel_invalid",
         }
     }
 }

@@ -4,12 +4,17 @@
 //! other's rows.
 
 mod acknowledgements;
+mod alerting;
+mod alerts;
 mod answer_sets;
 mod audit;
+mod channels;
 mod db;
+mod deliveries;
 mod detections;
 mod error;
 mod events;
+mod incidents;
 mod login_limits;
 mod orgs;
 mod password_links;
@@ -19,16 +24,28 @@ mod rollups;
 pub mod secrets;
 mod sessions;
 mod sources;
+mod sql;
+mod suppressions;
 mod tokens;
 mod users;
 
 pub use acknowledgements::RulesAcknowledgement;
+pub use alerting::{AlertingRules, Promotion};
+pub use alerts::{
+    Alert, AlertChange, AlertEvent, AlertFilter, AlertPage, OpenAlerts, Resolution,
+    status as alert_status,
+};
 pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
 pub use audit::{Actor, AuditEntry};
+pub use channels::{Channel, NewChannel, RouteHealth};
 pub use db::{Backend, Store, sqlite_url};
+pub use deliveries::{
+    Attempt, CHANNEL_FAILING_RULE, Delivery, DeliveryKind, DeliveryRecord, now_ms,
+};
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
 pub use error::{InvalidInput, StoreError};
 pub use events::{EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
+pub use incidents::{INCIDENT_CATEGORIES, Incident, TimelineEntry, incident_status};
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};
@@ -37,6 +54,7 @@ pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
 pub use rollups::{DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, Talker, day_start};
 pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};
+pub use suppressions::{NewSuppression, Suppression};
 pub use tokens::ApiToken;
 pub use users::NewUser;
 

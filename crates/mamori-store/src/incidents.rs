@@ -1,0 +1,271 @@
+//! A minimal incident record: what an alert becomes when it needs more than a resolution —
+//! a title, a category, a status, the linked alerts and a timeline. The full IPA incident
+//! workflow builds on these rows later.
+
+use mamori_model::Scope;
+use serde::Serialize;
+
+use crate::alerts::{Alert, append_history};
+use crate::audit::{Actor, record};
+use crate::error::InvalidInput;
+use crate::{Store, StoreError, new_id, now};
+
+/// Incident statuses, in order.
+pub mod incident_status {
+    /// Being handled.
+    pub const OPEN: &str = "open";
+    /// Harm stopped, clean-up under way.
+    pub const CONTAINED: &str = "contained";
+    /// Finished.
+    pub const CLOSED: &str = "closed";
+    /// Every status.
+    pub const ALL: [&str; 3] = [OPEN, CONTAINED, CLOSED];
+}
+
+/// Incident categories people choose from when escalating.
+pub const INCIDENT_CATEGORIES: [&str; 6] = [
+    "malware",
+    "unauthorised_access",
+    "data_leak",
+    "phishing",
+    "outage",
+    "other",
+];
+
+/// An incident as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    /// Identifier.
+    pub id: String,
+    /// Organisation.
+    pub org_id: String,
+    /// Short title.
+    pub title: String,
+    /// One of [`INCIDENT_CATEGORIES`].
+    pub category: String,
+    /// One of [`incident_status::ALL`].
+    pub status: String,
+    /// Who opened it.
+    pub created_by: String,
+    /// When (Unix seconds).
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// One line of an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    /// When (Unix seconds).
+    pub at: i64,
+    /// Who.
+    pub actor: String,
+    /// What happened.
+    pub entry: String,
+}
+
+type IncidentRow = (String, String, String, String, String, String, i64, i64);
+
+fn from_row(row: IncidentRow) -> Incident {
+    let (id, org_id, title, category, status, created_by, created_at, updated_at) = row;
+    Incident {
+        id,
+        org_id,
+        title,
+        category,
+        status,
+        created_by,
+        created_at,
+        updated_at,
+    }
+}
+
+const COLUMNS: &str = "id, org_id, title, category, status, created_by, created_at, updated_at";
+
+impl Store {
+    /// Escalates alert `alert_id` into a new incident (or returns the incident it already
+    /// belongs to). The title is required; an unknown category is read as `other`.
+    pub async fn escalate_alert(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        alert_id: &str,
+        title: &str,
+        category: &str,
+    ) -> Result<Incident, StoreError> {
+        let alert: Alert = self
+            .alert(scope, alert_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if let Some(existing) = &alert.incident_id {
+            return self.incident(scope, existing).await;
+        }
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(StoreError::Invalid(InvalidInput::TextRequired));
+        }
+        let category = INCIDENT_CATEGORIES
+            .into_iter()
+            .find(|c| *c == category)
+            .unwrap_or("other");
+        let id = new_id();
+        let at = now();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO incidents (id, org_id, title, category, status, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(&id)
+        .bind(&alert.org_id)
+        .bind(title)
+        .bind(category)
+        .bind(incident_status::OPEN)
+        .bind(&actor.label)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE alerts SET incident_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(&id)
+            .bind(at)
+            .bind(&alert.id)
+            .execute(&mut *tx)
+            .await?;
+        add_entry(
+            &mut tx,
+            &id,
+            &alert.org_id,
+            actor,
+            &format!("alert {}: {}", alert.id, alert.title),
+        )
+        .await?;
+        append_history(
+            &mut *tx,
+            &alert.id,
+            &alert.org_id,
+            actor,
+            "escalated",
+            Some(title),
+        )
+        .await?;
+        record(
+            &mut *tx,
+            actor,
+            "incident.created",
+            Some(&alert.org_id),
+            Some(title),
+        )
+        .await?;
+        tx.commit().await?;
+        self.incident(scope, &id).await
+    }
+
+    /// One incident, when `scope` may see it.
+    pub async fn incident(&self, scope: &Scope, id: &str) -> Result<Incident, StoreError> {
+        let row: Option<IncidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM incidents WHERE id = $1 AND ($2 IS NULL OR org_id = $2)"
+        )))
+        .bind(id)
+        .bind(scope.only_org())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(from_row).ok_or(StoreError::NotFound)
+    }
+
+    /// Incidents of organisation `org_id`, newest first.
+    pub async fn incidents(
+        &self,
+        scope: &Scope,
+        org_id: &str,
+    ) -> Result<Vec<Incident>, StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
+        let rows: Vec<IncidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM incidents WHERE org_id = $1 ORDER BY created_at DESC, id DESC"
+        )))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(from_row).collect())
+    }
+
+    /// An incident's timeline, oldest first.
+    pub async fn incident_timeline(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Vec<TimelineEntry>, StoreError> {
+        let incident = self.incident(scope, id).await?;
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT at, actor, entry FROM incident_timeline WHERE incident_id = $1 AND org_id = $2 ORDER BY at, id",
+        )
+        .bind(&incident.id)
+        .bind(&incident.org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, entry)| TimelineEntry { at, actor, entry })
+            .collect())
+    }
+
+    /// Adds a note to the timeline and, when `status` is given, changes the status.
+    pub async fn update_incident(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        note: &str,
+        status: Option<&str>,
+    ) -> Result<Incident, StoreError> {
+        let incident = self.incident(scope, id).await?;
+        let status = status.filter(|s| incident_status::ALL.contains(s));
+        let note = note.trim();
+        if note.is_empty() && status.is_none() {
+            return Err(StoreError::Invalid(InvalidInput::TextRequired));
+        }
+        let mut tx = self.pool.begin().await?;
+        if let Some(status) = status {
+            sqlx::query("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status)
+                .bind(now())
+                .bind(&incident.id)
+                .execute(&mut *tx)
+                .await?;
+            add_entry(
+                &mut tx,
+                &incident.id,
+                &incident.org_id,
+                actor,
+                &format!("status: {status}"),
+            )
+            .await?;
+        }
+        if !note.is_empty() {
+            add_entry(&mut tx, &incident.id, &incident.org_id, actor, note).await?;
+        }
+        tx.commit().await?;
+        self.incident(scope, id).await
+    }
+}
+
+async fn add_entry(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    incident_id: &str,
+    org_id: &str,
+    actor: &Actor,
+    entry: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO incident_timeline (id, incident_id, org_id, at, actor, entry) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(incident_id)
+    .bind(org_id)
+    .bind(now())
+    .bind(&actor.label)
+    .bind(entry)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
