@@ -112,6 +112,20 @@ impl Alert {
         self.severity.parse().unwrap_or(Severity::Info)
     }
 
+    /// The title in language `lang` (`ja` or `en`): the rule's Japanese title when there
+    /// is one, else its English title.
+    pub fn title_in(&self, lang: &str) -> &str {
+        match (lang, &self.title_ja) {
+            ("ja", Some(ja)) if !ja.is_empty() => ja,
+            _ => &self.title,
+        }
+    }
+
+    /// What to do now in language `lang`, from the rule's guidance, when the rule has some.
+    pub fn what_to_do_in(&self, lang: &str) -> Option<&str> {
+        self.guidance(if lang == "ja" { "action_ja" } else { "action_en" })
+    }
+
     /// The guidance text `key` (`action_ja`, `action_en`, `title_ja` …), when present.
     pub fn guidance(&self, key: &str) -> Option<&str> {
         self.details
@@ -417,9 +431,11 @@ impl Store {
                 AlertChange::Acknowledge if resolved => {
                     return Err(StoreError::Invalid(InvalidInput::AlertResolved));
                 }
+                // Whoever starts work on an unassigned alert becomes its assignee, so the
+                // company sees who is handling it.
                 AlertChange::Acknowledge => (
-                    "status = $1",
-                    vec![Some(status::ACKNOWLEDGED.to_owned())],
+                    "status = $1, assignee_id = COALESCE(assignee_id, $2)",
+                    vec![Some(status::ACKNOWLEDGED.to_owned()), actor.user_id.clone()],
                     "acknowledged",
                     None,
                 ),

@@ -354,6 +354,10 @@ impl Store {
                     title_ja: "通知先への送信が失敗し続けています",
                     severity: Severity::High,
                     details: json!({
+                        "guidance": {
+                            "action_ja": "通知先の設定（メールアドレスやURL）と相手のサーバーの状態を確認し、通知先の画面の「テスト送信」で届くことを確かめてください。直るまでは、この会社への連絡は電話など別の方法で行ってください。",
+                            "action_en": "Check the channel's settings (address or URL) and the receiving server, then use \"Send a test\" on the channels page until it arrives. Until it works, reach this company another way, such as by phone.",
+                        },
                         "channel_id": channel.id,
                         "channel_kind": channel.kind,
                         "error": response,

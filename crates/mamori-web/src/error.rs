@@ -119,6 +119,11 @@ impl ApiError {
         }
     }
 
+    /// The translated message, for answers that collect several errors.
+    pub fn message(&self) -> &str {
+        &self.body.error.message
+    }
+
     /// Translates a store error.
     pub fn from_store(lang: Lang, e: StoreError) -> Self {
         let (status, code, key) = describe_store_error(&e);

@@ -7,6 +7,7 @@ rust_i18n::i18n!("locales", fallback = "ja");
 mod api;
 mod assets;
 mod auth;
+mod channel_input;
 mod charts;
 mod cookies;
 mod error;
@@ -17,8 +18,11 @@ mod measures;
 mod pages;
 mod render;
 mod state;
+mod triage;
 
-pub use state::{AppState, WebSettings};
+pub use channel_input::ChannelInput;
+pub use i18n::Lang;
+pub use state::{Alerting, AppState, WebSettings};
 
 use axum::Router;
 

@@ -44,6 +44,18 @@ pub struct AppState {
     pub(crate) templates: Arc<Templates>,
     /// Log ingestion, when this server runs it (HTTP ingest needs it).
     pub ingest: Option<mamori_ingest::IngestHandle>,
+    /// The notifier and alerting settings, for the alert-route test.
+    pub alerting: Option<Alerting>,
+}
+
+/// What the alert-route test needs: the notifier (with the provider's mail server) and the
+/// alerting settings.
+#[derive(Clone)]
+pub struct Alerting {
+    /// Sends notices.
+    pub notifier: Arc<mamori_notify::Notifier>,
+    /// Time limits and links.
+    pub settings: Arc<mamori_alerts::AlertSettings>,
 }
 
 impl AppState {
@@ -54,7 +66,16 @@ impl AppState {
             settings: Arc::new(settings),
             templates: Arc::new(Templates::load()?),
             ingest: None,
+            alerting: None,
         })
+    }
+
+    /// The same state with notifications attached, for the alert-route test.
+    pub fn with_alerting(self, alerting: Alerting) -> Self {
+        AppState {
+            alerting: Some(alerting),
+            ..self
+        }
     }
 
     /// The same state with log ingestion attached, for `POST /api/v1/ingest`.

@@ -24,6 +24,12 @@ pub enum AdminCommand {
     /// Register a monitored source (UTM, router, server) for an organisation; prints its id,
     /// and its HTTP ingest token with --token.
     AddSource(crate::sources::AddSourceArgs),
+    /// Add a notification channel (e-mail, webhook, Slack, Teams) to an organisation;
+    /// prints its id.
+    AddChannel(crate::alerting::AddChannelArgs),
+    /// Send a test alert through every channel of an organisation and report, per channel,
+    /// delivered or the exact error (exit status 1 if any failed or there is none).
+    TestNotify(crate::alerting::TestNotifyArgs),
 }
 
 /// Options of `admin setup`.
@@ -178,6 +184,8 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             println!("{secret}");
         }
         AdminCommand::AddSource(args) => crate::sources::add_source(args).await?,
+        AdminCommand::AddChannel(args) => crate::alerting::add_channel(args).await?,
+        AdminCommand::TestNotify(args) => crate::alerting::test_notify(args).await?,
     }
     Ok(())
 }

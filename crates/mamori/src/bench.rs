@@ -23,6 +23,8 @@ use crate::ingest::fsync_policy;
 pub enum BenchCommand {
     /// Syslog TCP → durable queue → storage, end to end.
     Ingest(IngestBenchArgs),
+    /// From the line that completes an attack to the webhook, under background load.
+    Alerts(crate::bench_alerts::AlertBenchArgs),
 }
 
 /// Options of `bench ingest`.
@@ -56,7 +58,7 @@ const LINES: [&str; 3] = [
 ];
 
 /// The process's peak resident memory (VmHWM) in MiB, on Linux.
-fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kib: f64 = status
         .lines()
@@ -71,7 +73,7 @@ fn peak_rss_mib() -> Option<f64> {
 
 /// Sends `per_second` lines a second for `seconds` on one connection, then waits for the
 /// acknowledging close. Returns how many lines were sent.
-async fn send(to: SocketAddr, per_second: u64, seconds: u64) -> anyhow::Result<u64> {
+pub(crate) async fn send(to: SocketAddr, per_second: u64, seconds: u64) -> anyhow::Result<u64> {
     let mut stream = TcpStream::connect(to).await?;
     let ticks = seconds * 100;
     let mut tick = tokio::time::interval(Duration::from_millis(10));
@@ -94,7 +96,8 @@ async fn send(to: SocketAddr, per_second: u64, seconds: u64) -> anyhow::Result<u
     Ok(sent)
 }
 
-async fn prepare(store: &Store) -> anyhow::Result<()> {
+/// Creates the bench organisation and its loopback source (auto format).
+pub(crate) async fn prepare(store: &Store) -> anyhow::Result<()> {
     let cli = Actor::cli();
     let org = store
         .create_org(
@@ -125,7 +128,10 @@ async fn prepare(store: &Store) -> anyhow::Result<()> {
 
 /// Runs a benchmark.
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Ingest(args) = command;
+    let args = match command {
+        BenchCommand::Ingest(args) => args,
+        BenchCommand::Alerts(args) => return crate::bench_alerts::run(args).await,
+    };
     if args.connections == 0 || args.rate < args.connections {
         bail!("--rate must be at least --connections, and --connections at least 1");
     }

@@ -52,6 +52,13 @@ pub struct FileConfig {
     /// `[detect]`: extra rule folders, mapping and indicator lists, named like the flags.
     #[serde(default)]
     pub detect: crate::detection::DetectArgs,
+    /// `[smtp]`: the provider's mail server (`url`, `from`, `user`, `password`, `ca_file`).
+    #[serde(default)]
+    pub smtp: crate::alerting::SmtpArgs,
+    /// `[alerts]`: grouping, retries and the provider's clock (`group_minutes`,
+    /// `retry_seconds`, `utc_offset`, `digest_time`).
+    #[serde(default)]
+    pub alerts: crate::alerting::AlertArgs,
 }
 
 impl FileConfig {
@@ -132,5 +139,12 @@ mod tests {
         assert_eq!(file.ingest.syslog_tcp, "0.0.0.0:5514".parse().ok());
         assert_eq!(file.detect.rules, vec![PathBuf::from("/etc/mamori/rules")]);
         assert!(toml::from_str::<FileConfig>("[ingest]\nsyslog_tpc = '0.0.0.0:1'\n").is_err());
+        let file: FileConfig = toml::from_str(
+            "[smtp]\nurl = 'smtp://mail.example:25'\nfrom = 'alerts@example.jp'\n[alerts]\ngroup_minutes = 30\nretry_seconds = [1, 2]\n",
+        )
+        .unwrap();
+        assert_eq!(file.smtp.url.as_deref(), Some("smtp://mail.example:25"));
+        assert_eq!(file.alerts.retry_seconds, vec![1, 2]);
+        assert!(toml::from_str::<FileConfig>("[smtp]\nhost = 'x'\n").is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! The `mamori` command: runs the server and offers the administration and offline tools.
 
 mod admin;
+mod alerting;
 mod bench;
+mod bench_alerts;
 mod config;
 mod detection;
 mod diagnose;

@@ -26,6 +26,10 @@ pub struct ServeArgs {
     ingest: crate::ingest::IngestArgs,
     #[command(flatten)]
     detect: crate::detection::DetectArgs,
+    #[command(flatten)]
+    smtp: crate::alerting::SmtpArgs,
+    #[command(flatten)]
+    alerts: crate::alerting::AlertArgs,
 }
 
 /// Runs the server until a shutdown signal arrives.
@@ -62,9 +66,24 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     let ingest_settings = args.ingest.or_file(file.ingest).settings(&data_dir)?;
     let detection = args.detect.or_file(file.detect).load()?;
     let ingest = crate::ingest::start(&store, ingest_settings, Box::new(detection)).await?;
+    let notifier = args.smtp.or_file(file.smtp).notifier()?;
+    let alert_settings = std::sync::Arc::new(
+        args.alerts
+            .or_file(file.alerts)
+            .settings(settings.public_url.clone())?,
+    );
+    let alerting = mamori_alerts::RunningAlerts::start(
+        store.clone(),
+        notifier.clone(),
+        alert_settings.clone(),
+    );
     let state = mamori_web::AppState::new(store.clone(), settings)
         .context("built-in templates are broken")?
-        .with_ingest(ingest.handle.clone());
+        .with_ingest(ingest.handle.clone())
+        .with_alerting(mamori_web::Alerting {
+            notifier,
+            settings: alert_settings,
+        });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is another program using it?)"))?;
@@ -80,6 +99,7 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     housekeeping.abort();
     ingest_housekeeping.abort();
     ingest.stop().await;
+    alerting.stop().await;
     store.close().await;
     tracing::info!("mamori stopped");
     Ok(())

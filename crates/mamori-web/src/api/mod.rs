@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1` (bearer tokens), the health check, and the OpenAPI document
 //! generated from the handlers themselves so it cannot drift from the code.
 
+pub(crate) mod alerts;
 mod assessments;
+pub(crate) mod channels;
 mod checklists;
 pub(crate) mod detections;
 pub(crate) mod events;
@@ -61,6 +63,21 @@ pub fn router() -> Router<AppState> {
             checklists::create_executive
         ))
         .routes(routes!(detections::list))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::queue))
+        .routes(routes!(alerts::bulk))
+        .routes(routes!(alerts::get_one))
+        .routes(routes!(alerts::act))
+        .routes(routes!(alerts::escalate))
+        .routes(routes!(alerts::suppress))
+        .routes(routes!(alerts::suppressions))
+        .routes(routes!(alerts::revoke_suppression))
+        .routes(routes!(alerts::incidents))
+        .routes(routes!(channels::list, channels::create))
+        .routes(routes!(channels::list_provider, channels::create_provider))
+        .routes(routes!(channels::remove))
+        .routes(routes!(channels::test))
+        .routes(routes!(channels::deliveries))
         .routes(routes!(events::search))
         .routes(routes!(events::sources))
         .routes(routes!(events::ingest))

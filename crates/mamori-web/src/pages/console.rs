@@ -77,10 +77,29 @@ async fn render_orgs(
     form: Option<&OrgForm>,
     error: Option<String>,
 ) -> Response {
-    match page.state.store.orgs(&Scope::AllOrganisations).await {
-        Ok(orgs) => {
+    let store = &page.state.store;
+    let all = Scope::AllOrganisations;
+    match tokio::try_join!(
+        store.orgs(&all),
+        store.open_alerts_by_org(&all),
+        store.route_health(&all)
+    ) {
+        Ok((orgs, open, health)) => {
+            let rows: Vec<Value> = orgs
+                .iter()
+                .map(|org| {
+                    let route = health.get(&org.id).copied().unwrap_or_default();
+                    context! {
+                        org => Value::from(Serde(org)),
+                        alerts => Value::from(Serde(open.get(&org.id).cloned().unwrap_or_default())),
+                        route => Value::from(Serde(route)),
+                        route_broken => route.broken(),
+                    }
+                })
+                .collect();
             let ctx = context! {
                 orgs => Value::from(Serde(&orgs)),
+                rows => rows,
                 choices => org_choices(),
                 form => Value::from(Serde(form)),
                 error => error,

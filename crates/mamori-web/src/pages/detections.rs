@@ -15,6 +15,7 @@ use crate::api::detections::DetectionQuery;
 use crate::auth::Viewer;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::triage::group_pairs;
 
 /// Detections per page.
 const PAGE_SIZE: i64 = 50;
@@ -48,19 +49,7 @@ impl DetectionRow {
             Lang::Ja => (d.title_ja.unwrap_or(d.rule_title), text("action_ja")),
             Lang::En => (d.rule_title, text("action_en")),
         };
-        let group = d
-            .details
-            .get("group")
-            .and_then(|g| g.as_array())
-            .map(|pairs| {
-                pairs
-                    .iter()
-                    .filter_map(|p| {
-                        Some(format!("{}={}", p.get(0)?.as_str()?, p.get(1)?.as_str()?))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let group = group_pairs(&d.details);
         Self {
             at: d.timestamp.timestamp(),
             level: d.level,
@@ -81,27 +70,29 @@ const WATCHED_DAYS: i64 = 30;
 /// What was watched lately: sources, and events checked per the daily roll-ups (so a quiet
 /// list reads as "checked, nothing found", never as an empty page).
 #[derive(Serialize)]
-struct Watched {
+pub(crate) struct Watched {
     days: i64,
     sources: usize,
     events: i64,
     days_with_logs: usize,
 }
 
-async fn watched(
+/// What was watched for organisation `org_id` over the last `days` days (today included).
+pub(crate) async fn watched(
     page: &Page<'_>,
     scope: &mamori_model::Scope,
     org_id: &str,
+    days: i64,
 ) -> Result<Watched, mamori_store::StoreError> {
     let store = &page.state.store;
     let today = day_start(now());
     let (rows, _) = store
-        .rollups(scope, org_id, today - (WATCHED_DAYS - 1) * 86_400, today)
+        .rollups(scope, org_id, today - (days - 1) * 86_400, today)
         .await?;
     let sources = store.sources(scope, Some(org_id)).await?.len();
     let days: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.day).collect();
     Ok(Watched {
-        days: WATCHED_DAYS,
+        days,
         sources,
         events: rows.iter().map(|r| r.events).sum(),
         days_with_logs: days.len(),
@@ -128,7 +119,7 @@ pub async fn list(
         Ok(found) => found,
         Err(e) => return Err(page.store_error(e).await),
     };
-    let watched = match watched(&page, &scope, &id).await {
+    let watched = match watched(&page, &scope, &id, WATCHED_DAYS).await {
         Ok(watched) => watched,
         Err(e) => return Err(page.store_error(e).await),
     };

@@ -1,8 +1,10 @@
 //! Browser pages: first-run setup, sign-in, the provider console and the organisation portal.
 
 mod account;
+pub(crate) mod alerts;
 mod assessment;
 mod assessment_overview;
+mod channels;
 mod checklist;
 mod console;
 mod detections;
@@ -81,6 +83,20 @@ pub fn router() -> Router<AppState> {
         .route("/console/quarantine/dismiss", post(events::dismiss))
         .route("/orgs/{id}/events", get(events::search))
         .route("/orgs/{id}/detections", get(detections::list))
+        .route("/console/alerts", get(alerts::queue))
+        .route("/console/alerts/bulk", post(alerts::bulk))
+        .route("/orgs/{id}/alerts", get(alerts::list))
+        .route("/orgs/{id}/alerts/{aid}", get(alerts::detail))
+        .route("/orgs/{id}/alerts/{aid}/action", post(alerts::act))
+        .route("/orgs/{id}/alerts/{aid}/escalate", post(alerts::escalate))
+        .route("/orgs/{id}/alerts/{aid}/suppress", post(alerts::suppress))
+        .route("/orgs/{id}/suppressions/{sid}/revoke", post(alerts::revoke))
+        .route(
+            "/orgs/{id}/channels",
+            get(channels::page).post(channels::create),
+        )
+        .route("/orgs/{id}/channels/test", post(channels::test))
+        .route("/orgs/{id}/channels/{cid}/delete", post(channels::delete))
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))
         .route("/orgs/{id}/retention", post(org::set_retention))

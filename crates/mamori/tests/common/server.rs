@@ -1,6 +1,7 @@
 //! The real `mamori serve` binary for flow tests that need its syslog listener: started on
 //! free ports against a test database, with its web and syslog addresses read from what it
 //! prints, and lines sent the way an edge device sends them.
+#![allow(dead_code)] // each test binary uses a different subset of the helpers
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -23,6 +24,11 @@ pub struct Server {
 
 /// Starts the real binary with a TCP syslog listener on a free port.
 pub fn start(db: &TestDatabase) -> Server {
+    start_with(db, &[])
+}
+
+/// Starts the real binary like [`start`], with `extra` options for `serve`.
+pub fn start_with(db: &TestDatabase, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .args([
             "serve",
@@ -31,6 +37,7 @@ pub fn start(db: &TestDatabase) -> Server {
             "--syslog-tcp",
             "127.0.0.1:0",
         ])
+        .args(extra)
         .arg("--data-dir")
         .arg(db.data_dir.path())
         .args(["--database-url", &db.url])

@@ -1,0 +1,147 @@
+//! Sending one queued notification: find its channel and notice, respect quiet hours, send
+//! with a time limit, and record the attempt with the server's answer or the exact error,
+//! scheduling the retry or giving up.
+
+use chrono::{DateTime, Utc};
+use mamori_model::{Scope, Severity};
+use mamori_notify::{Notice, NoticeKind, Notifier};
+use mamori_store::{Attempt, Channel, Delivery, DeliveryKind, Store, now_ms};
+
+use crate::AlertsError;
+use crate::notice::{alert_notice, lang_of};
+use crate::settings::AlertSettings;
+
+/// What became of one queued notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent and accepted.
+    Delivered,
+    /// Failed; tried again later or given up.
+    Failed,
+    /// Held back until quiet hours end.
+    Postponed,
+    /// Its channel or alert is gone.
+    Cancelled,
+}
+
+/// The provider's name for notices (empty before first-run setup).
+pub(crate) async fn provider_name(store: &Store) -> Result<String, AlertsError> {
+    Ok(store.provider().await?.map(|p| p.name).unwrap_or_default())
+}
+
+/// The notice `delivery` carries, or `None` when what it announces is gone.
+async fn notice_for(
+    store: &Store,
+    settings: &AlertSettings,
+    delivery: &Delivery,
+    channel: &Channel,
+) -> Result<Option<Notice>, AlertsError> {
+    if delivery.kind != DeliveryKind::Alert {
+        return Ok(delivery
+            .notice
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok()));
+    }
+    let Some(alert_id) = &delivery.alert_id else {
+        return Ok(None);
+    };
+    let Some(alert) = store.alert(&Scope::AllOrganisations, alert_id).await? else {
+        return Ok(None);
+    };
+    let provider = provider_name(store).await?;
+    Ok(Some(alert_notice(
+        settings,
+        &alert,
+        lang_of(&channel.lang),
+        &provider,
+    )))
+}
+
+/// When the channel's quiet hours hold `notice` back, the time they end. Critical alerts
+/// and tests always go at once.
+fn held_until(
+    settings: &AlertSettings,
+    channel: &Channel,
+    notice: &Notice,
+    at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let (Some(start), Some(end)) = (channel.quiet_start, channel.quiet_end) else {
+        return None;
+    };
+    let critical = notice.severity.parse::<Severity>().ok() == Some(Severity::Critical);
+    if critical || matches!(notice.kind, NoticeKind::Test) {
+        return None;
+    }
+    settings.quiet_until((start, end), at)
+}
+
+/// Sends `delivery` and records what happened.
+pub async fn deliver_one(
+    store: &Store,
+    notifier: &Notifier,
+    settings: &AlertSettings,
+    delivery: &Delivery,
+) -> Result<Outcome, AlertsError> {
+    let Some(channel) = store
+        .channel(&Scope::AllOrganisations, &delivery.channel_id)
+        .await?
+        .filter(|c| c.enabled)
+    else {
+        store
+            .cancel_delivery(&delivery.id, "channel removed or disabled")
+            .await?;
+        return Ok(Outcome::Cancelled);
+    };
+    let Some(notice) = notice_for(store, settings, delivery, &channel).await? else {
+        store
+            .cancel_delivery(&delivery.id, "nothing left to announce")
+            .await?;
+        return Ok(Outcome::Cancelled);
+    };
+    if let Some(until) = held_until(settings, &channel, &notice, Utc::now()) {
+        store
+            .postpone_delivery(&delivery.id, until.timestamp_millis())
+            .await?;
+        return Ok(Outcome::Postponed);
+    }
+    let sent = match serde_json::from_value::<mamori_notify::Channel>(channel.config.clone()) {
+        Ok(destination) => {
+            match tokio::time::timeout(
+                settings.send_timeout,
+                notifier.deliver(&destination, &notice),
+            )
+            .await
+            {
+                Ok(Ok(receipt)) => Ok(receipt.response),
+                Ok(Err(e)) => Err((e.to_string(), e.is_permanent())),
+                Err(_) => Err((
+                    format!(
+                        "no answer within {} seconds",
+                        settings.send_timeout.as_secs()
+                    ),
+                    false,
+                )),
+            }
+        }
+        Err(e) => Err((format!("the channel's settings cannot be read: {e}"), true)),
+    };
+    let (attempt, outcome) = match sent {
+        Ok(response) => (Attempt::Delivered(response), Outcome::Delivered),
+        Err((error, permanent)) => {
+            let retry_at_ms = (!permanent)
+                .then(|| settings.retry_after(delivery.attempts))
+                .flatten()
+                .map(|wait| now_ms() + wait.as_millis() as i64);
+            (Attempt::Failed { error, retry_at_ms }, Outcome::Failed)
+        }
+    };
+    store
+        .record_attempt(
+            delivery,
+            &channel,
+            attempt,
+            settings.rules.group_window_secs,
+        )
+        .await?;
+    Ok(outcome)
+}

@@ -1,0 +1,26 @@
+//! mamori's alerting stage, between detection and the people who act: detections become
+//! grouped alerts (in the store, one transaction per batch), notifications go out through
+//! e-mail, webhooks, Slack and Teams with retries and back-off, low-severity alerts can be
+//! gathered into a daily digest, and the alert-route self-test proves each channel works.
+
+mod deliver;
+pub mod notice;
+mod route;
+mod service;
+mod settings;
+
+pub use deliver::{Outcome, deliver_one};
+pub use route::{RouteCheck, test_route};
+pub use service::{RunningAlerts, make_digests};
+pub use settings::AlertSettings;
+
+/// What can stop the alerting stage from doing its work.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertsError {
+    /// Reading or writing the store failed.
+    #[error(transparent)]
+    Store(#[from] mamori_store::StoreError),
+    /// A notice could not be written as JSON.
+    #[error("notice not serialisable: {0}")]
+    Json(#[from] serde_json::Error),
+}

@@ -1,0 +1,415 @@
+//! Alerts over the API: one organisation's alerts, the provider's queue across all of them,
+//! one alert with its history and evidence, lifecycle actions (one or many at once),
+//! escalation into an incident, and suppressions. Tenant-scoped like every read.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use mamori_store::{
+    Actor, AlertEvent, AlertFilter, Incident, NewSuppression, StoredDetection, Suppression, now,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{ApiCaller, ClientAddr};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::triage::{ActionRefused, AlertAction, AlertView, change_for, may_triage};
+
+/// Alert list filters, shared with the alert pages.
+#[derive(Debug, Default, Clone, Deserialize, Serialize, IntoParams)]
+pub struct AlertQuery {
+    /// `new`, `acknowledged`, `resolved`, or `open` (new and acknowledged).
+    pub status: Option<String>,
+    /// `critical`, `high`, `medium`, `low` or `info`.
+    pub severity: Option<String>,
+    /// Only this rule id.
+    pub rule: Option<String>,
+    /// Only this source id.
+    pub source: Option<String>,
+    /// Only this organisation (queue only).
+    pub org: Option<String>,
+    /// Page size, 1-1000 (default 50).
+    pub limit: Option<i64>,
+    /// Matches to skip.
+    pub offset: Option<i64>,
+}
+
+impl AlertQuery {
+    /// The store filter.
+    pub fn filter(&self, queue_order: bool) -> AlertFilter {
+        AlertFilter {
+            org_id: self.org.clone(),
+            status: self.status.clone(),
+            severity: self.severity.clone(),
+            rule_id: self.rule.clone(),
+            source_id: self.source.clone(),
+            created_from: None,
+            created_to: None,
+            queue_order,
+            limit: self.limit.unwrap_or(50).clamp(1, 1000),
+            offset: self.offset.unwrap_or(0).max(0),
+        }
+    }
+}
+
+/// One page of alerts.
+#[derive(Serialize, ToSchema)]
+pub struct AlertList {
+    /// Matches in all.
+    total: i64,
+    /// This page.
+    alerts: Vec<AlertView>,
+}
+
+/// One alert with what happened to it and what it is made of.
+#[derive(Serialize, ToSchema)]
+pub struct AlertDetail {
+    /// The alert.
+    alert: AlertView,
+    /// Its history, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    history: Vec<AlertEvent>,
+    /// The latest grouped detections (at most 20).
+    #[schema(value_type = Vec<Object>)]
+    evidence: Vec<StoredDetection>,
+}
+
+async fn page_of(
+    state: &AppState,
+    caller: &ApiCaller,
+    filter: AlertFilter,
+) -> Result<Json<AlertList>, ApiError> {
+    let lang = caller.lang;
+    let page = state
+        .store
+        .alerts(&caller.user.scope(), &filter)
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?;
+    Ok(Json(AlertList {
+        total: page.total,
+        alerts: page
+            .alerts
+            .into_iter()
+            .map(|a| AlertView::new(a, lang))
+            .collect(),
+    }))
+}
+
+/// Alerts of one organisation, newest first; another tenant's organisation is a 404.
+#[utoipa::path(get, path = "/orgs/{id}/alerts", tag = "alerts",
+    params(("id" = String, Path, description = "Organisation id"), AlertQuery),
+    responses((status = 200, body = AlertList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(query): Query<AlertQuery>,
+) -> Result<Json<AlertList>, ApiError> {
+    if !caller.user.scope().permits(&id) {
+        return Err(ApiError::not_found(caller.lang));
+    }
+    let filter = AlertFilter {
+        org_id: Some(id),
+        ..query.filter(false)
+    };
+    page_of(&state, &caller, filter).await
+}
+
+/// The queue: alerts of every organisation the caller may see, most urgent and oldest
+/// first (an organisation's members see only their own).
+#[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertQuery),
+    responses((status = 200, body = AlertList), (status = 401, body = ErrorBody)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(query): Query<AlertQuery>,
+) -> Result<Json<AlertList>, ApiError> {
+    page_of(&state, &caller, query.filter(true)).await
+}
+
+/// One alert with its history and evidence.
+#[utoipa::path(get, path = "/alerts/{id}", tag = "alerts",
+    params(("id" = String, Path, description = "Alert id")),
+    responses((status = 200, body = AlertDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<AlertDetail>, ApiError> {
+    let lang = caller.lang;
+    let scope = caller.user.scope();
+    let store_error = |e| ApiError::from_store(lang, e);
+    let alert = state
+        .store
+        .alert(&scope, &id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::not_found(lang))?;
+    let history = state
+        .store
+        .alert_history(&scope, &id)
+        .await
+        .map_err(store_error)?;
+    let evidence = state
+        .store
+        .alert_evidence(&scope, &id, 20)
+        .await
+        .map_err(store_error)?;
+    Ok(Json(AlertDetail {
+        alert: AlertView::new(alert, lang),
+        history,
+        evidence,
+    }))
+}
+
+fn refused(lang: Lang, why: ActionRefused) -> ApiError {
+    let (key, code) = why.key_and_code();
+    match why {
+        ActionRefused::Forbidden => ApiError::forbidden(lang),
+        _ => ApiError::invalid(code, lang.t(key)),
+    }
+}
+
+/// Applies `action` to alert `id` for `caller`.
+async fn apply(
+    state: &AppState,
+    caller: &ApiCaller,
+    addr: &str,
+    id: &str,
+    action: &AlertAction,
+) -> Result<AlertView, ApiError> {
+    let lang = caller.lang;
+    let change = change_for(&caller.user, action).map_err(|why| refused(lang, why))?;
+    let actor = Actor::user(&caller.user, Some(addr.to_owned()));
+    let alert = state
+        .store
+        .change_alert(&actor, &caller.user.scope(), id, change)
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?;
+    Ok(AlertView::new(alert, lang))
+}
+
+/// Acknowledges, resolves, reopens, assigns or comments on one alert. Triage actions are
+/// for the provider's staff; anyone who may see the alert may comment.
+#[utoipa::path(post, path = "/alerts/{id}/actions", tag = "alerts", request_body = AlertAction,
+    params(("id" = String, Path, description = "Alert id")),
+    responses((status = 200, body = AlertView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(action): ApiJson<AlertAction>,
+) -> Result<Json<AlertView>, ApiError> {
+    apply(&state, &caller, &addr, &id, &action).await.map(Json)
+}
+
+/// The same action on many alerts.
+#[derive(Deserialize, ToSchema)]
+pub struct BulkAction {
+    /// Alert ids.
+    ids: Vec<String>,
+    /// The action for every one of them.
+    #[serde(flatten)]
+    action: AlertAction,
+}
+
+/// What a bulk action did to each alert.
+#[derive(Serialize, ToSchema)]
+pub struct BulkResult {
+    /// Alerts changed.
+    changed: Vec<AlertView>,
+    /// Alerts not changed, each with the reason.
+    #[schema(value_type = Vec<Object>)]
+    failed: Vec<serde_json::Value>,
+}
+
+/// Applies one action to many alerts; each alert succeeds or fails on its own.
+#[utoipa::path(post, path = "/alerts/bulk", tag = "alerts", request_body = BulkAction,
+    responses((status = 200, body = BulkResult), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(body): ApiJson<BulkAction>,
+) -> Result<Json<BulkResult>, ApiError> {
+    let mut result = BulkResult {
+        changed: Vec::new(),
+        failed: Vec::new(),
+    };
+    for id in &body.ids {
+        match apply(&state, &caller, &addr, id, &body.action).await {
+            Ok(view) => result.changed.push(view),
+            Err(e) => result
+                .failed
+                .push(serde_json::json!({"id": id, "error": e.message()})),
+        }
+    }
+    Ok(Json(result))
+}
+
+/// What escalation needs.
+#[derive(Deserialize, ToSchema)]
+pub struct Escalation {
+    /// The incident's title.
+    title: String,
+    /// `malware`, `unauthorised_access`, `data_leak`, `phishing`, `outage` or `other`.
+    #[serde(default)]
+    category: String,
+}
+
+/// Escalates an alert into an incident record (provider staff).
+#[utoipa::path(post, path = "/alerts/{id}/escalate", tag = "alerts", request_body = Escalation,
+    params(("id" = String, Path, description = "Alert id")),
+    responses((status = 201, description = "Created; the new record as JSON"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn escalate(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Escalation>,
+) -> Result<(StatusCode, Json<Incident>), ApiError> {
+    let lang = caller.lang;
+    if !may_triage(&caller.user) {
+        return Err(ApiError::forbidden(lang));
+    }
+    let incident = state
+        .store
+        .escalate_alert(
+            &Actor::user(&caller.user, Some(addr)),
+            &caller.user.scope(),
+            &id,
+            &body.title,
+            &body.category,
+        )
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?;
+    Ok((StatusCode::CREATED, Json(incident)))
+}
+
+/// "Don't alert on this again": a suppression made from an alert.
+#[derive(Deserialize, ToSchema)]
+pub struct SuppressRequest {
+    /// Only when this field (`src_ip`, `host`, `user` …) has `value`; the whole rule for
+    /// this organisation when omitted.
+    #[serde(default)]
+    field: Option<String>,
+    /// The field's value.
+    #[serde(default)]
+    value: Option<String>,
+    /// Why (required).
+    reason: String,
+    /// Days until it lapses; never when omitted.
+    #[serde(default)]
+    expires_in_days: Option<i64>,
+}
+
+/// Creates a suppression from an alert (provider staff).
+#[utoipa::path(post, path = "/alerts/{id}/suppress", tag = "alerts", request_body = SuppressRequest,
+    params(("id" = String, Path, description = "Alert id")),
+    responses((status = 201, description = "Created; the new record as JSON"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn suppress(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SuppressRequest>,
+) -> Result<(StatusCode, Json<Suppression>), ApiError> {
+    let lang = caller.lang;
+    if !may_triage(&caller.user) {
+        return Err(ApiError::forbidden(lang));
+    }
+    let scope = caller.user.scope();
+    let store_error = |e| ApiError::from_store(lang, e);
+    let alert = state
+        .store
+        .alert(&scope, &id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::not_found(lang))?;
+    let suppression = state
+        .store
+        .create_suppression(
+            &Actor::user(&caller.user, Some(addr)),
+            &scope,
+            NewSuppression {
+                org_id: alert.org_id,
+                rule_id: alert.rule_id,
+                field: body.field,
+                value: body.value,
+                reason: body.reason,
+                expires_at: body
+                    .expires_in_days
+                    .filter(|d| *d > 0)
+                    .map(|d| now() + d * 86_400),
+                alert_id: Some(alert.id),
+            },
+        )
+        .await
+        .map_err(store_error)?;
+    Ok((StatusCode::CREATED, Json(suppression)))
+}
+
+/// Suppressions of one organisation, newest first, with the Sigma filter each stands for.
+#[utoipa::path(get, path = "/orgs/{id}/suppressions", tag = "alerts",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The list as JSON"), (status = 404, body = ErrorBody)))]
+pub async fn suppressions(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Suppression>>, ApiError> {
+    state
+        .store
+        .suppressions(&caller.user.scope(), &id)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_store(caller.lang, e))
+}
+
+/// Revokes a suppression (provider staff).
+#[utoipa::path(post, path = "/suppressions/{id}/revoke", tag = "alerts",
+    params(("id" = String, Path, description = "Suppression id")),
+    responses((status = 200, description = "The changed record as JSON"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_suppression(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+) -> Result<Json<Suppression>, ApiError> {
+    let lang = caller.lang;
+    if !may_triage(&caller.user) {
+        return Err(ApiError::forbidden(lang));
+    }
+    state
+        .store
+        .revoke_suppression(
+            &Actor::user(&caller.user, Some(addr)),
+            &caller.user.scope(),
+            &id,
+        )
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_store(lang, e))
+}
+
+/// Incidents of one organisation, newest first.
+#[utoipa::path(get, path = "/orgs/{id}/incidents", tag = "alerts",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The list as JSON"), (status = 404, body = ErrorBody)))]
+pub async fn incidents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Incident>>, ApiError> {
+    state
+        .store
+        .incidents(&caller.user.scope(), &id)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::from_store(caller.lang, e))
+}

@@ -1,0 +1,554 @@
+//! Alert pages: the provider's queue across every client organisation (filters, bulk
+//! actions, keyboard shortcuts), an organisation's alerts in plain words with a clear "no
+//! alerts this month" state, and one alert with what to do, who handles it, its history,
+//! evidence and the analyst's actions (acknowledge, resolve, assign, comment, escalate,
+//! suppress).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, FixedOffset, TimeZone, Utc};
+use mamori_model::{Role, Scope, Severity};
+use mamori_store::{
+    Actor, AlertFilter, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError,
+    alert_status, now,
+};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::detections::watched;
+use super::{Page, PageResult};
+use crate::api::alerts::AlertQuery;
+use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::triage::{AlertAction, AlertView, change_for, may_triage};
+
+/// Alerts per page.
+const PAGE_SIZE: i64 = 50;
+
+/// The provider's clock for "this month" (the alerting settings' offset, else Japan's).
+fn provider_offset(state: &AppState) -> FixedOffset {
+    state
+        .alerting
+        .as_ref()
+        .map(|a| a.settings.utc_offset)
+        .unwrap_or_else(|| FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset"))
+}
+
+/// The start of the current month on the provider's clock (Unix seconds) and the days of
+/// it so far (today included).
+fn month_so_far(offset: FixedOffset) -> (i64, i64) {
+    let local = Utc::now().with_timezone(&offset);
+    let first = offset
+        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
+        .single()
+        .map(|t| t.timestamp())
+        .unwrap_or_else(now);
+    (first, i64::from(local.day()))
+}
+
+fn severity_words() -> Vec<&'static str> {
+    Severity::ALL.iter().rev().map(|s| s.as_str()).collect()
+}
+
+fn query_string(query: &AlertQuery) -> String {
+    let mut pairs = Vec::new();
+    for (name, value) in [
+        ("status", &query.status),
+        ("severity", &query.severity),
+        ("org", &query.org),
+        ("rule", &query.rule),
+        ("source", &query.source),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            pairs.push(format!("{name}={}", urlencode(v)));
+        }
+    }
+    pairs.join("&")
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /console/alerts`: the queue, most urgent and oldest first, open alerts by default.
+pub async fn queue(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Query(mut query): Query<AlertQuery>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.role.is_provider() {
+        return Err(page.forbidden().await);
+    }
+    if query.status.is_none() {
+        query.status = Some("open".to_owned());
+    }
+    let filter = AlertFilter {
+        limit: PAGE_SIZE,
+        ..query.filter(true)
+    };
+    let scope = viewer.user.scope();
+    let (found, orgs, health) = match tokio::try_join!(
+        state.store.alerts(&scope, &filter),
+        state.store.orgs(&scope),
+        state.store.route_health(&scope),
+    ) {
+        Ok(all) => all,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let broken: Vec<String> = orgs
+        .iter()
+        .filter(|o| health.get(&o.id).copied().unwrap_or_default().broken())
+        .map(|o| o.name.clone())
+        .collect();
+    let shown = found.alerts.len() as i64;
+    let alerts: Vec<AlertView> = found
+        .alerts
+        .into_iter()
+        .map(|a| AlertView::new(a, lang))
+        .collect();
+    let ctx = context! {
+        alerts => Value::from(Serde(&alerts)),
+        total => found.total,
+        first => filter.offset + 1,
+        last => filter.offset + shown,
+        newer => (filter.offset > 0).then(|| (filter.offset - PAGE_SIZE).max(0)),
+        older => (filter.offset + shown < found.total).then_some(filter.offset + PAGE_SIZE),
+        query => Value::from(Serde(&query)),
+        pager_query => query_string(&query),
+        orgs => Value::from(Serde(&orgs)),
+        broken => broken,
+        severities => severity_words(),
+        statuses => ["open", alert_status::NEW, alert_status::ACKNOWLEDGED, alert_status::RESOLVED],
+        resolutions => Resolution::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+    };
+    Ok(page.render(StatusCode::OK, "alerts_queue.html", ctx).await)
+}
+
+/// `GET /orgs/{id}/alerts`: one organisation's alerts, newest first, with this month's
+/// summary and what was watched.
+pub async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<AlertQuery>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, &id).await?;
+    let filter = AlertFilter {
+        org_id: Some(id.clone()),
+        limit: PAGE_SIZE,
+        ..query.filter(false)
+    };
+    let (month_start, month_days) = month_so_far(provider_offset(&state));
+    let found = state.store.alerts(&scope, &filter).await;
+    let counts = state
+        .store
+        .alert_counts(&scope, &id, month_start, now() + 1)
+        .await;
+    let suppressions = state.store.suppressions(&scope, &id).await;
+    let watched = watched(&page, &scope, &id, month_days).await;
+    let (found, counts, suppressions, watched) = match (found, counts, suppressions, watched) {
+        (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+            return Err(page.store_error(e).await);
+        }
+    };
+    let shown = found.alerts.len() as i64;
+    let month_total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let alerts: Vec<AlertView> = found
+        .alerts
+        .into_iter()
+        .map(|a| AlertView::new(a, lang))
+        .collect();
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        alerts => Value::from(Serde(&alerts)),
+        total => found.total,
+        first => filter.offset + 1,
+        last => filter.offset + shown,
+        newer => (filter.offset > 0).then(|| (filter.offset - PAGE_SIZE).max(0)),
+        older => (filter.offset + shown < found.total).then_some(filter.offset + PAGE_SIZE),
+        month_total => month_total,
+        month_counts => counts,
+        watched => Value::from(Serde(&watched)),
+        query => Value::from(Serde(&query)),
+        pager_query => query_string(&query),
+        severities => severity_words(),
+        suppressions => Value::from(Serde(&suppressions)),
+        can_triage => may_triage(&viewer.user),
+    };
+    Ok(page.render(StatusCode::OK, "alerts.html", ctx).await)
+}
+
+/// The alert detail page, with an optional error message from a refused action.
+async fn render_detail(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org_id: &str,
+    alert_id: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> PageResult {
+    let state = page.state;
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, org_id).await?;
+    let alert = match state.store.alert(&scope, alert_id).await {
+        Ok(Some(alert)) if alert.org_id == org.id => alert,
+        Ok(_) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let history = state.store.alert_history(&scope, alert_id).await;
+    let evidence = state.store.alert_evidence(&scope, alert_id, 20).await;
+    let staff = if may_triage(&viewer.user) {
+        state.store.provider_users().await
+    } else {
+        Ok(Vec::new())
+    };
+    let (history, evidence, staff) = match (history, evidence, staff) {
+        (Ok(h), Ok(e), Ok(s)) => (h, e, s),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return Err(page.store_error(e).await),
+    };
+    let staff: Vec<Value> = staff
+        .into_iter()
+        .filter(|u| matches!(u.role, Role::Admin | Role::Analyst))
+        .map(|u| {
+            let name = if u.display_name.is_empty() {
+                u.email.clone()
+            } else {
+                u.display_name.clone()
+            };
+            context! { id => u.id, name => name }
+        })
+        .collect();
+    let fields: Vec<String> = alert_fields(&alert.details);
+    let evidence: Vec<Value> = evidence
+        .into_iter()
+        .map(|d| {
+            context! {
+                at => d.detection.timestamp.timestamp(),
+                source_name => d.source_name,
+                events => serde_json::to_string_pretty(&d.detection.details.get("events")).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let view = AlertView::new(alert, page.lang);
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        alert => Value::from(Serde(&view)),
+        first_seen => view.first_seen_secs,
+        last_seen => view.last_seen_secs,
+        history => Value::from(Serde(&history)),
+        evidence => evidence,
+        staff => staff,
+        fields => fields,
+        can_triage => may_triage(&viewer.user),
+        resolutions => Resolution::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        categories => INCIDENT_CATEGORIES,
+        error => error,
+    };
+    Ok(page.render(status, "alert.html", ctx).await)
+}
+
+/// Fields an analyst may suppress on: the correlation's group-by fields and the first
+/// evidence event's fields with plain values.
+fn alert_fields(details: &serde_json::Value) -> Vec<String> {
+    let mut fields: Vec<String> = details
+        .get("group")
+        .and_then(|g| g.as_array())
+        .map(|pairs| {
+            pairs
+                .iter()
+                .filter_map(|p| p.get(0)?.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(event) = details
+        .get("events")
+        .and_then(|e| e.as_array())
+        .and_then(|e| e.first())
+        .and_then(|e| e.as_object())
+    {
+        for (name, value) in event {
+            if (value.is_string() || value.is_number()) && !fields.contains(name) {
+                fields.push(name.clone());
+            }
+        }
+    }
+    fields
+}
+
+/// `GET /orgs/{id}/alerts/{aid}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    render_detail(&page, &viewer, &id, &aid, StatusCode::OK, None).await
+}
+
+/// An action form on the detail page.
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    #[serde(flatten)]
+    action: AlertAction,
+}
+
+/// Answers a store refusal on the detail page (422 with the reason, else the error page).
+async fn refused_on_detail(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    id: &str,
+    aid: &str,
+    e: StoreError,
+) -> Response {
+    match e {
+        StoreError::Invalid(_) => {
+            let message = super::org::store_error_message(page.lang, &e);
+            render_detail(page, viewer, id, aid, StatusCode::UNPROCESSABLE_ENTITY, Some(message))
+                .await
+                .unwrap_or_else(|r| r)
+        }
+        other => page.store_error(other).await,
+    }
+}
+
+/// `POST /orgs/{id}/alerts/{aid}/action`: acknowledge, resolve, reopen, assign, comment.
+pub async fn act(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, aid)): Path<(String, String)>,
+    PageForm(form): PageForm<ActionForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.scope().permits(&id) {
+        return Err(page.not_found().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let change = match change_for(&viewer.user, &form.action) {
+        Ok(change) => change,
+        Err(crate::triage::ActionRefused::Forbidden) => return Err(page.forbidden().await),
+        Err(why) => {
+            let message = lang.t(why.key_and_code().0);
+            return render_detail(&page, &viewer, &id, &aid, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await;
+        }
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state
+        .store
+        .change_alert(&actor, &viewer.user.scope(), &aid, change)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
+        Err(e) => Err(refused_on_detail(&page, &viewer, &id, &aid, e).await),
+    }
+}
+
+/// The escalation form.
+#[derive(Deserialize)]
+pub struct EscalateForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    category: String,
+}
+
+/// `POST /orgs/{id}/alerts/{aid}/escalate`.
+pub async fn escalate(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, aid)): Path<(String, String)>,
+    PageForm(form): PageForm<EscalateForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.scope().permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_triage(&viewer.user) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state
+        .store
+        .escalate_alert(&actor, &viewer.user.scope(), &aid, &form.title, &form.category)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
+        Err(e) => Err(refused_on_detail(&page, &viewer, &id, &aid, e).await),
+    }
+}
+
+/// The suppression form.
+#[derive(Deserialize)]
+pub struct SuppressForm {
+    csrf: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    value: String,
+    reason: String,
+    #[serde(default)]
+    days: String,
+}
+
+/// `POST /orgs/{id}/alerts/{aid}/suppress`.
+pub async fn suppress(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, aid)): Path<(String, String)>,
+    PageForm(form): PageForm<SuppressForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    if !scope.permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_triage(&viewer.user) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let alert = match state.store.alert(&scope, &aid).await {
+        Ok(Some(alert)) if alert.org_id == id => alert,
+        Ok(_) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let days = form.days.trim().parse::<i64>().ok().filter(|d| *d > 0);
+    let new = NewSuppression {
+        org_id: alert.org_id,
+        rule_id: alert.rule_id,
+        field: Some(form.field).filter(|f| !f.trim().is_empty()),
+        value: Some(form.value).filter(|v| !v.trim().is_empty()),
+        reason: form.reason,
+        expires_at: days.map(|d| now() + d * 86_400),
+        alert_id: Some(alert.id),
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state.store.create_suppression(&actor, &scope, new).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
+        Err(e) => Err(refused_on_detail(&page, &viewer, &id, &aid, e).await),
+    }
+}
+
+/// A form with only its token.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+}
+
+/// `POST /orgs/{id}/suppressions/{sid}/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, sid)): Path<(String, String)>,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.scope().permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_triage(&viewer.user) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state
+        .store
+        .revoke_suppression(&actor, &Scope::Organisation(id.clone()), &sid)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts#suppressions")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `POST /console/alerts/bulk`: one action on every ticked alert (`id_<alert id>` fields).
+pub async fn bulk(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    PageForm(form): PageForm<HashMap<String, String>>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !may_triage(&viewer.user) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())
+        .await?;
+    let (action, resolution) = match form.get("action").map(String::as_str).unwrap_or_default() {
+        "assign" => ("assign", None),
+        "acknowledge" => ("acknowledge", None),
+        other => match other.strip_prefix("resolve:") {
+            Some(resolution) => ("resolve", Some(resolution.to_owned())),
+            None => {
+                return Err(page
+                    .message(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "error.title",
+                        lang.t("alerts.error.action"),
+                    )
+                    .await);
+            }
+        },
+    };
+    let action = AlertAction {
+        action: action.to_owned(),
+        resolution,
+        note: None,
+        assignee_id: None,
+    };
+    let change = match change_for(&viewer.user, &action) {
+        Ok(change) => change,
+        Err(_) => return Err(page.forbidden().await),
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    let scope = viewer.user.scope();
+    let mut refused = 0;
+    for id in form.keys().filter_map(|k| k.strip_prefix("id_")) {
+        if state
+            .store
+            .change_alert(&actor, &scope, id, change.clone())
+            .await
+            .is_err()
+        {
+            refused += 1;
+        }
+    }
+    let back = form
+        .get("back")
+        .filter(|b| b.starts_with("/console/alerts"))
+        .cloned()
+        .unwrap_or_else(|| "/console/alerts".to_owned());
+    if refused > 0 {
+        tracing::info!(refused, "bulk alert action skipped some alerts");
+    }
+    Ok(Redirect::to(&back).into_response())
+}

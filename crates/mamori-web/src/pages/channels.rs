@@ -1,0 +1,214 @@
+//! An organisation's notification page: where its alerts go, whether each channel works,
+//! the "send a test" button with the result per channel, and the latest notifications.
+//! A company with no working channel is told so in red, never left with a blank address.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use mamori_alerts::{RouteCheck, test_route};
+use mamori_model::Severity;
+use mamori_store::Actor;
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::alerts::TokenForm;
+use super::{Page, PageResult};
+use crate::api::channels::ChannelView;
+use crate::auth::{ClientAddr, Viewer};
+use crate::channel_input::ChannelInput;
+use crate::extract::PageForm;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::triage::{may_manage_channels, may_test_route};
+
+/// Renders the page, with a form error or the results of a test just sent.
+async fn render(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org_id: &str,
+    status: StatusCode,
+    error: Option<String>,
+    checks: Option<Vec<RouteCheck>>,
+) -> PageResult {
+    let state = page.state;
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, org_id).await?;
+    let (channels, deliveries) = match tokio::try_join!(
+        state.store.channels(&scope, Some(org_id)),
+        state.store.deliveries(&scope, Some(org_id), 20),
+    ) {
+        Ok(found) => found,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let views: Vec<ChannelView> = channels.into_iter().map(ChannelView::new).collect();
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        channels => Value::from(Serde(&views)),
+        deliveries => Value::from(Serde(&deliveries)),
+        checks => checks.map(|c| Value::from(Serde(&c))),
+        can_manage => may_manage_channels(&viewer.user, Some(org_id)),
+        can_test => may_test_route(&viewer.user, org_id) && state.alerting.is_some(),
+        severities => Severity::ALL.iter().rev().map(|s| s.as_str()).collect::<Vec<_>>(),
+        error => error,
+    };
+    Ok(page.render(status, "channels.html", ctx).await)
+}
+
+/// `GET /orgs/{id}/channels`.
+pub async fn page(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    render(&page, &viewer, &id, StatusCode::OK, None, None).await
+}
+
+/// The add-a-channel form.
+#[derive(Deserialize)]
+pub struct ChannelForm {
+    csrf: String,
+    #[serde(flatten)]
+    input: ChannelFields,
+}
+
+/// The form's fields as text (check boxes arrive as `on` or not at all).
+#[derive(Deserialize)]
+pub struct ChannelFields {
+    kind: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    min_severity: String,
+    #[serde(default)]
+    quiet_start: String,
+    #[serde(default)]
+    quiet_end: String,
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    lang: String,
+}
+
+impl ChannelFields {
+    fn input(self) -> ChannelInput {
+        ChannelInput {
+            kind: self.kind,
+            to: Some(self.to),
+            url: Some(self.url),
+            secret: Some(self.secret),
+            min_severity: Some(self.min_severity),
+            quiet_start: Some(self.quiet_start),
+            quiet_end: Some(self.quiet_end),
+            digest: Some(self.digest.is_some()),
+            lang: Some(self.lang),
+        }
+    }
+}
+
+/// `POST /orgs/{id}/channels`: adds a channel.
+pub async fn create(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ChannelForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    if !scope.permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_manage_channels(&viewer.user, Some(&id)) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let new = match form.input.input().to_new(Some(id.clone()), lang) {
+        Ok(new) => new,
+        Err(message) => {
+            return render(&page, &viewer, &id, StatusCode::UNPROCESSABLE_ENTITY, Some(message), None).await;
+        }
+    };
+    match state
+        .store
+        .create_channel(&Actor::user(&viewer.user, Some(addr)), &scope, new)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/channels")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `POST /orgs/{id}/channels/{cid}/delete`.
+pub async fn delete(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, cid)): Path<(String, String)>,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    if !scope.permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_manage_channels(&viewer.user, Some(&id)) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    match state.store.channel(&scope, &cid).await {
+        Ok(Some(channel)) if channel.org_id.as_deref() == Some(id.as_str()) => {}
+        Ok(_) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    }
+    match state
+        .store
+        .delete_channel(&Actor::user(&viewer.user, Some(addr)), &scope, &cid)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/channels")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `POST /orgs/{id}/channels/test`: sends the test and shows the result per channel.
+pub async fn test(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    if !scope.permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_test_route(&viewer.user, &id) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let Some(alerting) = &state.alerting else {
+        return Err(page
+            .message(StatusCode::SERVICE_UNAVAILABLE, "error.title", lang.t("channels.error.off"))
+            .await);
+    };
+    match test_route(&state.store, &alerting.notifier, &alerting.settings, &scope, &id).await {
+        Ok(checks) => render(&page, &viewer, &id, StatusCode::OK, None, Some(checks)).await,
+        Err(mamori_alerts::AlertsError::Store(e)) => Err(page.store_error(e).await),
+        Err(e) => {
+            tracing::error!(error = %e, "route test failed");
+            Err(page
+                .message(StatusCode::INTERNAL_SERVER_ERROR, "error.title", lang.t("error.internal"))
+                .await)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Alert triage in a real browser: an analyst finds the alert in the provider's queue,
+//! starts work on it and resolves it; the organisation's owner then sees it resolved, who
+//! handled it, and no triage buttons.
+
+mod common;
+
+use chrono::Utc;
+use common::browser::Browser;
+use common::{TestApp, create_org, set_up};
+use mamori_model::Role;
+use mamori_store::{
+    Actor, AlertingRules, IngestBatch, NewDetection, NewUser, new_id,
+};
+use mamori_testkit::TestDatabase;
+use serde_json::json;
+
+async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
+    browser.client.goto(&app.url("/login")).await.unwrap();
+    browser.fill("input[name=email]", email).await;
+    browser.fill("input[name=password]", password).await;
+    browser.click("form button.primary").await;
+    browser.wait_for_path(|p| p != "/login").await;
+}
+
+#[tokio::test]
+async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(TestDatabase::sqlite()).await;
+    let admin = set_up(&app).await;
+    let org = create_org(&app, &admin, "アルファ工業株式会社").await;
+    common::invite_and_accept(&app, &admin, &org, "owner@alpha.example", "owner", "owner password 1")
+        .await;
+    let cli = Actor::cli();
+    app.store
+        .create_user(
+            &cli,
+            NewUser {
+                email: "analyst@mamori.example".into(),
+                display_name: "解析 太郎".into(),
+                role: Role::Analyst,
+                org_id: None,
+                password: Some("analyst password 1".into()),
+            },
+        )
+        .await
+        .unwrap();
+    app.store
+        .write_ingest_batch(&IngestBatch {
+            node_id: "browser-test".into(),
+            last_seq: 1,
+            events: Vec::new(),
+            quarantined: Vec::new(),
+            detections: vec![NewDetection {
+                id: new_id(),
+                org_id: org.clone(),
+                source_id: None,
+                event_id: None,
+                timestamp: Utc::now(),
+                kind: "correlation".into(),
+                rule_id: "6b0e8f52-2f0a-4d47-9a1e-0c5c3b6f1a17".into(),
+                rule_title: "SSH brute force".into(),
+                title_ja: Some("SSHへのパスワード総当たり攻撃".into()),
+                level: "medium".into(),
+                tags: vec!["attack.t1110.001".into()],
+                details: json!({
+                    "guidance": {"action_ja": "SSHを鍵で接続する設定にしてください。", "action_en": "Use keys for SSH."},
+                    "group": [["src_ip", "203.0.113.9"]],
+                    "value": 12,
+                    "events": [{"src_ip": "203.0.113.9", "host": "web1"}],
+                }),
+            }],
+        })
+        .await
+        .unwrap();
+    let promoted = app
+        .store
+        .promote_detections(&AlertingRules::default(), 100)
+        .await
+        .unwrap();
+    let alert_id = promoted.created[0].clone();
+
+    // The analyst's queue shows it; the detail page has the triage buttons.
+    sign_in(&browser, &app, "analyst@mamori.example", "analyst password 1").await;
+    browser.client.goto(&app.url("/console/alerts")).await.unwrap();
+    let queue = browser.text("main").await;
+    assert!(queue.contains("SSHへのパスワード総当たり攻撃"), "{queue}");
+    assert!(queue.contains("アルファ工業株式会社"));
+    browser.screenshot("alerts-01-queue").await;
+    browser
+        .click(&format!("a[href='/orgs/{org}/alerts/{alert_id}']"))
+        .await;
+    browser
+        .wait_for_path(|p| p.ends_with(&format!("/alerts/{alert_id}")))
+        .await;
+    assert!(browser.text(".todo").await.contains("鍵で接続"));
+    browser.click("#acknowledge").await;
+    for _ in 0..100 {
+        if browser.text("#alert-status").await.contains("対応中") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(browser.text("#alert-status").await.contains("対応中"));
+    browser.choose("#resolution", "benign").await;
+    browser.fill("#resolve-form input[name=note]", "取引先の定期点検でした").await;
+    browser.screenshot("alerts-02-detail").await;
+    browser.click("#resolve").await;
+    for _ in 0..100 {
+        if browser.text("#alert-status").await.contains("解決済み") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(browser.text("#alert-status").await.contains("問題のない動き"));
+
+    // The owner sees it resolved, with the history, and cannot triage.
+    browser.client.delete_all_cookies().await.unwrap();
+    sign_in(&browser, &app, "owner@alpha.example", "owner password 1").await;
+    browser
+        .client
+        .goto(&app.url(&format!("/orgs/{org}/alerts")))
+        .await
+        .unwrap();
+    let list = browser.text("main").await;
+    assert!(list.contains("解決済み"), "{list}");
+    assert!(list.contains("今月のアラート: 1件"), "{list}");
+    browser.screenshot("alerts-03-owner-list").await;
+    browser
+        .click(&format!("a[href='/orgs/{org}/alerts/{alert_id}']"))
+        .await;
+    browser
+        .wait_for_path(|p| p.ends_with(&format!("/alerts/{alert_id}")))
+        .await;
+    let detail = browser.text("main").await;
+    assert!(detail.contains("解決済み（問題のない動き）"), "{detail}");
+    assert!(detail.contains("取引先の定期点検でした"));
+    assert!(detail.contains("解析 太郎") || detail.contains("analyst@mamori.example"));
+    assert!(browser.client.find(fantoccini::Locator::Css("#resolve")).await.is_err());
+    browser.screenshot("alerts-04-owner-detail").await;
+    app.stop().await;
+}
