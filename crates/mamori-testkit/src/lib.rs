@@ -1,6 +1,12 @@
 //! Gives every test its own empty database, so tests never share state: a SQLite file in a
 //! temporary directory always, and a freshly created PostgreSQL database when
 //! `MAMORI_TEST_DATABASE_URL` points at a server whose role may create databases.
+//!
+//! Also real loopback servers for notification tests: [`smtp::SmtpSink`] and
+//! [`webhook::WebhookSink`].
+
+pub mod smtp;
+pub mod webhook;
 
 use sqlx::Executor;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -1,0 +1,135 @@
+//! Why a delivery failed, in words an operator can act on, with a stable code for translation
+//! and a flag telling the retry loop whether trying again can help.
+
+/// Everything that can go wrong while checking a channel or delivering a notice.
+///
+/// `Display` is plain English for logs and operators; the portal translates by [`NotifyError::code`].
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The channel itself is unusable (bad address, bad URL, no recipients).
+    #[error("invalid channel: {0}")]
+    InvalidChannel(String),
+    /// The mail server setting (URL, sender address, certificate) cannot be used.
+    #[error("invalid mail server setting: {0}")]
+    InvalidSmtp(String),
+    /// An e-mail channel was used but mamori has no mail server configured.
+    #[error("no mail server is configured, so e-mail cannot be sent")]
+    NoSmtp,
+    /// The server could not be reached: refused, unreachable, name not found.
+    #[error("could not connect to {target}: {reason}")]
+    Connect {
+        /// `host:port` (or masked URL) that was tried.
+        target: String,
+        /// What the network layer said.
+        reason: String,
+    },
+    /// The server was reached but did not answer in time.
+    #[error("timed out waiting for {target}")]
+    Timeout {
+        /// `host:port` (or masked URL) that was tried.
+        target: String,
+    },
+    /// The encrypted connection could not be set up (certificate, protocol, STARTTLS missing).
+    #[error("TLS failed with {target}: {reason}")]
+    Tls {
+        /// `host:port` (or masked URL) that was tried.
+        target: String,
+        /// What the TLS layer said.
+        reason: String,
+    },
+    /// The mail server refused the user name or password.
+    #[error("the mail server {target} rejected the login: {code} {text}")]
+    Auth {
+        /// `host:port` of the mail server.
+        target: String,
+        /// SMTP reply code, e.g. 535.
+        code: u16,
+        /// The server's reply text.
+        text: String,
+    },
+    /// The mail server refused the sender, a recipient or the message.
+    #[error("the mail server {target} rejected the message: {code} {text}")]
+    Rejected {
+        /// `host:port` of the mail server.
+        target: String,
+        /// SMTP reply code, e.g. 550.
+        code: u16,
+        /// The server's reply text.
+        text: String,
+    },
+    /// The mail conversation broke down in a way that is not one of the cases above.
+    #[error("mail delivery through {target} failed: {reason}")]
+    Smtp {
+        /// `host:port` of the mail server.
+        target: String,
+        /// What lettre reported.
+        reason: String,
+    },
+    /// The HTTP endpoint answered with a non-success status.
+    #[error("{target} answered HTTP {status}: {body}")]
+    HttpStatus {
+        /// The URL with secrets masked.
+        target: String,
+        /// HTTP status code.
+        status: u16,
+        /// The first ~300 characters of the response body.
+        body: String,
+    },
+    /// The HTTP request failed for another reason (protocol error, body error).
+    #[error("request to {target} failed: {reason}")]
+    Http {
+        /// The URL with secrets masked.
+        target: String,
+        /// What the HTTP client said.
+        reason: String,
+    },
+    /// The message could not be built (should not happen with validated input).
+    #[error("could not build the message: {0}")]
+    Message(String),
+}
+
+impl NotifyError {
+    /// A stable snake_case name for this kind of failure, used as a translation key and in
+    /// the delivery log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NotifyError::InvalidChannel(_) => "invalid_channel",
+            NotifyError::InvalidSmtp(_) => "invalid_smtp",
+            NotifyError::NoSmtp => "no_smtp",
+            NotifyError::Connect { .. } => "connect",
+            NotifyError::Timeout { .. } => "timeout",
+            NotifyError::Tls { .. } => "tls",
+            NotifyError::Auth { .. } => "auth",
+            NotifyError::Rejected { .. } => "rejected",
+            NotifyError::Smtp { .. } => "smtp",
+            NotifyError::HttpStatus { .. } => "http_status",
+            NotifyError::Http { .. } => "http",
+            NotifyError::Message(_) => "message",
+        }
+    }
+
+    /// True when sending the same notice again cannot succeed until someone changes a setting;
+    /// the retry loop stops on these instead of trying again.
+    ///
+    /// Permanent: an invalid channel or mail setting, no mail server, a message that cannot be
+    /// built, an SMTP 5xx answer to the login or the message, and HTTP 4xx except 408 and 429.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            NotifyError::InvalidChannel(_)
+            | NotifyError::InvalidSmtp(_)
+            | NotifyError::NoSmtp
+            | NotifyError::Message(_) => true,
+            NotifyError::Auth { code, .. } | NotifyError::Rejected { code, .. } => {
+                (500..600).contains(code)
+            }
+            NotifyError::HttpStatus { status, .. } => {
+                (400..500).contains(status) && *status != 408 && *status != 429
+            }
+            NotifyError::Connect { .. }
+            | NotifyError::Timeout { .. }
+            | NotifyError::Tls { .. }
+            | NotifyError::Smtp { .. }
+            | NotifyError::Http { .. } => false,
+        }
+    }
+}
