@@ -175,7 +175,7 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         let mail = &mails[0];
         assert!(mail.to.contains(&"owner@alpha.example".to_owned()), "{:?}", mail.to);
         assert!(mail.to.contains(&"it@alpha.example".to_owned()));
-        let text = mail.decoded_text();
+        let text = mail.text_body();
         assert!(text.contains("アルファ工業"), "{text}");
         assert!(text.contains(&alert_id), "the mail links to the alert: {text}");
 
@@ -246,7 +246,7 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         assert!(out.contains("delivered"), "{out}");
         assert!(out.contains("FAILED") && out.contains("503"), "{out}");
         let tests = smtp.wait_for(2, Duration::from_secs(30)).await;
-        assert!(tests[1].decoded_text().contains("テスト"), "{}", tests[1].decoded_text());
+        assert!(tests[1].text_body().contains("テスト"), "{}", tests[1].text_body());
         let (ok, _, err) = admin(&db, &["test-notify", "--org", &gamma.id]);
         assert!(!ok && err.contains("no notification channel"), "{err}");
         db.cleanup().await;
