@@ -69,7 +69,13 @@ pub fn alert_notice(
 }
 
 /// The test notice for an organisation's route.
-pub fn test_notice(settings: &AlertSettings, org_id: &str, org_name: &str, lang: Lang, provider_name: &str) -> Notice {
+pub fn test_notice(
+    settings: &AlertSettings,
+    org_id: &str,
+    org_name: &str,
+    lang: Lang,
+    provider_name: &str,
+) -> Notice {
     let title = match lang {
         Lang::Ja => "通知のテスト",
         Lang::En => "Notification test",

@@ -39,12 +39,21 @@ pub async fn test_route(
     scope: &Scope,
     org_id: &str,
 ) -> Result<Vec<RouteCheck>, AlertsError> {
-    let org = store.org(scope, org_id).await?.ok_or(StoreError::NotFound)?;
+    let org = store
+        .org(scope, org_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let provider = provider_name(store).await?;
     let channels = store.channels(scope, Some(org_id)).await?;
     let mut sends = tokio::task::JoinSet::new();
     for (index, channel) in channels.into_iter().filter(|c| c.enabled).enumerate() {
-        let notice = test_notice(settings, &org.id, &org.name, lang_of(&channel.lang), &provider);
+        let notice = test_notice(
+            settings,
+            &org.id,
+            &org.name,
+            lang_of(&channel.lang),
+            &provider,
+        );
         let notifier = notifier.clone();
         let timeout = settings.send_timeout;
         sends.spawn(async move {
@@ -52,13 +61,21 @@ pub async fn test_route(
                 match serde_json::from_value::<mamori_notify::Channel>(channel.config.clone()) {
                     Ok(destination) => {
                         let described = destination.describe();
-                        let sent = tokio::time::timeout(timeout, notifier.deliver(&destination, &notice))
-                            .await
-                            .map_err(|_| format!("no answer within {} seconds", timeout.as_secs()))
-                            .and_then(|r| r.map(|receipt| receipt.response).map_err(|e| e.to_string()));
+                        let sent =
+                            tokio::time::timeout(timeout, notifier.deliver(&destination, &notice))
+                                .await
+                                .map_err(|_| {
+                                    format!("no answer within {} seconds", timeout.as_secs())
+                                })
+                                .and_then(|r| {
+                                    r.map(|receipt| receipt.response).map_err(|e| e.to_string())
+                                });
                         (described, sent)
                     }
-                    Err(e) => (channel.kind.clone(), Err(format!("the channel's settings cannot be read: {e}"))),
+                    Err(e) => (
+                        channel.kind.clone(),
+                        Err(format!("the channel's settings cannot be read: {e}")),
+                    ),
                 };
             (index, channel, notice, destination, result)
         });

@@ -14,10 +14,10 @@ use mamori_store::{AlertFilter, DeliveryKind, Store, now_ms};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+use crate::AlertsError;
 use crate::deliver::{deliver_one, provider_name};
 use crate::notice::{digest_notice, lang_of};
 use crate::settings::AlertSettings;
-use crate::AlertsError;
 
 /// Detections turned into alerts per transaction.
 const PROMOTE_BATCH: i64 = 500;
@@ -86,7 +86,10 @@ async fn promote_loop(
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
-        let full = match store.promote_detections(&settings.rules, PROMOTE_BATCH).await {
+        let full = match store
+            .promote_detections(&settings.rules, PROMOTE_BATCH)
+            .await
+        {
             Ok(done) => {
                 if done.queued > 0 {
                     wake_delivery.notify_one();
@@ -139,11 +142,12 @@ async fn delivery_loop(
                 .await
             {
                 Ok(due) => {
-                    for delivery in due
+                    let fresh: Vec<_> = due
                         .into_iter()
                         .filter(|d| !in_flight.contains(&d.id))
                         .take(room)
-                    {
+                        .collect();
+                    for delivery in fresh {
                         in_flight.insert(delivery.id.clone());
                         let (store, notifier, settings) =
                             (store.clone(), notifier.clone(), settings.clone());
@@ -214,9 +218,12 @@ pub async fn make_digests(store: &Store, settings: &AlertSettings) -> Result<usi
             .collect();
         if !low.is_empty() {
             let org_name = low[0].org_name.clone();
-            let notice = digest_notice(settings, &low, lang_of(&channel.lang), &org_name, &provider);
+            let notice =
+                digest_notice(settings, &low, lang_of(&channel.lang), &org_name, &provider);
             let text = serde_json::to_string(&notice)?;
-            store.queue_notice(&channel, DeliveryKind::Digest, &text).await?;
+            store
+                .queue_notice(&channel, DeliveryKind::Digest, &text)
+                .await?;
             queued += 1;
         }
         store.mark_digest(&channel.id, due_at).await?;
@@ -224,7 +231,11 @@ pub async fn make_digests(store: &Store, settings: &AlertSettings) -> Result<usi
     Ok(queued)
 }
 
-async fn digest_loop(store: Store, settings: Arc<AlertSettings>, mut stopped: watch::Receiver<bool>) {
+async fn digest_loop(
+    store: Store,
+    settings: Arc<AlertSettings>,
+    mut stopped: watch::Receiver<bool>,
+) {
     loop {
         if let Err(e) = make_digests(&store, &settings).await {
             tracing::warn!(error = %e, "daily digests not made; trying again in a minute");

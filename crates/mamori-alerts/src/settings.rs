@@ -103,11 +103,14 @@ impl AlertSettings {
 mod tests {
     use super::*;
 
+    /// 2026-11-22 at `hour:minute` in Japan.
     fn at(hour: u32, minute: u32) -> DateTime<Utc> {
-        // 09:00 JST is 00:00 UTC.
-        Utc.with_ymd_and_hms(2026, 11, 22, (hour + 24 - 9) % 24, minute, 0)
+        AlertSettings::default()
+            .utc_offset
+            .with_ymd_and_hms(2026, 11, 22, hour, minute, 0)
             .single()
             .expect("valid time")
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -118,7 +121,10 @@ mod tests {
         assert_eq!(s.local_minutes(until), 7 * 60);
         assert!(until > at(23, 30));
         assert!(s.quiet_until(night, at(12, 0)).is_none());
-        assert_eq!(s.local_minutes(s.quiet_until(night, at(3, 15)).expect("inside")), 7 * 60);
+        assert_eq!(
+            s.local_minutes(s.quiet_until(night, at(3, 15)).expect("inside")),
+            7 * 60
+        );
         let lunch = (12 * 60, 13 * 60);
         assert!(s.quiet_until(lunch, at(12, 59)).is_some());
         assert!(s.quiet_until(lunch, at(13, 0)).is_none());

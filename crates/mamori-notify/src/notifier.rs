@@ -4,10 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::Utc;
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use rustls_platform_verifier::BuilderVerifierExt;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +23,12 @@ use crate::{Channel, Notice, NotifyError, SmtpSettings, render, sign};
 const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole HTTP delivery may take.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most of a response body read for the delivery log.
+const BODY_READ_LIMIT: usize = 64 * 1024;
+
+/// The HTTP client: hyper with rustls (ring) configured here, not reqwest, so that the
+/// TLS choice of this crate never changes how other crates' reqwest clients are built.
+type Https = HttpClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// How much of an error response body is kept for the delivery log.
 const BODY_EXCERPT: usize = 300;
 
@@ -32,7 +43,7 @@ pub struct Receipt {
 /// the HTTP client.
 pub struct Notifier {
     smtp: Option<(SmtpSettings, AsyncSmtpTransport<Tokio1Executor>)>,
-    http: reqwest::Client,
+    http: Https,
 }
 
 impl Notifier {
@@ -56,17 +67,15 @@ impl Notifier {
             reason: format!("TLS cannot be set up: {e}"),
         })?
         .with_no_client_auth();
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .connect_timeout(HTTP_CONNECT_TIMEOUT)
-            .timeout(HTTP_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("mamori/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| NotifyError::Http {
-                target: "(HTTP client)".into(),
-                reason: error_chain(&e),
-            })?;
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(HTTP_CONNECT_TIMEOUT));
+        connector.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let http = HttpClient::builder(TokioExecutor::new()).build(https);
         Ok(Notifier { smtp, http })
     }
 
@@ -141,22 +150,44 @@ impl Notifier {
     ) -> Result<Receipt, NotifyError> {
         let url = parse_http_url(url)?;
         let target = mask_url(url.as_str());
-        let response = self
-            .http
-            .post(url)
+        let mut request = http::Request::post(url.as_str())
             .header(CONTENT_TYPE, "application/json")
-            .headers(headers)
-            .body(body)
-            .send()
+            .header(USER_AGENT, concat!("mamori/", env!("CARGO_PKG_VERSION")));
+        if let Some(all) = request.headers_mut() {
+            all.extend(headers);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| NotifyError::Message(e.to_string()))?;
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| classify_http(&target, e))?;
+            let status = response.status();
+            // The body is only for the log; a body that cannot be read is not the failure.
+            let limited = http_body_util::Limited::new(response.into_body(), BODY_READ_LIMIT);
+            let bytes = limited
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            Ok::<_, NotifyError>((status, String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        let (status, text) = tokio::time::timeout(HTTP_TIMEOUT, exchange)
             .await
-            .map_err(|e| classify_http(&target, e))?;
-        let status = response.status();
-        // The body is only for the log; a body that cannot be read is not the failure.
-        let text = response.text().await.unwrap_or_default();
+            .map_err(|_| NotifyError::Timeout {
+                target: target.clone(),
+            })??;
         let excerpt = excerpt(&text);
+        let status_line = match status.canonical_reason() {
+            Some(reason) => format!("{} {reason}", status.as_u16()),
+            None => status.as_u16().to_string(),
+        };
         if status.is_success() {
             Ok(Receipt {
-                response: format!("{status} {excerpt}").trim().to_string(),
+                response: format!("{status_line} {excerpt}").trim().to_string(),
             })
         } else {
             Err(NotifyError::HttpStatus {
@@ -190,14 +221,10 @@ fn excerpt(body: &str) -> String {
     }
 }
 
-/// Says whether an HTTP failure was a timeout, TLS, or connection problem. The URL is left out
-/// of the message because Slack and Teams URLs are secrets.
-fn classify_http(target: &str, error: reqwest::Error) -> NotifyError {
+/// Says whether an HTTP failure was a TLS or connection problem. The URL is left out of the
+/// message because Slack and Teams URLs are secrets.
+fn classify_http(target: &str, error: hyper_util::client::legacy::Error) -> NotifyError {
     let target = target.to_string();
-    let error = error.without_url();
-    if error.is_timeout() {
-        return NotifyError::Timeout { target };
-    }
     let reason = error_chain(&error);
     if error.is_connect() {
         if crate::smtp::has_tls_cause(&error) {

@@ -123,7 +123,11 @@ impl Alert {
 
     /// What to do now in language `lang`, from the rule's guidance, when the rule has some.
     pub fn what_to_do_in(&self, lang: &str) -> Option<&str> {
-        self.guidance(if lang == "ja" { "action_ja" } else { "action_en" })
+        self.guidance(if lang == "ja" {
+            "action_ja"
+        } else {
+            "action_en"
+        })
     }
 
     /// The guidance text `key` (`action_ja`, `action_en`, `title_ja` …), when present.

@@ -5,7 +5,7 @@
 use mamori_model::{Scope, Severity};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use crate::alerting::{OwnAlert, notify_new_alert, raise_own_alert};
 use crate::channels::Channel;
@@ -68,7 +68,7 @@ pub struct Delivery {
 }
 
 /// A delivery as the channel page lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct DeliveryRecord {
     /// Identifier.
     pub id: String,
@@ -388,45 +388,16 @@ impl Store {
             None if scope.only_org().is_some() => return Err(StoreError::NotFound),
             _ => {}
         }
-        let rows: Vec<(String, String, String, Option<String>, String, i64, Option<String>, i64, Option<i64>)> =
-            sqlx::query_as(AssertSqlSafe(
-                "SELECT d.id, d.channel_id, d.kind, d.alert_id, d.status, d.attempts, d.last_error, d.created_at, d.delivered_at
-                 FROM deliveries d JOIN channels c ON c.id = d.channel_id
-                 WHERE ($1 IS NULL AND c.org_id IS NULL) OR c.org_id = $1
-                 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
-                    .to_owned(),
-            ))
-            .bind(org_id)
-            .bind(limit.clamp(1, 500))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    channel_id,
-                    kind,
-                    alert_id,
-                    status,
-                    attempts,
-                    last_error,
-                    created_at,
-                    delivered_at,
-                )| {
-                    DeliveryRecord {
-                        id,
-                        channel_id,
-                        kind,
-                        alert_id,
-                        status,
-                        attempts,
-                        last_error,
-                        created_at,
-                        delivered_at,
-                    }
-                },
-            )
-            .collect())
+        let rows: Vec<DeliveryRecord> = sqlx::query_as(
+            "SELECT d.id, d.channel_id, d.kind, d.alert_id, d.status, d.attempts, d.last_error, d.created_at, d.delivered_at
+             FROM deliveries d JOIN channels c ON c.id = d.channel_id
+             WHERE ($1 IS NULL AND c.org_id IS NULL) OR c.org_id = $1
+             ORDER BY d.created_at DESC, d.id DESC LIMIT $2",
+        )
+        .bind(org_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
     }
 }

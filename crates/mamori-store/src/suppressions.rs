@@ -68,7 +68,7 @@ pub struct Suppression {
 }
 
 /// The part the alerting stage needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct ActiveSuppression {
     pub id: String,
     pub org_id: String,
@@ -152,23 +152,14 @@ const COLUMNS: &str = "id, org_id, rule_id, field, value, reason, alert_id, expi
 pub(crate) async fn active_suppressions(
     tx: &mut Transaction<'_, Any>,
 ) -> Result<Vec<ActiveSuppression>, StoreError> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<ActiveSuppression> = sqlx::query_as(
         "SELECT id, org_id, rule_id, field, value FROM suppressions
          WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)",
     )
     .bind(now())
     .fetch_all(&mut **tx)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, org_id, rule_id, field, value)| ActiveSuppression {
-            id,
-            org_id,
-            rule_id,
-            field,
-            value,
-        })
-        .collect())
+    Ok(rows)
 }
 
 /// Counts one silenced detection.

@@ -149,12 +149,10 @@ pub struct AlertView {
     pub first_seen: String,
     /// Last detection (RFC 3339).
     pub last_seen: String,
-    /// First detection, Unix seconds (for pages).
-    #[serde(skip_serializing)]
-    pub first_seen_secs: i64,
-    /// Last detection, Unix seconds (for pages).
-    #[serde(skip_serializing)]
-    pub last_seen_secs: i64,
+    /// First detection, Unix seconds.
+    pub first_seen_unix: i64,
+    /// Last detection, Unix seconds.
+    pub last_seen_unix: i64,
     /// Source (device).
     pub source_id: Option<String>,
     /// Source's name.
@@ -190,8 +188,8 @@ impl AlertView {
             group,
             first_seen: alert.first_seen.to_rfc3339(),
             last_seen: alert.last_seen.to_rfc3339(),
-            first_seen_secs: alert.first_seen.timestamp(),
-            last_seen_secs: alert.last_seen.timestamp(),
+            first_seen_unix: alert.first_seen.timestamp(),
+            last_seen_unix: alert.last_seen.timestamp(),
             id: alert.id,
             org_id: alert.org_id,
             org_name: alert.org_name,

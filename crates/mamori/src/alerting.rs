@@ -84,8 +84,12 @@ impl SmtpArgs {
     pub fn notifier(&self) -> anyhow::Result<Arc<Notifier>> {
         let smtp = self.settings()?;
         match &smtp {
-            Some(s) => tracing::info!(server = %s.describe(), "notifications by e-mail go through this server"),
-            None => tracing::warn!("no mail server configured (--smtp-url): e-mail channels will report the error"),
+            Some(s) => {
+                tracing::info!(server = %s.describe(), "notifications by e-mail go through this server")
+            }
+            None => tracing::warn!(
+                "no mail server configured (--smtp-url): e-mail channels will report the error"
+            ),
         }
         Ok(Arc::new(Notifier::new(smtp)?))
     }
@@ -101,7 +105,11 @@ pub struct AlertArgs {
     pub(crate) group_minutes: Option<i64>,
     /// Waits between attempts of a failing notification, in seconds
     /// [default: 10,30,120,600,1800,3600].
-    #[arg(long = "notify-retry-seconds", env = "MAMORI_NOTIFY_RETRY_SECONDS", value_delimiter = ',')]
+    #[arg(
+        long = "notify-retry-seconds",
+        env = "MAMORI_NOTIFY_RETRY_SECONDS",
+        value_delimiter = ','
+    )]
     pub(crate) retry_seconds: Vec<u64>,
     /// The provider's offset from UTC for quiet hours and the digest [default: +09:00].
     #[arg(long = "utc-offset", env = "MAMORI_UTC_OFFSET")]
@@ -153,7 +161,11 @@ impl AlertArgs {
             retry_delays: if self.retry_seconds.is_empty() {
                 defaults.retry_delays
             } else {
-                self.retry_seconds.iter().copied().map(Duration::from_secs).collect()
+                self.retry_seconds
+                    .iter()
+                    .copied()
+                    .map(Duration::from_secs)
+                    .collect()
             },
             utc_offset,
             digest_time,
@@ -226,7 +238,9 @@ pub async fn add_channel(args: AddChannelArgs) -> anyhow::Result<()> {
     let channel = store
         .create_channel(&Actor::cli(), &Scope::AllOrganisations, new)
         .await
-        .with_context(|| format!("cannot add the channel to {owner} (is the organisation id right?)"))?;
+        .with_context(|| {
+            format!("cannot add the channel to {owner} (is the organisation id right?)")
+        })?;
     println!("{}", channel.id);
     Ok(())
 }
@@ -257,7 +271,14 @@ pub async fn test_notify(args: TestNotifyArgs) -> anyhow::Result<()> {
         .await?
         .with_context(|| format!("no organisation with id {}", args.org))?;
     eprintln!("Sending a test through every channel of {} …", org.name);
-    let checks = test_route(&store, &notifier, &settings, &Scope::AllOrganisations, &org.id).await?;
+    let checks = test_route(
+        &store,
+        &notifier,
+        &settings,
+        &Scope::AllOrganisations,
+        &org.id,
+    )
+    .await?;
     if checks.is_empty() {
         bail!(
             "{} has no notification channel: its alerts reach nobody. Add one with `mamori admin add-channel`.",
@@ -265,12 +286,22 @@ pub async fn test_notify(args: TestNotifyArgs) -> anyhow::Result<()> {
         );
     }
     for check in &checks {
-        let verdict = if check.delivered { "delivered" } else { "FAILED" };
-        println!("{:<8} {:<40} {verdict}: {}", check.kind, check.destination, check.response);
+        let verdict = if check.delivered {
+            "delivered"
+        } else {
+            "FAILED"
+        };
+        println!(
+            "{:<8} {:<40} {verdict}: {}",
+            check.kind, check.destination, check.response
+        );
     }
     let failed = checks.iter().filter(|c| !c.delivered).count();
     if failed > 0 {
-        bail!("{failed} of {} channels did not deliver the test", checks.len());
+        bail!(
+            "{failed} of {} channels did not deliver the test",
+            checks.len()
+        );
     }
     Ok(())
 }

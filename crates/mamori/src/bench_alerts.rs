@@ -149,19 +149,26 @@ pub async fn run(args: AlertBenchArgs) -> anyhow::Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| mamori_store::sqlite_url(&scratch));
-    let store = Store::connect(&url).await.context("cannot open the database")?;
+    let store = Store::connect(&url)
+        .await
+        .context("cannot open the database")?;
     let result = measure(&store, &args, &scratch).await;
     store.close().await;
     let _ = std::fs::remove_dir_all(&scratch);
     result
 }
 
-async fn measure(store: &Store, args: &AlertBenchArgs, scratch: &std::path::Path) -> anyhow::Result<()> {
+async fn measure(
+    store: &Store,
+    args: &AlertBenchArgs,
+    scratch: &std::path::Path,
+) -> anyhow::Result<()> {
     prepare(store).await?;
     let arrivals: Arrivals = Arc::default();
     let hook = receiver(arrivals.clone()).await?;
     prepare_probe(store, &hook).await?;
-    let detection: Box<dyn BatchInspector> = Box::new(crate::detection::DetectArgs::default().load()?);
+    let detection: Box<dyn BatchInspector> =
+        Box::new(crate::detection::DetectArgs::default().load()?);
     let ingest = RunningIngest::start(
         store.clone(),
         IngestSettings {
@@ -175,7 +182,8 @@ async fn measure(store: &Store, args: &AlertBenchArgs, scratch: &std::path::Path
     .await?;
     let to = ingest.tcp.context("no TCP listener")?;
     let notifier = Arc::new(mamori_notify::Notifier::new(None)?);
-    let alerting = RunningAlerts::start(store.clone(), notifier, Arc::new(AlertSettings::default()));
+    let alerting =
+        RunningAlerts::start(store.clone(), notifier, Arc::new(AlertSettings::default()));
     eprintln!(
         "background load {} lines/s for {} s; a brute force from a new address every 0.5 s …",
         args.rate, args.duration
@@ -213,7 +221,11 @@ async fn measure(store: &Store, args: &AlertBenchArgs, scratch: &std::path::Path
     }
     latencies.sort();
     println!("background:    {sent} lines sent, {stored} events stored");
-    println!("brute forces:  {} sent, {} webhooks matched", probes.len(), latencies.len());
+    println!(
+        "brute forces:  {} sent, {} webhooks matched",
+        probes.len(),
+        latencies.len()
+    );
     println!(
         "line → webhook: p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
         percentile(&latencies, 50.0).as_secs_f64() * 1000.0,

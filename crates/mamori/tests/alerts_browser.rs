@@ -8,9 +8,7 @@ use chrono::Utc;
 use common::browser::Browser;
 use common::{TestApp, create_org, set_up};
 use mamori_model::Role;
-use mamori_store::{
-    Actor, AlertingRules, IngestBatch, NewDetection, NewUser, new_id,
-};
+use mamori_store::{Actor, AlertingRules, IngestBatch, NewDetection, NewUser, new_id};
 use mamori_testkit::TestDatabase;
 use serde_json::json;
 
@@ -30,8 +28,15 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     let app = TestApp::spawn(TestDatabase::sqlite()).await;
     let admin = set_up(&app).await;
     let org = create_org(&app, &admin, "アルファ工業株式会社").await;
-    common::invite_and_accept(&app, &admin, &org, "owner@alpha.example", "owner", "owner password 1")
-        .await;
+    common::invite_and_accept(
+        &app,
+        &admin,
+        &org,
+        "owner@alpha.example",
+        "owner",
+        "owner password 1",
+    )
+    .await;
     let cli = Actor::cli();
     app.store
         .create_user(
@@ -82,8 +87,18 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     let alert_id = promoted.created[0].clone();
 
     // The analyst's queue shows it; the detail page has the triage buttons.
-    sign_in(&browser, &app, "analyst@mamori.example", "analyst password 1").await;
-    browser.client.goto(&app.url("/console/alerts")).await.unwrap();
+    sign_in(
+        &browser,
+        &app,
+        "analyst@mamori.example",
+        "analyst password 1",
+    )
+    .await;
+    browser
+        .client
+        .goto(&app.url("/console/alerts"))
+        .await
+        .unwrap();
     let queue = browser.text("main").await;
     assert!(queue.contains("SSHへのパスワード総当たり攻撃"), "{queue}");
     assert!(queue.contains("アルファ工業株式会社"));
@@ -104,7 +119,9 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     }
     assert!(browser.text("#alert-status").await.contains("対応中"));
     browser.choose("#resolution", "benign").await;
-    browser.fill("#resolve-form input[name=note]", "取引先の定期点検でした").await;
+    browser
+        .fill("#resolve-form input[name=note]", "取引先の定期点検でした")
+        .await;
     browser.screenshot("alerts-02-detail").await;
     browser.click("#resolve").await;
     for _ in 0..100 {
@@ -113,7 +130,12 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(browser.text("#alert-status").await.contains("問題のない動き"));
+    assert!(
+        browser
+            .text("#alert-status")
+            .await
+            .contains("問題のない動き")
+    );
 
     // The owner sees it resolved, with the history, and cannot triage.
     browser.client.delete_all_cookies().await.unwrap();
@@ -137,7 +159,13 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     assert!(detail.contains("解決済み（問題のない動き）"), "{detail}");
     assert!(detail.contains("取引先の定期点検でした"));
     assert!(detail.contains("解析 太郎") || detail.contains("analyst@mamori.example"));
-    assert!(browser.client.find(fantoccini::Locator::Css("#resolve")).await.is_err());
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("#resolve"))
+            .await
+            .is_err()
+    );
     browser.screenshot("alerts-04-owner-detail").await;
     app.stop().await;
 }

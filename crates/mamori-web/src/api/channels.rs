@@ -66,9 +66,10 @@ impl ChannelView {
             kind: channel.kind,
             destination,
             min_severity: channel.min_severity,
-            quiet: channel.quiet_start.zip(channel.quiet_end).map(|(s, e)| {
-                format!("{:02}:{:02}–{:02}:{:02}", s / 60, s % 60, e / 60, e % 60)
-            }),
+            quiet: channel
+                .quiet_start
+                .zip(channel.quiet_end)
+                .map(|(s, e)| format!("{:02}:{:02}–{:02}:{:02}", s / 60, s % 60, e / 60, e % 60)),
             quiet_start: channel.quiet_start,
             quiet_end: channel.quiet_end,
             digest: channel.digest,
@@ -114,7 +115,11 @@ async fn create_in(
         .map_err(|message| ApiError::invalid("invalid_input.channel", message))?;
     let channel = state
         .store
-        .create_channel(&Actor::user(&caller.user, Some(addr)), &caller.user.scope(), new)
+        .create_channel(
+            &Actor::user(&caller.user, Some(addr)),
+            &caller.user.scope(),
+            new,
+        )
         .await
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok((StatusCode::CREATED, Json(ChannelView::new(channel))))
@@ -233,15 +238,26 @@ pub async fn test(
             lang.t("channels.error.off"),
         ));
     };
-    let checks = test_route(&state.store, &alerting.notifier, &alerting.settings, &scope, &id)
-        .await
-        .map_err(|e| match e {
-            mamori_alerts::AlertsError::Store(e) => ApiError::from_store(lang, e),
-            other => {
-                tracing::error!(error = %other, "route test failed");
-                ApiError::new(lang, StatusCode::INTERNAL_SERVER_ERROR, "internal", "error.internal")
-            }
-        })?;
+    let checks = test_route(
+        &state.store,
+        &alerting.notifier,
+        &alerting.settings,
+        &scope,
+        &id,
+    )
+    .await
+    .map_err(|e| match e {
+        mamori_alerts::AlertsError::Store(e) => ApiError::from_store(lang, e),
+        other => {
+            tracing::error!(error = %other, "route test failed");
+            ApiError::new(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "error.internal",
+            )
+        }
+    })?;
     Ok(Json(RouteTest {
         working: checks.iter().any(|c| c.delivered),
         channels: checks,

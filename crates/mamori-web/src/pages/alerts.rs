@@ -12,14 +12,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
 use mamori_model::{Role, Scope, Severity};
 use mamori_store::{
-    Actor, AlertFilter, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError,
-    alert_status, now,
+    Actor, AlertFilter, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError, alert_status,
+    now,
 };
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::detections::watched;
+use super::login::CsrfOnly;
 use super::{Page, PageResult};
 use crate::api::alerts::AlertQuery;
 use crate::auth::{ClientAddr, Viewer};
@@ -252,8 +253,8 @@ async fn render_detail(
     let ctx = context! {
         org => Value::from(Serde(&org)),
         alert => Value::from(Serde(&view)),
-        first_seen => view.first_seen_secs,
-        last_seen => view.last_seen_secs,
+        first_seen => view.first_seen_unix,
+        last_seen => view.last_seen_unix,
         history => Value::from(Serde(&history)),
         evidence => evidence,
         staff => staff,
@@ -324,9 +325,16 @@ async fn refused_on_detail(
     match e {
         StoreError::Invalid(_) => {
             let message = super::org::store_error_message(page.lang, &e);
-            render_detail(page, viewer, id, aid, StatusCode::UNPROCESSABLE_ENTITY, Some(message))
-                .await
-                .unwrap_or_else(|r| r)
+            render_detail(
+                page,
+                viewer,
+                id,
+                aid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await
+            .unwrap_or_else(|r| r)
         }
         other => page.store_error(other).await,
     }
@@ -351,7 +359,15 @@ pub async fn act(
         Err(crate::triage::ActionRefused::Forbidden) => return Err(page.forbidden().await),
         Err(why) => {
             let message = lang.t(why.key_and_code().0);
-            return render_detail(&page, &viewer, &id, &aid, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await;
+            return render_detail(
+                &page,
+                &viewer,
+                &id,
+                &aid,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await;
         }
     };
     let actor = Actor::user(&viewer.user, Some(addr));
@@ -394,7 +410,13 @@ pub async fn escalate(
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
         .store
-        .escalate_alert(&actor, &viewer.user.scope(), &aid, &form.title, &form.category)
+        .escalate_alert(
+            &actor,
+            &viewer.user.scope(),
+            &aid,
+            &form.title,
+            &form.category,
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
@@ -455,12 +477,6 @@ pub async fn suppress(
     }
 }
 
-/// A form with only its token.
-#[derive(Deserialize)]
-pub struct TokenForm {
-    csrf: String,
-}
-
 /// `POST /orgs/{id}/suppressions/{sid}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
@@ -468,7 +484,7 @@ pub async fn revoke(
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, sid)): Path<(String, String)>,
-    PageForm(form): PageForm<TokenForm>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.scope().permits(&id) {

@@ -12,7 +12,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::alerts::TokenForm;
+use super::login::CsrfOnly;
 use super::{Page, PageResult};
 use crate::api::channels::ChannelView;
 use crate::auth::{ClientAddr, Viewer};
@@ -133,7 +133,15 @@ pub async fn create(
     let new = match form.input.input().to_new(Some(id.clone()), lang) {
         Ok(new) => new,
         Err(message) => {
-            return render(&page, &viewer, &id, StatusCode::UNPROCESSABLE_ENTITY, Some(message), None).await;
+            return render(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+                None,
+            )
+            .await;
         }
     };
     match state
@@ -153,7 +161,7 @@ pub async fn delete(
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, cid)): Path<(String, String)>,
-    PageForm(form): PageForm<TokenForm>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
@@ -185,7 +193,7 @@ pub async fn test(
     lang: Lang,
     viewer: Viewer,
     Path(id): Path<String>,
-    PageForm(form): PageForm<TokenForm>,
+    PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
@@ -198,16 +206,32 @@ pub async fn test(
     page.check_csrf(&form.csrf).await?;
     let Some(alerting) = &state.alerting else {
         return Err(page
-            .message(StatusCode::SERVICE_UNAVAILABLE, "error.title", lang.t("channels.error.off"))
+            .message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.title",
+                lang.t("channels.error.off"),
+            )
             .await);
     };
-    match test_route(&state.store, &alerting.notifier, &alerting.settings, &scope, &id).await {
+    match test_route(
+        &state.store,
+        &alerting.notifier,
+        &alerting.settings,
+        &scope,
+        &id,
+    )
+    .await
+    {
         Ok(checks) => render(&page, &viewer, &id, StatusCode::OK, None, Some(checks)).await,
         Err(mamori_alerts::AlertsError::Store(e)) => Err(page.store_error(e).await),
         Err(e) => {
             tracing::error!(error = %e, "route test failed");
             Err(page
-                .message(StatusCode::INTERNAL_SERVER_ERROR, "error.title", lang.t("error.internal"))
+                .message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error.title",
+                    lang.t("error.internal"),
+                )
                 .await)
         }
     }

@@ -90,12 +90,12 @@ pub(crate) async fn watched(
         .rollups(scope, org_id, today - (days - 1) * 86_400, today)
         .await?;
     let sources = store.sources(scope, Some(org_id)).await?.len();
-    let days: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.day).collect();
+    let logged: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.day).collect();
     Ok(Watched {
         days,
         sources,
         events: rows.iter().map(|r| r.events).sum(),
-        days_with_logs: days.len(),
+        days_with_logs: logged.len(),
     })
 }
 
