@@ -75,7 +75,7 @@ fn held_until(
     settings.quiet_until((start, end), at)
 }
 
-/// Sends `delivery` and records what happened.
+/// Sends `delivery` and records what happened (quiet hours judged at the current time).
 pub async fn deliver_one(
     store: &Store,
     notifier: &Notifier,

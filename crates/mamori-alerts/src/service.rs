@@ -185,9 +185,13 @@ async fn delivery_loop(
     }
 }
 
-/// Queues today's digest for every digest channel whose time has come.
-pub async fn make_digests(store: &Store, settings: &AlertSettings) -> Result<usize, AlertsError> {
-    let now = Utc::now();
+/// Queues the digest for every digest channel whose time has come by `now` (a parameter so
+/// schedules can be tested with a fixed clock); returns how many were queued.
+pub async fn make_digests(
+    store: &Store,
+    settings: &AlertSettings,
+    now: chrono::DateTime<Utc>,
+) -> Result<usize, AlertsError> {
     let due_at = settings.last_digest_time(now).timestamp();
     let provider = provider_name(store).await?;
     let mut queued = 0;
@@ -237,7 +241,7 @@ async fn digest_loop(
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
-        if let Err(e) = make_digests(&store, &settings).await {
+        if let Err(e) = make_digests(&store, &settings, Utc::now()).await {
             tracing::warn!(error = %e, "daily digests not made; trying again in a minute");
         }
         if !pause(DIGEST_CHECK, None, &mut stopped).await {

@@ -153,6 +153,8 @@ pub struct AlertFilter {
     pub rule_id: Option<String>,
     /// Only this source.
     pub source_id: Option<String>,
+    /// Only alerts escalated into this incident.
+    pub incident_id: Option<String>,
     /// Raised at or after this time (Unix seconds).
     pub created_from: Option<i64>,
     /// Raised before this time (Unix seconds).
@@ -304,6 +306,7 @@ fn filter_conditions(scope: &Scope, filter: &AlertFilter) -> Conditions {
         ("a.severity = ", &filter.severity),
         ("a.rule_id = ", &filter.rule_id),
         ("a.source_id = ", &filter.source_id),
+        ("a.incident_id = ", &filter.incident_id),
     ] {
         if let Some(v) = trimmed(value) {
             c.text(column, &v);

@@ -130,14 +130,9 @@ impl Store {
             .bind(&alert.id)
             .execute(&mut *tx)
             .await?;
-        add_entry(
-            &mut tx,
-            &id,
-            &alert.org_id,
-            actor,
-            &format!("alert {}: {}", alert.id, alert.title),
-        )
-        .await?;
+        // The first timeline entry names the alert it started from, in the portal's
+        // default language.
+        add_entry(&mut tx, &id, &alert.org_id, actor, alert.title_in("ja")).await?;
         append_history(
             &mut *tx,
             &alert.id,

@@ -20,6 +20,20 @@ async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) 
     browser.wait_for_path(|p| p != "/login").await;
 }
 
+/// Waits until the element matching `css` exists and contains `needle` (pages are
+/// replaced after each form, so the element may be missing for a moment).
+async fn wait_text(browser: &Browser, css: &str, needle: &str) {
+    for _ in 0..100 {
+        if let Ok(element) = browser.client.find(fantoccini::Locator::Css(css)).await
+            && element.text().await.is_ok_and(|t| t.contains(needle))
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {needle}");
+}
+
 #[tokio::test]
 async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     let Some(browser) = Browser::start().await else {
@@ -111,31 +125,28 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         .await;
     assert!(browser.text(".todo").await.contains("鍵で接続"));
     browser.click("#acknowledge").await;
-    for _ in 0..100 {
-        if browser.text("#alert-status").await.contains("対応中") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(browser.text("#alert-status").await.contains("対応中"));
+    wait_text(&browser, "#alert-status", "対応中").await;
     browser.choose("#resolution", "benign").await;
     browser
         .fill("#resolve-form input[name=note]", "取引先の定期点検でした")
         .await;
     browser.screenshot("alerts-02-detail").await;
     browser.click("#resolve").await;
-    for _ in 0..100 {
-        if browser.text("#alert-status").await.contains("解決済み") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(
-        browser
-            .text("#alert-status")
-            .await
-            .contains("問題のない動き")
-    );
+    wait_text(&browser, "#alert-status", "解決済み（問題のない動き）").await;
+
+    // Recorded as an incident: the incident page lists the alert and the timeline.
+    browser.click("details.escalate summary").await;
+    browser
+        .choose("select[name=category]", "unauthorised_access")
+        .await;
+    browser.click("#escalate").await;
+    wait_text(&browser, "#incident-link", "インシデント").await;
+    browser.click("#incident-link").await;
+    browser.wait_for_path(|p| p.contains("/incidents/")).await;
+    let incident = browser.text("main").await;
+    assert!(incident.contains("不正アクセス"), "{incident}");
+    assert!(incident.contains("SSHへのパスワード総当たり攻撃"));
+    browser.screenshot("alerts-03-incident").await;
 
     // The owner sees it resolved, with the history, and cannot triage.
     browser.client.delete_all_cookies().await.unwrap();
@@ -148,7 +159,11 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     let list = browser.text("main").await;
     assert!(list.contains("解決済み"), "{list}");
     assert!(list.contains("今月のアラート: 1件"), "{list}");
-    browser.screenshot("alerts-03-owner-list").await;
+    assert!(
+        list.contains("不正ログインの試み") || list.contains("インシデント"),
+        "{list}"
+    );
+    browser.screenshot("alerts-04-owner-list").await;
     browser
         .click(&format!("a[href='/orgs/{org}/alerts/{alert_id}']"))
         .await;
@@ -166,6 +181,6 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
             .await
             .is_err()
     );
-    browser.screenshot("alerts-04-owner-detail").await;
+    browser.screenshot("alerts-05-owner-detail").await;
     app.stop().await;
 }

@@ -46,6 +46,7 @@ impl AlertQuery {
             severity: self.severity.clone(),
             rule_id: self.rule.clone(),
             source_id: self.source.clone(),
+            incident_id: None,
             created_from: None,
             created_to: None,
             queue_order,

@@ -164,13 +164,19 @@ pub async fn list(
         .alert_counts(&scope, &id, month_start, now() + 1)
         .await;
     let suppressions = state.store.suppressions(&scope, &id).await;
+    let incidents = state.store.incidents(&scope, &id).await;
     let watched = watched(&page, &scope, &id, month_days).await;
-    let (found, counts, suppressions, watched) = match (found, counts, suppressions, watched) {
-        (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
-        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
-            return Err(page.store_error(e).await);
-        }
-    };
+    let (found, counts, suppressions, incidents, watched) =
+        match (found, counts, suppressions, incidents, watched) {
+            (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)) => (a, b, c, d, e),
+            (Err(e), ..)
+            | (_, Err(e), ..)
+            | (_, _, Err(e), ..)
+            | (_, _, _, Err(e), _)
+            | (.., Err(e)) => {
+                return Err(page.store_error(e).await);
+            }
+        };
     let shown = found.alerts.len() as i64;
     let month_total: i64 = counts.iter().map(|(_, n)| n).sum();
     let alerts: Vec<AlertView> = found
@@ -193,6 +199,7 @@ pub async fn list(
         pager_query => query_string(&query),
         severities => severity_words(),
         suppressions => Value::from(Serde(&suppressions)),
+        incidents => Value::from(Serde(&incidents)),
         can_triage => may_triage(&viewer.user),
     };
     Ok(page.render(StatusCode::OK, "alerts.html", ctx).await)

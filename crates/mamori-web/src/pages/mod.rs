@@ -9,6 +9,7 @@ mod checklist;
 mod console;
 mod detections;
 mod events;
+mod incidents;
 mod login;
 mod org;
 mod rules;
@@ -91,6 +92,10 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/alerts/{aid}/escalate", post(alerts::escalate))
         .route("/orgs/{id}/alerts/{aid}/suppress", post(alerts::suppress))
         .route("/orgs/{id}/suppressions/{sid}/revoke", post(alerts::revoke))
+        .route(
+            "/orgs/{id}/incidents/{iid}",
+            get(incidents::detail).post(incidents::update),
+        )
         .route(
             "/orgs/{id}/channels",
             get(channels::page).post(channels::create),

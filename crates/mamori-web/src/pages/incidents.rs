@@ -1,0 +1,112 @@
+//! The minimal incident record page: what an escalated alert became — title, kind,
+//! status, the linked alerts and the timeline — with a note and status form for the
+//! provider's staff. The full IPA incident workflow builds on it later.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use mamori_store::{Actor, AlertFilter, incident_status};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::{Page, PageResult};
+use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::triage::{AlertView, may_triage};
+
+/// `GET /orgs/{id}/incidents/{iid}`.
+pub async fn detail(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((id, iid)): Path<(String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, &id).await?;
+    let incident = match state.store.incident(&scope, &iid).await {
+        Ok(incident) if incident.org_id == org.id => incident,
+        Ok(_) | Err(mamori_store::StoreError::NotFound) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let filter = AlertFilter {
+        org_id: Some(org.id.clone()),
+        incident_id: Some(incident.id.clone()),
+        limit: 100,
+        ..AlertFilter::default()
+    };
+    let (alerts, timeline) = match tokio::try_join!(
+        state.store.alerts(&scope, &filter),
+        state.store.incident_timeline(&scope, &iid),
+    ) {
+        Ok(found) => found,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let alerts: Vec<AlertView> = alerts
+        .alerts
+        .into_iter()
+        .map(|a| AlertView::new(a, lang))
+        .collect();
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        incident => Value::from(Serde(&incident)),
+        alerts => Value::from(Serde(&alerts)),
+        timeline => Value::from(Serde(&timeline)),
+        statuses => incident_status::ALL,
+        can_triage => may_triage(&viewer.user),
+    };
+    Ok(page.render(StatusCode::OK, "incident.html", ctx).await)
+}
+
+/// The note and status form.
+#[derive(Deserialize)]
+pub struct IncidentForm {
+    csrf: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// `POST /orgs/{id}/incidents/{iid}`: adds a note to the timeline and may change the status.
+pub async fn update(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, iid)): Path<(String, String)>,
+    PageForm(form): PageForm<IncidentForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    if !scope.permits(&id) {
+        return Err(page.not_found().await);
+    }
+    if !may_triage(&viewer.user) {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    match state.store.incident(&scope, &iid).await {
+        Ok(incident) if incident.org_id == id => {}
+        Ok(_) => return Err(page.not_found().await),
+        Err(e) => return Err(page.store_error(e).await),
+    }
+    let status = Some(form.status.as_str()).filter(|s| !s.is_empty());
+    match state
+        .store
+        .update_incident(
+            &Actor::user(&viewer.user, Some(addr)),
+            &scope,
+            &iid,
+            &form.note,
+            status,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
