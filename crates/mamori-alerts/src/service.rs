@@ -32,14 +32,22 @@ pub struct RunningAlerts {
 }
 
 impl RunningAlerts {
-    /// Starts the stage on `store`, sending through `notifier`.
-    pub fn start(store: Store, notifier: Arc<Notifier>, settings: Arc<AlertSettings>) -> Self {
+    /// Starts the stage on `store`, sending through `notifier`. `detections_stored`, when
+    /// ingest runs in this process, wakes the stage as soon as new detections are stored;
+    /// otherwise it looks every [`AlertSettings::poll`].
+    pub fn start(
+        store: Store,
+        notifier: Arc<Notifier>,
+        settings: Arc<AlertSettings>,
+        detections_stored: Option<Arc<Notify>>,
+    ) -> Self {
         let (stop, stopped) = watch::channel(false);
         let wake = Arc::new(Notify::new());
         let mut tasks = JoinSet::new();
         tasks.spawn(promote_loop(
             store.clone(),
             settings.clone(),
+            detections_stored.unwrap_or_default(),
             wake.clone(),
             stopped.clone(),
         ));
@@ -82,6 +90,7 @@ async fn pause(wait: Duration, wake: Option<&Notify>, stopped: &mut watch::Recei
 async fn promote_loop(
     store: Store,
     settings: Arc<AlertSettings>,
+    detections_stored: Arc<Notify>,
     wake_delivery: Arc<Notify>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -111,7 +120,7 @@ async fn promote_loop(
                 false
             }
         };
-        if !full && !pause(settings.poll, None, &mut stopped).await {
+        if !full && !pause(settings.poll, Some(&detections_stored), &mut stopped).await {
             return;
         }
         if *stopped.borrow() {

@@ -37,6 +37,9 @@ pub struct PipelineStats {
     pub quarantined: AtomicU64,
     /// The last queue sequence number stored.
     pub delivered_seq: AtomicU64,
+    /// Told after each stored batch that carried detections, so the alerting stage can
+    /// start at once instead of waiting for its next look.
+    pub detections_stored: Arc<tokio::sync::Notify>,
 }
 
 /// A snapshot of [`PipelineStats`].
@@ -170,6 +173,9 @@ async fn store_batches(
         stats
             .quarantined
             .fetch_add(batch.quarantined.len() as u64, Ordering::Relaxed);
+        if !batch.detections.is_empty() {
+            stats.detections_stored.notify_one();
+        }
         let last = u64::try_from(batch.last_seq).unwrap_or_default();
         stats.delivered_seq.store(last, Ordering::Relaxed);
         if let Err(e) = queue.release(last) {

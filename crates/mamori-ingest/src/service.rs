@@ -75,6 +75,11 @@ pub struct IngestHandle {
 }
 
 impl IngestHandle {
+    /// Notified after each stored batch that carried detections (for the alerting stage).
+    pub fn detections_stored(&self) -> Arc<tokio::sync::Notify> {
+        self.stats.detections_stored.clone()
+    }
+
     /// Queues `lines` from `origin` and waits until they are durable: HTTP ingest answers
     /// only after this returns.
     pub async fn accept(&self, origin: &Origin, lines: &[&[u8]]) -> io::Result<()> {

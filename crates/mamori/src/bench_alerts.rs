@@ -182,8 +182,12 @@ async fn measure(
     .await?;
     let to = ingest.tcp.context("no TCP listener")?;
     let notifier = Arc::new(mamori_notify::Notifier::new(None)?);
-    let alerting =
-        RunningAlerts::start(store.clone(), notifier, Arc::new(AlertSettings::default()));
+    let alerting = RunningAlerts::start(
+        store.clone(),
+        notifier,
+        Arc::new(AlertSettings::default()),
+        Some(ingest.handle.detections_stored()),
+    );
     eprintln!(
         "background load {} lines/s for {} s; a brute force from a new address every 0.5 s …",
         args.rate, args.duration

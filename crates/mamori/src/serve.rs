@@ -76,6 +76,7 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
         store.clone(),
         notifier.clone(),
         alert_settings.clone(),
+        Some(ingest.handle.detections_stored()),
     );
     let state = mamori_web::AppState::new(store.clone(), settings)
         .context("built-in templates are broken")?

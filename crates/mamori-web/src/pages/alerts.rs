@@ -357,10 +357,7 @@ pub async fn act(
     PageForm(form): PageForm<ActionForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.scope().permits(&id) {
-        return Err(page.not_found().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(&id, true, &form.csrf).await?;
     let change = match change_for(&viewer.user, &form.action) {
         Ok(change) => change,
         Err(crate::triage::ActionRefused::Forbidden) => return Err(page.forbidden().await),
@@ -407,13 +404,8 @@ pub async fn escalate(
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.scope().permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_triage(&viewer.user) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+        .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
         .store
@@ -455,13 +447,8 @@ pub async fn suppress(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    if !scope.permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_triage(&viewer.user) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+        .await?;
     let alert = match state.store.alert(&scope, &aid).await {
         Ok(Some(alert)) if alert.org_id == id => alert,
         Ok(_) => return Err(page.not_found().await),
@@ -494,13 +481,8 @@ pub async fn revoke(
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.scope().permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_triage(&viewer.user) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+        .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
         .store

@@ -123,13 +123,12 @@ pub async fn create(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    if !scope.permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_manage_channels(&viewer.user, Some(&id)) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(
+        &id,
+        may_manage_channels(&viewer.user, Some(&id)),
+        &form.csrf,
+    )
+    .await?;
     let new = match form.input.input().to_new(Some(id.clone()), lang) {
         Ok(new) => new,
         Err(message) => {
@@ -165,13 +164,12 @@ pub async fn delete(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    if !scope.permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_manage_channels(&viewer.user, Some(&id)) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(
+        &id,
+        may_manage_channels(&viewer.user, Some(&id)),
+        &form.csrf,
+    )
+    .await?;
     match state.store.channel(&scope, &cid).await {
         Ok(Some(channel)) if channel.org_id.as_deref() == Some(id.as_str()) => {}
         Ok(_) => return Err(page.not_found().await),
@@ -197,13 +195,8 @@ pub async fn test(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    if !scope.permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_test_route(&viewer.user, &id) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(&id, may_test_route(&viewer.user, &id), &form.csrf)
+        .await?;
     let Some(alerting) = &state.alerting else {
         return Err(page
             .message(

@@ -82,13 +82,8 @@ pub async fn update(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    if !scope.permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if !may_triage(&viewer.user) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+        .await?;
     match state.store.incident(&scope, &iid).await {
         Ok(incident) if incident.org_id == id => {}
         Ok(_) => return Err(page.not_found().await),

@@ -248,6 +248,20 @@ impl<'a> Page<'a> {
         .await
     }
 
+    /// Lets a form that changes organisation `org_id` through only for a viewer who may see
+    /// the organisation (else 404, like absent rows), whose role may make the change
+    /// (`allowed`, else 403) and who sent the session's form token.
+    pub async fn authorise(&self, org_id: &str, allowed: bool, csrf: &str) -> Result<(), Response> {
+        match self.viewer {
+            Some(v) if v.user.scope().permits(org_id) => {}
+            _ => return Err(self.not_found().await),
+        }
+        if !allowed {
+            return Err(self.forbidden().await);
+        }
+        self.check_csrf(csrf).await
+    }
+
     /// Refuses a form whose CSRF token does not match the session's.
     pub async fn check_csrf(&self, token: &str) -> Result<(), Response> {
         match self.viewer {

@@ -33,23 +33,6 @@ fn may_manage(viewer: &Viewer, org_id: &str) -> bool {
     }
 }
 
-/// Lets a change to organisation `org_id` through only for someone who may see it (else 404),
-/// may manage it (else 403) and sent the session's form token.
-async fn authorise_change(
-    page: &Page<'_>,
-    viewer: &Viewer,
-    org_id: &str,
-    csrf: &str,
-) -> Result<(), Response> {
-    if !viewer.user.scope().permits(org_id) {
-        return Err(page.not_found().await);
-    }
-    if !may_manage(viewer, org_id) {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(csrf).await
-}
-
 /// Creates a user without a password and shows the invitation link to pass on.
 pub(crate) async fn invite(
     page: &Page<'_>,
@@ -139,13 +122,8 @@ pub async fn set_retention(
     PageForm(form): PageForm<RetentionForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.scope().permits(&id) {
-        return Err(page.not_found().await);
-    }
-    if viewer.user.role != Role::Admin {
-        return Err(page.forbidden().await);
-    }
-    page.check_csrf(&form.csrf).await?;
+    page.authorise(&id, viewer.user.role == Role::Admin, &form.csrf)
+        .await?;
     let days = match form.days.trim().parse::<i64>() {
         Ok(days) if (1..=MAX_RETENTION_DAYS).contains(&days) => days,
         _ => {
@@ -195,7 +173,8 @@ pub async fn update(
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    authorise_change(&page, &viewer, &id, &form.csrf).await?;
+    page.authorise(&id, may_manage(&viewer, &id), &form.csrf)
+        .await?;
     let changes = match form.to_new() {
         Ok(c) => c,
         Err(key) => {
@@ -242,7 +221,8 @@ pub async fn invite_member(
     PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    authorise_change(&page, &viewer, &id, &form.csrf).await?;
+    page.authorise(&id, may_manage(&viewer, &id), &form.csrf)
+        .await?;
     let role = match form.role.parse::<Role>() {
         Ok(role) if !role.is_provider() => role,
         _ => {
