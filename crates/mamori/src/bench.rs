@@ -126,6 +126,27 @@ pub(crate) async fn prepare(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A scratch directory for a benchmark and its store: a SQLite file in it, or
+/// `database_url` when given. The caller removes the directory.
+pub(crate) async fn scratch_store(
+    name: &str,
+    database_url: Option<&str>,
+) -> anyhow::Result<(Store, PathBuf)> {
+    let scratch = std::env::temp_dir().join(format!(
+        "mamori-bench-{name}-{}-{}",
+        std::process::id(),
+        mamori_store::now()
+    ));
+    std::fs::create_dir_all(&scratch).context("cannot create a scratch directory")?;
+    let url = database_url
+        .map(str::to_owned)
+        .unwrap_or_else(|| mamori_store::sqlite_url(&scratch));
+    let store = Store::connect(&url)
+        .await
+        .context("cannot open the database")?;
+    Ok((store, scratch))
+}
+
 /// Runs a benchmark.
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     let args = match command {
@@ -135,19 +156,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     if args.connections == 0 || args.rate < args.connections {
         bail!("--rate must be at least --connections, and --connections at least 1");
     }
-    let scratch = std::env::temp_dir().join(format!(
-        "mamori-bench-{}-{}",
-        std::process::id(),
-        mamori_store::now()
-    ));
-    std::fs::create_dir_all(&scratch).context("cannot create a scratch directory")?;
-    let url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| mamori_store::sqlite_url(&scratch));
-    let store = Store::connect(&url)
-        .await
-        .context("cannot open the database")?;
+    let (store, scratch) = scratch_store("ingest", args.database_url.as_deref()).await?;
     let result = measure(&store, &args, scratch.join("queue")).await;
     store.close().await;
     let _ = std::fs::remove_dir_all(&scratch);

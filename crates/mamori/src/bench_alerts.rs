@@ -23,7 +23,7 @@ use mamori_store::{Actor, NewChannel, NewSource, SourceIdentity, Store};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::bench::{peak_rss_mib, prepare, send};
+use crate::bench::{peak_rss_mib, prepare, scratch_store, send};
 
 /// Options of `bench alerts`.
 #[derive(Args)]
@@ -139,19 +139,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Runs the benchmark.
 pub async fn run(args: AlertBenchArgs) -> anyhow::Result<()> {
-    let scratch = std::env::temp_dir().join(format!(
-        "mamori-bench-alerts-{}-{}",
-        std::process::id(),
-        mamori_store::now()
-    ));
-    std::fs::create_dir_all(&scratch).context("cannot create a scratch directory")?;
-    let url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| mamori_store::sqlite_url(&scratch));
-    let store = Store::connect(&url)
-        .await
-        .context("cannot open the database")?;
+    let (store, scratch) = scratch_store("alerts", args.database_url.as_deref()).await?;
     let result = measure(&store, &args, &scratch).await;
     store.close().await;
     let _ = std::fs::remove_dir_all(&scratch);

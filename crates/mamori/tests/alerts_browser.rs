@@ -20,20 +20,6 @@ async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) 
     browser.wait_for_path(|p| p != "/login").await;
 }
 
-/// Waits until the element matching `css` exists and contains `needle` (pages are
-/// replaced after each form, so the element may be missing for a moment).
-async fn wait_text(browser: &Browser, css: &str, needle: &str) {
-    for _ in 0..100 {
-        if let Ok(element) = browser.client.find(fantoccini::Locator::Css(css)).await
-            && element.text().await.is_ok_and(|t| t.contains(needle))
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{css} never showed {needle}");
-}
-
 #[tokio::test]
 async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     let Some(browser) = Browser::start().await else {
@@ -125,14 +111,16 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         .await;
     assert!(browser.text(".todo").await.contains("鍵で接続"));
     browser.click("#acknowledge").await;
-    wait_text(&browser, "#alert-status", "対応中").await;
+    browser.wait_for_text("#alert-status", "対応中").await;
     browser.choose("#resolution", "benign").await;
     browser
         .fill("#resolve-form input[name=note]", "取引先の定期点検でした")
         .await;
     browser.screenshot("alerts-02-detail").await;
     browser.click("#resolve").await;
-    wait_text(&browser, "#alert-status", "解決済み（問題のない動き）").await;
+    browser
+        .wait_for_text("#alert-status", "解決済み（問題のない動き）")
+        .await;
 
     // Recorded as an incident: the incident page lists the alert and the timeline.
     browser.click("details.escalate summary").await;
@@ -140,7 +128,9 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         .choose("select[name=category]", "unauthorised_access")
         .await;
     browser.click("#escalate").await;
-    wait_text(&browser, "#incident-link", "インシデント").await;
+    browser
+        .wait_for_text("#incident-link", "インシデント")
+        .await;
     browser.click("#incident-link").await;
     browser.wait_for_path(|p| p.contains("/incidents/")).await;
     let incident = browser.text("main").await;

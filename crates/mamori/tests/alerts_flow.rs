@@ -13,13 +13,13 @@ mod tenants;
 use std::process::Command;
 use std::time::Duration;
 
-use mamori_store::{Actor, NewSource, SourceIdentity, Store};
+use mamori_store::{Actor, Store};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::smtp::SmtpSink;
 use mamori_testkit::webhook::WebhookSink;
 use serde_json::Value;
 use server::{send_acknowledged, start_with};
-use tenants::{org, owner_token};
+use tenants::{loopback_ssh_source, org, owner_token};
 
 const SECRET: &str = "hook secret 1";
 
@@ -106,20 +106,7 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
             .create_org(&cli, org("ガンマ食品"))
             .await
             .expect("org c");
-        store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: alpha.id.clone(),
-                    name: "本社サーバー".into(),
-                    format: "linux-auth".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("127.0.0.1".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .expect("source");
+        loopback_ssh_source(&store, &alpha.id).await;
         let token_a = owner_token(&store, &alpha.id, "owner@alpha.example").await;
         let token_b = owner_token(&store, &beta.id, "owner@beta.example").await;
         store.close().await;

@@ -7,18 +7,6 @@ use common::browser::Browser;
 use common::{TestApp, create_org, set_up};
 use mamori_testkit::TestDatabase;
 
-/// Waits until the element matching `css` contains `needle` (pages on the same path, such as
-/// the questionnaire's parts, give no path change to wait for).
-async fn wait_for_text(browser: &Browser, css: &str, needle: &str) {
-    for _ in 0..100 {
-        if browser.text(css).await.contains(needle) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{css} never showed {needle}");
-}
-
 #[tokio::test]
 async fn owner_completes_the_assessment_and_sees_the_result() {
     let Some(browser) = Browser::start().await else {
@@ -69,7 +57,7 @@ async fn owner_completes_the_assessment_and_sees_the_result() {
             .await;
     }
     browser.click("button[value=next]").await;
-    wait_for_text(&browser, "h1", "パート 2（全3パート）").await;
+    browser.wait_for_text("h1", "パート 2（全3パート）").await;
     assert!(browser.text(".progress").await.contains("5 問"));
     for n in 6..=18 {
         browser
@@ -77,7 +65,7 @@ async fn owner_completes_the_assessment_and_sees_the_result() {
             .await;
     }
     browser.click("button[value=next]").await;
-    wait_for_text(&browser, "h1", "パート 3（全3パート）").await;
+    browser.wait_for_text("h1", "パート 3（全3パート）").await;
     for n in 19..=25 {
         browser.click(&format!("input[name=q{n}][value=yes]")).await;
     }

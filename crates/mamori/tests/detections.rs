@@ -20,7 +20,7 @@ use mamori_store::{
 use mamori_testkit::TestDatabase;
 use serde_json::Value;
 use server::{send_acknowledged, start};
-use tenants::{org, owner_token};
+use tenants::{loopback_ssh_source, org, owner_token};
 
 async fn get(url: &str, token: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -41,20 +41,7 @@ async fn ssh_failures_over_syslog_become_a_stored_detection() {
         let cli = Actor::cli();
         let alpha = store.create_org(&cli, org("alpha")).await.expect("org a");
         let beta = store.create_org(&cli, org("beta")).await.expect("org b");
-        store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: alpha.id.clone(),
-                    name: "本社サーバー".into(),
-                    format: "linux-auth".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("127.0.0.1".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .expect("source");
+        loopback_ssh_source(&store, &alpha.id).await;
         let token_a = owner_token(&store, &alpha.id, "owner@alpha.example").await;
         let token_b = owner_token(&store, &beta.id, "owner@beta.example").await;
 

@@ -151,6 +151,21 @@ impl Browser {
         }
     }
 
+    /// Waits until the element matching `css` exists and contains `needle`: after a form is
+    /// sent the page is replaced (the element may be missing for a moment), and pages on the
+    /// same path give no path change to wait for.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) {
+        for _ in 0..100 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && element.text().await.is_ok_and(|t| t.contains(needle))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never showed {needle}");
+    }
+
     /// Ends the session and stops ChromeDriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;

@@ -1,8 +1,9 @@
 //! Two-tenant fixtures made straight in the store: an organisation and an owner's API token,
 //! for flow tests that check what each tenant's token may see.
+#![allow(dead_code)] // each test binary uses a different subset of the helpers
 
 use mamori_model::{Role, User};
-use mamori_store::{Actor, NewOrganisation, NewUser, Store};
+use mamori_store::{Actor, NewOrganisation, NewSource, NewUser, SourceIdentity, Store};
 
 /// A manufacturing organisation of 6-20 people named `name`.
 pub fn org(name: &str) -> NewOrganisation {
@@ -35,4 +36,23 @@ pub async fn owner_token(store: &Store, org_id: &str, email: &str) -> String {
         .await
         .expect("token")
         .1
+}
+
+/// Registers a Linux server sending SSH logs from 127.0.0.1 (the tests' syslog sender) for
+/// `org_id`.
+pub async fn loopback_ssh_source(store: &Store, org_id: &str) {
+    store
+        .create_source(
+            &Actor::cli(),
+            NewSource {
+                org_id: org_id.to_owned(),
+                name: "本社サーバー".into(),
+                format: "linux-auth".into(),
+                json_mapping: None,
+                identity: SourceIdentity::Address("127.0.0.1".into()),
+                expected_interval_secs: 3600,
+            },
+        )
+        .await
+        .expect("source");
 }
