@@ -5,8 +5,8 @@
 mod common;
 
 use chrono::Utc;
+use common::TestApp;
 use common::browser::Browser;
-use common::{TestApp, create_org, set_up};
 use mamori_model::Role;
 use mamori_store::{Actor, AlertingRules, IngestBatch, NewDetection, NewUser, new_id};
 use mamori_testkit::TestDatabase;
@@ -26,17 +26,7 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         return;
     };
     let app = TestApp::spawn(TestDatabase::sqlite()).await;
-    let admin = set_up(&app).await;
-    let org = create_org(&app, &admin, "アルファ工業株式会社").await;
-    common::invite_and_accept(
-        &app,
-        &admin,
-        &org,
-        "owner@alpha.example",
-        "owner",
-        "owner password 1",
-    )
-    .await;
+    let (_, org, _) = common::org_with_owner(&app, "アルファ工業株式会社").await;
     let cli = Actor::cli();
     app.store
         .create_user(
@@ -140,7 +130,7 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
 
     // The owner sees it resolved, with the history, and cannot triage.
     browser.client.delete_all_cookies().await.unwrap();
-    sign_in(&browser, &app, "owner@alpha.example", "owner password 1").await;
+    sign_in(&browser, &app, "owner@alpha.example", "owner password 12").await;
     browser
         .client
         .goto(&app.url(&format!("/orgs/{org}/alerts")))

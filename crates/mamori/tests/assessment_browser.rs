@@ -3,8 +3,8 @@
 
 mod common;
 
+use common::TestApp;
 use common::browser::Browser;
-use common::{TestApp, create_org, set_up};
 use mamori_testkit::TestDatabase;
 
 #[tokio::test]
@@ -13,24 +13,14 @@ async fn owner_completes_the_assessment_and_sees_the_result() {
         return;
     };
     let app = TestApp::spawn(TestDatabase::sqlite()).await;
-    let admin = set_up(&app).await;
-    let org = create_org(&app, &admin, "アルファ工業株式会社").await;
-    common::invite_and_accept(
-        &app,
-        &admin,
-        &org,
-        "owner@alpha.example",
-        "owner",
-        "owner password 1",
-    )
-    .await;
+    let (_, org, _) = common::org_with_owner(&app, "アルファ工業株式会社").await;
 
     browser.client.goto(&app.url("/login")).await.unwrap();
     browser
         .fill("input[name=email]", "owner@alpha.example")
         .await;
     browser
-        .fill("input[name=password]", "owner password 1")
+        .fill("input[name=password]", "owner password 12")
         .await;
     browser.click("form button.primary").await;
     browser.wait_for_path(|p| p == format!("/orgs/{org}")).await;
