@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use mamori_model::{Scope, Severity};
 use mamori_notify::{Notice, NoticeKind, Notifier};
-use mamori_store::{Attempt, Channel, Delivery, DeliveryKind, Store, now_ms};
+use mamori_store::{Attempt, CHANNEL_FAILING_RULE, Channel, Delivery, DeliveryKind, Store, now_ms};
 
 use crate::AlertsError;
 use crate::notice::{alert_notice, lang_of};
@@ -49,12 +49,24 @@ async fn notice_for(
         return Ok(None);
     };
     let provider = provider_name(store).await?;
-    Ok(Some(alert_notice(
-        settings,
-        &alert,
-        lang_of(&channel.lang),
-        &provider,
-    )))
+    let mut notice = alert_notice(settings, &alert, lang_of(&channel.lang), &provider);
+    if alert.rule_id == CHANNEL_FAILING_RULE {
+        // Say which channel fails and the exact error, so the provider can fix it.
+        let failing = match alert.details["channel_id"].as_str() {
+            Some(id) => store.channel(&Scope::AllOrganisations, id).await?,
+            None => None,
+        };
+        notice.kind = NoticeKind::ChannelFailing;
+        if let Some(destination) =
+            failing.and_then(|c| serde_json::from_value::<mamori_notify::Channel>(c.config).ok())
+        {
+            notice.title = destination.describe();
+        }
+        if let Some(error) = alert.details["error"].as_str() {
+            notice.what_to_do = format!("{}\n({error})", notice.what_to_do);
+        }
+    }
+    Ok(Some(notice))
 }
 
 /// When the channel's quiet hours hold `notice` back, the time they end. Critical alerts

@@ -117,6 +117,21 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         flaky.respond_with(500);
         let dead = WebhookSink::start().await;
         dead.respond_with(503);
+        let provider_hook = WebhookSink::start().await;
+        let (ok, _, err) = admin(
+            &db,
+            &[
+                "add-channel",
+                "--provider",
+                "--kind",
+                "webhook",
+                "--url",
+                &provider_hook.url("/provider"),
+                "--min-severity",
+                "high",
+            ],
+        );
+        assert!(ok, "provider channel: {err}");
         add_channel(
             &db,
             &alpha.id,
@@ -279,6 +294,19 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         )
         .await;
         assert_eq!(failing["alerts"][0]["severity"], "high");
+        // The provider's own channel hears which channel fails and why (the medium brute
+        // force is below its minimum severity).
+        let told = provider_hook.wait_for(1, Duration::from_secs(30)).await;
+        let warning = told[0].json();
+        assert_eq!(warning["type"], "channel_failing", "{warning}");
+        assert!(
+            warning["alert"]["what_to_do"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("503"),
+            "{warning}"
+        );
+        assert_eq!(warning["organisation"], "アルファ工業");
         assert!(dead.requests().len() >= 3, "first attempt and two retries");
         let deliveries = wait_json(
             &format!("{}/api/v1/orgs/{}/deliveries", server.web, alpha.id),
