@@ -29,7 +29,7 @@ impl Store {
         if !scope.permits(org_id) {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         org_exists(&mut tx, org_id).await?;
         let inserted = sqlx::query(
             "INSERT INTO rule_acknowledgements (org_id, edition, acknowledged_by, acknowledged_at)

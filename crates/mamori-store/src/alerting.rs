@@ -390,7 +390,7 @@ impl Store {
         rules: &AlertingRules,
         limit: i64,
     ) -> Result<Promotion, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
             "SELECT id, org_id, source_id, ts_us, kind, rule_id, rule_title, title_ja, level, tags, details
              FROM detections WHERE alerted = $1 ORDER BY created_at, id LIMIT $2",

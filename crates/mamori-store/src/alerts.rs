@@ -432,7 +432,7 @@ impl Store {
     ) -> Result<Alert, StoreError> {
         let alert = self.alert(scope, id).await?.ok_or(StoreError::NotFound)?;
         let resolved = alert.status == status::RESOLVED;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (set, binds, action, note): (&str, Vec<Option<String>>, &str, Option<String>) =
             match change {
                 AlertChange::Acknowledge if resolved => {

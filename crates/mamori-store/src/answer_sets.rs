@@ -173,7 +173,7 @@ impl Store {
         let answers = new.answers.to_string();
         let at = now();
         let completed_at = complete.then_some(at);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         org_exists(&mut tx, new.org_id).await?;
         let draft: Option<(String,)> = sqlx::query_as(
             "SELECT id FROM answer_sets

@@ -159,7 +159,7 @@ impl Store {
             return Err(StoreError::Invalid(InvalidInput::ChannelInvalid));
         }
         let id = new_id();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO channels (id, org_id, kind, config, min_severity, quiet_start, quiet_end, digest, lang, enabled, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)",
@@ -232,7 +232,7 @@ impl Store {
         id: &str,
     ) -> Result<(), StoreError> {
         let channel = self.channel(scope, id).await?.ok_or(StoreError::NotFound)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM channels WHERE id = $1")
             .bind(&channel.id)
             .execute(&mut *tx)

@@ -67,6 +67,20 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens a transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): with a deferred start, a transaction that reads first fails
+    /// with "database is locked" (SQLITE_BUSY_SNAPSHOT) when another writer committed in
+    /// between, instead of queueing on the busy timeout. Ingest and the alerting stage
+    /// write side by side, so this matters. PostgreSQL needs nothing special.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Connects to `url` (`sqlite://…` or `postgres://…`) and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();

@@ -151,7 +151,7 @@ impl Store {
         kind: DeliveryKind,
         notice: &str,
     ) -> Result<String, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = queue_delivery(
             &mut tx,
             &channel.id,
@@ -173,7 +173,7 @@ impl Store {
         notice: &str,
         attempt: Attempt,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id = queue_delivery(
             &mut tx,
             &channel.id,
@@ -276,7 +276,7 @@ impl Store {
         window_secs: i64,
     ) -> Result<bool, StoreError> {
         let at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (ok, response) = match &attempt {
             Attempt::Delivered(answer) => (true, answer.clone()),
             Attempt::Failed { error, .. } => (false, error.clone()),

@@ -372,7 +372,7 @@ impl Store {
     /// the queue's cursor. A batch at or below the stored cursor was already delivered and is
     /// skipped, so replaying the queue after a crash stores every line exactly once.
     pub async fn write_ingest_batch(&self, batch: &IngestBatch) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let cursor: Option<(i64,)> =
             sqlx::query_as("SELECT seq FROM ingest_cursors WHERE node_id = $1")
                 .bind(&batch.node_id)
@@ -471,7 +471,7 @@ impl Store {
     /// Replaces stored events (dead letters being re-parsed) by new versions with the same
     /// identifiers; returns how many were replaced. Health counters keep what was received.
     pub async fn replace_events(&self, events: &[NewEvent]) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut replaced = 0;
         for chunk in events.chunks(ROWS_PER_INSERT) {
             let mut delete = String::from("DELETE FROM events WHERE id IN (");

@@ -110,7 +110,7 @@ impl Store {
             .unwrap_or("other");
         let id = new_id();
         let at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO incidents (id, org_id, title, category, status, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -219,7 +219,7 @@ impl Store {
         if note.is_empty() && status.is_none() {
             return Err(StoreError::Invalid(InvalidInput::TextRequired));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(status) = status {
             sqlx::query("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3")
                 .bind(status)

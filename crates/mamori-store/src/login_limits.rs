@@ -61,7 +61,7 @@ impl Store {
 
     /// Counts one failed sign-in against the account and the address.
     pub async fn record_login_failure(&self, email: &str, address: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for key in [account_key(email), address_key(address)] {
             sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
                 .bind(key)

@@ -76,7 +76,7 @@ impl Store {
             contact_email: new.contact_email,
             created_at: now(),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO organisations (id, name, industry, employee_band, contact_email, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -113,7 +113,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let changes = changes.validated()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE organisations SET name = $1, industry = $2, employee_band = $3, contact_email = $4, updated_at = $5
              WHERE id = $6",

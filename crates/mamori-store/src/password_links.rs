@@ -48,7 +48,7 @@ impl Store {
         lifetime_secs: i64,
     ) -> Result<String, StoreError> {
         let token = random_token("");
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE password_links SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
         )
@@ -129,7 +129,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let hash = hash_password(password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let closed = sqlx::query(
             "UPDATE password_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
         )

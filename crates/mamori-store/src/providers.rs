@@ -35,7 +35,7 @@ impl Store {
         provider_name: &str,
         admin: NewUser,
     ) -> Result<(Provider, User), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM providers")
             .fetch_one(&mut *tx)
             .await?;

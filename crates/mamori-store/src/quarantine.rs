@@ -157,7 +157,7 @@ impl Store {
         peer: &str,
         events: &[NewEvent],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_events(&mut tx, self.backend, events).await?;
         for sql in [
             "DELETE FROM quarantine_lines WHERE peer = $1",

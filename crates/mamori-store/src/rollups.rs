@@ -71,7 +71,7 @@ impl Store {
     /// the stored events. Safe to run again: the day's old roll-up is replaced.
     pub async fn roll_up_day(&self, day: i64) -> Result<(), StoreError> {
         let (from, to) = (day * 1_000_000, (day + 86_400) * 1_000_000);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for sql in [
             "DELETE FROM event_rollups WHERE day = $1",
             "DELETE FROM talker_rollups WHERE day = $1",
@@ -184,7 +184,7 @@ impl Store {
         if !scope.permits(org_id) {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO event_retention (org_id, days) VALUES ($1, $2)
              ON CONFLICT (org_id) DO UPDATE SET days = excluded.days",

@@ -138,7 +138,7 @@ impl Store {
         };
         let id = new_id();
         let created_at = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sources (id, org_id, name, format, json_mapping, address, cert_fingerprint, token_hash, expected_interval_secs, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

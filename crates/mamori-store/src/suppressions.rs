@@ -199,7 +199,7 @@ impl Store {
             return Err(StoreError::Invalid(InvalidInput::TextRequired));
         }
         let id = new_id();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO suppressions (id, org_id, rule_id, field, value, reason, alert_id, expires_at, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -281,7 +281,7 @@ impl Store {
         id: &str,
     ) -> Result<Suppression, StoreError> {
         let existing = self.suppression(scope, id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE suppressions SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL",
         )

@@ -147,7 +147,7 @@ pub(crate) async fn insert_user(
 impl Store {
     /// Creates a user and records who did it.
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let user = insert_user(&mut tx, new).await?;
         record(
             &mut *tx,
@@ -252,7 +252,7 @@ impl Store {
             return Err(StoreError::Invalid(InvalidInput::PasswordTooShort));
         }
         let hash = hash_password(new_password)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let target: Option<(String, Option<String>)> =
             sqlx::query_as("SELECT email, org_id FROM users WHERE id = $1")
                 .bind(user_id)

@@ -212,7 +212,33 @@ async fn measure(
         }
     }
     latencies.sort();
+    let all = Scope::AllOrganisations;
+    let alerts = store
+        .alerts(
+            &all,
+            &mamori_store::AlertFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await?
+        .total;
+    let mut detections = 0;
+    for org in store.orgs(&all).await? {
+        let page = store
+            .list_detections(
+                &all,
+                &org.id,
+                &mamori_store::DetectionFilter {
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        detections += page.total;
+    }
     println!("background:    {sent} lines sent, {stored} events stored");
+    println!("detections:    {detections} stored, grouped into {alerts} alerts");
     println!(
         "brute forces:  {} sent, {} webhooks matched",
         probes.len(),

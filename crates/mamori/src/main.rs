@@ -65,7 +65,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_async(cli.log_format, |format| serve::run(*args, format)),
         Command::Admin(cmd) => run_async(cli.log_format, |_| admin::run(cmd)),
         Command::Reparse(args) => run_async(cli.log_format, |_| reparse::run(args)),
-        Command::Bench(cmd) => run_async(cli.log_format, |_| bench::run(cmd)),
+        Command::Bench(cmd) => run_async(cli.log_format, |format| {
+            // Warnings only: the figures are what a benchmark prints.
+            logging::init(format.unwrap_or(logging::LogFormat::Text), "warn");
+            bench::run(cmd)
+        }),
     }
 }
 

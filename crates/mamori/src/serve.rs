@@ -35,7 +35,10 @@ pub struct ServeArgs {
 /// Runs the server until a shutdown signal arrives.
 pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Result<()> {
     let file = FileConfig::load(args.storage.config.as_deref())?;
-    logging::init(log_format.or(file.log_format).unwrap_or(LogFormat::Text));
+    logging::init(
+        log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+        "info",
+    );
     let database_url = args.storage.database_url(&file)?;
     let data_dir = args.storage.data_dir(&file);
     let listen = args
