@@ -25,13 +25,19 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Starts mamori on `db` with default web settings.
+    /// Starts mamori on `db` with default web settings and notifications (no mail server).
     pub async fn spawn(db: TestDatabase) -> TestApp {
         let store = Store::connect(&db.url)
             .await
             .expect("connect test database");
+        // Notifications as `serve` sets them up, without a mail server.
+        let alerting = mamori_web::Alerting {
+            notifier: std::sync::Arc::new(mamori_notify::Notifier::new(None).expect("notifier")),
+            settings: std::sync::Arc::new(mamori_alerts::AlertSettings::default()),
+        };
         let state = mamori_web::AppState::new(store.clone(), mamori_web::WebSettings::default())
-            .expect("templates compile");
+            .expect("templates compile")
+            .with_alerting(alerting);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("bind loopback");
