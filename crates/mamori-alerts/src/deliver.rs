@@ -57,6 +57,13 @@ async fn notice_for(
             None => None,
         };
         notice.kind = NoticeKind::ChannelFailing;
+        notice.link = settings.public_url.as_ref().map(|base| {
+            format!(
+                "{}/orgs/{}/channels",
+                base.trim_end_matches('/'),
+                alert.org_id
+            )
+        });
         if let Some(destination) =
             failing.and_then(|c| serde_json::from_value::<mamori_notify::Channel>(c.config).ok())
         {
