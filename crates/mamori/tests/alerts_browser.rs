@@ -162,5 +162,6 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
             .is_err()
     );
     browser.screenshot("alerts-05-owner-detail").await;
+    browser.close().await;
     app.stop().await;
 }
