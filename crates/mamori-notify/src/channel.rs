@@ -95,7 +95,7 @@ impl Channel {
 }
 
 /// Parses one e-mail address, explaining which one is wrong.
-pub(crate) fn parse_address(address: &str) -> Result<lettre::Address, NotifyError> {
+pub fn parse_address(address: &str) -> Result<lettre::Address, NotifyError> {
     let trimmed = address.trim();
     if trimmed.is_empty() {
         return Err(NotifyError::InvalidChannel(

@@ -49,9 +49,9 @@ pub mod render;
 mod signature;
 mod smtp;
 
-pub use channel::Channel;
+pub use channel::{Channel, parse_address};
 pub use error::NotifyError;
 pub use notice::{DigestItem, Lang, Notice, NoticeKind};
-pub use notifier::{Notifier, Receipt};
+pub use notifier::{Mail, MailAttachment, Notifier, Receipt};
 pub use signature::{sign, verify};
 pub use smtp::{SmtpSettings, SmtpTls};

@@ -11,7 +11,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rustls_platform_verifier::BuilderVerifierExt;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,30 @@ const BODY_EXCERPT: usize = 300;
 pub struct Receipt {
     /// The SMTP reply (`250 2.0.0 Ok: queued as …`) or HTTP status with a short body.
     pub response: String,
+}
+
+/// An e-mail other than an alert notice: plain text and HTML, optionally with one file.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+    /// A file to attach.
+    pub attachment: Option<MailAttachment>,
+}
+
+/// A file attached to a [`Mail`].
+#[derive(Debug, Clone)]
+pub struct MailAttachment {
+    /// The file name the recipient sees.
+    pub filename: String,
+    /// Its MIME type (`application/pdf`).
+    pub content_type: String,
+    /// The contents.
+    pub bytes: Vec<u8>,
 }
 
 /// Delivers notices. Build one at start-up and share it: it keeps the SMTP connection pool and
@@ -117,20 +142,46 @@ impl Notifier {
 
     /// Builds the e-mail and hands it to the mail server.
     async fn send_email(&self, to: &[String], notice: &Notice) -> Result<Receipt, NotifyError> {
-        let (settings, transport) = self.smtp.as_ref().ok_or(NotifyError::NoSmtp)?;
         let rendered = render::email(notice, Utc::now());
+        self.send_mail(
+            to,
+            &Mail {
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                attachment: None,
+            },
+        )
+        .await
+    }
+
+    /// Sends one e-mail that is not an alert notice (a monthly report, say) to `to`
+    /// through the configured mail server; Ok carries the server's "250 …" reply.
+    pub async fn send_mail(&self, to: &[String], mail: &Mail) -> Result<Receipt, NotifyError> {
+        let (settings, transport) = self.smtp.as_ref().ok_or(NotifyError::NoSmtp)?;
         let mut builder = Message::builder()
             .from(settings.from().clone())
-            .subject(rendered.subject);
+            .subject(mail.subject.clone());
+        let mut any = false;
         for address in Channel::recipients(to) {
             builder = builder.to(Mailbox::new(None, parse_address(address)?));
+            any = true;
         }
-        let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
-            ))
-            .map_err(|e| NotifyError::Message(e.to_string()))?;
+        if !any {
+            return Err(NotifyError::Message("no recipient address".into()));
+        }
+        let body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+        let message = match &mail.attachment {
+            None => builder.multipart(body),
+            Some(file) => {
+                let content_type = ContentType::parse(&file.content_type)
+                    .map_err(|e| NotifyError::Message(format!("{}: {e}", file.content_type)))?;
+                builder.multipart(MultiPart::mixed().multipart(body).singlepart(
+                    Attachment::new(file.filename.clone()).body(file.bytes.clone(), content_type),
+                ))
+            }
+        }
+        .map_err(|e| NotifyError::Message(e.to_string()))?;
         let response = transport
             .send(message)
             .await

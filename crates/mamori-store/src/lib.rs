@@ -20,6 +20,8 @@ mod orgs;
 mod password_links;
 mod providers;
 mod quarantine;
+mod report_jobs;
+mod reports;
 mod rollups;
 pub mod secrets;
 mod sessions;
@@ -51,7 +53,11 @@ pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};
 pub use providers::Provider;
 pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
-pub use rollups::{DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, Talker, day_start};
+pub use report_jobs::{ReportJob, job_status};
+pub use reports::{NewReport, ReportSettings, StoredReport, report_hash, report_kind};
+pub use rollups::{
+    BlockedRow, DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, SourceHour, Talker, day_start,
+};
 pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};

@@ -49,6 +49,32 @@ pub struct Talker {
     pub events: i64,
 }
 
+/// One line of a day's roll-up of refused traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlockedRow {
+    /// Start of the JST day.
+    pub day: i64,
+    /// `src` (a sender address) or `port` (a targeted port).
+    pub kind: String,
+    /// The address or port number.
+    pub value: String,
+    /// How many denied or dropped events named it.
+    pub events: i64,
+}
+
+/// A source's events in one hour, for coverage and gaps over a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceHour {
+    /// The source.
+    pub source_id: String,
+    /// Start of the hour (Unix seconds).
+    pub hour: i64,
+    /// Lines received.
+    pub events: i64,
+    /// Of those, lines that did not parse.
+    pub failures: i64,
+}
+
 /// A source's ingest health.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceHealth {
@@ -75,6 +101,7 @@ impl Store {
         for sql in [
             "DELETE FROM event_rollups WHERE day = $1",
             "DELETE FROM talker_rollups WHERE day = $1",
+            "DELETE FROM blocked_rollups WHERE day = $1",
         ] {
             sqlx::query(sql).bind(day).execute(&mut *tx).await?;
         }
@@ -104,6 +131,25 @@ impl Store {
         .bind(TOP_TALKERS)
         .execute(&mut *tx)
         .await?;
+        for (kind, column) in [("src", "src_ip"), ("port", "CAST(dst_port AS TEXT)")] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO blocked_rollups (org_id, day, kind, value, events)
+                 SELECT org_id, $1, $4, v, n FROM (
+                     SELECT org_id, {column} AS v, COUNT(*) AS n,
+                            ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY COUNT(*) DESC, {column}) AS r
+                     FROM events WHERE ts_us >= $2 AND ts_us < $3
+                       AND action IN ('deny', 'drop') AND {column} IS NOT NULL
+                     GROUP BY org_id, {column}) ranked
+                 WHERE r <= $5"
+            )))
+            .bind(day)
+            .bind(from)
+            .bind(to)
+            .bind(kind)
+            .bind(TOP_TALKERS)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -156,6 +202,71 @@ impl Store {
                 })
                 .collect(),
         ))
+    }
+
+    /// The most frequent refused senders and targeted ports of organisation `org_id` for
+    /// the JST days starting in `[from_day, to_day]`.
+    pub async fn blocked_rollups(
+        &self,
+        scope: &Scope,
+        org_id: &str,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<BlockedRow>, StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT day, kind, value, events FROM blocked_rollups
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, kind, events DESC, value",
+        )
+        .bind(org_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, kind, value, events)| BlockedRow {
+                day,
+                kind,
+                value,
+                events,
+            })
+            .collect())
+    }
+
+    /// Hourly counts of every source of organisation `org_id` for hours starting in
+    /// `[from, to)`; hours without a line are absent.
+    pub async fn source_hours(
+        &self,
+        scope: &Scope,
+        org_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<SourceHour>, StoreError> {
+        if !scope.permits(org_id) {
+            return Err(StoreError::NotFound);
+        }
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT st.source_id, st.hour, st.events, st.failures FROM source_stats st
+             JOIN sources s ON s.id = st.source_id
+             WHERE s.org_id = $1 AND st.hour >= $2 AND st.hour < $3 ORDER BY st.source_id, st.hour",
+        )
+        .bind(org_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(source_id, hour, events, failures)| SourceHour {
+                source_id,
+                hour,
+                events,
+                failures,
+            })
+            .collect())
     }
 
     /// How many days organisation `org_id` keeps its events (its override, else the

@@ -52,6 +52,20 @@ impl ReceivedMail {
             .unwrap_or_default()
     }
 
+    /// The attached files: (file name, contents).
+    pub fn attachments(&self) -> Vec<(String, Vec<u8>)> {
+        use mail_parser::MimeHeaders;
+        self.parsed()
+            .attachments()
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_string(),
+                    a.contents().to_vec(),
+                )
+            })
+            .collect()
+    }
+
     /// One raw header value by name (as sent, not decoded).
     pub fn header(&self, name: &str) -> Option<String> {
         self.parsed().header_raw(name).map(|v| v.trim().to_string())
