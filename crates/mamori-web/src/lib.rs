@@ -8,7 +8,6 @@ mod api;
 mod assets;
 mod auth;
 mod channel_input;
-mod charts;
 mod cookies;
 mod error;
 mod extract;
@@ -17,6 +16,7 @@ mod i18n;
 mod measures;
 mod pages;
 mod render;
+mod report_access;
 mod state;
 mod triage;
 

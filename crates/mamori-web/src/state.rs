@@ -46,6 +46,8 @@ pub struct AppState {
     pub ingest: Option<mamori_ingest::IngestHandle>,
     /// The notifier and alerting settings, for the alert-route test.
     pub alerting: Option<Alerting>,
+    /// Makes monthly reports on request, when this server has the PDF renderer.
+    pub reports: Option<mamori_reports::Reporter>,
 }
 
 /// What the alert-route test needs: the notifier (with the provider's mail server) and the
@@ -67,6 +69,7 @@ impl AppState {
             templates: Arc::new(Templates::load()?),
             ingest: None,
             alerting: None,
+            reports: None,
         })
     }
 
@@ -74,6 +77,14 @@ impl AppState {
     pub fn with_alerting(self, alerting: Alerting) -> Self {
         AppState {
             alerting: Some(alerting),
+            ..self
+        }
+    }
+
+    /// The same state with monthly reports attached (the "make a report" button).
+    pub fn with_reports(self, reporter: mamori_reports::Reporter) -> Self {
+        AppState {
+            reports: Some(reporter),
             ..self
         }
     }

@@ -59,6 +59,9 @@ pub struct FileConfig {
     /// `retry_seconds`, `utc_offset`, `digest_time`).
     #[serde(default)]
     pub alerts: crate::alerting::AlertArgs,
+    /// `[reports]`: when monthly reports go out (`day`, `time`, `timezone`, `link_days`).
+    #[serde(default)]
+    pub reports: crate::reports::ReportArgs,
 }
 
 impl FileConfig {

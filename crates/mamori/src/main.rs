@@ -11,6 +11,7 @@ mod ingest;
 mod logging;
 mod parse;
 mod reparse;
+mod reports;
 mod rules;
 mod scan;
 mod serve;
@@ -50,6 +51,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Parse stored dead letters again after a parser fix.
     Reparse(reparse::ReparseArgs),
+    /// Make a monthly security report (PDF or HTML), archive it and write it to a file.
+    Report(Box<reports::ReportCommand>),
     /// Benchmarks: `bench ingest --rate N --duration S`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_async(cli.log_format, |format| serve::run(*args, format)),
         Command::Admin(cmd) => run_async(cli.log_format, |_| admin::run(cmd)),
         Command::Reparse(args) => run_async(cli.log_format, |_| reparse::run(args)),
+        Command::Report(args) => run_async(cli.log_format, |_| reports::run(*args)),
         Command::Bench(cmd) => run_async(cli.log_format, |format| {
             // Warnings only: the figures are what a benchmark prints.
             logging::init(format.unwrap_or(logging::LogFormat::Text), "warn");

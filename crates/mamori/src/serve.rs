@@ -30,6 +30,8 @@ pub struct ServeArgs {
     smtp: crate::alerting::SmtpArgs,
     #[command(flatten)]
     alerts: crate::alerting::AlertArgs,
+    #[command(flatten)]
+    reports: crate::reports::ReportArgs,
 }
 
 /// Runs the server until a shutdown signal arrives.
@@ -81,9 +83,18 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
         alert_settings.clone(),
         Some(ingest.handle.detections_stored()),
     );
+    let report_args = args.reports.or_file(file.reports);
+    let renderer = std::sync::Arc::new(
+        mamori_docs::PdfRenderer::new().context("cannot load the fonts for PDF reports")?,
+    );
+    let reporter = mamori_reports::Reporter::new(store.clone(), renderer, report_args.tz()?);
+    let schedule = report_args.schedule(settings.public_url.clone())?;
+    let report_schedule =
+        mamori_reports::RunningReports::start(reporter.clone(), notifier.clone(), schedule);
     let state = mamori_web::AppState::new(store.clone(), settings)
         .context("built-in templates are broken")?
         .with_ingest(ingest.handle.clone())
+        .with_reports(reporter)
         .with_alerting(mamori_web::Alerting {
             notifier,
             settings: alert_settings,
@@ -104,6 +115,7 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     ingest_housekeeping.abort();
     ingest.stop().await;
     alerting.stop().await;
+    report_schedule.stop().await;
     store.close().await;
     tracing::info!("mamori stopped");
     Ok(())

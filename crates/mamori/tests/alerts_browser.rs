@@ -6,19 +6,11 @@ mod common;
 
 use chrono::Utc;
 use common::TestApp;
-use common::browser::Browser;
+use common::browser::{Browser, sign_in};
 use mamori_model::Role;
 use mamori_store::{Actor, AlertingRules, IngestBatch, NewDetection, NewUser, new_id};
 use mamori_testkit::TestDatabase;
 use serde_json::json;
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
-    browser.client.goto(&app.url("/login")).await.unwrap();
-    browser.fill("input[name=email]", email).await;
-    browser.fill("input[name=password]", password).await;
-    browser.click("form button.primary").await;
-    browser.wait_for_path(|p| p != "/login").await;
-}
 
 #[tokio::test]
 async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {

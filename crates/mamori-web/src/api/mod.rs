@@ -9,6 +9,7 @@ pub(crate) mod detections;
 pub(crate) mod events;
 mod health;
 mod orgs;
+mod reports;
 
 use std::sync::Arc;
 
@@ -76,6 +77,9 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(channels::list, channels::create))
         .routes(routes!(channels::list_provider, channels::create_provider))
         .routes(routes!(channels::remove))
+        .routes(routes!(reports::list, reports::create))
+        .routes(routes!(reports::get_one))
+        .routes(routes!(reports::pdf))
         .routes(routes!(channels::test))
         .routes(routes!(channels::deliveries))
         .routes(routes!(events::search))

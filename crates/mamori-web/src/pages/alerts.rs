@@ -57,31 +57,15 @@ fn severity_words() -> Vec<&'static str> {
     Severity::ALL.iter().rev().map(|s| s.as_str()).collect()
 }
 
+/// The list's filters as a URL query for the paging links (page size and offset left
+/// out: the pager adds its own offset).
 fn query_string(query: &AlertQuery) -> String {
-    let mut pairs = Vec::new();
-    for (name, value) in [
-        ("status", &query.status),
-        ("severity", &query.severity),
-        ("org", &query.org),
-        ("rule", &query.rule),
-        ("source", &query.source),
-    ] {
-        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            pairs.push(format!("{name}={}", urlencode(v)));
-        }
-    }
-    pairs.join("&")
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    let filters = AlertQuery {
+        limit: None,
+        offset: None,
+        ..query.clone()
+    };
+    serde_urlencoded::to_string(&filters).unwrap_or_default()
 }
 
 /// `GET /console/alerts`: the queue, most urgent and oldest first, open alerts by default.

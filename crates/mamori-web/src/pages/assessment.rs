@@ -17,7 +17,6 @@ use mamori_store::{Actor, AnswerKind};
 
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
-use crate::charts::{Series, radar, trend};
 use crate::extract::PageForm;
 use crate::i18n::Lang;
 use crate::measures::{
@@ -25,6 +24,7 @@ use crate::measures::{
     submit_assessment,
 };
 use crate::state::AppState;
+use mamori_docs::charts::{Series, radar, trend};
 
 /// The organisation `id` if `viewer` may see it; otherwise the page to show instead (404 for
 /// other tenants, exactly as for organisations that do not exist).

@@ -12,6 +12,7 @@ mod events;
 mod incidents;
 mod login;
 mod org;
+mod reports;
 mod rules;
 mod setup;
 
@@ -102,6 +103,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/orgs/{id}/channels/test", post(channels::test))
         .route("/orgs/{id}/channels/{cid}/delete", post(channels::delete))
+        .route(
+            "/orgs/{id}/reports",
+            get(reports::list).post(reports::create),
+        )
+        .route("/orgs/{id}/reports/settings", post(reports::save_settings))
+        .route("/orgs/{id}/reports/{rid}/{format}", get(reports::file))
+        .route("/report-links/{token}", get(reports::by_link))
+        .route("/console/reports", get(reports::console))
+        .route("/console/reports/overview", post(reports::make_overview))
+        .route("/console/reports/jobs/{jid}/retry", post(reports::retry))
+        .route(
+            "/console/reports/{rid}/{format}",
+            get(reports::overview_file),
+        )
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))
         .route("/orgs/{id}/retention", post(org::set_retention))

@@ -173,3 +173,39 @@ impl Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// Signs in through the login form and waits to leave it.
+pub async fn sign_in(browser: &Browser, app: &super::TestApp, email: &str, password: &str) {
+    browser.client.goto(&app.url("/login")).await.unwrap();
+    browser.fill("input[name=email]", email).await;
+    browser.fill("input[name=password]", password).await;
+    browser.click("form button.primary").await;
+    browser.wait_for_path(|p| p != "/login").await;
+}
+
+impl Browser {
+    /// Downloads `path` inside the page with the browser's own cookies, as a click on a
+    /// download link would: the status, the content type and the first bytes.
+    pub async fn download(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let script = "const [path, done] = arguments;
+            fetch(path, {credentials: 'same-origin'}).then(r => r.arrayBuffer().then(b =>
+                done([r.status, r.headers.get('content-type') || '', Array.from(new Uint8Array(b).slice(0, 8))])));";
+        let answer = self
+            .client
+            .execute_async(script, vec![serde_json::json!(path)])
+            .await
+            .unwrap_or_else(|e| panic!("download {path}: {e}"));
+        let status = answer[0].as_u64().unwrap_or(0) as u16;
+        let content_type = answer[1].as_str().unwrap_or("").to_owned();
+        let head = answer[2]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_u64())
+                    .map(|b| b as u8)
+                    .collect()
+            })
+            .unwrap_or_default();
+        (status, content_type, head)
+    }
+}

@@ -25,7 +25,8 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Starts mamori on `db` with default web settings and notifications (no mail server).
+    /// Starts mamori on `db` with default web settings, notifications (no mail server) and
+    /// monthly reports.
     pub async fn spawn(db: TestDatabase) -> TestApp {
         let store = Store::connect(&db.url)
             .await
@@ -37,7 +38,12 @@ impl TestApp {
         };
         let state = mamori_web::AppState::new(store.clone(), mamori_web::WebSettings::default())
             .expect("templates compile")
-            .with_alerting(alerting);
+            .with_alerting(alerting)
+            .with_reports(mamori_reports::Reporter::new(
+                store.clone(),
+                std::sync::Arc::new(mamori_docs::PdfRenderer::new().expect("report fonts")),
+                "Asia/Tokyo".parse().expect("time zone"),
+            ));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .expect("bind loopback");

@@ -1,0 +1,476 @@
+//! Turns an organisation's [`Figures`] into what its owner reads: a traffic light, a one- or
+//! two-sentence headline, every section's sentences and tables in plain words, at most five
+//! steps for next month, the glossary and the charts. Both the HTML and the PDF template
+//! read the same composed document, so the two always say the same thing.
+
+use chrono::{DateTime, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use mamori_catalog::{Lang, StepStatus};
+use mamori_docs::charts;
+use serde_json::{Value, json};
+
+use crate::ReportError;
+use crate::figures::Figures;
+use crate::words::{Words, number, words};
+
+/// Most steps proposed for next month.
+const MAX_STEPS: usize = 5;
+/// A source silent for longer than this (hours) makes the month amber.
+const SILENT_FINDING_HOURS: i64 = 24;
+/// After this many days, the self-assessment is due again.
+const ASSESSMENT_STALE_DAYS: i64 = 365;
+
+/// The traffic light and the reasons behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// `green`, `amber` or `red`.
+    pub status: &'static str,
+    /// What needs attention, most urgent first, as sentences.
+    pub attention: Vec<String>,
+}
+
+/// Where the report was made: language, time zone, generation time and version.
+#[derive(Debug, Clone, Copy)]
+pub struct Edition {
+    /// Language of the text.
+    pub lang: Lang,
+    /// Time zone for dates and times.
+    pub tz: Tz,
+    /// When it is generated (Unix seconds).
+    pub generated_at: i64,
+    /// The version this will be archived as.
+    pub version: i64,
+}
+
+/// Decides the traffic light: red when something needs action now, amber when something
+/// should be watched, green when nothing needed action.
+pub fn verdict(f: &Figures, w: &Words) -> Verdict {
+    let mut red = Vec::new();
+    let mut amber = Vec::new();
+    let n = |k: i64| number(k);
+    let critical = f.alerts.first().map_or(0, |c| c.count);
+    if critical > 0 {
+        red.push(w.fill("attention_critical", &[("n", &n(critical))]));
+    }
+    if f.open_important > 0 {
+        red.push(w.fill("attention_open", &[("n", &n(f.open_important))]));
+    }
+    let open_incidents = f
+        .incidents
+        .iter()
+        .filter(|i| i.status != mamori_store::incident_status::CLOSED)
+        .count() as i64;
+    if open_incidents > 0 {
+        red.push(w.fill("attention_incident", &[("n", &n(open_incidents))]));
+    }
+    if f.sources.is_empty() {
+        amber.push(w.fill("attention_no_sources", &[]));
+    } else if f.events == 0 {
+        amber.push(w.fill("attention_no_logs", &[]));
+    }
+    for s in f
+        .sources
+        .iter()
+        .filter(|s| s.longest_gap_hours > SILENT_FINDING_HOURS)
+    {
+        let hours = w.fill("hours", &[("n", &n(s.longest_gap_hours))]);
+        amber.push(w.fill("attention_silent", &[("name", &s.name), ("hours", &hours)]));
+    }
+    let high = f.alerts.get(1).map_or(0, |c| c.count);
+    if high > 0 && f.open_important == 0 && critical == 0 {
+        amber.push(w.fill("attention_high", &[("n", &n(high))]));
+    }
+    let status = if !red.is_empty() {
+        "red"
+    } else if !amber.is_empty() {
+        "amber"
+    } else {
+        "green"
+    };
+    red.extend(amber);
+    Verdict {
+        status,
+        attention: red,
+    }
+}
+
+/// The headline: one sentence for the light, and the most urgent point (or, in a quiet
+/// month, what was watched).
+pub fn headline(f: &Figures, w: &Words, v: &Verdict) -> Vec<String> {
+    match v.status {
+        "green" => vec![w.fill("headline_green", &[]), watched_summary(f, w)],
+        status => {
+            let key = if status == "red" {
+                "headline_red"
+            } else {
+                "headline_amber"
+            };
+            let mut lines = vec![w.fill(key, &[("n", &v.attention.len().to_string())])];
+            lines.extend(v.attention.first().cloned());
+            lines
+        }
+    }
+}
+
+fn watched_summary(f: &Figures, w: &Words) -> String {
+    if f.sources.is_empty() {
+        return w.fill("watched_none", &[]);
+    }
+    if f.events == 0 {
+        return w.fill("no_logs", &[]);
+    }
+    w.fill(
+        "watched_summary",
+        &[
+            ("sources", &number(f.sources.len() as i64)),
+            ("events", &number(f.events)),
+            ("days", &number(f.days_with_logs)),
+        ],
+    )
+}
+
+/// At most five concrete steps for next month, most urgent first.
+pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
+    let mut steps = Vec::new();
+    if f.open_important > 0 {
+        steps.push(w.fill("step_open_alerts", &[("n", &number(f.open_important))]));
+    }
+    if f.incidents
+        .iter()
+        .any(|i| i.status != mamori_store::incident_status::CLOSED)
+    {
+        steps.push(w.fill("step_incident", &[]));
+    }
+    if f.sources.is_empty() {
+        steps.push(w.fill("step_no_sources", &[]));
+    }
+    for s in f
+        .sources
+        .iter()
+        .filter(|s| s.longest_gap_hours > SILENT_FINDING_HOURS)
+    {
+        steps.push(w.fill("step_silent", &[("name", &s.name)]));
+    }
+    match &f.assessment {
+        None => steps.push(w.fill("step_assessment", &[])),
+        Some(a) if at - a.completed_at > ASSESSMENT_STALE_DAYS * 86_400 => {
+            steps.push(w.fill("step_assessment_old", &[]));
+        }
+        Some(a) => {
+            for p in &a.result.problems {
+                steps.push(w.fill("step_problem", &[("title", p.title.get(lang))]));
+            }
+        }
+    }
+    for step in f
+        .readiness
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Pending)
+    {
+        steps.push(w.fill("step_readiness", &[("title", step.title.get(lang))]));
+    }
+    steps.truncate(MAX_STEPS);
+    if steps.is_empty() {
+        steps.push(w.fill("step_keep", &[]));
+    }
+    steps
+}
+
+/// Local calendar date of `ts` in `tz`.
+pub(crate) fn local_date(ts: i64, tz: Tz) -> NaiveDate {
+    tz.timestamp_opt(ts, 0)
+        .single()
+        .map_or_else(|| DateTime::UNIX_EPOCH.date_naive(), |t| t.date_naive())
+}
+
+/// Local date and time of `ts` in `tz`.
+pub(crate) fn local_datetime(ts: i64, tz: Tz) -> chrono::NaiveDateTime {
+    tz.timestamp_opt(ts, 0)
+        .single()
+        .map_or_else(|| DateTime::UNIX_EPOCH.naive_utc(), |t| t.naive_local())
+}
+
+fn percent(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "0".into();
+    }
+    let p = part as f64 * 100.0 / whole as f64;
+    if p >= 99.95 && part < whole {
+        "99.9".into()
+    } else {
+        format!("{p:.1}").trim_end_matches(".0").to_owned()
+    }
+}
+
+/// Severity colours shared by the charts (critical red to info grey).
+const SEVERITY_COLOURS: [&str; 5] = ["#b3261e", "#e8710a", "#f2b705", "#2f5fa7", "#8a949e"];
+
+/// The whole composed document for the templates.
+pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
+    let w = words(e.lang)?;
+    let v = verdict(f, w);
+    let month_first = local_date(f.from, e.tz);
+    let month_last = local_date(f.to - 1, e.tz);
+    let day_labels: Vec<String> = (0..f.events_per_day.len())
+        .map(|i| (i + 1).to_string())
+        .collect();
+    let label = |key: &str| Words::word(&w.labels, key).to_owned();
+    let severity_word = |s: &str| Words::word(&w.severity, s).to_owned();
+
+    let sources: Vec<Value> = f
+        .sources
+        .iter()
+        .map(|s| {
+            let gaps: Vec<String> = s
+                .gaps
+                .iter()
+                .map(|g| {
+                    let hours = w.fill("hours", &[("n", &number(g.hours))]);
+                    let from = w.datetime(local_datetime(g.from, e.tz));
+                    w.fill("gap", &[("from", &from), ("hours", &hours)])
+                })
+                .collect();
+            json!({
+                "name": s.name,
+                "kind": s.format,
+                "coverage": w.fill("percent", &[("value", &percent(s.hours_reporting, s.hours_watched))]),
+                "events": number(s.events),
+                "gaps": gaps,
+                "silent": s.longest_gap_hours > SILENT_FINDING_HOURS,
+            })
+        })
+        .collect();
+
+    let total_alerts: i64 = f.alerts.iter().map(|c| c.count).sum();
+    let previous_alerts: i64 = f.alerts.iter().map(|c| c.previous).sum();
+    let alert_rows: Vec<Value> = f
+        .alerts
+        .iter()
+        .map(|c| json!({"severity": c.severity, "label": severity_word(&c.severity), "count": number(c.count), "previous": number(c.previous)}))
+        .collect();
+    let categories: Vec<Value> = f
+        .alert_categories
+        .iter()
+        .map(|(c, n)| json!({"label": Words::word(&w.category, c), "count": number(*n)}))
+        .collect();
+    let important: Vec<Value> = f
+        .important
+        .iter()
+        .map(|a| {
+            json!({
+                "when": w.datetime(local_datetime(a.at.timestamp(), e.tz)),
+                "severity": a.severity,
+                "severity_label": severity_word(&a.severity),
+                "title": a.title,
+                "count": number(a.count),
+                "outcome": Words::word(&w.outcome, &a.outcome),
+            })
+        })
+        .collect();
+    let ports: Vec<Value> = f
+        .blocked_ports
+        .iter()
+        .map(|(p, n)| json!({"value": p, "service": w.ports.get(p).cloned().unwrap_or_default(), "events": number(*n)}))
+        .collect();
+    let senders: Vec<Value> = f
+        .blocked_sources
+        .iter()
+        .map(|(a, n)| json!({"value": a, "events": number(*n)}))
+        .collect();
+    let incidents: Vec<Value> = f
+        .incidents
+        .iter()
+        .map(|i| {
+            json!({
+                "title": i.title,
+                "category": Words::word(&w.incident_category, &i.category),
+                "status": Words::word(&w.incident_status, &i.status),
+                "opened": w.date(local_date(i.opened, e.tz)),
+                "done": i.done,
+            })
+        })
+        .collect();
+
+    let measures = measures_section(f, w, e);
+    let charts = json!({
+        "events": captioned(label("chart_events"), |title| charts::columns(
+            title,
+            &day_labels,
+            &[charts::ColumnSeries {
+                label: &label("events"),
+                colour: Some("#1f6f5c"),
+                values: f.events_per_day.iter().map(|n| (*n).max(0) as u64).collect(),
+            }],
+        )),
+        "alerts": captioned(label("chart_alerts"), |title| charts::columns(
+            title,
+            &day_labels,
+            &f.alerts
+                .iter()
+                .zip(&f.alerts_per_day)
+                .zip(SEVERITY_COLOURS)
+                .map(|((c, days), colour)| charts::ColumnSeries {
+                    label: Words::word(&w.severity, &c.severity),
+                    colour: Some(colour),
+                    values: days.iter().map(|n| (*n).max(0) as u64).collect(),
+                })
+                .collect::<Vec<_>>(),
+        )),
+        "severity": captioned(label("chart_severity"), |title| charts::proportion(
+            title,
+            &f.alerts
+                .iter()
+                .zip(SEVERITY_COLOURS)
+                .map(|(c, colour)| charts::Part {
+                    label: Words::word(&w.severity, &c.severity),
+                    colour: Some(colour),
+                    count: c.count.max(0) as u64,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        "score": score_chart(f, w, e),
+    });
+
+    Ok(json!({
+        "lang": match e.lang { Lang::Ja => "ja", Lang::En => "en" },
+        "labels": w.labels,
+        "org": f.org_name,
+        "provider": f.provider_name,
+        "month": f.month,
+        "month_label": w.month(month_first),
+        "period": w.fill("period", &[("from", &w.date(month_first)), ("to", &w.date(month_last))]),
+        "generated": w.datetime(local_datetime(e.generated_at, e.tz)),
+        "version": e.version,
+        "status": v.status,
+        "status_label": Words::word(&w.status, v.status),
+        "headline": headline(f, w, &v),
+        "attention": v.attention,
+        "watched": {
+            "summary": watched_summary(f, w),
+            "sources": sources,
+            "agents": w.fill("agents_none", &[]),
+        },
+        "alerts": {
+            "summary": if total_alerts == 0 {
+                w.fill("alerts_none", &[])
+            } else {
+                w.fill("alerts_summary", &[("n", &number(total_alerts)), ("previous", &number(previous_alerts))])
+            },
+            "total": number(total_alerts),
+            "by_severity": alert_rows,
+            "by_category": categories,
+            "important": important,
+            "important_none": w.fill("important_none", &[]),
+        },
+        "blocked": {
+            "summary": if f.blocked == 0 {
+                w.fill("blocked_none", &[])
+            } else {
+                w.fill("blocked_summary", &[("n", &number(f.blocked))])
+            },
+            "total": number(f.blocked),
+            "sources": senders,
+            "ports": ports,
+        },
+        "incidents": {
+            "summary": if incidents.is_empty() {
+                w.fill("incidents_none", &[])
+            } else {
+                w.fill("incidents_summary", &[("n", &number(incidents.len() as i64))])
+            },
+            "items": incidents,
+        },
+        "measures": measures,
+        "next_steps": next_steps(f, w, e.lang, e.generated_at),
+        "glossary": w.glossary,
+        "charts": charts,
+        "footer": [w.fill("generated_by", &[]), w.fill("hash", &[])],
+        "figures": serde_json::to_value(f).map_err(|e| ReportError::Broken(e.to_string()))?,
+    }))
+}
+
+fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
+    let lang = e.lang;
+    let star =
+        |done: bool| Words::word(&w.labels, if done { "ready" } else { "not_ready" }).to_owned();
+    let readiness = json!({
+        "one_star": star(f.readiness.one_star),
+        "two_stars": star(f.readiness.two_stars),
+        "steps": f.readiness.steps.iter().map(|s| json!({
+            "stars": s.stars,
+            "done": s.status == StepStatus::Done,
+            "title": s.title.get(lang),
+        })).collect::<Vec<_>>(),
+    });
+    let Some(a) = &f.assessment else {
+        return json!({"summary": w.fill("assessment_none", &[]), "assessment": null, "readiness": readiness});
+    };
+    let r = &a.result;
+    let points = |score: i32, max: i32| {
+        w.fill(
+            "points",
+            &[("score", &score.to_string()), ("max", &max.to_string())],
+        )
+    };
+    json!({
+        "summary": w.fill("assessment_summary", &[
+            ("date", &w.date(local_date(a.completed_at, e.tz))),
+            ("score", &points(r.total, r.max)),
+        ]),
+        "assessment": {
+            "total": points(r.total, r.max),
+            "previous": a.previous_total.map(|p| w.fill("previous_total", &[("score", &p.to_string())])),
+            "parts": r.parts.iter().map(|p| json!({
+                "name": p.name.get(lang),
+                "score": points(p.score, p.max),
+            })).collect::<Vec<_>>(),
+            "problems_summary": if r.problems.is_empty() {
+                w.fill("problems_none", &[])
+            } else {
+                w.fill("problems_summary", &[("n", &r.problems.len().to_string())])
+            },
+            "problems": r.problems.iter().map(|p| json!({
+                "number": p.number,
+                "title": p.title.get(lang),
+                "answer": p.answer_label.get(lang),
+            })).collect::<Vec<_>>(),
+        },
+        "readiness": readiness,
+    })
+}
+
+fn score_chart(f: &Figures, w: &Words, e: Edition) -> Option<Value> {
+    let a = f.assessment.as_ref()?;
+    let labels: Vec<String> = a
+        .history
+        .iter()
+        .map(|(at, _)| w.date(local_date(*at, e.tz)))
+        .collect();
+    let max = f64::from(a.result.max.max(1));
+    Some(captioned(
+        Words::word(&w.labels, "chart_score").to_owned(),
+        |title| {
+            charts::trend(
+                title,
+                &labels,
+                -25.0,
+                &[charts::Series {
+                    label: Words::word(&w.labels, "total"),
+                    values: a
+                        .history
+                        .iter()
+                        .map(|(_, t)| f64::from(*t) * 100.0 / max)
+                        .collect(),
+                }],
+            )
+        },
+    ))
+}
+
+/// A chart with its title beside it: the SVG's own title is only read out by screen
+/// readers, so printed pages and the HTML show the title as a caption.
+fn captioned(title: String, draw: impl FnOnce(&str) -> String) -> Value {
+    let svg = draw(&title);
+    json!({ "title": title, "svg": svg })
+}

@@ -1,0 +1,529 @@
+//! The facts one organisation's monthly report states, gathered from the daily roll-ups, the
+//! hourly source counters and the alert, incident and answer tables — never from a scan of
+//! raw events, so a report costs the same however many logs the month had.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use mamori_catalog::{AssessmentResult, Readiness, ReadinessFacts, readiness, score};
+use mamori_model::{Scope, Severity};
+use mamori_store::{AlertFilter, AnswerKind, Store, alert_status, day_start};
+use serde::Serialize;
+
+use crate::month::{Month, midnight};
+use crate::{ReportError, catalog_edition};
+
+/// How many top senders and ports the report names.
+const TOP: usize = 5;
+/// How many silent periods are listed per source.
+const GAPS_LISTED: usize = 5;
+
+/// Everything one organisation's report says, as numbers and identifiers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    /// The organisation.
+    pub org_id: String,
+    /// Its name.
+    pub org_name: String,
+    /// The provider's name.
+    pub provider_name: String,
+    /// The month covered.
+    pub month: String,
+    /// Start of the period (Unix seconds, inclusive).
+    pub from: i64,
+    /// End of the period (exclusive).
+    pub to: i64,
+    /// The monitored sources and how well each reported.
+    pub sources: Vec<SourceFigures>,
+    /// Log lines stored for the month (all sources, from the roll-ups).
+    pub events: i64,
+    /// Days of the month on which any log arrived.
+    pub days_with_logs: i64,
+    /// Log lines per day of the month, in order.
+    pub events_per_day: Vec<i64>,
+    /// Alerts raised in the month per severity, most severe first.
+    pub alerts: Vec<SeverityCount>,
+    /// Alerts raised in the month per category, most frequent first.
+    pub alert_categories: Vec<(String, i64)>,
+    /// Alerts raised per day, per severity (most severe first), in day order.
+    pub alerts_per_day: Vec<Vec<i64>>,
+    /// The month's high and critical alerts.
+    pub important: Vec<ImportantAlert>,
+    /// High and critical alerts not yet resolved.
+    pub open_important: i64,
+    /// Denied and dropped connections at the edge.
+    pub blocked: i64,
+    /// The most refused sender addresses.
+    pub blocked_sources: Vec<(String, i64)>,
+    /// The most targeted ports among refused connections.
+    pub blocked_ports: Vec<(String, i64)>,
+    /// Incidents opened in the month or still not closed.
+    pub incidents: Vec<IncidentFigures>,
+    /// The latest self-assessment finished before the month ended.
+    pub assessment: Option<AssessmentFigures>,
+    /// SECURITY ACTION readiness.
+    pub readiness: Readiness,
+}
+
+/// A source's month.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFigures {
+    /// The source.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its log format (`rtx`, `fortigate` …).
+    pub format: String,
+    /// Lines received in the month (hourly counters).
+    pub events: i64,
+    /// Hours of the month it was registered.
+    pub hours_watched: i64,
+    /// Of those, hours in which it sent at least one line.
+    pub hours_reporting: i64,
+    /// Silent periods longer than its expected interval, longest first.
+    pub gaps: Vec<Gap>,
+    /// Hours of the longest silent period.
+    pub longest_gap_hours: i64,
+}
+
+/// A period in which a source sent nothing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gap {
+    /// Start (Unix seconds).
+    pub from: i64,
+    /// Length in hours.
+    pub hours: i64,
+}
+
+/// Alerts of one severity in this month and the month before.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeverityCount {
+    /// Severity word.
+    pub severity: String,
+    /// This month.
+    pub count: i64,
+    /// The month before.
+    pub previous: i64,
+}
+
+/// A high or critical alert, in one line.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportantAlert {
+    /// The alert.
+    pub id: String,
+    /// First seen.
+    pub at: DateTime<Utc>,
+    /// Severity word.
+    pub severity: String,
+    /// Title in the report's language.
+    pub title: String,
+    /// `new`, `acknowledged` or the resolution word.
+    pub outcome: String,
+    /// How many detections it grouped.
+    pub count: i64,
+}
+
+/// An incident of the month.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentFigures {
+    /// Title.
+    pub title: String,
+    /// Category word.
+    pub category: String,
+    /// Status word.
+    pub status: String,
+    /// When it was recorded.
+    pub opened: i64,
+    /// Timeline entries written in the month, oldest first.
+    pub done: Vec<String>,
+}
+
+/// The latest self-assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentFigures {
+    /// When it was finished.
+    pub completed_at: i64,
+    /// The score.
+    pub result: AssessmentResult,
+    /// The previous assessment's total, for the trend.
+    pub previous_total: Option<i32>,
+    /// Every assessment up to this one: (finished at, total), oldest first.
+    pub history: Vec<(i64, i32)>,
+}
+
+/// Gathers organisation `org_id`'s facts for `month` in `tz`; `lang` picks alert titles.
+pub async fn gather(
+    store: &Store,
+    org_id: &str,
+    month: Month,
+    tz: Tz,
+    lang: &str,
+) -> Result<Figures, ReportError> {
+    let scope = Scope::Organisation(org_id.to_owned());
+    let org = store
+        .org(&scope, org_id)
+        .await?
+        .ok_or(ReportError::UnknownOrganisation(org_id.to_owned()))?;
+    let provider_name = store.provider().await?.map(|p| p.name).unwrap_or_default();
+    let (from, to) = month.bounds(tz);
+    let day_starts: Vec<i64> = month
+        .days()
+        .into_iter()
+        .map(|d| day_start(midnight(d, tz)))
+        .collect();
+    let (first_day, last_day) = (
+        day_starts.first().copied().unwrap_or(from),
+        day_starts.last().copied().unwrap_or(from),
+    );
+    let (rollups, _) = store.rollups(&scope, org_id, first_day, last_day).await?;
+    let mut events_per_day = vec![0; day_starts.len()];
+    let mut blocked = 0;
+    for row in &rollups {
+        if let Some(i) = day_starts.iter().position(|d| *d == row.day) {
+            events_per_day[i] += row.events;
+        }
+        if row.action == "deny" || row.action == "drop" {
+            blocked += row.events;
+        }
+    }
+    let blocked_rows = store
+        .blocked_rollups(&scope, org_id, first_day, last_day)
+        .await?;
+    let top = |kind: &str| {
+        let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+        for row in blocked_rows.iter().filter(|r| r.kind == kind) {
+            *totals.entry(row.value.clone()).or_default() += row.events;
+        }
+        let mut list: Vec<(String, i64)> = totals.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        list.truncate(TOP);
+        list
+    };
+    let (alerts, important, open_important, categories, alerts_per_day) =
+        gather_alerts(store, &scope, org_id, (from, to), &day_starts, lang).await?;
+    Ok(Figures {
+        org_id: org.id.clone(),
+        org_name: org.name.clone(),
+        provider_name,
+        month: month.to_string(),
+        from,
+        to,
+        sources: gather_sources(store, &scope, org_id, from, to).await?,
+        events: events_per_day.iter().sum(),
+        days_with_logs: events_per_day.iter().filter(|n| **n > 0).count() as i64,
+        events_per_day,
+        alerts,
+        alert_categories: categories,
+        alerts_per_day,
+        important,
+        open_important,
+        blocked,
+        blocked_sources: top("src"),
+        blocked_ports: top("port"),
+        incidents: gather_incidents(store, &scope, org_id, from, to).await?,
+        assessment: gather_assessment(store, &scope, org_id, to).await?,
+        readiness: gather_readiness(store, &scope, org_id).await?,
+    })
+}
+
+async fn gather_sources(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<SourceFigures>, ReportError> {
+    let sources = store.sources(scope, Some(org_id)).await?;
+    let hours = store.source_hours(scope, org_id, from, to).await?;
+    let end = to.min(mamori_store::now());
+    Ok(sources
+        .into_iter()
+        .filter(|s| s.created_at < to)
+        .map(|s| {
+            let start = from.max(s.created_at - s.created_at.rem_euclid(3600));
+            let reporting: Vec<i64> = hours
+                .iter()
+                .filter(|h| h.source_id == s.id && h.events > 0)
+                .map(|h| h.hour)
+                .collect();
+            let events = hours
+                .iter()
+                .filter(|h| h.source_id == s.id)
+                .map(|h| h.events)
+                .sum();
+            let mut gaps = silent_periods(&reporting, start, end, s.expected_interval_secs);
+            gaps.sort_by(|a, b| b.hours.cmp(&a.hours).then(a.from.cmp(&b.from)));
+            let longest_gap_hours = gaps.first().map_or(0, |g| g.hours);
+            gaps.truncate(GAPS_LISTED);
+            SourceFigures {
+                hours_watched: ((end - start).max(0) + 3599) / 3600,
+                hours_reporting: reporting.len() as i64,
+                id: s.id,
+                name: s.name,
+                format: s.format,
+                events,
+                gaps,
+                longest_gap_hours,
+            }
+        })
+        .collect())
+}
+
+/// Runs of hours in `[start, end)` with no line, longer than `expected_secs`.
+/// `reporting` holds the starts of the hours that had lines, in order.
+fn silent_periods(reporting: &[i64], start: i64, end: i64, expected_secs: i64) -> Vec<Gap> {
+    let mut gaps = Vec::new();
+    let mut quiet_since = start;
+    let mut close = |quiet_since: i64, until: i64| {
+        let hours = (until - quiet_since) / 3600;
+        if hours > 0 && until - quiet_since > expected_secs {
+            gaps.push(Gap {
+                from: quiet_since,
+                hours,
+            });
+        }
+    };
+    for hour in reporting
+        .iter()
+        .copied()
+        .filter(|h| *h >= start && *h < end)
+    {
+        close(quiet_since, hour);
+        quiet_since = hour + 3600;
+    }
+    close(quiet_since, end - end.rem_euclid(3600));
+    gaps
+}
+
+type AlertFacts = (
+    Vec<SeverityCount>,
+    Vec<ImportantAlert>,
+    i64,
+    Vec<(String, i64)>,
+    Vec<Vec<i64>>,
+);
+
+async fn gather_alerts(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    (from, to): (i64, i64),
+    day_starts: &[i64],
+    lang: &str,
+) -> Result<AlertFacts, ReportError> {
+    let severities: Vec<Severity> = Severity::ALL.iter().rev().copied().collect();
+    let previous = store
+        .alert_counts(scope, org_id, from - (to - from), from)
+        .await?;
+    let mut counts: Vec<SeverityCount> = severities
+        .iter()
+        .map(|s| SeverityCount {
+            severity: s.as_str().to_owned(),
+            count: 0,
+            previous: previous
+                .iter()
+                .find(|(w, _)| w == s.as_str())
+                .map_or(0, |(_, n)| *n),
+        })
+        .collect();
+    let mut per_day = vec![vec![0; day_starts.len()]; severities.len()];
+    let mut categories: BTreeMap<String, i64> = BTreeMap::new();
+    let mut important = Vec::new();
+    let mut open_important = 0;
+    let mut offset = 0;
+    loop {
+        let page = store
+            .alerts(
+                scope,
+                &AlertFilter {
+                    org_id: Some(org_id.to_owned()),
+                    created_from: Some(from),
+                    created_to: Some(to),
+                    limit: 500,
+                    offset,
+                    ..AlertFilter::default()
+                },
+            )
+            .await?;
+        for alert in &page.alerts {
+            let rank = severities
+                .iter()
+                .position(|s| s.as_str() == alert.severity)
+                .unwrap_or(severities.len() - 1);
+            counts[rank].count += 1;
+            let day = day_start(alert.created_at);
+            if let Some(i) = day_starts.iter().position(|d| *d == day) {
+                per_day[rank][i] += 1;
+            }
+            *categories
+                .entry(alert_category(&alert.details))
+                .or_default() += 1;
+            if rank <= 1 {
+                let outcome = match (&alert.resolution, alert.status.as_str()) {
+                    (Some(r), alert_status::RESOLVED) => r.clone(),
+                    (_, s) => s.to_owned(),
+                };
+                if alert.status != alert_status::RESOLVED {
+                    open_important += 1;
+                }
+                important.push(ImportantAlert {
+                    id: alert.id.clone(),
+                    at: alert.first_seen,
+                    severity: alert.severity.clone(),
+                    title: alert.title_in(lang).to_owned(),
+                    outcome,
+                    count: alert.count,
+                });
+            }
+        }
+        offset += page.alerts.len() as i64;
+        if page.alerts.is_empty() || offset >= page.total {
+            break;
+        }
+    }
+    important.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    let mut categories: Vec<(String, i64)> = categories.into_iter().collect();
+    categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok((counts, important, open_important, categories, per_day))
+}
+
+/// The event category of an alert's first evidence event (`other` when unknown).
+fn alert_category(details: &serde_json::Value) -> String {
+    details
+        .get("events")
+        .and_then(|e| e.get(0))
+        .and_then(|e| e.get("category"))
+        .and_then(|c| c.as_str())
+        .filter(|c| mamori_model::Category::ALL.iter().any(|k| k.as_str() == *c))
+        .unwrap_or("other")
+        .to_owned()
+}
+
+async fn gather_incidents(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<IncidentFigures>, ReportError> {
+    let mut out = Vec::new();
+    for incident in store.incidents(scope, org_id).await? {
+        let relevant = incident.created_at < to
+            && (incident.created_at >= from
+                || incident.updated_at >= from
+                || incident.status != mamori_store::incident_status::CLOSED);
+        if !relevant {
+            continue;
+        }
+        let done = store
+            .incident_timeline(scope, &incident.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.at >= from && e.at < to)
+            .map(|e| e.entry)
+            .collect();
+        out.push(IncidentFigures {
+            title: incident.title,
+            category: incident.category,
+            status: incident.status,
+            opened: incident.created_at,
+            done,
+        });
+    }
+    out.reverse();
+    Ok(out)
+}
+
+async fn gather_assessment(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    to: i64,
+) -> Result<Option<AssessmentFigures>, ReportError> {
+    let mut scored = Vec::new();
+    for set in store
+        .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
+        .await?
+    {
+        let Some(at) = set.completed_at.filter(|at| *at < to) else {
+            continue;
+        };
+        let answers = serde_json::from_value(set.answers.clone())
+            .map_err(|e| ReportError::Broken(format!("answer set {}: {e}", set.id)))?;
+        scored.push((at, score(catalog_edition(Some(&set.edition))?, &answers)?));
+    }
+    scored.sort_by_key(|(at, _)| *at);
+    let history: Vec<(i64, i32)> = scored.iter().map(|(at, r)| (*at, r.total)).collect();
+    let previous_total = history.len().checked_sub(2).map(|i| history[i].1);
+    Ok(scored
+        .pop()
+        .map(|(completed_at, result)| AssessmentFigures {
+            completed_at,
+            result,
+            previous_total,
+            history,
+        }))
+}
+
+async fn gather_readiness(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+) -> Result<Readiness, ReportError> {
+    let edition = catalog_edition(None)?;
+    let facts = ReadinessFacts {
+        rules_acknowledged: store
+            .rules_acknowledgement(scope, org_id, &edition.id)
+            .await?
+            .is_some(),
+        assessment_completed: !store
+            .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
+            .await?
+            .is_empty(),
+        policy_issued: false,
+        policy_published_url: None,
+    };
+    Ok(readiness(&edition.security_action, &facts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3600;
+
+    #[test]
+    fn silent_periods_longer_than_expected_are_found() {
+        // Watched for 10 hours; lines in hours 0, 1, 5 and 9; expected every hour.
+        let reporting = [0, H, 5 * H, 9 * H];
+        let gaps = silent_periods(&reporting, 0, 10 * H, H);
+        let found: Vec<(i64, i64)> = gaps.iter().map(|g| (g.from / H, g.hours)).collect();
+        assert_eq!(found, vec![(2, 3), (6, 3)]);
+    }
+
+    #[test]
+    fn a_source_that_never_reported_is_one_long_gap() {
+        let gaps = silent_periods(&[], 0, 48 * H, 4 * H);
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].hours, 48);
+    }
+
+    #[test]
+    fn gaps_within_the_expected_interval_are_not_findings() {
+        // A device that reports every 6 hours is not silent after 5 quiet hours.
+        let reporting = [0, 6 * H, 12 * H];
+        assert!(silent_periods(&reporting, 0, 13 * H, 6 * H).is_empty());
+    }
+
+    #[test]
+    fn alert_category_comes_from_the_first_evidence_event() {
+        let details = serde_json::json!({"events": [{"category": "auth"}]});
+        assert_eq!(alert_category(&details), "auth");
+        assert_eq!(alert_category(&serde_json::json!({})), "other");
+        assert_eq!(
+            alert_category(&serde_json::json!({"events": [{"category": "bogus"}]})),
+            "other"
+        );
+    }
+}

@@ -1,0 +1,416 @@
+//! Monthly reports against real databases: a seeded month whose report states exactly the
+//! figures the database holds (read back from the PDF with pdftotext and from the HTML), a
+//! quiet month that reads as good news, immutable versions, tenant isolation, and the
+//! monthly schedule on a fixed clock delivering through a real SMTP exchange.
+
+mod seed;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use mamori_catalog::Lang;
+use mamori_model::{Role, Scope};
+use mamori_notify::{Notifier, SmtpSettings};
+use mamori_reports::schedule::run_once;
+use mamori_reports::{Month, Reporter, Request, ScheduleSettings};
+use mamori_store::{Actor, NewUser, ReportSettings, Store, job_status, report_hash};
+use mamori_testkit::TestDatabase;
+use mamori_testkit::smtp::SmtpSink;
+
+const NOVEMBER: &str = "2026-11";
+
+fn tokyo() -> Tz {
+    "Asia/Tokyo".parse().expect("zone")
+}
+
+fn reporter(store: &Store) -> Reporter {
+    Reporter::new(
+        store.clone(),
+        Arc::new(mamori_docs::PdfRenderer::new().expect("fonts")),
+        tokyo(),
+    )
+}
+
+const CLI: Request<'static> = Request {
+    trigger: "cli",
+    created_by: None,
+};
+
+/// The PDF's text as pdftotext lays it out, or `None` (with a note) without poppler-utils.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    match Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        Ok(out) => panic!("pdftotext failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(_) => {
+            eprintln!(
+                "skipped PDF text checks: pdftotext not installed (apt-get install poppler-utils)"
+            );
+            None
+        }
+    }
+}
+
+fn thousands(n: i64) -> String {
+    mamori_notify::render::content::group_digits(n)
+}
+
+async fn count(url: &str, sql: &str, org: &str, from: i64, to: i64) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+    let row: (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(org)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    row.0
+}
+
+#[tokio::test]
+async fn a_seeded_month_states_the_figures_in_the_database() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        store
+            .setup(
+                &Actor::cli(),
+                "守りサービス株式会社",
+                NewUser {
+                    email: "admin@provider.example.jp".into(),
+                    display_name: "管理 太郎".into(),
+                    role: Role::Admin,
+                    org_id: None,
+                    password: None,
+                },
+            )
+            .await
+            .expect("setup");
+        let month: Month = NOVEMBER.parse().unwrap();
+        let (from, to) = month.bounds(tokyo());
+        let (alpha, alpha_src) = seed::org_with_source(&store, "アルファ工業", "192.0.2.10").await;
+        let (beta, _) = seed::org_with_source(&store, "ベータ商事", "192.0.2.20").await;
+        seed::backdate(&db.url, &alpha, from - 30 * 86_400).await;
+        seed::backdate(&db.url, &beta, from - 30 * 86_400).await;
+        // 300 hours of logs, a 30-hour silence, then the rest of the month.
+        seed::hourly_events(&store, &alpha, &alpha_src, from, 300, 4, 1).await;
+        seed::hourly_events(&store, &alpha, &alpha_src, from + 330 * 3600, 390, 4, 2).await;
+        seed::roll_up(&store, from, to).await;
+        let mid = from + 10 * 86_400;
+        seed::alerts(&store, &db.url, &alpha, "high", 2, mid, 3).await;
+        seed::alerts(&store, &db.url, &alpha, "medium", 3, mid, 4).await;
+        seed::alerts(&store, &db.url, &beta, "critical", 4, mid, 5).await;
+
+        let report = reporter(&store)
+            .monthly(&alpha, month, Lang::Ja, CLI)
+            .await
+            .expect("report");
+        assert_eq!(
+            (report.version, report.status.as_str()),
+            (1, "red"),
+            "{}",
+            db.backend
+        );
+        let all = Scope::AllOrganisations;
+        let pdf = store.report_pdf(&all, &report.id).await.unwrap();
+        let html = store.report_html(&all, &report.id).await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        assert_eq!(report.sha256, report_hash(&pdf, &html));
+
+        // The figures, counted straight from the database.
+        let (from_us, to_us) = (from * 1_000_000, to * 1_000_000);
+        let events = count(
+            &db.url,
+            "SELECT COUNT(*) FROM events WHERE org_id = $1 AND ts_us >= $2 AND ts_us < $3",
+            &alpha,
+            from_us,
+            to_us,
+        )
+        .await;
+        let denied = count(&db.url, "SELECT COUNT(*) FROM events WHERE org_id = $1 AND ts_us >= $2 AND ts_us < $3 AND action IN ('deny', 'drop')", &alpha, from_us, to_us).await;
+        let high = count(&db.url, "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 AND severity = 'high'", &alpha, from, to).await;
+        let medium = count(&db.url, "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 AND severity = 'medium'", &alpha, from, to).await;
+        assert_eq!((events, denied, high, medium), (690, 173, 2, 3));
+
+        let expected = [
+            "アルファ工業".to_owned(),
+            "2026年11月".to_owned(),
+            format!("{}件のログ", thousands(events)),
+            format!(
+                "{}件を、UTMやルーターが受け付けずに止めました",
+                thousands(denied)
+            ),
+            format!("今月のアラートは{}件でした", high + medium),
+            "30時間".to_owned(),
+            "3389".to_owned(),
+            "203.0.113.7".to_owned(),
+            "要対応".to_owned(),
+        ];
+        let html_text = html.replace("\n", "");
+        for needle in &expected {
+            assert!(
+                html_text.contains(needle.as_str()),
+                "HTML lacks {needle:?} ({})",
+                db.backend
+            );
+        }
+        assert!(
+            !html.contains("ベータ商事"),
+            "another tenant leaked into the report"
+        );
+        if let Some(text) = pdf_text(&pdf) {
+            let flat: String = text.split_whitespace().collect::<Vec<_>>().join("");
+            for needle in &expected {
+                let squeezed: String = needle.split_whitespace().collect();
+                assert!(
+                    flat.contains(&squeezed),
+                    "PDF lacks {needle:?} ({}):\n{text}",
+                    db.backend
+                );
+            }
+            let row = |word: &str, n: i64| {
+                text.lines().any(|l| {
+                    let cells: Vec<&str> = l.split_whitespace().collect();
+                    cells
+                        .windows(3)
+                        .any(|w| w[0] == word && w[1] == n.to_string() && w[2] == "0")
+                })
+            };
+            assert!(
+                row("高", high) && row("中", medium),
+                "severity table:\n{text}"
+            );
+            assert!(flat.contains("月次セキュリティレポート") && flat.contains("用語の説明"));
+        }
+
+        // Regenerating adds a version and leaves the first untouched.
+        let again = reporter(&store)
+            .monthly(&alpha, month, Lang::En, CLI)
+            .await
+            .unwrap();
+        assert_eq!(again.version, 2);
+        let first = store.report(&all, &report.id).await.unwrap().unwrap();
+        assert_eq!(first.sha256, report.sha256);
+        assert_eq!(store.reports(&all, Some(&alpha)).await.unwrap().len(), 2);
+
+        // The other tenant sees none of it.
+        let beta_scope = Scope::Organisation(beta.clone());
+        assert!(store.reports(&beta_scope, Some(&alpha)).await.is_err());
+        assert!(
+            store
+                .report(&beta_scope, &report.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(store.report_pdf(&beta_scope, &report.id).await.is_err());
+        assert!(
+            store.reports(&beta_scope, None).await.is_err(),
+            "overviews are the provider's"
+        );
+
+        // The provider's overview puts the red organisations first.
+        let overview = reporter(&store)
+            .overview(month, Lang::Ja, CLI)
+            .await
+            .unwrap();
+        let overview_html = store.report_html(&all, &overview.id).await.unwrap();
+        let (a, b) = (
+            overview_html.find("アルファ工業"),
+            overview_html.find("ベータ商事"),
+        );
+        assert!(a.is_some() && b.is_some());
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let month: Month = NOVEMBER.parse().unwrap();
+        let (from, to) = month.bounds(tokyo());
+        let (org, src) = seed::org_with_source(&store, "静か工務店", "192.0.2.30").await;
+        seed::backdate(&db.url, &org, from - 86_400).await;
+        let hours = (to - from) / 3600;
+        seed::hourly_events(&store, &org, &src, from, hours, 1_000_000, 1).await;
+        seed::roll_up(&store, from, to).await;
+        let report = reporter(&store)
+            .monthly(&org, month, Lang::Ja, CLI)
+            .await
+            .unwrap();
+        assert_eq!(report.status, "green", "{}", db.backend);
+        let html = store
+            .report_html(&Scope::AllOrganisations, &report.id)
+            .await
+            .unwrap();
+        for needle in [
+            "問題なし",
+            "対応が必要な問題は見つかりませんでした",
+            &format!("1台の機器から届いた{}件のログを、30日間", thousands(hours)),
+            "今月、アラートは1件もありませんでした",
+            "今月、インシデントはありませんでした",
+            "100%",
+            "自社診断（25問、5分ほど）",
+            "用語の説明",
+            "<svg",
+        ] {
+            assert!(html.contains(needle), "quiet report lacks {needle:?}");
+        }
+        let pdf = store
+            .report_pdf(&Scope::AllOrganisations, &report.id)
+            .await
+            .unwrap();
+        if let Some(text) = pdf_text(&pdf) {
+            let flat: String = text.split_whitespace().collect();
+            assert!(
+                flat.contains("対応が必要な問題は見つかりませんでした"),
+                "{text}"
+            );
+            assert!(
+                flat.contains("日ごとのログの件数"),
+                "the chart's title is drawn: {text}"
+            );
+        }
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+fn at(text: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .timestamp()
+}
+
+#[tokio::test]
+async fn the_schedule_makes_archives_and_mails_each_report_once() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let sink = SmtpSink::start().await;
+        let notifier = Notifier::new(Some(
+            SmtpSettings::from_url(&sink.url(), "mamori <reports@provider.example.jp>").unwrap(),
+        ))
+        .unwrap();
+        let month: Month = NOVEMBER.parse().unwrap();
+        let (from, _) = month.bounds(tokyo());
+        let (org, _) = seed::org_with_source(&store, "定期便製作所", "192.0.2.40").await;
+        seed::backdate(&db.url, &org, from - 86_400).await;
+        let (late, _) = seed::org_with_source(&store, "十二月設立", "192.0.2.41").await;
+        store
+            .set_report_settings(
+                &Actor::cli(),
+                &Scope::AllOrganisations,
+                &org,
+                &ReportSettings {
+                    recipients: vec!["boss@teiki.example.jp".into(), "it@teiki.example.jp".into()],
+                    lang: "ja".into(),
+                    delivery: "attachment".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let r = reporter(&store);
+        let settings = ScheduleSettings::default();
+
+        let early = run_once(&r, &notifier, &settings, at("2026-12-01T05:59:00+09:00"))
+            .await
+            .unwrap();
+        assert_eq!(early.scheduled, 0, "not due before 06:00 on the 1st");
+        let due = at("2026-12-01T06:00:00+09:00");
+        let first = run_once(&r, &notifier, &settings, due).await.unwrap();
+        assert_eq!(
+            (first.scheduled, first.generated),
+            (1, 1),
+            "only the organisation that existed in November"
+        );
+        let second = run_once(&r, &notifier, &settings, due + 60).await.unwrap();
+        assert_eq!(second.delivered, 1);
+        let third = run_once(&r, &notifier, &settings, due + 120).await.unwrap();
+        assert_eq!(
+            (third.scheduled, third.generated, third.delivered),
+            (0, 0, 0),
+            "nothing twice"
+        );
+
+        let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].to.len(), 2);
+        assert!(
+            mails[0].subject().contains("2026年11月"),
+            "{}",
+            mails[0].subject()
+        );
+        let files = mails[0].attachments();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, "mamori-monthly-2026-11-v1.pdf");
+        let reports = store
+            .reports(&Scope::AllOrganisations, Some(&org))
+            .await
+            .unwrap();
+        assert_eq!(reports.len(), 1);
+        let archived = store
+            .report_pdf(&Scope::AllOrganisations, &reports[0].id)
+            .await
+            .unwrap();
+        assert_eq!(files[0].1, archived, "the mail carries the archived PDF");
+        let jobs = store.report_jobs(Some(NOVEMBER)).await.unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].status, job_status::DELIVERED);
+        assert!(jobs[0].response.as_deref().unwrap_or("").starts_with("250"));
+        assert!(
+            store
+                .reports(&Scope::AllOrganisations, Some(&late))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // December's run fails to reach a mail server, retries, gives up and stays visible.
+        let broken = Notifier::new(Some(
+            SmtpSettings::from_url("smtp://127.0.0.1:9", "mamori <reports@provider.example.jp>")
+                .unwrap(),
+        ))
+        .unwrap();
+        let quick = ScheduleSettings {
+            retry_secs: vec![60],
+            ..ScheduleSettings::default()
+        };
+        let jan = at("2027-01-01T06:00:00+09:00");
+        let made = run_once(&r, &broken, &quick, jan).await.unwrap();
+        assert_eq!((made.scheduled, made.generated), (2, 2));
+        let failing = run_once(&r, &broken, &quick, jan + 1).await.unwrap();
+        assert_eq!(failing.failed, 2);
+        let gave_up = run_once(&r, &broken, &quick, jan + 61).await.unwrap();
+        assert_eq!(gave_up.failed, 2);
+        let december = store.report_jobs(Some("2026-12")).await.unwrap();
+        assert!(
+            december.iter().all(|j| j.status == job_status::FAILED),
+            "{december:?}"
+        );
+        assert!(
+            december
+                .iter()
+                .all(|j| j.last_error.as_deref().is_some_and(|e| !e.is_empty()))
+        );
+        store.retry_report_job(&december[0].id).await.unwrap();
+        let retried = run_once(&r, &notifier, &quick, jan + 120).await.unwrap();
+        assert_eq!(
+            retried.delivered, 1,
+            "a retried job goes out once the server answers"
+        );
+        store.close().await;
+        db.cleanup().await;
+    }
+}

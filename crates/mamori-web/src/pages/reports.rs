@@ -1,0 +1,390 @@
+//! Monthly security reports in the browser: an organisation's archive (every version, to
+//! open or download), a button to make one now, who receives them by e-mail, the download
+//! links that e-mails carry, and the provider's view of the monthly run (failures first)
+//! with the overview across organisations.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_model::Scope;
+use mamori_reports::deliver::{file_name, settings_or_default};
+use mamori_store::{Actor, StoredReport};
+use minijinja::context;
+use minijinja::value::{Serde, Value};
+use serde::Deserialize;
+
+use super::login::CsrfOnly;
+use super::{Page, PageResult};
+use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
+use crate::i18n::Lang;
+use crate::report_access::{
+    make, may_make, may_set_recipients, month_or_last, report_lang, settings_from,
+};
+use crate::state::AppState;
+
+/// What the list page says after an action.
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    made: Option<String>,
+    saved: Option<String>,
+}
+
+async fn render(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org_id: &str,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Notice,
+) -> PageResult {
+    let state = page.state;
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, org_id).await?;
+    let reports = match state.store.reports(&scope, Some(org_id)).await {
+        Ok(r) => r,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let settings = match settings_or_default(&state.store, org_id).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "report settings");
+            return Err(page.not_found().await);
+        }
+    };
+    let last_month = state
+        .reports
+        .as_ref()
+        .and_then(|r| month_or_last(r, None).ok())
+        .map(|m| m.to_string());
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        reports => Value::from(Serde(&reports)),
+        settings => Value::from(Serde(&settings)),
+        can_make => may_make(&viewer.user, org_id) && state.reports.is_some(),
+        can_set => may_set_recipients(&viewer.user, org_id),
+        last_month => last_month,
+        made => notice.made,
+        saved => notice.saved.is_some(),
+        error => error,
+    };
+    Ok(page.render(status, "reports.html", ctx).await)
+}
+
+/// `GET /orgs/{id}/reports`.
+pub async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    render(&page, &viewer, &id, StatusCode::OK, None, notice).await
+}
+
+/// The "make a report now" form.
+#[derive(Deserialize)]
+pub struct MakeForm {
+    csrf: String,
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    lang: String,
+}
+
+/// `POST /orgs/{id}/reports`: makes and archives a report now (a new version).
+pub async fn create(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<MakeForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.authorise(&id, may_make(&viewer.user, &id), &form.csrf)
+        .await?;
+    let Some(reporter) = &state.reports else {
+        return Err(page.not_found().await);
+    };
+    let month = match month_or_last(reporter, Some(&form.month)) {
+        Ok(m) => m,
+        Err(message) => {
+            let error = Some(lang.tf("reports.error.month", &[("detail", &message)]));
+            return render(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error,
+                Notice::default(),
+            )
+            .await;
+        }
+    };
+    let report_lang = report_lang(lang, Some(&form.lang));
+    match make(reporter, &viewer.user, &id, month, report_lang, "web").await {
+        Ok(report) => {
+            Ok(Redirect::to(&format!("/orgs/{id}/reports?made={}", report.id)).into_response())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, org = %id, "report failed");
+            let error = Some(lang.tf("reports.error.failed", &[("detail", &e.to_string())]));
+            render(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error,
+                Notice::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// The recipients form.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    csrf: String,
+    #[serde(default)]
+    recipients: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    delivery: String,
+}
+
+/// `POST /orgs/{id}/reports/settings`: who receives the reports, in which language, how.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<SettingsForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.authorise(&id, may_set_recipients(&viewer.user, &id), &form.csrf)
+        .await?;
+    let settings = match settings_from(lang, &form.recipients, &form.lang, &form.delivery) {
+        Ok(s) => s,
+        Err(message) => {
+            return render(
+                &page,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+                Notice::default(),
+            )
+            .await;
+        }
+    };
+    match state
+        .store
+        .set_report_settings(
+            &Actor::user(&viewer.user, Some(addr)),
+            &viewer.user.scope(),
+            &id,
+            &settings,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/reports?saved=1")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `GET /orgs/{id}/reports/{rid}/{format}`: the archived PDF (a download) or HTML.
+pub async fn file(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((id, rid, format)): Path<(String, String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    match state.store.report(&scope, &rid).await {
+        Ok(Some(report)) if report.org_id.as_deref() == Some(id.as_str()) => {
+            serve_file(&page, &scope, &report, &format).await
+        }
+        Ok(_) => Err(page.not_found().await),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// Answers with the report's PDF or HTML exactly as archived.
+async fn serve_file(
+    page: &Page<'_>,
+    scope: &Scope,
+    report: &StoredReport,
+    format: &str,
+) -> PageResult {
+    let store = &page.state.store;
+    let (body, content_type, disposition) = match format {
+        "pdf" => match store.report_pdf(scope, &report.id).await {
+            Ok(bytes) => (bytes, "application/pdf", "attachment"),
+            Err(e) => return Err(page.store_error(e).await),
+        },
+        "html" => match store.report_html(scope, &report.id).await {
+            Ok(text) => (text.into_bytes(), "text/html; charset=utf-8", "inline"),
+            Err(e) => return Err(page.store_error(e).await),
+        },
+        _ => return Err(page.not_found().await),
+    };
+    let name = file_name(report, format);
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("{disposition}; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // The archived HTML carries its own styles; it runs no script.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        ),
+    );
+    if let Ok(value) = HeaderValue::from_str(&report.sha256) {
+        headers.insert("x-content-sha256", value);
+    }
+    Ok(response)
+}
+
+/// `GET /report-links/{token}`: the PDF a report e-mail links to, without signing in,
+/// while the link is valid.
+pub async fn by_link(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, None);
+    match state
+        .store
+        .report_by_link(&token, mamori_store::now())
+        .await
+    {
+        Ok(Some(report)) => {
+            let scope = Scope::Organisation(report.org_id.clone().unwrap_or_default());
+            serve_file(&page, &scope, &report, "pdf").await
+        }
+        Ok(None) => Err(page
+            .message(
+                StatusCode::NOT_FOUND,
+                "reports.link_expired.title",
+                lang.t("reports.link_expired.body"),
+            )
+            .await),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `GET /console/reports`: this year's monthly run per organisation (failures first) and
+/// the provider's overviews.
+pub async fn console(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.role.is_provider() {
+        return Err(page.forbidden().await);
+    }
+    let (jobs, overviews) = match tokio::try_join!(
+        state.store.report_jobs(None),
+        state.store.reports(&Scope::AllOrganisations, None),
+    ) {
+        Ok(found) => found,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let ctx = context! {
+        jobs => Value::from(Serde(&jobs)),
+        overviews => Value::from(Serde(&overviews)),
+        failed => jobs.iter().filter(|j| j.status == mamori_store::job_status::FAILED).count(),
+        can_make => state.reports.is_some(),
+    };
+    Ok(page
+        .render(StatusCode::OK, "console_reports.html", ctx)
+        .await)
+}
+
+/// `POST /console/reports/overview`: makes the provider's overview for a month.
+pub async fn make_overview(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    PageForm(form): PageForm<MakeForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.role.is_provider() {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    let Some(reporter) = &state.reports else {
+        return Err(page.not_found().await);
+    };
+    let month = match month_or_last(reporter, Some(&form.month)) {
+        Ok(m) => m,
+        Err(message) => {
+            return Err(page
+                .message(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "error.title",
+                    lang.tf("reports.error.month", &[("detail", &message)]),
+                )
+                .await);
+        }
+    };
+    let request = mamori_reports::Request {
+        trigger: "web",
+        created_by: Some(&viewer.user.id),
+    };
+    match reporter
+        .overview(month, report_lang(lang, Some(&form.lang)), request)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/console/reports").into_response()),
+        Err(e) => Err(page
+            .message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error.title",
+                lang.tf("reports.error.failed", &[("detail", &e.to_string())]),
+            )
+            .await),
+    }
+}
+
+/// `GET /console/reports/{rid}/{format}`: an overview's file.
+pub async fn overview_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((rid, format)): Path<(String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    match state.store.report(&scope, &rid).await {
+        Ok(Some(report)) if report.org_id.is_none() => {
+            serve_file(&page, &scope, &report, &format).await
+        }
+        Ok(_) => Err(page.not_found().await),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `POST /console/reports/jobs/{jid}/retry`: tries a failed report again now.
+pub async fn retry(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(jid): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> Result<Response, Response> {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !viewer.user.role.is_provider() {
+        return Err(page.forbidden().await);
+    }
+    page.check_csrf(&form.csrf).await?;
+    match state.store.retry_report_job(&jid).await {
+        Ok(()) => Ok(Redirect::to("/console/reports").into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}

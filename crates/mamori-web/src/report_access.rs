@@ -1,0 +1,90 @@
+//! Who may do what with monthly reports, and the shared steps pages and API both take, so
+//! the two cannot disagree.
+
+use mamori_catalog::Lang as ReportLang;
+use mamori_model::{Role, User};
+use mamori_reports::{Month, Reporter, Request};
+use mamori_store::{ReportSettings, StoredReport};
+
+use crate::i18n::Lang;
+
+/// Making a report now: provider staff, and the organisation's owner.
+pub(crate) fn may_make(user: &User, org_id: &str) -> bool {
+    user.role.is_provider() || (user.role == Role::Owner && user.org_id.as_deref() == Some(org_id))
+}
+
+/// Choosing who receives the reports: the provider's administrator and the owner.
+pub(crate) fn may_set_recipients(user: &User, org_id: &str) -> bool {
+    user.role == Role::Admin || (user.role == Role::Owner && user.org_id.as_deref() == Some(org_id))
+}
+
+/// The month a request names, or last month in the reporter's time zone.
+pub(crate) fn month_or_last(reporter: &Reporter, text: Option<&str>) -> Result<Month, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t.parse::<Month>().map_err(|e| e.to_string()),
+        None => Ok(Month::containing(mamori_store::now(), reporter.tz()).previous()),
+    }
+}
+
+/// Makes and archives organisation `org_id`'s report for `month` on behalf of `user`.
+pub(crate) async fn make(
+    reporter: &Reporter,
+    user: &User,
+    org_id: &str,
+    month: Month,
+    lang: ReportLang,
+    trigger: &str,
+) -> Result<StoredReport, mamori_reports::ReportError> {
+    reporter
+        .monthly(
+            org_id,
+            month,
+            lang,
+            Request {
+                trigger,
+                created_by: Some(&user.id),
+            },
+        )
+        .await
+}
+
+/// Checks submitted report settings: addresses, language and delivery; the error is a
+/// sentence in `lang`.
+pub(crate) fn settings_from(
+    lang: Lang,
+    recipients: &str,
+    report_lang: &str,
+    delivery: &str,
+) -> Result<ReportSettings, String> {
+    let recipients: Vec<String> = recipients
+        .split([',', '\n', ' ', '、'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = recipients
+        .iter()
+        .find(|r| mamori_notify::parse_address(r).is_err())
+    {
+        return Err(lang.tf("reports.error.address", &[("address", bad)]));
+    }
+    if report_lang.parse::<ReportLang>().is_err() {
+        return Err(lang.t("reports.error.lang"));
+    }
+    if !matches!(delivery, "attachment" | "link") {
+        return Err(lang.t("reports.error.delivery"));
+    }
+    Ok(ReportSettings {
+        recipients,
+        lang: report_lang.to_owned(),
+        delivery: delivery.to_owned(),
+    })
+}
+
+/// The report language to use when a request names none: the reader's.
+pub(crate) fn report_lang(lang: Lang, asked: Option<&str>) -> ReportLang {
+    asked.and_then(|a| a.parse().ok()).unwrap_or(match lang {
+        Lang::Ja => ReportLang::Ja,
+        Lang::En => ReportLang::En,
+    })
+}
