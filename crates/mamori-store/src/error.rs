@@ -80,6 +80,16 @@ pub enum InvalidInput {
     AssigneeNotStaff,
     /// The notification channel's settings do not work (the caller says why).
     ChannelInvalid,
+    /// A document must be approved before it is issued.
+    NotApproved,
+    /// The document is the same as its latest issued version.
+    NothingToIssue,
+    /// The policy must be issued before it is published.
+    NotIssued,
+    /// The public address part is not 3-40 lower-case letters, digits and hyphens.
+    SlugInvalid,
+    /// Another organisation already publishes at this address.
+    SlugTaken,
 }
 
 impl InvalidInput {
@@ -96,6 +106,11 @@ impl InvalidInput {
             InvalidInput::AlertResolved => "alert_resolved",
             InvalidInput::AssigneeNotStaff => "assignee_not_staff",
             InvalidInput::ChannelInvalid => "channel_invalid",
+            InvalidInput::NotApproved => "not_approved",
+            InvalidInput::NothingToIssue => "nothing_to_issue",
+            InvalidInput::NotIssued => "not_issued",
+            InvalidInput::SlugInvalid => "slug_invalid",
+            InvalidInput::SlugTaken => "slug_taken",
         }
     }
 }

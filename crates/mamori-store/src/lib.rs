@@ -12,6 +12,7 @@ mod channels;
 mod db;
 mod deliveries;
 mod detections;
+mod documents;
 mod error;
 mod events;
 mod incidents;
@@ -45,6 +46,10 @@ pub use deliveries::{
     Attempt, CHANNEL_FAILING_RULE, Delivery, DeliveryKind, DeliveryRecord, now_ms,
 };
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
+pub use documents::{
+    DocumentDraft, DocumentVersion, HandbookAcknowledgement, HandbookReader, PolicyPublication,
+    content_hash, valid_slug,
+};
 pub use error::{InvalidInput, StoreError};
 pub use events::{EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
 pub use incidents::{INCIDENT_CATEGORIES, Incident, TimelineEntry, incident_status};
