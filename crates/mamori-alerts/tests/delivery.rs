@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use mamori_alerts::{AlertSettings, Outcome, deliver_one, make_digests};
 use mamori_model::{Scope, Severity};
-use mamori_notify::Notifier;
+use mamori_notify::{DestinationPolicy, Notifier};
 use mamori_store::{
     Actor, AlertingRules, IngestBatch, NewChannel, NewDetection, NewOrganisation, Store, new_id,
     now, now_ms,
@@ -66,7 +66,9 @@ async fn quiet_hours_hold_back_all_but_critical_and_the_digest_gathers_low_alert
             .unwrap();
         let settings = AlertSettings::default();
         let sink = WebhookSink::start().await;
-        let notifier = Arc::new(Notifier::new(None).unwrap());
+        let notifier = Arc::new(
+            Notifier::new(None, DestinationPolicy::from_list(&["127.0.0.1"]).unwrap()).unwrap(),
+        );
 
         // Quiet hours from an hour ago to an hour from now, on the provider's clock.
         let minute = settings.local_minutes(Utc::now());

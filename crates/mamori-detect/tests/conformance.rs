@@ -1,7 +1,7 @@
 //! The Sigma project's own regression cases: for each case, the named rule must fire on the
 //! case's events when the whole public rule set is loaded. Reads `MAMORI_SIGMA_DATA`
 //! (default `../shared/data/sigma` beside the workspace) and skips with a message when the
-//! data is absent.
+//! data is absent, except in CI (`CI` set), where that is a failure.
 
 mod support;
 
@@ -29,6 +29,12 @@ fn sigma_regression_cases() {
     let data = data_dir();
     let regression = data.join("regression_data");
     if !regression.is_dir() {
+        // CI always has the data: there, a missing folder is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "conformance: {} is absent in CI (set MAMORI_SIGMA_DATA)",
+            regression.display()
+        );
         eprintln!(
             "conformance: skipped, {} is absent (set MAMORI_SIGMA_DATA)",
             regression.display()

@@ -79,6 +79,11 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
             Some(String::from_utf8(output.stdout).expect("UTF-8 text"))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // CI installs poppler-utils: there, a missing pdftotext is a failure.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "pdftotext is missing in CI (Debian package poppler-utils)"
+            );
             println!("skipped: pdftotext not installed (Debian package poppler-utils)");
             None
         }

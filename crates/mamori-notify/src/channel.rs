@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::NotifyError;
+use std::net::IpAddr;
+
+use crate::{DestinationPolicy, NotifyError};
 
 /// A destination, stored by the caller as JSON (`{"kind": "email", "to": [...]}` and so on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +54,19 @@ impl Channel {
             }
             Channel::Webhook { url, .. } | Channel::Slack { url } | Channel::Teams { url } => {
                 parse_http_url(url).map(|_| ())
+            }
+        }
+    }
+
+    /// [`Channel::validate`], and for a webhook whose host is written as an IP address, that
+    /// `destinations` lets webhooks go there; host names are checked when they are resolved,
+    /// at every delivery.
+    pub fn check(&self, destinations: &DestinationPolicy) -> Result<(), NotifyError> {
+        self.validate()?;
+        match self {
+            Channel::Email { .. } => Ok(()),
+            Channel::Webhook { url, .. } | Channel::Slack { url } | Channel::Teams { url } => {
+                check_literal(destinations, &parse_http_url(url)?)
             }
         }
     }
@@ -122,6 +137,20 @@ pub(crate) fn parse_http_url(raw: &str) -> Result<url::Url, NotifyError> {
         return Err(NotifyError::InvalidChannel("the URL has no host".into()));
     }
     Ok(url)
+}
+
+/// Refuses a URL whose host is an internal IP address. The URL parser has already turned the
+/// odd spellings (`127.1`, `2130706433`, `0x7f.0.0.1`) into the plain address.
+pub(crate) fn check_literal(
+    destinations: &DestinationPolicy,
+    url: &url::Url,
+) -> Result<(), NotifyError> {
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
+        Some(url::Host::Domain(_)) | None => return Ok(()),
+    };
+    destinations.check(&mask_url(url.as_str()), ip)
 }
 
 /// Shows scheme, host and port only; any path, query or user info becomes "…".

@@ -65,15 +65,14 @@ pub enum NotifyError {
         /// What lettre reported.
         reason: String,
     },
-    /// The HTTP endpoint answered with a non-success status.
-    #[error("{target} answered HTTP {status}: {body}")]
+    /// The HTTP endpoint answered with a non-success status. The body is never read, so
+    /// that what a tenant's URL points at cannot be shown back to the tenant.
+    #[error("{target} answered HTTP {status}")]
     HttpStatus {
         /// The URL with secrets masked.
         target: String,
         /// HTTP status code.
         status: u16,
-        /// The first ~300 characters of the response body.
-        body: String,
     },
     /// The HTTP request failed for another reason (protocol error, body error).
     #[error("request to {target} failed: {reason}")]
@@ -83,6 +82,18 @@ pub enum NotifyError {
         /// What the HTTP client said.
         reason: String,
     },
+    /// The webhook's address is in a private, loopback or other internal network that the
+    /// provider's administrator has not opened; nothing was sent.
+    #[error(
+        "{target} is in a private or internal network, where mamori does not send notifications; use a public address"
+    )]
+    RefusedDestination {
+        /// The URL with secrets masked.
+        target: String,
+    },
+    /// The administrator's list of internal networks webhooks may reach has a bad entry.
+    #[error("invalid notify.allow_private setting: {0}")]
+    InvalidPolicy(String),
     /// The message could not be built (should not happen with validated input).
     #[error("could not build the message: {0}")]
     Message(String),
@@ -104,6 +115,8 @@ impl NotifyError {
             NotifyError::Smtp { .. } => "smtp",
             NotifyError::HttpStatus { .. } => "http_status",
             NotifyError::Http { .. } => "http",
+            NotifyError::RefusedDestination { .. } => "refused_destination",
+            NotifyError::InvalidPolicy(_) => "invalid_policy",
             NotifyError::Message(_) => "message",
         }
     }
@@ -112,12 +125,14 @@ impl NotifyError {
     /// the retry loop stops on these instead of trying again.
     ///
     /// Permanent: an invalid channel or mail setting, no mail server, a message that cannot be
-    /// built, an SMTP 5xx answer to the login or the message, and HTTP 4xx except 408 and 429.
+    /// built, a refused destination, an SMTP 5xx answer to the login or the message, and HTTP 4xx except 408 and 429.
     pub fn is_permanent(&self) -> bool {
         match self {
             NotifyError::InvalidChannel(_)
             | NotifyError::InvalidSmtp(_)
             | NotifyError::NoSmtp
+            | NotifyError::RefusedDestination { .. }
+            | NotifyError::InvalidPolicy(_)
             | NotifyError::Message(_) => true,
             NotifyError::Auth { code, .. } | NotifyError::Rejected { code, .. } => {
                 (500..600).contains(code)
@@ -132,4 +147,25 @@ impl NotifyError {
             | NotifyError::Http { .. } => false,
         }
     }
+}
+
+/// True when an error of type `T` is somewhere in `error`'s chain of causes, including inside
+/// an `io::Error` (whose `source()` skips the error it wraps). Used to recognise a TLS failure
+/// that lettre or hyper report as a connection error, and a refused webhook address.
+pub(crate) fn has_cause<T: std::error::Error + 'static>(
+    error: &(dyn std::error::Error + 'static),
+) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<T>() {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.get_ref().is_some_and(|inner| inner.is::<T>())
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }

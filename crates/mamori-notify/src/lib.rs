@@ -39,9 +39,18 @@
 //! Receivers check it with [`verify`] (or the same computation) and should reject timestamps
 //! more than a few minutes old.
 //!
-//! Any 2xx answer counts as delivered; redirects are not followed.
+//! Any 2xx answer counts as delivered; redirects are not followed, and the answer's body is
+//! never read.
+//!
+//! # Where webhooks may go
+//!
+//! Only to public addresses, unless the provider's administrator opens internal networks
+//! with [`DestinationPolicy`]: loopback, private, link-local, unique-local, multicast and
+//! other reserved addresses are refused, IPv4 and IPv6 alike, checked on the resolved
+//! address that is actually connected to.
 
 mod channel;
+mod destination;
 mod error;
 mod notice;
 mod notifier;
@@ -50,6 +59,7 @@ mod signature;
 mod smtp;
 
 pub use channel::{Channel, parse_address};
+pub use destination::{DestinationPolicy, is_internal};
 pub use error::NotifyError;
 pub use notice::{DigestItem, Lang, Notice, NoticeKind};
 pub use notifier::{Mail, MailAttachment, Notifier, Receipt};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::Utc;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -17,26 +17,25 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rustls_platform_verifier::BuilderVerifierExt;
 use serde::{Deserialize, Serialize};
 
-use crate::channel::{mask_url, parse_address, parse_http_url};
-use crate::{Channel, Notice, NotifyError, SmtpSettings, render, sign};
+use crate::channel::{check_literal, mask_url, parse_address, parse_http_url};
+use crate::destination::{GuardedResolver, Refused};
+use crate::error::has_cause;
+use crate::{Channel, DestinationPolicy, Notice, NotifyError, SmtpSettings, render, sign};
 
 /// How long to wait for an HTTP endpoint to accept the connection.
 const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole HTTP delivery may take.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
-/// The most of a response body read for the delivery log.
-const BODY_READ_LIMIT: usize = 64 * 1024;
 
 /// The HTTP client: hyper with rustls (ring) configured here, not reqwest, so that the
-/// TLS choice of this crate never changes how other crates' reqwest clients are built.
-type Https = HttpClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-/// How much of an error response body is kept for the delivery log.
-const BODY_EXCERPT: usize = 300;
+/// TLS choice of this crate never changes how other crates' reqwest clients are built, and
+/// with a resolver that refuses internal addresses (see [`crate::destination`]).
+type Https = HttpClient<hyper_rustls::HttpsConnector<HttpConnector<GuardedResolver>>, Full<Bytes>>;
 
 /// Proof of delivery: what the receiving server answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
-    /// The SMTP reply (`250 2.0.0 Ok: queued as …`) or HTTP status with a short body.
+    /// The SMTP reply (`250 2.0.0 Ok: queued as …`) or the HTTP status line (`200 OK`).
     pub response: String,
 }
 
@@ -69,12 +68,18 @@ pub struct MailAttachment {
 pub struct Notifier {
     smtp: Option<(SmtpSettings, AsyncSmtpTransport<Tokio1Executor>)>,
     http: Https,
+    destinations: Arc<DestinationPolicy>,
 }
 
 impl Notifier {
     /// Prepares the mail transport (when a mail server is configured) and the HTTP client;
     /// both use rustls with the ring provider and the system's trusted certificates.
-    pub fn new(smtp: Option<SmtpSettings>) -> Result<Self, NotifyError> {
+    /// Webhooks reach public addresses and the internal networks `destinations` opens.
+    pub fn new(
+        smtp: Option<SmtpSettings>,
+        destinations: DestinationPolicy,
+    ) -> Result<Self, NotifyError> {
+        let destinations = Arc::new(destinations);
         let smtp = match smtp {
             Some(settings) => {
                 let transport = settings.transport()?;
@@ -92,7 +97,8 @@ impl Notifier {
             reason: format!("TLS cannot be set up: {e}"),
         })?
         .with_no_client_auth();
-        let mut connector = HttpConnector::new();
+        let mut connector =
+            HttpConnector::new_with_resolver(GuardedResolver::new(destinations.clone()));
         connector.set_connect_timeout(Some(HTTP_CONNECT_TIMEOUT));
         connector.enforce_http(false);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -101,7 +107,16 @@ impl Notifier {
             .enable_http1()
             .wrap_connector(connector);
         let http = HttpClient::builder(TokioExecutor::new()).build(https);
-        Ok(Notifier { smtp, http })
+        Ok(Notifier {
+            smtp,
+            http,
+            destinations,
+        })
+    }
+
+    /// Where this notifier's webhooks may go; pages check new channels against it.
+    pub fn destinations(&self) -> &DestinationPolicy {
+        &self.destinations
     }
 
     /// Sends `notice` through `channel`; Ok carries the server's answer (SMTP "250 …" reply
@@ -111,7 +126,7 @@ impl Notifier {
         channel: &Channel,
         notice: &Notice,
     ) -> Result<Receipt, NotifyError> {
-        channel.validate()?;
+        channel.check(&self.destinations)?;
         match channel {
             Channel::Email { to } => self.send_email(to, notice).await,
             Channel::Webhook { url, secret } => {
@@ -200,6 +215,7 @@ impl Notifier {
         headers: HeaderMap,
     ) -> Result<Receipt, NotifyError> {
         let url = parse_http_url(url)?;
+        check_literal(&self.destinations, &url)?;
         let target = mask_url(url.as_str());
         let mut request = http::Request::post(url.as_str())
             .header(CONTENT_TYPE, "application/json")
@@ -216,35 +232,26 @@ impl Notifier {
                 .request(request)
                 .await
                 .map_err(|e| classify_http(&target, e))?;
-            let status = response.status();
-            // The body is only for the log; a body that cannot be read is not the failure.
-            let limited = http_body_util::Limited::new(response.into_body(), BODY_READ_LIMIT);
-            let bytes = limited
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            Ok::<_, NotifyError>((status, String::from_utf8_lossy(&bytes).into_owned()))
+            // The body is never read: whatever the URL points at stays unseen by the tenant.
+            Ok::<_, NotifyError>(response.status())
         };
-        let (status, text) = tokio::time::timeout(HTTP_TIMEOUT, exchange)
+        let status = tokio::time::timeout(HTTP_TIMEOUT, exchange)
             .await
             .map_err(|_| NotifyError::Timeout {
                 target: target.clone(),
             })??;
-        let excerpt = excerpt(&text);
         let status_line = match status.canonical_reason() {
             Some(reason) => format!("{} {reason}", status.as_u16()),
             None => status.as_u16().to_string(),
         };
         if status.is_success() {
             Ok(Receipt {
-                response: format!("{status_line} {excerpt}").trim().to_string(),
+                response: status_line,
             })
         } else {
             Err(NotifyError::HttpStatus {
                 target,
                 status: status.as_u16(),
-                body: excerpt,
             })
         }
     }
@@ -260,25 +267,16 @@ fn header(value: &str) -> Result<HeaderValue, NotifyError> {
     HeaderValue::from_str(value).map_err(|e| NotifyError::Message(e.to_string()))
 }
 
-/// The first ~300 characters of a response body, on one line.
-fn excerpt(body: &str) -> String {
-    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > BODY_EXCERPT {
-        let mut cut: String = one_line.chars().take(BODY_EXCERPT).collect();
-        cut.push('…');
-        cut
-    } else {
-        one_line
-    }
-}
-
 /// Says whether an HTTP failure was a TLS or connection problem. The URL is left out of the
 /// message because Slack and Teams URLs are secrets.
 fn classify_http(target: &str, error: hyper_util::client::legacy::Error) -> NotifyError {
     let target = target.to_string();
+    if has_cause::<Refused>(&error) {
+        return NotifyError::RefusedDestination { target };
+    }
     let reason = error_chain(&error);
     if error.is_connect() {
-        if crate::smtp::has_tls_cause(&error) {
+        if has_cause::<rustls::Error>(&error) {
             return NotifyError::Tls { target, reason };
         }
         return NotifyError::Connect { target, reason };

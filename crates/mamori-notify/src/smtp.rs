@@ -258,7 +258,10 @@ impl SmtpSettings {
         if error.is_timeout() {
             return NotifyError::Timeout { target };
         }
-        if error.is_tls() || has_tls_cause(error) || reason.contains("STARTTLS") {
+        if error.is_tls()
+            || crate::error::has_cause::<rustls::Error>(error)
+            || reason.contains("STARTTLS")
+        {
             return NotifyError::Tls { target, reason };
         }
         if reason.contains("No compatible authentication mechanism") {
@@ -276,26 +279,6 @@ impl SmtpSettings {
             reason: error.to_string(),
         }
     }
-}
-
-/// True when a rustls error (bad certificate, handshake failure) is somewhere in the chain;
-/// lettre reports those as connection errors.
-pub(crate) fn has_tls_cause(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-        {
-            return true;
-        }
-        current = e.source();
-    }
-    false
 }
 
 #[cfg(test)]

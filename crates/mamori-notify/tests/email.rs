@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use mamori_notify::{Channel, Lang, NoticeKind, Notifier, SmtpSettings};
+use mamori_notify::{Channel, DestinationPolicy, Lang, NoticeKind, Notifier, SmtpSettings};
 use mamori_testkit::smtp::SmtpSink;
 
 const FROM: &str = "mamori <alerts@example.jp>";
@@ -18,7 +18,7 @@ fn email(to: &[&str]) -> Channel {
 
 fn notifier(url: &str) -> Notifier {
     let settings = SmtpSettings::from_url(url, FROM).expect("sink URL parses");
-    Notifier::new(Some(settings)).expect("notifier")
+    Notifier::new(Some(settings), DestinationPolicy::public_only()).expect("notifier")
 }
 
 #[tokio::test]
@@ -136,7 +136,7 @@ async fn login_is_used_when_configured() {
     let settings = SmtpSettings::from_url(&sink.url(), FROM)
         .expect("parses")
         .with_credentials("mamori@example.jp".into(), "wrong".into());
-    let err = Notifier::new(Some(settings))
+    let err = Notifier::new(Some(settings), DestinationPolicy::public_only())
         .expect("notifier")
         .deliver(&email(&["a@example.jp"]), &common::alert(Lang::Ja))
         .await
@@ -185,7 +185,7 @@ async fn nothing_listening_is_a_connect_error() {
 
 #[tokio::test]
 async fn no_mail_server_configured() {
-    let err = Notifier::new(None)
+    let err = Notifier::new(None, DestinationPolicy::public_only())
         .expect("notifier")
         .deliver(&email(&["a@example.jp"]), &common::alert(Lang::Ja))
         .await
@@ -216,7 +216,7 @@ async fn starttls_with_a_trusted_private_ca() {
         .expect("parses")
         .with_root_certificate(pem.as_bytes())
         .expect("PEM");
-    Notifier::new(Some(settings))
+    Notifier::new(Some(settings), DestinationPolicy::public_only())
         .expect("notifier")
         .deliver(&email(&["a@example.jp"]), &common::alert(Lang::Ja))
         .await
@@ -226,7 +226,7 @@ async fn starttls_with_a_trusted_private_ca() {
 
     // Without trusting the certificate, the TLS step fails and says so.
     let untrusted = SmtpSettings::from_url(&sink.url(), FROM).expect("parses");
-    let err = Notifier::new(Some(untrusted))
+    let err = Notifier::new(Some(untrusted), DestinationPolicy::public_only())
         .expect("notifier")
         .deliver(&email(&["a@example.jp"]), &common::alert(Lang::Ja))
         .await
@@ -254,7 +254,7 @@ async fn implicit_tls() {
         .expect("parses")
         .with_root_certificate(pem.as_bytes())
         .expect("PEM");
-    Notifier::new(Some(settings))
+    Notifier::new(Some(settings), DestinationPolicy::public_only())
         .expect("notifier")
         .deliver(&email(&["a@example.jp"]), &common::alert(Lang::Ja))
         .await

@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use mamori_catalog::Lang;
 use mamori_model::{Role, Scope};
-use mamori_notify::{Notifier, SmtpSettings};
+use mamori_notify::{DestinationPolicy, Notifier, SmtpSettings};
 use mamori_reports::schedule::run_once;
 use mamori_reports::{Month, Reporter, Request, ScheduleSettings};
 use mamori_store::{Actor, NewUser, ReportSettings, Store, job_status, report_hash};
@@ -51,7 +51,12 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
     {
         Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
         Ok(out) => panic!("pdftotext failed: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(_) => {
+        Err(e) => {
+            // CI installs poppler-utils: there, a missing pdftotext is a failure.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "pdftotext cannot be run in CI: {e}"
+            );
             eprintln!(
                 "skipped PDF text checks: pdftotext not installed (apt-get install poppler-utils)"
             );
@@ -299,9 +304,13 @@ async fn the_schedule_makes_archives_and_mails_each_report_once() {
     for db in TestDatabase::all().await {
         let store = Store::connect(&db.url).await.expect("store");
         let sink = SmtpSink::start().await;
-        let notifier = Notifier::new(Some(
-            SmtpSettings::from_url(&sink.url(), "mamori <reports@provider.example.jp>").unwrap(),
-        ))
+        let notifier = Notifier::new(
+            Some(
+                SmtpSettings::from_url(&sink.url(), "mamori <reports@provider.example.jp>")
+                    .unwrap(),
+            ),
+            DestinationPolicy::public_only(),
+        )
         .unwrap();
         let month: Month = NOVEMBER.parse().unwrap();
         let (from, _) = month.bounds(tokyo());
@@ -378,10 +387,16 @@ async fn the_schedule_makes_archives_and_mails_each_report_once() {
         );
 
         // December's run fails to reach a mail server, retries, gives up and stays visible.
-        let broken = Notifier::new(Some(
-            SmtpSettings::from_url("smtp://127.0.0.1:9", "mamori <reports@provider.example.jp>")
+        let broken = Notifier::new(
+            Some(
+                SmtpSettings::from_url(
+                    "smtp://127.0.0.1:9",
+                    "mamori <reports@provider.example.jp>",
+                )
                 .unwrap(),
-        ))
+            ),
+            DestinationPolicy::public_only(),
+        )
         .unwrap();
         let quick = ScheduleSettings {
             retry_secs: vec![60],

@@ -1,16 +1,17 @@
-//! A real HTTP endpoint on 127.0.0.1 that records every request, for testing webhook, Slack
+//! A real HTTP endpoint on loopback that records every request, for testing webhook, Slack
 //! and Teams delivery end to end. Its answer can be changed while it runs to simulate an
-//! endpoint that starts failing.
+//! endpoint that starts failing, or one that redirects elsewhere.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 
 /// One request as the endpoint received it.
 #[derive(Debug, Clone)]
@@ -50,6 +51,7 @@ impl RecordedRequest {
 struct Shared {
     requests: Mutex<Vec<RecordedRequest>>,
     status: AtomicU16,
+    redirect: Mutex<Option<String>>,
 }
 
 /// The running endpoint. Stops when dropped.
@@ -60,16 +62,22 @@ pub struct WebhookSink {
 }
 
 impl WebhookSink {
-    /// Starts listening on a free port, answering 200 to everything.
+    /// Starts listening on a free port of 127.0.0.1, answering 200 to everything.
     pub async fn start() -> WebhookSink {
+        WebhookSink::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST)).await
+    }
+
+    /// Starts listening on a free port of `ip` (any loopback address: 127.0.0.2, ::1 …).
+    pub async fn start_on(ip: IpAddr) -> WebhookSink {
         let shared = Arc::new(Shared {
             requests: Mutex::new(Vec::new()),
             status: AtomicU16::new(200),
+            redirect: Mutex::new(None),
         });
         let router = axum::Router::new()
             .fallback(record)
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, 0))
             .await
             .expect("bind the webhook sink");
         let addr = listener.local_addr().expect("webhook sink address");
@@ -86,12 +94,22 @@ impl WebhookSink {
         self.shared.status.store(status, Ordering::SeqCst);
     }
 
+    /// Makes every following request get `302 Found` with `Location: {location}`.
+    pub fn redirect_to(&self, location: &str) {
+        *self
+            .shared
+            .redirect
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(location.to_string());
+    }
+
     /// The socket address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT{path}`; `path` should start with "/".
+    /// `http://127.0.0.1:PORT{path}` (`http://[::1]:PORT…` on IPv6); `path` should start
+    /// with "/".
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -131,14 +149,14 @@ impl Drop for WebhookSink {
     }
 }
 
-/// Records the request and answers with the configured status.
+/// Records the request and answers with the configured redirect or status.
 async fn record(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> (StatusCode, String) {
+) -> Response {
     let mut map: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in &headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -160,7 +178,15 @@ async fn record(
             headers: map,
             body: body.to_vec(),
         });
+    let redirect = shared
+        .redirect
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    if let Some(location) = redirect {
+        return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+    }
     let code = shared.status.load(Ordering::SeqCst);
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, format!("mamori test sink answered {code}"))
+    (status, format!("mamori test sink answered {code}")).into_response()
 }

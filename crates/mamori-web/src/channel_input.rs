@@ -2,7 +2,7 @@
 //! into what the store keeps. Shared by the API and the channels page.
 
 use mamori_model::Severity;
-use mamori_notify::Channel as Destination;
+use mamori_notify::{Channel as Destination, DestinationPolicy, NotifyError};
 use mamori_store::NewChannel;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -55,8 +55,12 @@ fn filled(value: &Option<String>) -> Option<String> {
 }
 
 impl ChannelInput {
-    /// The destination the notifier will use, checked.
-    pub fn destination(&self, lang: Lang) -> Result<Destination, String> {
+    /// The destination the notifier will use, checked against where webhooks may go.
+    pub fn destination(
+        &self,
+        lang: Lang,
+        destinations: &DestinationPolicy,
+    ) -> Result<Destination, String> {
         let url = filled(&self.url).unwrap_or_default();
         let destination = match self.kind.as_str() {
             "email" => Destination::Email {
@@ -78,16 +82,22 @@ impl ChannelInput {
                 return Err(lang.tf("channels.error.kind", &[("kind", other)]));
             }
         };
-        destination
-            .validate()
-            .map_err(|e| lang.tf("channels.error.invalid", &[("detail", &e.to_string())]))?;
+        destination.check(destinations).map_err(|e| match e {
+            NotifyError::RefusedDestination { .. } => lang.t("channels.error.refused"),
+            other => lang.tf("channels.error.invalid", &[("detail", &other.to_string())]),
+        })?;
         Ok(destination)
     }
 
     /// What the store keeps for a channel of organisation `org_id` (`None`: the
     /// provider's own), or the message saying what is wrong in `lang`.
-    pub fn to_new(&self, org_id: Option<String>, lang: Lang) -> Result<NewChannel, String> {
-        let destination = self.destination(lang)?;
+    pub fn to_new(
+        &self,
+        org_id: Option<String>,
+        lang: Lang,
+        destinations: &DestinationPolicy,
+    ) -> Result<NewChannel, String> {
+        let destination = self.destination(lang, destinations)?;
         let min_severity = match filled(&self.min_severity) {
             None => Severity::Medium,
             Some(word) => word
@@ -139,7 +149,13 @@ mod tests {
             to: Some("a@example.jp, b@example.jp".into()),
             ..ChannelInput::default()
         };
-        let new = input.to_new(Some("o".into()), Lang::En).expect("valid");
+        let new = input
+            .to_new(
+                Some("o".into()),
+                Lang::En,
+                &DestinationPolicy::public_only(),
+            )
+            .expect("valid");
         assert_eq!(new.kind, "email");
         assert_eq!(new.min_severity, Severity::Medium);
         let bad = ChannelInput {
@@ -147,11 +163,33 @@ mod tests {
             to: Some("not an address".into()),
             ..ChannelInput::default()
         };
-        assert!(bad.to_new(None, Lang::Ja).is_err());
+        assert!(
+            bad.to_new(None, Lang::Ja, &DestinationPolicy::public_only())
+                .is_err()
+        );
         let half_quiet = ChannelInput {
             quiet_start: Some("22:00".into()),
             ..input
         };
-        assert!(half_quiet.to_new(None, Lang::En).is_err());
+        assert!(
+            half_quiet
+                .to_new(None, Lang::En, &DestinationPolicy::public_only())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn webhooks_into_internal_networks_are_refused_in_the_callers_language() {
+        let input = ChannelInput {
+            kind: "webhook".into(),
+            url: Some("http://169.254.169.254/latest/meta-data/".into()),
+            ..ChannelInput::default()
+        };
+        let strict = DestinationPolicy::public_only();
+        let message = input.to_new(None, Lang::Ja, &strict).unwrap_err();
+        assert_eq!(message, Lang::Ja.t("channels.error.refused"));
+        assert!(!message.contains("169.254"), "{message}");
+        let opened = DestinationPolicy::from_list(&["169.254.169.254"]).expect("list");
+        assert!(input.to_new(None, Lang::En, &opened).is_ok());
     }
 }

@@ -73,6 +73,15 @@ impl AppState {
         })
     }
 
+    /// Where webhooks may go: the notifier's rule, or public addresses only when this
+    /// server sends no notifications. New channels are checked against it.
+    pub fn webhook_destinations(&self) -> mamori_notify::DestinationPolicy {
+        self.alerting
+            .as_ref()
+            .map(|a| a.notifier.destinations().clone())
+            .unwrap_or_default()
+    }
+
     /// The same state with notifications attached, for the alert-route test.
     pub fn with_alerting(self, alerting: Alerting) -> Self {
         AppState {

@@ -11,7 +11,7 @@ use chrono::{FixedOffset, NaiveTime};
 use clap::Args;
 use mamori_alerts::{AlertSettings, test_route};
 use mamori_model::Scope;
-use mamori_notify::{Notifier, SmtpSettings};
+use mamori_notify::{DestinationPolicy, Notifier, SmtpSettings};
 use mamori_store::{Actor, AlertingRules};
 use mamori_web::{ChannelInput, Lang};
 use serde::Deserialize;
@@ -80,8 +80,8 @@ impl SmtpArgs {
         Ok(Some(settings))
     }
 
-    /// A notifier with these settings.
-    pub fn notifier(&self) -> anyhow::Result<Arc<Notifier>> {
+    /// A notifier with these mail settings, sending webhooks where `destinations` allows.
+    pub fn notifier(&self, destinations: DestinationPolicy) -> anyhow::Result<Arc<Notifier>> {
         let smtp = self.settings()?;
         match &smtp {
             Some(s) => {
@@ -91,7 +91,50 @@ impl SmtpArgs {
                 "no mail server configured (--smtp-url): e-mail channels will report the error"
             ),
         }
-        Ok(Arc::new(Notifier::new(smtp)?))
+        if !destinations.allowed().is_empty() {
+            let nets: Vec<String> = destinations
+                .allowed()
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            tracing::warn!(
+                networks = %nets.join(", "),
+                "webhooks may reach these internal networks (notify.allow_private)"
+            );
+        }
+        Ok(Arc::new(Notifier::new(smtp, destinations)?))
+    }
+}
+
+/// Where webhooks may go, from `--notify-allow-private` and `[notify]`. Webhook URLs are
+/// chosen by client companies, so by default they reach only public addresses; the
+/// provider's administrator can open listed internal networks.
+#[derive(Args, Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyArgs {
+    /// Internal networks webhooks may reach besides the internet, e.g. 10.0.5.0/24
+    /// (comma-separated). Loopback and private addresses are refused otherwise.
+    #[arg(
+        long = "notify-allow-private",
+        env = "MAMORI_NOTIFY_ALLOW_PRIVATE",
+        value_delimiter = ','
+    )]
+    pub(crate) allow_private: Vec<String>,
+}
+
+impl NotifyArgs {
+    /// These settings, or the file's `[notify]` when no flag was given.
+    pub fn or_file(self, file: NotifyArgs) -> NotifyArgs {
+        if self.allow_private.is_empty() {
+            file
+        } else {
+            self
+        }
+    }
+
+    /// The destination policy, naming a bad entry.
+    pub fn policy(&self) -> anyhow::Result<DestinationPolicy> {
+        Ok(DestinationPolicy::from_list(&self.allow_private)?)
     }
 }
 
@@ -181,6 +224,8 @@ impl AlertArgs {
 pub struct AddChannelArgs {
     #[command(flatten)]
     storage: StorageArgs,
+    #[command(flatten)]
+    notify: NotifyArgs,
     /// The organisation whose alerts it receives.
     #[arg(long)]
     org: Option<String>,
@@ -230,8 +275,10 @@ pub async fn add_channel(args: AddChannelArgs) -> anyhow::Result<()> {
         digest: Some(args.digest),
         lang: Some(args.lang),
     };
+    let file = FileConfig::load(args.storage.config.as_deref())?;
+    let destinations = args.notify.or_file(file.notify).policy()?;
     let new = input
-        .to_new(args.org.clone(), Lang::En)
+        .to_new(args.org.clone(), Lang::En, &destinations)
         .map_err(anyhow::Error::msg)?;
     let store = args.storage.open().await?;
     let owner = args.org.as_deref().unwrap_or("the provider");
@@ -252,6 +299,8 @@ pub struct TestNotifyArgs {
     storage: StorageArgs,
     #[command(flatten)]
     smtp: SmtpArgs,
+    #[command(flatten)]
+    notify: NotifyArgs,
     /// The organisation whose channels are tested.
     #[arg(long)]
     org: String,
@@ -262,7 +311,10 @@ pub struct TestNotifyArgs {
 pub async fn test_notify(args: TestNotifyArgs) -> anyhow::Result<()> {
     let file = FileConfig::load(args.storage.config.as_deref())?;
     let store = args.storage.open().await?;
-    let notifier = args.smtp.or_file(file.smtp).notifier()?;
+    let notifier = args
+        .smtp
+        .or_file(file.smtp)
+        .notifier(args.notify.or_file(file.notify).policy()?)?;
     let settings = AlertArgs::default()
         .or_file(file.alerts)
         .settings(file.public_url.clone())?;

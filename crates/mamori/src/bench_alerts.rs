@@ -169,7 +169,10 @@ async fn measure(
     )
     .await?;
     let to = ingest.tcp.context("no TCP listener")?;
-    let notifier = Arc::new(mamori_notify::Notifier::new(None)?);
+    let notifier = Arc::new(mamori_notify::Notifier::new(
+        None,
+        mamori_notify::DestinationPolicy::from_list(&["127.0.0.1"])?,
+    )?);
     let alerting = RunningAlerts::start(
         store.clone(),
         notifier,

@@ -55,6 +55,9 @@ pub struct FileConfig {
     /// `[smtp]`: the provider's mail server (`url`, `from`, `user`, `password`, `ca_file`).
     #[serde(default)]
     pub smtp: crate::alerting::SmtpArgs,
+    /// `[notify]`: internal networks webhooks may reach (`allow_private = ["10.0.5.0/24"]`).
+    #[serde(default)]
+    pub notify: crate::alerting::NotifyArgs,
     /// `[alerts]`: grouping, retries and the provider's clock (`group_minutes`,
     /// `retry_seconds`, `utc_offset`, `digest_time`).
     #[serde(default)]
@@ -149,5 +152,21 @@ mod tests {
         assert_eq!(file.smtp.url.as_deref(), Some("smtp://mail.example:25"));
         assert_eq!(file.alerts.retry_seconds, vec![1, 2]);
         assert!(toml::from_str::<FileConfig>("[smtp]\nhost = 'x'\n").is_err());
+        let file: FileConfig =
+            toml::from_str("[notify]\nallow_private = ['10.0.5.0/24', '192.168.1.20']\n").unwrap();
+        let policy = file.notify.policy().unwrap();
+        assert!(policy.permits("10.0.5.9".parse().unwrap()));
+        assert!(policy.permits("192.168.1.20".parse().unwrap()));
+        assert!(!policy.permits("127.0.0.1".parse().unwrap()));
+        let bad: FileConfig = toml::from_str("[notify]\nallow_private = ['intranet']\n").unwrap();
+        assert!(
+            bad.notify
+                .policy()
+                .unwrap_err()
+                .to_string()
+                .contains("intranet")
+        );
+        let default = FileConfig::default().notify.policy().unwrap();
+        assert!(!default.permits("10.0.5.9".parse().unwrap()));
     }
 }

@@ -29,6 +29,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     smtp: crate::alerting::SmtpArgs,
     #[command(flatten)]
+    notify: crate::alerting::NotifyArgs,
+    #[command(flatten)]
     alerts: crate::alerting::AlertArgs,
     #[command(flatten)]
     reports: crate::reports::ReportArgs,
@@ -71,7 +73,10 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     let ingest_settings = args.ingest.or_file(file.ingest).settings(&data_dir)?;
     let detection = args.detect.or_file(file.detect).load()?;
     let ingest = crate::ingest::start(&store, ingest_settings, Box::new(detection)).await?;
-    let notifier = args.smtp.or_file(file.smtp).notifier()?;
+    let notifier = args
+        .smtp
+        .or_file(file.smtp)
+        .notifier(args.notify.or_file(file.notify).policy()?)?;
     let alert_settings = std::sync::Arc::new(
         args.alerts
             .or_file(file.alerts)

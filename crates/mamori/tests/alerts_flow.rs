@@ -35,9 +35,25 @@ async fn get(url: &str, token: &str) -> (u16, Value) {
     (status, response.json().await.expect("JSON body"))
 }
 
-/// Runs `mamori admin …` against `db`; returns success, stdout and stderr.
+/// Runs `mamori admin …` against `db`, with webhooks allowed to reach the loopback sinks;
+/// returns success, stdout and stderr.
 fn admin(db: &TestDatabase, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_mamori"))
+    admin_allowing(db, Some("127.0.0.0/8"), args)
+}
+
+/// Runs `mamori admin …` with `allow_private` as the internal networks webhooks may reach
+/// (`None`: public addresses only, the default).
+fn admin_allowing(
+    db: &TestDatabase,
+    allow_private: Option<&str>,
+    args: &[&str],
+) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    match allow_private {
+        Some(networks) => command.env("MAMORI_NOTIFY_ALLOW_PRIVATE", networks),
+        None => command.env_remove("MAMORI_NOTIFY_ALLOW_PRIVATE"),
+    };
+    let output = command
         .arg("admin")
         .args(args)
         .arg("--data-dir")
@@ -118,6 +134,23 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         let dead = WebhookSink::start().await;
         dead.respond_with(503);
         let provider_hook = WebhookSink::start().await;
+        // Without the administrator's permission, a webhook into loopback is refused.
+        let (ok, _, err) = admin_allowing(
+            &db,
+            None,
+            &[
+                "add-channel",
+                "--provider",
+                "--kind",
+                "webhook",
+                "--url",
+                &provider_hook.url("/provider"),
+            ],
+        );
+        assert!(
+            !ok && err.contains("private network"),
+            "loopback refused: {err}"
+        );
         let (ok, _, err) = admin(
             &db,
             &[

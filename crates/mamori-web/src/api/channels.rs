@@ -111,7 +111,7 @@ async fn create_in(
         return Err(ApiError::forbidden(lang));
     }
     let new = input
-        .to_new(org_id, lang)
+        .to_new(org_id, lang, &state.webhook_destinations())
         .map_err(|message| ApiError::invalid("invalid_input.channel", message))?;
     let channel = state
         .store

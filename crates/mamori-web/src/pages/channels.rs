@@ -129,7 +129,11 @@ pub async fn create(
         &form.csrf,
     )
     .await?;
-    let new = match form.input.input().to_new(Some(id.clone()), lang) {
+    let new = match form
+        .input
+        .input()
+        .to_new(Some(id.clone()), lang, &state.webhook_destinations())
+    {
         Ok(new) => new,
         Err(message) => {
             return render(

@@ -33,7 +33,14 @@ impl TestApp {
             .expect("connect test database");
         // Notifications as `serve` sets them up, without a mail server.
         let alerting = mamori_web::Alerting {
-            notifier: std::sync::Arc::new(mamori_notify::Notifier::new(None).expect("notifier")),
+            notifier: std::sync::Arc::new(
+                mamori_notify::Notifier::new(
+                    None,
+                    // The tests' webhook sinks listen on loopback.
+                    mamori_notify::DestinationPolicy::from_list(&["127.0.0.0/8"]).expect("policy"),
+                )
+                .expect("notifier"),
+            ),
             settings: std::sync::Arc::new(mamori_alerts::AlertSettings::default()),
         };
         let state = mamori_web::AppState::new(store.clone(), mamori_web::WebSettings::default())
