@@ -159,6 +159,7 @@ pub async fn gather(
     month: Month,
     tz: Tz,
     lang: &str,
+    public_url: Option<&str>,
 ) -> Result<Figures, ReportError> {
     let scope = Scope::Organisation(org_id.to_owned());
     let org = store
@@ -223,7 +224,7 @@ pub async fn gather(
         blocked_ports: top("port"),
         incidents: gather_incidents(store, &scope, org_id, from, to).await?,
         assessment: gather_assessment(store, &scope, org_id, to).await?,
-        readiness: gather_readiness(store, &scope, org_id).await?,
+        readiness: gather_readiness(store, &scope, org_id, public_url).await?,
     })
 }
 
@@ -466,10 +467,14 @@ async fn gather_assessment(
         }))
 }
 
+/// SECURITY ACTION readiness as of now. The policy counts as published when its public page
+/// is live; its address is under `public_url` (the server's configured address), so without
+/// one the published step cannot be confirmed and stays pending.
 async fn gather_readiness(
     store: &Store,
     scope: &Scope,
     org_id: &str,
+    public_url: Option<&str>,
 ) -> Result<Readiness, ReportError> {
     let edition = catalog_edition(None)?;
     let facts = ReadinessFacts {
@@ -481,8 +486,18 @@ async fn gather_readiness(
             .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
             .await?
             .is_empty(),
-        policy_issued: false,
-        policy_published_url: None,
+        policy_issued: !store
+            .document_versions(scope, org_id, "policy")
+            .await?
+            .is_empty(),
+        policy_published_url: store
+            .policy_publication(scope, org_id)
+            .await?
+            .filter(|p| p.is_live())
+            .map(|p| {
+                let base = public_url.unwrap_or_default().trim_end_matches('/');
+                format!("{base}/public/{}/policy", p.slug)
+            }),
     };
     Ok(readiness(&edition.security_action, &facts))
 }

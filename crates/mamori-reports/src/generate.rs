@@ -60,17 +60,34 @@ pub struct Reporter {
     store: Store,
     pdf: Arc<PdfRenderer>,
     tz: Tz,
+    public_url: Option<String>,
 }
 
 impl Reporter {
     /// A reporter over `store` whose months and times follow `tz`.
     pub fn new(store: Store, pdf: Arc<PdfRenderer>, tz: Tz) -> Self {
-        Reporter { store, pdf, tz }
+        Reporter {
+            store,
+            pdf,
+            tz,
+            public_url: None,
+        }
+    }
+
+    /// The same reporter with the server's public address, so the readiness section can
+    /// confirm the policy's public page.
+    pub fn with_public_url(self, public_url: Option<String>) -> Self {
+        Reporter { public_url, ..self }
     }
 
     /// The time zone months follow.
     pub fn tz(&self) -> Tz {
         self.tz
+    }
+
+    /// The shared PDF renderer, also used for the organisation's documents.
+    pub fn renderer(&self) -> &PdfRenderer {
+        &self.pdf
     }
 
     /// The store reports are read from and archived in.
@@ -86,7 +103,15 @@ impl Reporter {
         lang: Lang,
     ) -> Result<Rendered, ReportError> {
         let code = lang_code(lang);
-        let figures = gather(&self.store, org_id, month, self.tz, code).await?;
+        let figures = gather(
+            &self.store,
+            org_id,
+            month,
+            self.tz,
+            code,
+            self.public_url.as_deref(),
+        )
+        .await?;
         let version = self.next_version(Some(org_id), month).await?;
         let doc = compose(
             &figures,
@@ -124,7 +149,15 @@ impl Reporter {
     pub async fn render_overview(&self, month: Month, lang: Lang) -> Result<Rendered, ReportError> {
         let mut rows = Vec::new();
         for org in self.store.orgs(&Scope::AllOrganisations).await? {
-            let figures = gather(&self.store, &org.id, month, self.tz, lang_code(lang)).await?;
+            let figures = gather(
+                &self.store,
+                &org.id,
+                month,
+                self.tz,
+                lang_code(lang),
+                self.public_url.as_deref(),
+            )
+            .await?;
             rows.push(figures);
         }
         let version = self.next_version(None, month).await?;

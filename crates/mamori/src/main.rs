@@ -7,6 +7,7 @@ mod bench_alerts;
 mod config;
 mod detection;
 mod diagnose;
+mod docs;
 mod ingest;
 mod logging;
 mod parse;
@@ -53,6 +54,9 @@ enum Command {
     Reparse(reparse::ReparseArgs),
     /// Make a monthly security report (PDF or HTML), archive it and write it to a file.
     Report(Box<reports::ReportCommand>),
+    /// Write the basic policy, handbook or regulations (DOCX, PDF or HTML); list parameters.
+    #[command(subcommand)]
+    Docs(docs::DocsCommand),
     /// Benchmarks: `bench ingest --rate N --duration S`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_async(cli.log_format, |format| serve::run(*args, format)),
         Command::Admin(cmd) => run_async(cli.log_format, |_| admin::run(cmd)),
         Command::Reparse(args) => run_async(cli.log_format, |_| reparse::run(args)),
+        Command::Docs(cmd) => run_async(cli.log_format, |_| docs::run(cmd)),
         Command::Report(args) => run_async(cli.log_format, |_| reports::run(*args)),
         Command::Bench(cmd) => run_async(cli.log_format, |format| {
             // Warnings only: the figures are what a benchmark prints.
@@ -77,7 +82,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs an async command on a multi-threaded runtime and turns errors into exit status 1.
+/// Runs an async command on a multi-threaded runtime and turns errors into exit status 1
+/// (2 when a document lacks parameters).
 fn run_async<F, Fut>(log_format: Option<logging::LogFormat>, command: F) -> ExitCode
 where
     F: FnOnce(Option<logging::LogFormat>) -> Fut,
@@ -97,7 +103,11 @@ where
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<docs::MissingParameters>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

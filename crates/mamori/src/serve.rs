@@ -92,7 +92,8 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     let renderer = std::sync::Arc::new(
         mamori_docs::PdfRenderer::new().context("cannot load the fonts for PDF reports")?,
     );
-    let reporter = mamori_reports::Reporter::new(store.clone(), renderer, report_args.tz()?);
+    let reporter = mamori_reports::Reporter::new(store.clone(), renderer, report_args.tz()?)
+        .with_public_url(settings.public_url.clone());
     let schedule = report_args.schedule(settings.public_url.clone())?;
     let report_schedule =
         mamori_reports::RunningReports::start(reporter.clone(), notifier.clone(), schedule);

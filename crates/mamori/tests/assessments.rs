@@ -789,3 +789,212 @@ async fn questionnaire_pages_save_every_screen_and_show_the_result() {
         app.stop().await;
     }
 }
+
+/// The road to two stars over the API on every backend: parameters, draft, approval, an
+/// immutable issued version, the public page without a session, readiness, withdrawal, and
+/// another company's owner answered 404 on every route.
+#[tokio::test]
+async fn basic_policy_is_issued_published_and_withdrawn() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let backend = app.backend;
+        let admin = set_up(&app).await;
+        let alpha = create_org(&app, &admin, "アルファ工業株式会社").await;
+        let beta = create_org(&app, &admin, "ベータ商事株式会社").await;
+        for (org, email) in [
+            (&alpha, "owner@alpha.example"),
+            (&beta, "owner@beta.example"),
+        ] {
+            invite_and_accept(&app, &admin, org, email, "owner", "owner password 1").await;
+        }
+        let token = token_of(&app, "owner@alpha.example").await;
+        let intruder = token_of(&app, "owner@beta.example").await;
+        let base = format!("/api/v1/orgs/{alpha}/documents");
+
+        // Without parameters the draft names what is missing instead of showing blanks.
+        let (status, draft) = get(&app, &format!("{base}/policy"), &token).await;
+        assert_eq!(status, 200, "{draft} on {backend}");
+        assert!(draft["document"].is_null(), "{draft}");
+        let missing: Vec<&str> = draft["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(missing.contains(&"representative_name"), "{missing:?}");
+
+        // A date in the wrong shape is refused with the key named.
+        let (status, body) = call(
+            &app,
+            reqwest::Method::PUT,
+            &format!("{base}/params"),
+            &token,
+            "ja",
+            Some(json!({"params": {"established_on": "2026/04/01"}})),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains("established_on"), "{body}");
+
+        let params = json!({"params": {
+            "representative_title": "代表取締役",
+            "representative_name": "山田 太郎",
+            "established_on": "2026-04-01",
+            "scope": "both",
+        }});
+        let (status, body) = call(
+            &app,
+            reqwest::Method::PUT,
+            &format!("{base}/params"),
+            &token,
+            "ja",
+            Some(params.clone()),
+        )
+        .await;
+        assert_eq!(status, 200, "{body} on {backend}");
+        let (status, draft) = get(&app, &format!("{base}/policy"), &token).await;
+        assert_eq!(status, 200);
+        let text = draft["document"].to_string();
+        assert!(text.contains("アルファ工業株式会社"), "{text}");
+        assert!(text.contains("山田 太郎"), "{text}");
+        assert!(!text.contains("{{"), "no placeholder survives: {text}");
+
+        // Issuing needs an approval; publishing needs an issued version.
+        let (status, body) =
+            post(&app, &format!("{base}/policy/versions"), &token, json!({})).await;
+        assert_eq!(status, 422, "unapproved: {body}");
+        let (status, body) = call(
+            &app,
+            reqwest::Method::PUT,
+            &format!("{base}/policy/publication"),
+            &token,
+            "ja",
+            Some(json!({"slug": "alpha-kogyo"})),
+        )
+        .await;
+        assert_eq!(status, 422, "not issued yet: {body}");
+        let (status, body) = post(
+            &app,
+            &format!("{base}/policy/approve"),
+            &token,
+            json!({"approver": "山田 太郎"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, issued) =
+            post(&app, &format!("{base}/policy/versions"), &token, json!({})).await;
+        assert_eq!(status, 201, "{issued} on {backend}");
+        assert_eq!(issued["version"]["version"], 1);
+        assert_eq!(issued["version"]["sha256"].as_str().map(str::len), Some(64));
+        let vid = issued["version"]["id"].as_str().unwrap().to_owned();
+
+        // Published: the public address answers without any session.
+        let (status, body) = call(
+            &app,
+            reqwest::Method::PUT,
+            &format!("{base}/policy/publication"),
+            &token,
+            "ja",
+            Some(json!({"slug": "alpha-kogyo"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body} on {backend}");
+        assert_eq!(body["path"], "/public/alpha-kogyo/policy");
+        let anonymous = reqwest::Client::new();
+        let public = anonymous
+            .get(app.url("/public/alpha-kogyo/policy"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(public.status().as_u16(), 200);
+        let page = public.text().await.unwrap();
+        assert!(page.contains("アルファ工業株式会社"), "{page}");
+        assert!(page.contains("山田 太郎"), "{page}");
+        assert!(!page.contains(&alpha), "no ids on the public page");
+        assert!(!page.contains(&vid), "no ids on the public page");
+
+        // Both stars' policy steps are complete from stored facts.
+        let (_, readiness) = get(&app, &format!("/api/v1/orgs/{alpha}/readiness"), &token).await;
+        let steps = readiness["readiness"]["steps"].as_array().unwrap();
+        let status_of = |id: &str| steps.iter().find(|s| s["id"] == id).unwrap()["status"].clone();
+        assert_eq!(status_of("policy-issued"), "done", "{readiness}");
+        assert_eq!(status_of("policy-published"), "done", "{readiness}");
+
+        // Another company's owner cannot see or change any of it.
+        let put = reqwest::Method::PUT;
+        let delete = reqwest::Method::DELETE;
+        for (method, path, body) in [
+            (reqwest::Method::GET, format!("{base}/params"), None),
+            (put.clone(), format!("{base}/params"), Some(params.clone())),
+            (reqwest::Method::GET, format!("{base}/policy"), None),
+            (
+                reqwest::Method::POST,
+                format!("{base}/policy/approve"),
+                Some(json!({"approver": "x"})),
+            ),
+            (
+                reqwest::Method::GET,
+                format!("{base}/policy/versions"),
+                None,
+            ),
+            (
+                reqwest::Method::POST,
+                format!("{base}/policy/versions"),
+                Some(json!({})),
+            ),
+            (
+                reqwest::Method::GET,
+                format!("{base}/policy/versions/{vid}"),
+                None,
+            ),
+            (
+                put.clone(),
+                format!("{base}/policy/publication"),
+                Some(json!({"slug": "stolen-name"})),
+            ),
+            (delete.clone(), format!("{base}/policy/publication"), None),
+        ] {
+            let (status, body) = call(&app, method.clone(), &path, &intruder, "ja", body).await;
+            assert_eq!(status, 404, "{method} {path}: {body} on {backend}");
+        }
+        // Nor take the slug another company uses.
+        let (status, body) = call(
+            &app,
+            put.clone(),
+            &format!("/api/v1/orgs/{beta}/documents/policy/publication"),
+            &intruder,
+            "ja",
+            Some(json!({"slug": "alpha-kogyo"})),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+
+        // Withdrawn: the address says so and never shows the text again.
+        let (status, _) = call(
+            &app,
+            delete,
+            &format!("{base}/policy/publication"),
+            &token,
+            "ja",
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let gone = anonymous
+            .get(app.url("/public/alpha-kogyo/policy"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gone.status().as_u16(), 404);
+        let page = gone.text().await.unwrap();
+        assert!(!page.contains("山田 太郎"), "{page}");
+        let (_, readiness) = get(&app, &format!("/api/v1/orgs/{alpha}/readiness"), &token).await;
+        let steps = readiness["readiness"]["steps"].as_array().unwrap();
+        let published = steps
+            .iter()
+            .find(|s| s["id"] == "policy-published")
+            .unwrap();
+        assert_eq!(published["status"], "pending", "{readiness}");
+        app.stop().await;
+    }
+}

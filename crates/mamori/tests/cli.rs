@@ -101,6 +101,58 @@ async fn admin_commands_then_serve_and_stop_gracefully() {
             "",
         ));
         assert_eq!(org.len(), 36, "an id on stdout, got {org}");
+
+        // The basic policy from the command line: a missing parameter is exit 2 with its
+        // name, never a document with a blank in it.
+        let out_dir = tempfile::tempdir().unwrap();
+        let pdf = out_dir.path().join("policy.pdf");
+        let pdf_arg = pdf.to_str().unwrap();
+        let missing = call(
+            &[
+                "docs", "generate", "--org", &org, "--kind", "policy", "--format", "pdf", "-o",
+                pdf_arg,
+            ],
+            "",
+        );
+        assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+        let why = String::from_utf8_lossy(&missing.stderr);
+        assert!(why.contains("representative_name"), "{why}");
+        assert!(!pdf.exists(), "nothing written");
+        let written = call(
+            &[
+                "docs",
+                "generate",
+                "--org",
+                &org,
+                "--kind",
+                "policy",
+                "--format",
+                "pdf",
+                "-o",
+                pdf_arg,
+                "--set",
+                "representative_title=代表取締役",
+                "--set",
+                "representative_name=山田 太郎",
+                "--set",
+                "established_on=2026-04-01",
+                "--set",
+                "scope=customer",
+            ],
+            "",
+        );
+        assert!(
+            written.status.success(),
+            "{}",
+            String::from_utf8_lossy(&written.stderr)
+        );
+        assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+        let params = run(&["docs", "params", "--kind", "policy"], "");
+        let listed = String::from_utf8_lossy(&params.stdout);
+        assert!(
+            params.status.success() && listed.contains("established_on"),
+            "{listed}"
+        );
         let bad = call(
             &[
                 "admin",

@@ -331,19 +331,22 @@ pub async fn benchmark(
     responses((status = 200, body = ReadinessView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn readiness(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<ReadinessView>, ApiError> {
     visible_org(&state, &caller, &id).await?;
-    readiness_view(&state, &caller, &id).await
+    readiness_view(&state, &headers, &caller, &id).await
 }
 
 async fn readiness_view(
     state: &AppState,
+    headers: &axum::http::HeaderMap,
     caller: &ApiCaller,
     id: &str,
 ) -> Result<Json<ReadinessView>, ApiError> {
-    let (readiness, acknowledged) = org_readiness(&state.store, &caller.user.scope(), id)
+    let base = crate::pages::public_base(state, headers);
+    let (readiness, acknowledged) = org_readiness(&state.store, &caller.user.scope(), id, &base)
         .await
         .map_err(|e| e.api(caller.lang))?;
     Ok(Json(ReadinessView {
@@ -358,6 +361,7 @@ async fn readiness_view(
     responses((status = 200, body = ReadinessView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn acknowledge(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     caller: ApiCaller,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
@@ -367,7 +371,7 @@ pub async fn acknowledge(
     acknowledge_rules(&state.store, &actor, &caller.user.scope(), &id)
         .await
         .map_err(|e| e.api(caller.lang))?;
-    readiness_view(&state, &caller, &id).await
+    readiness_view(&state, &headers, &caller, &id).await
 }
 
 /// Provider staff only: every client's latest self-assessment and the items most clients

@@ -6,6 +6,7 @@ mod assessments;
 pub(crate) mod channels;
 mod checklists;
 pub(crate) mod detections;
+mod documents;
 pub(crate) mod events;
 mod health;
 mod orgs;
@@ -77,6 +78,12 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(channels::list, channels::create))
         .routes(routes!(channels::list_provider, channels::create_provider))
         .routes(routes!(channels::remove))
+        .routes(routes!(documents::get_params, documents::put_params))
+        .routes(routes!(documents::get_draft))
+        .routes(routes!(documents::approve))
+        .routes(routes!(documents::versions, documents::issue_version))
+        .routes(routes!(documents::get_version))
+        .routes(routes!(documents::publish, documents::unpublish))
         .routes(routes!(reports::list, reports::create))
         .routes(routes!(reports::get_one))
         .routes(routes!(reports::pdf))

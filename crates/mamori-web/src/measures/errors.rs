@@ -20,6 +20,9 @@ pub(crate) enum MeasureError {
     /// The executive answers are not acceptable.
     #[error(transparent)]
     Executive(#[from] ExecutiveError),
+    /// A document could not be generated (missing parameters, most often).
+    #[error(transparent)]
+    Document(#[from] mamori_policies::PolicyError),
     /// Stored answers or built-in catalogs cannot be read: a bug or a hand-edited database.
     #[error("cannot read stored answers: {0}")]
     Broken(String),
@@ -56,6 +59,18 @@ impl MeasureError {
                     None => internal(lang, error),
                 }
             }
+            MeasureError::Document(mamori_policies::PolicyError::Params(problems)) => {
+                let message = match super::documents::texts() {
+                    Ok(texts) => problems.describe(texts, super::catalog_lang(lang)),
+                    Err(_) => problems.to_string(),
+                };
+                invalid("document_params", message)
+            }
+            MeasureError::Document(mamori_policies::PolicyError::Store(e)) => {
+                let (status, code, key) = describe_store_error(e);
+                (status, code, lang.t(&key))
+            }
+            MeasureError::Document(e) => internal(lang, e),
             MeasureError::Broken(_) => internal(lang, self),
         }
     }

@@ -4,6 +4,7 @@
 
 mod benchmark;
 mod checklists;
+pub(crate) mod documents;
 mod errors;
 mod overview;
 mod self_assessment;

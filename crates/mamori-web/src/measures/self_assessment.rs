@@ -78,12 +78,13 @@ pub(crate) async fn acknowledge_rules(
         .await?)
 }
 
-/// SECURITY ACTION readiness from what mamori knows. The policy steps stay pending until the
-/// documents feature records an issued and published basic policy.
+/// SECURITY ACTION readiness from what mamori knows: the five rules acknowledged, a completed
+/// self-assessment, an issued basic policy and its live public page under `public_base`.
 pub(crate) async fn org_readiness(
     store: &Store,
     scope: &Scope,
     org_id: &str,
+    public_base: &str,
 ) -> Result<(Readiness, Option<RulesAcknowledgement>), MeasureError> {
     let edition = edition(None)?;
     let acknowledged = store
@@ -93,11 +94,13 @@ pub(crate) async fn org_readiness(
         .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
         .await?
         .is_empty();
+    let (policy_issued, policy_published_url) =
+        super::documents::policy_facts(store, scope, org_id, public_base).await?;
     let facts = ReadinessFacts {
         rules_acknowledged: acknowledged.is_some(),
         assessment_completed: completed,
-        policy_issued: false,
-        policy_published_url: None,
+        policy_issued,
+        policy_published_url,
     };
     Ok((readiness(&edition.security_action, &facts), acknowledged))
 }

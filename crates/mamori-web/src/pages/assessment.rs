@@ -146,6 +146,7 @@ fn trend_svg(lang: Lang, history: &[Scored]) -> Value {
 pub async fn hub(
     State(state): State<AppState>,
     lang: Lang,
+    headers: axum::http::HeaderMap,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
@@ -158,7 +159,8 @@ pub async fn hub(
         let draft = store
             .draft(&scope, &id, AnswerKind::SelfAssessment, "")
             .await?;
-        let (readiness, acknowledged) = org_readiness(store, &scope, &id).await?;
+        let base = super::public_base(&state, &headers);
+        let (readiness, acknowledged) = org_readiness(store, &scope, &id, &base).await?;
         Ok::<_, MeasureError>((history, draft, readiness, acknowledged))
     };
     let (history, draft, readiness, acknowledged) = match loaded.await {

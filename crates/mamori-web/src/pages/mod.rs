@@ -8,6 +8,7 @@ mod channels;
 mod checklist;
 mod console;
 mod detections;
+mod documents;
 mod events;
 mod incidents;
 mod login;
@@ -117,6 +118,60 @@ pub fn router() -> Router<AppState> {
             "/console/reports/{rid}/{format}",
             get(reports::overview_file),
         )
+        .route("/orgs/{id}/documents", get(documents::hub))
+        .route(
+            "/orgs/{id}/documents/params",
+            get(documents::params_form).post(documents::params_submit),
+        )
+        .route(
+            "/orgs/{id}/documents/handbook/readers",
+            get(documents::readers).post(documents::readers_submit),
+        )
+        .route(
+            "/orgs/{id}/documents/handbook/read",
+            post(documents::confirm_read),
+        )
+        .route(
+            "/orgs/{id}/documents/policy/publish",
+            post(documents::publish),
+        )
+        .route(
+            "/orgs/{id}/documents/policy/unpublish",
+            post(documents::unpublish),
+        )
+        .route(
+            "/orgs/{id}/documents/{kind}",
+            get(documents::editor).post(documents::save),
+        )
+        .route(
+            "/orgs/{id}/documents/{kind}/preview",
+            post(documents::preview),
+        )
+        .route(
+            "/orgs/{id}/documents/{kind}/approve",
+            post(documents::approve),
+        )
+        .route(
+            "/orgs/{id}/documents/{kind}/issue",
+            post(documents::issue_version),
+        )
+        .route(
+            "/orgs/{id}/documents/{kind}/draft/{format}",
+            get(documents::draft_file),
+        )
+        .route(
+            "/orgs/{id}/documents/{kind}/versions/{vid}",
+            get(documents::version),
+        )
+        .route(
+            "/orgs/{id}/documents/{kind}/versions/{vid}/{format}",
+            get(documents::version_file),
+        )
+        .route(
+            "/orgs/{id}/security-action",
+            get(documents::declaration_kit),
+        )
+        .route("/public/{slug}/policy", get(documents::public_policy))
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))
         .route("/orgs/{id}/retention", post(org::set_retention))

@@ -22,17 +22,24 @@ use crate::state::AppState;
 pub async fn page(
     State(state): State<AppState>,
     lang: Lang,
+    headers: axum::http::HeaderMap,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
     let edition = default_edition(&page).await?;
-    let (readiness, acknowledged) =
-        match org_readiness(&state.store, &viewer.user.scope(), &id).await {
-            Ok(found) => found,
-            Err(e) => return Err(measure_error(&page, e).await),
-        };
+    let (readiness, acknowledged) = match org_readiness(
+        &state.store,
+        &viewer.user.scope(),
+        &id,
+        &super::public_base(&state, &headers),
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
     let ctx = context! {
         org => Value::from(Serde(&org)),
         rules => Value::from(Serde(&edition.five_rules)),

@@ -1,0 +1,54 @@
+//! The owner's changes to a generated draft, kept apart from the texts so that regenerating
+//! after new answers or parameters keeps them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Changes to one section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SectionEdit {
+    /// Include or leave out a removable section; `None` keeps the default.
+    pub included: Option<bool>,
+    /// The owner's own text, paragraphs separated by blank lines. Plain text, never a
+    /// template.
+    pub text: String,
+    /// When set, the text replaces the generated wording instead of following it.
+    pub replace: bool,
+}
+
+impl SectionEdit {
+    /// Whether the edit changes nothing.
+    pub fn is_noop(&self) -> bool {
+        self.included.is_none() && self.text.trim().is_empty()
+    }
+
+    /// The owner's paragraphs.
+    pub fn paragraphs(&self) -> Vec<String> {
+        self.text
+            .replace("\r\n", "\n")
+            .split("\n\n")
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+}
+
+/// Edits by section id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Edits(pub BTreeMap<String, SectionEdit>);
+
+impl Edits {
+    /// The edit of `id`, if any.
+    pub fn get(&self, id: &str) -> Option<&SectionEdit> {
+        self.0.get(id)
+    }
+
+    /// Drops edits that change nothing, so stored drafts stay small.
+    pub fn compact(mut self) -> Edits {
+        self.0.retain(|_, e| !e.is_noop());
+        self
+    }
+}

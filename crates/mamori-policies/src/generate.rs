@@ -1,0 +1,435 @@
+//! Builds a [`Document`] from the texts, the company's parameters, the self-assessment answers
+//! (handbook) and the owner's edits.
+
+use std::collections::BTreeMap;
+
+use mamori_catalog::{Answer, Answers, Lang};
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::document::{Document, Entry, EntryFlag, Section, Table};
+use crate::edits::Edits;
+use crate::params::{Params, resolve_params};
+use crate::texts::{Texts, Words};
+use crate::{DocumentKind, PolicyError};
+
+/// Everything one document is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct GenerateInput<'a> {
+    /// The edition's texts.
+    pub texts: &'a Texts,
+    /// Which document.
+    pub kind: DocumentKind,
+    /// Its language.
+    pub lang: Lang,
+    /// The organisation's name.
+    pub company: &'a str,
+    /// The owner's parameters.
+    pub params: &'a Params,
+    /// The latest completed self-assessment; the handbook flags rules that are not yet in
+    /// place. Without one, the handbook lists the rules without flags.
+    pub answers: Option<&'a Answers>,
+    /// The owner's edits.
+    pub edits: &'a Edits,
+}
+
+/// A section as the editor lists it: what can be edited, and whether it can be left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutlineSection {
+    /// The edit key.
+    pub id: String,
+    /// Heading in the editor's language (the preamble gets the document title).
+    pub heading: String,
+    /// 0 for top-level sections.
+    pub depth: usize,
+    /// Whether the owner may leave it out.
+    pub removable: bool,
+    /// Whether it is in the document when the owner has not decided.
+    pub included_by_default: bool,
+}
+
+/// Fills templates: plain text out (renderers escape), undefined variables are errors so a
+/// document never carries a hole.
+struct Filler<'a> {
+    env: Environment<'static>,
+    vars: &'a BTreeMap<String, String>,
+    lang: Lang,
+}
+
+impl Filler<'_> {
+    fn fill(&self, words: &Words) -> Result<String, PolicyError> {
+        Ok(self
+            .env
+            .render_str(words.get(self.lang), self.vars)?
+            .trim()
+            .to_owned())
+    }
+
+    fn fill_all(&self, words: &[Words]) -> Result<Vec<String>, PolicyError> {
+        words
+            .iter()
+            .map(|w| self.fill(w))
+            .filter(|r| r.as_ref().map(|s| !s.is_empty()).unwrap_or(true))
+            .collect()
+    }
+
+    fn numbered(&self, words: &Words, n: impl Serialize) -> Result<String, PolicyError> {
+        Ok(self.env.render_str(
+            words.get(self.lang),
+            minijinja::context! { n => minijinja::Value::from(minijinja::value::Serde(n)) },
+        )?)
+    }
+}
+
+fn strict_env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env
+}
+
+/// One section of the generated tree before the owner's choices: whether it may be left out
+/// and whether it is in by default.
+struct Draft {
+    section: Section,
+    removable: bool,
+    default_in: bool,
+    children: Vec<Draft>,
+}
+
+impl Draft {
+    fn fixed(section: Section) -> Draft {
+        Draft {
+            section,
+            removable: false,
+            default_in: true,
+            children: Vec::new(),
+        }
+    }
+}
+
+/// Writes the document. Fails with every missing or invalid parameter when the parameters are
+/// incomplete.
+pub fn generate(input: GenerateInput<'_>) -> Result<Document, PolicyError> {
+    let GenerateInput {
+        texts,
+        kind,
+        lang,
+        company,
+        params,
+        answers,
+        edits,
+    } = input;
+    let vars = resolve_params(texts, kind, company, params, lang)?;
+    let f = Filler {
+        env: strict_env(),
+        vars: &vars,
+        lang,
+    };
+    let (title, intro, drafts, footer) = match kind {
+        DocumentKind::Policy => (
+            f.fill(&texts.policy.title)?,
+            Vec::new(),
+            policy(texts, &f)?,
+            f.fill_all(&texts.policy.footer)?,
+        ),
+        DocumentKind::Handbook => (
+            f.fill(&texts.handbook.title)?,
+            f.fill_all(&texts.handbook.intro)?,
+            handbook(texts, &f, answers)?,
+            Vec::new(),
+        ),
+        DocumentKind::Regulations => (
+            f.fill(&texts.regulations.title)?,
+            Vec::new(),
+            regulations(texts, &f)?,
+            Vec::new(),
+        ),
+    };
+    let mut sections: Vec<Section> = drafts.into_iter().filter_map(|d| apply(d, edits)).collect();
+    number(kind, &mut sections, texts, &f)?;
+    Ok(Document {
+        kind,
+        lang,
+        edition: texts.edition.to_owned(),
+        title,
+        company: company.to_owned(),
+        stamp: texts.labels.draft.get(lang).to_owned(),
+        intro,
+        sections,
+        footer,
+    })
+}
+
+impl Texts {
+    /// The stamp of an issued version: its number, issue date and approver.
+    pub fn stamp(
+        &self,
+        lang: Lang,
+        version: i64,
+        date: &str,
+        approver: &str,
+    ) -> Result<String, PolicyError> {
+        Ok(strict_env().render_str(
+            self.labels.issued.get(lang),
+            minijinja::context! { n => version, date => date, approver => approver },
+        )?)
+    }
+}
+
+/// The editable sections of `kind`, in document order.
+pub fn outline(texts: &Texts, kind: DocumentKind, lang: Lang) -> Vec<OutlineSection> {
+    let mut out = Vec::new();
+    let mut push = |id: &str, heading: &Words, depth, removable, included_by_default| {
+        let heading = match heading.get(lang) {
+            "" => texts.policy.title.get(lang),
+            h => h,
+        };
+        out.push(OutlineSection {
+            id: id.to_owned(),
+            heading: heading.to_owned(),
+            depth,
+            removable,
+            included_by_default,
+        });
+    };
+    let l = &texts.labels;
+    match kind {
+        DocumentKind::Policy => {
+            for s in &texts.policy.sections {
+                push(&s.id, &s.heading, 0, s.optional, !s.optional);
+            }
+        }
+        DocumentKind::Handbook => {
+            for g in &texts.handbook.groups {
+                push(&g.id, &g.heading, 0, false, true);
+            }
+            push("devices", &l.devices_heading, 0, false, true);
+            for d in &texts.handbook.devices {
+                push(&d.id, &d.heading, 1, true, true);
+            }
+            push("contact", &l.contact_heading, 0, false, true);
+        }
+        DocumentKind::Regulations => {
+            for c in &texts.regulations.chapters {
+                push(&c.id, &c.title, 0, c.number != 1, true);
+                for (i, a) in c.articles.iter().enumerate() {
+                    push(&article_id(&c.id, i), &a.title, 1, false, true);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn article_id(chapter: &str, index: usize) -> String {
+    format!("{chapter}-{}", index + 1)
+}
+
+fn policy(texts: &Texts, f: &Filler) -> Result<Vec<Draft>, PolicyError> {
+    texts
+        .policy
+        .sections
+        .iter()
+        .map(|s| {
+            let mut section = Section::new(&s.id, "", f.fill(&s.heading)?);
+            section.paragraphs = f.fill_all(&s.paragraphs)?;
+            section.items = f.fill_all(&s.items)?;
+            Ok(Draft {
+                section,
+                removable: s.optional,
+                default_in: !s.optional,
+                children: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+fn handbook(
+    texts: &Texts,
+    f: &Filler,
+    answers: Option<&Answers>,
+) -> Result<Vec<Draft>, PolicyError> {
+    let l = &texts.labels;
+    let mut out = Vec::new();
+    for g in &texts.handbook.groups {
+        let mut section = Section::new(&g.id, &g.number, f.fill(&g.heading)?);
+        for r in texts.handbook.rules.iter().filter(|r| r.group == g.id) {
+            let flag = match answers.and_then(|a| a.get(r.item)) {
+                Some(Answer::Partial | Answer::No) => Some((EntryFlag::Todo, &l.todo, &r.todo)),
+                Some(Answer::Unknown) => Some((EntryFlag::Unknown, &l.unknown, &r.unknown)),
+                Some(Answer::Yes) | None => None,
+            };
+            section.entries.push(Entry {
+                label: f.numbered(&l.item, r.item)?,
+                title: f.fill(&r.title)?,
+                lines: f.fill_all(&r.rule)?,
+                flag: flag.map(|(flag, ..)| flag),
+                flag_label: flag
+                    .map(|(_, label, _)| label.get(f.lang).to_owned())
+                    .unwrap_or_default(),
+                flag_note: flag
+                    .map(|(.., note)| f.fill(note))
+                    .transpose()?
+                    .unwrap_or_default(),
+            });
+        }
+        out.push(Draft::fixed(section));
+    }
+    let mut devices = Draft::fixed(Section::new("devices", "", l.devices_heading.get(f.lang)));
+    for d in &texts.handbook.devices {
+        let mut section = Section::new(&d.id, "", f.fill(&d.heading)?);
+        section.items = f.fill_all(&d.rules)?;
+        devices.children.push(Draft {
+            section,
+            removable: true,
+            default_in: true,
+            children: Vec::new(),
+        });
+    }
+    out.push(devices);
+    let mut contact = Section::new("contact", "", l.contact_heading.get(f.lang));
+    contact.paragraphs = f.fill_all(&texts.handbook.contact)?;
+    contact.table = Some(emergency_table(texts, f));
+    out.push(Draft::fixed(contact));
+    Ok(out)
+}
+
+/// Table 9 with the company's people: who does what when an incident happens.
+fn emergency_table(texts: &Texts, f: &Filler) -> Table {
+    let l = &texts.labels;
+    Table {
+        header: vec![
+            l.role.get(f.lang).to_owned(),
+            l.holder.get(f.lang).to_owned(),
+            l.duty.get(f.lang).to_owned(),
+        ],
+        rows: texts
+            .roles
+            .emergency
+            .iter()
+            .map(|r| {
+                let holder = match r.holder.as_str() {
+                    "finder" => l.finder.get(f.lang).to_owned(),
+                    key => f.vars.get(key).cloned().unwrap_or_default(),
+                };
+                vec![
+                    r.name.get(f.lang).to_owned(),
+                    holder,
+                    r.duty.get(f.lang).to_owned(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Table 8 with the company's people.
+fn management_table(texts: &Texts, f: &Filler) -> Table {
+    let l = &texts.labels;
+    Table {
+        header: vec![
+            l.role.get(f.lang).to_owned(),
+            l.holder.get(f.lang).to_owned(),
+            l.duty.get(f.lang).to_owned(),
+        ],
+        rows: texts
+            .roles
+            .management
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.get(f.lang).to_owned(),
+                    f.vars.get(&r.key).cloned().unwrap_or_default(),
+                    r.duty.get(f.lang).to_owned(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn regulations(texts: &Texts, f: &Filler) -> Result<Vec<Draft>, PolicyError> {
+    let l = &texts.labels;
+    let mut out = Vec::new();
+    for c in &texts.regulations.chapters {
+        let mut section = Section::new(&c.id, f.numbered(&l.chapter, c.number)?, f.fill(&c.title)?);
+        section.note = format!("{}: {}", l.applies_to.get(f.lang), f.fill(&c.applies_to)?);
+        if c.number == 1 {
+            section.table = Some(management_table(texts, f));
+        }
+        let mut chapter = Draft {
+            section,
+            removable: c.number != 1,
+            default_in: true,
+            children: Vec::new(),
+        };
+        for (i, a) in c.articles.iter().enumerate() {
+            let mut article = Section::new(article_id(&c.id, i), "", f.fill(&a.title)?);
+            article.items = f.fill_all(&a.clauses)?;
+            article.ordered = true;
+            chapter.children.push(Draft::fixed(article));
+        }
+        out.push(chapter);
+    }
+    Ok(out)
+}
+
+/// Applies the owner's edits to a section and its children; `None` when it is left out.
+fn apply(draft: Draft, edits: &Edits) -> Option<Section> {
+    let Draft {
+        mut section,
+        removable,
+        default_in,
+        children,
+    } = draft;
+    let edit = edits.get(&section.id);
+    let included = match (removable, edit.and_then(|e| e.included)) {
+        (false, _) => true,
+        (true, choice) => choice.unwrap_or(default_in),
+    };
+    if !included {
+        return None;
+    }
+    if let Some(edit) = edit {
+        let own = edit.paragraphs();
+        if edit.replace && !own.is_empty() {
+            section.paragraphs.clear();
+            section.items.clear();
+            section.entries.clear();
+        }
+        section.paragraphs.extend(own);
+    }
+    section.children = children
+        .into_iter()
+        .filter_map(|c| apply(c, edits))
+        .collect();
+    Some(section)
+}
+
+/// Numbers what is left after the owner's choices: policy sections 1, 2, … after the preamble;
+/// regulation articles 第1条, 第2条, … across the chapters.
+fn number(
+    kind: DocumentKind,
+    sections: &mut [Section],
+    texts: &Texts,
+    f: &Filler,
+) -> Result<(), PolicyError> {
+    match kind {
+        DocumentKind::Policy => {
+            for (n, s) in sections
+                .iter_mut()
+                .filter(|s| !s.heading.is_empty())
+                .enumerate()
+            {
+                s.number = (n + 1).to_string();
+            }
+        }
+        DocumentKind::Handbook => {}
+        DocumentKind::Regulations => {
+            let mut n = 0;
+            for article in sections.iter_mut().flat_map(|c| c.children.iter_mut()) {
+                n += 1;
+                article.number = f.numbered(&texts.labels.article, n)?;
+            }
+        }
+    }
+    Ok(())
+}

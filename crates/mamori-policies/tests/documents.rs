@@ -1,0 +1,693 @@
+//! Whole-document tests: every document generated in both languages from realistic company
+//! parameters, the handbook following two differently answered self-assessments, the owner's
+//! edits, parameter errors, differences between versions, and the files: DOCX converted by
+//! LibreOffice and PDF read back with pdftotext.
+
+use std::path::Path;
+use std::process::Command;
+
+use mamori_catalog::{Answer, Answers, Lang};
+use mamori_policies::{
+    Document, DocumentKind, Edits, EntryFlag, GenerateInput, Invalid, Params, PolicyError,
+    SectionEdit, Texts, diff, docx, generate, html_page, outline, pdf, plain_lines,
+};
+
+const COMPANY: &str = "山田商事株式会社";
+
+fn texts() -> Texts {
+    Texts::load("ipa-sme-3.1").expect("the shipped texts load")
+}
+
+fn params() -> Params {
+    let mut p = Params::default();
+    for (k, v) in [
+        ("representative_title", "代表取締役"),
+        ("representative_name", "山田 太郎"),
+        ("established_on", "2026-04-01"),
+        ("scope", "both"),
+        ("security_officer", "山田 太郎"),
+        ("department_manager", "佐藤 花子"),
+        ("system_administrator", "鈴木 一郎"),
+        ("education_officer", "佐藤 花子"),
+        ("inspection_officer", "高橋 次郎"),
+        ("contact_name", "総務部 鈴木"),
+        ("contact_phone", "03-1234-5678"),
+        ("antivirus_product", "ESET Endpoint Security"),
+        ("revised_on", "2026-12-01"),
+    ] {
+        p.set(k, v);
+    }
+    p
+}
+
+fn make(
+    texts: &Texts,
+    kind: DocumentKind,
+    lang: Lang,
+    params: &Params,
+    answers: Option<&Answers>,
+    edits: &Edits,
+) -> Result<Document, PolicyError> {
+    generate(GenerateInput {
+        texts,
+        kind,
+        lang,
+        company: COMPANY,
+        params,
+        answers,
+        edits,
+    })
+}
+
+fn all_text(doc: &Document) -> String {
+    plain_lines(doc).join("\n")
+}
+
+#[test]
+fn every_document_generates_in_both_languages_without_leftover_template_marks() {
+    let texts = texts();
+    let answers: Answers = (1..=25).map(|n| (n, Answer::Partial)).collect();
+    for kind in DocumentKind::ALL {
+        for lang in [Lang::Ja, Lang::En] {
+            let doc = make(
+                &texts,
+                kind,
+                lang,
+                &params(),
+                Some(&answers),
+                &Edits::default(),
+            )
+            .unwrap_or_else(|e| panic!("{kind} {lang:?}: {e}"));
+            let text = all_text(&doc);
+            assert!(text.contains(COMPANY), "{kind} {lang:?} names the company");
+            for mark in ["{{", "}}", "{%", "%}"] {
+                assert!(
+                    !text.contains(mark),
+                    "{kind} {lang:?} has a leftover {mark}"
+                );
+            }
+            assert!(!doc.sections.is_empty());
+            html_page(&doc).expect("renders as HTML");
+        }
+    }
+}
+
+#[test]
+fn every_choice_combination_generates() {
+    let texts = texts();
+    let choice_params: Vec<_> = texts
+        .params
+        .iter()
+        .filter(|p| !p.choices.is_empty())
+        .collect();
+    for def in &choice_params {
+        for choice in &def.choices {
+            let mut p = params();
+            p.set(&def.key, &choice.value);
+            for kind in DocumentKind::ALL {
+                for lang in [Lang::Ja, Lang::En] {
+                    make(&texts, kind, lang, &p, None, &Edits::default()).unwrap_or_else(|e| {
+                        panic!("{kind} with {}={}: {e}", def.key, choice.value)
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn entry(doc: &Document, item: u8) -> &mamori_policies::Entry {
+    let label = format!("No.{item}");
+    doc.walk()
+        .into_iter()
+        .flat_map(|(_, s)| s.entries.iter())
+        .find(|e| e.label.ends_with(&label))
+        .unwrap_or_else(|| panic!("no rule for item {item}"))
+}
+
+#[test]
+fn the_handbook_follows_the_self_assessment_answers() {
+    let texts = texts();
+    let all_done: Answers = (1..=25).map(|n| (n, Answer::Yes)).collect();
+    let mixed: Answers = (1..=25)
+        .map(|n| {
+            let a = match n {
+                1..=8 => Answer::Yes,
+                9..=16 => Answer::No,
+                17..=20 => Answer::Partial,
+                _ => Answer::Unknown,
+            };
+            (n, a)
+        })
+        .collect();
+    let done = make(
+        &texts,
+        DocumentKind::Handbook,
+        Lang::Ja,
+        &params(),
+        Some(&all_done),
+        &Edits::default(),
+    )
+    .unwrap();
+    let gaps = make(
+        &texts,
+        DocumentKind::Handbook,
+        Lang::Ja,
+        &params(),
+        Some(&mixed),
+        &Edits::default(),
+    )
+    .unwrap();
+
+    let rules_of = |d: &Document| d.walk().iter().map(|(_, s)| s.entries.len()).sum::<usize>();
+    assert_eq!(rules_of(&done), 25, "one rule per item");
+    assert_eq!(rules_of(&gaps), 25);
+    for n in 1..=25u8 {
+        assert_eq!(entry(&done, n).flag, None, "item {n} is in place");
+        let rule = texts.handbook.rules.iter().find(|r| r.item == n).unwrap();
+        let e = entry(&gaps, n);
+        match mixed.get(n) {
+            Some(Answer::Yes) => assert_eq!(e.flag, None, "item {n}"),
+            Some(Answer::No | Answer::Partial) => {
+                assert_eq!(e.flag, Some(EntryFlag::Todo), "item {n}");
+                assert_eq!(e.flag_label, texts.labels.todo.ja);
+                assert!(!e.flag_note.is_empty());
+                assert!(!rule.todo.ja.is_empty());
+            }
+            _ => {
+                assert_eq!(e.flag, Some(EntryFlag::Unknown), "item {n}");
+                assert_eq!(e.flag_label, texts.labels.unknown.ja);
+            }
+        }
+        assert_eq!(
+            entry(&done, n).lines,
+            e.lines,
+            "the rule itself is the same"
+        );
+    }
+    assert_ne!(all_text(&done), all_text(&gaps));
+    // The differences are exactly the flags and their notes.
+    let changed: Vec<_> = diff(&done, &gaps)
+        .into_iter()
+        .filter(|l| l.tag != mamori_policies::DiffTag::Same)
+        .collect();
+    assert!(
+        changed
+            .iter()
+            .any(|l| l.text.contains(&texts.labels.unknown.ja))
+    );
+    assert!(changed.iter().any(|l| l.text.starts_with('※')));
+}
+
+#[test]
+fn handbook_rules_use_the_company_parameters() {
+    let texts = texts();
+    let doc = make(
+        &texts,
+        DocumentKind::Handbook,
+        Lang::Ja,
+        &params(),
+        None,
+        &Edits::default(),
+    )
+    .unwrap();
+    let text = all_text(&doc);
+    assert!(
+        text.contains("ESET Endpoint Security"),
+        "antivirus product named"
+    );
+    assert!(text.contains("総務部 鈴木"), "contact named");
+    assert!(text.contains("03-1234-5678"), "contact phone shown");
+    assert!(text.contains("10"), "password length shown");
+    let mut longer = params();
+    longer.set("password_min_length", "14");
+    let doc = make(
+        &texts,
+        DocumentKind::Handbook,
+        Lang::Ja,
+        &longer,
+        None,
+        &Edits::default(),
+    )
+    .unwrap();
+    assert!(
+        entry(&doc, 3).lines.join("").contains("14"),
+        "item 3 uses the length"
+    );
+}
+
+#[test]
+fn the_policy_scope_wording_follows_the_choice() {
+    let texts = texts();
+    let mut seen = Vec::new();
+    for scope in ["customer", "own", "both"] {
+        let mut p = params();
+        p.set("scope", scope);
+        let doc = make(
+            &texts,
+            DocumentKind::Policy,
+            Lang::Ja,
+            &p,
+            None,
+            &Edits::default(),
+        )
+        .unwrap();
+        seen.push(all_text(&doc));
+    }
+    assert_ne!(seen[0], seen[1]);
+    assert_ne!(seen[1], seen[2]);
+    assert_ne!(seen[0], seen[2]);
+}
+
+#[test]
+fn the_policy_has_five_numbered_sections_and_the_footer() {
+    let texts = texts();
+    let doc = make(
+        &texts,
+        DocumentKind::Policy,
+        Lang::Ja,
+        &params(),
+        None,
+        &Edits::default(),
+    )
+    .unwrap();
+    let numbered: Vec<_> = doc
+        .sections
+        .iter()
+        .filter(|s| !s.number.is_empty())
+        .collect();
+    assert_eq!(numbered.len(), 5, "optional sections are off by default");
+    assert_eq!(numbered[0].number, "1");
+    assert_eq!(numbered[4].number, "5");
+    let footer = doc.footer.join("\n");
+    assert!(footer.contains("2026年4月1日"), "{footer}");
+    assert!(footer.contains("山田 太郎"));
+    assert!(footer.contains(COMPANY));
+    let en = make(
+        &texts,
+        DocumentKind::Policy,
+        Lang::En,
+        &params(),
+        None,
+        &Edits::default(),
+    )
+    .unwrap();
+    assert!(en.footer.join("\n").contains("1 April 2026"));
+}
+
+#[test]
+fn edits_include_optional_sections_replace_and_add_text() {
+    let texts = texts();
+    let optional: Vec<_> = outline(&texts, DocumentKind::Policy, Lang::Ja)
+        .into_iter()
+        .filter(|s| s.removable)
+        .collect();
+    assert!(
+        optional.len() >= 5,
+        "purpose, definitions, objectives, measures, review"
+    );
+    let mut edits = Edits::default();
+    edits.0.insert(
+        optional[0].id.clone(),
+        SectionEdit {
+            included: Some(true),
+            ..SectionEdit::default()
+        },
+    );
+    edits.0.insert(
+        "executive-responsibility".into(),
+        SectionEdit {
+            text: "当社独自の一文。\n\n二つ目の段落。".into(),
+            replace: true,
+            ..SectionEdit::default()
+        },
+    );
+    let doc = make(
+        &texts,
+        DocumentKind::Policy,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    assert!(
+        doc.sections.iter().any(|s| s.id == optional[0].id),
+        "included"
+    );
+    let exec = doc
+        .sections
+        .iter()
+        .find(|s| s.id == "executive-responsibility")
+        .unwrap();
+    assert_eq!(exec.paragraphs, vec!["当社独自の一文。", "二つ目の段落。"]);
+    assert!(exec.items.is_empty(), "replaced");
+    assert_eq!(
+        doc.sections.iter().filter(|s| !s.number.is_empty()).count(),
+        6,
+        "renumbered"
+    );
+
+    let mut edits = Edits::default();
+    edits.0.insert(
+        "personal-device".into(),
+        SectionEdit {
+            included: Some(false),
+            ..SectionEdit::default()
+        },
+    );
+    let hb = make(
+        &texts,
+        DocumentKind::Handbook,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    assert!(
+        !hb.walk().iter().any(|(_, s)| s.id == "personal-device"),
+        "left out"
+    );
+    // A required section cannot be left out.
+    let mut edits = Edits::default();
+    edits.0.insert(
+        "executive-responsibility".into(),
+        SectionEdit {
+            included: Some(false),
+            ..SectionEdit::default()
+        },
+    );
+    let doc = make(
+        &texts,
+        DocumentKind::Policy,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    assert!(
+        doc.sections
+            .iter()
+            .any(|s| s.id == "executive-responsibility")
+    );
+}
+
+#[test]
+fn regulations_have_twelve_chapters_and_continuous_article_numbers() {
+    let texts = texts();
+    let doc = make(
+        &texts,
+        DocumentKind::Regulations,
+        Lang::Ja,
+        &params(),
+        None,
+        &Edits::default(),
+    )
+    .unwrap();
+    assert_eq!(doc.sections.len(), 12);
+    assert_eq!(doc.sections[0].number, "第1章");
+    assert_eq!(doc.sections[11].number, "第12章");
+    let articles: Vec<&str> = doc
+        .sections
+        .iter()
+        .flat_map(|c| c.children.iter())
+        .map(|a| a.number.as_str())
+        .collect();
+    assert_eq!(articles[0], "第1条");
+    assert_eq!(
+        articles.last().copied(),
+        Some(format!("第{}条", articles.len()).as_str())
+    );
+    assert!(
+        doc.sections[0]
+            .table
+            .as_ref()
+            .is_some_and(|t| t.rows.iter().any(|r| r.contains(&"鈴木 一郎".to_owned()))),
+        "roles table"
+    );
+    let text = all_text(&doc);
+    assert!(
+        text.contains("2026年12月1日"),
+        "revision date in the supplementary provisions"
+    );
+    let mut edits = Edits::default();
+    edits.0.insert(
+        "telework".into(),
+        SectionEdit {
+            included: Some(false),
+            ..SectionEdit::default()
+        },
+    );
+    let fewer = make(
+        &texts,
+        DocumentKind::Regulations,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    assert_eq!(fewer.sections.len(), 11);
+}
+
+#[test]
+fn missing_and_malformed_parameters_are_named_all_at_once() {
+    let texts = texts();
+    let err = make(
+        &texts,
+        DocumentKind::Policy,
+        Lang::Ja,
+        &Params::default(),
+        None,
+        &Edits::default(),
+    )
+    .unwrap_err();
+    let PolicyError::Params(problems) = err else {
+        panic!("{err}")
+    };
+    for key in [
+        "representative_title",
+        "representative_name",
+        "established_on",
+    ] {
+        assert!(
+            problems.missing.iter().any(|k| k == key),
+            "{key} missing: {problems}"
+        );
+    }
+    assert!(
+        !problems.missing.iter().any(|k| k == "scope"),
+        "scope has a default"
+    );
+    let ja = problems.describe(&texts, Lang::Ja);
+    assert!(ja.contains("representative_name"), "{ja}");
+
+    let mut p = params();
+    p.set("established_on", "2026/04/01");
+    p.set("scope", "everyone");
+    p.set("password_min_length", "ten");
+    p.set("no_such_key", "x");
+    let PolicyError::Params(problems) = make(
+        &texts,
+        DocumentKind::Policy,
+        Lang::Ja,
+        &p,
+        None,
+        &Edits::default(),
+    )
+    .unwrap_err() else {
+        panic!("expected parameter problems")
+    };
+    assert!(
+        problems
+            .invalid
+            .contains(&("established_on".into(), Invalid::NotADate))
+    );
+    assert!(
+        problems
+            .invalid
+            .iter()
+            .any(|(k, why)| k == "scope" && matches!(why, Invalid::NotAChoice { .. }))
+    );
+    assert!(
+        problems
+            .invalid
+            .contains(&("password_min_length".into(), Invalid::NotANumber))
+    );
+    assert!(
+        problems
+            .invalid
+            .contains(&("no_such_key".into(), Invalid::UnknownKey))
+    );
+}
+
+#[test]
+fn owner_text_is_never_a_template() {
+    let texts = texts();
+    let mut edits = Edits::default();
+    edits.0.insert(
+        "preamble".into(),
+        SectionEdit {
+            text: "{{ company }} と {% if x %}".into(),
+            ..SectionEdit::default()
+        },
+    );
+    let doc = make(
+        &texts,
+        DocumentKind::Policy,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    assert!(
+        doc.sections[0]
+            .paragraphs
+            .iter()
+            .any(|p| p == "{{ company }} と {% if x %}")
+    );
+    assert!(html_page(&doc).unwrap().contains("{{ company }}"));
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} must be installed in CI"
+        );
+        eprintln!("skipped: {name} is not installed");
+    }
+    found
+}
+
+fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // pdftotext may break lines inside a heading; compare without whitespace.
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect()
+}
+
+fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+#[test]
+fn pdf_shows_the_company_and_the_japanese_section_titles() {
+    if !tool("pdftotext") {
+        return;
+    }
+    let texts = texts();
+    let renderer = mamori_docs::PdfRenderer::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for kind in DocumentKind::ALL {
+        let doc = make(&texts, kind, Lang::Ja, &params(), None, &Edits::default()).unwrap();
+        let path = dir.path().join(format!("{kind}.pdf"));
+        std::fs::write(&path, pdf(&renderer, &doc).unwrap()).unwrap();
+        let text = pdf_text(&path);
+        assert!(text.contains(COMPANY), "{kind}: company name");
+        assert!(text.contains(&squeeze(&doc.title)), "{kind}: title");
+        for s in doc.sections.iter().filter(|s| !s.heading.is_empty()) {
+            assert!(
+                text.contains(&squeeze(&s.heading)),
+                "{kind}: heading {}",
+                s.heading
+            );
+        }
+    }
+}
+
+#[test]
+fn libreoffice_converts_every_docx_without_error() {
+    if !tool("soffice") {
+        return;
+    }
+    let texts = texts();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let answers: Answers = (1..=25)
+        .map(|n| {
+            (
+                n,
+                if n % 2 == 0 {
+                    Answer::No
+                } else {
+                    Answer::Unknown
+                },
+            )
+        })
+        .collect();
+    let mut files = Vec::new();
+    for kind in DocumentKind::ALL {
+        let doc = make(
+            &texts,
+            kind,
+            Lang::Ja,
+            &params(),
+            Some(&answers),
+            &Edits::default(),
+        )
+        .unwrap();
+        let path = dir.path().join(format!("{kind}.docx"));
+        std::fs::write(&path, docx(&doc).unwrap()).unwrap();
+        files.push((kind, path, doc));
+    }
+    let out = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .args(files.iter().map(|(_, p, _)| p))
+        .output()
+        .expect("soffice runs");
+    assert!(
+        out.status.success(),
+        "soffice failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (kind, path, doc) in &files {
+        let pdf = path.with_extension("pdf");
+        assert!(
+            pdf.exists(),
+            "{kind}: LibreOffice wrote no PDF ({})",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        if tool("pdftotext") {
+            let text = pdf_text(&pdf);
+            assert!(
+                text.contains(COMPANY),
+                "{kind}: company name in the converted file"
+            );
+            assert!(
+                text.contains(&squeeze(&doc.title)),
+                "{kind}: title in the converted file"
+            );
+        }
+    }
+}

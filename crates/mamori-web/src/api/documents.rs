@@ -1,0 +1,395 @@
+//! The basic policy, handbook and regulations over the API: company parameters, the current
+//! draft as generated, approval, issuing versions and reading them back — tenant-scoped like
+//! every organisation read.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use mamori_policies::{Document, DocumentKind, Params, PolicyError, check_values};
+use mamori_store::{Actor, DocumentDraft, DocumentVersion};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::{ApiCaller, ClientAddr};
+use crate::error::{ApiError, ErrorBody};
+use crate::measures::documents::{Overrides, build, issue, issued, may_edit_documents, texts};
+use crate::measures::{MeasureError, catalog_lang};
+use crate::state::AppState;
+
+/// The company parameters shared by the three documents.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct DocumentParams {
+    /// Values by key (`representative_name`, `established_on` as `YYYY-MM-DD`, `scope` …);
+    /// `GET /orgs/{id}/documents/{kind}` names the missing ones.
+    params: BTreeMap<String, String>,
+}
+
+/// The current draft of a document.
+#[derive(Serialize, ToSchema)]
+pub struct DraftView {
+    /// `policy`, `handbook` or `regulations`.
+    kind: String,
+    /// The generated document (sections, paragraphs, rules); absent while parameters are
+    /// missing.
+    #[schema(value_type = Option<Object>)]
+    document: Option<Document>,
+    /// Why it could not be generated: the missing parameter keys.
+    missing: Vec<String>,
+    /// The stored draft: language, edits and approval.
+    #[schema(value_type = Option<Object>)]
+    draft: Option<DocumentDraft>,
+}
+
+/// An approval.
+#[derive(Deserialize, ToSchema)]
+pub struct Approval {
+    /// The approver's name as it appears on the issued version.
+    approver: String,
+    /// `ja` or `en`: the language the draft is issued in; the draft's when absent.
+    lang: Option<String>,
+}
+
+/// Issued versions, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct VersionList {
+    /// Each with `id`, `version`, `lang`, `sha256`, `approved_by_name`, `approved_at`, `issued_at`.
+    #[schema(value_type = Vec<Object>)]
+    versions: Vec<DocumentVersion>,
+}
+
+/// One issued version with its content.
+#[derive(Serialize, ToSchema)]
+pub struct VersionDetail {
+    /// The archive entry.
+    #[schema(value_type = Object)]
+    version: DocumentVersion,
+    /// The document as issued.
+    #[schema(value_type = Object)]
+    document: Document,
+}
+
+fn kind(caller: &ApiCaller, text: &str) -> Result<DocumentKind, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found(caller.lang))
+}
+
+fn measure(caller: &ApiCaller) -> impl Fn(MeasureError) -> ApiError + '_ {
+    move |e| e.api(caller.lang)
+}
+
+fn editor(caller: &ApiCaller, org_id: &str) -> Result<(), ApiError> {
+    if !caller.user.scope().permits(org_id) {
+        Err(ApiError::not_found(caller.lang))
+    } else if !may_edit_documents(&caller.user, org_id) {
+        Err(ApiError::forbidden(caller.lang))
+    } else {
+        Ok(())
+    }
+}
+
+/// The organisation's document parameters.
+#[utoipa::path(get, path = "/orgs/{id}/documents/params", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, body = DocumentParams), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_params(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentParams>, ApiError> {
+    let params = state
+        .store
+        .document_params(&caller.user.scope(), &id)
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    Ok(Json(DocumentParams { params }))
+}
+
+/// Replaces the document parameters. Values in the wrong shape are refused with every
+/// problem named; saving clears the drafts' approvals.
+#[utoipa::path(put, path = "/orgs/{id}/documents/params", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id")), request_body = DocumentParams,
+    responses((status = 200, body = DocumentParams), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_params(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    Json(body): Json<DocumentParams>,
+) -> Result<Json<DocumentParams>, ApiError> {
+    editor(&caller, &id)?;
+    let texts = texts().map_err(measure(&caller))?;
+    let mut params = Params::default();
+    for (k, v) in &body.params {
+        params.set(k, v);
+    }
+    let problems = check_values(texts, &params);
+    if !problems.is_empty() {
+        return Err(MeasureError::Document(PolicyError::Params(problems)).api(caller.lang));
+    }
+    state
+        .store
+        .save_document_params(
+            &Actor::user(&caller.user, Some(addr)),
+            &caller.user.scope(),
+            &id,
+            &params.0,
+        )
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    Ok(Json(DocumentParams { params: params.0 }))
+}
+
+/// The current draft of a document as generated from the parameters, the edits and (for the
+/// handbook) the latest self-assessment.
+#[utoipa::path(get, path = "/orgs/{id}/documents/{kind}", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("kind" = String, Path, description = "policy, handbook or regulations")),
+    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_draft(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, kind_text)): Path<(String, String)>,
+) -> Result<Json<DraftView>, ApiError> {
+    let kind = kind(&caller, &kind_text)?;
+    let built = build(
+        &state.store,
+        &caller.user.scope(),
+        &id,
+        kind,
+        catalog_lang(caller.lang),
+        Overrides::default(),
+    )
+    .await
+    .map_err(measure(&caller))?;
+    let (document, missing) = match built.document {
+        Ok(d) => (Some(d), Vec::new()),
+        Err(PolicyError::Params(p)) => (None, p.missing),
+        Err(e) => return Err(MeasureError::Document(e).api(caller.lang)),
+    };
+    Ok(Json(DraftView {
+        kind: kind.as_str().to_owned(),
+        document,
+        missing,
+        draft: built.draft,
+    }))
+}
+
+/// Approves the current draft; any later change to it or to the parameters clears this.
+#[utoipa::path(post, path = "/orgs/{id}/documents/{kind}/approve", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("kind" = String, Path, description = "policy, handbook or regulations")),
+    request_body = Approval,
+    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path((id, kind_text)): Path<(String, String)>,
+    Json(body): Json<Approval>,
+) -> Result<Json<DraftView>, ApiError> {
+    let kind = kind(&caller, &kind_text)?;
+    editor(&caller, &id)?;
+    let scope = caller.user.scope();
+    let built = build(
+        &state.store,
+        &scope,
+        &id,
+        kind,
+        catalog_lang(caller.lang),
+        Overrides::default(),
+    )
+    .await
+    .map_err(measure(&caller))?;
+    built
+        .document
+        .map_err(|e| MeasureError::Document(e).api(caller.lang))?;
+    let lang = match body.lang.as_deref() {
+        Some("en") => "en",
+        Some(_) => "ja",
+        None => {
+            if built.lang == mamori_catalog::Lang::En {
+                "en"
+            } else {
+                "ja"
+            }
+        }
+    };
+    state
+        .store
+        .approve_document_draft(
+            &Actor::user(&caller.user, Some(addr)),
+            &scope,
+            &id,
+            kind.as_str(),
+            lang,
+            &body.approver,
+        )
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    get_draft(State(state), caller, Path((id, kind_text))).await
+}
+
+/// Issued versions of a document, newest first.
+#[utoipa::path(get, path = "/orgs/{id}/documents/{kind}/versions", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("kind" = String, Path, description = "policy, handbook or regulations")),
+    responses((status = 200, body = VersionList), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, kind_text)): Path<(String, String)>,
+) -> Result<Json<VersionList>, ApiError> {
+    let kind = kind(&caller, &kind_text)?;
+    let versions = state
+        .store
+        .document_versions(&caller.user.scope(), &id, kind.as_str())
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    Ok(Json(VersionList { versions }))
+}
+
+/// Issues the approved draft as the next version (refused when unapproved or unchanged).
+#[utoipa::path(post, path = "/orgs/{id}/documents/{kind}/versions", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("kind" = String, Path, description = "policy, handbook or regulations")),
+    responses((status = 201, body = VersionDetail), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn issue_version(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path((id, kind_text)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<VersionDetail>), ApiError> {
+    let kind = kind(&caller, &kind_text)?;
+    editor(&caller, &id)?;
+    let scope = caller.user.scope();
+    let actor = Actor::user(&caller.user, Some(addr));
+    let version = issue(&state.store, &actor, &scope, &id, kind)
+        .await
+        .map_err(measure(&caller))?;
+    let document = issued(&state.store, &scope, &id, &version)
+        .await
+        .map_err(measure(&caller))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VersionDetail { version, document }),
+    ))
+}
+
+/// One issued version with its content.
+#[utoipa::path(get, path = "/orgs/{id}/documents/{kind}/versions/{vid}", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("kind" = String, Path, description = "policy, handbook or regulations"),
+        ("vid" = String, Path, description = "Version id")),
+    responses((status = 200, body = VersionDetail), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_version(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, kind_text, vid)): Path<(String, String, String)>,
+) -> Result<Json<VersionDetail>, ApiError> {
+    let kind = kind(&caller, &kind_text)?;
+    let scope = caller.user.scope();
+    let version = state
+        .store
+        .document_version(&scope, &id, &vid)
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?
+        .filter(|v| v.kind == kind.as_str())
+        .ok_or_else(|| ApiError::not_found(caller.lang))?;
+    let document = issued(&state.store, &scope, &id, &version)
+        .await
+        .map_err(measure(&caller))?;
+    Ok(Json(VersionDetail { version, document }))
+}
+
+/// Where the basic policy is published.
+#[derive(Deserialize, ToSchema)]
+pub struct PublishRequest {
+    /// The address part of `/public/{slug}/policy`: 3 to 40 lower-case letters, digits and
+    /// hyphens, not starting or ending with a hyphen.
+    #[schema(
+        min_length = 3,
+        max_length = 40,
+        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+    )]
+    slug: String,
+}
+
+/// The policy's public page.
+#[derive(Serialize, ToSchema)]
+pub struct PublicationView {
+    /// The address part.
+    slug: String,
+    /// The page's path on this server, readable without signing in.
+    path: String,
+    /// When it was published (Unix milliseconds).
+    published_at: i64,
+}
+
+/// Publishes the latest issued basic policy at `/public/{slug}/policy`, readable by anyone
+/// without signing in; later issued versions appear there automatically.
+#[utoipa::path(put, path = "/orgs/{id}/documents/policy/publication", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id")),
+    request_body = PublishRequest,
+    responses((status = 200, body = PublicationView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    Json(body): Json<PublishRequest>,
+) -> Result<Json<PublicationView>, ApiError> {
+    editor(&caller, &id)?;
+    let slug = body.slug.trim().to_ascii_lowercase();
+    let publication = state
+        .store
+        .publish_policy(
+            &Actor::user(&caller.user, Some(addr)),
+            &caller.user.scope(),
+            &id,
+            &slug,
+        )
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    Ok(Json(PublicationView {
+        path: format!("/public/{}/policy", publication.slug),
+        slug: publication.slug,
+        published_at: publication.published_at,
+    }))
+}
+
+/// Takes the public page offline; its address then says the policy is not published.
+#[utoipa::path(delete, path = "/orgs/{id}/documents/policy/publication", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unpublish(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    editor(&caller, &id)?;
+    state
+        .store
+        .unpublish_policy(
+            &Actor::user(&caller.user, Some(addr)),
+            &caller.user.scope(),
+            &id,
+        )
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,111 @@
+//! The three documents as the portal and the API handle them: drafts generated from the stored
+//! parameters, edits and latest self-assessment, issued versions read back, and the readiness
+//! facts the policy feeds. Pages and API routes stay thin on top of this.
+
+use mamori_catalog::Lang;
+use mamori_model::{Role, Scope, User};
+use mamori_policies::{Document, DocumentKind, Texts};
+use mamori_store::{Actor, DocumentVersion, Store};
+
+use super::MeasureError;
+
+pub(crate) use mamori_policies::{Built, Overrides};
+
+/// The document texts this build ships.
+pub(crate) fn texts() -> Result<&'static Texts, MeasureError> {
+    Ok(mamori_policies::builtin_texts()?)
+}
+
+/// Editing, approving, issuing and publishing: the organisation's owner, or the provider's
+/// administrators and analysts who help the client write them.
+pub(crate) fn may_edit_documents(user: &User, org_id: &str) -> bool {
+    user.role.is_provider() || (user.role == Role::Owner && user.org_id.as_deref() == Some(org_id))
+}
+
+/// Generates the current draft of `kind` for the organisation.
+pub(crate) async fn build(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    kind: DocumentKind,
+    fallback_lang: Lang,
+    overrides: Overrides,
+) -> Result<Built, MeasureError> {
+    Ok(mamori_policies::build(store, scope, org_id, kind, fallback_lang, overrides).await?)
+}
+
+/// Issues the approved draft of `kind` as the next version.
+pub(crate) async fn issue(
+    store: &Store,
+    actor: &Actor,
+    scope: &Scope,
+    org_id: &str,
+    kind: DocumentKind,
+) -> Result<DocumentVersion, MeasureError> {
+    let built = build(store, scope, org_id, kind, Lang::Ja, Overrides::default()).await?;
+    let content =
+        serde_json::to_string(&built.document?).map_err(|e| MeasureError::Broken(e.to_string()))?;
+    Ok(store
+        .issue_document_version(actor, scope, org_id, kind.as_str(), &content)
+        .await?)
+}
+
+/// An issued version read back, with its issue stamp.
+pub(crate) async fn issued(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    version: &DocumentVersion,
+) -> Result<Document, MeasureError> {
+    let content = store.document_content(scope, org_id, &version.id).await?;
+    stamped(&content, version)
+}
+
+/// Parses stored document JSON and sets the issue stamp.
+pub(crate) fn stamped(content: &str, version: &DocumentVersion) -> Result<Document, MeasureError> {
+    let mut doc: Document = serde_json::from_str(content)
+        .map_err(|e| MeasureError::Broken(format!("document version {}: {e}", version.id)))?;
+    let date = chrono::DateTime::from_timestamp(version.issued_at, 0)
+        .map(|t| mamori_policies::date_text(t.date_naive(), doc.lang))
+        .unwrap_or_default();
+    doc.stamp = texts()?.stamp(doc.lang, version.version, &date, &version.approved_by_name)?;
+    Ok(doc)
+}
+
+/// The latest issued version of `kind`, if any.
+pub(crate) async fn latest_version(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    kind: DocumentKind,
+) -> Result<Option<DocumentVersion>, MeasureError> {
+    Ok(store
+        .document_versions(scope, org_id, kind.as_str())
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// The policy facts of SECURITY ACTION readiness: whether a policy was issued, and the
+/// address of its live public page under `public_base`.
+pub(crate) async fn policy_facts(
+    store: &Store,
+    scope: &Scope,
+    org_id: &str,
+    public_base: &str,
+) -> Result<(bool, Option<String>), MeasureError> {
+    let issued = latest_version(store, scope, org_id, DocumentKind::Policy)
+        .await?
+        .is_some();
+    let url = store
+        .policy_publication(scope, org_id)
+        .await?
+        .filter(|p| issued && p.is_live())
+        .map(|p| public_policy_url(public_base, &p.slug));
+    Ok((issued, url))
+}
+
+/// The public address of a published policy.
+pub(crate) fn public_policy_url(public_base: &str, slug: &str) -> String {
+    format!("{}/public/{slug}/policy", public_base.trim_end_matches('/'))
+}

@@ -1,0 +1,1227 @@
+//! The basic policy, the security handbook and the security regulations in the portal: the
+//! documents hub, the company parameters form, the editor with its live preview, approval and
+//! issue, issued versions with their differences, downloads, the policy's public page, the
+//! handbook's reading confirmations and the SECURITY ACTION declaration kit.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use mamori_model::Role;
+use mamori_policies::{
+    Document, DocumentKind, Edits, Format, Input, Params, SectionEdit, diff, docx, html_body,
+    html_page, outline, pdf,
+};
+use mamori_store::{Actor, DocumentVersion};
+use minijinja::context;
+use minijinja::value::{Serde, Value};
+use serde::Deserialize;
+
+use super::assessment::measure_error;
+use super::{Page, PageResult, public_base};
+use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
+use crate::i18n::Lang;
+use crate::measures::documents::{
+    Built, Overrides, build, issue, issued, latest_version, may_edit_documents, policy_facts,
+    public_policy_url, stamped, texts,
+};
+use crate::measures::{MeasureError, catalog_lang, org_readiness};
+use crate::state::AppState;
+
+/// A form whose field names are not known in advance (one per parameter or section).
+type FieldMap = BTreeMap<String, String>;
+
+fn kind_of(text: &str) -> Option<DocumentKind> {
+    text.parse().ok()
+}
+
+fn format_of(text: &str) -> Option<Format> {
+    text.parse().ok()
+}
+
+/// Answers with a document file; HTML carries its own styles and runs no script.
+fn file_response(bytes: Vec<u8>, format: Format, name: &str, sha256: Option<&str>) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    let disposition = match format {
+        Format::Html => "inline",
+        Format::Pdf | Format::Docx => "attachment",
+    };
+    let file = format!("{name}.{}", format.extension());
+    if let Ok(value) = HeaderValue::from_str(&format!("{disposition}; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        ),
+    );
+    if let Some(value) = sha256.and_then(|s| HeaderValue::from_str(s).ok()) {
+        headers.insert("x-content-sha256", value);
+    }
+    response
+}
+
+/// Writes `doc` in `format`; PDF needs the server's renderer.
+async fn render_file(
+    state: &AppState,
+    doc: Document,
+    format: Format,
+) -> Result<Vec<u8>, MeasureError> {
+    match format {
+        Format::Html => Ok(html_page(&doc)?.into_bytes()),
+        Format::Docx => Ok(docx(&doc)?),
+        Format::Pdf => {
+            let reporter = state
+                .reports
+                .clone()
+                .ok_or_else(|| MeasureError::Broken("this server has no PDF renderer".into()))?;
+            tokio::task::spawn_blocking(move || pdf(reporter.renderer(), &doc))
+                .await
+                .map_err(|e| MeasureError::Broken(e.to_string()))?
+                .map_err(Into::into)
+        }
+    }
+}
+
+/// The documents hub: each document's state, what is missing, and the way to SECURITY ACTION.
+pub async fn hub(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, &id).await?;
+    let store = &state.store;
+    let gathered = async {
+        let mut cards = Vec::new();
+        for kind in DocumentKind::ALL {
+            let built = build(
+                store,
+                &scope,
+                &id,
+                kind,
+                catalog_lang(lang),
+                Overrides::default(),
+            )
+            .await?;
+            let latest = latest_version(store, &scope, &id, kind).await?;
+            let missing = match &built.document {
+                Err(mamori_policies::PolicyError::Params(p)) => {
+                    p.describe(texts()?, catalog_lang(lang))
+                }
+                _ => String::new(),
+            };
+            cards.push(context! {
+                kind => kind.as_str(),
+                latest => latest.map(|v| Value::from(Serde(v))),
+                draft => built.draft.map(|d| Value::from(Serde(d))),
+                missing => missing,
+                has_assessment => built.has_assessment,
+            });
+        }
+        let publication = store.policy_publication(&scope, &id).await?;
+        let (readiness, _) =
+            org_readiness(store, &scope, &id, &public_base(&state, &headers)).await?;
+        Ok::<_, MeasureError>((cards, publication, readiness))
+    }
+    .await;
+    let (cards, publication, readiness) = match gathered {
+        Ok(found) => found,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
+    let base = public_base(&state, &headers);
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        cards => cards,
+        publication => publication.as_ref().map(|p| Value::from(Serde(p))),
+        public_url => publication.as_ref().map(|p| public_policy_url(&base, &p.slug)),
+        readiness => Value::from(Serde(&readiness)),
+        can_edit => may_edit_documents(&viewer.user, &id),
+    };
+    Ok(page.render(StatusCode::OK, "documents.html", ctx).await)
+}
+
+/// Query flags the pages show after an action.
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    saved: Option<String>,
+    issued: Option<String>,
+    approved: Option<String>,
+    published: Option<String>,
+}
+
+async fn params_page(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org_id: &str,
+    status: StatusCode,
+    values: &Params,
+    error: Option<String>,
+    saved: bool,
+) -> PageResult {
+    let lang = catalog_lang(page.lang);
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, org_id).await?;
+    let texts = match texts() {
+        Ok(t) => t,
+        Err(e) => return Err(measure_error(page, e).await),
+    };
+    let groups: Vec<Value> = ["company", "roles", "handbook", "regulations"]
+        .into_iter()
+        .map(|group| {
+            let fields: Vec<Value> = texts
+                .params
+                .iter()
+                .filter(|p| serde_json::to_value(p.group).ok().and_then(|v| v.as_str().map(str::to_owned)).as_deref() == Some(group))
+                .map(|p| {
+                    context! {
+                        key => p.key.clone(),
+                        label => p.label.get(lang),
+                        help => p.help.get(lang),
+                        input => match p.input {
+                            Input::Text | Input::Person => "text",
+                            Input::Date => "date",
+                            Input::Number => "number",
+                            Input::Choice => "choice",
+                        },
+                        required => p.required,
+                        value => values.get(&p.key).map(str::to_owned).or_else(|| p.default.clone()).unwrap_or_default(),
+                        kinds => p.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                        choices => p.choices.iter().map(|c| context! { value => c.value.clone(), label => c.label.get(lang) }).collect::<Vec<_>>(),
+                    }
+                })
+                .collect();
+            context! { id => group, fields => fields }
+        })
+        .collect();
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        groups => groups,
+        error => error,
+        saved => saved,
+        can_edit => may_edit_documents(&viewer.user, org_id),
+    };
+    Ok(page.render(status, "documents_params.html", ctx).await)
+}
+
+/// `GET /orgs/{id}/documents/params`.
+pub async fn params_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let values = match state.store.document_params(&viewer.user.scope(), &id).await {
+        Ok(v) => Params(v),
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    params_page(
+        &page,
+        &viewer,
+        &id,
+        StatusCode::OK,
+        &values,
+        None,
+        notice.saved.is_some(),
+    )
+    .await
+}
+
+/// `POST /orgs/{id}/documents/params`: saves the parameters; values in the wrong shape are
+/// refused with every problem named, and nothing typed is lost.
+pub async fn params_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<FieldMap>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let csrf = form.get("csrf").cloned().unwrap_or_default();
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &csrf)
+        .await?;
+    let texts = match texts() {
+        Ok(t) => t,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
+    let mut values = Params::default();
+    for p in &texts.params {
+        if let Some(v) = form.get(&p.key) {
+            values.set(&p.key, v);
+        }
+    }
+    let problems = mamori_policies::check_values(texts, &values);
+    if !problems.is_empty() {
+        let message = problems.describe(texts, catalog_lang(lang));
+        return params_page(
+            &page,
+            &viewer,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &values,
+            Some(message),
+            false,
+        )
+        .await;
+    }
+    match state
+        .store
+        .save_document_params(
+            &Actor::user(&viewer.user, Some(addr)),
+            &viewer.user.scope(),
+            &id,
+            &values.0,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/params?saved=1")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// The owner's edits from the editor form: `include.<id>`, `text.<id>`, `replace.<id>`.
+fn edits_from(form: &FieldMap, kind: DocumentKind) -> Result<Edits, MeasureError> {
+    let mut edits = Edits::default();
+    for s in outline(texts()?, kind, mamori_catalog::Lang::Ja) {
+        let edit = SectionEdit {
+            included: s
+                .removable
+                .then(|| form.contains_key(&format!("include.{}", s.id))),
+            text: form
+                .get(&format!("text.{}", s.id))
+                .cloned()
+                .unwrap_or_default(),
+            replace: form.contains_key(&format!("replace.{}", s.id)),
+        };
+        edits.0.insert(s.id, edit);
+    }
+    Ok(edits.compact())
+}
+
+fn lang_from(form: &FieldMap) -> Option<mamori_catalog::Lang> {
+    form.get("doc_lang").and_then(|l| l.parse().ok())
+}
+
+/// The editor with the draft, preview and versions; `error` and `notice` say what the last
+/// action did. Every caller has all eight values at hand, so they are passed as they are.
+#[allow(clippy::too_many_arguments)]
+async fn editor_page(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    org_id: &str,
+    kind: DocumentKind,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Notice,
+) -> PageResult {
+    let state = page.state;
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, org_id).await?;
+    let store = &state.store;
+    let gathered = async {
+        let built = build(
+            store,
+            &scope,
+            org_id,
+            kind,
+            catalog_lang(page.lang),
+            Overrides::default(),
+        )
+        .await?;
+        let versions = store
+            .document_versions(&scope, org_id, kind.as_str())
+            .await?;
+        let publication = match kind {
+            DocumentKind::Policy => store.policy_publication(&scope, org_id).await?,
+            _ => None,
+        };
+        Ok::<_, MeasureError>((built, versions, publication))
+    }
+    .await;
+    let (built, versions, publication) = match gathered {
+        Ok(found) => found,
+        Err(e) => return Err(measure_error(page, e).await),
+    };
+    let Built {
+        document,
+        draft,
+        edits,
+        lang: doc_lang,
+        has_assessment,
+        ..
+    } = built;
+    let texts = match texts() {
+        Ok(t) => t,
+        Err(e) => return Err(measure_error(page, e).await),
+    };
+    let sections: Vec<Value> = outline(texts, kind, catalog_lang(page.lang))
+        .into_iter()
+        .map(|s| {
+            let edit = edits.get(&s.id).cloned().unwrap_or_default();
+            context! {
+                id => s.id.clone(),
+                heading => s.heading,
+                depth => s.depth,
+                removable => s.removable,
+                included => edit.included.unwrap_or(s.included_by_default),
+                text => edit.text,
+                replace => edit.replace,
+            }
+        })
+        .collect();
+    let (preview, missing) = match &document {
+        Ok(doc) => (html_body(doc).unwrap_or_default(), None),
+        Err(mamori_policies::PolicyError::Params(p)) => (
+            String::new(),
+            Some(p.describe(texts, catalog_lang(page.lang))),
+        ),
+        Err(e) => return Err(measure_error(page, MeasureError::Broken(e.to_string())).await),
+    };
+    let base = public_base(state, headers);
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        kind => kind.as_str(),
+        sections => sections,
+        preview => Value::from_safe_string(preview),
+        missing => missing,
+        doc_lang => match doc_lang { mamori_catalog::Lang::Ja => "ja", mamori_catalog::Lang::En => "en" },
+        draft => draft.map(|d| Value::from(Serde(d))),
+        versions => Value::from(Serde(&versions)),
+        publication => publication.as_ref().map(|p| Value::from(Serde(p))),
+        public_url => publication.as_ref().map(|p| public_policy_url(&base, &p.slug)),
+        suggested_slug => suggested_slug(&org.name, org_id),
+        has_assessment => has_assessment,
+        can_edit => may_edit_documents(&viewer.user, org_id),
+        approver => viewer.user.display_name.clone(),
+        error => error,
+        saved => notice.saved.is_some(),
+        issued => notice.issued,
+        approved => notice.approved.is_some(),
+        published => notice.published.is_some(),
+    };
+    Ok(page.render(status, "document_editor.html", ctx).await)
+}
+
+/// A first proposal for the public address: the company name if it is plain ASCII, otherwise
+/// `org-` and the start of the organisation id.
+fn suggested_slug(name: &str, org_id: &str) -> String {
+    let ascii: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let ascii = ascii
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if name.is_ascii() && mamori_store::valid_slug(&ascii) {
+        ascii
+    } else {
+        let tail: String = org_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .rev()
+            .take(8)
+            .collect();
+        format!("org-{}", tail.to_ascii_lowercase())
+    }
+}
+
+/// `GET /orgs/{id}/documents/{kind}`: the editor (owners and provider staff) or, for staff,
+/// the issued document to read.
+pub async fn editor(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path((id, kind)): Path<(String, String)>,
+    Query(notice): Query<Notice>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let Some(kind) = kind_of(&kind) else {
+        return Err(page.not_found().await);
+    };
+    if !may_edit_documents(&viewer.user, &id) {
+        return read_page(&page, &viewer, &id, kind).await;
+    }
+    editor_page(
+        &page,
+        &viewer,
+        &headers,
+        &id,
+        kind,
+        StatusCode::OK,
+        None,
+        notice,
+    )
+    .await
+}
+
+/// `POST /orgs/{id}/documents/{kind}`: saves the draft's edits and language.
+pub async fn save(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, kind)): Path<(String, String)>,
+    PageForm(form): PageForm<FieldMap>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let Some(kind) = kind_of(&kind) else {
+        return Err(page.not_found().await);
+    };
+    let csrf = form.get("csrf").cloned().unwrap_or_default();
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &csrf)
+        .await?;
+    let edits = match edits_from(&form, kind) {
+        Ok(e) => e,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
+    let doc_lang = lang_from(&form).unwrap_or(catalog_lang(lang));
+    let json = serde_json::to_string(&edits).unwrap_or_else(|_| "{}".into());
+    match state
+        .store
+        .save_document_draft(
+            &Actor::user(&viewer.user, Some(addr)),
+            &viewer.user.scope(),
+            &id,
+            kind.as_str(),
+            if doc_lang == mamori_catalog::Lang::En {
+                "en"
+            } else {
+                "ja"
+            },
+            &json,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/{kind}?saved=1")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `POST /orgs/{id}/documents/{kind}/preview`: the document as the unsaved form would make
+/// it, as an HTML fragment for the live preview.
+pub async fn preview(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((id, kind)): Path<(String, String)>,
+    PageForm(form): PageForm<FieldMap>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let Some(kind) = kind_of(&kind) else {
+        return Err(page.not_found().await);
+    };
+    let csrf = form.get("csrf").cloned().unwrap_or_default();
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &csrf)
+        .await?;
+    let result = async {
+        let overrides = Overrides {
+            params: None,
+            edits: Some(edits_from(&form, kind)?),
+            lang: lang_from(&form),
+        };
+        let built = build(
+            &state.store,
+            &viewer.user.scope(),
+            &id,
+            kind,
+            catalog_lang(lang),
+            overrides,
+        )
+        .await?;
+        Ok::<_, MeasureError>(html_body(&built.document?)?)
+    }
+    .await;
+    match result {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => {
+            let (status, _, message) = e.describe(lang);
+            Ok((
+                status,
+                Html(format!(
+                    "<p class=\"error\">{}</p>",
+                    minijinja::HtmlEscape(&message)
+                )),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// The approval form.
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    csrf: String,
+    #[serde(default)]
+    approver: String,
+    #[serde(default)]
+    doc_lang: String,
+}
+
+/// `POST /orgs/{id}/documents/{kind}/approve`: records who approved the current draft.
+pub async fn approve(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, kind)): Path<(String, String)>,
+    PageForm(form): PageForm<ApproveForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let Some(kind) = kind_of(&kind) else {
+        return Err(page.not_found().await);
+    };
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
+        .await?;
+    let scope = viewer.user.scope();
+    // Approving a draft that cannot be generated would approve nothing.
+    let built = build(
+        &state.store,
+        &scope,
+        &id,
+        kind,
+        catalog_lang(lang),
+        Overrides::default(),
+    )
+    .await;
+    match built.map(|b| b.document.map(|_| ())) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            let (status, _, message) = MeasureError::from(e).describe(lang);
+            return editor_page(
+                &page,
+                &viewer,
+                &headers,
+                &id,
+                kind,
+                status,
+                Some(message),
+                Notice::default(),
+            )
+            .await;
+        }
+        Err(e) => return Err(measure_error(&page, e).await),
+    }
+    let doc_lang = if form.doc_lang == "en" { "en" } else { "ja" };
+    match state
+        .store
+        .approve_document_draft(
+            &Actor::user(&viewer.user, Some(addr)),
+            &scope,
+            &id,
+            kind.as_str(),
+            doc_lang,
+            &form.approver,
+        )
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/orgs/{id}/documents/{kind}?approved=1")).into_response())
+        }
+        Err(e) => {
+            let message = super::org::store_error_message(lang, &e);
+            editor_page(
+                &page,
+                &viewer,
+                &headers,
+                &id,
+                kind,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+                Notice::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// A form with only the CSRF token.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+}
+
+/// `POST /orgs/{id}/documents/{kind}/issue`: issues the approved draft as the next version.
+pub async fn issue_version(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, kind)): Path<(String, String)>,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let Some(kind) = kind_of(&kind) else {
+        return Err(page.not_found().await);
+    };
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
+        .await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match issue(&state.store, &actor, &viewer.user.scope(), &id, kind).await {
+        Ok(v) => Ok(
+            Redirect::to(&format!("/orgs/{id}/documents/{kind}?issued={}", v.version))
+                .into_response(),
+        ),
+        Err(e) => {
+            let (status, _, message) = e.describe(lang);
+            if status == StatusCode::NOT_FOUND {
+                return Err(page.not_found().await);
+            }
+            editor_page(
+                &page,
+                &viewer,
+                &headers,
+                &id,
+                kind,
+                status,
+                Some(message),
+                Notice::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// Which version to compare with.
+#[derive(Deserialize, Default)]
+pub struct Against {
+    against: Option<String>,
+}
+
+/// `GET /orgs/{id}/documents/{kind}/versions/{vid}`: an issued version, with its differences
+/// from the previous one (or from `?against=`).
+pub async fn version(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((id, kind, vid)): Path<(String, String, String)>,
+    Query(against): Query<Against>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, &id).await?;
+    let Some(kind) = kind_of(&kind) else {
+        return Err(page.not_found().await);
+    };
+    let store = &state.store;
+    let gathered = async {
+        let versions = store.document_versions(&scope, &id, kind.as_str()).await?;
+        let Some(pos) = versions.iter().position(|v| v.id == vid) else {
+            return Err(MeasureError::Store(mamori_store::StoreError::NotFound));
+        };
+        let current = versions[pos].clone();
+        let base = match &against.against {
+            Some(other) => versions.iter().find(|v| &v.id == other).cloned(),
+            None => versions.get(pos + 1).cloned(),
+        };
+        let doc = issued(store, &scope, &id, &current).await?;
+        let changes = match &base {
+            Some(b) => Some(diff(&issued(store, &scope, &id, b).await?, &doc)),
+            None => None,
+        };
+        Ok((versions, current, base, doc, changes))
+    }
+    .await;
+    let (versions, current, base, doc, changes) = match gathered {
+        Ok(found) => found,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        kind => kind.as_str(),
+        version => Value::from(Serde(&current)),
+        base => base.map(|b| Value::from(Serde(b))),
+        versions => Value::from(Serde(&versions)),
+        document => Value::from_safe_string(html_body(&doc).unwrap_or_default()),
+        changes => changes.map(|c| Value::from(Serde(c))),
+    };
+    Ok(page
+        .render(StatusCode::OK, "document_version.html", ctx)
+        .await)
+}
+
+fn file_name(org: &str, kind: DocumentKind, version: Option<i64>) -> String {
+    let org: String = org
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(20)
+        .collect();
+    match version {
+        Some(v) => format!("{kind}-{org}-v{v}"),
+        None => format!("{kind}-{org}-draft"),
+    }
+}
+
+/// `GET /orgs/{id}/documents/{kind}/versions/{vid}/{format}`: an issued version as a file.
+pub async fn version_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((id, kind, vid, format)): Path<(String, String, String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
+        return Err(page.not_found().await);
+    };
+    let scope = viewer.user.scope();
+    let result = async {
+        let version = state
+            .store
+            .document_version(&scope, &id, &vid)
+            .await?
+            .filter(|v| v.kind == kind.as_str())
+            .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
+        let doc = issued(&state.store, &scope, &id, &version).await?;
+        let bytes = render_file(&state, doc, format).await?;
+        Ok::<_, MeasureError>((bytes, version))
+    }
+    .await;
+    match result {
+        Ok((bytes, v)) => Ok(file_response(
+            bytes,
+            format,
+            &file_name(&v.org_id, kind, Some(v.version)),
+            Some(&v.sha256),
+        )),
+        Err(e) => Err(measure_error(&page, e).await),
+    }
+}
+
+/// `GET /orgs/{id}/documents/{kind}/draft/{format}`: the current draft as a file (to review
+/// or keep editing in Word before issuing).
+pub async fn draft_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path((id, kind, format)): Path<(String, String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
+        return Err(page.not_found().await);
+    };
+    if !may_edit_documents(&viewer.user, &id) {
+        return Err(page.not_found().await);
+    }
+    let result = async {
+        let built = build(
+            &state.store,
+            &viewer.user.scope(),
+            &id,
+            kind,
+            catalog_lang(lang),
+            Overrides::default(),
+        )
+        .await?;
+        render_file(&state, built.document?, format).await
+    }
+    .await;
+    match result {
+        Ok(bytes) => Ok(file_response(
+            bytes,
+            format,
+            &file_name(&id, kind, None),
+            None,
+        )),
+        Err(e) => Err(measure_error(&page, e).await),
+    }
+}
+
+/// The publish form.
+#[derive(Deserialize)]
+pub struct PublishForm {
+    csrf: String,
+    #[serde(default)]
+    slug: String,
+}
+
+/// `POST /orgs/{id}/documents/policy/publish`: puts the issued policy online.
+pub async fn publish(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<PublishForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
+        .await?;
+    let slug = form.slug.trim().to_ascii_lowercase();
+    match state
+        .store
+        .publish_policy(
+            &Actor::user(&viewer.user, Some(addr)),
+            &viewer.user.scope(),
+            &id,
+            &slug,
+        )
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/orgs/{id}/documents/policy?published=1")).into_response())
+        }
+        Err(mamori_store::StoreError::NotFound) => Err(page.not_found().await),
+        Err(e) => {
+            let message = super::org::store_error_message(lang, &e);
+            editor_page(
+                &page,
+                &viewer,
+                &headers,
+                &id,
+                DocumentKind::Policy,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+                Notice::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /orgs/{id}/documents/policy/unpublish`: takes the public page offline.
+pub async fn unpublish(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
+        .await?;
+    match state
+        .store
+        .unpublish_policy(
+            &Actor::user(&viewer.user, Some(addr)),
+            &viewer.user.scope(),
+            &id,
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/policy")).into_response()),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `GET /public/{slug}/policy`: the issued basic policy for anyone, without signing in.
+/// Only the policy's text is reachable here; everything else stays behind the login.
+pub async fn public_policy(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, None);
+    let not_published = || async {
+        page.message(
+            StatusCode::NOT_FOUND,
+            "documents.public.missing_title",
+            lang.t("documents.public.missing_body"),
+        )
+        .await
+    };
+    if !mamori_store::valid_slug(&slug) {
+        return Err(not_published().await);
+    }
+    match state.store.public_policy(&slug).await {
+        Ok(Some((content, version))) => {
+            match stamped(&content, &version).and_then(|d| Ok(html_page(&d)?)) {
+                Ok(html) => Ok(file_response(
+                    html.into_bytes(),
+                    Format::Html,
+                    "policy",
+                    Some(&version.sha256),
+                )),
+                Err(e) => Err(measure_error(&page, e).await),
+            }
+        }
+        Ok(None) => Err(not_published().await),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// What a staff member sees: the latest issued document, and for the handbook a button to
+/// confirm they read it.
+async fn read_page(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org_id: &str,
+    kind: DocumentKind,
+) -> PageResult {
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, org_id).await?;
+    let store = &page.state.store;
+    let gathered = async {
+        let Some(version) = latest_version(store, &scope, org_id, kind).await? else {
+            return Ok(None);
+        };
+        let doc = issued(store, &scope, org_id, &version).await?;
+        let acks = store
+            .handbook_acknowledgements(&scope, org_id, &version.id)
+            .await?;
+        let key = format!("user:{}", viewer.user.id);
+        let read = acks.iter().any(|a| a.reader_key == key);
+        Ok::<_, MeasureError>(Some((version, doc, read)))
+    }
+    .await;
+    let found = match gathered {
+        Ok(found) => found,
+        Err(e) => return Err(measure_error(page, e).await),
+    };
+    let ctx = match found {
+        Some((version, doc, read)) => context! {
+            org => Value::from(Serde(&org)),
+            kind => kind.as_str(),
+            version => Value::from(Serde(&version)),
+            document => Value::from_safe_string(html_body(&doc).unwrap_or_default()),
+            read => read,
+        },
+        None => context! { org => Value::from(Serde(&org)), kind => kind.as_str() },
+    };
+    Ok(page.render(StatusCode::OK, "document_read.html", ctx).await)
+}
+
+/// `GET /orgs/{id}/documents/handbook/readers`: who has confirmed reading the current
+/// handbook and who has not.
+pub async fn readers(
+    State(state): State<AppState>,
+    lang: Lang,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    if !may_edit_documents(&viewer.user, &id) {
+        return Err(page.not_found().await);
+    }
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, &id).await?;
+    let store = &state.store;
+    let gathered = async {
+        let version = latest_version(store, &scope, &id, DocumentKind::Handbook).await?;
+        let readers = store.handbook_readers(&scope, &id).await?;
+        let acks = match &version {
+            Some(v) => store.handbook_acknowledgements(&scope, &id, &v.id).await?,
+            None => Vec::new(),
+        };
+        Ok::<_, MeasureError>((version, readers, acks))
+    }
+    .await;
+    let (version, readers, acks) = match gathered {
+        Ok(found) => found,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
+    let rows: Vec<Value> = readers
+        .iter()
+        .map(|r| {
+            let ack = acks.iter().find(|a| a.reader_key == r.key);
+            context! {
+                key => r.key.clone(),
+                id => r.key.split_once(':').map(|(_, id)| id.to_owned()),
+                name => r.name.clone(),
+                has_account => r.has_account,
+                read_at => ack.map(|a| a.acknowledged_at),
+            }
+        })
+        .collect();
+    let read = rows
+        .iter()
+        .filter(|r| r.get_attr("read_at").is_ok_and(|v| !v.is_none()))
+        .count();
+    let chart = (!readers.is_empty()).then(|| {
+        let parts = [
+            mamori_docs::charts::Part {
+                label: &lang.t("documents.readers.read"),
+                colour: Some("#1e8e3e"),
+                count: read as u64,
+            },
+            mamori_docs::charts::Part {
+                label: &lang.t("documents.readers.not_yet"),
+                colour: Some("#f2a600"),
+                count: (readers.len() - read) as u64,
+            },
+        ];
+        Value::from_safe_string(mamori_docs::charts::proportion(
+            &lang.t("documents.readers.title"),
+            &parts,
+        ))
+    });
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        version => version.map(|v| Value::from(Serde(v))),
+        chart => chart,
+        rows => rows,
+        read => read,
+        total => readers.len(),
+    };
+    Ok(page
+        .render(StatusCode::OK, "document_readers.html", ctx)
+        .await)
+}
+
+/// The reading-list forms: a name to add, a reader to mark as read or remove.
+#[derive(Deserialize)]
+pub struct ReaderForm {
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    reader: String,
+}
+
+/// `POST /orgs/{id}/documents/handbook/readers`: adds a name, removes one, or records that a
+/// reader without an account confirmed reading the current version.
+pub async fn readers_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ReaderForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
+        .await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    let scope = viewer.user.scope();
+    let store = &state.store;
+    let result = async {
+        match form.action.as_str() {
+            "add" => {
+                store
+                    .add_handbook_reader(&actor, &scope, &id, &form.name)
+                    .await?
+            }
+            "remove" => {
+                let reader = form.reader.strip_prefix("name:").unwrap_or(&form.reader);
+                store
+                    .remove_handbook_reader(&actor, &scope, &id, reader)
+                    .await?
+            }
+            "read" => {
+                let version = latest_version(store, &scope, &id, DocumentKind::Handbook)
+                    .await?
+                    .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
+                store
+                    .acknowledge_handbook(&actor, &scope, &id, &version.id, &form.reader)
+                    .await?
+            }
+            _ => return Err(MeasureError::Store(mamori_store::StoreError::NotFound)),
+        }
+        Ok::<_, MeasureError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/orgs/{id}/documents/handbook/readers")).into_response())
+        }
+        Err(e) => Err(measure_error(&page, e).await),
+    }
+}
+
+/// `POST /orgs/{id}/documents/handbook/read`: the signed-in member confirms reading the
+/// current handbook version.
+pub async fn confirm_read(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let member = viewer.user.org_id.as_deref() == Some(id.as_str())
+        && matches!(viewer.user.role, Role::Owner | Role::Staff);
+    page.authorise(&id, member, &form.csrf).await?;
+    let scope = viewer.user.scope();
+    let store = &state.store;
+    let result = async {
+        let version = latest_version(store, &scope, &id, DocumentKind::Handbook)
+            .await?
+            .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
+        let key = format!("user:{}", viewer.user.id);
+        store
+            .acknowledge_handbook(
+                &Actor::user(&viewer.user, Some(addr)),
+                &scope,
+                &id,
+                &version.id,
+                &key,
+            )
+            .await?;
+        Ok::<_, MeasureError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/handbook")).into_response()),
+        Err(e) => Err(measure_error(&page, e).await),
+    }
+}
+
+/// `GET /orgs/{id}/security-action`: the declaration kit — the readiness steps and every
+/// fact the owner types into IPA's declaration form.
+pub async fn declaration_kit(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let scope = viewer.user.scope();
+    let org = page.org(&scope, &id).await?;
+    let store = &state.store;
+    let base = public_base(&state, &headers);
+    let gathered = async {
+        let (readiness, acknowledged) = org_readiness(store, &scope, &id, &base).await?;
+        let (_, url) = policy_facts(store, &scope, &id, &base).await?;
+        let params = Params(store.document_params(&scope, &id).await?);
+        let policy = latest_version(store, &scope, &id, DocumentKind::Policy).await?;
+        let assessment = store
+            .completed_answers(&scope, &id, mamori_store::AnswerKind::SelfAssessment, None)
+            .await?
+            .into_iter()
+            .next();
+        Ok::<_, MeasureError>((readiness, acknowledged, url, params, policy, assessment))
+    }
+    .await;
+    let (readiness, acknowledged, url, params, policy, assessment) = match gathered {
+        Ok(found) => found,
+        Err(e) => return Err(measure_error(&page, e).await),
+    };
+    let ctx = context! {
+        org => Value::from(Serde(&org)),
+        readiness => Value::from(Serde(&readiness)),
+        rules_acknowledged_at => acknowledged.map(|a| a.at),
+        policy_url => url,
+        policy => policy.map(|p: DocumentVersion| Value::from(Serde(p))),
+        assessment_completed_at => assessment.and_then(|a| a.completed_at),
+        representative_title => params.get("representative_title").map(str::to_owned),
+        representative_name => params.get("representative_name").map(str::to_owned),
+    };
+    Ok(page
+        .render(StatusCode::OK, "declaration_kit.html", ctx)
+        .await)
+}
