@@ -221,12 +221,12 @@ mod tests {
             .find(|s| s.id == StepId::PolicyIssued)
             .unwrap();
         assert!(
-            policy.explanation.ja.contains("文書作成"),
+            policy.explanation.ja.contains("「規程・方針」"),
             "{}",
             policy.explanation.ja
         );
         assert!(
-            policy.explanation.en.contains("policy generator"),
+            policy.explanation.en.contains("Policies & rules"),
             "{}",
             policy.explanation.en
         );
@@ -235,7 +235,7 @@ mod tests {
             .iter()
             .find(|s| s.id == StepId::PolicyPublished)
             .unwrap();
-        assert!(published.explanation.en.contains("policy generator"));
+        assert!(published.explanation.en.contains("Press Publish"));
     }
 
     #[test]
