@@ -102,7 +102,22 @@ pub fn route_line(table: &SourceTable, record: &Record) -> Result<NewEvent, Quar
             raw: line.into_owned(),
         });
     };
-    Ok(parse_event(route, record.id.to_string(), &line, received))
+    let mut event = parse_event(route, record.id.to_string(), &line, received);
+    if let Some(original) = record.truncated_from {
+        mark_truncated(&mut event.event, original);
+    }
+    Ok(event)
+}
+
+/// Marks an event read from the kept start of an over-long line: `truncated = true` and the
+/// line's real length in bytes, so nobody mistakes the part for the whole.
+pub fn mark_truncated(event: &mut Event, original_length: u64) {
+    event
+        .fields
+        .insert("truncated".into(), serde_json::Value::Bool(true));
+    event
+        .fields
+        .insert("original_length".into(), original_length.into());
 }
 
 /// Reads `line` of `route`'s source into the event to store under `id`: the parsed event,

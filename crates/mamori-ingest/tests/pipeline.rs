@@ -451,3 +451,68 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
         db.cleanup().await;
     }
 }
+
+/// The injection the limit exists for: 65,536 bytes of one line, then a syslog header with
+/// another host name on the same line. It must give one truncated event, marked with the
+/// line's real length, and nothing from the forged host; the next line is unaffected.
+#[tokio::test]
+async fn an_overlong_line_is_one_truncated_event_and_forges_nothing() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let cli = Actor::cli();
+        let a = store.create_org(&cli, org("alpha")).await.expect("org");
+        store
+            .create_source(
+                &cli,
+                source(
+                    &a.id,
+                    "UTM",
+                    "rfc5424",
+                    SourceIdentity::Address("127.0.0.3".into()),
+                ),
+            )
+            .await
+            .expect("source");
+        let ingest = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None), None)
+            .await
+            .expect("start");
+        let mut line = b"<13>1 2026-12-06T10:00:00Z real-host app 1 - - padding ".to_vec();
+        line.resize(65_536, b'x');
+        line.extend_from_slice(
+            b"<13>1 2026-12-06T10:00:01Z forged-host sshd 2 - - Accepted password for root from 203.0.113.66 port 22 ssh2",
+        );
+        let original = line.len();
+        let mut payload = line;
+        payload.extend_from_slice(b"\n<13>1 2026-12-06T10:00:02Z real-host app 3 - - after\n");
+        send_tcp("127.0.0.3", ingest.tcp.expect("tcp"), &payload).await;
+        wait_stored(&ingest, 2, 0).await;
+
+        let page = store
+            .search_events(&Scope::AllOrganisations, &a.id, &all(10))
+            .await
+            .expect("search");
+        assert_eq!(page.total, 2, "one cut line and the next on {}", db.backend);
+        let cut = page
+            .events
+            .iter()
+            .find(|e| e.event.fields.get("truncated") == Some(&serde_json::json!(true)))
+            .expect("the cut line is marked");
+        assert_eq!(
+            cut.event.fields.get("original_length"),
+            Some(&serde_json::json!(original))
+        );
+        assert_eq!(cut.event.raw.len(), 65_536);
+        assert_eq!(cut.event.host.as_deref(), Some("real-host"));
+        for stored in &page.events {
+            assert_ne!(stored.event.host.as_deref(), Some("forged-host"));
+            assert!(!stored.event.raw.contains("forged-host"));
+        }
+        let after = page
+            .events
+            .iter()
+            .find(|e| e.event.raw.ends_with("after"))
+            .expect("the next line");
+        assert!(after.event.fields.get("truncated").is_none());
+        ingest.stop().await;
+    }
+}

@@ -1,7 +1,9 @@
 //! The on-disk shape of one queued line. Each record is framed as
 //! `length (u32 LE) | CRC-32 of the body (u32 LE) | body`, so a record torn by a crash is
 //! recognised and cut off on recovery. The body holds the sequence number, the identifier the
-//! stored event will carry, the receive time, the origin and the line's bytes.
+//! stored event will carry, the receive time, the origin (its kind byte with [`CUT`] set when
+//! the line was cut at the length limit, followed by the original length), and the line's
+//! bytes.
 
 use std::net::IpAddr;
 
@@ -24,7 +26,31 @@ pub struct Record {
     pub origin: Origin,
     /// The line as received (not necessarily UTF-8).
     pub line: Vec<u8>,
+    /// When the listener cut an over-long line at its limit: the line's real length in
+    /// bytes. `line` then holds only the start.
+    pub truncated_from: Option<u64>,
 }
+
+/// One line handed to the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// The bytes kept.
+    pub bytes: &'a [u8],
+    /// The real length when the bytes are only the start of an over-long line.
+    pub truncated_from: Option<u64>,
+}
+
+impl<'a> From<&'a [u8]> for Line<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Line {
+            bytes,
+            truncated_from: None,
+        }
+    }
+}
+
+/// Set on the origin's kind byte when the record holds a cut line.
+const CUT: u8 = 0x80;
 
 const UDP: u8 = 1;
 const TCP: u8 = 2;
@@ -57,33 +83,41 @@ pub fn encode(
     id: uuid::Uuid,
     received_us: i64,
     origin: &Origin,
-    line: &[u8],
+    line: Line<'_>,
 ) {
     let start = out.len();
+    let cut = if line.truncated_from.is_some() {
+        CUT
+    } else {
+        0
+    };
     out.extend_from_slice(&[0; HEADER]);
     out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(id.as_bytes());
     out.extend_from_slice(&received_us.to_le_bytes());
     match origin {
         Origin::Udp(ip) => {
-            out.push(UDP);
+            out.push(UDP | cut);
             put_ip(out, *ip);
         }
         Origin::Tcp(ip) => {
-            out.push(TCP);
+            out.push(TCP | cut);
             put_ip(out, *ip);
         }
         Origin::Tls { peer, fingerprint } => {
-            out.push(TLS);
+            out.push(TLS | cut);
             put_ip(out, *peer);
             put_text(out, fingerprint.as_deref().unwrap_or(""));
         }
         Origin::Http { source_id } => {
-            out.push(HTTP);
+            out.push(HTTP | cut);
             put_text(out, source_id);
         }
     }
-    out.extend_from_slice(line);
+    if let Some(original) = line.truncated_from {
+        out.extend_from_slice(&original.to_le_bytes());
+    }
+    out.extend_from_slice(line.bytes);
     let body_len = (out.len() - start - HEADER) as u32;
     let crc = crc32fast::hash(&out[start + HEADER..]);
     out[start..start + 4].copy_from_slice(&body_len.to_le_bytes());
@@ -141,7 +175,8 @@ fn decode_body(body: &[u8]) -> Option<Record> {
     let seq = u64::from_le_bytes(c.array::<8>()?);
     let id = uuid::Uuid::from_bytes(c.array::<16>()?);
     let received_us = i64::from_le_bytes(c.array::<8>()?);
-    let origin = match c.u8()? {
+    let kind = c.u8()?;
+    let origin = match kind & !CUT {
         UDP => Origin::Udp(c.ip()?),
         TCP => Origin::Tcp(c.ip()?),
         TLS => {
@@ -154,12 +189,18 @@ fn decode_body(body: &[u8]) -> Option<Record> {
         },
         _ => return None,
     };
+    let truncated_from = if kind & CUT != 0 {
+        Some(u64::from_le_bytes(c.array::<8>()?))
+    } else {
+        None
+    };
     Some(Record {
         seq,
         id,
         received_us,
         origin,
         line: c.0.to_vec(),
+        truncated_from,
     })
 }
 
@@ -215,7 +256,7 @@ mod tests {
                 id,
                 1_700_000_000_000_000,
                 &origin,
-                "本社 line".as_bytes(),
+                "本社 line".as_bytes().into(),
             );
             let Decoded::Record(record, used) = decode(&buf) else {
                 panic!("decodes");
@@ -224,6 +265,19 @@ mod tests {
             assert_eq!(record.origin, origin);
             assert_eq!(record.id, id);
             assert_eq!(record.line, "本社 line".as_bytes());
+            assert_eq!(record.truncated_from, None);
+            let mut cut = Vec::new();
+            let line = Line {
+                bytes: b"<13>start of a long line",
+                truncated_from: Some(70_000),
+            };
+            encode(&mut cut, 9, id, 1, &origin, line);
+            let Decoded::Record(record, _) = decode(&cut) else {
+                panic!("a cut record decodes");
+            };
+            assert_eq!(record.origin, origin);
+            assert_eq!(record.line, b"<13>start of a long line");
+            assert_eq!(record.truncated_from, Some(70_000));
             assert_eq!(decode(&buf[..buf.len() - 1]), Decoded::Incomplete);
             let mut flipped = buf.clone();
             let last = flipped.len() - 1;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
 
-use super::record::encode;
+use super::record::{Line, encode};
 use super::{FsyncPolicy, QueueConfig, Segment, segment_path, sync_dir};
 use crate::source::Origin;
 
@@ -103,7 +103,11 @@ impl Queue {
     /// Appends `lines` from `origin`, received at `received_us` (microseconds since the
     /// epoch), in one write; returns the last line's sequence number. The lines are in the
     /// operating system's hands when this returns (and on disk with [`FsyncPolicy::Always`]).
-    pub fn append(&self, origin: &Origin, received_us: i64, lines: &[&[u8]]) -> io::Result<u64> {
+    /// A line cut at the listener's limit keeps its original length (see [`Line`]).
+    pub fn append<'a, L>(&self, origin: &Origin, received_us: i64, lines: &[L]) -> io::Result<u64>
+    where
+        L: Copy + Into<Line<'a>>,
+    {
         let mut guard = self.lock();
         let state = &mut *guard;
         if lines.is_empty() {
@@ -117,7 +121,7 @@ impl Queue {
                 uuid::Uuid::now_v7(),
                 received_us,
                 origin,
-                line,
+                (*line).into(),
             );
             state.next_seq += 1;
         }
