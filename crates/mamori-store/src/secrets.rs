@@ -57,9 +57,10 @@ pub fn verify_against_nothing(password: &str) {
 /// The shortest password mamori accepts: long passphrases beat forced complexity.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-/// Whether a new password is long enough (counted in characters, so Japanese passphrases work).
+/// Whether a new password is long enough (counted in characters, so Japanese passphrases
+/// work). Spaces at either end do not count, so a password of only spaces is refused.
 pub fn password_is_acceptable(password: &str) -> bool {
-    password.chars().count() >= MIN_PASSWORD_LEN
+    password.trim().chars().count() >= MIN_PASSWORD_LEN
 }
 
 #[cfg(test)]
@@ -89,5 +90,15 @@ mod tests {
     fn short_passwords_are_refused() {
         assert!(!password_is_acceptable("short"));
         assert!(password_is_acceptable("ながいパスフレーズです。"));
+        assert!(!password_is_acceptable("          "), "only spaces");
+        assert!(
+            !password_is_acceptable(" \t\u{3000}          \n"),
+            "only blanks"
+        );
+        assert!(
+            !password_is_acceptable("   short   "),
+            "padding does not count"
+        );
+        assert!(password_is_acceptable("  a passphrase with spaces  "));
     }
 }

@@ -132,9 +132,11 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Refuses state-changing browser requests whose `Origin` (or `Referer`) names another site.
-/// Together with SameSite cookies and per-session form tokens this stops cross-site request
-/// forgery, including on the sign-in and setup forms that have no session yet.
+/// Refuses state-changing browser requests that the browser marks as cross-site
+/// (`Sec-Fetch-Site: cross-site`), that come from an opaque origin (`Origin: null`: sandboxed
+/// frames, `data:` pages) or whose `Origin` (or `Referer`) names another site. Together with
+/// SameSite cookies and per-session form tokens this stops cross-site request forgery,
+/// including on the sign-in and setup forms that have no session yet.
 pub async fn reject_cross_site_posts(request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
@@ -150,15 +152,19 @@ pub async fn reject_cross_site_posts(request: Request, next: Next) -> Response {
             .get(header::ORIGIN)
             .or_else(|| headers.get(header::REFERER))
             .and_then(|v| v.to_str().ok());
-        if let Some(origin) = origin {
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+        let foreign = origin.is_some_and(|origin| {
             let origin_host = origin
                 .split_once("://")
                 .map(|(_, rest)| rest.split('/').next().unwrap_or(""))
                 .unwrap_or("");
-            if origin != "null" && origin_host != host {
-                let message = Lang::negotiate(headers).t("error.cross_site");
-                return (StatusCode::FORBIDDEN, message).into_response();
-            }
+            origin == "null" || origin_host != host
+        });
+        if cross_site || foreign {
+            let message = Lang::negotiate(headers).t("error.cross_site");
+            return (StatusCode::FORBIDDEN, message).into_response();
         }
     }
     next.run(request).await

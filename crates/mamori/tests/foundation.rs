@@ -103,6 +103,31 @@ async fn organisations_invitations_and_tenant_isolation() {
             .await
             .unwrap();
         assert_eq!(cross_site.status(), 403);
+        // An opaque origin and a request the browser itself marks as cross-site are refused
+        // too, before the form is read.
+        for (name, value) in [("Origin", "null"), ("Sec-Fetch-Site", "cross-site")] {
+            let refused = admin
+                .post(app.url("/console/orgs"))
+                .header(name, value)
+                .form(&[("csrf", "x")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), 403, "{name}: {value}");
+        }
+        // Nothing with an organisation's data may be cached; static assets may.
+        let page = admin.get(app.url("/console/orgs")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let api = admin.get(app.url("/api/v1/orgs")).send().await.unwrap();
+        assert_eq!(api.headers()["cache-control"], "no-store");
+        let css = admin
+            .get(app.url("/assets/mamori.css"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(css.status(), 200);
+        assert_ne!(css.headers()["cache-control"], "no-store");
 
         let alpha = create_org(&app, &admin, "アルファ工業").await;
         let beta = create_org(&app, &admin, "ベータ商事").await;
@@ -426,6 +451,18 @@ async fn passwords_tokens_language_and_sign_out() {
             .await
             .unwrap();
         assert_eq!(refused.status(), 422);
+        let blank = owner
+            .post(app.url("/account/password"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current", "owner password 1"),
+                ("password", "            "),
+                ("password_confirm", "            "),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(blank.status(), 422, "a password of only spaces is refused");
         let changed = owner
             .post(app.url("/account/password"))
             .form(&[
@@ -476,6 +513,32 @@ async fn passwords_tokens_language_and_sign_out() {
             .unwrap();
         assert_eq!(me["email"], "owner@alpha.example");
         assert_eq!(me["org_id"], org.as_str());
+        // Revoking someone else's token says it does not exist, and leaves it working.
+        let admin_user = app
+            .store
+            .user_by_email("admin@mamori.example")
+            .await
+            .unwrap()
+            .unwrap();
+        let (theirs, their_secret) = app
+            .store
+            .create_token(&Actor::cli(), &admin_user, "admin's")
+            .await
+            .unwrap();
+        let not_mine = owner
+            .post(app.url(&format!("/account/tokens/{}/revoke", theirs.id)))
+            .form(&[("csrf", csrf_of(&account).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(not_mine.status(), 404);
+        let still = reqwest::Client::new()
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&their_secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(still.status(), 200);
 
         // The administrator resets a password with a one-time link.
         let user = app

@@ -178,7 +178,9 @@ pub async fn revoke_token(
         .revoke_token(&Actor::user(&viewer.user, Some(addr)), &viewer.user, &id)
         .await
     {
-        Ok(()) | Err(StoreError::NotFound) => Ok(Redirect::to("/account").into_response()),
+        Ok(()) => Ok(Redirect::to("/account").into_response()),
+        // Someone else's token, or one already gone: say so instead of pretending.
+        Err(StoreError::NotFound) => Err(page.not_found().await),
         Err(e) => Ok(page.store_error(e).await),
     }
 }
