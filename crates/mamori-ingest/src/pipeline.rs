@@ -56,6 +56,15 @@ pub struct PipelineSnapshot {
 }
 
 impl PipelineStats {
+    /// Counters for a pipeline that starts after queue position `delivered_seq` (what the
+    /// database already holds), so the status is right from the first moment after a restart.
+    pub fn resuming_at(delivered_seq: u64) -> Self {
+        PipelineStats {
+            delivered_seq: AtomicU64::new(delivered_seq),
+            ..PipelineStats::default()
+        }
+    }
+
     /// The numbers now.
     pub fn snapshot(&self) -> PipelineSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);

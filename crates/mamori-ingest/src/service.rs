@@ -141,7 +141,7 @@ impl RunningIngest {
         // lines must still be synced before it is closed.
         let (stop_background, background_shutdown) = watch::channel(false);
         let counters = Arc::new(Counters::default());
-        let stats = Arc::new(PipelineStats::default());
+        let stats = Arc::new(PipelineStats::resuming_at(committed));
         let mut listeners = JoinSet::new();
         let mut running = RunningIngest {
             handle: IngestHandle {

@@ -230,11 +230,14 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
         assert_eq!(health[0].events_24h, 1502);
         assert!(health[0].failure_rate > 0.0 && !health[0].silent);
 
-        // A restart replays nothing that was stored.
+        // A restart replays nothing that was stored, and says where it stands at once.
+        let delivered = ingest.handle.status().pipeline.delivered_seq;
+        assert!(delivered >= 1504, "{delivered}");
         ingest.stop().await;
         let again = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None), None)
             .await
             .expect("restart");
+        assert_eq!(again.handle.status().pipeline.delivered_seq, delivered);
         send_tcp(
             "127.0.0.1",
             again.tcp.expect("tcp"),

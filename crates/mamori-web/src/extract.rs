@@ -2,8 +2,9 @@
 //! gets the same localised error shape as every other error, never a framework's plain text.
 
 use axum::Json;
-use axum::extract::{Form, FromRequest, Request};
+use axum::extract::{Form, FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
@@ -27,6 +28,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 StatusCode::BAD_REQUEST,
                 "invalid_body",
                 lang.tf("error.invalid_body", &[("detail", &rejection.body_text())]),
+            )),
+        }
+    }
+}
+
+/// Query parameters for the API; a query string that cannot be read (a bad number, an unknown
+/// value, broken percent-encoding) is a 400 `invalid_query` error in the caller's language.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::negotiate(&parts.headers);
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::with_message(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                lang.tf("error.invalid_query", &[("detail", &rejection.body_text())]),
             )),
         }
     }

@@ -95,6 +95,25 @@ async fn http_ingest_and_tenant_scoped_search() {
             .await
             .expect("request");
         assert_eq!(forged.status(), 401);
+        // An encoding mamori cannot read is refused as such, in the caller's language.
+        let brotli = http
+            .post(format!("{base}/api/v1/ingest"))
+            .bearer_auth(&source_token)
+            .header("content-encoding", "br")
+            .header("accept-language", "ja")
+            .body("{}")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(brotli.status(), 415);
+        let error: Value = brotli.json().await.expect("json error");
+        assert_eq!(error["error"]["code"], "unsupported_encoding");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("gzip") && m.contains("対応")),
+            "{error}"
+        );
 
         for _ in 0..400 {
             if ingest.handle.status().pipeline.stored >= 2 {
@@ -148,6 +167,13 @@ async fn http_ingest_and_tenant_scoped_search() {
                 .status(),
             422
         );
+        // A query string that cannot be read gets the documented error shape, not plain text.
+        let unreadable = events(&token_a, &a.id, "limit=many")
+            .await
+            .expect("bad query");
+        assert_eq!(unreadable.status(), 400);
+        let error: Value = unreadable.json().await.expect("json error");
+        assert_eq!(error["error"]["code"], "invalid_query", "{error}");
         let sources: Value = http
             .get(format!("{base}/api/v1/orgs/{}/sources", a.id))
             .bearer_auth(&token_a)

@@ -3,7 +3,7 @@
 //! escalation into an incident, and suppressions. Tenant-scoped like every read.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_store::{
     Actor, AlertEvent, AlertFilter, Incident, NewSuppression, StoredDetection, Suppression, now,
@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::triage::{ActionRefused, AlertAction, AlertView, change_for, may_triage};
@@ -107,7 +107,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-    Query(query): Query<AlertQuery>,
+    ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
     if !caller.user.scope().permits(&id) {
         return Err(ApiError::not_found(caller.lang));
@@ -126,7 +126,7 @@ pub async fn list(
 pub async fn queue(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Query(query): Query<AlertQuery>,
+    ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
     page_of(&state, &caller, query.filter(true)).await
 }

@@ -2,7 +2,7 @@
 //! newest first, tenant-scoped like every organisation read.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use mamori_store::{DetectionFilter, StoredDetection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::events::{bad_time, optional_time};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 /// Detection list filters, shared with the detections page.
@@ -64,7 +65,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-    Query(query): Query<DetectionQuery>,
+    ApiQuery(query): ApiQuery<DetectionQuery>,
 ) -> Result<Json<DetectionList>, ApiError> {
     let lang = caller.lang;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
 use crate::measures::documents::{Overrides, build, issue, issued, may_edit_documents, texts};
 use crate::measures::{MeasureError, catalog_lang};
 use crate::state::AppState;
@@ -118,7 +119,7 @@ pub async fn put_params(
     caller: ApiCaller,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
-    Json(body): Json<DocumentParams>,
+    ApiJson(body): ApiJson<DocumentParams>,
 ) -> Result<Json<DocumentParams>, ApiError> {
     editor(&caller, &id)?;
     let texts = texts().map_err(measure(&caller))?;
@@ -192,7 +193,7 @@ pub async fn approve(
     caller: ApiCaller,
     ClientAddr(addr): ClientAddr,
     Path((id, kind_text)): Path<(String, String)>,
-    Json(body): Json<Approval>,
+    ApiJson(body): ApiJson<Approval>,
 ) -> Result<Json<DraftView>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
     editor(&caller, &id)?;
@@ -349,7 +350,7 @@ pub async fn publish(
     caller: ApiCaller,
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
-    Json(body): Json<PublishRequest>,
+    ApiJson(body): ApiJson<PublishRequest>,
 ) -> Result<Json<PublicationView>, ApiError> {
     editor(&caller, &id)?;
     let slug = body.slug.trim().to_ascii_lowercase();

@@ -6,7 +6,7 @@ use std::io::Read;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
 use mamori_ingest::source::Origin;
@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{ApiCaller, bearer};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiQuery;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -148,7 +149,7 @@ pub async fn search(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-    Query(query): Query<EventQuery>,
+    ApiQuery(query): ApiQuery<EventQuery>,
 ) -> Result<Json<EventList>, ApiError> {
     let lang = caller.lang;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;
@@ -279,13 +280,15 @@ fn ingest_error(lang: Lang, status: StatusCode, code: &str) -> ApiError {
 }
 
 /// Receives events from a source over HTTP: `Authorization: Bearer <source token>`, body
-/// NDJSON (one JSON object per line), optionally `Content-Encoding: gzip`. Accepted lines
+/// NDJSON (one JSON object per line), optionally `Content-Encoding: gzip` (any other encoding
+/// is refused with 415). Accepted lines
 /// are on disk before the answer is sent; each is parsed in the source's format.
 #[utoipa::path(post, path = "/ingest", tag = "events", security(("bearer" = [])),
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One JSON object per line"),
     responses((status = 200, body = IngestResult), (status = 401, body = ErrorBody),
-        (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn ingest(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -306,10 +309,21 @@ pub async fn ingest(
             "not_running",
         ));
     };
-    let gzip = headers
+    let gzip = match headers
         .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+        .map(|v| v.to_str().unwrap_or("").trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("" | "identity") => false,
+        Some("gzip" | "x-gzip") => true,
+        Some(_) => {
+            return Err(ingest_error(
+                lang,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_encoding",
+            ));
+        }
+    };
     let mut inflated = Vec::new();
     let body: &[u8] = if gzip {
         flate2::read::GzDecoder::new(&body[..])

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
 use crate::report_access::{make, may_make, month_or_last, report_lang};
 use crate::state::AppState;
 
@@ -75,7 +76,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-    Json(body): Json<MakeReport>,
+    ApiJson(body): ApiJson<MakeReport>,
 ) -> Result<(StatusCode, Json<ReportDetail>), ApiError> {
     let lang = caller.lang;
     if !caller.user.scope().permits(&id) {
