@@ -111,7 +111,10 @@ pub fn route_line(table: &SourceTable, record: &Record) -> Result<NewEvent, Quar
             raw: line.into_owned(),
         });
     };
-    let mut event = parse_event(route, record.id.to_string(), &line, received);
+    let mut event = match &record.refused {
+        Some(reason) => dead_letter(route, record.id.to_string(), &line, received, reason),
+        None => parse_event(route, record.id.to_string(), &line, received),
+    };
     if let Some(original) = record.truncated_from {
         mark_truncated(&mut event.event, original);
     }
@@ -133,13 +136,37 @@ pub fn mark_truncated(event: &mut Event, original_length: u64) {
 /// or a dead letter holding the raw line and the parse error. Also used to re-parse dead
 /// letters and to assign quarantined lines.
 pub fn parse_event(route: &Route, id: String, line: &str, received: DateTime<Utc>) -> NewEvent {
-    let (mut event, parse_error) = match route.parser.parse(line, received) {
+    let (event, parse_error) = match route.parser.parse(line, received) {
         Ok(event) => (event, None),
         Err(e) => (
             Event::new(e.format.as_str(), line, received),
             Some(e.to_string()),
         ),
     };
+    routed(route, id, event, parse_error, received)
+}
+
+/// A line the receiver already refused, kept as a dead letter of `route`'s source with
+/// `reason`, without parsing it.
+fn dead_letter(
+    route: &Route,
+    id: String,
+    line: &str,
+    received: DateTime<Utc>,
+    reason: &str,
+) -> NewEvent {
+    let event = Event::new(route.format.as_str(), line, received);
+    routed(route, id, event, Some(reason.to_owned()), received)
+}
+
+/// `event` as stored for `route`'s organisation and source.
+fn routed(
+    route: &Route,
+    id: String,
+    mut event: Event,
+    parse_error: Option<String>,
+    received: DateTime<Utc>,
+) -> NewEvent {
     event.org_id = Some(route.org_id.clone());
     event.source_id = Some(route.source_id.clone());
     event.device_kind = route.device_kind().map(str::to_owned);

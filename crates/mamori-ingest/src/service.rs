@@ -16,7 +16,7 @@ use crate::listen::{
     CounterSnapshot, Counters, TlsError, TlsSettings, now_us, run_tcp, run_tls, run_udp,
 };
 use crate::pipeline::{BatchInspector, PipelineSnapshot, PipelineStats, run_pipeline};
-use crate::queue::{self, Queue, QueueConfig, QueueError, QueueStats};
+use crate::queue::{self, Line, Queue, QueueConfig, QueueError, QueueStats};
 use crate::source::Origin;
 
 /// What to start.
@@ -82,7 +82,11 @@ impl IngestHandle {
 
     /// Queues `lines` from `origin` and waits until they are durable: HTTP ingest answers
     /// only after this returns.
-    pub async fn accept(&self, origin: &Origin, lines: &[&[u8]]) -> io::Result<()> {
+    /// Lines the receiver refused go in too, marked, and are stored as dead letters.
+    pub async fn accept<'a, L>(&self, origin: &Origin, lines: &[L]) -> io::Result<()>
+    where
+        L: Copy + Into<Line<'a>>,
+    {
         if lines.is_empty() {
             return Ok(());
         }

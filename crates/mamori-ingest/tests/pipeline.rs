@@ -153,7 +153,7 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
                 .await
                 .expect("udp send");
         }
-        let json =
+        let json: &[u8] =
             br#"{"timestamp":"2024-05-01T10:15:30+09:00","action":"login_failure","user":"taro"}"#;
         ingest
             .handle

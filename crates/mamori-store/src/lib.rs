@@ -66,7 +66,7 @@ pub use rollups::{
 pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
-pub use tokens::ApiToken;
+pub use tokens::{ApiToken, TOKEN_USE_RESOLUTION_SECS};
 pub use users::NewUser;
 
 /// Seconds since the Unix epoch: how every time is stored.

@@ -21,6 +21,9 @@ pub struct ApiToken {
     pub last_used_at: Option<i64>,
 }
 
+/// How precisely "last used" is kept: a token's use is written at most once a minute.
+pub const TOKEN_USE_RESOLUTION_SECS: i64 = 60;
+
 impl Store {
     /// Creates a token for `user`; returns its listing and the secret, shown only this once.
     pub async fn create_token(
@@ -64,20 +67,42 @@ impl Store {
     /// The enabled user a bearer token belongs to; notes when it was used.
     pub async fn token_user(&self, secret: &str) -> Result<Option<User>, StoreError> {
         let hash = digest(secret);
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT user_id FROM api_tokens WHERE token_hash = $1")
+        let row: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1")
                 .bind(&hash)
                 .fetch_optional(&self.pool)
                 .await?;
-        let Some((user_id,)) = row else {
+        let Some((user_id, last_used_at)) = row else {
             return Ok(None);
         };
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-            .bind(now())
-            .bind(&hash)
-            .execute(&self.pool)
-            .await?;
+        let at = now();
+        if last_used_at.is_none_or(|last| last <= at - TOKEN_USE_RESOLUTION_SECS) {
+            // Off the request's path: under load, a write per API call queued every reader
+            // behind the database's write lock.
+            let store = self.clone();
+            let secret = secret.to_owned();
+            tokio::spawn(async move {
+                if let Err(e) = store.record_token_use(&secret, at).await {
+                    tracing::warn!(error = %e, "cannot record when an API token was used");
+                }
+            });
+        }
         Ok(self.user_by_id(&user_id).await?.filter(|u| !u.disabled))
+    }
+
+    /// Records that the token `secret` was used at `at`, unless that was already recorded
+    /// within [`TOKEN_USE_RESOLUTION_SECS`]; true when it wrote.
+    pub async fn record_token_use(&self, secret: &str, at: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1
+             WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+        )
+        .bind(at)
+        .bind(digest(secret))
+        .bind(at - TOKEN_USE_RESOLUTION_SECS)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// The tokens a user holds.

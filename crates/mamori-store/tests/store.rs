@@ -138,6 +138,16 @@ async fn setup_accounts_and_tenancy_on_every_backend() {
             Some(owner_a.id.clone())
         );
         assert!(store.token_user("mmr_forged").await.unwrap().is_none());
+        // "Last used" is written at most once a minute, so busy scripts do not queue every
+        // request behind a write.
+        let (_, busy) = store.create_token(&cli, &owner_a, "busy").await.unwrap();
+        assert!(store.record_token_use(&busy, 1_000).await.unwrap());
+        assert!(!store.record_token_use(&busy, 1_030).await.unwrap());
+        assert!(store.record_token_use(&busy, 1_060).await.unwrap());
+        let listed = store.tokens_of(&owner_a.id).await.unwrap();
+        let busy_row = listed.iter().find(|t| t.name == "busy").unwrap();
+        assert_eq!(busy_row.last_used_at, Some(1_060));
+        assert!(!store.record_token_use("mmr_forged", 2_000).await.unwrap());
 
         // A password reset link ends sessions and works once.
         let link = store

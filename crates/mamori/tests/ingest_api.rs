@@ -116,7 +116,7 @@ async fn http_ingest_and_tenant_scoped_search() {
         );
 
         for _ in 0..400 {
-            if ingest.handle.status().pipeline.stored >= 2 {
+            if ingest.handle.status().pipeline.stored >= 3 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -152,7 +152,22 @@ async fn http_ingest_and_tenant_scoped_search() {
                 page["total"].as_i64(),
                 page["events"].as_array().map(Vec::len)
             ),
-            (Some(2), Some(1))
+            (Some(3), Some(1))
+        );
+        // The refused line is kept as a dead letter with the reason the answer gave.
+        let dead: Value = events(&token_a, &a.id, "failed=true")
+            .await
+            .expect("dead letters")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(dead["total"], 1, "{dead}");
+        assert_eq!(dead["events"][0]["raw"], "not json");
+        assert!(
+            dead["events"][0]["parse_error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("not JSON")),
+            "{dead}"
         );
 
         // Another tenant gets 404, and bad filters are explained.
@@ -183,7 +198,8 @@ async fn http_ingest_and_tenant_scoped_search() {
             .json()
             .await
             .expect("json");
-        assert_eq!(sources["sources"][0]["events_24h"], 2);
+        // Two events and the dead letter.
+        assert_eq!(sources["sources"][0]["events_24h"], 3);
 
         // The search page renders for the organisation's owner, in both languages.
         let owner = store

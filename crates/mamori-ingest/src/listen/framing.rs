@@ -236,6 +236,7 @@ fn cut_line(head: &[u8], original: u64) -> Line<'_> {
     Line {
         bytes,
         truncated_from: (original > head.len() as u64).then_some(original),
+        refused: None,
     }
 }
 

@@ -2,7 +2,8 @@
 //! `length (u32 LE) | CRC-32 of the body (u32 LE) | body`, so a record torn by a crash is
 //! recognised and cut off on recovery. The body holds the sequence number, the identifier the
 //! stored event will carry, the receive time, the origin (its kind byte with [`CUT`] set when
-//! the line was cut at the length limit, followed by the original length), and the line's
+//! the line was cut at the length limit, followed by the original length, and [`REFUSED`]
+//! set when the receiver already refused the line, followed by the reason), and the line's
 //! bytes.
 
 use std::net::IpAddr;
@@ -29,6 +30,9 @@ pub struct Record {
     /// When the listener cut an over-long line at its limit: the line's real length in
     /// bytes. `line` then holds only the start.
     pub truncated_from: Option<u64>,
+    /// Why the receiver refused the line (HTTP ingest: not a JSON object); it is stored as a
+    /// dead letter with this reason instead of being parsed.
+    pub refused: Option<String>,
 }
 
 /// One line handed to the queue.
@@ -38,6 +42,8 @@ pub struct Line<'a> {
     pub bytes: &'a [u8],
     /// The real length when the bytes are only the start of an over-long line.
     pub truncated_from: Option<u64>,
+    /// Why the receiver refused the line, which is kept as a dead letter.
+    pub refused: Option<&'a str>,
 }
 
 impl<'a> From<&'a [u8]> for Line<'a> {
@@ -45,12 +51,15 @@ impl<'a> From<&'a [u8]> for Line<'a> {
         Line {
             bytes,
             truncated_from: None,
+            refused: None,
         }
     }
 }
 
 /// Set on the origin's kind byte when the record holds a cut line.
 const CUT: u8 = 0x80;
+/// Set on the origin's kind byte when the record holds a line the receiver refused.
+const REFUSED: u8 = 0x40;
 
 const UDP: u8 = 1;
 const TCP: u8 = 2;
@@ -86,36 +95,39 @@ pub fn encode(
     line: Line<'_>,
 ) {
     let start = out.len();
-    let cut = if line.truncated_from.is_some() {
+    let flags = if line.truncated_from.is_some() {
         CUT
     } else {
         0
-    };
+    } | if line.refused.is_some() { REFUSED } else { 0 };
     out.extend_from_slice(&[0; HEADER]);
     out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(id.as_bytes());
     out.extend_from_slice(&received_us.to_le_bytes());
     match origin {
         Origin::Udp(ip) => {
-            out.push(UDP | cut);
+            out.push(UDP | flags);
             put_ip(out, *ip);
         }
         Origin::Tcp(ip) => {
-            out.push(TCP | cut);
+            out.push(TCP | flags);
             put_ip(out, *ip);
         }
         Origin::Tls { peer, fingerprint } => {
-            out.push(TLS | cut);
+            out.push(TLS | flags);
             put_ip(out, *peer);
             put_text(out, fingerprint.as_deref().unwrap_or(""));
         }
         Origin::Http { source_id } => {
-            out.push(HTTP | cut);
+            out.push(HTTP | flags);
             put_text(out, source_id);
         }
     }
     if let Some(original) = line.truncated_from {
         out.extend_from_slice(&original.to_le_bytes());
+    }
+    if let Some(reason) = line.refused {
+        put_text(out, reason);
     }
     out.extend_from_slice(line.bytes);
     let body_len = (out.len() - start - HEADER) as u32;
@@ -176,7 +188,7 @@ fn decode_body(body: &[u8]) -> Option<Record> {
     let id = uuid::Uuid::from_bytes(c.array::<16>()?);
     let received_us = i64::from_le_bytes(c.array::<8>()?);
     let kind = c.u8()?;
-    let origin = match kind & !CUT {
+    let origin = match kind & !(CUT | REFUSED) {
         UDP => Origin::Udp(c.ip()?),
         TCP => Origin::Tcp(c.ip()?),
         TLS => {
@@ -194,6 +206,11 @@ fn decode_body(body: &[u8]) -> Option<Record> {
     } else {
         None
     };
+    let refused = if kind & REFUSED != 0 {
+        Some(c.text()?)
+    } else {
+        None
+    };
     Some(Record {
         seq,
         id,
@@ -201,6 +218,7 @@ fn decode_body(body: &[u8]) -> Option<Record> {
         origin,
         line: c.0.to_vec(),
         truncated_from,
+        refused,
     })
 }
 
@@ -270,6 +288,7 @@ mod tests {
             let line = Line {
                 bytes: b"<13>start of a long line",
                 truncated_from: Some(70_000),
+                refused: Some("not a JSON object"),
             };
             encode(&mut cut, 9, id, 1, &origin, line);
             let Decoded::Record(record, _) = decode(&cut) else {
@@ -278,6 +297,7 @@ mod tests {
             assert_eq!(record.origin, origin);
             assert_eq!(record.line, b"<13>start of a long line");
             assert_eq!(record.truncated_from, Some(70_000));
+            assert_eq!(record.refused.as_deref(), Some("not a JSON object"));
             assert_eq!(decode(&buf[..buf.len() - 1]), Decoded::Incomplete);
             let mut flipped = buf.clone();
             let last = flipped.len() - 1;

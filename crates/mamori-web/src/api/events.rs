@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
+use mamori_ingest::queue::Line;
 use mamori_ingest::source::Origin;
 use mamori_store::{EventFilter, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -247,32 +248,38 @@ pub struct Rejected {
 pub struct IngestResult {
     /// Lines queued (durably) for parsing and storage.
     accepted: usize,
-    /// Lines refused, with reasons.
+    /// Lines refused, with reasons; they are kept as dead letters of the source.
     rejected: Vec<Rejected>,
 }
 
-/// Splits an NDJSON body into lines to queue and lines refused.
-fn check_lines(body: &[u8]) -> (Vec<&[u8]>, Vec<Rejected>) {
-    let mut accepted = Vec::new();
-    let mut rejected = Vec::new();
+/// One non-blank line of an ingest body: its number from 1, its bytes, and why it is
+/// refused when it is not a JSON object.
+struct Checked<'a> {
+    number: usize,
+    bytes: &'a [u8],
+    refused: Option<String>,
+}
+
+/// Checks every non-blank line of an NDJSON body, in order.
+fn check_lines(body: &[u8]) -> Vec<Checked<'_>> {
+    let mut checked = Vec::new();
     for (i, line) in body.split(|b| *b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Value>(line) {
-            Ok(Value::Object(_)) => accepted.push(line),
-            Ok(_) => rejected.push(Rejected {
-                line: i + 1,
-                reason: "not a JSON object".into(),
-            }),
-            Err(e) => rejected.push(Rejected {
-                line: i + 1,
-                reason: format!("not JSON: {e}"),
-            }),
-        }
+        let refused = match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Object(_)) => None,
+            Ok(_) => Some("not a JSON object".to_owned()),
+            Err(e) => Some(format!("not JSON: {e}")),
+        };
+        checked.push(Checked {
+            number: i + 1,
+            bytes: line,
+            refused,
+        });
     }
-    (accepted, rejected)
+    checked
 }
 
 fn ingest_error(lang: Lang, status: StatusCode, code: &str) -> ApiError {
@@ -341,7 +348,16 @@ pub async fn ingest(
     } else {
         &body
     };
-    let (lines, rejected) = check_lines(body);
+    let checked = check_lines(body);
+    // Refused lines are queued too, marked, and kept as dead letters with their reason.
+    let lines: Vec<Line> = checked
+        .iter()
+        .map(|c| Line {
+            bytes: c.bytes,
+            truncated_from: None,
+            refused: c.refused.as_deref(),
+        })
+        .collect();
     let origin = Origin::Http {
         source_id: source.id,
     };
@@ -349,8 +365,17 @@ pub async fn ingest(
         tracing::error!(error = %e, "cannot queue HTTP ingest lines");
         ingest_error(lang, StatusCode::SERVICE_UNAVAILABLE, "queue_failed")
     })?;
+    let rejected: Vec<Rejected> = checked
+        .iter()
+        .filter_map(|c| {
+            c.refused.clone().map(|reason| Rejected {
+                line: c.number,
+                reason,
+            })
+        })
+        .collect();
     Ok(Json(IngestResult {
-        accepted: lines.len(),
+        accepted: checked.len() - rejected.len(),
         rejected,
     }))
 }
@@ -383,9 +408,16 @@ mod tests {
 
     #[test]
     fn ndjson_lines_are_checked_one_by_one() {
-        let (ok, bad) = check_lines(b"{\"a\":1}\r\n\n[1]\nnot json\n{\"b\":2}");
-        assert_eq!(ok.len(), 2);
-        assert_eq!(bad.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 4]);
+        let checked = check_lines(b"{\"a\":1}\r\n\n[1]\nnot json\n{\"b\":2}");
+        assert_eq!(checked.len(), 4);
+        assert_eq!(checked.iter().filter(|c| c.refused.is_none()).count(), 2);
+        let refused: Vec<usize> = checked
+            .iter()
+            .filter(|c| c.refused.is_some())
+            .map(|c| c.number)
+            .collect();
+        assert_eq!(refused, vec![3, 4]);
+        assert_eq!(checked[0].bytes, b"{\"a\":1}");
     }
 
     #[test]
