@@ -179,46 +179,62 @@ async fn setup_accounts_and_tenancy_on_every_backend() {
                 .is_some()
         );
 
-        // Rate limiting counts failures per account and per address.
+        // Rate limiting: an account from one address, an address over all accounts, and an
+        // account from everywhere, which never locks the user out where they are known.
         let limits = LoginLimits {
             window_secs: 600,
             per_account: 3,
+            per_account_anywhere: 6,
+            address_window_secs: 3600,
             per_address: 5,
         };
+        let blocked = |email: &'static str, address: &'static str| {
+            let store = store.clone();
+            async move { store.login_blocked(&limits, email, address).await.unwrap() }
+        };
+        // The real user signs in from the office once.
+        store
+            .clear_login_failures("owner@alpha.example", "192.0.2.10")
+            .await
+            .unwrap();
         for _ in 0..3 {
-            assert!(
-                !store
-                    .login_blocked(&limits, "owner@alpha.example", "192.0.2.1")
-                    .await
-                    .unwrap()
-            );
+            assert!(!blocked("owner@alpha.example", "198.51.100.1").await);
             store
-                .record_login_failure("owner@alpha.example", "192.0.2.1")
+                .record_login_failure("owner@alpha.example", "198.51.100.1")
                 .await
                 .unwrap();
         }
-        assert!(
+        // The attacker's address is blocked for this account; the office is not.
+        assert!(blocked("OWNER@alpha.example", "198.51.100.1").await);
+        assert!(!blocked("owner@alpha.example", "192.0.2.10").await);
+        assert!(!blocked("owner@alpha.example", "198.51.100.2").await);
+        // Many addresses together reach the account-wide limit: new addresses are blocked,
+        // the office still is not.
+        for address in ["198.51.100.2", "198.51.100.2", "198.51.100.3"] {
             store
-                .login_blocked(&limits, "OWNER@alpha.example", "192.0.2.99")
+                .record_login_failure("owner@alpha.example", address)
                 .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .login_blocked(&limits, "other@alpha.example", "192.0.2.2")
+                .unwrap();
+        }
+        assert!(blocked("owner@alpha.example", "198.51.100.4").await);
+        assert!(!blocked("owner@alpha.example", "192.0.2.10").await);
+        // One address trying many accounts is stopped by its own limit.
+        for n in 0..5 {
+            assert!(!blocked("nobody@alpha.example", "203.0.113.7").await, "{n}");
+            let email = format!("user{n}@alpha.example");
+            store
+                .record_login_failure(&email, "203.0.113.7")
                 .await
-                .unwrap()
-        );
+                .unwrap();
+        }
+        assert!(blocked("nobody@alpha.example", "203.0.113.7").await);
+        assert!(!blocked("nobody@alpha.example", "203.0.113.8").await);
+        // A successful sign-in clears that address's failures for the account.
         store
-            .clear_login_failures("owner@alpha.example")
+            .clear_login_failures("owner@alpha.example", "198.51.100.1")
             .await
             .unwrap();
-        assert!(
-            !store
-                .login_blocked(&limits, "owner@alpha.example", "192.0.2.3")
-                .await
-                .unwrap()
-        );
+        assert!(!blocked("owner@alpha.example", "198.51.100.1").await);
 
         let actions: Vec<String> = store
             .audit_log(&Scope::AllOrganisations, 100)

@@ -133,7 +133,7 @@ async fn housekeeping(store: mamori_store::Store) {
     loop {
         tick.tick().await;
         match store
-            .purge_expired(mamori_store::LoginLimits::default().window_secs)
+            .purge_expired(mamori_store::LoginLimits::default().longest_window())
             .await
         {
             Ok(n) => tracing::debug!(removed = n, "housekeeping done"),

@@ -115,7 +115,7 @@ pub async fn submit(
     }
     match store.authenticate(&form.email, &form.password).await {
         Ok(Some(user)) => {
-            let _ = store.clear_login_failures(&form.email).await;
+            let _ = store.clear_login_failures(&form.email, &addr).await;
             let _ = store
                 .audit(
                     &Actor::user(&user, Some(addr)),
