@@ -86,11 +86,18 @@ pub struct EventFilter {
 /// One page of search results and how many match in all.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventPage {
-    /// Matches in all.
+    /// Matches in all, counted up to [`COUNT_BOUND`].
     pub total: i64,
+    /// True when there are more than [`COUNT_BOUND`] matches (`total` is then the bound).
+    pub total_capped: bool,
     /// This page, newest first.
     pub events: Vec<StoredEvent>,
 }
+
+/// How far event searches count exactly. Counting every match of a large organisation on
+/// every request made one tenant's searches slow everyone's; beyond this the answer is
+/// "10,000 or more".
+pub const COUNT_BOUND: i64 = 10_000;
 
 /// Columns written per event, in insert order.
 const INSERT_COLUMNS: &str = "id, org_id, source_id, ts_us, received_at, category, action, severity, src_ip, src_port, dst_ip, dst_port, protocol, user_name, host, signature, message, format, device_kind, raw, fields, parse_error";
@@ -420,8 +427,12 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let conditions = Conditions::build(org_id, filter);
-        let count_sql = format!("SELECT COUNT(*) FROM events e WHERE {}", conditions.sql);
-        let total: i64 = conditions
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM events e WHERE {} LIMIT {}) bounded",
+            conditions.sql,
+            COUNT_BOUND + 1
+        );
+        let counted: i64 = conditions
             .bind(sqlx::query(AssertSqlSafe(count_sql)))
             .fetch_one(&self.pool)
             .await?
@@ -441,7 +452,11 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         let events = rows.iter().map(event_from_row).collect::<Result<_, _>>()?;
-        Ok(EventPage { total, events })
+        Ok(EventPage {
+            total: counted.min(COUNT_BOUND),
+            total_capped: counted > COUNT_BOUND,
+            events,
+        })
     }
 
     /// Up to `limit` dead letters after identifier `after` (in identifier order), optionally

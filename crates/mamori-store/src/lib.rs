@@ -51,7 +51,7 @@ pub use documents::{
     content_hash, valid_slug,
 };
 pub use error::{InvalidInput, StoreError};
-pub use events::{EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
+pub use events::{COUNT_BOUND, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
 pub use incidents::{INCIDENT_CATEGORIES, Incident, TimelineEntry, incident_status};
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;

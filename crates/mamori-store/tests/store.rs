@@ -2,7 +2,8 @@
 
 use mamori_model::{Role, Scope};
 use mamori_store::{
-    Actor, InvalidInput, LinkPurpose, LoginLimits, NewOrganisation, NewUser, Store, StoreError,
+    Actor, COUNT_BOUND, EventFilter, IngestBatch, InvalidInput, LinkPurpose, LoginLimits, NewEvent,
+    NewOrganisation, NewUser, Store, StoreError, new_id,
 };
 use mamori_testkit::TestDatabase;
 
@@ -256,6 +257,64 @@ async fn setup_accounts_and_tenancy_on_every_backend() {
                 db.backend
             );
         }
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// A large organisation's search counts exactly up to the bound and then says "or more", so
+/// its searches stay cheap; a neighbour's count stays exact and its own.
+#[tokio::test]
+async fn event_counts_stop_at_the_bound() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let cli = Actor::cli();
+        let big = store.create_org(&cli, org("big")).await.unwrap();
+        let small = store.create_org(&cli, org("small")).await.unwrap();
+        let at = chrono::Utc::now();
+        let event = |org_id: &str, n: i64| {
+            let mut event = mamori_model::Event::new("json", &format!("line {n}"), at);
+            event.org_id = Some(org_id.to_owned());
+            NewEvent {
+                id: new_id(),
+                event,
+                parse_error: None,
+            }
+        };
+        let mut events: Vec<NewEvent> = (0..=COUNT_BOUND).map(|n| event(&big.id, n)).collect();
+        events.extend((0..3).map(|n| event(&small.id, n)));
+        store
+            .write_ingest_batch(&IngestBatch {
+                node_id: "test".to_owned(),
+                last_seq: 1,
+                events,
+                quarantined: Vec::new(),
+                detections: Vec::new(),
+            })
+            .await
+            .unwrap();
+        let filter = EventFilter {
+            limit: 10,
+            ..EventFilter::default()
+        };
+        let all = Scope::AllOrganisations;
+        let page = store.search_events(&all, &big.id, &filter).await.unwrap();
+        assert_eq!(
+            (page.total, page.total_capped),
+            (COUNT_BOUND, true),
+            "{}",
+            db.backend
+        );
+        assert_eq!(page.events.len(), 10);
+        let narrow = EventFilter {
+            text: Some("line 999".into()),
+            ..filter.clone()
+        };
+        let page = store.search_events(&all, &big.id, &narrow).await.unwrap();
+        // "line 999" and "line 9990" … "line 9999".
+        assert_eq!((page.total, page.total_capped), (11, false));
+        let page = store.search_events(&all, &small.id, &filter).await.unwrap();
+        assert_eq!((page.total, page.total_capped), (3, false));
         store.close().await;
         db.cleanup().await;
     }

@@ -109,8 +109,11 @@ impl EventQuery {
 /// One page of events.
 #[derive(Serialize, ToSchema)]
 pub struct EventList {
-    /// Matches in all.
+    /// Matches in all, counted exactly up to 10,000.
     total: i64,
+    /// True when there are more than 10,000 matches: `total` is then 10,000 and means
+    /// "10,000 or more".
+    total_capped: bool,
     /// This page, newest first: the normalised event (`timestamp`, `category`, `action`,
     /// `src_ip`, …, `raw`, `fields`) with `id`, `source_name` and, for dead letters,
     /// `parse_error`.
@@ -161,6 +164,7 @@ pub async fn search(
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok(Json(EventList {
         total: page.total,
+        total_capped: page.total_capped,
         events: page.events.into_iter().map(event_json).collect(),
     }))
 }

@@ -160,10 +160,12 @@ pub async fn search(
         sources => Value::from(Serde(&sources)),
         events => Value::from(Serde(found.events.into_iter().map(EventRow::from).collect::<Vec<_>>())),
         total => found.total,
+        total_capped => found.total_capped,
         first => filter.offset + 1,
         last => filter.offset + shown,
         newer => (filter.offset > 0).then(|| (filter.offset - PAGE_SIZE).max(0)),
-        older => (filter.offset + shown < found.total).then_some(filter.offset + PAGE_SIZE),
+        older => (found.total_capped || filter.offset + shown < found.total)
+            .then_some(filter.offset + PAGE_SIZE),
         nothing_yet => found.total == 0 && filters.is_empty(),
         query => Value::from(Serde(&filters)),
         categories => Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
