@@ -96,6 +96,12 @@ impl ApiError {
         Self::new(lang, StatusCode::FORBIDDEN, "forbidden", "error.forbidden")
     }
 
+    /// 429: the organisation already has as many expensive reads running as it may; the
+    /// answer carries `Retry-After`.
+    pub fn busy(lang: Lang) -> Self {
+        Self::new(lang, StatusCode::TOO_MANY_REQUESTS, "busy", "error.busy")
+    }
+
     /// 404: absent, or outside the caller's organisation (the two look the same on purpose).
     pub fn not_found(lang: Lang) -> Self {
         Self::new(lang, StatusCode::NOT_FOUND, "not_found", "error.not_found")
@@ -133,6 +139,37 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            // Busy answers are short-lived: a second is enough for a running read to end.
+            return (
+                self.status,
+                [(axum::http::header::RETRY_AFTER, "1")],
+                Json(self.body),
+            )
+                .into_response();
+        }
         (self.status, Json(self.body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+
+    #[test]
+    fn busy_answers_say_when_to_retry_in_the_callers_language() {
+        let response = ApiError::busy(Lang::Ja).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "1");
+        let error = ApiError::busy(Lang::En);
+        assert_eq!(error.body.error.code, "busy");
+        assert!(error.body.error.message.contains("try again"));
+        assert!(
+            ApiError::busy(Lang::Ja)
+                .body
+                .error
+                .message
+                .contains("少し待って")
+        );
     }
 }

@@ -15,6 +15,7 @@ mod fallback;
 mod i18n;
 mod measures;
 mod pages;
+mod read_limit;
 mod render;
 mod report_access;
 mod state;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use mamori_store::{LoginLimits, Store};
 
+use crate::read_limit::ReadLimiter;
 use crate::render::Templates;
 
 /// Settings of the web layer that come from configuration.
@@ -42,6 +43,8 @@ pub struct AppState {
     /// Web settings.
     pub settings: Arc<WebSettings>,
     pub(crate) templates: Arc<Templates>,
+    /// Expensive reads running per organisation.
+    pub(crate) reads: Arc<ReadLimiter>,
     /// Log ingestion, when this server runs it (HTTP ingest needs it).
     pub ingest: Option<mamori_ingest::IngestHandle>,
     /// The notifier and alerting settings, for the alert-route test.
@@ -67,10 +70,23 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             templates: Arc::new(Templates::load()?),
+            reads: Arc::new(ReadLimiter::default()),
             ingest: None,
             alerting: None,
             reports: None,
         })
+    }
+
+    /// A slot for one expensive read (a list of events, detections or alerts) of
+    /// organisation `org_id`, held while the read runs; a busy organisation gets 429.
+    pub(crate) fn start_read(
+        &self,
+        lang: crate::i18n::Lang,
+        org_id: &str,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, crate::error::ApiError> {
+        self.reads
+            .try_start(org_id)
+            .ok_or_else(|| crate::error::ApiError::busy(lang))
     }
 
     /// Where webhooks may go: the notifier's rule, or public addresses only when this

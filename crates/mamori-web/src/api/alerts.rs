@@ -102,7 +102,8 @@ async fn page_of(
 /// Alerts of one organisation, newest first; another tenant's organisation is a 404.
 #[utoipa::path(get, path = "/orgs/{id}/alerts", tag = "alerts",
     params(("id" = String, Path, description = "Organisation id"), AlertQuery),
-    responses((status = 200, body = AlertList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AlertList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -112,6 +113,7 @@ pub async fn list(
     if !caller.user.scope().permits(&id) {
         return Err(ApiError::not_found(caller.lang));
     }
+    let _slot = state.start_read(caller.lang, &id)?;
     let filter = AlertFilter {
         org_id: Some(id),
         ..query.filter(false)
@@ -122,12 +124,15 @@ pub async fn list(
 /// The queue: alerts of every organisation the caller may see, most urgent and oldest
 /// first (an organisation's members see only their own).
 #[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertQuery),
-    responses((status = 200, body = AlertList), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AlertList), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn queue(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
+    // The provider's queue counts as the provider's own reads.
+    let _slot = state.start_read(caller.lang, caller.user.org_id.as_deref().unwrap_or(""))?;
     page_of(&state, &caller, query.filter(true)).await
 }
 

@@ -60,7 +60,8 @@ pub struct DetectionList {
 #[utoipa::path(get, path = "/orgs/{id}/detections", tag = "detections",
     params(("id" = String, Path, description = "Organisation id"), DetectionQuery),
     responses((status = 200, body = DetectionList), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -69,6 +70,10 @@ pub async fn list(
 ) -> Result<Json<DetectionList>, ApiError> {
     let lang = caller.lang;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;
+    if !caller.user.scope().permits(&id) {
+        return Err(ApiError::not_found(lang));
+    }
+    let _slot = state.start_read(lang, &id)?;
     let page = state
         .store
         .list_detections(&caller.user.scope(), &id, &filter)

@@ -148,7 +148,8 @@ pub(crate) fn bad_time(lang: Lang, name: &str) -> ApiError {
 #[utoipa::path(get, path = "/orgs/{id}/events", tag = "events",
     params(("id" = String, Path, description = "Organisation id"), EventQuery),
     responses((status = 200, body = EventList), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -157,6 +158,10 @@ pub async fn search(
 ) -> Result<Json<EventList>, ApiError> {
     let lang = caller.lang;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;
+    if !caller.user.scope().permits(&id) {
+        return Err(ApiError::not_found(lang));
+    }
+    let _slot = state.start_read(lang, &id)?;
     let page = state
         .store
         .search_events(&caller.user.scope(), &id, &filter)
