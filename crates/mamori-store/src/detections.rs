@@ -74,8 +74,10 @@ pub struct DetectionFilter {
 /// One page of detections with the number of all matches.
 #[derive(Debug, Clone, Serialize)]
 pub struct DetectionPage {
-    /// Matches in all.
+    /// Matches in all, counted up to [`crate::COUNT_BOUND`].
     pub total: i64,
+    /// True when there are more than [`crate::COUNT_BOUND`] matches.
+    pub total_capped: bool,
     /// This page, newest first.
     pub detections: Vec<StoredDetection>,
 }
@@ -186,13 +188,14 @@ impl Store {
             }
         }
         let condition = c.sql();
-        let total: i64 = c
-            .query(format!(
-                "SELECT COUNT(*) FROM detections d WHERE {condition}"
-            ))
+        let counted: i64 = c
+            .query(crate::events::bounded_count_sql(&format!(
+                "detections d WHERE {condition}"
+            )))
             .fetch_one(&self.pool)
             .await?
             .try_get(0)?;
+        let (total, total_capped) = crate::events::capped_total(counted);
         let next = c.next_index();
         let rows = c
             .query(format!(
@@ -206,6 +209,7 @@ impl Store {
             .await?;
         Ok(DetectionPage {
             total,
+            total_capped,
             detections: rows
                 .iter()
                 .map(detection_from_row)

@@ -99,6 +99,20 @@ pub struct EventPage {
 /// "10,000 or more".
 pub const COUNT_BOUND: i64 = 10_000;
 
+/// `SELECT COUNT(*)` over `from_where` (`events e WHERE …`) that stops one past
+/// [`COUNT_BOUND`]; read the result with [`capped_total`].
+pub(crate) fn bounded_count_sql(from_where: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {}) bounded",
+        COUNT_BOUND + 1
+    )
+}
+
+/// The total to show for a bounded count, and whether there are more than that.
+pub(crate) fn capped_total(counted: i64) -> (i64, bool) {
+    (counted.min(COUNT_BOUND), counted > COUNT_BOUND)
+}
+
 /// Columns written per event, in insert order.
 const INSERT_COLUMNS: &str = "id, org_id, source_id, ts_us, received_at, category, action, severity, src_ip, src_port, dst_ip, dst_port, protocol, user_name, host, signature, message, format, device_kind, raw, fields, parse_error";
 const INSERT_WIDTH: usize = 22;
@@ -427,11 +441,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let conditions = Conditions::build(org_id, filter);
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM events e WHERE {} LIMIT {}) bounded",
-            conditions.sql,
-            COUNT_BOUND + 1
-        );
+        let count_sql = bounded_count_sql(&format!("events e WHERE {}", conditions.sql));
         let counted: i64 = conditions
             .bind(sqlx::query(AssertSqlSafe(count_sql)))
             .fetch_one(&self.pool)
@@ -452,9 +462,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         let events = rows.iter().map(event_from_row).collect::<Result<_, _>>()?;
+        let (total, total_capped) = capped_total(counted);
         Ok(EventPage {
-            total: counted.min(COUNT_BOUND),
-            total_capped: counted > COUNT_BOUND,
+            total,
+            total_capped,
             events,
         })
     }

@@ -2,8 +2,8 @@
 
 use mamori_model::{Role, Scope};
 use mamori_store::{
-    Actor, COUNT_BOUND, EventFilter, IngestBatch, InvalidInput, LinkPurpose, LoginLimits, NewEvent,
-    NewOrganisation, NewUser, Store, StoreError, new_id,
+    Actor, COUNT_BOUND, DetectionFilter, EventFilter, IngestBatch, InvalidInput, LinkPurpose,
+    LoginLimits, NewDetection, NewEvent, NewOrganisation, NewUser, Store, StoreError, new_id,
 };
 use mamori_testkit::TestDatabase;
 
@@ -283,13 +283,30 @@ async fn event_counts_stop_at_the_bound() {
         };
         let mut events: Vec<NewEvent> = (0..=COUNT_BOUND).map(|n| event(&big.id, n)).collect();
         events.extend((0..3).map(|n| event(&small.id, n)));
+        let detection = |org_id: &str| NewDetection {
+            id: new_id(),
+            org_id: org_id.to_owned(),
+            source_id: None,
+            event_id: None,
+            timestamp: at,
+            kind: "rule".to_owned(),
+            rule_id: "r".to_owned(),
+            rule_title: "Rule".to_owned(),
+            title_ja: None,
+            level: "low".to_owned(),
+            tags: Vec::new(),
+            details: serde_json::json!({}),
+        };
+        let mut detections: Vec<NewDetection> =
+            (0..=COUNT_BOUND).map(|_| detection(&big.id)).collect();
+        detections.push(detection(&small.id));
         store
             .write_ingest_batch(&IngestBatch {
                 node_id: "test".to_owned(),
                 last_seq: 1,
                 events,
                 quarantined: Vec::new(),
-                detections: Vec::new(),
+                detections,
             })
             .await
             .unwrap();
@@ -315,6 +332,20 @@ async fn event_counts_stop_at_the_bound() {
         assert_eq!((page.total, page.total_capped), (11, false));
         let page = store.search_events(&all, &small.id, &filter).await.unwrap();
         assert_eq!((page.total, page.total_capped), (3, false));
+        let detections = DetectionFilter {
+            limit: 10,
+            ..DetectionFilter::default()
+        };
+        let found = store
+            .list_detections(&all, &big.id, &detections)
+            .await
+            .unwrap();
+        assert_eq!((found.total, found.total_capped), (COUNT_BOUND, true));
+        let found = store
+            .list_detections(&all, &small.id, &detections)
+            .await
+            .unwrap();
+        assert_eq!((found.total, found.total_capped), (1, false));
         store.close().await;
         db.cleanup().await;
     }

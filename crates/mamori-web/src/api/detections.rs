@@ -47,8 +47,10 @@ impl DetectionQuery {
 /// One page of detections.
 #[derive(Serialize, ToSchema)]
 pub struct DetectionList {
-    /// Matches in all.
+    /// Matches in all, counted exactly up to 10,000.
     total: i64,
+    /// True when there are more than 10,000 matches: `total` then means "10,000 or more".
+    total_capped: bool,
     /// This page, newest first: `rule_id`, `rule_title`, `title_ja`, `level`, `kind`
     /// (rule, correlation, indicator), `timestamp`, `source_id`, `source_name`, `event_id`,
     /// `tags`, and `details` (guidance, group-by values, count, the matching events).
@@ -81,6 +83,7 @@ pub async fn list(
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok(Json(DetectionList {
         total: page.total,
+        total_capped: page.total_capped,
         detections: page.detections,
     }))
 }

@@ -134,10 +134,12 @@ pub async fn list(
         detections => Value::from(Serde(&rows)),
         watched => Value::from(Serde(&watched)),
         total => found.total,
+        total_capped => found.total_capped,
         first => filter.offset + 1,
         last => filter.offset + shown,
         newer => (filter.offset > 0).then(|| (filter.offset - PAGE_SIZE).max(0)),
-        older => (filter.offset + shown < found.total).then_some(filter.offset + PAGE_SIZE),
+        older => (found.total_capped || filter.offset + shown < found.total)
+            .then_some(filter.offset + PAGE_SIZE),
         level => query.level.clone().unwrap_or_default(),
         levels => Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         error => error,
