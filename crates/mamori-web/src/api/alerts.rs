@@ -131,8 +131,13 @@ pub async fn queue(
     caller: ApiCaller,
     ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
-    // The provider's queue counts as the provider's own reads.
-    let _slot = state.start_read(caller.lang, caller.user.org_id.as_deref().unwrap_or(""))?;
+    // A member's queue counts against their organisation; provider staff each have their own
+    // slots, so one analyst's open tabs never hold up another's.
+    let reader = match &caller.user.org_id {
+        Some(org_id) => org_id.clone(),
+        None => format!("provider:{}", caller.user.id),
+    };
+    let _slot = state.start_read(caller.lang, &reader)?;
     page_of(&state, &caller, query.filter(true)).await
 }
 
