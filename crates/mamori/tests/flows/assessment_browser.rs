@@ -1,10 +1,10 @@
 //! The self-assessment in a real browser: an owner answers all three parts, one screen at a
 //! time, and reads the result with its charts, problems and advice.
 
-mod common;
+use crate::common;
 
-use common::TestApp;
-use common::browser::Browser;
+use crate::common::TestApp;
+use crate::common::browser::Browser;
 use mamori_testkit::TestDatabase;
 
 #[tokio::test]

@@ -2,11 +2,11 @@
 //! starts work on it and resolves it; the organisation's owner then sees it resolved, who
 //! handled it, and no triage buttons.
 
-mod common;
+use crate::common;
 
+use crate::common::TestApp;
+use crate::common::browser::{Browser, sign_in};
 use chrono::Utc;
-use common::TestApp;
-use common::browser::{Browser, sign_in};
 use mamori_model::Role;
 use mamori_store::{Actor, AlertingRules, IngestBatch, NewDetection, NewUser, new_id};
 use mamori_testkit::TestDatabase;

@@ -5,20 +5,13 @@ use chrono::{Duration, Utc};
 use mamori_model::{Role, Scope, Severity};
 use mamori_store::{
     Actor, AlertChange, AlertFilter, AlertingRules, Attempt, CHANNEL_FAILING_RULE, IngestBatch,
-    InvalidInput, NewChannel, NewDetection, NewOrganisation, NewSuppression, NewUser, Resolution,
-    Store, StoreError, alert_status, new_id, now_ms,
+    InvalidInput, NewChannel, NewDetection, NewSuppression, NewUser, Resolution, Store, StoreError,
+    alert_status, new_id, now_ms,
 };
 use mamori_testkit::TestDatabase;
-use serde_json::json;
 
-fn org(name: &str) -> NewOrganisation {
-    NewOrganisation {
-        name: name.to_owned(),
-        industry: "E".parse().unwrap(),
-        employees: "6-20".parse().unwrap(),
-        contact_email: format!("info@{name}.example.jp"),
-    }
-}
+use crate::common::org;
+use serde_json::json;
 
 fn detection(org_id: &str, rule: &str, level: &str, src: &str, minutes_ago: i64) -> NewDetection {
     NewDetection {

@@ -4,17 +4,10 @@
 use std::collections::BTreeMap;
 
 use mamori_model::Scope;
-use mamori_store::{Actor, InvalidInput, NewOrganisation, Store, StoreError};
+use mamori_store::{Actor, InvalidInput, Store, StoreError};
 use mamori_testkit::TestDatabase;
 
-fn org(name: &str) -> NewOrganisation {
-    NewOrganisation {
-        name: name.to_owned(),
-        industry: "E".parse().unwrap(),
-        employees: "6-20".parse().unwrap(),
-        contact_email: String::new(),
-    }
-}
+use crate::common::org;
 
 #[tokio::test]
 async fn drafts_versions_publication_and_tenancy() {

@@ -2,9 +2,7 @@
 //! organisation reads how long its logs are kept; only the provider's administrator changes
 //! it; bad numbers are refused with the allowed range; the change is audited.
 
-mod common;
-
-use common::{TestApp, csrf_of, location, org_with_owner, page_text};
+use crate::common::{TestApp, csrf_of, location, org_with_owner, page_text};
 use mamori_model::Scope;
 use mamori_testkit::TestDatabase;
 

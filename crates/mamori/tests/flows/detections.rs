@@ -4,23 +4,17 @@
 //! configured, PostgreSQL. The detections page shows them in plain Japanese to the
 //! organisation's owner only.
 
-mod common;
-#[path = "common/server.rs"]
-mod server;
-#[path = "common/tenants.rs"]
-mod tenants;
-
 use std::time::Duration;
 
+use crate::common::server::{send_acknowledged, start};
+use crate::common::tenants::{loopback_ssh_source, org, owner_token};
+use crate::common::{TestApp, create_org, org_with_owner, page_text};
 use chrono::Utc;
-use common::{TestApp, create_org, org_with_owner, page_text};
 use mamori_store::{
     Actor, IngestBatch, NewDetection, NewEvent, NewSource, SourceIdentity, Store, day_start, now,
 };
 use mamori_testkit::TestDatabase;
 use serde_json::Value;
-use server::{send_acknowledged, start};
-use tenants::{loopback_ssh_source, org, owner_token};
 
 async fn get(url: &str, token: &str) -> (u16, Value) {
     let response = reqwest::Client::new()

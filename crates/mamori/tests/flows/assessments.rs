@@ -2,9 +2,7 @@
 //! error messages, drafts, history and changes, readiness, checklists, the questionnaire pages,
 //! tenant isolation, anonymous peer comparison and the provider-wide view.
 
-mod common;
-
-use common::{TestApp, create_org, csrf_of, invite_and_accept, location, set_up};
+use crate::common::{TestApp, create_org, csrf_of, invite_and_accept, location, set_up};
 use mamori_store::Actor;
 use mamori_testkit::TestDatabase;
 use serde_json::{Value, json};

@@ -1,10 +1,8 @@
 //! The first-run experience in a real browser: setup, first organisation, invitation, and the
 //! owner's first sign-in.
 
-mod common;
-
-use common::TestApp;
-use common::browser::Browser;
+use crate::common::TestApp;
+use crate::common::browser::Browser;
 use mamori_testkit::TestDatabase;
 
 #[tokio::test]

@@ -2,20 +2,11 @@
 //! organisation, peers, tenancy and the five-rules acknowledgement.
 
 use mamori_model::Scope;
-use mamori_store::{
-    Actor, AnswerKind, InvalidInput, NewAnswers, NewOrganisation, Store, StoreError,
-};
+use mamori_store::{Actor, AnswerKind, InvalidInput, NewAnswers, Store, StoreError};
 use mamori_testkit::TestDatabase;
-use serde_json::json;
 
-fn org(name: &str, band: &str) -> NewOrganisation {
-    NewOrganisation {
-        name: name.to_owned(),
-        industry: "E".parse().unwrap(),
-        employees: band.parse().unwrap(),
-        contact_email: String::new(),
-    }
-}
+use crate::common::org_in_band;
+use serde_json::json;
 
 fn answers<'a>(
     org_id: &'a str,
@@ -38,9 +29,18 @@ async fn drafts_history_peers_and_tenancy() {
         let store = Store::connect(&db.url).await.unwrap();
         let cli = Actor::cli();
         let all = Scope::AllOrganisations;
-        let a = store.create_org(&cli, org("alpha", "6-20")).await.unwrap();
-        let b = store.create_org(&cli, org("beta", "6-20")).await.unwrap();
-        let other_band = store.create_org(&cli, org("gamma", "301+")).await.unwrap();
+        let a = store
+            .create_org(&cli, org_in_band("alpha", "6-20"))
+            .await
+            .unwrap();
+        let b = store
+            .create_org(&cli, org_in_band("beta", "6-20"))
+            .await
+            .unwrap();
+        let other_band = store
+            .create_org(&cli, org_in_band("gamma", "301+"))
+            .await
+            .unwrap();
         let scope_a = Scope::Organisation(a.id.clone());
         let sa = AnswerKind::SelfAssessment;
 

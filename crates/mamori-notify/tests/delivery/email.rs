@@ -1,6 +1,6 @@
 //! E-mail delivery through a real SMTP server on loopback.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Webhook, Slack and Teams delivery to a real HTTP endpoint on loopback.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

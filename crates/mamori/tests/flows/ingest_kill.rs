@@ -3,19 +3,16 @@
 //! (and nothing, acknowledged or not, is stored twice). Runs on SQLite and, when configured,
 //! PostgreSQL.
 
-#[path = "common/server.rs"]
-mod server;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
+use crate::common::server::{send_acknowledged, start};
 use mamori_model::Scope;
 use mamori_store::{Actor, EventFilter, NewOrganisation, NewSource, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
-use server::{send_acknowledged, start};
 
 const CONNECTIONS: usize = 4;
 const LINES_PER_CONNECTION: usize = 5_000;

@@ -1,9 +1,9 @@
 //! Whole flows of the foundation on every backend: first-run setup, organisations, invitations,
 //! sign-in limits, tenancy in pages and API, tokens, language, audit.
 
-mod common;
+use crate::common;
 
-use common::{TestApp, create_org, csrf_of, invite_and_accept, location, set_up};
+use crate::common::{TestApp, create_org, csrf_of, invite_and_accept, location, set_up};
 use mamori_model::Scope;
 use mamori_store::Actor;
 use mamori_testkit::TestDatabase;

@@ -3,10 +3,8 @@
 //! (default `../shared/data/sigma` beside the workspace) and skips with a message when the
 //! data is absent, except in CI (`CI` set), where that is a failure.
 
-mod support;
-
+use crate::support::{data_dir, files_named, json_events};
 use mamori_detect::{Detector, Mapping, RuleStatus, read_rules};
-use support::{data_dir, files_named, json_events};
 
 /// Cases that passed when this floor was set; the test fails if fewer pass.
 const FLOOR: usize = 202;

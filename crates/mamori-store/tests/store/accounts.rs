@@ -1,20 +1,13 @@
-//! The store's repositories against real databases: SQLite always, PostgreSQL when configured.
+//! Setup, organisations, users, sign-in, tokens, events and detections against real databases.
 
 use mamori_model::{Role, Scope};
 use mamori_store::{
     Actor, COUNT_BOUND, DetectionFilter, EventFilter, IngestBatch, InvalidInput, LinkPurpose,
-    LoginLimits, NewDetection, NewEvent, NewOrganisation, NewUser, Store, StoreError, new_id,
+    LoginLimits, NewDetection, NewEvent, NewUser, Store, StoreError, new_id,
 };
 use mamori_testkit::TestDatabase;
 
-fn org(name: &str) -> NewOrganisation {
-    NewOrganisation {
-        name: name.to_owned(),
-        industry: "E".parse().unwrap(),
-        employees: "6-20".parse().unwrap(),
-        contact_email: format!("info@{name}.example.jp"),
-    }
-}
+use crate::common::org;
 
 fn member(email: &str, role: Role, org_id: Option<&str>) -> NewUser {
     NewUser {

@@ -1,6 +1,5 @@
 //! Two-tenant fixtures made straight in the store: an organisation and an owner's API token,
 //! for flow tests that check what each tenant's token may see.
-#![allow(dead_code)] // each test binary uses a different subset of the helpers
 
 use mamori_model::{Role, User};
 use mamori_store::{Actor, NewOrganisation, NewSource, NewUser, SourceIdentity, Store};

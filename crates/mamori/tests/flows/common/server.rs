@@ -1,7 +1,6 @@
 //! The real `mamori serve` binary for flow tests that need its syslog listener: started on
 //! free ports against a test database, with its web and syslog addresses read from what it
 //! prints, and lines sent the way an edge device sends them.
-#![allow(dead_code)] // each test binary uses a different subset of the helpers
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

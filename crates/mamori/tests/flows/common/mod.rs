@@ -1,8 +1,9 @@
 //! Shared harness for flow tests: a real server on a random loopback port with a fresh
 //! database, and helpers to drive it like a browser would (cookies, CSRF tokens, forms).
-#![allow(dead_code)] // each test binary uses a different subset of the helpers
 
 pub mod browser;
+pub mod server;
+pub mod tenants;
 
 use std::net::SocketAddr;
 

@@ -4,22 +4,16 @@
 //! listener; retries with back-off; a channel that keeps failing raises its own alert; the
 //! alert-route self-test from the command line. On SQLite and, when configured, PostgreSQL.
 
-mod common;
-#[path = "common/server.rs"]
-mod server;
-#[path = "common/tenants.rs"]
-mod tenants;
-
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::server::{send_acknowledged, start_with};
+use crate::common::tenants::{loopback_ssh_source, org, owner_token};
 use mamori_store::{Actor, Store};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::smtp::SmtpSink;
 use mamori_testkit::webhook::WebhookSink;
 use serde_json::Value;
-use server::{send_acknowledged, start_with};
-use tenants::{loopback_ssh_source, org, owner_token};
 
 const SECRET: &str = "hook secret 1";
 

@@ -2,20 +2,17 @@
 //! token sends gzip NDJSON, bad lines are reported, accepted ones are stored, and each
 //! organisation's token sees its own events only.
 
-#[path = "common/tenants.rs"]
-mod tenants;
-
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::common::tenants::{org, owner_token};
 use mamori_ingest::queue::QueueConfig;
 use mamori_ingest::{IngestSettings, RunningIngest};
 use mamori_model::Role;
 use mamori_store::{Actor, NewSource, NewUser, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
 use serde_json::Value;
-use tenants::{org, owner_token};
 
 fn gzip(text: &str) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -3,11 +3,11 @@
 //! reports it delivered, a broken setting is refused with the reason, and other tenants
 //! cannot see the page.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
-use common::{TestApp, csrf_of, location, org_with_owner, page_text};
+use crate::common::{TestApp, csrf_of, location, org_with_owner, page_text};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::webhook::WebhookSink;
 

@@ -3,12 +3,11 @@
 //! files download with their archive hash, the API lists and serves them, another tenant
 //! gets 404, and in a real browser the owner makes one and downloads the PDF.
 
-mod common;
-#[path = "common/tenants.rs"]
-mod tenants;
+use crate::common;
+use crate::common::tenants;
 
-use common::browser::{Browser, sign_in};
-use common::{TestApp, csrf_of, location, org_with_owner, page_text};
+use crate::common::browser::{Browser, sign_in};
+use crate::common::{TestApp, csrf_of, location, org_with_owner, page_text};
 use mamori_testkit::TestDatabase;
 
 #[tokio::test]

@@ -1,0 +1,20 @@
+//! The app's flow tests, in one binary so the whole app is linked once: each module drives
+//! one area through the real server (in process, or the real `mamori` binary where a test
+//! needs its syslog listener or kills it) on a fresh database, on SQLite and, when
+//! configured, PostgreSQL.
+
+mod common;
+
+mod alerts_browser;
+mod alerts_flow;
+mod assessment_browser;
+mod assessments;
+mod channels_pages;
+mod cli;
+mod detections;
+mod first_run_browser;
+mod foundation;
+mod ingest_api;
+mod ingest_kill;
+mod reports_pages;
+mod retention;
