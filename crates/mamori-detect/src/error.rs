@@ -33,6 +33,7 @@ pub enum DetectError {
         reason: String,
     },
     /// An EVTX file could not be opened or read.
+    #[cfg(feature = "evtx")]
     #[error("evtx {path}: {reason}")]
     Evtx {
         /// The file.

@@ -7,7 +7,7 @@
 //! [`Correlator`] turns a stream of detections into correlation detections, and
 //! [`Detector::evaluate_model_correlated`] does both for a normalised event;
 //! [`IndicatorSet`] matches address, domain, URL and hash lists; [`check_rules`] and
-//! [`scan_files`] are the offline `mamori rules check` and `mamori scan`.
+//! `scan_files` (feature `evtx`) are the offline `mamori rules check` and `mamori scan`.
 //!
 //! # Why it is built on rsigma, and what mamori adds
 //! Measured on this machine (2 cores) before deciding, with rsigma-parser / rsigma-eval
@@ -92,6 +92,7 @@ mod literals;
 mod mapping;
 mod report;
 mod rewrite;
+#[cfg(feature = "evtx")]
 mod scan;
 mod source;
 mod timestamp;
@@ -105,6 +106,7 @@ pub use error::DetectError;
 pub use indicators::IndicatorSet;
 pub use mapping::{IndicatorKind, Mapping};
 pub use report::{ReportCounts, RuleReport, RuleStatus};
+#[cfg(feature = "evtx")]
 pub use scan::{OutputFormat, ScanSummary, input_files, scan_files};
 pub use source::{RuleText, builtin_pack, read_rules};
 pub use timestamp::event_time;

@@ -1,10 +1,10 @@
 //! Small hand-written SVG charts: a radar and a line chart for assessment scores and their
 //! trend, a stacked column chart for counts per day and a 100 % bar for shares of a total.
 //! The same SVG goes into web pages and, as vector graphics, into typst PDFs (see
-//! [`crate::pdf`]). Pages stay free of JavaScript, print as drawn, and obey the strict
+//! `mamori-typst`). Pages stay free of JavaScript, print as drawn, and obey the strict
 //! content-security policy: only presentation attributes are used, never inline `style`.
 //! Every chart carries a `<title>` for screen readers, and names a Japanese font on its root
-//! element so that typst (which has only [`crate::pdf::FONT_FAMILY`]) and browsers both find one.
+//! element so that typst (which has only [`crate::FONT_FAMILY`]) and browsers both find one.
 
 use std::f64::consts::PI;
 use std::fmt::Write;

@@ -1,9 +1,9 @@
-//! Document rendering shared by mamori's monthly security reports and generated documents
-//! (policies, handbooks): typst templates to PDF with an embedded Japanese font ([`pdf`]), and
-//! the SVG charts that appear both in web pages and, as vector graphics, in those PDFs
+//! What mamori's documents (monthly security reports, policies, handbooks) share without the
+//! PDF engine: the [`PdfRenderer`] trait the engine implements (see `mamori-typst`), and the
+//! SVG charts that appear both in web pages and, as vector graphics, in those PDFs
 //! ([`charts`]).
 
 pub mod charts;
-pub mod pdf;
+pub mod render;
 
-pub use pdf::{PdfRenderer, RenderError};
+pub use render::{FONT_FAMILY, PdfRenderer, RenderError};

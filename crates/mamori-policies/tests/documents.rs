@@ -596,7 +596,7 @@ fn pdf_shows_the_company_and_the_japanese_section_titles() {
         return;
     }
     let texts = texts();
-    let renderer = mamori_docs::PdfRenderer::new().unwrap();
+    let renderer = mamori_typst::TypstRenderer::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     for kind in DocumentKind::ALL {
         let doc = make(&texts, kind, Lang::Ja, &params(), None, &Edits::default()).unwrap();

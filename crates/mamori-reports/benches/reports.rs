@@ -62,7 +62,7 @@ async fn main() {
         seeding.elapsed().as_secs_f64()
     );
 
-    let pdf = Arc::new(mamori_docs::PdfRenderer::new().expect("fonts"));
+    let pdf = Arc::new(mamori_typst::TypstRenderer::new().expect("fonts"));
     let reporter = Reporter::new(store.clone(), pdf, tz);
     let request = Request {
         trigger: "cli",

@@ -58,14 +58,14 @@ pub struct Request<'a> {
 #[derive(Clone)]
 pub struct Reporter {
     store: Store,
-    pdf: Arc<PdfRenderer>,
+    pdf: Arc<dyn PdfRenderer>,
     tz: Tz,
     public_url: Option<String>,
 }
 
 impl Reporter {
     /// A reporter over `store` whose months and times follow `tz`.
-    pub fn new(store: Store, pdf: Arc<PdfRenderer>, tz: Tz) -> Self {
+    pub fn new(store: Store, pdf: Arc<dyn PdfRenderer>, tz: Tz) -> Self {
         Reporter {
             store,
             pdf,
@@ -86,8 +86,8 @@ impl Reporter {
     }
 
     /// The shared PDF renderer, also used for the organisation's documents.
-    pub fn renderer(&self) -> &PdfRenderer {
-        &self.pdf
+    pub fn renderer(&self) -> &dyn PdfRenderer {
+        self.pdf.as_ref()
     }
 
     /// The store reports are read from and archived in.
@@ -196,7 +196,7 @@ impl Reporter {
         let html = render::html(template, &doc)?;
         let pdf = self.pdf.clone();
         let (doc, pdf) = tokio::task::spawn_blocking(move || {
-            let bytes = render::pdf(&pdf, template, &doc);
+            let bytes = render::pdf(pdf.as_ref(), template, &doc);
             (doc, bytes)
         })
         .await

@@ -51,6 +51,10 @@ pub fn html(template: &str, doc: &Value) -> Result<String, ReportError> {
 }
 
 /// The document as PDF (A4, page numbers, fonts embedded).
-pub fn pdf(renderer: &PdfRenderer, template: &str, doc: &Value) -> Result<Vec<u8>, ReportError> {
+pub fn pdf(
+    renderer: &dyn PdfRenderer,
+    template: &str,
+    doc: &Value,
+) -> Result<Vec<u8>, ReportError> {
     Ok(renderer.render(typst_source(template)?, doc)?)
 }

@@ -28,7 +28,7 @@ fn tokyo() -> Tz {
 fn reporter(store: &Store) -> Reporter {
     Reporter::new(
         store.clone(),
-        Arc::new(mamori_docs::PdfRenderer::new().expect("fonts")),
+        Arc::new(mamori_typst::TypstRenderer::new().expect("fonts")),
         tokyo(),
     )
 }

@@ -130,7 +130,8 @@ async fn generate(args: GenerateArgs) -> anyhow::Result<()> {
         Format::Docx => mamori_policies::docx(&doc)?,
         Format::Html => mamori_policies::html_page(&doc)?.into_bytes(),
         Format::Pdf => {
-            let renderer = mamori_docs::PdfRenderer::new().context("cannot load the PDF fonts")?;
+            let renderer =
+                mamori_typst::TypstRenderer::new().context("cannot load the PDF fonts")?;
             mamori_policies::pdf(&renderer, &doc)?
         }
     };

@@ -130,7 +130,8 @@ pub async fn run(args: ReportCommand) -> anyhow::Result<()> {
         None => Month::containing(mamori_store::now(), tz).previous(),
     };
     let store = args.storage.open().await?;
-    let renderer = Arc::new(mamori_docs::PdfRenderer::new().context("cannot load the PDF fonts")?);
+    let renderer =
+        Arc::new(mamori_typst::TypstRenderer::new().context("cannot load the PDF fonts")?);
     let reporter = Reporter::new(store.clone(), renderer, tz);
     let request = mamori_reports::Request {
         trigger: "cli",

@@ -90,7 +90,7 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
     );
     let report_args = args.reports.or_file(file.reports);
     let renderer = std::sync::Arc::new(
-        mamori_docs::PdfRenderer::new().context("cannot load the fonts for PDF reports")?,
+        mamori_typst::TypstRenderer::new().context("cannot load the fonts for PDF reports")?,
     );
     let reporter = mamori_reports::Reporter::new(store.clone(), renderer, report_args.tz()?)
         .with_public_url(settings.public_url.clone());

@@ -49,7 +49,7 @@ impl TestApp {
             .with_alerting(alerting)
             .with_reports(mamori_reports::Reporter::new(
                 store.clone(),
-                std::sync::Arc::new(mamori_docs::PdfRenderer::new().expect("report fonts")),
+                std::sync::Arc::new(mamori_typst::TypstRenderer::new().expect("report fonts")),
                 "Asia/Tokyo".parse().expect("time zone"),
             ));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))

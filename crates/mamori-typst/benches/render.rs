@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use mamori_docs::PdfRenderer;
 use mamori_docs::charts::{self, ColumnSeries, Part, Series};
+use mamori_typst::TypstRenderer;
 use serde_json::{Value, json};
 
 const TEMPLATE: &str = r#"#let data = json(bytes(sys.inputs.data))
@@ -188,7 +189,7 @@ fn main() {
     let data = report();
 
     let start = Instant::now();
-    let renderer = PdfRenderer::new().expect("font");
+    let renderer = TypstRenderer::new().expect("font");
     let pdf = renderer.render(TEMPLATE, &data).expect("render");
     let first = start.elapsed();
     if let Ok(path) = std::env::var("MAMORI_BENCH_PDF") {

@@ -1,4 +1,6 @@
-//! Typst templates rendered to PDF, with the IPAex Gothic font embedded in the binary.
+//! mamori's PDF engine: typst templates rendered to PDF, with the IPAex Gothic font embedded
+//! in the binary. A leaf: only the `mamori` binary (and tests that check real PDFs) link it;
+//! the crates that make documents see it as a [`mamori_docs::PdfRenderer`].
 //!
 //! # Template conventions
 //!
@@ -9,11 +11,11 @@
 //!   #let data = json(bytes(sys.inputs.data))
 //!   ```
 //!
-//! - The only font is [`FONT_FAMILY`]; no system fonts are scanned and no packages are
-//!   fetched. Templates set `#set text(font: "IPAexGothic", lang: "ja")`; without it typst
-//!   falls back to the same font anyway.
-//! - Charts from [`crate::charts`] travel inside the data as SVG strings and are placed with
-//!   `#image(bytes(data.chart), format: "svg", width: 100%)`. They stay vector graphics, and
+//! - The only font is [`mamori_docs::FONT_FAMILY`]; no system fonts are scanned and no
+//!   packages are fetched. Templates set `#set text(font: "IPAexGothic", lang: "ja")`;
+//!   without it typst falls back to the same font anyway.
+//! - Charts from [`mamori_docs::charts`] travel inside the data as SVG strings and are
+//!   placed with `#image(bytes(data.chart), format: "svg", width: 100%)`. They stay vector graphics, and
 //!   their `<text>` is set in the embedded font, as real text that can be searched and copied.
 //! - Title, author and date come from the template: `#set document(title: ..., author: ...,
 //!   date: datetime(year: 2026, month: 11, day: 30))`. Without a date the PDF has no creation
@@ -22,6 +24,7 @@
 
 use std::fmt::Write as _;
 
+use mamori_docs::{PdfRenderer, RenderError};
 use typst::diag::SourceDiagnostic;
 use typst::foundations::{Bytes, Dict, IntoValue};
 use typst::syntax::DiagSpan;
@@ -29,9 +32,6 @@ use typst::text::Font;
 use typst::{World, WorldExt};
 use typst_as_lib::TypstEngine;
 use typst_pdf::PdfOptions;
-
-/// The family name under which templates and SVG charts ask for the embedded font.
-pub const FONT_FAMILY: &str = "IPAexGothic";
 
 /// IPAex Gothic, shipped unmodified under the IPA Font License (see `fonts/README.md`).
 static IPAEX_GOTHIC: &[u8] = include_bytes!("../fonts/ipaexg.ttf");
@@ -45,44 +45,28 @@ const MAIN: &str = "main.typ";
 const CACHE_MAX_AGE: usize = 5;
 
 /// Renders typst templates to PDF. Build it once (it parses the embedded font) and share it:
-/// it is `Send + Sync`, so a server keeps it in an `Arc` and calls [`PdfRenderer::render`]
-/// from `spawn_blocking`, several renders at a time.
+/// it is `Send + Sync`, so a server keeps it in an `Arc` and calls
+/// [`PdfRenderer::render`] from `spawn_blocking`, several renders at a time.
 ///
 /// typst-as-lib's engine holds its template from construction, while templates here come
 /// with each call; so each render builds a light engine around the already parsed font
 /// (a `Font` is a reference-counted handle) and the given template.
-pub struct PdfRenderer {
+pub struct TypstRenderer {
     font: Font,
 }
 
-/// Why a document could not be rendered. A broken template never yields a blank PDF.
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    /// The embedded font could not be parsed; a broken build, not a broken template.
-    #[error("the embedded font {FONT_FAMILY} could not be read")]
-    Font,
-    /// The template did not compile: typst's messages with line and column in the template,
-    /// the source line and typst's hints.
-    #[error("the document template has errors:\n{0}")]
-    Template(String),
-    /// The data could not be handed to the template.
-    #[error("the document data could not be passed to the template: {0}")]
-    Inputs(String),
-    /// The laid-out document could not be written as PDF.
-    #[error("the PDF could not be written:\n{0}")]
-    Pdf(String),
-}
-
-impl PdfRenderer {
+impl TypstRenderer {
     /// Parses the embedded font; do this once per process.
     pub fn new() -> Result<Self, RenderError> {
         let font = Font::new(Bytes::new(IPAEX_GOTHIC), 0).ok_or(RenderError::Font)?;
         Ok(Self { font })
     }
+}
 
+impl PdfRenderer for TypstRenderer {
     /// Compiles `template` (typst source) with `data` available as JSON text in
     /// `sys.inputs.data` and returns the PDF bytes.
-    pub fn render(&self, template: &str, data: &serde_json::Value) -> Result<Vec<u8>, RenderError> {
+    fn render(&self, template: &str, data: &serde_json::Value) -> Result<Vec<u8>, RenderError> {
         let engine = TypstEngine::builder()
             .main_file((MAIN, template))
             .fonts([self.font.clone()])

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mamori_docs::charts::{self, ColumnSeries};
 use mamori_docs::{PdfRenderer, RenderError};
+use mamori_typst::TypstRenderer;
 use serde_json::json;
 
 const REPORT: &str = r#"#let data = json(bytes(sys.inputs.data))
@@ -93,7 +94,7 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
 
 #[test]
 fn a_japanese_report_with_a_table_and_a_chart_renders_as_text() {
-    let renderer = PdfRenderer::new().expect("font");
+    let renderer = TypstRenderer::new().expect("font");
     let pdf = renderer
         .render(REPORT, &report_data("アルファ工業株式会社"))
         .expect("render");
@@ -123,7 +124,7 @@ fn a_japanese_report_with_a_table_and_a_chart_renders_as_text() {
 
 #[test]
 fn the_same_input_gives_the_same_bytes() {
-    let renderer = PdfRenderer::new().expect("font");
+    let renderer = TypstRenderer::new().expect("font");
     let data = report_data("ベータ商事");
     let first = renderer.render(REPORT, &data).expect("render");
     let second = renderer.render(REPORT, &data).expect("render");
@@ -132,7 +133,7 @@ fn the_same_input_gives_the_same_bytes() {
 
 #[test]
 fn a_broken_template_names_the_problem_and_the_line() {
-    let renderer = PdfRenderer::new().expect("font");
+    let renderer = TypstRenderer::new().expect("font");
     let template = "#let data = json(bytes(sys.inputs.data))\n\n合計: #data.totl 件\n";
     let err = renderer
         .render(template, &json!({"total": 3}))
@@ -153,7 +154,7 @@ fn a_broken_template_names_the_problem_and_the_line() {
 
 #[test]
 fn data_that_is_not_what_the_template_expects_fails_loudly() {
-    let renderer = PdfRenderer::new().expect("font");
+    let renderer = TypstRenderer::new().expect("font");
     let err = renderer
         .render(REPORT, &json!({"title": "t"}))
         .expect_err("missing fields must fail");
@@ -165,8 +166,8 @@ fn data_that_is_not_what_the_template_expects_fails_loudly() {
 #[test]
 fn one_renderer_serves_two_threads_at_once() {
     fn shareable<T: Send + Sync>() {}
-    shareable::<PdfRenderer>();
-    let renderer = Arc::new(PdfRenderer::new().expect("font"));
+    shareable::<TypstRenderer>();
+    let renderer = Arc::new(TypstRenderer::new().expect("font"));
     let handles: Vec<_> = ["アルファ工業株式会社", "ガンマ精機株式会社"]
         .into_iter()
         .map(|company| {
