@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use mamori_detect::{CorrelatorConfig, Detector, Mapping, builtin_pack, read_rules};
-use mamori_ingest::{Format, parse_line};
+use mamori_parse::{Format, parse_line};
 use support::{data_dir, files_named, json_events};
 
 /// Peak resident memory of this process in MiB, from /proc.

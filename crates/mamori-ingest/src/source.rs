@@ -10,7 +10,7 @@ use std::sync::Arc;
 use mamori_model::Scope;
 use mamori_store::{Source, Store, StoreError};
 
-use crate::parse::{Format, JsonMapping, JsonParser, Parser, parser_for};
+use mamori_parse::{Format, JsonMapping, JsonParser, Parser, parser_for};
 
 /// Where a line came from, as the listener saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl Parser for StaticParser {
         &self,
         line: &str,
         received_at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<mamori_model::Event, crate::ParseError> {
+    ) -> Result<mamori_model::Event, mamori_parse::ParseError> {
         self.0.parse(line, received_at)
     }
 }

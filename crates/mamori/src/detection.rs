@@ -219,9 +219,8 @@ mod tests {
     use chrono::Utc;
 
     fn parsed(org: &str, line: &str) -> NewEvent {
-        let mut event =
-            mamori_ingest::parse_line(mamori_ingest::Format::LinuxAuth, line, Utc::now())
-                .expect("sample line parses");
+        let mut event = mamori_parse::parse_line(mamori_parse::Format::LinuxAuth, line, Utc::now())
+            .expect("sample line parses");
         event.org_id = Some(org.to_owned());
         event.source_id = Some(format!("src-{org}"));
         NewEvent {

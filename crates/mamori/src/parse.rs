@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use mamori_ingest::{Format, ParseSummary, parse_stream};
+use mamori_parse::{Format, ParseSummary, parse_stream};
 
 /// Options of `mamori parse`.
 #[derive(Args)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use mamori_ingest::listen::fingerprint;
-use mamori_ingest::{Format, JsonMapping};
+use mamori_parse::{Format, JsonMapping};
 use mamori_store::{Actor, NewSource, SourceIdentity};
 use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::pki_types::pem::PemObject;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use mamori_detect::{
     Correlator, CorrelatorConfig, Detection, Detector, Mapping, RuleStatus, builtin_pack,
 };
-use mamori_ingest::{Format, parse_line};
+use mamori_parse::{Format, parse_line};
 use serde_json::json;
 
 fn detector() -> Detector {

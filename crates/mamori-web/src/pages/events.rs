@@ -8,9 +8,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_ingest::Format;
 use mamori_ingest::rework::assign_quarantine;
 use mamori_model::{Action, Category, Role, Scope, Severity};
+use mamori_parse::Format;
 use mamori_store::{
     Actor, InvalidInput, KEPT_PER_SENDER, NewSource, Source, SourceHealth, SourceIdentity,
     StoreError, StoredEvent,

@@ -113,7 +113,7 @@ fn alert(event: &mut Event, object: &Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Parser;
+    use crate::Parser;
     use chrono::Utc;
 
     #[test]

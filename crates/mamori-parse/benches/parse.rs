@@ -1,13 +1,13 @@
 //! Parser throughput in lines per second, one benchmark per format, over the golden corpus
 //! lines of that format (failing lines included, as a real feed has some). Run with
-//! `cargo bench -p mamori-ingest --bench parse -- --quick` for a short measurement.
+//! `cargo bench -p mamori-parse --bench parse -- --quick` for a short measurement.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mamori_ingest::{Format, parse_line};
+use mamori_parse::{Format, parse_line};
 
 fn corpus(format: Format) -> Vec<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

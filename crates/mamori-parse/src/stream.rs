@@ -6,7 +6,7 @@ use std::io::{self, BufRead, Write};
 
 use chrono::Utc;
 
-use crate::parse::{Format, parser_for};
+use crate::{Format, parser_for};
 
 /// How many lines a [`parse_stream`] run read and how many it could not.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

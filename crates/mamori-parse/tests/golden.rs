@@ -1,13 +1,13 @@
 //! Golden corpus: every `tests/corpus/<format>/sample.log` is parsed with a fixed receive time
 //! and compared, line by line, with `sample.expected.jsonl` (an event, or `{"error": …}` for
 //! a line the parser must refuse). After a deliberate change, regenerate with
-//! `MAMORI_BLESS=1 cargo test -p mamori-ingest --test golden` and review the diff.
+//! `MAMORI_BLESS=1 cargo test -p mamori-parse --test golden` and review the diff.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use mamori_ingest::{Format, parse_line};
+use mamori_parse::{Format, parse_line};
 use serde_json::{Value, json};
 
 /// The receive time of every corpus line: noon in Japan on 1 May 2024.

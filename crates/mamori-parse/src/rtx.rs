@@ -328,7 +328,7 @@ fn nat(event: &mut Event, tag: &str, body: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Parser;
+    use crate::Parser;
 
     fn parse(line: &str) -> Event {
         let received = DateTime::parse_from_rfc3339("2020-02-01T00:00:00Z")

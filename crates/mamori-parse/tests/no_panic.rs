@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use mamori_ingest::{Format, parse_line};
+use mamori_parse::{Format, parse_line};
 use proptest::prelude::*;
 
 /// Every corpus line of every format, as seeds for mutation.

@@ -199,7 +199,7 @@ fn timestamp<'a>(get: &impl Fn(&str) -> Option<&'a str>) -> Option<DateTime<Utc>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Parser;
+    use crate::Parser;
 
     fn parse(line: &str) -> Event {
         FortigateParser.parse(line, Utc::now()).expect("parses")

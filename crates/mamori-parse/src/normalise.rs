@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone
 use mamori_model::{Event, Severity};
 use serde_json::{Map, Value};
 
-use crate::parse::{Format, ParseError};
+use crate::{Format, ParseError};
 
 /// The offset assumed for device clocks that write local time without a zone (Yamaha RTX,
 /// RFC 3164 headers, FortiGate `date=`/`time=` without `tz=`): Japan Standard Time, because

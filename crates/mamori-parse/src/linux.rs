@@ -216,7 +216,7 @@ fn sshd(event: &mut Event, msg: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Parser;
+    use crate::Parser;
     use chrono::Utc;
 
     fn parse(line: &str) -> Event {

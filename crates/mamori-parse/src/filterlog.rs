@@ -154,7 +154,7 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Parser;
+    use crate::Parser;
     use chrono::Utc;
 
     #[test]

@@ -1,5 +1,12 @@
-//! Format parsers: one small module per device format, each behind the [`Parser`] trait, and
-//! the [`Format`] names users pick in configuration and on the command line.
+//! Log line parsers for mamori's monitoring side: one small module per device format (Yamaha
+//! RTX, FortiGate, pfSense / OPNsense, Suricata EVE, Linux, syslog, JSON), each behind the
+//! [`Parser`] trait and turning one line into a normalised [`mamori_model::Event`]; the
+//! [`Format`] names users pick in configuration and on the command line; the shared field
+//! readers ([`normalise`]); and [`parse_stream`] for the offline `mamori parse`.
+//!
+//! Pure functions of the line and its receive time: no I/O but [`parse_stream`]'s reader and
+//! writer, no runtime, no database, so detection's tests and benchmarks use the real parsers
+//! without the ingest pipeline.
 //!
 //! Most formats may arrive bare or inside an RFC 5424 / RFC 3164 header (a relay or the
 //! device itself adds one); every parser first splits off such a header with
@@ -14,8 +21,8 @@ macro_rules! envelope_parser {
         #[derive(Debug, Clone, Copy, Default)]
         pub struct $name;
 
-        impl $crate::parse::Parser for $name {
-            fn format(&self) -> $crate::parse::Format {
+        impl $crate::Parser for $name {
+            fn format(&self) -> $crate::Format {
                 $format
             }
 
@@ -23,8 +30,8 @@ macro_rules! envelope_parser {
                 &self,
                 line: &str,
                 received_at: chrono::DateTime<chrono::Utc>,
-            ) -> Result<mamori_model::Event, $crate::parse::ParseError> {
-                $read(&$crate::parse::syslog::Envelope::read(
+            ) -> Result<mamori_model::Event, $crate::ParseError> {
+                $read(&$crate::syslog::Envelope::read(
                     $format,
                     line,
                     received_at,
@@ -43,6 +50,9 @@ mod linux;
 mod rtx;
 mod syslog;
 
+pub mod normalise;
+mod stream;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -56,6 +66,7 @@ pub use fortigate::FortigateParser;
 pub use json::{JsonMapping, JsonParser};
 pub use linux::LinuxAuthParser;
 pub use rtx::RtxParser;
+pub use stream::{ParseSummary, parse_stream};
 pub use syslog::{Rfc3164Parser, Rfc5424Parser};
 
 /// The formats mamori reads. The names (`rtx`, `linux-auth`, …) are what users write in a
