@@ -4,7 +4,6 @@
 //!
 //! Run: `cargo bench -p mamori --bench http` (optional: `MAMORI_BENCH_SECONDS`, `MAMORI_BENCH_ORGS`).
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use mamori_model::Role;
@@ -94,13 +93,12 @@ async fn main() {
         .await
         .expect("session");
 
-    let state = mamori_web::AppState::new(store.clone(), mamori_web::WebSettings::default())
-        .expect("templates");
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+    // The server as `mamori serve` runs it, on the database prepared above.
+    let data_dir = dir.path().display().to_string();
+    let server = mamori::serve::start_from(["--listen", "127.0.0.1:0", "--data-dir", &data_dir])
         .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(mamori_web::serve(listener, state, std::future::pending()));
+        .expect("start the server");
+    let base = format!("http://{}", server.address);
 
     println!("mamori web benchmark: SQLite, {orgs} organisations, {seconds} s per case");
     let client = reqwest::Client::new();

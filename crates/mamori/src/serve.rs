@@ -43,6 +43,64 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
         log_format.or(file.log_format).unwrap_or(LogFormat::Text),
         "info",
     );
+    let running = launch(args, file).await?;
+    let address = running.address;
+    tracing::info!(%address, database = running.store.backend().as_str(), "mamori is running");
+    eprintln!("mamori is running at http://{address}/");
+    if running.needs_setup {
+        eprintln!("Open that address in a browser to finish the first-time setup (はじめの設定).");
+    }
+    shutdown_signal().await;
+    running.stop().await?;
+    tracing::info!("mamori stopped");
+    Ok(())
+}
+
+/// `mamori serve` started and listening: the web server, log ingestion with detection,
+/// the alerting stage, the report schedule and housekeeping, all on one database.
+pub struct Running {
+    /// Where the web server listens.
+    pub address: SocketAddr,
+    /// The database the running parts share.
+    pub store: mamori_store::Store,
+    /// Whether first-run setup is still to be done.
+    pub needs_setup: bool,
+    stop: tokio::sync::oneshot::Sender<()>,
+    finished: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Finishes requests in flight, then stops every part in order and closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.finished.await.context("the server task failed")?
+    }
+}
+
+/// Starts what `mamori serve` runs, from its options as they would follow `mamori serve` on
+/// the command line (`MAMORI_*` variables and `--config` apply as they do there). Logging is
+/// left to the caller.
+pub async fn start_from<I, T>(options: I) -> anyhow::Result<Running>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    /// `mamori serve`'s options on their own, for [`start_from`].
+    #[derive(clap::Parser)]
+    #[command(name = "mamori serve")]
+    struct ServeOptions {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+    let argv = std::iter::once(std::ffi::OsString::from("mamori serve"))
+        .chain(options.into_iter().map(Into::into));
+    let args = <ServeOptions as clap::Parser>::try_parse_from(argv)?.args;
+    let file = FileConfig::load(args.storage.config.as_deref())?;
+    launch(args, file).await
+}
+
+/// Builds every part from the options and the configuration file and starts them.
+async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
     let database_url = args.storage.database_url(&file)?;
     let data_dir = args.storage.data_dir(&file);
     let listen = args
@@ -109,22 +167,30 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
         .await
         .with_context(|| format!("cannot listen on {listen} (is another program using it?)"))?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, database = store.backend().as_str(), "mamori is running");
-    eprintln!("mamori is running at http://{address}/");
-    if needs_setup {
-        eprintln!("Open that address in a browser to finish the first-time setup (はじめの設定).");
-    }
-    let housekeeping = tokio::spawn(housekeeping(store.clone()));
-    let ingest_housekeeping = tokio::spawn(crate::ingest::housekeeping(store.clone()));
-    mamori_web::serve(listener, state, shutdown_signal()).await?;
-    housekeeping.abort();
-    ingest_housekeeping.abort();
-    ingest.stop().await;
-    alerting.stop().await;
-    report_schedule.stop().await;
-    store.close().await;
-    tracing::info!("mamori stopped");
-    Ok(())
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shared = store.clone();
+    let finished = tokio::spawn(async move {
+        let housekeeping = tokio::spawn(housekeeping(shared.clone()));
+        let ingest_housekeeping = tokio::spawn(crate::ingest::housekeeping(shared.clone()));
+        let served = mamori_web::serve(listener, state, async {
+            let _ = stopped.await;
+        })
+        .await;
+        housekeeping.abort();
+        ingest_housekeeping.abort();
+        ingest.stop().await;
+        alerting.stop().await;
+        report_schedule.stop().await;
+        shared.close().await;
+        Ok(served?)
+    });
+    Ok(Running {
+        address,
+        store,
+        needs_setup,
+        stop,
+        finished,
+    })
 }
 
 /// Removes expired sessions and old sign-in failures every hour.

@@ -7,8 +7,8 @@ use crate::common;
 use crate::common::TestApp;
 use crate::common::browser::{Browser, sign_in};
 use chrono::Utc;
-use mamori_model::Role;
-use mamori_store::{Actor, AlertingRules, IngestBatch, NewDetection, NewUser, new_id};
+use mamori_model::{Role, Scope};
+use mamori_store::{Actor, AlertFilter, IngestBatch, NewDetection, NewUser, new_id};
 use mamori_testkit::TestDatabase;
 use serde_json::json;
 
@@ -61,12 +61,8 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         })
         .await
         .unwrap();
-    let promoted = app
-        .store
-        .promote_detections(&AlertingRules::default(), 100)
-        .await
-        .unwrap();
-    let alert_id = promoted.created[0].clone();
+    // The server's alerting stage raises the alert from the stored detection.
+    let alert_id = raised_alert(&app, &org).await;
 
     // The analyst's queue shows it; the detail page has the triage buttons.
     sign_in(
@@ -156,4 +152,25 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     browser.screenshot("alerts-05-owner-detail").await;
     browser.close().await;
     app.stop().await;
+}
+
+/// The id of the first alert of `org`, once the running alerting stage has raised it.
+async fn raised_alert(app: &TestApp, org: &str) -> String {
+    let filter = AlertFilter {
+        org_id: Some(org.to_owned()),
+        limit: 10,
+        ..AlertFilter::default()
+    };
+    for _ in 0..300 {
+        let page = app
+            .store
+            .alerts(&Scope::AllOrganisations, &filter)
+            .await
+            .unwrap();
+        if let Some(alert) = page.alerts.first() {
+            return alert.id.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no alert raised for {org} within 30 s");
 }

@@ -5,12 +5,8 @@ pub mod browser;
 pub mod server;
 pub mod tenants;
 
-use std::net::SocketAddr;
-
 use mamori_store::Store;
 use mamori_testkit::TestDatabase;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// A running server.
 pub struct TestApp {
@@ -21,51 +17,32 @@ pub struct TestApp {
     /// Which backend, for assertion messages.
     pub backend: &'static str,
     db: TestDatabase,
-    shutdown: oneshot::Sender<()>,
-    server: JoinHandle<std::io::Result<()>>,
+    server: mamori::serve::Running,
 }
 
 impl TestApp {
-    /// Starts mamori on `db` with default web settings, notifications (no mail server) and
-    /// monthly reports.
+    /// Starts what `mamori serve` runs, through the same code, on `db` and a free loopback
+    /// port: default settings, no mail server, and webhooks allowed to reach loopback,
+    /// where the tests' webhook listeners are.
     pub async fn spawn(db: TestDatabase) -> TestApp {
-        let store = Store::connect(&db.url)
-            .await
-            .expect("connect test database");
-        // Notifications as `serve` sets them up, without a mail server.
-        let alerting = mamori_web::Alerting {
-            notifier: std::sync::Arc::new(
-                mamori_notify::Notifier::new(
-                    None,
-                    // The tests' webhook sinks listen on loopback.
-                    mamori_notify::DestinationPolicy::from_list(&["127.0.0.0/8"]).expect("policy"),
-                )
-                .expect("notifier"),
-            ),
-            settings: std::sync::Arc::new(mamori_alerts::AlertSettings::default()),
-        };
-        let state = mamori_web::AppState::new(store.clone(), mamori_web::WebSettings::default())
-            .expect("templates compile")
-            .with_alerting(alerting)
-            .with_reports(mamori_reports::Reporter::new(
-                store.clone(),
-                std::sync::Arc::new(mamori_typst::TypstRenderer::new().expect("report fonts")),
-                "Asia/Tokyo".parse().expect("time zone"),
-            ));
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().expect("local address"));
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(mamori_web::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
+        let data_dir = db.data_dir.path().display().to_string();
+        let server = mamori::serve::start_from([
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+            "--data-dir",
+            &data_dir,
+            "--notify-allow-private",
+            "127.0.0.0/8",
+        ])
+        .await
+        .expect("start the server");
         TestApp {
-            base,
-            store,
+            base: format!("http://{}", server.address),
+            store: server.store.clone(),
             backend: db.backend,
             db,
-            shutdown,
             server,
         }
     }
@@ -86,9 +63,7 @@ impl TestApp {
 
     /// Stops the server and removes the database.
     pub async fn stop(self) {
-        let _ = self.shutdown.send(());
-        let _ = self.server.await;
-        self.store.close().await;
+        self.server.stop().await.expect("the server stops cleanly");
         self.db.cleanup().await;
     }
 }
