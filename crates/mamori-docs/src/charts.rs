@@ -9,6 +9,8 @@
 use std::f64::consts::PI;
 use std::fmt::Write;
 
+use mamori_model::group_digits;
+
 /// Colours of the data series, in order (mamori's accent first, then a contrasting orange,
 /// blue and purple), chosen to stay distinct when printed in grey.
 const PALETTE: [&str; 4] = ["#1f6f5c", "#c25e00", "#2f5fa7", "#7a3e9d"];
@@ -198,7 +200,7 @@ pub fn columns(title: &str, x_labels: &[String], stacks: &[ColumnSeries]) -> Str
             if *tick == 0 { "#8a949e" } else { "#e3e8ec" },
             LEFT - 6.0,
             y + 4.0,
-            thousands(*tick)
+            group_digits(*tick)
         );
     }
     let _ = write!(
@@ -229,7 +231,7 @@ pub fn columns(title: &str, x_labels: &[String], stacks: &[ColumnSeries]) -> Str
                 escape(colour),
                 escape(label),
                 escape(s.label),
-                thousands(value)
+                group_digits(value)
             );
             below = above;
         }
@@ -305,7 +307,7 @@ pub fn proportion(title: &str, parts: &[Part]) -> String {
                     end - x,
                     escape(colour),
                     escape(p.label),
-                    thousands(p.count),
+                    group_digits(p.count),
                     escape(&percent(p.count, total))
                 );
             }
@@ -317,7 +319,7 @@ pub fn proportion(title: &str, parts: &[Part]) -> String {
             format!(
                 "{}: {} ({})",
                 p.label,
-                thousands(p.count),
+                group_digits(p.count),
                 percent(p.count, total)
             ),
             *colour,
@@ -401,19 +403,6 @@ fn label_step(labels: &[String], slot: f64) -> usize {
         step *= 2;
     }
     step
-}
-
-/// A count with thousands separators, as written in mamori's reports: 1,234.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `part` of `total` as a whole percentage; a share that is not zero never reads as 0 %.
@@ -574,11 +563,7 @@ mod tests {
     }
 
     #[test]
-    fn thousands_separators_and_percentages() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1234), "1,234");
-        assert_eq!(thousands(1_234_567), "1,234,567");
+    fn percentages() {
         assert_eq!(percent(1, 4), "25%");
         assert_eq!(percent(1, 1000), "<1%");
         assert_eq!(percent(999, 1000), ">99%");

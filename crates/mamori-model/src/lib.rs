@@ -1,13 +1,18 @@
 //! Types every mamori crate shares. No I/O lives here: only the vocabulary of the product
-//! (who the tenants are, what roles people have, how a company is classified).
+//! (who the tenants are, what roles people have, how a company is classified) and the few
+//! ways of writing things that must read the same everywhere (counts, digests).
 
 pub mod event;
+pub mod hash;
+pub mod numbers;
 pub mod org;
 pub mod role;
 pub mod scope;
 pub mod user;
 
 pub use event::{Action, Category, Event, Severity};
+pub use hash::sha256_hex;
+pub use numbers::group_digits;
 pub use org::{EmployeeBand, Industry, Organisation, ParseClassError};
 pub use role::{Role, RoleScope};
 pub use scope::Scope;

@@ -32,10 +32,3 @@ pub use params::{Invalid, ParamProblems, Params, check_values, date_text, resolv
 pub use pdf::pdf;
 pub use stored::{Built, Overrides, build, builtin_texts, latest_answers};
 pub use texts::{ChoiceDef, Input, ParamDef, ParamGroup, Texts};
-
-/// SHA-256 of a rendered or stored document, shown with each issued version so a printed copy
-/// can be matched to the archive.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
-}

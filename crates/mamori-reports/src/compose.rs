@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use crate::ReportError;
 use crate::figures::Figures;
-use crate::words::{Words, number, words};
+use crate::words::{Words, words};
+use mamori_model::group_digits;
 
 /// Most steps proposed for next month.
 const MAX_STEPS: usize = 5;
@@ -47,7 +48,7 @@ pub struct Edition {
 pub fn verdict(f: &Figures, w: &Words) -> Verdict {
     let mut red = Vec::new();
     let mut amber = Vec::new();
-    let n = |k: i64| number(k);
+    let n = |k: i64| group_digits(k);
     let critical = f.alerts.first().map_or(0, |c| c.count);
     if critical > 0 {
         red.push(w.fill("attention_critical", &[("n", &n(critical))]));
@@ -122,9 +123,9 @@ fn watched_summary(f: &Figures, w: &Words) -> String {
     w.fill(
         "watched_summary",
         &[
-            ("sources", &number(f.sources.len() as i64)),
-            ("events", &number(f.events)),
-            ("days", &number(f.days_with_logs)),
+            ("sources", &group_digits(f.sources.len() as i64)),
+            ("events", &group_digits(f.events)),
+            ("days", &group_digits(f.days_with_logs)),
         ],
     )
 }
@@ -133,7 +134,10 @@ fn watched_summary(f: &Figures, w: &Words) -> String {
 pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
     let mut steps = Vec::new();
     if f.open_important > 0 {
-        steps.push(w.fill("step_open_alerts", &[("n", &number(f.open_important))]));
+        steps.push(w.fill(
+            "step_open_alerts",
+            &[("n", &group_digits(f.open_important))],
+        ));
     }
     if f.incidents
         .iter()
@@ -226,7 +230,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 .gaps
                 .iter()
                 .map(|g| {
-                    let hours = w.fill("hours", &[("n", &number(g.hours))]);
+                    let hours = w.fill("hours", &[("n", &group_digits(g.hours))]);
                     let from = w.datetime(local_datetime(g.from, e.tz));
                     w.fill("gap", &[("from", &from), ("hours", &hours)])
                 })
@@ -235,7 +239,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 "name": s.name,
                 "kind": s.format,
                 "coverage": w.fill("percent", &[("value", &percent(s.hours_reporting, s.hours_watched))]),
-                "events": number(s.events),
+                "events": group_digits(s.events),
                 "gaps": gaps,
                 "silent": s.longest_gap_hours > SILENT_FINDING_HOURS,
             })
@@ -247,12 +251,12 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
     let alert_rows: Vec<Value> = f
         .alerts
         .iter()
-        .map(|c| json!({"severity": c.severity, "label": severity_word(&c.severity), "count": number(c.count), "previous": number(c.previous)}))
+        .map(|c| json!({"severity": c.severity, "label": severity_word(&c.severity), "count": group_digits(c.count), "previous": group_digits(c.previous)}))
         .collect();
     let categories: Vec<Value> = f
         .alert_categories
         .iter()
-        .map(|(c, n)| json!({"label": Words::word(&w.category, c), "count": number(*n)}))
+        .map(|(c, n)| json!({"label": Words::word(&w.category, c), "count": group_digits(*n)}))
         .collect();
     let important: Vec<Value> = f
         .important
@@ -263,7 +267,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 "severity": a.severity,
                 "severity_label": severity_word(&a.severity),
                 "title": a.title,
-                "count": number(a.count),
+                "count": group_digits(a.count),
                 "outcome": Words::word(&w.outcome, &a.outcome),
             })
         })
@@ -271,12 +275,12 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
     let ports: Vec<Value> = f
         .blocked_ports
         .iter()
-        .map(|(p, n)| json!({"value": p, "service": w.ports.get(p).cloned().unwrap_or_default(), "events": number(*n)}))
+        .map(|(p, n)| json!({"value": p, "service": w.ports.get(p).cloned().unwrap_or_default(), "events": group_digits(*n)}))
         .collect();
     let senders: Vec<Value> = f
         .blocked_sources
         .iter()
-        .map(|(a, n)| json!({"value": a, "events": number(*n)}))
+        .map(|(a, n)| json!({"value": a, "events": group_digits(*n)}))
         .collect();
     let incidents: Vec<Value> = f
         .incidents
@@ -355,9 +359,9 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
             "summary": if total_alerts == 0 {
                 w.fill("alerts_none", &[])
             } else {
-                w.fill("alerts_summary", &[("n", &number(total_alerts)), ("previous", &number(previous_alerts))])
+                w.fill("alerts_summary", &[("n", &group_digits(total_alerts)), ("previous", &group_digits(previous_alerts))])
             },
-            "total": number(total_alerts),
+            "total": group_digits(total_alerts),
             "by_severity": alert_rows,
             "by_category": categories,
             "important": important,
@@ -367,9 +371,9 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
             "summary": if f.blocked == 0 {
                 w.fill("blocked_none", &[])
             } else {
-                w.fill("blocked_summary", &[("n", &number(f.blocked))])
+                w.fill("blocked_summary", &[("n", &group_digits(f.blocked))])
             },
-            "total": number(f.blocked),
+            "total": group_digits(f.blocked),
             "sources": senders,
             "ports": ports,
         },
@@ -377,7 +381,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
             "summary": if incidents.is_empty() {
                 w.fill("incidents_none", &[])
             } else {
-                w.fill("incidents_summary", &[("n", &number(incidents.len() as i64))])
+                w.fill("incidents_summary", &[("n", &group_digits(incidents.len() as i64))])
             },
             "items": incidents,
         },

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use crate::ReportError;
 use crate::compose::{Edition, local_date, local_datetime, verdict};
 use crate::figures::Figures;
-use crate::words::{Words, number, words};
+use crate::words::{Words, words};
+use mamori_model::group_digits;
 
 /// Order of the traffic lights, most urgent first.
 fn urgency(status: &str) -> u8 {
@@ -47,9 +48,9 @@ pub fn compose(orgs: &[Figures], e: Edition) -> Result<Value, ReportError> {
                     "status": v.status,
                     "status_label": Words::word(&w.status, v.status),
                     "attention": v.attention.iter().take(2).cloned().collect::<Vec<_>>(),
-                    "alerts": number(alerts),
-                    "open": number(f.open_important),
-                    "silent": number(silent),
+                    "alerts": group_digits(alerts),
+                    "open": group_digits(f.open_important),
+                    "silent": group_digits(silent),
                     "score": score.unwrap_or_else(|| "—".into()),
                 }),
             )

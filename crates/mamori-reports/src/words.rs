@@ -123,11 +123,6 @@ fn borrowed<'a>(parts: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> 
     parts.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
-/// 1234567 → "1,234,567": counts in the report always carry thousands separators.
-pub fn number(n: i64) -> String {
-    mamori_notify::render::content::group_digits(n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

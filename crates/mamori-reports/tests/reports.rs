@@ -65,10 +65,6 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
     }
 }
 
-fn thousands(n: i64) -> String {
-    mamori_notify::render::content::group_digits(n)
-}
-
 async fn count(url: &str, sql: &str, org: &str, from: i64, to: i64) -> i64 {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.expect("connect");
@@ -150,10 +146,10 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
         let expected = [
             "アルファ工業".to_owned(),
             "2026年11月".to_owned(),
-            format!("{}件のログ", thousands(events)),
+            format!("{}件のログ", mamori_model::group_digits(events)),
             format!(
                 "{}件を、UTMやルーターが受け付けずに止めました",
-                thousands(denied)
+                mamori_model::group_digits(denied)
             ),
             format!("今月のアラートは{}件でした", high + medium),
             "30時間".to_owned(),
@@ -263,7 +259,10 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
         for needle in [
             "問題なし",
             "対応が必要な問題は見つかりませんでした",
-            &format!("1台の機器から届いた{}件のログを、30日間", thousands(hours)),
+            &format!(
+                "1台の機器から届いた{}件のログを、30日間",
+                mamori_model::group_digits(hours)
+            ),
             "今月、アラートは1件もありませんでした",
             "今月、インシデントはありませんでした",
             "100%",

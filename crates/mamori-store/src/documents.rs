@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use mamori_model::Scope;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
 use crate::answer_sets::org_exists;
@@ -96,7 +95,7 @@ pub struct HandbookAcknowledgement {
 
 /// Hex SHA-256 of a stored document.
 pub fn content_hash(content: &str) -> String {
-    hex::encode(Sha256::digest(content.as_bytes()))
+    mamori_model::sha256_hex(&[content.as_bytes()])
 }
 
 /// Whether a public address part is acceptable: 3-40 lower-case letters, digits and inner

@@ -4,7 +4,6 @@
 
 use mamori_model::Scope;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::audit::{Actor, record};
@@ -88,14 +87,7 @@ pub struct ReportSettings {
 
 /// The content hash recorded with a report: SHA-256 over the PDF, then the HTML.
 pub fn report_hash(pdf: &[u8], html: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(pdf);
-    hasher.update(html.as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mamori_model::sha256_hex(&[pdf, html.as_bytes()])
 }
 
 const SUMMARY_COLUMNS: &str = "id, org_id, kind, month, version, lang, status, headline, sha256, \

@@ -8,7 +8,6 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 
@@ -22,8 +21,7 @@ pub fn random_token(prefix: &str) -> String {
 
 /// The digest under which a token is stored and looked up.
 pub fn digest(token: &str) -> String {
-    let hash = Sha256::digest(token.as_bytes());
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    mamori_model::sha256_hex(&[token.as_bytes()])
 }
 
 /// Hashes a password with argon2id and a random salt.

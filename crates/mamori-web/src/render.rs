@@ -87,18 +87,8 @@ fn number(value: f64) -> String {
     if value.fract() != 0.0 || value.abs() >= 1e15 {
         return format!("{value:.1}");
     }
-    let digits = (value.abs() as u64).to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if value < 0.0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    // A whole number below 1e15 fits an i64 exactly.
+    mamori_model::group_digits(value as i64)
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
@@ -102,10 +101,7 @@ impl TlsSettings {
 
 /// The SHA-256 fingerprint (lower-case hex) of a DER certificate, as sources register it.
 pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mamori_model::sha256_hex(&[der])
 }
 
 /// Accepts TLS syslog connections on `listener` until `shutdown` turns true.

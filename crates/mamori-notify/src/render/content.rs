@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 
+use mamori_model::group_digits;
+
 use crate::{Lang, Notice, NoticeKind};
 
 /// One labelled fact, e.g. ("重要度", "高").
@@ -118,22 +120,6 @@ fn format_date(lang: Lang, at: DateTime<Utc>) -> String {
         }
         Lang::En => at.format("%Y-%m-%d").to_string(),
     }
-}
-
-/// 1234567 → "1,234,567".
-pub fn group_digits(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// "3回" / "3 times" (how often something was seen).
@@ -398,14 +384,6 @@ impl Content {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    #[test]
-    fn digits_are_grouped() {
-        assert_eq!(group_digits(0), "0");
-        assert_eq!(group_digits(999), "999");
-        assert_eq!(group_digits(1234), "1,234");
-        assert_eq!(group_digits(-1234567), "-1,234,567");
-    }
 
     #[test]
     fn times_are_jst_for_japanese_and_utc_for_english() {
