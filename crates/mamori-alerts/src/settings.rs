@@ -37,7 +37,7 @@ impl Default for AlertSettings {
                 .into_iter()
                 .map(Duration::from_secs)
                 .collect(),
-            utc_offset: FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset"),
+            utc_offset: mamori_model::JST,
             digest_time: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
             public_url: None,
             poll: Duration::from_millis(200),

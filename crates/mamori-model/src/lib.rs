@@ -8,6 +8,7 @@ pub mod numbers;
 pub mod org;
 pub mod role;
 pub mod scope;
+pub mod time;
 pub mod user;
 
 pub use event::{Action, Category, Event, Severity};
@@ -16,4 +17,5 @@ pub use numbers::group_digits;
 pub use org::{EmployeeBand, Industry, Organisation, ParseClassError};
 pub use role::{Role, RoleScope};
 pub use scope::Scope;
+pub use time::JST;
 pub use user::User;

@@ -15,10 +15,7 @@ use crate::{Format, ParseError};
 /// The offset assumed for device clocks that write local time without a zone (Yamaha RTX,
 /// RFC 3164 headers, FortiGate `date=`/`time=` without `tz=`): Japan Standard Time, because
 /// mamori's users are Japanese companies whose devices are set to JST.
-pub const LOCAL_OFFSET: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
-    Some(offset) => offset,
-    None => panic!("+09:00 is a valid offset"),
-};
+pub const LOCAL_OFFSET: FixedOffset = mamori_model::JST;
 
 /// Iterator over `key=value` pairs separated by spaces, as FortiGate and kernel firewall lines
 /// write them. Values may be double-quoted with spaces and `\"` escapes inside; a token

@@ -1,7 +1,7 @@
 //! Server-rendered pages with minijinja. Templates are embedded in the binary (one file to
 //! deploy) and loaded at start; the `t` function looks messages up in the page's language.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
 use rust_embed::RustEmbed;
@@ -15,12 +15,6 @@ struct TemplateFiles;
 /// The compiled templates.
 pub struct Templates {
     env: Environment<'static>,
-}
-
-/// Japan Standard Time: times are shown in JST, as the writing guide asks.
-fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
 }
 
 fn lang_of(state: &State) -> Lang {
@@ -49,7 +43,11 @@ pub(crate) fn date(ts: i64) -> String {
 
 fn in_jst(ts: i64, format: &str) -> String {
     DateTime::from_timestamp(ts, 0)
-        .map(|t| t.with_timezone(&jst()).format(format).to_string())
+        .map(|t| {
+            t.with_timezone(&mamori_model::JST)
+                .format(format)
+                .to_string()
+        })
         .unwrap_or_default()
 }
 

@@ -2,9 +2,9 @@
 //! facts and digest lines. Every layout (e-mail, Slack, Teams) is built from this one value,
 //! so the channels never disagree.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 
-use mamori_model::group_digits;
+use mamori_model::{JST, group_digits};
 
 use crate::{Lang, Notice, NoticeKind};
 
@@ -101,10 +101,9 @@ fn severity_advice(lang: Lang, severity: &str) -> &'static str {
 pub fn format_time(lang: Lang, at: DateTime<Utc>) -> String {
     match lang {
         Lang::Ja => {
-            let jst = FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| unreachable!("+09:00"));
             format!(
                 "{}（日本時間）",
-                at.with_timezone(&jst).format("%Y/%m/%d %H:%M")
+                at.with_timezone(&JST).format("%Y/%m/%d %H:%M")
             )
         }
         Lang::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -114,10 +113,7 @@ pub fn format_time(lang: Lang, at: DateTime<Utc>) -> String {
 /// The date only, in the reader's zone.
 fn format_date(lang: Lang, at: DateTime<Utc>) -> String {
     match lang {
-        Lang::Ja => {
-            let jst = FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| unreachable!("+09:00"));
-            at.with_timezone(&jst).format("%Y/%m/%d").to_string()
-        }
+        Lang::Ja => at.with_timezone(&JST).format("%Y/%m/%d").to_string(),
         Lang::En => at.format("%Y-%m-%d").to_string(),
     }
 }

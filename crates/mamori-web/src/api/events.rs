@@ -61,10 +61,9 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         return Some(t.to_utc());
     }
     if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let jst = chrono::FixedOffset::east_opt(9 * 3600)?;
         return day
             .and_hms_opt(0, 0, 0)?
-            .and_local_timezone(jst)
+            .and_local_timezone(mamori_model::JST)
             .single()
             .map(|t| t.to_utc());
     }

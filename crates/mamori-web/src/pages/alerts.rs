@@ -38,7 +38,7 @@ fn provider_offset(state: &AppState) -> FixedOffset {
         .alerting
         .as_ref()
         .map(|a| a.settings.utc_offset)
-        .unwrap_or_else(|| FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset"))
+        .unwrap_or(mamori_model::JST)
 }
 
 /// The start of the current month on the provider's clock (Unix seconds) and the days of
