@@ -8,7 +8,7 @@ use crate::settings::AlertSettings;
 
 /// The channel's language word as the notifier's language (Japanese unless `en`).
 pub fn lang_of(word: &str) -> Lang {
-    if word == "en" { Lang::En } else { Lang::Ja }
+    Lang::parse(word).unwrap_or_default()
 }
 
 /// What to do when the rule gives no advice of its own.
@@ -42,10 +42,7 @@ pub fn alert_notice(
     lang: Lang,
     provider_name: &str,
 ) -> Notice {
-    let code = match lang {
-        Lang::Ja => "ja",
-        Lang::En => "en",
-    };
+    let code = lang.code();
     Notice {
         kind: NoticeKind::Alert,
         lang,
@@ -110,10 +107,7 @@ pub fn digest_notice(
     org_name: &str,
     provider_name: &str,
 ) -> Notice {
-    let code = match lang {
-        Lang::Ja => "ja",
-        Lang::En => "en",
-    };
+    let code = lang.code();
     let title = match lang {
         Lang::Ja => format!("重要度の低いアラートのまとめ（{}件）", alerts.len()),
         Lang::En => format!("Daily summary of {} low-severity alerts", alerts.len()),

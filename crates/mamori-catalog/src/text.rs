@@ -3,45 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
-/// The language a user reads in. Japanese is the default because most users are Japanese SMEs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Japanese (日本語).
-    #[default]
-    Ja,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// Picks the string for this language; used for the few labels the terminal views need.
-    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Ja => ja,
-            Lang::En => en,
-        }
-    }
-}
-
-/// The language code is not `ja` or `en`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown language '{0}' (allowed: ja, en)")]
-pub struct UnknownLang(pub String);
-
-impl FromStr for Lang {
-    type Err = UnknownLang;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ja" => Ok(Lang::Ja),
-            "en" => Ok(Lang::En),
-            _ => Err(UnknownLang(s.to_owned())),
-        }
-    }
-}
+pub use mamori_model::{Lang, UnknownLang};
 
 /// One piece of catalog text in both languages. Loading rejects a text that is empty in either
 /// language, so every screen always has something to show.

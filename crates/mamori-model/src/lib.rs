@@ -4,8 +4,10 @@
 
 pub mod event;
 pub mod hash;
+pub mod lang;
 pub mod numbers;
 pub mod org;
+pub mod permission;
 pub mod role;
 pub mod scope;
 pub mod time;
@@ -13,8 +15,10 @@ pub mod user;
 
 pub use event::{Action, Category, Event, Severity};
 pub use hash::sha256_hex;
+pub use lang::{Lang, UnknownLang};
 pub use numbers::group_digits;
 pub use org::{EmployeeBand, Industry, Organisation, ParseClassError};
+pub use permission::Deed;
 pub use role::{Role, RoleScope};
 pub use scope::Scope;
 pub use time::JST;

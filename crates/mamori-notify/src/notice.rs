@@ -30,16 +30,7 @@ impl NoticeKind {
     }
 }
 
-/// The reader's language. Japanese is the default, as for every mamori screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// 日本語
-    #[default]
-    Ja,
-    /// English
-    En,
-}
+pub use mamori_model::Lang;
 
 /// One line of a digest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -337,7 +337,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
     });
 
     Ok(json!({
-        "lang": match e.lang { Lang::Ja => "ja", Lang::En => "en" },
+        "lang": e.lang.code(),
         "labels": w.labels,
         "org": f.org_name,
         "provider": f.provider_name,

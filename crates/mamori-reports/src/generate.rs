@@ -102,7 +102,7 @@ impl Reporter {
         month: Month,
         lang: Lang,
     ) -> Result<Rendered, ReportError> {
-        let code = lang_code(lang);
+        let code = lang.code();
         let figures = gather(
             &self.store,
             org_id,
@@ -154,7 +154,7 @@ impl Reporter {
                 &org.id,
                 month,
                 self.tz,
-                lang_code(lang),
+                lang.code(),
                 self.public_url.as_deref(),
             )
             .await?;
@@ -228,7 +228,7 @@ impl Reporter {
                 org_id,
                 kind,
                 month: &month.to_string(),
-                lang: lang_code(lang),
+                lang: lang.code(),
                 status: rendered.status(),
                 headline: &rendered.headline(),
                 data: &data,
@@ -238,13 +238,5 @@ impl Reporter {
                 created_by: request.created_by,
             })
             .await?)
-    }
-}
-
-/// `ja` or `en`.
-pub(crate) fn lang_code(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Ja => "ja",
-        Lang::En => "en",
     }
 }

@@ -1,7 +1,6 @@
 //! The provider's overview: every client organisation's month on one page, those that need
 //! action first, so an analyst sees at a glance who to call.
 
-use mamori_catalog::Lang;
 use serde_json::{Value, json};
 
 use crate::ReportError;
@@ -66,7 +65,7 @@ pub fn compose(orgs: &[Figures], e: Edition) -> Result<Value, ReportError> {
         .map_or((e.generated_at, e.generated_at), |f| (f.from, f.to));
     let first = local_date(from, e.tz);
     Ok(json!({
-        "lang": match e.lang { Lang::Ja => "ja", Lang::En => "en" },
+        "lang": e.lang.code(),
         "labels": w.labels,
         "provider": orgs.first().map(|f| f.provider_name.clone()).unwrap_or_default(),
         "month_label": w.month(first),

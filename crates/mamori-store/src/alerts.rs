@@ -3,7 +3,7 @@
 //! change takes the caller's scope, so one tenant never sees another's alerts.
 
 use chrono::{DateTime, Utc};
-use mamori_model::{Role, Scope, Severity};
+use mamori_model::{Deed, Scope, Severity};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
@@ -471,9 +471,7 @@ impl Store {
                 ),
                 AlertChange::Assign(Some(user_id)) => {
                     let user = self.user_by_id(&user_id).await?;
-                    let Some(user) = user.filter(|u| {
-                        u.role.is_provider() && matches!(u.role, Role::Admin | Role::Analyst)
-                    }) else {
+                    let Some(user) = user.filter(|u| u.may(Deed::TriageAlerts)) else {
                         return Err(StoreError::Invalid(InvalidInput::AssigneeNotStaff));
                     };
                     (

@@ -12,7 +12,7 @@ use mamori_store::Session;
 
 use crate::cookies;
 use crate::error::ApiError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages, negotiate};
 use crate::state::AppState;
 
 /// The address a request came from (the TCP peer).
@@ -109,7 +109,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let lang = Lang::negotiate(&parts.headers);
+        let lang = negotiate(&parts.headers);
         let token = bearer(&parts.headers).ok_or_else(|| ApiError::unauthorized(lang))?;
         match state.store.token_user(token).await {
             Ok(Some(user)) => Ok(ApiCaller { user, lang }),
@@ -163,7 +163,7 @@ pub async fn reject_cross_site_posts(request: Request, next: Next) -> Response {
             origin == "null" || origin_host != host
         });
         if cross_site || foreign {
-            let message = Lang::negotiate(headers).t("error.cross_site");
+            let message = negotiate(headers).t("error.cross_site");
             return (StatusCode::FORBIDDEN, message).into_response();
         }
     }

@@ -7,7 +7,7 @@ use mamori_store::NewChannel;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages};
 
 /// A channel to add.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -8,7 +8,7 @@ use mamori_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages};
 
 /// The body of every API error: `{ "error": { "code": "...", "message": "..." } }`.
 #[derive(Debug, Serialize, ToSchema)]

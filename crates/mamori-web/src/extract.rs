@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, negotiate};
 use crate::pages::Page;
 use crate::state::AppState;
 
@@ -21,7 +21,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let lang = Lang::negotiate(request.headers());
+        let lang = negotiate(request.headers());
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(ApiError::with_message(
@@ -41,7 +41,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let lang = Lang::negotiate(&parts.headers);
+        let lang = negotiate(&parts.headers);
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(ApiError::with_message(
@@ -61,7 +61,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let lang = Lang::negotiate(request.headers());
+        let lang = negotiate(request.headers());
         match Form::<T>::from_request(request, state).await {
             Ok(Form(value)) => Ok(PageForm(value)),
             Err(rejection) => {

@@ -6,14 +6,14 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::MaybeViewer;
 use crate::error::ApiError;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::pages::Page;
 use crate::state::AppState;
 
 /// The handler for routes that do not exist.
 pub async fn not_found(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     uri: Uri,
     MaybeViewer(viewer): MaybeViewer,
 ) -> Response {

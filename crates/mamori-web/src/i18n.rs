@@ -3,85 +3,70 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, header, request::Parts};
-use serde::Serialize;
 use std::convert::Infallible;
 
 use crate::cookies;
 
-/// A language mamori speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Japanese (default).
-    Ja,
-    /// English.
-    En,
+pub use mamori_model::Lang;
+
+/// Messages from `locales/*.yml` in a [`Lang`]: the web layer's way of saying anything.
+pub trait Messages {
+    /// The message `key` in this language.
+    fn t(self, key: &str) -> String;
+
+    /// The message `key` with `%{name}` placeholders filled from `args`.
+    fn tf(self, key: &str, args: &[(&str, &str)]) -> String;
 }
 
-impl Lang {
-    /// The language code used in catalogs, cookies and `lang` attributes.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
-
-    /// Parses a language code; anything unknown is `None`.
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "ja" | "ja-jp" => Some(Lang::Ja),
-            "en" | "en-us" | "en-gb" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// Picks the language for a request: the language cookie, then `Accept-Language`
-    /// (first supported entry by weight), then Japanese.
-    pub fn negotiate(headers: &HeaderMap) -> Lang {
-        if let Some(lang) = cookies::get(headers, cookies::LANG).and_then(Lang::parse) {
-            return lang;
-        }
-        let accept = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let mut best: Option<(f32, Lang)> = None;
-        for part in accept.split(',') {
-            let mut pieces = part.split(';');
-            let tag = pieces.next().unwrap_or("").trim();
-            let weight = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let primary = tag.split('-').next().unwrap_or("");
-            if let Some(lang) = Lang::parse(primary)
-                && best.is_none_or(|(w, _)| weight > w)
-            {
-                best = Some((weight, lang));
-            }
-        }
-        best.map(|(_, l)| l).unwrap_or(Lang::Ja)
-    }
-
-    /// The message `key` in this language.
-    pub fn t(self, key: &str) -> String {
+impl Messages for Lang {
+    fn t(self, key: &str) -> String {
         rust_i18n::t!(key, locale = self.code()).into_owned()
     }
 
-    /// The message `key` with `%{name}` placeholders filled from `args`.
-    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+    fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
         args.iter().fold(self.t(key), |text, (name, value)| {
             text.replace(&format!("%{{{name}}}"), value)
         })
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
+/// Picks the language for a request: the language cookie, then `Accept-Language` (first
+/// supported entry by weight), then Japanese.
+pub fn negotiate(headers: &HeaderMap) -> Lang {
+    if let Some(lang) = cookies::get(headers, cookies::LANG).and_then(Lang::parse) {
+        return lang;
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut best: Option<(f32, Lang)> = None;
+    for part in accept.split(',') {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim();
+        let weight = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if let Some(lang) = Lang::parse(tag)
+            && best.is_none_or(|(w, _)| weight > w)
+        {
+            best = Some((weight, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Lang::Ja)
+}
+
+/// The request's language as a handler argument (`Negotiated(lang): Negotiated`), chosen by
+/// [`negotiate`].
+#[derive(Debug, Clone, Copy)]
+pub struct Negotiated(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for Negotiated {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Lang::negotiate(&parts.headers))
+        Ok(Negotiated(negotiate(&parts.headers)))
     }
 }
 
@@ -100,20 +85,20 @@ mod tests {
 
     #[test]
     fn negotiation_prefers_cookie_then_weighted_header() {
-        assert_eq!(Lang::negotiate(&HeaderMap::new()), Lang::Ja);
+        assert_eq!(negotiate(&HeaderMap::new()), Lang::Ja);
         assert_eq!(
-            Lang::negotiate(&headers(&[(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")])),
+            negotiate(&headers(&[(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")])),
             Lang::En
         );
         assert_eq!(
-            Lang::negotiate(&headers(&[(
+            negotiate(&headers(&[(
                 header::ACCEPT_LANGUAGE,
                 "fr, en;q=0.5, ja;q=0.8"
             )])),
             Lang::Ja
         );
         assert_eq!(
-            Lang::negotiate(&headers(&[
+            negotiate(&headers(&[
                 (header::ACCEPT_LANGUAGE, "en"),
                 (header::COOKIE, "mamori_lang=ja")
             ])),

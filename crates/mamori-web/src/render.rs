@@ -6,7 +6,7 @@ use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
 use rust_embed::RustEmbed;
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages};
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]

@@ -1,22 +1,11 @@
 //! Who may do what with monthly reports, and the shared steps pages and API both take, so
 //! the two cannot disagree.
 
-use mamori_catalog::Lang as ReportLang;
-use mamori_model::{Role, User};
+use mamori_model::User;
 use mamori_reports::{Month, Reporter, Request};
 use mamori_store::{ReportSettings, StoredReport};
 
-use crate::i18n::Lang;
-
-/// Making a report now: provider staff, and the organisation's owner.
-pub(crate) fn may_make(user: &User, org_id: &str) -> bool {
-    user.role.is_provider() || (user.role == Role::Owner && user.org_id.as_deref() == Some(org_id))
-}
-
-/// Choosing who receives the reports: the provider's administrator and the owner.
-pub(crate) fn may_set_recipients(user: &User, org_id: &str) -> bool {
-    user.role == Role::Admin || (user.role == Role::Owner && user.org_id.as_deref() == Some(org_id))
-}
+use crate::i18n::{Lang, Messages};
 
 /// The month a request names, or last month in the reporter's time zone.
 pub(crate) fn month_or_last(reporter: &Reporter, text: Option<&str>) -> Result<Month, String> {
@@ -32,7 +21,7 @@ pub(crate) async fn make(
     user: &User,
     org_id: &str,
     month: Month,
-    lang: ReportLang,
+    lang: Lang,
     trigger: &str,
 ) -> Result<StoredReport, mamori_reports::ReportError> {
     reporter
@@ -68,7 +57,7 @@ pub(crate) fn settings_from(
     {
         return Err(lang.tf("reports.error.address", &[("address", bad)]));
     }
-    if report_lang.parse::<ReportLang>().is_err() {
+    if report_lang.parse::<Lang>().is_err() {
         return Err(lang.t("reports.error.lang"));
     }
     if !matches!(delivery, "attachment" | "link") {
@@ -82,9 +71,6 @@ pub(crate) fn settings_from(
 }
 
 /// The report language to use when a request names none: the reader's.
-pub(crate) fn report_lang(lang: Lang, asked: Option<&str>) -> ReportLang {
-    asked.and_then(|a| a.parse().ok()).unwrap_or(match lang {
-        Lang::Ja => ReportLang::Ja,
-        Lang::En => ReportLang::En,
-    })
+pub(crate) fn report_lang(lang: Lang, asked: Option<&str>) -> Lang {
+    asked.and_then(|a| a.parse().ok()).unwrap_or(lang)
 }

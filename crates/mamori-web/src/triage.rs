@@ -1,33 +1,13 @@
 //! Who may do what to alerts and channels, and how a submitted alert action (from the API
 //! or a page form) becomes a store change. One place, so pages and API cannot disagree.
 
-use mamori_model::{Role, User};
+use mamori_model::Deed;
+use mamori_model::User;
 use mamori_store::{Alert, AlertChange, Resolution};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::i18n::Lang;
-
-/// Provider administrators and analysts triage alerts (acknowledge, resolve, assign,
-/// escalate, suppress); everyone who may see an alert may comment on it.
-pub(crate) fn may_triage(user: &User) -> bool {
-    matches!(user.role, Role::Admin | Role::Analyst)
-}
-
-/// The provider's administrator manages every channel; an organisation's owner manages
-/// that organisation's channels (`None` is the provider's own channels).
-pub(crate) fn may_manage_channels(user: &User, org_id: Option<&str>) -> bool {
-    match user.role {
-        Role::Admin => true,
-        Role::Owner => org_id.is_some() && user.org_id.as_deref() == org_id,
-        Role::Analyst | Role::Staff => false,
-    }
-}
-
-/// Sending a test through an organisation's channels: provider staff and the owner.
-pub(crate) fn may_test_route(user: &User, org_id: &str) -> bool {
-    user.role.is_provider() || (user.role == Role::Owner && user.org_id.as_deref() == Some(org_id))
-}
+use crate::i18n::{Lang, Messages};
 
 /// An action on an alert.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -75,7 +55,7 @@ pub(crate) fn change_for(user: &User, action: &AlertAction) -> Result<AlertChang
     if action.action == "comment" {
         return Ok(AlertChange::Comment(note));
     }
-    if !may_triage(user) {
+    if !user.may(Deed::TriageAlerts) {
         return Err(ActionRefused::Forbidden);
     }
     match action.action.as_str() {

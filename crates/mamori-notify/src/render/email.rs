@@ -65,10 +65,7 @@ fn text(c: &Content) -> String {
 
 /// The HTML body: simple inline styles that survive every mail client.
 fn html(c: &Content, lang: crate::Lang) -> String {
-    let lang = match lang {
-        crate::Lang::Ja => "ja",
-        crate::Lang::En => "en",
-    };
+    let lang = lang.code();
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n\
          <body style=\"font-family:sans-serif;line-height:1.6;color:#222;max-width:640px\">\n\

@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use mamori_model::Deed;
 use mamori_store::{
     Actor, AlertEvent, AlertFilter, Incident, NewSuppression, StoredDetection, Suppression, now,
 };
@@ -14,9 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages};
 use crate::state::AppState;
-use crate::triage::{ActionRefused, AlertAction, AlertView, change_for, may_triage};
+use crate::triage::{ActionRefused, AlertAction, AlertView, change_for};
 
 /// Alert list filters, shared with the alert pages.
 #[derive(Debug, Default, Clone, Deserialize, Serialize, IntoParams)]
@@ -285,7 +286,7 @@ pub async fn escalate(
     ApiJson(body): ApiJson<Escalation>,
 ) -> Result<(StatusCode, Json<Incident>), ApiError> {
     let lang = caller.lang;
-    if !may_triage(&caller.user) {
+    if !caller.user.may(Deed::TriageAlerts) {
         return Err(ApiError::forbidden(lang));
     }
     let incident = state
@@ -331,7 +332,7 @@ pub async fn suppress(
     ApiJson(body): ApiJson<SuppressRequest>,
 ) -> Result<(StatusCode, Json<Suppression>), ApiError> {
     let lang = caller.lang;
-    if !may_triage(&caller.user) {
+    if !caller.user.may(Deed::TriageAlerts) {
         return Err(ApiError::forbidden(lang));
     }
     let scope = caller.user.scope();
@@ -393,7 +394,7 @@ pub async fn revoke_suppression(
     Path(id): Path<String>,
 ) -> Result<Json<Suppression>, ApiError> {
     let lang = caller.lang;
-    if !may_triage(&caller.user) {
+    if !caller.user.may(Deed::TriageAlerts) {
         return Err(ApiError::forbidden(lang));
     }
     state

@@ -2,6 +2,7 @@
 //! and one result with what changed since the previous one, compare with similar companies,
 //! and SECURITY ACTION readiness. Other tenants' organisations are a 404.
 
+use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -132,7 +133,7 @@ pub(crate) async fn answering_org(
     id: &str,
 ) -> Result<Organisation, ApiError> {
     let org = visible_org(state, caller, id).await?;
-    if !measures::may_answer(&caller.user, id) {
+    if !caller.user.may_in(Deed::AnswerQuestionnaires, id) {
         return Err(ApiError::forbidden(caller.lang));
     }
     Ok(org)
@@ -382,7 +383,7 @@ pub async fn overview(
     State(state): State<AppState>,
     caller: ApiCaller,
 ) -> Result<Json<Overview>, ApiError> {
-    if !caller.user.role.is_provider() {
+    if !caller.user.may(Deed::WatchAllOrganisations) {
         return Err(ApiError::forbidden(caller.lang));
     }
     measures::overview(&state.store, &caller.user.scope())

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_alerts::{RouteCheck, test_route};
+use mamori_model::Deed;
 use mamori_store::{Actor, Channel, DeliveryRecord};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,8 +14,8 @@ use crate::auth::{ApiCaller, ClientAddr};
 use crate::channel_input::ChannelInput;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
+use crate::i18n::Messages;
 use crate::state::AppState;
-use crate::triage::{may_manage_channels, may_test_route};
 
 /// A channel as listed: settings with secrets masked, and whether it works.
 #[derive(Serialize, ToSchema)]
@@ -107,7 +108,7 @@ async fn create_in(
     {
         return Err(ApiError::not_found(lang));
     }
-    if !may_manage_channels(&caller.user, org_id.as_deref()) {
+    if !caller.user.may_at(Deed::ManageChannels, org_id.as_deref()) {
         return Err(ApiError::forbidden(lang));
     }
     let new = input
@@ -192,7 +193,10 @@ pub async fn remove(
         .await
         .map_err(|e| ApiError::from_store(lang, e))?
         .ok_or_else(|| ApiError::not_found(lang))?;
-    if !may_manage_channels(&caller.user, channel.org_id.as_deref()) {
+    if !caller
+        .user
+        .may_at(Deed::ManageChannels, channel.org_id.as_deref())
+    {
         return Err(ApiError::forbidden(lang));
     }
     state
@@ -228,7 +232,7 @@ pub async fn test(
     if !scope.permits(&id) {
         return Err(ApiError::not_found(lang));
     }
-    if !may_test_route(&caller.user, &id) {
+    if !caller.user.may_in(Deed::TestRoute, &id) {
         return Err(ApiError::forbidden(lang));
     }
     let Some(alerting) = &state.alerting else {

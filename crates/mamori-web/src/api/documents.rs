@@ -2,6 +2,7 @@
 //! draft as generated, approval, issuing versions and reading them back — tenant-scoped like
 //! every organisation read.
 
+use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -15,8 +16,8 @@ use utoipa::ToSchema;
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
-use crate::measures::documents::{Overrides, build, issue, issued, may_edit_documents, texts};
-use crate::measures::{MeasureError, catalog_lang};
+use crate::measures::MeasureError;
+use crate::measures::documents::{Overrides, build, issue, issued, texts};
 use crate::state::AppState;
 
 /// The company parameters shared by the three documents.
@@ -82,7 +83,7 @@ fn measure(caller: &ApiCaller) -> impl Fn(MeasureError) -> ApiError + '_ {
 fn editor(caller: &ApiCaller, org_id: &str) -> Result<(), ApiError> {
     if !caller.user.scope().permits(org_id) {
         Err(ApiError::not_found(caller.lang))
-    } else if !may_edit_documents(&caller.user, org_id) {
+    } else if !caller.user.may_in(Deed::EditDocuments, org_id) {
         Err(ApiError::forbidden(caller.lang))
     } else {
         Ok(())
@@ -162,7 +163,7 @@ pub async fn get_draft(
         &caller.user.scope(),
         &id,
         kind,
-        catalog_lang(caller.lang),
+        caller.lang,
         Overrides::default(),
     )
     .await
@@ -203,7 +204,7 @@ pub async fn approve(
         &scope,
         &id,
         kind,
-        catalog_lang(caller.lang),
+        caller.lang,
         Overrides::default(),
     )
     .await
@@ -215,7 +216,7 @@ pub async fn approve(
         Some("en") => "en",
         Some(_) => "ja",
         None => {
-            if built.lang == mamori_catalog::Lang::En {
+            if built.lang == mamori_model::Lang::En {
                 "en"
             } else {
                 "ja"

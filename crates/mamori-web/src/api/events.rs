@@ -2,6 +2,7 @@
 //! monitored sources with their health, HTTP ingest with a per-source token, and ingest
 //! status for the provider.
 
+use mamori_model::Deed;
 use std::io::Read;
 
 use axum::Json;
@@ -19,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{ApiCaller, bearer};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages, negotiate};
 use crate::state::AppState;
 
 /// The most a decompressed ingest body may hold.
@@ -309,7 +310,7 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<IngestResult>, ApiError> {
-    let lang = Lang::negotiate(&headers);
+    let lang = negotiate(&headers);
     let token = bearer(&headers).ok_or_else(|| ApiError::unauthorized(lang))?;
     let source = state
         .store
@@ -397,7 +398,7 @@ pub async fn status(
     caller: ApiCaller,
 ) -> Result<Json<mamori_ingest::IngestStatus>, ApiError> {
     let lang = caller.lang;
-    if !caller.user.role.is_provider() {
+    if !caller.user.may(Deed::WatchAllOrganisations) {
         return Err(ApiError::forbidden(lang));
     }
     match &state.ingest {

@@ -5,7 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat};
-use mamori_model::{EmployeeBand, Industry, Organisation, Role, User};
+use mamori_model::Deed;
+use mamori_model::{EmployeeBand, Industry, Organisation, User};
 use mamori_store::{Actor, NewOrganisation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +14,7 @@ use utoipa::ToSchema;
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages};
 use crate::state::AppState;
 
 /// A client organisation as the API shows it.
@@ -146,7 +147,7 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateOrg>,
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
     let lang = caller.lang;
-    if caller.user.role != Role::Admin {
+    if !caller.user.may(Deed::AdministerProvider) {
         return Err(ApiError::forbidden(lang));
     }
     let industry = body.industry.parse::<Industry>().map_err(|_| {

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mamori_model::Deed;
 use mamori_store::StoredReport;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +13,8 @@ use utoipa::ToSchema;
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
-use crate::report_access::{make, may_make, month_or_last, report_lang};
+use crate::i18n::Messages;
+use crate::report_access::{make, month_or_last, report_lang};
 use crate::state::AppState;
 
 /// An organisation's archived reports, newest first.
@@ -82,7 +84,7 @@ pub async fn create(
     if !caller.user.scope().permits(&id) {
         return Err(ApiError::not_found(lang));
     }
-    if !may_make(&caller.user, &id) {
+    if !caller.user.may_in(Deed::MakeReports, &id) {
         return Err(ApiError::forbidden(lang));
     }
     let reporter = state.reports.as_ref().ok_or(ApiError::not_found(lang))?;

@@ -2,8 +2,8 @@
 //! parameters, edits and latest self-assessment, issued versions read back, and the readiness
 //! facts the policy feeds. Pages and API routes stay thin on top of this.
 
-use mamori_catalog::Lang;
-use mamori_model::{Role, Scope, User};
+use mamori_model::Lang;
+use mamori_model::Scope;
 use mamori_policies::{Document, DocumentKind, Texts};
 use mamori_store::{Actor, DocumentVersion, Store};
 
@@ -14,12 +14,6 @@ pub(crate) use mamori_policies::{Built, Overrides};
 /// The document texts this build ships.
 pub(crate) fn texts() -> Result<&'static Texts, MeasureError> {
     Ok(mamori_policies::builtin_texts()?)
-}
-
-/// Editing, approving, issuing and publishing: the organisation's owner, or the provider's
-/// administrators and analysts who help the client write them.
-pub(crate) fn may_edit_documents(user: &User, org_id: &str) -> bool {
-    user.role.is_provider() || (user.role == Role::Owner && user.org_id.as_deref() == Some(org_id))
 }
 
 /// Generates the current draft of `kind` for the organisation.

@@ -6,7 +6,7 @@ use mamori_catalog::{CatalogError, ExecutiveError, ExecutiveList};
 use mamori_store::StoreError;
 
 use crate::error::{ApiError, describe_store_error};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages};
 
 /// A failure while storing, reading or scoring answers.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ impl MeasureError {
             }
             MeasureError::Document(mamori_policies::PolicyError::Params(problems)) => {
                 let message = match super::documents::texts() {
-                    Ok(texts) => problems.describe(texts, super::catalog_lang(lang)),
+                    Ok(texts) => problems.describe(texts, lang),
                     Err(_) => problems.to_string(),
                 };
                 invalid("document_params", message)

@@ -12,7 +12,7 @@ mod self_assessment;
 use std::sync::LazyLock;
 
 use mamori_catalog::{CatalogError, Catalogs, DEFAULT_EDITION, Edition};
-use mamori_model::{Role, Scope, User};
+use mamori_model::Scope;
 use mamori_store::{Actor, AnswerKind, AnswerSet, NewAnswers, Store};
 
 pub(crate) use benchmark::{Benchmark, benchmark};
@@ -35,24 +35,6 @@ pub(crate) fn edition(id: Option<&str>) -> Result<&'static Edition, MeasureError
         .as_ref()
         .map_err(|e| MeasureError::Broken(e.to_string()))?;
     Ok(catalogs.get(id.unwrap_or(DEFAULT_EDITION))?)
-}
-
-/// The catalog's language for the page language `lang`.
-pub(crate) fn catalog_lang(lang: crate::i18n::Lang) -> mamori_catalog::Lang {
-    match lang {
-        crate::i18n::Lang::Ja => mamori_catalog::Lang::Ja,
-        crate::i18n::Lang::En => mamori_catalog::Lang::En,
-    }
-}
-
-/// Whether `user` may answer questionnaires for organisation `org_id`: its owner, or a
-/// provider administrator helping the client. Staff and analysts read only.
-pub(crate) fn may_answer(user: &User, org_id: &str) -> bool {
-    match user.role {
-        Role::Admin => true,
-        Role::Owner => user.org_id.as_deref() == Some(org_id),
-        Role::Analyst | Role::Staff => false,
-    }
 }
 
 /// Who submits answers for which organisation and edition, and whether they are final. A

@@ -14,7 +14,7 @@ use super::org::store_error_message;
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
 
 async fn render(
@@ -35,7 +35,11 @@ async fn render(
 }
 
 /// `GET /account`.
-pub async fn page(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+) -> Response {
     render(
         &Page::new(&state, lang, Some(&viewer)),
         &viewer,
@@ -60,7 +64,7 @@ pub struct PasswordForm {
 /// sessions and keeps this browser signed in.
 pub async fn change_password(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     PageForm(form): PageForm<PasswordForm>,
@@ -124,7 +128,7 @@ pub struct TokenForm {
 /// `POST /account/tokens`: creates an API token and shows it once.
 pub async fn create_token(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     PageForm(form): PageForm<TokenForm>,
@@ -165,7 +169,7 @@ pub async fn create_token(
 /// `POST /account/tokens/{id}/revoke`.
 pub async fn revoke_token(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,

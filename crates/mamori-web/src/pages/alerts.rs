@@ -4,13 +4,14 @@
 //! evidence and the analyst's actions (acknowledge, resolve, assign, comment, escalate,
 //! suppress).
 
+use mamori_model::Deed;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
-use mamori_model::{Role, Scope, Severity};
+use mamori_model::{Scope, Severity};
 use mamori_store::{
     Actor, AlertFilter, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError, alert_status,
     now,
@@ -25,9 +26,9 @@ use super::{Page, PageResult};
 use crate::api::alerts::AlertQuery;
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
-use crate::triage::{AlertAction, AlertView, change_for, may_triage};
+use crate::triage::{AlertAction, AlertView, change_for};
 
 /// Alerts per page.
 const PAGE_SIZE: i64 = 50;
@@ -71,12 +72,12 @@ fn query_string(query: &AlertQuery) -> String {
 /// `GET /console/alerts`: the queue, most urgent and oldest first, open alerts by default.
 pub async fn queue(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Query(mut query): Query<AlertQuery>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.role.is_provider() {
+    if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(page.forbidden().await);
     }
     if query.status.is_none() {
@@ -128,7 +129,7 @@ pub async fn queue(
 /// summary and what was watched.
 pub async fn list(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(query): Query<AlertQuery>,
@@ -184,7 +185,7 @@ pub async fn list(
         severities => severity_words(),
         suppressions => Value::from(Serde(&suppressions)),
         incidents => Value::from(Serde(&incidents)),
-        can_triage => may_triage(&viewer.user),
+        can_triage => viewer.user.may(Deed::TriageAlerts),
     };
     Ok(page.render(StatusCode::OK, "alerts.html", ctx).await)
 }
@@ -208,7 +209,7 @@ async fn render_detail(
     };
     let history = state.store.alert_history(&scope, alert_id).await;
     let evidence = state.store.alert_evidence(&scope, alert_id, 20).await;
-    let staff = if may_triage(&viewer.user) {
+    let staff = if viewer.user.may(Deed::TriageAlerts) {
         state.store.provider_users().await
     } else {
         Ok(Vec::new())
@@ -219,7 +220,7 @@ async fn render_detail(
     };
     let staff: Vec<Value> = staff
         .into_iter()
-        .filter(|u| matches!(u.role, Role::Admin | Role::Analyst))
+        .filter(|u| u.may(Deed::TriageAlerts))
         .map(|u| {
             let name = if u.display_name.is_empty() {
                 u.email.clone()
@@ -250,7 +251,7 @@ async fn render_detail(
         evidence => evidence,
         staff => staff,
         fields => fields,
-        can_triage => may_triage(&viewer.user),
+        can_triage => viewer.user.may(Deed::TriageAlerts),
         resolutions => Resolution::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         categories => INCIDENT_CATEGORIES,
         error => error,
@@ -289,7 +290,7 @@ fn alert_fields(details: &serde_json::Value) -> Vec<String> {
 /// `GET /orgs/{id}/alerts/{aid}`.
 pub async fn detail(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
 ) -> PageResult {
@@ -334,7 +335,7 @@ async fn refused_on_detail(
 /// `POST /orgs/{id}/alerts/{aid}/action`: acknowledge, resolve, reopen, assign, comment.
 pub async fn act(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
@@ -381,14 +382,14 @@ pub struct EscalateForm {
 /// `POST /orgs/{id}/alerts/{aid}/escalate`.
 pub async fn escalate(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
         .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
@@ -423,7 +424,7 @@ pub struct SuppressForm {
 /// `POST /orgs/{id}/alerts/{aid}/suppress`.
 pub async fn suppress(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
@@ -431,7 +432,7 @@ pub async fn suppress(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
         .await?;
     let alert = match state.store.alert(&scope, &aid).await {
         Ok(Some(alert)) if alert.org_id == id => alert,
@@ -458,14 +459,14 @@ pub async fn suppress(
 /// `POST /orgs/{id}/suppressions/{sid}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, sid)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
         .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
@@ -481,13 +482,13 @@ pub async fn revoke(
 /// `POST /console/alerts/bulk`: one action on every ticked alert (`id_<alert id>` fields).
 pub async fn bulk(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     PageForm(form): PageForm<HashMap<String, String>>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !may_triage(&viewer.user) {
+    if !viewer.user.may(Deed::TriageAlerts) {
         return Err(page.forbidden().await);
     }
     page.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())

@@ -2,6 +2,7 @@
 //! questionnaire (one part per screen, every screen saved as the draft), and the result page
 //! (radar charts, problems with advice, changes since last time, comparison with peers).
 
+use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
@@ -18,10 +19,9 @@ use mamori_store::{Actor, AnswerKind};
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages, Negotiated};
 use crate::measures::{
-    self, MeasureError, Scored, Submission, benchmark, edition, history, org_readiness,
-    submit_assessment,
+    MeasureError, Scored, Submission, benchmark, edition, history, org_readiness, submit_assessment,
 };
 use crate::state::AppState;
 use mamori_docs::charts::{Series, radar, trend};
@@ -47,7 +47,7 @@ pub(super) async fn answering_org(
     id: &str,
 ) -> Result<Organisation, Response> {
     let org = visible_org(page, viewer, id).await?;
-    if !measures::may_answer(&viewer.user, id) {
+    if !viewer.user.may_in(Deed::AnswerQuestionnaires, id) {
         return Err(page.forbidden().await);
     }
     Ok(org)
@@ -121,7 +121,7 @@ fn trend_svg(lang: Lang, history: &[Scored]) -> Value {
             s.result
                 .parts
                 .iter()
-                .map(|p| p.name.get(measures::catalog_lang(lang)).to_owned())
+                .map(|p| p.name.get(lang).to_owned())
                 .collect()
         })
         .unwrap_or_default();
@@ -145,7 +145,7 @@ fn trend_svg(lang: Lang, history: &[Scored]) -> Value {
 /// `GET /orgs/{id}/assessment`: where the self-assessment starts and its history is kept.
 pub async fn hub(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: axum::http::HeaderMap,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -185,7 +185,7 @@ pub async fn hub(
         .collect();
     let ctx = context! {
         org => Value::from(Serde(&org)),
-        may_answer => measures::may_answer(&viewer.user, &id),
+        may_answer => viewer.user.may_in(Deed::AnswerQuestionnaires, &id),
         draft_answered => draft.as_ref().map(|d| d.answers.as_object().map_or(0, |o| o.len())),
         draft_updated => draft.as_ref().map(|d| d.updated_at),
         questions => questions,
@@ -282,7 +282,7 @@ pub(super) async fn default_edition(page: &Page<'_>) -> Result<&'static Edition,
 /// answers filled in.
 pub async fn part_form(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(query): Query<PartQuery>,
@@ -366,7 +366,7 @@ impl AnswerForm {
 /// assessment and shows the result.
 pub async fn part_submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -434,7 +434,7 @@ struct Change<'a> {
 /// `GET /orgs/{id}/assessment/{aid}`: one completed assessment's result.
 pub async fn result(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
 ) -> PageResult {
@@ -476,7 +476,7 @@ pub async fn result(
             })
         })
         .collect();
-    let cat_lang = measures::catalog_lang(lang);
+    let cat_lang = lang;
     let part_names = current
         .result
         .parts

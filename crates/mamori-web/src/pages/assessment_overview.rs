@@ -3,20 +3,25 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
 use super::assessment::{default_edition, measure_error};
 use super::{Page, PageResult};
 use crate::auth::Viewer;
-use crate::i18n::Lang;
+use crate::i18n::Negotiated;
 use crate::measures::overview;
 use crate::state::AppState;
 
 /// `GET /console/assessments`.
-pub async fn page(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+pub async fn page(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.role.is_provider() {
+    if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(page.forbidden().await);
     }
     let edition = default_edition(&page).await?;

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_alerts::{RouteCheck, test_route};
+use mamori_model::Deed;
 use mamori_model::Severity;
 use mamori_store::Actor;
 use minijinja::value::Serde;
@@ -18,9 +19,8 @@ use crate::api::channels::ChannelView;
 use crate::auth::{ClientAddr, Viewer};
 use crate::channel_input::ChannelInput;
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
-use crate::triage::{may_manage_channels, may_test_route};
 
 /// Renders the page, with a form error or the results of a test just sent.
 async fn render(
@@ -47,8 +47,8 @@ async fn render(
         channels => Value::from(Serde(&views)),
         deliveries => Value::from(Serde(&deliveries)),
         checks => checks.map(|c| Value::from(Serde(&c))),
-        can_manage => may_manage_channels(&viewer.user, Some(org_id)),
-        can_test => may_test_route(&viewer.user, org_id) && state.alerting.is_some(),
+        can_manage => viewer.user.may_at(Deed::ManageChannels, Some(org_id)),
+        can_test => viewer.user.may_in(Deed::TestRoute, org_id) && state.alerting.is_some(),
         severities => Severity::ALL.iter().rev().map(|s| s.as_str()).collect::<Vec<_>>(),
         error => error,
     };
@@ -58,7 +58,7 @@ async fn render(
 /// `GET /orgs/{id}/channels`.
 pub async fn page(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
@@ -115,7 +115,7 @@ impl ChannelFields {
 /// `POST /orgs/{id}/channels`: adds a channel.
 pub async fn create(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -125,7 +125,7 @@ pub async fn create(
     let scope = viewer.user.scope();
     page.authorise(
         &id,
-        may_manage_channels(&viewer.user, Some(&id)),
+        viewer.user.may_at(Deed::ManageChannels, Some(&id)),
         &form.csrf,
     )
     .await?;
@@ -160,7 +160,7 @@ pub async fn create(
 /// `POST /orgs/{id}/channels/{cid}/delete`.
 pub async fn delete(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, cid)): Path<(String, String)>,
@@ -170,7 +170,7 @@ pub async fn delete(
     let scope = viewer.user.scope();
     page.authorise(
         &id,
-        may_manage_channels(&viewer.user, Some(&id)),
+        viewer.user.may_at(Deed::ManageChannels, Some(&id)),
         &form.csrf,
     )
     .await?;
@@ -192,14 +192,14 @@ pub async fn delete(
 /// `POST /orgs/{id}/channels/test`: sends the test and shows the result per channel.
 pub async fn test(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    page.authorise(&id, may_test_route(&viewer.user, &id), &form.csrf)
+    page.authorise(&id, viewer.user.may_in(Deed::TestRoute, &id), &form.csrf)
         .await?;
     let Some(alerting) = &state.alerting else {
         return Err(page

@@ -2,6 +2,7 @@
 //! cloud service the company uses, and the executives' three principles and seven actions.
 //! Each can be saved half-done and finished later.
 
+use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
@@ -20,9 +21,9 @@ use super::assessment::{
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::Negotiated;
 use crate::measures::{
-    self, MeasureError, RawExecutive, Submission, cloud_services, latest_executive, submit_cloud,
+    MeasureError, RawExecutive, Submission, cloud_services, latest_executive, submit_cloud,
     submit_executive,
 };
 use crate::state::AppState;
@@ -31,7 +32,7 @@ use crate::state::AppState;
 /// service.
 pub async fn index(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
@@ -59,7 +60,7 @@ pub async fn index(
         .collect();
     let ctx = context! {
         org => Value::from(Serde(&org)),
-        may_answer => measures::may_answer(&viewer.user, &id),
+        may_answer => viewer.user.may_in(Deed::AnswerQuestionnaires, &id),
         executive => executive.as_ref().map(|e| Value::from(Serde(&e.result))),
         executive_at => executive.as_ref().and_then(|e| e.set.completed_at),
         services => services,
@@ -140,7 +141,7 @@ async fn render_form(
 /// `GET /orgs/{id}/checklists/cloud?service=…`: the cloud checklist for one service.
 pub async fn cloud_form(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(query): Query<ServiceQuery>,
@@ -170,7 +171,7 @@ fn submission<'a>(
 /// `POST /orgs/{id}/checklists/cloud`.
 pub async fn cloud_submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -203,7 +204,7 @@ pub async fn cloud_submit(
 /// `GET /orgs/{id}/checklists/executive`.
 pub async fn executive_form(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
@@ -216,7 +217,7 @@ pub async fn executive_form(
 /// `POST /orgs/{id}/checklists/executive`: principles as `p1`…`p3`, actions as `a1`…`a7`.
 pub async fn executive_submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -14,7 +15,7 @@ use super::org::{invite, store_error_message};
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
 
 /// The organisation form, shared by creation and editing.
@@ -50,24 +51,6 @@ pub fn org_choices() -> Value {
     context! {
         industries => Industry::all().map(|i| i.letter().to_string()).collect::<Vec<_>>(),
         bands => EmployeeBand::ALL.iter().map(|b| b.as_str()).collect::<Vec<_>>(),
-    }
-}
-
-async fn require_provider<'a>(
-    page: &Page<'a>,
-    viewer: &Viewer,
-    admin_only: bool,
-) -> Result<(), Response> {
-    let role = viewer.user.role;
-    let allowed = if admin_only {
-        role == Role::Admin
-    } else {
-        role.is_provider()
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(page.forbidden().await)
     }
 }
 
@@ -111,22 +94,26 @@ async fn render_orgs(
 }
 
 /// `GET /console/orgs`.
-pub async fn orgs(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+pub async fn orgs(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    require_provider(&page, &viewer, false).await?;
+    page.require(Deed::WatchAllOrganisations).await?;
     Ok(render_orgs(&page, StatusCode::OK, None, None).await)
 }
 
 /// `POST /console/orgs`: an administrator adds a client organisation.
 pub async fn create_org(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    require_provider(&page, &viewer, true).await?;
+    page.require(Deed::AdministerProvider).await?;
     page.check_csrf(&form.csrf).await?;
     let new = match form.to_new() {
         Ok(new) => new,
@@ -181,11 +168,11 @@ async fn render_provider_users(
 /// `GET /console/users`: the provider's administrators and analysts.
 pub async fn provider_users(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    require_provider(&page, &viewer, true).await?;
+    page.require(Deed::AdministerProvider).await?;
     Ok(render_provider_users(&page, StatusCode::OK, None).await)
 }
 
@@ -201,14 +188,14 @@ pub struct InviteForm {
 /// `POST /console/users`: invite an administrator or analyst.
 pub async fn invite_provider_user(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    require_provider(&page, &viewer, true).await?;
+    page.require(Deed::AdministerProvider).await?;
     page.check_csrf(&form.csrf).await?;
     let role = match form.role.parse::<Role>() {
         Ok(role) if role.is_provider() => role,
@@ -239,9 +226,13 @@ pub async fn invite_provider_user(
 }
 
 /// `GET /console/audit`: the newest audit entries.
-pub async fn audit(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+pub async fn audit(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    require_provider(&page, &viewer, true).await?;
+    page.require(Deed::AdministerProvider).await?;
     match state.store.audit_log(&Scope::AllOrganisations, 200).await {
         Ok(entries) => Ok(page
             .render(

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Page, PageResult};
 use crate::api::detections::DetectionQuery;
 use crate::auth::Viewer;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Negotiated};
 use crate::state::AppState;
 use crate::triage::group_pairs;
 
@@ -102,7 +102,7 @@ pub(crate) async fn watched(
 /// `GET /orgs/{id}/detections`.
 pub async fn list(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(query): Query<DetectionQuery>,

@@ -3,12 +3,12 @@
 //! issue, issued versions with their differences, downloads, the policy's public page, the
 //! handbook's reading confirmations and the SECURITY ACTION declaration kit.
 
+use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use mamori_model::Role;
 use mamori_policies::{
     Document, DocumentKind, Edits, Format, Input, Params, SectionEdit, diff, docx, html_body,
     html_page, outline, pdf,
@@ -22,12 +22,12 @@ use super::assessment::measure_error;
 use super::{Page, PageResult, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages, Negotiated};
 use crate::measures::documents::{
-    Built, Overrides, build, issue, issued, latest_version, may_edit_documents, policy_facts,
-    public_policy_url, stamped, texts,
+    Built, Overrides, build, issue, issued, latest_version, policy_facts, public_policy_url,
+    stamped, texts,
 };
-use crate::measures::{MeasureError, catalog_lang, org_readiness};
+use crate::measures::{MeasureError, org_readiness};
 use crate::state::AppState;
 
 /// A form whose field names are not known in advance (one per parameter or section).
@@ -94,7 +94,7 @@ async fn render_file(
 /// The documents hub: each document's state, what is missing, and the way to SECURITY ACTION.
 pub async fn hub(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -106,20 +106,10 @@ pub async fn hub(
     let gathered = async {
         let mut cards = Vec::new();
         for kind in DocumentKind::ALL {
-            let built = build(
-                store,
-                &scope,
-                &id,
-                kind,
-                catalog_lang(lang),
-                Overrides::default(),
-            )
-            .await?;
+            let built = build(store, &scope, &id, kind, lang, Overrides::default()).await?;
             let latest = latest_version(store, &scope, &id, kind).await?;
             let missing = match &built.document {
-                Err(mamori_policies::PolicyError::Params(p)) => {
-                    p.describe(texts()?, catalog_lang(lang))
-                }
+                Err(mamori_policies::PolicyError::Params(p)) => p.describe(texts()?, lang),
                 _ => String::new(),
             };
             cards.push(context! {
@@ -147,7 +137,7 @@ pub async fn hub(
         publication => publication.as_ref().map(|p| Value::from(Serde(p))),
         public_url => publication.as_ref().map(|p| public_policy_url(&base, &p.slug)),
         readiness => Value::from(Serde(&readiness)),
-        can_edit => may_edit_documents(&viewer.user, &id),
+        can_edit => viewer.user.may_in(Deed::EditDocuments, &id),
     };
     Ok(page.render(StatusCode::OK, "documents.html", ctx).await)
 }
@@ -170,7 +160,7 @@ async fn params_page(
     error: Option<String>,
     saved: bool,
 ) -> PageResult {
-    let lang = catalog_lang(page.lang);
+    let lang = page.lang;
     let scope = viewer.user.scope();
     let org = page.org(&scope, org_id).await?;
     let texts = match texts() {
@@ -210,7 +200,7 @@ async fn params_page(
         groups => groups,
         error => error,
         saved => saved,
-        can_edit => may_edit_documents(&viewer.user, org_id),
+        can_edit => viewer.user.may_in(Deed::EditDocuments, org_id),
     };
     Ok(page.render(status, "documents_params.html", ctx).await)
 }
@@ -218,7 +208,7 @@ async fn params_page(
 /// `GET /orgs/{id}/documents/params`.
 pub async fn params_form(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
@@ -244,7 +234,7 @@ pub async fn params_form(
 /// refused with every problem named, and nothing typed is lost.
 pub async fn params_submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -252,7 +242,7 @@ pub async fn params_submit(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let csrf = form.get("csrf").cloned().unwrap_or_default();
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &csrf)
+    page.authorise(&id, viewer.user.may_in(Deed::EditDocuments, &id), &csrf)
         .await?;
     let texts = match texts() {
         Ok(t) => t,
@@ -266,7 +256,7 @@ pub async fn params_submit(
     }
     let problems = mamori_policies::check_values(texts, &values);
     if !problems.is_empty() {
-        let message = problems.describe(texts, catalog_lang(lang));
+        let message = problems.describe(texts, lang);
         return params_page(
             &page,
             &viewer,
@@ -296,7 +286,7 @@ pub async fn params_submit(
 /// The owner's edits from the editor form: `include.<id>`, `text.<id>`, `replace.<id>`.
 fn edits_from(form: &FieldMap, kind: DocumentKind) -> Result<Edits, MeasureError> {
     let mut edits = Edits::default();
-    for s in outline(texts()?, kind, mamori_catalog::Lang::Ja) {
+    for s in outline(texts()?, kind, Lang::Ja) {
         let edit = SectionEdit {
             included: s
                 .removable
@@ -312,7 +302,7 @@ fn edits_from(form: &FieldMap, kind: DocumentKind) -> Result<Edits, MeasureError
     Ok(edits.compact())
 }
 
-fn lang_from(form: &FieldMap) -> Option<mamori_catalog::Lang> {
+fn lang_from(form: &FieldMap) -> Option<Lang> {
     form.get("doc_lang").and_then(|l| l.parse().ok())
 }
 
@@ -334,15 +324,7 @@ async fn editor_page(
     let org = page.org(&scope, org_id).await?;
     let store = &state.store;
     let gathered = async {
-        let built = build(
-            store,
-            &scope,
-            org_id,
-            kind,
-            catalog_lang(page.lang),
-            Overrides::default(),
-        )
-        .await?;
+        let built = build(store, &scope, org_id, kind, page.lang, Overrides::default()).await?;
         let versions = store
             .document_versions(&scope, org_id, kind.as_str())
             .await?;
@@ -369,7 +351,7 @@ async fn editor_page(
         Ok(t) => t,
         Err(e) => return Err(measure_error(page, e).await),
     };
-    let sections: Vec<Value> = outline(texts, kind, catalog_lang(page.lang))
+    let sections: Vec<Value> = outline(texts, kind, page.lang)
         .into_iter()
         .map(|s| {
             let edit = edits.get(&s.id).cloned().unwrap_or_default();
@@ -386,10 +368,9 @@ async fn editor_page(
         .collect();
     let (preview, missing) = match &document {
         Ok(doc) => (html_body(doc).unwrap_or_default(), None),
-        Err(mamori_policies::PolicyError::Params(p)) => (
-            String::new(),
-            Some(p.describe(texts, catalog_lang(page.lang))),
-        ),
+        Err(mamori_policies::PolicyError::Params(p)) => {
+            (String::new(), Some(p.describe(texts, page.lang)))
+        }
         Err(e) => return Err(measure_error(page, MeasureError::Broken(e.to_string())).await),
     };
     let base = public_base(state, headers);
@@ -399,14 +380,14 @@ async fn editor_page(
         sections => sections,
         preview => Value::from_safe_string(preview),
         missing => missing,
-        doc_lang => match doc_lang { mamori_catalog::Lang::Ja => "ja", mamori_catalog::Lang::En => "en" },
+        doc_lang => doc_lang.code(),
         draft => draft.map(|d| Value::from(Serde(d))),
         versions => Value::from(Serde(&versions)),
         publication => publication.as_ref().map(|p| Value::from(Serde(p))),
         public_url => publication.as_ref().map(|p| public_policy_url(&base, &p.slug)),
         suggested_slug => suggested_slug(&org.name, org_id),
         has_assessment => has_assessment,
-        can_edit => may_edit_documents(&viewer.user, org_id),
+        can_edit => viewer.user.may_in(Deed::EditDocuments, org_id),
         approver => viewer.user.display_name.clone(),
         error => error,
         saved => notice.saved.is_some(),
@@ -447,7 +428,7 @@ fn suggested_slug(name: &str, org_id: &str) -> String {
 /// the issued document to read.
 pub async fn editor(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     viewer: Viewer,
     Path((id, kind)): Path<(String, String)>,
@@ -457,7 +438,7 @@ pub async fn editor(
     let Some(kind) = kind_of(&kind) else {
         return Err(page.not_found().await);
     };
-    if !may_edit_documents(&viewer.user, &id) {
+    if !viewer.user.may_in(Deed::EditDocuments, &id) {
         return read_page(&page, &viewer, &id, kind).await;
     }
     editor_page(
@@ -476,7 +457,7 @@ pub async fn editor(
 /// `POST /orgs/{id}/documents/{kind}`: saves the draft's edits and language.
 pub async fn save(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, kind)): Path<(String, String)>,
@@ -487,13 +468,13 @@ pub async fn save(
         return Err(page.not_found().await);
     };
     let csrf = form.get("csrf").cloned().unwrap_or_default();
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &csrf)
+    page.authorise(&id, viewer.user.may_in(Deed::EditDocuments, &id), &csrf)
         .await?;
     let edits = match edits_from(&form, kind) {
         Ok(e) => e,
         Err(e) => return Err(measure_error(&page, e).await),
     };
-    let doc_lang = lang_from(&form).unwrap_or(catalog_lang(lang));
+    let doc_lang = lang_from(&form).unwrap_or(lang);
     let json = serde_json::to_string(&edits).unwrap_or_else(|_| "{}".into());
     match state
         .store
@@ -502,11 +483,7 @@ pub async fn save(
             &viewer.user.scope(),
             &id,
             kind.as_str(),
-            if doc_lang == mamori_catalog::Lang::En {
-                "en"
-            } else {
-                "ja"
-            },
+            if doc_lang == Lang::En { "en" } else { "ja" },
             &json,
         )
         .await
@@ -520,7 +497,7 @@ pub async fn save(
 /// it, as an HTML fragment for the live preview.
 pub async fn preview(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, kind)): Path<(String, String)>,
     PageForm(form): PageForm<FieldMap>,
@@ -530,7 +507,7 @@ pub async fn preview(
         return Err(page.not_found().await);
     };
     let csrf = form.get("csrf").cloned().unwrap_or_default();
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &csrf)
+    page.authorise(&id, viewer.user.may_in(Deed::EditDocuments, &id), &csrf)
         .await?;
     let result = async {
         let overrides = Overrides {
@@ -543,7 +520,7 @@ pub async fn preview(
             &viewer.user.scope(),
             &id,
             kind,
-            catalog_lang(lang),
+            lang,
             overrides,
         )
         .await?;
@@ -579,7 +556,7 @@ pub struct ApproveForm {
 /// `POST /orgs/{id}/documents/{kind}/approve`: records who approved the current draft.
 pub async fn approve(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
@@ -590,19 +567,15 @@ pub async fn approve(
     let Some(kind) = kind_of(&kind) else {
         return Err(page.not_found().await);
     };
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::EditDocuments, &id),
+        &form.csrf,
+    )
+    .await?;
     let scope = viewer.user.scope();
     // Approving a draft that cannot be generated would approve nothing.
-    let built = build(
-        &state.store,
-        &scope,
-        &id,
-        kind,
-        catalog_lang(lang),
-        Overrides::default(),
-    )
-    .await;
+    let built = build(&state.store, &scope, &id, kind, lang, Overrides::default()).await;
     match built.map(|b| b.document.map(|_| ())) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
@@ -621,7 +594,7 @@ pub async fn approve(
         }
         Err(e) => return Err(measure_error(&page, e).await),
     }
-    let doc_lang = if form.doc_lang == "en" { "en" } else { "ja" };
+    let doc_lang = Lang::parse(&form.doc_lang).unwrap_or_default().code();
     match state
         .store
         .approve_document_draft(
@@ -663,7 +636,7 @@ pub struct TokenForm {
 /// `POST /orgs/{id}/documents/{kind}/issue`: issues the approved draft as the next version.
 pub async fn issue_version(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
@@ -674,8 +647,12 @@ pub async fn issue_version(
     let Some(kind) = kind_of(&kind) else {
         return Err(page.not_found().await);
     };
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::EditDocuments, &id),
+        &form.csrf,
+    )
+    .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match issue(&state.store, &actor, &viewer.user.scope(), &id, kind).await {
         Ok(v) => Ok(
@@ -712,7 +689,7 @@ pub struct Against {
 /// from the previous one (or from `?against=`).
 pub async fn version(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, kind, vid)): Path<(String, String, String)>,
     Query(against): Query<Against>,
@@ -775,7 +752,7 @@ fn file_name(org: &str, kind: DocumentKind, version: Option<i64>) -> String {
 /// `GET /orgs/{id}/documents/{kind}/versions/{vid}/{format}`: an issued version as a file.
 pub async fn version_file(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, kind, vid, format)): Path<(String, String, String, String)>,
 ) -> PageResult {
@@ -811,7 +788,7 @@ pub async fn version_file(
 /// or keep editing in Word before issuing).
 pub async fn draft_file(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, kind, format)): Path<(String, String, String)>,
 ) -> PageResult {
@@ -819,7 +796,7 @@ pub async fn draft_file(
     let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
         return Err(page.not_found().await);
     };
-    if !may_edit_documents(&viewer.user, &id) {
+    if !viewer.user.may_in(Deed::EditDocuments, &id) {
         return Err(page.not_found().await);
     }
     let result = async {
@@ -828,7 +805,7 @@ pub async fn draft_file(
             &viewer.user.scope(),
             &id,
             kind,
-            catalog_lang(lang),
+            lang,
             Overrides::default(),
         )
         .await?;
@@ -857,7 +834,7 @@ pub struct PublishForm {
 /// `POST /orgs/{id}/documents/policy/publish`: puts the issued policy online.
 pub async fn publish(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
@@ -865,8 +842,12 @@ pub async fn publish(
     PageForm(form): PageForm<PublishForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::EditDocuments, &id),
+        &form.csrf,
+    )
+    .await?;
     let slug = form.slug.trim().to_ascii_lowercase();
     match state
         .store
@@ -902,15 +883,19 @@ pub async fn publish(
 /// `POST /orgs/{id}/documents/policy/unpublish`: takes the public page offline.
 pub async fn unpublish(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::EditDocuments, &id),
+        &form.csrf,
+    )
+    .await?;
     match state
         .store
         .unpublish_policy(
@@ -929,7 +914,7 @@ pub async fn unpublish(
 /// Only the policy's text is reachable here; everything else stays behind the login.
 pub async fn public_policy(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     Path(slug): Path<String>,
 ) -> PageResult {
     let page = Page::new(&state, lang, None);
@@ -1006,12 +991,12 @@ async fn read_page(
 /// handbook and who has not.
 pub async fn readers(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !may_edit_documents(&viewer.user, &id) {
+    if !viewer.user.may_in(Deed::EditDocuments, &id) {
         return Err(page.not_found().await);
     }
     let scope = viewer.user.scope();
@@ -1095,15 +1080,19 @@ pub struct ReaderForm {
 /// reader without an account confirmed reading the current version.
 pub async fn readers_submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<ReaderForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_edit_documents(&viewer.user, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::EditDocuments, &id),
+        &form.csrf,
+    )
+    .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     let scope = viewer.user.scope();
     let store = &state.store;
@@ -1145,16 +1134,19 @@ pub async fn readers_submit(
 /// current handbook version.
 pub async fn confirm_read(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let member = viewer.user.org_id.as_deref() == Some(id.as_str())
-        && matches!(viewer.user.role, Role::Owner | Role::Staff);
-    page.authorise(&id, member, &form.csrf).await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::ConfirmHandbook, &id),
+        &form.csrf,
+    )
+    .await?;
     let scope = viewer.user.scope();
     let store = &state.store;
     let result = async {
@@ -1184,7 +1176,7 @@ pub async fn confirm_read(
 /// fact the owner types into IPA's declaration form.
 pub async fn declaration_kit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     viewer: Viewer,
     Path(id): Path<String>,

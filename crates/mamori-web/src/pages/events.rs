@@ -2,6 +2,7 @@
 //! and the organisation's own members), and the provider's page of every source and the
 //! quarantine of unregistered senders, where a sender can be assigned to an organisation.
 
+use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::Form;
@@ -9,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_ingest::rework::assign_quarantine;
-use mamori_model::{Action, Category, Role, Scope, Severity};
+use mamori_model::{Action, Category, Scope, Severity};
 use mamori_parse::Format;
 use mamori_store::{
     Actor, InvalidInput, KEPT_PER_SENDER, NewSource, Source, SourceHealth, SourceIdentity,
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::{Page, PageResult};
 use crate::api::events::EventQuery;
 use crate::auth::{ClientAddr, Viewer};
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
 
 /// Events per page on the search page.
@@ -132,7 +133,7 @@ fn echo(query: &EventQuery) -> BTreeMap<&'static str, String> {
 /// `GET /orgs/{id}/events`: search an organisation's logs.
 pub async fn search(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(query): Query<EventQuery>,
@@ -202,15 +203,19 @@ async fn render_sources(page: &Page<'_>, status: StatusCode, notice: Option<Stri
         formats => Format::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
         kept => KEPT_PER_SENDER,
         notice => notice,
-        may_assign => page.viewer.is_some_and(|v| v.user.role == Role::Admin),
+        may_assign => page.viewer.is_some_and(|v| v.user.may(Deed::AssignSenders)),
     };
     page.render(status, "sources.html", ctx).await
 }
 
 /// `GET /console/sources`: every monitored source and the quarantine (provider staff).
-pub async fn console(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+pub async fn console(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.role.is_provider() {
+    if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(page.forbidden().await);
     }
     Ok(render_sources(&page, StatusCode::OK, None).await)
@@ -231,7 +236,7 @@ pub struct QuarantineForm {
 
 /// Lets only administrators change the quarantine, with the session's form token.
 async fn admin_form(page: &Page<'_>, viewer: &Viewer, csrf: &str) -> Result<(), Response> {
-    if viewer.user.role != Role::Admin {
+    if !viewer.user.may(Deed::AssignSenders) {
         return Err(page.forbidden().await);
     }
     page.check_csrf(csrf).await
@@ -241,7 +246,7 @@ async fn admin_form(page: &Page<'_>, viewer: &Viewer, csrf: &str) -> Result<(), 
 /// turns its kept lines into that organisation's events (administrators).
 pub async fn assign(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Form(form): Form<QuarantineForm>,
@@ -288,7 +293,7 @@ pub async fn assign(
 /// `POST /console/quarantine/dismiss`: deletes a sender's kept lines (administrators).
 pub async fn dismiss(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Form(form): Form<QuarantineForm>,
 ) -> PageResult {

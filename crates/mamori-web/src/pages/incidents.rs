@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use mamori_model::Deed;
 use mamori_store::{Actor, AlertFilter, incident_status};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -13,14 +14,14 @@ use serde::Deserialize;
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::Negotiated;
 use crate::state::AppState;
-use crate::triage::{AlertView, may_triage};
+use crate::triage::AlertView;
 
 /// `GET /orgs/{id}/incidents/{iid}`.
 pub async fn detail(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, iid)): Path<(String, String)>,
 ) -> PageResult {
@@ -56,7 +57,7 @@ pub async fn detail(
         alerts => Value::from(Serde(&alerts)),
         timeline => Value::from(Serde(&timeline)),
         statuses => incident_status::ALL,
-        can_triage => may_triage(&viewer.user),
+        can_triage => viewer.user.may(Deed::TriageAlerts),
     };
     Ok(page.render(StatusCode::OK, "incident.html", ctx).await)
 }
@@ -74,7 +75,7 @@ pub struct IncidentForm {
 /// `POST /orgs/{id}/incidents/{iid}`: adds a note to the timeline and may change the status.
 pub async fn update(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, iid)): Path<(String, String)>,
@@ -82,7 +83,7 @@ pub async fn update(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    page.authorise(&id, may_triage(&viewer.user), &form.csrf)
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
         .await?;
     match state.store.incident(&scope, &iid).await {
         Ok(incident) if incident.org_id == id => {}

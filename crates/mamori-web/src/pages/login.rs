@@ -13,7 +13,7 @@ use super::{Page, PageResult};
 use crate::auth::{ClientAddr, MaybeViewer, Viewer};
 use crate::cookies;
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
 
 /// Starts a session for `user` and redirects to `target` with the session (and the user's
@@ -62,7 +62,7 @@ pub struct LoginForm {
 /// `GET /login`.
 pub async fn form(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     MaybeViewer(viewer): MaybeViewer,
 ) -> PageResult {
     if viewer.is_some() {
@@ -84,7 +84,7 @@ pub async fn form(
 /// the e-mail address exists.
 pub async fn submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
@@ -153,7 +153,7 @@ pub struct CsrfOnly {
 /// `POST /logout`.
 pub async fn logout(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     PageForm(form): PageForm<CsrfOnly>,
@@ -218,7 +218,7 @@ async fn render_link(
 /// `GET /links/{token}`.
 pub async fn link_form(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     Path(token): Path<String>,
 ) -> Response {
     render_link(&Page::new(&state, lang, None), StatusCode::OK, &token, None).await
@@ -227,7 +227,7 @@ pub async fn link_form(
 /// `POST /links/{token}`: sets the password and signs the person in.
 pub async fn link_submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
     PageForm(form): PageForm<ChoosePassword>,

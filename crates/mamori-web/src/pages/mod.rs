@@ -29,8 +29,9 @@ use serde::Deserialize;
 use crate::auth::{MaybeViewer, Viewer};
 use crate::cookies;
 use crate::error::describe_store_error;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
+use mamori_model::Deed;
 use mamori_store::StoreError;
 
 /// What page handlers return: the page, or an error page/redirect.
@@ -235,12 +236,12 @@ impl<'a> Page<'a> {
                 role => v.user.role.as_str(),
                 org_id => v.user.org_id.clone(),
                 is_provider => v.user.role.is_provider(),
-                is_admin => v.user.role == mamori_model::Role::Admin,
+                is_admin => v.user.may(Deed::AdministerProvider),
             }
         });
         let ctx = context! {
             lang => self.lang.code(),
-            other_lang => match self.lang { Lang::Ja => "en", Lang::En => "ja" },
+            other_lang => self.lang.other().code(),
             provider_name => provider,
             user => user,
             csrf => self.viewer.map(|v| v.session.csrf_token.clone()),
@@ -321,6 +322,16 @@ impl<'a> Page<'a> {
         .await
     }
 
+    /// Lets through only a viewer whose role may do `deed` outside any one organisation (the
+    /// console); 403 otherwise.
+    pub async fn require(&self, deed: Deed) -> Result<(), Response> {
+        if self.viewer.is_some_and(|v| v.user.may(deed)) {
+            Ok(())
+        } else {
+            Err(self.forbidden().await)
+        }
+    }
+
     /// Lets a form that changes organisation `org_id` through only for a viewer who may see
     /// the organisation (else 404, like absent rows), whose role may make the change
     /// (`allowed`, else 403) and who sent the session's form token.
@@ -353,7 +364,7 @@ impl<'a> Page<'a> {
 /// `/`: sends each person to where they start.
 async fn home(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     MaybeViewer(viewer): MaybeViewer,
 ) -> PageResult {
     let set_up = state

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
@@ -16,21 +17,12 @@ use super::{Page, PageResult, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::error::describe_store_error;
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
 
 /// The sentence for a store error, in `lang`.
 pub(crate) fn store_error_message(lang: Lang, e: &StoreError) -> String {
     lang.t(&describe_store_error(e).2)
-}
-
-/// Whether `viewer` may change organisation `org_id` and invite its members.
-fn may_manage(viewer: &Viewer, org_id: &str) -> bool {
-    match viewer.user.role {
-        Role::Admin => true,
-        Role::Owner => viewer.user.org_id.as_deref() == Some(org_id),
-        Role::Analyst | Role::Staff => false,
-    }
 }
 
 /// Creates a user without a password and shows the invitation link to pass on.
@@ -92,9 +84,9 @@ async fn render_home(
         org => Value::from(Serde(&org)),
         members => Value::from(Serde(&members)),
         retention_days => retention_days,
-        may_set_retention => viewer.user.role == Role::Admin,
-        may_manage => may_manage(viewer, org_id),
-        may_reset => viewer.user.role == Role::Admin,
+        may_set_retention => viewer.user.may_in(Deed::SetRetention, org_id),
+        may_manage => viewer.user.may_in(Deed::ManageOrganisation, org_id),
+        may_reset => viewer.user.may_in(Deed::ResetPasswords, org_id),
         choices => org_choices(),
         error => error,
     };
@@ -115,14 +107,14 @@ const MAX_RETENTION_DAYS: i64 = 3650;
 /// organisation's events are kept.
 pub async fn set_retention(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<RetentionForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, viewer.user.role == Role::Admin, &form.csrf)
+    page.authorise(&id, viewer.user.may_in(Deed::SetRetention, &id), &form.csrf)
         .await?;
     let days = match form.days.trim().parse::<i64>() {
         Ok(days) if (1..=MAX_RETENTION_DAYS).contains(&days) => days,
@@ -155,7 +147,7 @@ pub async fn set_retention(
 /// `GET /orgs/{id}`.
 pub async fn home(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Response {
@@ -166,15 +158,19 @@ pub async fn home(
 /// `POST /orgs/{id}`: change the company details.
 pub async fn update(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_manage(&viewer, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::ManageOrganisation, &id),
+        &form.csrf,
+    )
+    .await?;
     let changes = match form.to_new() {
         Ok(c) => c,
         Err(key) => {
@@ -213,7 +209,7 @@ pub async fn update(
 /// `POST /orgs/{id}/users`: invite an owner or staff member.
 pub async fn invite_member(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
@@ -221,8 +217,12 @@ pub async fn invite_member(
     PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_manage(&viewer, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::ManageOrganisation, &id),
+        &form.csrf,
+    )
+    .await?;
     let role = match form.role.parse::<Role>() {
         Ok(role) if !role.is_provider() => role,
         _ => {
@@ -263,7 +263,7 @@ pub async fn invite_member(
 /// `POST /users/{id}/reset`: an administrator issues a password-reset link.
 pub async fn reset_password(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
@@ -271,7 +271,7 @@ pub async fn reset_password(
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if viewer.user.role != Role::Admin {
+    if !viewer.user.may(Deed::ResetPasswords) {
         return Err(page.forbidden().await);
     }
     page.check_csrf(&form.csrf).await?;

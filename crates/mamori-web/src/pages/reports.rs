@@ -6,6 +6,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_model::Deed;
 use mamori_model::Scope;
 use mamori_reports::deliver::{file_name, settings_or_default};
 use mamori_store::{Actor, StoredReport};
@@ -17,10 +18,8 @@ use super::login::CsrfOnly;
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
-use crate::report_access::{
-    make, may_make, may_set_recipients, month_or_last, report_lang, settings_from,
-};
+use crate::i18n::{Messages, Negotiated};
+use crate::report_access::{make, month_or_last, report_lang, settings_from};
 use crate::state::AppState;
 
 /// What the list page says after an action.
@@ -61,8 +60,8 @@ async fn render(
         org => Value::from(Serde(&org)),
         reports => Value::from(Serde(&reports)),
         settings => Value::from(Serde(&settings)),
-        can_make => may_make(&viewer.user, org_id) && state.reports.is_some(),
-        can_set => may_set_recipients(&viewer.user, org_id),
+        can_make => viewer.user.may_in(Deed::MakeReports, org_id) && state.reports.is_some(),
+        can_set => viewer.user.may_in(Deed::SetReportRecipients, org_id),
         last_month => last_month,
         made => notice.made,
         saved => notice.saved.is_some(),
@@ -74,7 +73,7 @@ async fn render(
 /// `GET /orgs/{id}/reports`.
 pub async fn list(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
@@ -96,13 +95,13 @@ pub struct MakeForm {
 /// `POST /orgs/{id}/reports`: makes and archives a report now (a new version).
 pub async fn create(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<MakeForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_make(&viewer.user, &id), &form.csrf)
+    page.authorise(&id, viewer.user.may_in(Deed::MakeReports, &id), &form.csrf)
         .await?;
     let Some(reporter) = &state.reports else {
         return Err(page.not_found().await);
@@ -158,15 +157,19 @@ pub struct SettingsForm {
 /// `POST /orgs/{id}/reports/settings`: who receives the reports, in which language, how.
 pub async fn save_settings(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<SettingsForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, may_set_recipients(&viewer.user, &id), &form.csrf)
-        .await?;
+    page.authorise(
+        &id,
+        viewer.user.may_in(Deed::SetReportRecipients, &id),
+        &form.csrf,
+    )
+    .await?;
     let settings = match settings_from(lang, &form.recipients, &form.lang, &form.delivery) {
         Ok(s) => s,
         Err(message) => {
@@ -199,7 +202,7 @@ pub async fn save_settings(
 /// `GET /orgs/{id}/reports/{rid}/{format}`: the archived PDF (a download) or HTML.
 pub async fn file(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, rid, format)): Path<(String, String, String)>,
 ) -> PageResult {
@@ -257,7 +260,7 @@ async fn serve_file(
 /// while the link is valid.
 pub async fn by_link(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     Path(token): Path<String>,
 ) -> PageResult {
     let page = Page::new(&state, lang, None);
@@ -283,9 +286,13 @@ pub async fn by_link(
 
 /// `GET /console/reports`: this year's monthly run per organisation (failures first) and
 /// the provider's overviews.
-pub async fn console(State(state): State<AppState>, lang: Lang, viewer: Viewer) -> PageResult {
+pub async fn console(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.role.is_provider() {
+    if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(page.forbidden().await);
     }
     let (jobs, overviews) = match tokio::try_join!(
@@ -309,12 +316,12 @@ pub async fn console(State(state): State<AppState>, lang: Lang, viewer: Viewer) 
 /// `POST /console/reports/overview`: makes the provider's overview for a month.
 pub async fn make_overview(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     PageForm(form): PageForm<MakeForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.role.is_provider() {
+    if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(page.forbidden().await);
     }
     page.check_csrf(&form.csrf).await?;
@@ -355,7 +362,7 @@ pub async fn make_overview(
 /// `GET /console/reports/{rid}/{format}`: an overview's file.
 pub async fn overview_file(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((rid, format)): Path<(String, String)>,
 ) -> PageResult {
@@ -373,13 +380,13 @@ pub async fn overview_file(
 /// `POST /console/reports/jobs/{jid}/retry`: tries a failed report again now.
 pub async fn retry(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path(jid): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, Response> {
     let page = Page::new(&state, lang, Some(&viewer));
-    if !viewer.user.role.is_provider() {
+    if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(page.forbidden().await);
     }
     page.check_csrf(&form.csrf).await?;

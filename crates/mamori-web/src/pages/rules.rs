@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
@@ -14,14 +15,14 @@ use super::login::CsrfOnly;
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Lang;
-use crate::measures::{self, acknowledge_rules, org_readiness};
+use crate::i18n::Negotiated;
+use crate::measures::{acknowledge_rules, org_readiness};
 use crate::state::AppState;
 
 /// `GET /orgs/{id}/rules`.
 pub async fn page(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     headers: axum::http::HeaderMap,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -45,7 +46,7 @@ pub async fn page(
         rules => Value::from(Serde(&edition.five_rules)),
         readiness => Value::from(Serde(&readiness)),
         acknowledged_at => acknowledged.map(|a| a.at),
-        may_answer => measures::may_answer(&viewer.user, &id),
+        may_answer => viewer.user.may_in(Deed::AnswerQuestionnaires, &id),
     };
     Ok(page
         .render(StatusCode::OK, "assessment_rules.html", ctx)
@@ -55,7 +56,7 @@ pub async fn page(
 /// `POST /orgs/{id}/rules`: the organisation commits to the five basic rules.
 pub async fn acknowledge(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,

@@ -13,7 +13,7 @@ use super::login::start_session;
 use super::{Page, PageResult};
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
-use crate::i18n::Lang;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
 
 /// The setup form.
@@ -36,7 +36,7 @@ async fn already_set_up(state: &AppState) -> Result<bool, Response> {
 }
 
 /// `GET /setup`.
-pub async fn form(State(state): State<AppState>, lang: Lang) -> PageResult {
+pub async fn form(State(state): State<AppState>, Negotiated(lang): Negotiated) -> PageResult {
     if already_set_up(&state).await? {
         return Ok(Redirect::to("/login").into_response());
     }
@@ -52,7 +52,7 @@ pub async fn form(State(state): State<AppState>, lang: Lang) -> PageResult {
 /// `POST /setup`.
 pub async fn submit(
     State(state): State<AppState>,
-    lang: Lang,
+    Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     PageForm(form): PageForm<SetupForm>,
 ) -> PageResult {
