@@ -5,8 +5,7 @@
 use std::sync::LazyLock;
 
 use mamori_catalog::{Answers, Lang};
-use mamori_model::Scope;
-use mamori_store::{AnswerKind, DocumentDraft, Store, StoreError};
+use mamori_store::{AnswerKind, DocumentDraft, OrgStore};
 
 use crate::{Document, DocumentKind, Edits, GenerateInput, Params, PolicyError, Texts, generate};
 
@@ -51,13 +50,10 @@ pub struct Built {
 }
 
 /// The answers of the organisation's latest completed self-assessment, if any.
-pub async fn latest_answers(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
-) -> Result<Option<Answers>, PolicyError> {
-    let sets = store
-        .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
+pub async fn latest_answers(org: &OrgStore) -> Result<Option<Answers>, PolicyError> {
+    let sets = org
+        .answers()
+        .completed(AnswerKind::SelfAssessment, None)
         .await?;
     sets.first()
         .map(|set| {
@@ -72,24 +68,18 @@ pub async fn latest_answers(
 /// Generates the current draft of `kind` for the organisation. Store failures are errors;
 /// a document that cannot be generated is reported in [`Built::document`].
 pub async fn build(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     kind: DocumentKind,
     fallback_lang: Lang,
     overrides: Overrides,
 ) -> Result<Built, PolicyError> {
     let texts = builtin_texts()?;
-    let org = store
-        .org(scope, org_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let stored = Params(store.document_params(scope, org_id).await?);
+    let stored = Params(org.documents().params().await?);
     let params = match &overrides.params {
         Some(p) => stored.merged(p),
         None => stored,
     };
-    let draft = store.document_draft(scope, org_id, kind.as_str()).await?;
+    let draft = org.documents().draft(kind.as_str()).await?;
     let edits = match (overrides.edits, &draft) {
         (Some(e), _) => e,
         (None, Some(d)) => serde_json::from_str(&d.edits).map_err(|e| PolicyError::Corrupt {
@@ -103,14 +93,14 @@ pub async fn build(
         .or_else(|| draft.as_ref().and_then(|d| d.lang.parse().ok()))
         .unwrap_or(fallback_lang);
     let answers = match kind {
-        DocumentKind::Handbook => latest_answers(store, scope, org_id).await?,
+        DocumentKind::Handbook => latest_answers(org).await?,
         DocumentKind::Policy | DocumentKind::Regulations => None,
     };
     let document = generate(GenerateInput {
         texts,
         kind,
         lang,
-        company: &org.name,
+        company: &org.org().name,
         params: &params,
         answers: answers.as_ref(),
         edits: &edits,

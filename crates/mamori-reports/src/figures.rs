@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use mamori_catalog::{AssessmentResult, Readiness, ReadinessFacts, readiness, score};
 use mamori_model::{Scope, Severity};
-use mamori_store::{AlertFilter, AnswerKind, Store, alert_status, day_start};
+use mamori_store::{AlertFilter, AnswerKind, OrgStore, Store, StoreError, alert_status, day_start};
 use serde::Serialize;
 
 use crate::month::{Month, midnight};
@@ -162,10 +162,13 @@ pub async fn gather(
     public_url: Option<&str>,
 ) -> Result<Figures, ReportError> {
     let scope = Scope::Organisation(org_id.to_owned());
-    let org = store
-        .org(&scope, org_id)
-        .await?
-        .ok_or(ReportError::UnknownOrganisation(org_id.to_owned()))?;
+    let tenant = match store.org_store(&scope, org_id).await {
+        Err(StoreError::NotFound) => {
+            return Err(ReportError::UnknownOrganisation(org_id.to_owned()));
+        }
+        other => other?,
+    };
+    let org = tenant.org();
     let provider_name = store.provider().await?.map(|p| p.name).unwrap_or_default();
     let (from, to) = month.bounds(tz);
     let day_starts: Vec<i64> = month
@@ -223,8 +226,8 @@ pub async fn gather(
         blocked_sources: top("src"),
         blocked_ports: top("port"),
         incidents: gather_incidents(store, &scope, org_id, from, to).await?,
-        assessment: gather_assessment(store, &scope, org_id, to).await?,
-        readiness: gather_readiness(store, &scope, org_id, public_url).await?,
+        assessment: gather_assessment(&tenant, to).await?,
+        readiness: gather_readiness(&tenant, public_url).await?,
     })
 }
 
@@ -437,14 +440,13 @@ async fn gather_incidents(
 }
 
 async fn gather_assessment(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     to: i64,
 ) -> Result<Option<AssessmentFigures>, ReportError> {
     let mut scored = Vec::new();
-    for set in store
-        .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
+    for set in org
+        .answers()
+        .completed(AnswerKind::SelfAssessment, None)
         .await?
     {
         let Some(at) = set.completed_at.filter(|at| *at < to) else {
@@ -471,27 +473,21 @@ async fn gather_assessment(
 /// is live; its address is under `public_url` (the server's configured address), so without
 /// one the published step cannot be confirmed and stays pending.
 async fn gather_readiness(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     public_url: Option<&str>,
 ) -> Result<Readiness, ReportError> {
     let edition = catalog_edition(None)?;
     let facts = ReadinessFacts {
-        rules_acknowledged: store
-            .rules_acknowledgement(scope, org_id, &edition.id)
-            .await?
-            .is_some(),
-        assessment_completed: !store
-            .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
+        rules_acknowledged: org.rules().acknowledgement(&edition.id).await?.is_some(),
+        assessment_completed: !org
+            .answers()
+            .completed(AnswerKind::SelfAssessment, None)
             .await?
             .is_empty(),
-        policy_issued: !store
-            .document_versions(scope, org_id, "policy")
-            .await?
-            .is_empty(),
-        policy_published_url: store
-            .policy_publication(scope, org_id)
+        policy_issued: !org.documents().versions("policy").await?.is_empty(),
+        policy_published_url: org
+            .documents()
+            .policy_publication()
             .await?
             .filter(|p| p.is_live())
             .map(|p| {

@@ -1,11 +1,9 @@
 //! Acknowledgement of the five basic rules: someone at the organisation read them and commits
 //! to them, which is the SECURITY ACTION one-star step in mamori's readiness checklist.
 
-use mamori_model::Scope;
-
 use crate::answer_sets::org_exists;
 use crate::audit::{Actor, record};
-use crate::{Store, StoreError, now};
+use crate::{OrgStore, StoreError, now};
 
 /// Who acknowledged the five basic rules of an edition, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,20 +14,21 @@ pub struct RulesAcknowledgement {
     pub at: i64,
 }
 
-impl Store {
+/// The organisation's acknowledgements of the basic rules; from [`OrgStore::rules`].
+pub struct RulesAcknowledgements<'a> {
+    pub(crate) org: &'a OrgStore,
+}
+
+impl RulesAcknowledgements<'_> {
     /// Records that the organisation acknowledges the five basic rules of `edition`; doing it
     /// again keeps the first acknowledgement.
-    pub async fn acknowledge_rules(
+    pub async fn acknowledge(
         &self,
         actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
         edition: &str,
     ) -> Result<RulesAcknowledgement, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let mut tx = self.begin_write().await?;
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
         org_exists(&mut tx, org_id).await?;
         let inserted = sqlx::query(
             "INSERT INTO rule_acknowledgements (org_id, edition, acknowledged_by, acknowledged_at)
@@ -52,28 +51,24 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.rules_acknowledgement(scope, org_id, edition)
+        self.acknowledgement(edition)
             .await?
             .ok_or(StoreError::NotFound)
     }
 
     /// The organisation's acknowledgement of the five basic rules of `edition`, if given.
-    pub async fn rules_acknowledgement(
+    pub async fn acknowledgement(
         &self,
-        scope: &Scope,
-        org_id: &str,
         edition: &str,
     ) -> Result<Option<RulesAcknowledgement>, StoreError> {
-        if !scope.permits(org_id) {
-            return Ok(None);
-        }
+        let org_id = self.org.id();
         let row: Option<(Option<String>, i64)> = sqlx::query_as(
             "SELECT acknowledged_by, acknowledged_at FROM rule_acknowledgements
              WHERE org_id = $1 AND edition = $2",
         )
         .bind(org_id)
         .bind(edition)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.org.store.pool)
         .await?;
         Ok(row.map(|(by, at)| RulesAcknowledgement { by, at }))
     }

@@ -3,13 +3,13 @@
 //! answers as JSON and does not score them; callers validate and score with `mamori-catalog`
 //! before completing a set, so nothing incomplete is ever stored as complete.
 
-use mamori_model::{Organisation, Scope};
+use mamori_model::Scope;
 use serde_json::Value;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::audit::{Actor, record};
 use crate::error::InvalidInput;
-use crate::{Store, StoreError, new_id, now};
+use crate::{OrgStore, Store, StoreError, new_id, now};
 
 /// Which questionnaire a set of answers belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,11 +72,9 @@ pub struct AnswerSet {
     pub updated_at: i64,
 }
 
-/// Answers to store, for one organisation, questionnaire and subject.
+/// Answers to store, for one questionnaire and subject.
 #[derive(Debug, Clone, Copy)]
 pub struct NewAnswers<'a> {
-    /// The organisation answering.
-    pub org_id: &'a str,
     /// The questionnaire.
     pub kind: AnswerKind,
     /// The cloud service's name (required for [`AnswerKind::Cloud`]); empty otherwise.
@@ -137,49 +135,61 @@ fn from_row(row: Row) -> Result<AnswerSet, StoreError> {
 }
 
 impl Store {
+    /// The newest completed set per organisation and subject of one questionnaire, for every
+    /// organisation in `scope`: the provider-wide view and the list of cloud services.
+    pub async fn latest_completed(
+        &self,
+        scope: &Scope,
+        kind: AnswerKind,
+    ) -> Result<Vec<AnswerSet>, StoreError> {
+        latest_completed_in(self, kind, scope.only_org()).await
+    }
+}
+
+/// One organisation's questionnaire answers; from [`OrgStore::answers`].
+pub struct Answers<'a> {
+    pub(crate) org: &'a OrgStore,
+}
+
+impl Answers<'_> {
     /// Saves `new` as the organisation's draft for that questionnaire and subject, replacing
     /// the previous draft, so an interrupted questionnaire resumes where it stopped.
     pub async fn save_draft(
         &self,
         actor: &Actor,
-        scope: &Scope,
         new: NewAnswers<'_>,
     ) -> Result<AnswerSet, StoreError> {
-        self.write_answers(actor, scope, new, false).await
+        self.write(actor, new, false).await
     }
 
     /// Stores `new` as completed: the draft (if any) becomes the completed set. Callers must
     /// have checked with the catalog that every item is answered.
-    pub async fn complete_answers(
+    pub async fn complete(
         &self,
         actor: &Actor,
-        scope: &Scope,
         new: NewAnswers<'_>,
     ) -> Result<AnswerSet, StoreError> {
-        self.write_answers(actor, scope, new, true).await
+        self.write(actor, new, true).await
     }
 
-    async fn write_answers(
+    async fn write(
         &self,
         actor: &Actor,
-        scope: &Scope,
         new: NewAnswers<'_>,
         complete: bool,
     ) -> Result<AnswerSet, StoreError> {
+        let org_id = self.org.id();
         let subject = checked_subject(new.kind, new.subject)?;
-        if !scope.permits(new.org_id) {
-            return Err(StoreError::NotFound);
-        }
         let answers = new.answers.to_string();
         let at = now();
         let completed_at = complete.then_some(at);
-        let mut tx = self.begin_write().await?;
-        org_exists(&mut tx, new.org_id).await?;
+        let mut tx = self.org.store.begin_write().await?;
+        org_exists(&mut tx, org_id).await?;
         let draft: Option<(String,)> = sqlx::query_as(
             "SELECT id FROM answer_sets
              WHERE org_id = $1 AND kind = $2 AND subject = $3 AND completed_at IS NULL",
         )
-        .bind(new.org_id)
+        .bind(org_id)
         .bind(new.kind.as_str())
         .bind(subject)
         .fetch_optional(&mut *tx)
@@ -208,7 +218,7 @@ impl Store {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
                 )
                 .bind(&id)
-                .bind(new.org_id)
+                .bind(org_id)
                 .bind(new.kind.as_str())
                 .bind(subject)
                 .bind(new.edition)
@@ -230,24 +240,18 @@ impl Store {
             "" => new.kind.as_str().to_owned(),
             s => format!("{}: {s}", new.kind.as_str()),
         };
-        record(&mut *tx, actor, action, Some(new.org_id), Some(&target)).await?;
+        record(&mut *tx, actor, action, Some(org_id), Some(&target)).await?;
         tx.commit().await?;
-        self.answer_set(scope, new.org_id, &id)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.get(&id).await?.ok_or(StoreError::NotFound)
     }
 
     /// The organisation's draft for a questionnaire and subject, if one is open.
     pub async fn draft(
         &self,
-        scope: &Scope,
-        org_id: &str,
         kind: AnswerKind,
         subject: &str,
     ) -> Result<Option<AnswerSet>, StoreError> {
-        if !scope.permits(org_id) {
-            return Ok(None);
-        }
+        let org_id = self.org.id();
         let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM answer_sets a
              WHERE a.org_id = $1 AND a.kind = $2 AND a.subject = $3 AND a.completed_at IS NULL"
@@ -255,22 +259,18 @@ impl Store {
         .bind(org_id)
         .bind(kind.as_str())
         .bind(subject.trim())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.org.store.pool)
         .await?;
         row.map(from_row).transpose()
     }
 
     /// Completed sets of one questionnaire, newest first; limited to one subject when given.
-    pub async fn completed_answers(
+    pub async fn completed(
         &self,
-        scope: &Scope,
-        org_id: &str,
         kind: AnswerKind,
         subject: Option<&str>,
     ) -> Result<Vec<AnswerSet>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
+        let org_id = self.org.id();
         let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM answer_sets a
              WHERE a.org_id = $1 AND a.kind = $2 AND ($3 IS NULL OR a.subject = $3)
@@ -280,60 +280,35 @@ impl Store {
         .bind(org_id)
         .bind(kind.as_str())
         .bind(subject.map(str::trim))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.org.store.pool)
         .await?;
         rows.into_iter().map(from_row).collect()
     }
 
+    /// The newest completed set per subject of `kind` (one per cloud service).
+    pub async fn latest(&self, kind: AnswerKind) -> Result<Vec<AnswerSet>, StoreError> {
+        latest_completed_in(&self.org.store, kind, Some(self.org.id())).await
+    }
+
     /// One set of answers of the organisation, draft or completed.
-    pub async fn answer_set(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        id: &str,
-    ) -> Result<Option<AnswerSet>, StoreError> {
-        if !scope.permits(org_id) {
-            return Ok(None);
-        }
+    pub async fn get(&self, id: &str) -> Result<Option<AnswerSet>, StoreError> {
+        let org_id = self.org.id();
         let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM answer_sets a WHERE a.id = $1 AND a.org_id = $2"
         )))
         .bind(id)
         .bind(org_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.org.store.pool)
         .await?;
         row.map(from_row).transpose()
-    }
-
-    /// The newest completed set per organisation and subject of one questionnaire, for every
-    /// organisation in `scope`: the provider-wide view and the list of cloud services.
-    pub async fn latest_completed(
-        &self,
-        scope: &Scope,
-        kind: AnswerKind,
-    ) -> Result<Vec<AnswerSet>, StoreError> {
-        let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM answer_sets a
-             WHERE a.kind = $1 AND ($2 IS NULL OR a.org_id = $2) AND {LATEST}
-             ORDER BY a.org_id, a.subject"
-        )))
-        .bind(kind.as_str())
-        .bind(scope.only_org())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(from_row).collect()
     }
 
     /// The answers (and nothing that identifies whose) of the newest completed sets of
     /// organisations like `org` (same industry and employee band), excluding `org` itself.
     /// Only sets of `edition` count. This deliberately reads across tenants: callers must show
     /// only aggregates, and only when enough organisations contribute.
-    pub async fn peer_answers(
-        &self,
-        org: &Organisation,
-        kind: AnswerKind,
-        edition: &str,
-    ) -> Result<Vec<Value>, StoreError> {
+    pub async fn peers(&self, kind: AnswerKind, edition: &str) -> Result<Vec<Value>, StoreError> {
+        let org = self.org.org();
         let rows: Vec<(String,)> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT a.answers FROM answer_sets a JOIN organisations o ON o.id = a.org_id
              WHERE a.kind = $1 AND a.edition = $2 AND o.industry = $3 AND o.employee_band = $4
@@ -344,7 +319,7 @@ impl Store {
         .bind(org.industry.to_string())
         .bind(org.employees.as_str())
         .bind(&org.id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.org.store.pool)
         .await?;
         rows.into_iter()
             .map(|(answers,)| {
@@ -353,6 +328,25 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The newest completed set per organisation and subject of `kind`, of one organisation or
+/// (`None`) of all.
+async fn latest_completed_in(
+    store: &Store,
+    kind: AnswerKind,
+    only_org: Option<&str>,
+) -> Result<Vec<AnswerSet>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM answer_sets a
+         WHERE a.kind = $1 AND ($2 IS NULL OR a.org_id = $2) AND {LATEST}
+         ORDER BY a.org_id, a.subject"
+    )))
+    .bind(kind.as_str())
+    .bind(only_org)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.into_iter().map(from_row).collect()
 }
 
 /// The trimmed subject, checked against the questionnaire: cloud checklists need a service

@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use mamori_model::Scope;
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
 use crate::answer_sets::org_exists;
 use crate::audit::{Actor, record};
-use crate::{InvalidInput, Store, StoreError, new_id, now};
+use crate::{InvalidInput, OrgStore, Store, StoreError, new_id, now};
 
 /// A document's working draft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,14 +128,6 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> Result<DocumentVersion, StoreErr
     })
 }
 
-fn permit(scope: &Scope, org_id: &str) -> Result<(), StoreError> {
-    if scope.permits(org_id) {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound)
-    }
-}
-
 async fn clear_approvals(
     tx: &mut Transaction<'_, Any>,
     org_id: &str,
@@ -154,17 +145,45 @@ async fn clear_approvals(
 }
 
 impl Store {
-    /// The organisation's document parameters (empty when none were saved).
-    pub async fn document_params(
+    /// What `/public/{slug}/policy` shows: the latest issued policy (content JSON and its
+    /// version) of the organisation that owns a live page at `slug`. Nothing else is ever
+    /// reachable this way.
+    pub async fn public_policy(
         &self,
-        scope: &Scope,
-        org_id: &str,
-    ) -> Result<BTreeMap<String, String>, StoreError> {
-        permit(scope, org_id)?;
+        slug: &str,
+    ) -> Result<Option<(String, DocumentVersion)>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {}, v.content FROM policy_publications p
+             JOIN document_versions v ON v.org_id = p.org_id AND v.kind = 'policy'
+             WHERE p.slug = $1 AND p.withdrawn_at IS NULL
+             ORDER BY v.version DESC LIMIT 1",
+            VERSION_COLUMNS
+                .split(", ")
+                .map(|c| format!("v.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get(9)?, version_from_row(&r)?)))
+            .transpose()
+    }
+}
+
+/// One organisation's documents; from [`OrgStore::documents`].
+pub struct Documents<'a> {
+    pub(crate) org: &'a OrgStore,
+}
+
+impl Documents<'_> {
+    /// The organisation's document parameters (empty when none were saved).
+    pub async fn params(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        let org_id = self.org.id();
         let row: Option<(String,)> =
             sqlx::query_as("SELECT params FROM document_params WHERE org_id = $1")
                 .bind(org_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.org.store.pool)
                 .await?;
         match row {
             Some((json,)) => serde_json::from_str(&json)
@@ -174,16 +193,14 @@ impl Store {
     }
 
     /// Saves the parameters. Every draft's approval is cleared: the documents change with them.
-    pub async fn save_document_params(
+    pub async fn save_params(
         &self,
         actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
         params: &BTreeMap<String, String>,
     ) -> Result<(), StoreError> {
-        permit(scope, org_id)?;
+        let org_id = self.org.id();
         let json = serde_json::to_string(params).map_err(|e| StoreError::corrupt("params", e))?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.org.store.begin_write().await?;
         org_exists(&mut tx, org_id).await?;
         sqlx::query(
             "INSERT INTO document_params (org_id, params, updated_by, updated_at)
@@ -210,20 +227,15 @@ impl Store {
     }
 
     /// The working draft of `kind`, if the owner has started one.
-    pub async fn document_draft(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        kind: &str,
-    ) -> Result<Option<DocumentDraft>, StoreError> {
-        permit(scope, org_id)?;
+    pub async fn draft(&self, kind: &str) -> Result<Option<DocumentDraft>, StoreError> {
+        let org_id = self.org.id();
         let row: Option<DraftRow> = sqlx::query_as(
             "SELECT lang, edits, approved_by_name, approved_at, updated_at FROM document_drafts
              WHERE org_id = $1 AND kind = $2",
         )
         .bind(org_id)
         .bind(kind)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.org.store.pool)
         .await?;
         Ok(row.map(
             |(lang, edits, approved_by_name, approved_at, updated_at)| DocumentDraft {
@@ -238,17 +250,15 @@ impl Store {
     }
 
     /// Saves the draft's language and edits and clears its approval.
-    pub async fn save_document_draft(
+    pub async fn save_draft(
         &self,
         actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
         kind: &str,
         lang: &str,
         edits: &str,
     ) -> Result<(), StoreError> {
-        permit(scope, org_id)?;
-        let mut tx = self.begin_write().await?;
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
         org_exists(&mut tx, org_id).await?;
         sqlx::query(
             "INSERT INTO document_drafts (org_id, kind, lang, edits, updated_by, updated_at)
@@ -278,20 +288,18 @@ impl Store {
 
     /// Records that `approver` approved the current draft (creating an unedited draft in
     /// `lang` if the owner approves the generated text as it is).
-    pub async fn approve_document_draft(
+    pub async fn approve_draft(
         &self,
         actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
         kind: &str,
         lang: &str,
         approver: &str,
     ) -> Result<(), StoreError> {
-        permit(scope, org_id)?;
+        let org_id = self.org.id();
         if approver.trim().is_empty() {
             return Err(StoreError::Invalid(InvalidInput::NameRequired));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.org.store.begin_write().await?;
         org_exists(&mut tx, org_id).await?;
         let at = now();
         sqlx::query(
@@ -324,17 +332,15 @@ impl Store {
     /// Issues the approved draft as the next version with `content` (the generated document's
     /// JSON). Refused when the draft is not approved, or when the content is the same as the
     /// latest version's.
-    pub async fn issue_document_version(
+    pub async fn issue(
         &self,
         actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
         kind: &str,
         content: &str,
     ) -> Result<DocumentVersion, StoreError> {
-        permit(scope, org_id)?;
+        let org_id = self.org.id();
         let sha = content_hash(content);
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.org.store.begin_write().await?;
         let draft: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT lang, approved_by_name, approved_at FROM document_drafts
              WHERE org_id = $1 AND kind = $2",
@@ -378,61 +384,44 @@ impl Store {
         .await?;
         record(&mut *tx, actor, "documents.issued", Some(org_id), Some(&id)).await?;
         tx.commit().await?;
-        self.document_version(scope, org_id, &id)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.version(&id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Issued versions of `kind`, newest first.
-    pub async fn document_versions(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        kind: &str,
-    ) -> Result<Vec<DocumentVersion>, StoreError> {
-        permit(scope, org_id)?;
+    pub async fn versions(&self, kind: &str) -> Result<Vec<DocumentVersion>, StoreError> {
+        let org_id = self.org.id();
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLUMNS} FROM document_versions WHERE org_id = $1 AND kind = $2
              ORDER BY version DESC"
         )))
         .bind(org_id)
         .bind(kind)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.org.store.pool)
         .await?;
         rows.iter().map(version_from_row).collect()
     }
 
     /// One issued version of the organisation.
-    pub async fn document_version(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        id: &str,
-    ) -> Result<Option<DocumentVersion>, StoreError> {
-        permit(scope, org_id)?;
+    pub async fn version(&self, id: &str) -> Result<Option<DocumentVersion>, StoreError> {
+        let org_id = self.org.id();
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLUMNS} FROM document_versions WHERE org_id = $1 AND id = $2"
         )))
         .bind(org_id)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.org.store.pool)
         .await?;
         row.as_ref().map(version_from_row).transpose()
     }
 
     /// The content (document JSON) of an issued version of the organisation.
-    pub async fn document_content(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        id: &str,
-    ) -> Result<String, StoreError> {
-        permit(scope, org_id)?;
+    pub async fn content(&self, id: &str) -> Result<String, StoreError> {
+        let org_id = self.org.id();
         let row: Option<(String,)> =
             sqlx::query_as("SELECT content FROM document_versions WHERE org_id = $1 AND id = $2")
                 .bind(org_id)
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.org.store.pool)
                 .await?;
         row.map(|(c,)| c).ok_or(StoreError::NotFound)
     }
@@ -442,15 +431,13 @@ impl Store {
     pub async fn publish_policy(
         &self,
         actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
         slug: &str,
     ) -> Result<PolicyPublication, StoreError> {
-        permit(scope, org_id)?;
+        let org_id = self.org.id();
         if !valid_slug(slug) {
             return Err(StoreError::Invalid(InvalidInput::SlugInvalid));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.org.store.begin_write().await?;
         let issued: Option<(String,)> = sqlx::query_as(
             "SELECT id FROM document_versions WHERE org_id = $1 AND kind = 'policy' LIMIT 1",
         )
@@ -489,20 +476,13 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.policy_publication(scope, org_id)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.policy_publication().await?.ok_or(StoreError::NotFound)
     }
 
     /// Takes the public page offline; the slug stays the organisation's.
-    pub async fn unpublish_policy(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
-    ) -> Result<(), StoreError> {
-        permit(scope, org_id)?;
-        let mut tx = self.begin_write().await?;
+    pub async fn unpublish_policy(&self, actor: &Actor) -> Result<(), StoreError> {
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE policy_publications SET withdrawn_at = $2
              WHERE org_id = $1 AND withdrawn_at IS NULL",
@@ -526,17 +506,13 @@ impl Store {
     }
 
     /// The organisation's policy page, live or withdrawn, if it was ever published.
-    pub async fn policy_publication(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-    ) -> Result<Option<PolicyPublication>, StoreError> {
-        permit(scope, org_id)?;
+    pub async fn policy_publication(&self) -> Result<Option<PolicyPublication>, StoreError> {
+        let org_id = self.org.id();
         let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT slug, published_at, withdrawn_at FROM policy_publications WHERE org_id = $1",
         )
         .bind(org_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.org.store.pool)
         .await?;
         Ok(
             row.map(|(slug, published_at, withdrawn_at)| PolicyPublication {
@@ -547,50 +523,21 @@ impl Store {
         )
     }
 
-    /// What `/public/{slug}/policy` shows: the latest issued policy (content JSON and its
-    /// version) of the organisation that owns a live page at `slug`. Nothing else is ever
-    /// reachable this way.
-    pub async fn public_policy(
-        &self,
-        slug: &str,
-    ) -> Result<Option<(String, DocumentVersion)>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {}, v.content FROM policy_publications p
-             JOIN document_versions v ON v.org_id = p.org_id AND v.kind = 'policy'
-             WHERE p.slug = $1 AND p.withdrawn_at IS NULL
-             ORDER BY v.version DESC LIMIT 1",
-            VERSION_COLUMNS
-                .split(", ")
-                .map(|c| format!("v.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
-        .bind(slug)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Ok((r.try_get(9)?, version_from_row(&r)?)))
-            .transpose()
-    }
-
     /// Everyone who must read the handbook: the organisation's active accounts, then the
     /// name list.
-    pub async fn handbook_readers(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-    ) -> Result<Vec<HandbookReader>, StoreError> {
-        permit(scope, org_id)?;
+    pub async fn readers(&self) -> Result<Vec<HandbookReader>, StoreError> {
+        let org_id = self.org.id();
         let users: Vec<(String, String)> = sqlx::query_as(
             "SELECT id, display_name FROM users WHERE org_id = $1 AND disabled = 0
              ORDER BY display_name",
         )
         .bind(org_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.org.store.pool)
         .await?;
         let listed: Vec<(String, String)> =
             sqlx::query_as("SELECT id, name FROM handbook_readers WHERE org_id = $1 ORDER BY name")
                 .bind(org_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.org.store.pool)
                 .await?;
         Ok(users
             .into_iter()
@@ -608,19 +555,13 @@ impl Store {
     }
 
     /// Adds a name to the handbook's reading list.
-    pub async fn add_handbook_reader(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
-        name: &str,
-    ) -> Result<(), StoreError> {
-        permit(scope, org_id)?;
+    pub async fn add_reader(&self, actor: &Actor, name: &str) -> Result<(), StoreError> {
+        let org_id = self.org.id();
         let name = name.trim();
         if name.is_empty() {
             return Err(StoreError::Invalid(InvalidInput::NameRequired));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.org.store.begin_write().await?;
         org_exists(&mut tx, org_id).await?;
         sqlx::query(
             "INSERT INTO handbook_readers (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)",
@@ -644,15 +585,9 @@ impl Store {
     }
 
     /// Removes a name from the reading list (their past confirmations stay on record).
-    pub async fn remove_handbook_reader(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
-        reader_id: &str,
-    ) -> Result<(), StoreError> {
-        permit(scope, org_id)?;
-        let mut tx = self.begin_write().await?;
+    pub async fn remove_reader(&self, actor: &Actor, reader_id: &str) -> Result<(), StoreError> {
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
         let gone = sqlx::query("DELETE FROM handbook_readers WHERE org_id = $1 AND id = $2")
             .bind(org_id)
             .bind(reader_id)
@@ -678,23 +613,21 @@ impl Store {
     pub async fn acknowledge_handbook(
         &self,
         actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
         version_id: &str,
         reader_key: &str,
     ) -> Result<(), StoreError> {
-        permit(scope, org_id)?;
-        let version = self.document_version(scope, org_id, version_id).await?;
+        let org_id = self.org.id();
+        let version = self.version(version_id).await?;
         if version.is_none_or(|v| v.kind != "handbook") {
             return Err(StoreError::NotFound);
         }
         let reader = self
-            .handbook_readers(scope, org_id)
+            .readers()
             .await?
             .into_iter()
             .find(|r| r.key == reader_key)
             .ok_or(StoreError::NotFound)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.org.store.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO handbook_acknowledgements (org_id, version_id, reader_key, reader_name,
                  acknowledged_at, recorded_by)
@@ -725,18 +658,16 @@ impl Store {
     /// Who confirmed reading handbook version `version_id`.
     pub async fn handbook_acknowledgements(
         &self,
-        scope: &Scope,
-        org_id: &str,
         version_id: &str,
     ) -> Result<Vec<HandbookAcknowledgement>, StoreError> {
-        permit(scope, org_id)?;
+        let org_id = self.org.id();
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT reader_key, reader_name, acknowledged_at FROM handbook_acknowledgements
              WHERE org_id = $1 AND version_id = $2 ORDER BY acknowledged_at",
         )
         .bind(org_id)
         .bind(version_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.org.store.pool)
         .await?;
         Ok(rows
             .into_iter()

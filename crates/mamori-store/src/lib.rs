@@ -1,7 +1,9 @@
 //! Persistence for mamori. One `Store` talks to the embedded SQLite database by default or to
 //! PostgreSQL, through sqlx's `Any` driver so that every repository is written once for both.
-//! Every read of organisation data takes a [`mamori_model::Scope`], so tenants never see each
-//! other's rows.
+//! Organisation data is reached either through an [`OrgStore`] (from [`Store::org_store`],
+//! which checks the caller's [`mamori_model::Scope`] once; its repositories take no organisation
+//! id) or, for the areas not yet moved behind it, through methods that take the scope. Either way
+//! tenants never see each other's rows.
 
 mod acknowledgements;
 mod alerting;
@@ -29,16 +31,18 @@ mod sessions;
 mod sources;
 mod sql;
 mod suppressions;
+mod tenant;
 mod tokens;
 mod users;
 
 pub use acknowledgements::RulesAcknowledgement;
+pub use acknowledgements::RulesAcknowledgements;
 pub use alerting::{AlertingRules, Promotion};
 pub use alerts::{
     Alert, AlertChange, AlertEvent, AlertFilter, AlertPage, OpenAlerts, Resolution,
     status as alert_status,
 };
-pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
+pub use answer_sets::{AnswerKind, AnswerSet, Answers, NewAnswers};
 pub use audit::{Actor, AuditEntry};
 pub use channels::{Channel, NewChannel, RouteHealth};
 pub use db::{Backend, Store, sqlite_url};
@@ -47,8 +51,8 @@ pub use deliveries::{
 };
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
 pub use documents::{
-    DocumentDraft, DocumentVersion, HandbookAcknowledgement, HandbookReader, PolicyPublication,
-    content_hash, valid_slug,
+    DocumentDraft, DocumentVersion, Documents, HandbookAcknowledgement, HandbookReader,
+    PolicyPublication, content_hash, valid_slug,
 };
 pub use error::{InvalidInput, StoreError};
 pub use events::{COUNT_BOUND, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
@@ -66,6 +70,7 @@ pub use rollups::{
 pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
+pub use tenant::OrgStore;
 pub use tokens::{ApiToken, TOKEN_USE_RESOLUTION_SECS};
 pub use users::NewUser;
 

@@ -1,8 +1,7 @@
 //! Who may do what to alerts and channels, and how a submitted alert action (from the API
 //! or a page form) becomes a store change. One place, so pages and API cannot disagree.
 
-use mamori_model::Deed;
-use mamori_model::User;
+use mamori_model::{Deed, User};
 use mamori_store::{Alert, AlertChange, Resolution};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -99,15 +99,13 @@ async fn generate(args: GenerateArgs) -> anyhow::Result<()> {
         lang: args.lang,
     };
     let store = args.storage.open().await?;
-    let scope = Scope::AllOrganisations;
-    let built = mamori_policies::build(&store, &scope, &args.org, args.kind, Lang::Ja, overrides)
-        .await
-        .map_err(|e| match e {
-            PolicyError::Store(mamori_store::StoreError::NotFound) => {
-                anyhow::anyhow!("no organisation with id {}", args.org)
-            }
-            other => other.into(),
-        })?;
+    let org = match store.org_store(&Scope::AllOrganisations, &args.org).await {
+        Err(mamori_store::StoreError::NotFound) => {
+            bail!("no organisation with id {}", args.org)
+        }
+        other => other?,
+    };
+    let built = mamori_policies::build(&org, args.kind, Lang::Ja, overrides).await?;
     store.close().await;
     let doc = match built.document {
         Ok(doc) => doc,

@@ -18,138 +18,115 @@ async fn drafts_versions_publication_and_tenancy() {
         let b = store.create_org(&cli, org("beta")).await.unwrap();
         let own = Scope::Organisation(a.id.clone());
         let other = Scope::Organisation(b.id.clone());
-
-        let params = BTreeMap::from([("representative_name".to_owned(), "山田".to_owned())]);
-        store
-            .save_document_params(&cli, &own, &a.id, &params)
-            .await
-            .unwrap();
-        assert_eq!(store.document_params(&own, &a.id).await.unwrap(), params);
+        let org_a = store.org_store(&own, &a.id).await.unwrap();
+        let org_b = store.org_store(&other, &b.id).await.unwrap();
+        let (docs_a, docs_b) = (org_a.documents(), org_b.documents());
         assert!(matches!(
-            store.document_params(&other, &a.id).await,
+            store.org_store(&other, &a.id).await,
             Err(StoreError::NotFound)
         ));
 
-        store
-            .save_document_draft(&cli, &own, &a.id, "policy", "ja", "{}")
-            .await
-            .unwrap();
-        let refused = store
-            .issue_document_version(&cli, &own, &a.id, "policy", "{\"v\":1}")
-            .await;
+        let params = BTreeMap::from([("representative_name".to_owned(), "山田".to_owned())]);
+        docs_a.save_params(&cli, &params).await.unwrap();
+        assert_eq!(docs_a.params().await.unwrap(), params);
+        assert!(docs_b.params().await.unwrap().is_empty());
+
+        docs_a.save_draft(&cli, "policy", "ja", "{}").await.unwrap();
+        let refused = docs_a.issue(&cli, "policy", "{\"v\":1}").await;
         assert!(matches!(
             refused,
             Err(StoreError::Invalid(InvalidInput::NotApproved))
         ));
-        store
-            .approve_document_draft(&cli, &own, &a.id, "policy", "ja", "山田")
+        docs_a
+            .approve_draft(&cli, "policy", "ja", "山田")
             .await
             .unwrap();
-        let v1 = store
-            .issue_document_version(&cli, &own, &a.id, "policy", "{\"v\":1}")
-            .await
-            .unwrap();
-        assert_eq!(v1.version, 1);
-        let same = store
-            .issue_document_version(&cli, &own, &a.id, "policy", "{\"v\":1}")
-            .await;
+        let v1 = docs_a.issue(&cli, "policy", "{\"v\":1}").await.unwrap();
+        assert_eq!((v1.version, v1.org_id.as_str()), (1, a.id.as_str()));
+        let same = docs_a.issue(&cli, "policy", "{\"v\":1}").await;
         assert!(matches!(
             same,
             Err(StoreError::Invalid(InvalidInput::NothingToIssue))
         ));
-        let v2 = store
-            .issue_document_version(&cli, &own, &a.id, "policy", "{\"v\":2}")
-            .await
-            .unwrap();
+        let v2 = docs_a.issue(&cli, "policy", "{\"v\":2}").await.unwrap();
         assert_eq!(v2.version, 2);
         // Saving parameters clears the approval.
-        store
-            .save_document_params(&cli, &own, &a.id, &params)
-            .await
-            .unwrap();
-        let draft = store
-            .document_draft(&own, &a.id, "policy")
-            .await
-            .unwrap()
-            .unwrap();
+        docs_a.save_params(&cli, &params).await.unwrap();
+        let draft = docs_a.draft("policy").await.unwrap().unwrap();
         assert_eq!(draft.approved_at, None);
+        assert!(docs_b.draft("policy").await.unwrap().is_none());
 
-        assert!(store.document_version(&other, &a.id, &v1.id).await.is_err());
-        assert!(store.document_content(&other, &a.id, &v1.id).await.is_err());
-        assert_eq!(
-            store.document_content(&own, &a.id, &v1.id).await.unwrap(),
-            "{\"v\":1}"
-        );
+        // The other tenant's handle does not reach these versions, even by id.
+        assert!(docs_b.version(&v1.id).await.unwrap().is_none());
+        assert!(matches!(
+            docs_b.content(&v1.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(docs_b.versions("policy").await.unwrap().is_empty());
+        assert_eq!(docs_a.content(&v1.id).await.unwrap(), "{\"v\":1}");
 
-        let bad = store.publish_policy(&cli, &own, &a.id, "Not OK").await;
+        let bad = docs_a.publish_policy(&cli, "Not OK").await;
         assert!(matches!(
             bad,
             Err(StoreError::Invalid(InvalidInput::SlugInvalid))
         ));
-        let unissued = store
-            .publish_policy(&cli, &Scope::AllOrganisations, &b.id, "beta-co")
-            .await;
+        let unissued = docs_b.publish_policy(&cli, "beta-co").await;
         assert!(matches!(
             unissued,
             Err(StoreError::Invalid(InvalidInput::NotIssued))
         ));
-        store
-            .publish_policy(&cli, &own, &a.id, "alpha-co")
-            .await
-            .unwrap();
+        docs_a.publish_policy(&cli, "alpha-co").await.unwrap();
+        assert!(docs_b.policy_publication().await.unwrap().is_none());
         let (content, version) = store.public_policy("alpha-co").await.unwrap().unwrap();
         assert_eq!(
             (content.as_str(), version.version),
             ("{\"v\":2}", 2),
             "latest version only"
         );
-        store.unpublish_policy(&cli, &own, &a.id).await.unwrap();
+        docs_a.unpublish_policy(&cli).await.unwrap();
         assert!(store.public_policy("alpha-co").await.unwrap().is_none());
 
-        store
-            .save_document_draft(&cli, &other, &b.id, "policy", "ja", "{}")
+        docs_b.save_draft(&cli, "policy", "ja", "{}").await.unwrap();
+        docs_b
+            .approve_draft(&cli, "policy", "ja", "b")
             .await
             .unwrap();
-        store
-            .approve_document_draft(&cli, &other, &b.id, "policy", "ja", "b")
-            .await
-            .unwrap();
-        store
-            .issue_document_version(&cli, &other, &b.id, "policy", "{}")
-            .await
-            .unwrap();
-        let taken = store.publish_policy(&cli, &other, &b.id, "alpha-co").await;
+        docs_b.issue(&cli, "policy", "{}").await.unwrap();
+        let taken = docs_b.publish_policy(&cli, "alpha-co").await;
         assert!(
             matches!(taken, Err(StoreError::Invalid(InvalidInput::SlugTaken))),
             "slug stays alpha's"
         );
 
-        store
-            .add_handbook_reader(&cli, &own, &a.id, "パート 田中")
-            .await
-            .unwrap();
-        let readers = store.handbook_readers(&own, &a.id).await.unwrap();
+        docs_a.add_reader(&cli, "パート 田中").await.unwrap();
+        let readers = docs_a.readers().await.unwrap();
         assert_eq!(readers.len(), 1);
-        assert!(store.handbook_readers(&other, &a.id).await.is_err());
-        store
-            .approve_document_draft(&cli, &own, &a.id, "handbook", "ja", "山田")
+        assert!(docs_b.readers().await.unwrap().is_empty());
+        let listed_id = readers[0].key.trim_start_matches("name:");
+        assert!(matches!(
+            docs_b.remove_reader(&cli, listed_id).await,
+            Err(StoreError::NotFound)
+        ));
+        docs_a
+            .approve_draft(&cli, "handbook", "ja", "山田")
             .await
             .unwrap();
-        let hb = store
-            .issue_document_version(&cli, &own, &a.id, "handbook", "{}")
+        let hb = docs_a.issue(&cli, "handbook", "{}").await.unwrap();
+        docs_a
+            .acknowledge_handbook(&cli, &hb.id, &readers[0].key)
             .await
             .unwrap();
-        store
-            .acknowledge_handbook(&cli, &own, &a.id, &hb.id, &readers[0].key)
-            .await
-            .unwrap();
-        let acks = store
-            .handbook_acknowledgements(&own, &a.id, &hb.id)
-            .await
-            .unwrap();
+        let acks = docs_a.handbook_acknowledgements(&hb.id).await.unwrap();
         assert_eq!(acks.len(), 1);
-        let cross = store
-            .acknowledge_handbook(&cli, &other, &b.id, &hb.id, &readers[0].key)
+        assert!(
+            docs_b
+                .handbook_acknowledgements(&hb.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let cross = docs_b
+            .acknowledge_handbook(&cli, &hb.id, &readers[0].key)
             .await;
         assert!(matches!(cross, Err(StoreError::NotFound)));
         store.close().await;

@@ -2,15 +2,14 @@
 //! and one result with what changed since the previous one, compare with similar companies,
 //! and SECURITY ACTION readiness. Other tenants' organisations are a 404.
 
-use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_catalog::{AssessmentResult, Comparison, PartScore, Readiness, compare};
-use mamori_model::Organisation;
-use mamori_store::{Actor, AnswerKind};
+use mamori_model::Deed;
+use mamori_store::{Actor, AnswerKind, OrgStore};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -118,12 +117,12 @@ pub(crate) async fn visible_org(
     state: &AppState,
     caller: &ApiCaller,
     id: &str,
-) -> Result<Organisation, ApiError> {
-    match state.store.org(&caller.user.scope(), id).await {
-        Ok(Some(org)) => Ok(org),
-        Ok(None) => Err(ApiError::not_found(caller.lang)),
-        Err(e) => Err(ApiError::from_store(caller.lang, e)),
-    }
+) -> Result<OrgStore, ApiError> {
+    state
+        .store
+        .org_store(&caller.user.scope(), id)
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))
 }
 
 /// Finds the organisation and checks the caller may answer for it (owner or administrator).
@@ -131,7 +130,7 @@ pub(crate) async fn answering_org(
     state: &AppState,
     caller: &ApiCaller,
     id: &str,
-) -> Result<Organisation, ApiError> {
+) -> Result<OrgStore, ApiError> {
     let org = visible_org(state, caller, id).await?;
     if !caller.user.may_in(Deed::AnswerQuestionnaires, id) {
         return Err(ApiError::forbidden(caller.lang));
@@ -163,24 +162,14 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AnswersBody>,
 ) -> Result<(StatusCode, Json<AssessmentView>), ApiError> {
-    answering_org(&state, &caller, &id).await?;
+    let org = answering_org(&state, &caller, &id).await?;
     let actor = Actor::user(&caller.user, Some(addr));
-    let scope = caller.user.scope();
-    let submission = Submission::new(
-        &state.store,
-        &actor,
-        &scope,
-        &id,
-        body.catalog.as_deref(),
-        true,
-    );
+    let submission = Submission::new(&org, &actor, body.catalog.as_deref(), true);
     let api = |e: MeasureError| e.api(caller.lang);
     let (set, _) = submit_assessment(&submission, &words(&body.answers))
         .await
         .map_err(api)?;
-    let all = history(&state.store, &caller.user.scope(), &id)
-        .await
-        .map_err(api)?;
+    let all = history(&org).await.map_err(api)?;
     let (current, previous) =
         current_and_previous(&all, &set.id).ok_or_else(|| ApiError::not_found(caller.lang))?;
     Ok((StatusCode::CREATED, Json(view(current, previous))))
@@ -204,10 +193,8 @@ pub async fn list(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<AssessmentHistory>, ApiError> {
-    visible_org(&state, &caller, &id).await?;
-    let all = history(&state.store, &caller.user.scope(), &id)
-        .await
-        .map_err(|e| e.api(caller.lang))?;
+    let org = visible_org(&state, &caller, &id).await?;
+    let all = history(&org).await.map_err(|e| e.api(caller.lang))?;
     Ok(Json(AssessmentHistory {
         assessments: all
             .into_iter()
@@ -233,10 +220,8 @@ pub async fn get_one(
     caller: ApiCaller,
     Path((id, aid)): Path<(String, String)>,
 ) -> Result<Json<AssessmentView>, ApiError> {
-    visible_org(&state, &caller, &id).await?;
-    let all = history(&state.store, &caller.user.scope(), &id)
-        .await
-        .map_err(|e| e.api(caller.lang))?;
+    let org = visible_org(&state, &caller, &id).await?;
+    let all = history(&org).await.map_err(|e| e.api(caller.lang))?;
     let (current, previous) =
         current_and_previous(&all, &aid).ok_or_else(|| ApiError::not_found(caller.lang))?;
     Ok(Json(view(current, previous)))
@@ -254,17 +239,9 @@ pub async fn save_draft(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AnswersBody>,
 ) -> Result<Json<DraftView>, ApiError> {
-    answering_org(&state, &caller, &id).await?;
+    let org = answering_org(&state, &caller, &id).await?;
     let actor = Actor::user(&caller.user, Some(addr));
-    let scope = caller.user.scope();
-    let submission = Submission::new(
-        &state.store,
-        &actor,
-        &scope,
-        &id,
-        body.catalog.as_deref(),
-        false,
-    );
+    let submission = Submission::new(&org, &actor, body.catalog.as_deref(), false);
     let (set, _) = submit_assessment(&submission, &words(&body.answers))
         .await
         .map_err(|e| e.api(caller.lang))?;
@@ -289,12 +266,8 @@ pub async fn get_draft(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<DraftView>, ApiError> {
-    visible_org(&state, &caller, &id).await?;
-    match state
-        .store
-        .draft(&caller.user.scope(), &id, AnswerKind::SelfAssessment, "")
-        .await
-    {
+    let org = visible_org(&state, &caller, &id).await?;
+    match org.answers().draft(AnswerKind::SelfAssessment, "").await {
         Ok(Some(set)) => Ok(Json(draft_view(set))),
         Ok(None) => Err(ApiError::not_found(caller.lang)),
         Err(e) => Err(ApiError::from_store(caller.lang, e)),
@@ -314,15 +287,9 @@ pub async fn benchmark(
 ) -> Result<Json<Benchmark>, ApiError> {
     let org = visible_org(&state, &caller, &id).await?;
     let api = |e: MeasureError| e.api(caller.lang);
-    let latest = history(&state.store, &caller.user.scope(), &id)
-        .await
-        .map_err(api)?;
+    let latest = history(&org).await.map_err(api)?;
     let own = latest.first().map(|s| &s.result);
-    Ok(Json(
-        measures::benchmark(&state.store, &org, own)
-            .await
-            .map_err(api)?,
-    ))
+    Ok(Json(measures::benchmark(&org, own).await.map_err(api)?))
 }
 
 /// SECURITY ACTION readiness: one star once the five basic rules are acknowledged; two stars
@@ -336,18 +303,18 @@ pub async fn readiness(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<ReadinessView>, ApiError> {
-    visible_org(&state, &caller, &id).await?;
-    readiness_view(&state, &headers, &caller, &id).await
+    let org = visible_org(&state, &caller, &id).await?;
+    readiness_view(&state, &headers, &caller, &org).await
 }
 
 async fn readiness_view(
     state: &AppState,
     headers: &axum::http::HeaderMap,
     caller: &ApiCaller,
-    id: &str,
+    org: &OrgStore,
 ) -> Result<Json<ReadinessView>, ApiError> {
     let base = crate::pages::public_base(state, headers);
-    let (readiness, acknowledged) = org_readiness(&state.store, &caller.user.scope(), id, &base)
+    let (readiness, acknowledged) = org_readiness(org, &base)
         .await
         .map_err(|e| e.api(caller.lang))?;
     Ok(Json(ReadinessView {
@@ -367,12 +334,12 @@ pub async fn acknowledge(
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
 ) -> Result<Json<ReadinessView>, ApiError> {
-    answering_org(&state, &caller, &id).await?;
+    let org = answering_org(&state, &caller, &id).await?;
     let actor = Actor::user(&caller.user, Some(addr));
-    acknowledge_rules(&state.store, &actor, &caller.user.scope(), &id)
+    acknowledge_rules(&org, &actor)
         .await
         .map_err(|e| e.api(caller.lang))?;
-    readiness_view(&state, &headers, &caller, &id).await
+    readiness_view(&state, &headers, &caller, &org).await
 }
 
 /// Provider staff only: every client's latest self-assessment and the items most clients

@@ -89,17 +89,9 @@ pub async fn create_cloud(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CloudBody>,
 ) -> Result<(StatusCode, Json<ChecklistView>), ApiError> {
-    answering_org(&state, &caller, &id).await?;
+    let org = answering_org(&state, &caller, &id).await?;
     let actor = Actor::user(&caller.user, Some(addr));
-    let scope = caller.user.scope();
-    let submission = Submission::new(
-        &state.store,
-        &actor,
-        &scope,
-        &id,
-        body.catalog.as_deref(),
-        true,
-    );
+    let submission = Submission::new(&org, &actor, body.catalog.as_deref(), true);
     match submit_cloud(&submission, &body.service, &words(&body.answers)).await {
         Ok((set, Some(result))) => {
             Ok((StatusCode::CREATED, Json(ChecklistView::new(set, &result))))
@@ -118,10 +110,8 @@ pub async fn list_cloud(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<CloudList>, ApiError> {
-    visible_org(&state, &caller, &id).await?;
-    let services = cloud_services(&state.store, &caller.user.scope(), &id)
-        .await
-        .map_err(|e| e.api(caller.lang))?;
+    let org = visible_org(&state, &caller, &id).await?;
+    let services = cloud_services(&org).await.map_err(|e| e.api(caller.lang))?;
     Ok(Json(CloudList {
         services: services
             .into_iter()
@@ -142,17 +132,9 @@ pub async fn create_executive(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ExecutiveBody>,
 ) -> Result<(StatusCode, Json<ChecklistView>), ApiError> {
-    answering_org(&state, &caller, &id).await?;
+    let org = answering_org(&state, &caller, &id).await?;
     let actor = Actor::user(&caller.user, Some(addr));
-    let scope = caller.user.scope();
-    let submission = Submission::new(
-        &state.store,
-        &actor,
-        &scope,
-        &id,
-        body.catalog.as_deref(),
-        true,
-    );
+    let submission = Submission::new(&org, &actor, body.catalog.as_deref(), true);
     match submit_executive(&submission, &body.answers).await {
         Ok((set, Some(result))) => {
             Ok((StatusCode::CREATED, Json(ChecklistView::new(set, &result))))
@@ -171,8 +153,8 @@ pub async fn get_executive(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<ChecklistView>, ApiError> {
-    visible_org(&state, &caller, &id).await?;
-    match latest_executive(&state.store, &caller.user.scope(), &id).await {
+    let org = visible_org(&state, &caller, &id).await?;
+    match latest_executive(&org).await {
         Ok(Some(entry)) => Ok(Json(ChecklistView::new(entry.set, &entry.result))),
         Ok(None) => Err(ApiError::not_found(caller.lang)),
         Err(e) => Err(e.api(caller.lang)),

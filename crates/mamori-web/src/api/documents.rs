@@ -2,17 +2,18 @@
 //! draft as generated, approval, issuing versions and reading them back — tenant-scoped like
 //! every organisation read.
 
-use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use mamori_model::{Deed, Lang};
 use mamori_policies::{Document, DocumentKind, Params, PolicyError, check_values};
-use mamori_store::{Actor, DocumentDraft, DocumentVersion};
+use mamori_store::{Actor, DocumentDraft, DocumentVersion, OrgStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::assessments::visible_org;
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
@@ -80,13 +81,14 @@ fn measure(caller: &ApiCaller) -> impl Fn(MeasureError) -> ApiError + '_ {
     move |e| e.api(caller.lang)
 }
 
-fn editor(caller: &ApiCaller, org_id: &str) -> Result<(), ApiError> {
-    if !caller.user.scope().permits(org_id) {
-        Err(ApiError::not_found(caller.lang))
-    } else if !caller.user.may_in(Deed::EditDocuments, org_id) {
-        Err(ApiError::forbidden(caller.lang))
+/// The organisation for someone who may edit its documents: 404 when they may not see it,
+/// 403 when they may see but not edit.
+async fn editor(state: &AppState, caller: &ApiCaller, org_id: &str) -> Result<OrgStore, ApiError> {
+    let org = visible_org(state, caller, org_id).await?;
+    if caller.user.may_in(Deed::EditDocuments, org_id) {
+        Ok(org)
     } else {
-        Ok(())
+        Err(ApiError::forbidden(caller.lang))
     }
 }
 
@@ -100,9 +102,10 @@ pub async fn get_params(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<DocumentParams>, ApiError> {
-    let params = state
-        .store
-        .document_params(&caller.user.scope(), &id)
+    let params = visible_org(&state, &caller, &id)
+        .await?
+        .documents()
+        .params()
         .await
         .map_err(|e| ApiError::from_store(caller.lang, e))?;
     Ok(Json(DocumentParams { params }))
@@ -122,7 +125,7 @@ pub async fn put_params(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DocumentParams>,
 ) -> Result<Json<DocumentParams>, ApiError> {
-    editor(&caller, &id)?;
+    let org = editor(&state, &caller, &id).await?;
     let texts = texts().map_err(measure(&caller))?;
     let mut params = Params::default();
     for (k, v) in &body.params {
@@ -132,14 +135,8 @@ pub async fn put_params(
     if !problems.is_empty() {
         return Err(MeasureError::Document(PolicyError::Params(problems)).api(caller.lang));
     }
-    state
-        .store
-        .save_document_params(
-            &Actor::user(&caller.user, Some(addr)),
-            &caller.user.scope(),
-            &id,
-            &params.0,
-        )
+    org.documents()
+        .save_params(&Actor::user(&caller.user, Some(addr)), &params.0)
         .await
         .map_err(|e| ApiError::from_store(caller.lang, e))?;
     Ok(Json(DocumentParams { params: params.0 }))
@@ -158,16 +155,10 @@ pub async fn get_draft(
     Path((id, kind_text)): Path<(String, String)>,
 ) -> Result<Json<DraftView>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
-    let built = build(
-        &state.store,
-        &caller.user.scope(),
-        &id,
-        kind,
-        caller.lang,
-        Overrides::default(),
-    )
-    .await
-    .map_err(measure(&caller))?;
+    let org = visible_org(&state, &caller, &id).await?;
+    let built = build(&org, kind, caller.lang, Overrides::default())
+        .await
+        .map_err(measure(&caller))?;
     let (document, missing) = match built.document {
         Ok(d) => (Some(d), Vec::new()),
         Err(PolicyError::Params(p)) => (None, p.missing),
@@ -197,40 +188,22 @@ pub async fn approve(
     ApiJson(body): ApiJson<Approval>,
 ) -> Result<Json<DraftView>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
-    editor(&caller, &id)?;
-    let scope = caller.user.scope();
-    let built = build(
-        &state.store,
-        &scope,
-        &id,
-        kind,
-        caller.lang,
-        Overrides::default(),
-    )
-    .await
-    .map_err(measure(&caller))?;
+    let org = editor(&state, &caller, &id).await?;
+    let built = build(&org, kind, caller.lang, Overrides::default())
+        .await
+        .map_err(measure(&caller))?;
     built
         .document
         .map_err(|e| MeasureError::Document(e).api(caller.lang))?;
     let lang = match body.lang.as_deref() {
-        Some("en") => "en",
-        Some(_) => "ja",
-        None => {
-            if built.lang == mamori_model::Lang::En {
-                "en"
-            } else {
-                "ja"
-            }
-        }
+        Some(code) => Lang::parse(code).unwrap_or_default(),
+        None => built.lang,
     };
-    state
-        .store
-        .approve_document_draft(
+    org.documents()
+        .approve_draft(
             &Actor::user(&caller.user, Some(addr)),
-            &scope,
-            &id,
             kind.as_str(),
-            lang,
+            lang.code(),
             &body.approver,
         )
         .await
@@ -250,9 +223,10 @@ pub async fn versions(
     Path((id, kind_text)): Path<(String, String)>,
 ) -> Result<Json<VersionList>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
-    let versions = state
-        .store
-        .document_versions(&caller.user.scope(), &id, kind.as_str())
+    let versions = visible_org(&state, &caller, &id)
+        .await?
+        .documents()
+        .versions(kind.as_str())
         .await
         .map_err(|e| ApiError::from_store(caller.lang, e))?;
     Ok(Json(VersionList { versions }))
@@ -272,15 +246,10 @@ pub async fn issue_version(
     Path((id, kind_text)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<VersionDetail>), ApiError> {
     let kind = kind(&caller, &kind_text)?;
-    editor(&caller, &id)?;
-    let scope = caller.user.scope();
+    let org = editor(&state, &caller, &id).await?;
     let actor = Actor::user(&caller.user, Some(addr));
-    let version = issue(&state.store, &actor, &scope, &id, kind)
-        .await
-        .map_err(measure(&caller))?;
-    let document = issued(&state.store, &scope, &id, &version)
-        .await
-        .map_err(measure(&caller))?;
+    let version = issue(&org, &actor, kind).await.map_err(measure(&caller))?;
+    let document = issued(&org, &version).await.map_err(measure(&caller))?;
     Ok((
         StatusCode::CREATED,
         Json(VersionDetail { version, document }),
@@ -300,17 +269,15 @@ pub async fn get_version(
     Path((id, kind_text, vid)): Path<(String, String, String)>,
 ) -> Result<Json<VersionDetail>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
-    let scope = caller.user.scope();
-    let version = state
-        .store
-        .document_version(&scope, &id, &vid)
+    let org = visible_org(&state, &caller, &id).await?;
+    let version = org
+        .documents()
+        .version(&vid)
         .await
         .map_err(|e| ApiError::from_store(caller.lang, e))?
         .filter(|v| v.kind == kind.as_str())
         .ok_or_else(|| ApiError::not_found(caller.lang))?;
-    let document = issued(&state.store, &scope, &id, &version)
-        .await
-        .map_err(measure(&caller))?;
+    let document = issued(&org, &version).await.map_err(measure(&caller))?;
     Ok(Json(VersionDetail { version, document }))
 }
 
@@ -353,16 +320,11 @@ pub async fn publish(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PublishRequest>,
 ) -> Result<Json<PublicationView>, ApiError> {
-    editor(&caller, &id)?;
+    let org = editor(&state, &caller, &id).await?;
     let slug = body.slug.trim().to_ascii_lowercase();
-    let publication = state
-        .store
-        .publish_policy(
-            &Actor::user(&caller.user, Some(addr)),
-            &caller.user.scope(),
-            &id,
-            &slug,
-        )
+    let publication = org
+        .documents()
+        .publish_policy(&Actor::user(&caller.user, Some(addr)), &slug)
         .await
         .map_err(|e| ApiError::from_store(caller.lang, e))?;
     Ok(Json(PublicationView {
@@ -383,14 +345,10 @@ pub async fn unpublish(
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    editor(&caller, &id)?;
-    state
-        .store
-        .unpublish_policy(
-            &Actor::user(&caller.user, Some(addr)),
-            &caller.user.scope(),
-            &id,
-        )
+    editor(&state, &caller, &id)
+        .await?
+        .documents()
+        .unpublish_policy(&Actor::user(&caller.user, Some(addr)))
         .await
         .map_err(|e| ApiError::from_store(caller.lang, e))?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,7 +2,6 @@
 //! monitored sources with their health, HTTP ingest with a per-source token, and ingest
 //! status for the provider.
 
-use mamori_model::Deed;
 use std::io::Read;
 
 use axum::Json;
@@ -12,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
 use mamori_ingest::queue::Line;
 use mamori_ingest::source::Origin;
+use mamori_model::Deed;
 use mamori_store::{EventFilter, StoredEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

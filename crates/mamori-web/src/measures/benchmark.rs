@@ -4,8 +4,7 @@
 //! of them is one company's score.
 
 use mamori_catalog::{Answers, MIN_PEERS, PeerStats, Text, score};
-use mamori_model::Organisation;
-use mamori_store::{AnswerKind, Store};
+use mamori_store::{AnswerKind, OrgStore};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -76,13 +75,13 @@ fn round(x: f64) -> f64 {
 
 /// Compares `org`'s latest result `own` (if it has one) with its peers.
 pub(crate) async fn benchmark(
-    store: &Store,
-    org: &Organisation,
+    org: &OrgStore,
     own: Option<&mamori_catalog::AssessmentResult>,
 ) -> Result<Benchmark, MeasureError> {
     let edition = edition(own.map(|r| r.edition.as_str()))?;
-    let peers: Vec<_> = store
-        .peer_answers(org, AnswerKind::SelfAssessment, &edition.id)
+    let peers: Vec<_> = org
+        .answers()
+        .peers(AnswerKind::SelfAssessment, &edition.id)
         .await?
         .into_iter()
         .filter_map(|json| serde_json::from_value::<Answers>(json).ok())

@@ -7,8 +7,7 @@ use mamori_catalog::{
     Answers, CloudResult, ExecutiveAnswers, ExecutiveList, ExecutiveResult, score_cloud,
     score_executive, validate_cloud_draft, validate_executive_draft,
 };
-use mamori_model::Scope;
-use mamori_store::{AnswerKind, AnswerSet, Store};
+use mamori_store::{AnswerKind, AnswerSet, OrgStore};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -87,17 +86,9 @@ pub(crate) async fn submit_executive(
 }
 
 /// The latest completed cloud checklist of every service the organisation has checked.
-pub(crate) async fn cloud_services(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
-) -> Result<Vec<CloudEntry>, MeasureError> {
-    if !scope.permits(org_id) {
-        return Err(mamori_store::StoreError::NotFound.into());
-    }
-    let org_scope = Scope::Organisation(org_id.to_owned());
-    store
-        .latest_completed(&org_scope, AnswerKind::Cloud)
+pub(crate) async fn cloud_services(org: &OrgStore) -> Result<Vec<CloudEntry>, MeasureError> {
+    org.answers()
+        .latest(AnswerKind::Cloud)
         .await?
         .into_iter()
         .map(|set| {
@@ -110,12 +101,11 @@ pub(crate) async fn cloud_services(
 
 /// The organisation's latest completed executive checklist, if any.
 pub(crate) async fn latest_executive(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
 ) -> Result<Option<ExecutiveEntry>, MeasureError> {
-    let Some(set) = store
-        .completed_answers(scope, org_id, AnswerKind::Executive, None)
+    let Some(set) = org
+        .answers()
+        .completed(AnswerKind::Executive, None)
         .await?
         .into_iter()
         .next()

@@ -3,9 +3,8 @@
 //! facts the policy feeds. Pages and API routes stay thin on top of this.
 
 use mamori_model::Lang;
-use mamori_model::Scope;
 use mamori_policies::{Document, DocumentKind, Texts};
-use mamori_store::{Actor, DocumentVersion, Store};
+use mamori_store::{Actor, DocumentVersion, OrgStore};
 
 use super::MeasureError;
 
@@ -18,40 +17,35 @@ pub(crate) fn texts() -> Result<&'static Texts, MeasureError> {
 
 /// Generates the current draft of `kind` for the organisation.
 pub(crate) async fn build(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     kind: DocumentKind,
     fallback_lang: Lang,
     overrides: Overrides,
 ) -> Result<Built, MeasureError> {
-    Ok(mamori_policies::build(store, scope, org_id, kind, fallback_lang, overrides).await?)
+    Ok(mamori_policies::build(org, kind, fallback_lang, overrides).await?)
 }
 
 /// Issues the approved draft of `kind` as the next version.
 pub(crate) async fn issue(
-    store: &Store,
+    org: &OrgStore,
     actor: &Actor,
-    scope: &Scope,
-    org_id: &str,
     kind: DocumentKind,
 ) -> Result<DocumentVersion, MeasureError> {
-    let built = build(store, scope, org_id, kind, Lang::Ja, Overrides::default()).await?;
+    let built = build(org, kind, Lang::Ja, Overrides::default()).await?;
     let content =
         serde_json::to_string(&built.document?).map_err(|e| MeasureError::Broken(e.to_string()))?;
-    Ok(store
-        .issue_document_version(actor, scope, org_id, kind.as_str(), &content)
+    Ok(org
+        .documents()
+        .issue(actor, kind.as_str(), &content)
         .await?)
 }
 
 /// An issued version read back, with its issue stamp.
 pub(crate) async fn issued(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     version: &DocumentVersion,
 ) -> Result<Document, MeasureError> {
-    let content = store.document_content(scope, org_id, &version.id).await?;
+    let content = org.documents().content(&version.id).await?;
     stamped(&content, version)
 }
 
@@ -68,13 +62,12 @@ pub(crate) fn stamped(content: &str, version: &DocumentVersion) -> Result<Docume
 
 /// The latest issued version of `kind`, if any.
 pub(crate) async fn latest_version(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     kind: DocumentKind,
 ) -> Result<Option<DocumentVersion>, MeasureError> {
-    Ok(store
-        .document_versions(scope, org_id, kind.as_str())
+    Ok(org
+        .documents()
+        .versions(kind.as_str())
         .await?
         .into_iter()
         .next())
@@ -83,16 +76,13 @@ pub(crate) async fn latest_version(
 /// The policy facts of SECURITY ACTION readiness: whether a policy was issued, and the
 /// address of its live public page under `public_base`.
 pub(crate) async fn policy_facts(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     public_base: &str,
 ) -> Result<(bool, Option<String>), MeasureError> {
-    let issued = latest_version(store, scope, org_id, DocumentKind::Policy)
-        .await?
-        .is_some();
-    let url = store
-        .policy_publication(scope, org_id)
+    let issued = latest_version(org, DocumentKind::Policy).await?.is_some();
+    let url = org
+        .documents()
+        .policy_publication()
         .await?
         .filter(|p| issued && p.is_live())
         .map(|p| public_policy_url(public_base, &p.slug));

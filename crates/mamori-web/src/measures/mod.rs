@@ -12,8 +12,7 @@ mod self_assessment;
 use std::sync::LazyLock;
 
 use mamori_catalog::{CatalogError, Catalogs, DEFAULT_EDITION, Edition};
-use mamori_model::Scope;
-use mamori_store::{Actor, AnswerKind, AnswerSet, NewAnswers, Store};
+use mamori_store::{Actor, AnswerKind, AnswerSet, NewAnswers, OrgStore};
 
 pub(crate) use benchmark::{Benchmark, benchmark};
 pub(crate) use checklists::{
@@ -40,14 +39,10 @@ pub(crate) fn edition(id: Option<&str>) -> Result<&'static Edition, MeasureError
 /// Who submits answers for which organisation and edition, and whether they are final. A
 /// final submission is stored as completed only after the catalog scored it.
 pub(crate) struct Submission<'a> {
-    /// Where answers are kept.
-    pub store: &'a Store,
+    /// The organisation answering, as the caller may see it.
+    pub org: &'a OrgStore,
     /// Who is answering, for the audit log.
     pub actor: &'a Actor,
-    /// The answering user's scope.
-    pub scope: &'a Scope,
-    /// The organisation answering.
-    pub org_id: &'a str,
     /// Catalog edition; the default edition when `None`.
     pub edition: Option<&'a str>,
     /// Store as completed (after scoring) rather than as the draft.
@@ -55,20 +50,16 @@ pub(crate) struct Submission<'a> {
 }
 
 impl<'a> Submission<'a> {
-    /// A submission of `org_id`'s answers by `actor`, checked against `scope`.
+    /// A submission of `org`'s answers by `actor`.
     pub(crate) fn new(
-        store: &'a Store,
+        org: &'a OrgStore,
         actor: &'a Actor,
-        scope: &'a Scope,
-        org_id: &'a str,
         edition: Option<&'a str>,
         complete: bool,
     ) -> Self {
         Submission {
-            store,
+            org,
             actor,
-            scope,
-            org_id,
             edition,
             complete,
         }
@@ -90,18 +81,16 @@ impl<'a> Submission<'a> {
         let json =
             serde_json::to_value(answers).map_err(|e| MeasureError::Broken(e.to_string()))?;
         let new = NewAnswers {
-            org_id: self.org_id,
             kind,
             subject,
             edition: &edition.id,
             answers: &json,
         };
+        let answers = self.org.answers();
         Ok(if self.complete {
-            self.store
-                .complete_answers(self.actor, self.scope, new)
-                .await?
+            answers.complete(self.actor, new).await?
         } else {
-            self.store.save_draft(self.actor, self.scope, new).await?
+            answers.save_draft(self.actor, new).await?
         })
     }
 }

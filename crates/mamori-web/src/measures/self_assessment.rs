@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use mamori_catalog::{
     Answers, AssessmentResult, Readiness, ReadinessFacts, readiness, score, validate_draft,
 };
-use mamori_model::Scope;
-use mamori_store::{Actor, AnswerKind, AnswerSet, RulesAcknowledgement, Store};
+use mamori_store::{Actor, AnswerKind, AnswerSet, OrgStore, RulesAcknowledgement};
 
 use super::{MeasureError, Submission, edition};
 
@@ -53,13 +52,9 @@ pub(crate) async fn submit_assessment(
 }
 
 /// Every completed self-assessment of the organisation with its score, newest first.
-pub(crate) async fn history(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
-) -> Result<Vec<Scored>, MeasureError> {
-    store
-        .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
+pub(crate) async fn history(org: &OrgStore) -> Result<Vec<Scored>, MeasureError> {
+    org.answers()
+        .completed(AnswerKind::SelfAssessment, None)
         .await?
         .into_iter()
         .map(score_set)
@@ -68,34 +63,27 @@ pub(crate) async fn history(
 
 /// Records that the organisation acknowledges the five basic rules of the default edition.
 pub(crate) async fn acknowledge_rules(
-    store: &Store,
+    org: &OrgStore,
     actor: &Actor,
-    scope: &Scope,
-    org_id: &str,
 ) -> Result<RulesAcknowledgement, MeasureError> {
-    Ok(store
-        .acknowledge_rules(actor, scope, org_id, &edition(None)?.id)
-        .await?)
+    Ok(org.rules().acknowledge(actor, &edition(None)?.id).await?)
 }
 
 /// SECURITY ACTION readiness from what mamori knows: the five rules acknowledged, a completed
 /// self-assessment, an issued basic policy and its live public page under `public_base`.
 pub(crate) async fn org_readiness(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     public_base: &str,
 ) -> Result<(Readiness, Option<RulesAcknowledgement>), MeasureError> {
     let edition = edition(None)?;
-    let acknowledged = store
-        .rules_acknowledgement(scope, org_id, &edition.id)
-        .await?;
-    let completed = !store
-        .completed_answers(scope, org_id, AnswerKind::SelfAssessment, None)
+    let acknowledged = org.rules().acknowledgement(&edition.id).await?;
+    let completed = !org
+        .answers()
+        .completed(AnswerKind::SelfAssessment, None)
         .await?
         .is_empty();
     let (policy_issued, policy_published_url) =
-        super::documents::policy_facts(store, scope, org_id, public_base).await?;
+        super::documents::policy_facts(org, public_base).await?;
     let facts = ReadinessFacts {
         rules_acknowledged: acknowledged.is_some(),
         assessment_completed: completed,

@@ -4,14 +4,13 @@
 //! evidence and the analyst's actions (acknowledge, resolve, assign, comment, escalate,
 //! suppress).
 
-use mamori_model::Deed;
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
-use mamori_model::{Scope, Severity};
+use mamori_model::{Deed, Scope, Severity};
 use mamori_store::{
     Actor, AlertFilter, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError, alert_status,
     now,

@@ -2,7 +2,6 @@
 //! questionnaire (one part per screen, every screen saved as the draft), and the result page
 //! (radar charts, problems with advice, changes since last time, comparison with peers).
 
-use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
@@ -13,7 +12,8 @@ use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use mamori_catalog::{AssessmentResult, CatalogError, Edition, Trend, compare};
-use mamori_model::Organisation;
+use mamori_model::{Deed, Organisation};
+use mamori_store::OrgStore;
 use mamori_store::{Actor, AnswerKind};
 
 use super::{Page, PageResult};
@@ -32,10 +32,9 @@ pub(super) async fn visible_org(
     page: &Page<'_>,
     viewer: &Viewer,
     id: &str,
-) -> Result<Organisation, Response> {
-    match page.state.store.org(&viewer.user.scope(), id).await {
-        Ok(Some(org)) => Ok(org),
-        Ok(None) => Err(page.not_found().await),
+) -> Result<OrgStore, Response> {
+    match page.state.store.org_store(&viewer.user.scope(), id).await {
+        Ok(org) => Ok(org),
         Err(e) => Err(page.store_error(e).await),
     }
 }
@@ -45,7 +44,7 @@ pub(super) async fn answering_org(
     page: &Page<'_>,
     viewer: &Viewer,
     id: &str,
-) -> Result<Organisation, Response> {
+) -> Result<OrgStore, Response> {
     let org = visible_org(page, viewer, id).await?;
     if !viewer.user.may_in(Deed::AnswerQuestionnaires, id) {
         return Err(page.forbidden().await);
@@ -152,15 +151,11 @@ pub async fn hub(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
-    let scope = viewer.user.scope();
-    let store = &state.store;
     let loaded = async {
-        let history = history(store, &scope, &id).await?;
-        let draft = store
-            .draft(&scope, &id, AnswerKind::SelfAssessment, "")
-            .await?;
+        let history = history(&org).await?;
+        let draft = org.answers().draft(AnswerKind::SelfAssessment, "").await?;
         let base = super::public_base(&state, &headers);
-        let (readiness, acknowledged) = org_readiness(store, &scope, &id, &base).await?;
+        let (readiness, acknowledged) = org_readiness(&org, &base).await?;
         Ok::<_, MeasureError>((history, draft, readiness, acknowledged))
     };
     let (history, draft, readiness, acknowledged) = match loaded.await {
@@ -184,7 +179,7 @@ pub async fn hub(
         })
         .collect();
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         may_answer => viewer.user.may_in(Deed::AnswerQuestionnaires, &id),
         draft_answered => draft.as_ref().map(|d| d.answers.as_object().map_or(0, |o| o.len())),
         draft_updated => draft.as_ref().map(|d| d.updated_at),
@@ -215,15 +210,9 @@ struct Question<'a> {
 
 async fn draft_words(
     page: &Page<'_>,
-    viewer: &Viewer,
-    org_id: &str,
+    org: &OrgStore,
 ) -> Result<BTreeMap<String, String>, Response> {
-    match page
-        .state
-        .store
-        .draft(&viewer.user.scope(), org_id, AnswerKind::SelfAssessment, "")
-        .await
-    {
+    match org.answers().draft(AnswerKind::SelfAssessment, "").await {
         Ok(Some(draft)) => Ok(serde_json::from_value(draft.answers).unwrap_or_default()),
         Ok(None) => Ok(BTreeMap::new()),
         Err(e) => Err(page.store_error(e).await),
@@ -290,10 +279,19 @@ pub async fn part_form(
     let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
     let edition = default_edition(&page).await?;
-    let answers = draft_words(&page, &viewer, &id).await?;
+    let answers = draft_words(&page, &org).await?;
     let first = edition.self_assessment.parts.first().map(|p| p.id.clone());
     let part = query.part.or(first).unwrap_or_default();
-    Ok(render_part(&page, &org, edition, &part, &answers, StatusCode::OK, None).await)
+    Ok(render_part(
+        &page,
+        org.org(),
+        edition,
+        &part,
+        &answers,
+        StatusCode::OK,
+        None,
+    )
+    .await)
 }
 
 /// Checks a posted questionnaire form: the viewer may answer for organisation `id`, and the
@@ -303,7 +301,7 @@ pub(super) async fn answering_form(
     viewer: &Viewer,
     id: &str,
     pairs: Vec<(String, String)>,
-) -> Result<(Organisation, AnswerForm), Response> {
+) -> Result<(OrgStore, AnswerForm), Response> {
     let org = answering_org(page, viewer, id).await?;
     let form = AnswerForm::new(pairs);
     page.check_csrf(&form.csrf).await?;
@@ -375,16 +373,24 @@ pub async fn part_submit(
     let page = Page::new(&state, lang, Some(&viewer));
     let (org, form) = answering_form(&page, &viewer, &id, pairs).await?;
     let edition = default_edition(&page).await?;
-    let mut answers = draft_words(&page, &viewer, &id).await?;
+    let mut answers = draft_words(&page, &org).await?;
     answers.extend(form.answers.clone());
     let part = form.field("part").to_owned();
     let go = form.field("go");
     let actor = Actor::user(&viewer.user, Some(addr));
-    let scope = viewer.user.scope();
-    let submission = |complete| Submission::new(&state.store, &actor, &scope, &id, None, complete);
+    let submission = |complete| Submission::new(&org, &actor, None, complete);
     if let Err(e) = submit_assessment(&submission(false), &answers).await {
         let (status, _, message) = e.describe(lang);
-        return Ok(render_part(&page, &org, edition, &part, &answers, status, Some(message)).await);
+        return Ok(render_part(
+            &page,
+            org.org(),
+            edition,
+            &part,
+            &answers,
+            status,
+            Some(message),
+        )
+        .await);
     }
     let base = format!("/orgs/{id}/assessment");
     let target = match go {
@@ -403,7 +409,7 @@ pub async fn part_submit(
                 let (_, _, message) = e.describe(lang);
                 return Ok(render_part(
                     &page,
-                    &org,
+                    org.org(),
                     edition,
                     &missing_part,
                     &answers,
@@ -440,7 +446,7 @@ pub async fn result(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
-    let all = match history(&state.store, &viewer.user.scope(), &id).await {
+    let all = match history(&org).await {
         Ok(all) => all,
         Err(e) => return Err(measure_error(&page, e).await),
     };
@@ -455,7 +461,7 @@ pub async fn result(
         Ok(edition) => edition,
         Err(e) => return Err(measure_error(&page, e).await),
     };
-    let peers = match benchmark(&state.store, &org, Some(&current.result)).await {
+    let peers = match benchmark(&org, Some(&current.result)).await {
         Ok(peers) => peers,
         Err(e) => return Err(measure_error(&page, e).await),
     };
@@ -490,7 +496,7 @@ pub async fn result(
         .map(|r| r.title.get(cat_lang).to_owned())
         .collect();
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         assessment_id => current.set.id.clone(),
         completed_at => current.set.completed_at,
         result => Value::from(Serde(&current.result)),

@@ -2,7 +2,6 @@
 //! cloud service the company uses, and the executives' three principles and seven actions.
 //! Each can be saved half-done and finished later.
 
-use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
@@ -12,8 +11,8 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use mamori_model::Organisation;
-use mamori_store::{Actor, AnswerKind};
+use mamori_model::{Deed, Organisation};
+use mamori_store::{Actor, AnswerKind, OrgStore};
 
 use super::assessment::{
     AnswerForm, answering_form, answering_org, default_edition, measure_error, visible_org,
@@ -38,10 +37,9 @@ pub async fn index(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
-    let scope = viewer.user.scope();
     let loaded = async {
-        let executive = latest_executive(&state.store, &scope, &id).await?;
-        let cloud = cloud_services(&state.store, &scope, &id).await?;
+        let executive = latest_executive(&org).await?;
+        let cloud = cloud_services(&org).await?;
         Ok::<_, MeasureError>((executive, cloud))
     };
     let (executive, cloud) = match loaded.await {
@@ -59,7 +57,7 @@ pub async fn index(
         })
         .collect();
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         may_answer => viewer.user.may_in(Deed::AnswerQuestionnaires, &id),
         executive => executive.as_ref().map(|e| Value::from(Serde(&e.result))),
         executive_at => executive.as_ref().and_then(|e| e.set.completed_at),
@@ -80,21 +78,17 @@ pub struct ServiceQuery {
 /// The answers to show: the draft, else the latest completed set, else none.
 async fn saved_answers(
     page: &Page<'_>,
-    viewer: &Viewer,
-    org_id: &str,
+    org: &OrgStore,
     kind: AnswerKind,
     subject: &str,
 ) -> Result<serde_json::Value, Response> {
-    let store = &page.state.store;
-    let scope = viewer.user.scope();
+    let stored = org.answers();
     let found = async {
-        if let Some(draft) = store.draft(&scope, org_id, kind, subject).await? {
+        if let Some(draft) = stored.draft(kind, subject).await? {
             return Ok(Some(draft.answers));
         }
         let subject = (kind == AnswerKind::Cloud).then_some(subject);
-        let done = store
-            .completed_answers(&scope, org_id, kind, subject)
-            .await?;
+        let done = stored.completed(kind, subject).await?;
         Ok(done.into_iter().next().map(|s| s.answers))
     };
     match found.await {
@@ -152,20 +146,14 @@ pub async fn cloud_form(
     if service.is_empty() {
         return Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response());
     }
-    let answers = saved_answers(&page, &viewer, &id, AnswerKind::Cloud, service).await?;
-    Ok(render_form(&page, &org, AnswerKind::Cloud, service, &answers, None).await)
+    let answers = saved_answers(&page, &org, AnswerKind::Cloud, service).await?;
+    Ok(render_form(&page, org.org(), AnswerKind::Cloud, service, &answers, None).await)
 }
 
 /// The submission for a checklist form: saved as the draft, or completed when `go=finish`.
-fn submission<'a>(
-    page: &'a Page<'_>,
-    actor: &'a Actor,
-    scope: &'a mamori_model::Scope,
-    org_id: &'a str,
-    form: &AnswerForm,
-) -> Submission<'a> {
+fn submission<'a>(org: &'a OrgStore, actor: &'a Actor, form: &AnswerForm) -> Submission<'a> {
     let complete = form.field("go") == "finish";
-    Submission::new(&page.state.store, actor, scope, org_id, None, complete)
+    Submission::new(org, actor, None, complete)
 }
 
 /// `POST /orgs/{id}/checklists/cloud`.
@@ -180,9 +168,8 @@ pub async fn cloud_submit(
     let page = Page::new(&state, lang, Some(&viewer));
     let (org, form) = answering_form(&page, &viewer, &id, pairs).await?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    let scope = viewer.user.scope();
     let service = form.field("service").trim().to_owned();
-    let submission = submission(&page, &actor, &scope, &id, &form);
+    let submission = submission(&org, &actor, &form);
     match submit_cloud(&submission, &service, &form.answers).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response()),
         Err(e) => {
@@ -190,7 +177,7 @@ pub async fn cloud_submit(
             let answers = serde_json::to_value(&form.answers).unwrap_or_default();
             Ok(render_form(
                 &page,
-                &org,
+                org.org(),
                 AnswerKind::Cloud,
                 &service,
                 &answers,
@@ -210,8 +197,8 @@ pub async fn executive_form(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
-    let answers = saved_answers(&page, &viewer, &id, AnswerKind::Executive, "").await?;
-    Ok(render_form(&page, &org, AnswerKind::Executive, "", &answers, None).await)
+    let answers = saved_answers(&page, &org, AnswerKind::Executive, "").await?;
+    Ok(render_form(&page, org.org(), AnswerKind::Executive, "", &answers, None).await)
 }
 
 /// `POST /orgs/{id}/checklists/executive`: principles as `p1`…`p3`, actions as `a1`…`a7`.
@@ -226,12 +213,11 @@ pub async fn executive_submit(
     let page = Page::new(&state, lang, Some(&viewer));
     let (org, form) = answering_form(&page, &viewer, &id, pairs).await?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    let scope = viewer.user.scope();
     let raw = RawExecutive {
         principles: form.with_prefix("p"),
         actions: form.with_prefix("a"),
     };
-    let submission = submission(&page, &actor, &scope, &id, &form);
+    let submission = submission(&org, &actor, &form);
     match submit_executive(&submission, &raw).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response()),
         Err(e) => {
@@ -241,7 +227,7 @@ pub async fn executive_submit(
             let answers = serde_json::to_value(answers).unwrap_or_default();
             Ok(render_form(
                 &page,
-                &org,
+                org.org(),
                 AnswerKind::Executive,
                 "",
                 &answers,

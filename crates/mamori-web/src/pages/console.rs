@@ -3,12 +3,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use mamori_model::{EmployeeBand, Industry, Role, Scope};
+use mamori_model::{Deed, EmployeeBand, Industry, Role, Scope};
 use mamori_store::{Actor, NewOrganisation, NewUser, StoreError};
 
 use super::org::{invite, store_error_message};

@@ -3,12 +3,12 @@
 //! issue, issued versions with their differences, downloads, the policy's public page, the
 //! handbook's reading confirmations and the SECURITY ACTION declaration kit.
 
-use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use mamori_model::Deed;
 use mamori_policies::{
     Document, DocumentKind, Edits, Format, Input, Params, SectionEdit, diff, docx, html_body,
     html_page, outline, pdf,
@@ -100,14 +100,12 @@ pub async fn hub(
     Path(id): Path<String>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
-    let store = &state.store;
+    let org = page.org_store(&id).await?;
     let gathered = async {
         let mut cards = Vec::new();
         for kind in DocumentKind::ALL {
-            let built = build(store, &scope, &id, kind, lang, Overrides::default()).await?;
-            let latest = latest_version(store, &scope, &id, kind).await?;
+            let built = build(&org, kind, lang, Overrides::default()).await?;
+            let latest = latest_version(&org, kind).await?;
             let missing = match &built.document {
                 Err(mamori_policies::PolicyError::Params(p)) => p.describe(texts()?, lang),
                 _ => String::new(),
@@ -120,9 +118,8 @@ pub async fn hub(
                 has_assessment => built.has_assessment,
             });
         }
-        let publication = store.policy_publication(&scope, &id).await?;
-        let (readiness, _) =
-            org_readiness(store, &scope, &id, &public_base(&state, &headers)).await?;
+        let publication = org.documents().policy_publication().await?;
+        let (readiness, _) = org_readiness(&org, &public_base(&state, &headers)).await?;
         Ok::<_, MeasureError>((cards, publication, readiness))
     }
     .await;
@@ -132,7 +129,7 @@ pub async fn hub(
     };
     let base = public_base(&state, &headers);
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         cards => cards,
         publication => publication.as_ref().map(|p| Value::from(Serde(p))),
         public_url => publication.as_ref().map(|p| public_policy_url(&base, &p.slug)),
@@ -161,8 +158,7 @@ async fn params_page(
     saved: bool,
 ) -> PageResult {
     let lang = page.lang;
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, org_id).await?;
+    let org = page.org_store(org_id).await?;
     let texts = match texts() {
         Ok(t) => t,
         Err(e) => return Err(measure_error(page, e).await),
@@ -196,7 +192,7 @@ async fn params_page(
         })
         .collect();
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         groups => groups,
         error => error,
         saved => saved,
@@ -214,7 +210,8 @@ pub async fn params_form(
     Query(notice): Query<Notice>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let values = match state.store.document_params(&viewer.user.scope(), &id).await {
+    let org = page.org_store(&id).await?;
+    let values = match org.documents().params().await {
         Ok(v) => Params(v),
         Err(e) => return Err(page.store_error(e).await),
     };
@@ -242,8 +239,7 @@ pub async fn params_submit(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let csrf = form.get("csrf").cloned().unwrap_or_default();
-    page.authorise(&id, viewer.user.may_in(Deed::EditDocuments, &id), &csrf)
-        .await?;
+    let org = page.authorise_org(&id, Deed::EditDocuments, &csrf).await?;
     let texts = match texts() {
         Ok(t) => t,
         Err(e) => return Err(measure_error(&page, e).await),
@@ -268,14 +264,9 @@ pub async fn params_submit(
         )
         .await;
     }
-    match state
-        .store
-        .save_document_params(
-            &Actor::user(&viewer.user, Some(addr)),
-            &viewer.user.scope(),
-            &id,
-            &values.0,
-        )
+    match org
+        .documents()
+        .save_params(&Actor::user(&viewer.user, Some(addr)), &values.0)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/params?saved=1")).into_response()),
@@ -320,16 +311,12 @@ async fn editor_page(
     notice: Notice,
 ) -> PageResult {
     let state = page.state;
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, org_id).await?;
-    let store = &state.store;
+    let org = page.org_store(org_id).await?;
     let gathered = async {
-        let built = build(store, &scope, org_id, kind, page.lang, Overrides::default()).await?;
-        let versions = store
-            .document_versions(&scope, org_id, kind.as_str())
-            .await?;
+        let built = build(&org, kind, page.lang, Overrides::default()).await?;
+        let versions = org.documents().versions(kind.as_str()).await?;
         let publication = match kind {
-            DocumentKind::Policy => store.policy_publication(&scope, org_id).await?,
+            DocumentKind::Policy => org.documents().policy_publication().await?,
             _ => None,
         };
         Ok::<_, MeasureError>((built, versions, publication))
@@ -375,7 +362,7 @@ async fn editor_page(
     };
     let base = public_base(state, headers);
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         kind => kind.as_str(),
         sections => sections,
         preview => Value::from_safe_string(preview),
@@ -385,7 +372,7 @@ async fn editor_page(
         versions => Value::from(Serde(&versions)),
         publication => publication.as_ref().map(|p| Value::from(Serde(p))),
         public_url => publication.as_ref().map(|p| public_policy_url(&base, &p.slug)),
-        suggested_slug => suggested_slug(&org.name, org_id),
+        suggested_slug => suggested_slug(&org.org().name, org_id),
         has_assessment => has_assessment,
         can_edit => viewer.user.may_in(Deed::EditDocuments, org_id),
         approver => viewer.user.display_name.clone(),
@@ -468,20 +455,17 @@ pub async fn save(
         return Err(page.not_found().await);
     };
     let csrf = form.get("csrf").cloned().unwrap_or_default();
-    page.authorise(&id, viewer.user.may_in(Deed::EditDocuments, &id), &csrf)
-        .await?;
+    let org = page.authorise_org(&id, Deed::EditDocuments, &csrf).await?;
     let edits = match edits_from(&form, kind) {
         Ok(e) => e,
         Err(e) => return Err(measure_error(&page, e).await),
     };
     let doc_lang = lang_from(&form).unwrap_or(lang);
     let json = serde_json::to_string(&edits).unwrap_or_else(|_| "{}".into());
-    match state
-        .store
-        .save_document_draft(
+    match org
+        .documents()
+        .save_draft(
             &Actor::user(&viewer.user, Some(addr)),
-            &viewer.user.scope(),
-            &id,
             kind.as_str(),
             if doc_lang == Lang::En { "en" } else { "ja" },
             &json,
@@ -507,23 +491,14 @@ pub async fn preview(
         return Err(page.not_found().await);
     };
     let csrf = form.get("csrf").cloned().unwrap_or_default();
-    page.authorise(&id, viewer.user.may_in(Deed::EditDocuments, &id), &csrf)
-        .await?;
+    let org = page.authorise_org(&id, Deed::EditDocuments, &csrf).await?;
     let result = async {
         let overrides = Overrides {
             params: None,
             edits: Some(edits_from(&form, kind)?),
             lang: lang_from(&form),
         };
-        let built = build(
-            &state.store,
-            &viewer.user.scope(),
-            &id,
-            kind,
-            lang,
-            overrides,
-        )
-        .await?;
+        let built = build(&org, kind, lang, overrides).await?;
         Ok::<_, MeasureError>(html_body(&built.document?)?)
     }
     .await;
@@ -567,15 +542,11 @@ pub async fn approve(
     let Some(kind) = kind_of(&kind) else {
         return Err(page.not_found().await);
     };
-    page.authorise(
-        &id,
-        viewer.user.may_in(Deed::EditDocuments, &id),
-        &form.csrf,
-    )
-    .await?;
-    let scope = viewer.user.scope();
+    let org = page
+        .authorise_org(&id, Deed::EditDocuments, &form.csrf)
+        .await?;
     // Approving a draft that cannot be generated would approve nothing.
-    let built = build(&state.store, &scope, &id, kind, lang, Overrides::default()).await;
+    let built = build(&org, kind, lang, Overrides::default()).await;
     match built.map(|b| b.document.map(|_| ())) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
@@ -595,12 +566,10 @@ pub async fn approve(
         Err(e) => return Err(measure_error(&page, e).await),
     }
     let doc_lang = Lang::parse(&form.doc_lang).unwrap_or_default().code();
-    match state
-        .store
-        .approve_document_draft(
+    match org
+        .documents()
+        .approve_draft(
             &Actor::user(&viewer.user, Some(addr)),
-            &scope,
-            &id,
             kind.as_str(),
             doc_lang,
             &form.approver,
@@ -647,14 +616,11 @@ pub async fn issue_version(
     let Some(kind) = kind_of(&kind) else {
         return Err(page.not_found().await);
     };
-    page.authorise(
-        &id,
-        viewer.user.may_in(Deed::EditDocuments, &id),
-        &form.csrf,
-    )
-    .await?;
+    let org = page
+        .authorise_org(&id, Deed::EditDocuments, &form.csrf)
+        .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    match issue(&state.store, &actor, &viewer.user.scope(), &id, kind).await {
+    match issue(&org, &actor, kind).await {
         Ok(v) => Ok(
             Redirect::to(&format!("/orgs/{id}/documents/{kind}?issued={}", v.version))
                 .into_response(),
@@ -695,14 +661,12 @@ pub async fn version(
     Query(against): Query<Against>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
+    let org = page.org_store(&id).await?;
     let Some(kind) = kind_of(&kind) else {
         return Err(page.not_found().await);
     };
-    let store = &state.store;
     let gathered = async {
-        let versions = store.document_versions(&scope, &id, kind.as_str()).await?;
+        let versions = org.documents().versions(kind.as_str()).await?;
         let Some(pos) = versions.iter().position(|v| v.id == vid) else {
             return Err(MeasureError::Store(mamori_store::StoreError::NotFound));
         };
@@ -711,9 +675,9 @@ pub async fn version(
             Some(other) => versions.iter().find(|v| &v.id == other).cloned(),
             None => versions.get(pos + 1).cloned(),
         };
-        let doc = issued(store, &scope, &id, &current).await?;
+        let doc = issued(&org, &current).await?;
         let changes = match &base {
-            Some(b) => Some(diff(&issued(store, &scope, &id, b).await?, &doc)),
+            Some(b) => Some(diff(&issued(&org, b).await?, &doc)),
             None => None,
         };
         Ok((versions, current, base, doc, changes))
@@ -724,7 +688,7 @@ pub async fn version(
         Err(e) => return Err(measure_error(&page, e).await),
     };
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         kind => kind.as_str(),
         version => Value::from(Serde(&current)),
         base => base.map(|b| Value::from(Serde(b))),
@@ -760,15 +724,15 @@ pub async fn version_file(
     let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
         return Err(page.not_found().await);
     };
-    let scope = viewer.user.scope();
+    let org = page.org_store(&id).await?;
     let result = async {
-        let version = state
-            .store
-            .document_version(&scope, &id, &vid)
+        let version = org
+            .documents()
+            .version(&vid)
             .await?
             .filter(|v| v.kind == kind.as_str())
             .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
-        let doc = issued(&state.store, &scope, &id, &version).await?;
+        let doc = issued(&org, &version).await?;
         let bytes = render_file(&state, doc, format).await?;
         Ok::<_, MeasureError>((bytes, version))
     }
@@ -796,19 +760,12 @@ pub async fn draft_file(
     let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
         return Err(page.not_found().await);
     };
+    let org = page.org_store(&id).await?;
     if !viewer.user.may_in(Deed::EditDocuments, &id) {
         return Err(page.not_found().await);
     }
     let result = async {
-        let built = build(
-            &state.store,
-            &viewer.user.scope(),
-            &id,
-            kind,
-            lang,
-            Overrides::default(),
-        )
-        .await?;
+        let built = build(&org, kind, lang, Overrides::default()).await?;
         render_file(&state, built.document?, format).await
     }
     .await;
@@ -842,21 +799,13 @@ pub async fn publish(
     PageForm(form): PageForm<PublishForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(
-        &id,
-        viewer.user.may_in(Deed::EditDocuments, &id),
-        &form.csrf,
-    )
-    .await?;
+    let org = page
+        .authorise_org(&id, Deed::EditDocuments, &form.csrf)
+        .await?;
     let slug = form.slug.trim().to_ascii_lowercase();
-    match state
-        .store
-        .publish_policy(
-            &Actor::user(&viewer.user, Some(addr)),
-            &viewer.user.scope(),
-            &id,
-            &slug,
-        )
+    match org
+        .documents()
+        .publish_policy(&Actor::user(&viewer.user, Some(addr)), &slug)
         .await
     {
         Ok(_) => {
@@ -890,19 +839,12 @@ pub async fn unpublish(
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(
-        &id,
-        viewer.user.may_in(Deed::EditDocuments, &id),
-        &form.csrf,
-    )
-    .await?;
-    match state
-        .store
-        .unpublish_policy(
-            &Actor::user(&viewer.user, Some(addr)),
-            &viewer.user.scope(),
-            &id,
-        )
+    let org = page
+        .authorise_org(&id, Deed::EditDocuments, &form.csrf)
+        .await?;
+    match org
+        .documents()
+        .unpublish_policy(&Actor::user(&viewer.user, Some(addr)))
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/policy")).into_response()),
@@ -954,16 +896,15 @@ async fn read_page(
     org_id: &str,
     kind: DocumentKind,
 ) -> PageResult {
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, org_id).await?;
-    let store = &page.state.store;
+    let org = page.org_store(org_id).await?;
     let gathered = async {
-        let Some(version) = latest_version(store, &scope, org_id, kind).await? else {
+        let Some(version) = latest_version(&org, kind).await? else {
             return Ok(None);
         };
-        let doc = issued(store, &scope, org_id, &version).await?;
-        let acks = store
-            .handbook_acknowledgements(&scope, org_id, &version.id)
+        let doc = issued(&org, &version).await?;
+        let acks = org
+            .documents()
+            .handbook_acknowledgements(&version.id)
             .await?;
         let key = format!("user:{}", viewer.user.id);
         let read = acks.iter().any(|a| a.reader_key == key);
@@ -976,13 +917,13 @@ async fn read_page(
     };
     let ctx = match found {
         Some((version, doc, read)) => context! {
-            org => Value::from(Serde(&org)),
+            org => Value::from(Serde(org.org())),
             kind => kind.as_str(),
             version => Value::from(Serde(&version)),
             document => Value::from_safe_string(html_body(&doc).unwrap_or_default()),
             read => read,
         },
-        None => context! { org => Value::from(Serde(&org)), kind => kind.as_str() },
+        None => context! { org => Value::from(Serde(org.org())), kind => kind.as_str() },
     };
     Ok(page.render(StatusCode::OK, "document_read.html", ctx).await)
 }
@@ -999,14 +940,12 @@ pub async fn readers(
     if !viewer.user.may_in(Deed::EditDocuments, &id) {
         return Err(page.not_found().await);
     }
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
-    let store = &state.store;
+    let org = page.org_store(&id).await?;
     let gathered = async {
-        let version = latest_version(store, &scope, &id, DocumentKind::Handbook).await?;
-        let readers = store.handbook_readers(&scope, &id).await?;
+        let version = latest_version(&org, DocumentKind::Handbook).await?;
+        let readers = org.documents().readers().await?;
         let acks = match &version {
-            Some(v) => store.handbook_acknowledgements(&scope, &id, &v.id).await?,
+            Some(v) => org.documents().handbook_acknowledgements(&v.id).await?,
             None => Vec::new(),
         };
         Ok::<_, MeasureError>((version, readers, acks))
@@ -1052,7 +991,7 @@ pub async fn readers(
         ))
     });
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         version => version.map(|v| Value::from(Serde(v))),
         chart => chart,
         rows => rows,
@@ -1087,34 +1026,23 @@ pub async fn readers_submit(
     PageForm(form): PageForm<ReaderForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(
-        &id,
-        viewer.user.may_in(Deed::EditDocuments, &id),
-        &form.csrf,
-    )
-    .await?;
+    let org = page
+        .authorise_org(&id, Deed::EditDocuments, &form.csrf)
+        .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    let scope = viewer.user.scope();
-    let store = &state.store;
     let result = async {
         match form.action.as_str() {
-            "add" => {
-                store
-                    .add_handbook_reader(&actor, &scope, &id, &form.name)
-                    .await?
-            }
+            "add" => org.documents().add_reader(&actor, &form.name).await?,
             "remove" => {
                 let reader = form.reader.strip_prefix("name:").unwrap_or(&form.reader);
-                store
-                    .remove_handbook_reader(&actor, &scope, &id, reader)
-                    .await?
+                org.documents().remove_reader(&actor, reader).await?
             }
             "read" => {
-                let version = latest_version(store, &scope, &id, DocumentKind::Handbook)
+                let version = latest_version(&org, DocumentKind::Handbook)
                     .await?
                     .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
-                store
-                    .acknowledge_handbook(&actor, &scope, &id, &version.id, &form.reader)
+                org.documents()
+                    .acknowledge_handbook(&actor, &version.id, &form.reader)
                     .await?
             }
             _ => return Err(MeasureError::Store(mamori_store::StoreError::NotFound)),
@@ -1141,27 +1069,16 @@ pub async fn confirm_read(
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(
-        &id,
-        viewer.user.may_in(Deed::ConfirmHandbook, &id),
-        &form.csrf,
-    )
-    .await?;
-    let scope = viewer.user.scope();
-    let store = &state.store;
+    let org = page
+        .authorise_org(&id, Deed::ConfirmHandbook, &form.csrf)
+        .await?;
     let result = async {
-        let version = latest_version(store, &scope, &id, DocumentKind::Handbook)
+        let version = latest_version(&org, DocumentKind::Handbook)
             .await?
             .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
         let key = format!("user:{}", viewer.user.id);
-        store
-            .acknowledge_handbook(
-                &Actor::user(&viewer.user, Some(addr)),
-                &scope,
-                &id,
-                &version.id,
-                &key,
-            )
+        org.documents()
+            .acknowledge_handbook(&Actor::user(&viewer.user, Some(addr)), &version.id, &key)
             .await?;
         Ok::<_, MeasureError>(())
     }
@@ -1182,17 +1099,16 @@ pub async fn declaration_kit(
     Path(id): Path<String>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
-    let store = &state.store;
+    let org = page.org_store(&id).await?;
     let base = public_base(&state, &headers);
     let gathered = async {
-        let (readiness, acknowledged) = org_readiness(store, &scope, &id, &base).await?;
-        let (_, url) = policy_facts(store, &scope, &id, &base).await?;
-        let params = Params(store.document_params(&scope, &id).await?);
-        let policy = latest_version(store, &scope, &id, DocumentKind::Policy).await?;
-        let assessment = store
-            .completed_answers(&scope, &id, mamori_store::AnswerKind::SelfAssessment, None)
+        let (readiness, acknowledged) = org_readiness(&org, &base).await?;
+        let (_, url) = policy_facts(&org, &base).await?;
+        let params = Params(org.documents().params().await?);
+        let policy = latest_version(&org, DocumentKind::Policy).await?;
+        let assessment = org
+            .answers()
+            .completed(mamori_store::AnswerKind::SelfAssessment, None)
             .await?
             .into_iter()
             .next();
@@ -1204,7 +1120,7 @@ pub async fn declaration_kit(
         Err(e) => return Err(measure_error(&page, e).await),
     };
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         readiness => Value::from(Serde(&readiness)),
         rules_acknowledged_at => acknowledged.map(|a| a.at),
         policy_url => url,

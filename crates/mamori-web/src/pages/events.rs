@@ -2,7 +2,6 @@
 //! and the organisation's own members), and the provider's page of every source and the
 //! quarantine of unregistered senders, where a sender can be assigned to an organisation.
 
-use mamori_model::Deed;
 use std::collections::BTreeMap;
 
 use axum::Form;
@@ -10,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_ingest::rework::assign_quarantine;
-use mamori_model::{Action, Category, Scope, Severity};
+use mamori_model::{Action, Category, Deed, Scope, Severity};
 use mamori_parse::Format;
 use mamori_store::{
     Actor, InvalidInput, KEPT_PER_SENDER, NewSource, Source, SourceHealth, SourceIdentity,

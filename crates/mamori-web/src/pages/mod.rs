@@ -290,6 +290,18 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// Organisation `id`'s data as the viewer may see it; otherwise the page to answer with
+    /// (404 for absent and other tenants' organisations alike).
+    pub async fn org_store(&self, id: &str) -> Result<mamori_store::OrgStore, Response> {
+        let Some(viewer) = self.viewer else {
+            return Err(self.not_found().await);
+        };
+        match self.state.store.org_store(&viewer.user.scope(), id).await {
+            Ok(org) => Ok(org),
+            Err(e) => Err(self.store_error(e).await),
+        }
+    }
+
     /// A search filter from query parameters, or the default filter and a message naming
     /// the parameter that is not a time.
     pub fn time_filter<F: Default>(&self, parsed: Result<F, &'static str>) -> (F, Option<String>) {
@@ -344,6 +356,20 @@ impl<'a> Page<'a> {
             return Err(self.forbidden().await);
         }
         self.check_csrf(csrf).await
+    }
+
+    /// Like [`Page::authorise`] with the permission table's `deed`, returning organisation
+    /// `org_id`'s data handle for the change.
+    pub async fn authorise_org(
+        &self,
+        org_id: &str,
+        deed: Deed,
+        csrf: &str,
+    ) -> Result<mamori_store::OrgStore, Response> {
+        let org = self.org_store(org_id).await?;
+        let allowed = self.viewer.is_some_and(|v| v.user.may_in(deed, org_id));
+        self.authorise(org_id, allowed, csrf).await?;
+        Ok(org)
     }
 
     /// Refuses a form whose CSRF token does not match the session's.

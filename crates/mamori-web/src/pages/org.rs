@@ -4,11 +4,10 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
-use mamori_model::{Role, User};
+use mamori_model::{Deed, Role, User};
 use mamori_store::{Actor, LinkPurpose, NewUser, StoreError};
 
 use super::console::{InviteForm, OrgForm, org_choices};

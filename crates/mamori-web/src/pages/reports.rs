@@ -6,8 +6,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_model::Deed;
-use mamori_model::Scope;
+use mamori_model::{Deed, Scope};
 use mamori_reports::deliver::{file_name, settings_or_default};
 use mamori_store::{Actor, StoredReport};
 use minijinja::context;

@@ -4,10 +4,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
+use mamori_model::Deed;
 use mamori_store::Actor;
 
 use super::assessment::{answering_org, default_edition, measure_error, visible_org};
@@ -30,19 +30,13 @@ pub async fn page(
     let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
     let edition = default_edition(&page).await?;
-    let (readiness, acknowledged) = match org_readiness(
-        &state.store,
-        &viewer.user.scope(),
-        &id,
-        &super::public_base(&state, &headers),
-    )
-    .await
-    {
-        Ok(found) => found,
-        Err(e) => return Err(measure_error(&page, e).await),
-    };
+    let (readiness, acknowledged) =
+        match org_readiness(&org, &super::public_base(&state, &headers)).await {
+            Ok(found) => found,
+            Err(e) => return Err(measure_error(&page, e).await),
+        };
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         rules => Value::from(Serde(&edition.five_rules)),
         readiness => Value::from(Serde(&readiness)),
         acknowledged_at => acknowledged.map(|a| a.at),
@@ -63,10 +57,10 @@ pub async fn acknowledge(
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    answering_org(&page, &viewer, &id).await?;
+    let org = answering_org(&page, &viewer, &id).await?;
     page.check_csrf(&form.csrf).await?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    if let Err(e) = acknowledge_rules(&state.store, &actor, &viewer.user.scope(), &id).await {
+    if let Err(e) = acknowledge_rules(&org, &actor).await {
         return Err(measure_error(&page, e).await);
     }
     Ok(Redirect::to(&format!("/orgs/{id}/rules")).into_response())
