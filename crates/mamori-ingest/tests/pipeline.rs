@@ -430,10 +430,15 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
         );
 
         // Daily roll-up and retention.
-        let day = mamori_store::day_start(page.events[0].event.timestamp.timestamp());
+        let received = page.events[0].event.received_at.expect("received time");
+        let day = mamori_store::day_start(received.timestamp());
         store.roll_up_day(day).await.expect("roll-up");
         let (rows, talkers) = store
-            .rollups(&Scope::AllOrganisations, &a.id, day, day)
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .expect("organisation")
+            .rollups()
+            .days(day, day)
             .await
             .expect("rollups");
         assert!(rows.iter().any(|r| r.category == "network"));

@@ -3,12 +3,16 @@
 //! raw events, so a report costs the same however many logs the month had.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use mamori_catalog::{AssessmentResult, Readiness, ReadinessFacts, readiness, score};
 use mamori_model::{Scope, Severity};
-use mamori_store::{AlertFilter, AnswerKind, OrgStore, Store, StoreError, alert_status, day_start};
+use mamori_store::{
+    AlertFilter, AnswerKind, BlockedRow, OrgStore, RollupRow, Store, StoreError, alert_status,
+    day_start,
+};
 use serde::Serialize;
 
 use crate::month::{Month, midnight};
@@ -180,7 +184,12 @@ pub async fn gather(
         day_starts.first().copied().unwrap_or(from),
         day_starts.last().copied().unwrap_or(from),
     );
-    let (rollups, _) = store.rollups(&scope, org_id, first_day, last_day).await?;
+    // Days still open (or missed) are rolled up now, so every figure below reads one view.
+    let rollups_of = tenant.rollups();
+    rollups_of
+        .refresh(first_day, last_day, mamori_store::now())
+        .await?;
+    let (rollups, _) = rollups_of.days(first_day, last_day).await?;
     let mut events_per_day = vec![0; day_starts.len()];
     let mut blocked = 0;
     for row in &rollups {
@@ -191,12 +200,13 @@ pub async fn gather(
             blocked += row.events;
         }
     }
-    let blocked_rows = store
-        .blocked_rollups(&scope, org_id, first_day, last_day)
-        .await?;
+    let blocked_rows = rollups_of.blocked(first_day, last_day).await?;
     let top = |kind: &str| {
         let mut totals: BTreeMap<String, i64> = BTreeMap::new();
-        for row in blocked_rows.iter().filter(|r| r.kind == kind) {
+        // The senders list is headed "from the internet": the company's own PCs refused on
+        // their way out are not attackers and are left out of it.
+        let listed = |r: &&BlockedRow| r.kind == kind && (kind != "src" || from_internet(&r.value));
+        for row in blocked_rows.iter().filter(listed) {
             *totals.entry(row.value.clone()).or_default() += row.events;
         }
         let mut list: Vec<(String, i64)> = totals.into_iter().collect();
@@ -213,7 +223,7 @@ pub async fn gather(
         month: month.to_string(),
         from,
         to,
-        sources: gather_sources(store, &scope, org_id, from, to).await?,
+        sources: gather_sources(&tenant, &rollups, from, to).await?,
         events: events_per_day.iter().sum(),
         days_with_logs: events_per_day.iter().filter(|n| **n > 0).count() as i64,
         events_per_day,
@@ -231,15 +241,16 @@ pub async fn gather(
     })
 }
 
+/// Each source's month: lines from the same roll-up rows as the report's total (so the table
+/// adds up to it), reporting hours and silences from the hourly counters.
 async fn gather_sources(
-    store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
+    rollups: &[RollupRow],
     from: i64,
     to: i64,
 ) -> Result<Vec<SourceFigures>, ReportError> {
-    let sources = store.sources(scope, Some(org_id)).await?;
-    let hours = store.source_hours(scope, org_id, from, to).await?;
+    let sources = org.sources().await?;
+    let hours = org.rollups().source_hours(from, to).await?;
     let end = to.min(mamori_store::now());
     Ok(sources
         .into_iter()
@@ -251,10 +262,10 @@ async fn gather_sources(
                 .filter(|h| h.source_id == s.id && h.events > 0)
                 .map(|h| h.hour)
                 .collect();
-            let events = hours
+            let events = rollups
                 .iter()
-                .filter(|h| h.source_id == s.id)
-                .map(|h| h.events)
+                .filter(|r| r.source_id == s.id)
+                .map(|r| r.events)
                 .sum();
             let mut gaps = silent_periods(&reporting, start, end, s.expected_interval_secs);
             gaps.sort_by(|a, b| b.hours.cmp(&a.hours).then(a.from.cmp(&b.from)));
@@ -272,6 +283,26 @@ async fn gather_sources(
             }
         })
         .collect())
+}
+
+/// Whether a refused sender's address belongs to the internet rather than to the company's
+/// own network (private, loopback, link-local, unique-local or unspecified addresses).
+fn from_internet(address: &str) -> bool {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
+        }
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => from_internet(&v4.to_string()),
+            None => {
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local())
+            }
+        },
+        Err(_) => false,
+    }
 }
 
 /// Runs of hours in `[start, end)` with no line, longer than `expected_secs`.
@@ -503,6 +534,30 @@ mod tests {
     use super::*;
 
     const H: i64 = 3600;
+
+    #[test]
+    fn only_internet_senders_count_as_from_the_internet() {
+        for inside in [
+            "192.168.1.20",
+            "10.0.0.5",
+            "172.16.3.4",
+            "127.0.0.1",
+            "fe80::1",
+            "fd00::7",
+            "::ffff:10.1.2.3",
+            "not an address",
+        ] {
+            assert!(!from_internet(inside), "{inside}");
+        }
+        for outside in [
+            "203.0.113.7",
+            "8.8.8.8",
+            "2001:db8::1",
+            "::ffff:198.51.100.2",
+        ] {
+            assert!(from_internet(outside), "{outside}");
+        }
+    }
 
     #[test]
     fn silent_periods_longer_than_expected_are_found() {

@@ -236,6 +236,63 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
     }
 }
 
+/// Lines that arrived today, some refused, with no roll-up run yet (as in the first hour after
+/// they came in): this month's report and the provider's overview count every one of them, in
+/// every section, and none of the "nothing arrived" sentences appears.
+#[tokio::test]
+async fn the_current_month_agrees_with_itself_before_any_roll_up() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let (org, source) = seed::org_with_source(&store, "今月工業", "192.0.2.30").await;
+        let now = mamori_store::now();
+        let today = mamori_store::day_start(now);
+        // Twelve lines an hour apart, ending now, all received today (JST); every third refused.
+        let first = (now - 11 * 3600).max(today);
+        let hours = (now - first) / 3600 + 1;
+        let written = seed::hourly_events(&store, &org, &source, first - 60, hours, 3, 1).await;
+        let denied = (0..hours).filter(|h| h % 3 == 0).count() as i64;
+        let month = Month::containing(now, tokyo());
+
+        let figures = mamori_reports::figures::gather(&store, &org, month, tokyo(), "ja", None)
+            .await
+            .expect("figures");
+        let table: i64 = figures.sources.iter().map(|s| s.events).sum();
+        let per_day: i64 = figures.events_per_day.iter().sum();
+        assert_eq!(
+            (figures.events, table, per_day, figures.blocked),
+            (written, written, written, denied),
+            "total, device table, daily chart and refused lines agree on {}",
+            db.backend
+        );
+        assert_eq!(figures.days_with_logs, 1);
+        assert_eq!(
+            figures.blocked_sources,
+            vec![("203.0.113.7".to_owned(), denied)]
+        );
+
+        let reporter = reporter(&store);
+        let monthly = reporter
+            .render_monthly(&org, month, Lang::Ja)
+            .await
+            .expect("report");
+        let overview = reporter
+            .render_overview(month, Lang::Ja)
+            .await
+            .expect("overview");
+        for (what, html) in [("report", &monthly.html), ("overview", &overview.html)] {
+            for silent in [
+                "今月は機器からログが届いていません",
+                "今月はログが1件も届きませんでした",
+                "機器が止めた通信の記録は、今月はありませんでした",
+            ] {
+                assert!(!html.contains(silent), "{what} says {silent:?}");
+            }
+        }
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
     for db in TestDatabase::all().await {

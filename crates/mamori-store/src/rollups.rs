@@ -6,7 +6,7 @@ use mamori_model::Scope;
 use serde::Serialize;
 
 use crate::audit::{Actor, record};
-use crate::{Store, StoreError};
+use crate::{OrgStore, Store, StoreError};
 
 /// Days events are kept when the organisation has no override.
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
@@ -94,179 +94,19 @@ pub struct SourceHealth {
 
 impl Store {
     /// Recomputes the roll-up of the JST day starting at `day` for every organisation from
-    /// the stored events. Safe to run again: the day's old roll-up is replaced.
+    /// the stored events, and records when it ran. Safe to run again: the day's old roll-up is
+    /// replaced.
     pub async fn roll_up_day(&self, day: i64) -> Result<(), StoreError> {
-        let (from, to) = (day * 1_000_000, (day + 86_400) * 1_000_000);
-        let mut tx = self.begin_write().await?;
-        for sql in [
-            "DELETE FROM event_rollups WHERE day = $1",
-            "DELETE FROM talker_rollups WHERE day = $1",
-            "DELETE FROM blocked_rollups WHERE day = $1",
-        ] {
-            sqlx::query(sql).bind(day).execute(&mut *tx).await?;
-        }
+        roll_up(self, day, None).await?;
         sqlx::query(
-            "INSERT INTO event_rollups (org_id, day, source_id, category, action, events)
-             SELECT org_id, $1, source_id, category, action, COUNT(*) FROM events
-             WHERE ts_us >= $2 AND ts_us < $3
-             GROUP BY org_id, source_id, category, action",
+            "INSERT INTO rollup_runs (day, computed_at) VALUES ($1, $2)
+             ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at",
         )
         .bind(day)
-        .bind(from)
-        .bind(to)
-        .execute(&mut *tx)
+        .bind(crate::now())
+        .execute(&self.pool)
         .await?;
-        sqlx::query(
-            "INSERT INTO talker_rollups (org_id, day, src_ip, events)
-             SELECT org_id, $1, src_ip, n FROM (
-                 SELECT org_id, src_ip, COUNT(*) AS n,
-                        ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY COUNT(*) DESC, src_ip) AS r
-                 FROM events WHERE ts_us >= $2 AND ts_us < $3 AND src_ip IS NOT NULL
-                 GROUP BY org_id, src_ip) ranked
-             WHERE r <= $4",
-        )
-        .bind(day)
-        .bind(from)
-        .bind(to)
-        .bind(TOP_TALKERS)
-        .execute(&mut *tx)
-        .await?;
-        for (kind, column) in [("src", "src_ip"), ("port", "CAST(dst_port AS TEXT)")] {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO blocked_rollups (org_id, day, kind, value, events)
-                 SELECT org_id, $1, $4, v, n FROM (
-                     SELECT org_id, {column} AS v, COUNT(*) AS n,
-                            ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY COUNT(*) DESC, {column}) AS r
-                     FROM events WHERE ts_us >= $2 AND ts_us < $3
-                       AND action IN ('deny', 'drop') AND {column} IS NOT NULL
-                     GROUP BY org_id, {column}) ranked
-                 WHERE r <= $5"
-            )))
-            .bind(day)
-            .bind(from)
-            .bind(to)
-            .bind(kind)
-            .bind(TOP_TALKERS)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
         Ok(())
-    }
-
-    /// The roll-up of organisation `org_id` for the JST days starting in `[from_day, to_day]`.
-    pub async fn rollups(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        from_day: i64,
-        to_day: i64,
-    ) -> Result<(Vec<RollupRow>, Vec<Talker>), StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT day, source_id, category, action, events FROM event_rollups
-             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, source_id, category, action",
-        )
-        .bind(org_id)
-        .bind(from_day)
-        .bind(to_day)
-        .fetch_all(&self.pool)
-        .await?;
-        let talkers: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT day, src_ip, events FROM talker_rollups
-             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, events DESC, src_ip",
-        )
-        .bind(org_id)
-        .bind(from_day)
-        .bind(to_day)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok((
-            rows.into_iter()
-                .map(|(day, source_id, category, action, events)| RollupRow {
-                    day,
-                    source_id,
-                    category,
-                    action,
-                    events,
-                })
-                .collect(),
-            talkers
-                .into_iter()
-                .map(|(day, src_ip, events)| Talker {
-                    day,
-                    src_ip,
-                    events,
-                })
-                .collect(),
-        ))
-    }
-
-    /// The most frequent refused senders and targeted ports of organisation `org_id` for
-    /// the JST days starting in `[from_day, to_day]`.
-    pub async fn blocked_rollups(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        from_day: i64,
-        to_day: i64,
-    ) -> Result<Vec<BlockedRow>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT day, kind, value, events FROM blocked_rollups
-             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, kind, events DESC, value",
-        )
-        .bind(org_id)
-        .bind(from_day)
-        .bind(to_day)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, kind, value, events)| BlockedRow {
-                day,
-                kind,
-                value,
-                events,
-            })
-            .collect())
-    }
-
-    /// Hourly counts of every source of organisation `org_id` for hours starting in
-    /// `[from, to)`; hours without a line are absent.
-    pub async fn source_hours(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<SourceHour>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT st.source_id, st.hour, st.events, st.failures FROM source_stats st
-             JOIN sources s ON s.id = st.source_id
-             WHERE s.org_id = $1 AND st.hour >= $2 AND st.hour < $3 ORDER BY st.source_id, st.hour",
-        )
-        .bind(org_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(source_id, hour, events, failures)| SourceHour {
-                source_id,
-                hour,
-                events,
-                failures,
-            })
-            .collect())
     }
 
     /// How many days organisation `org_id` keeps its events (its override, else the
@@ -401,6 +241,205 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// One organisation's roll-ups and hourly counters; from [`OrgStore::rollups`].
+pub struct Rollups<'a> {
+    pub(crate) org: &'a OrgStore,
+}
+
+/// How long after a day's end the last lines of that day may still be on their way into the
+/// store (queued or in a batch being written); a roll-up made later than this is final.
+const SETTLE_SECS: i64 = 600;
+
+impl Rollups<'_> {
+    /// Recomputes, for this organisation, every JST day starting in `[from_day, to_day]`
+    /// whose roll-up is not final at `now` (today, yesterday until the hourly run after
+    /// midnight, days missed while the server was down), so what is read next agrees with
+    /// the live hourly counters.
+    pub async fn refresh(&self, from_day: i64, to_day: i64, now: i64) -> Result<(), StoreError> {
+        let runs: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT day, computed_at FROM rollup_runs WHERE day >= $1 AND day <= $2",
+        )
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        let mut day = day_start(from_day);
+        while day <= to_day && day <= now {
+            let settled = runs
+                .iter()
+                .any(|(d, at)| *d == day && *at >= day + 86_400 + SETTLE_SECS);
+            if !settled {
+                roll_up(&self.org.store, day, Some(self.org.id())).await?;
+            }
+            day += 86_400;
+        }
+        Ok(())
+    }
+
+    /// The organisation's roll-up for the JST days starting in `[from_day, to_day]`.
+    pub async fn days(
+        &self,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<(Vec<RollupRow>, Vec<Talker>), StoreError> {
+        let org_id = self.org.id();
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT day, source_id, category, action, events FROM event_rollups
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, source_id, category, action",
+        )
+        .bind(org_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        let talkers: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT day, src_ip, events FROM talker_rollups
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, events DESC, src_ip",
+        )
+        .bind(org_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        Ok((
+            rows.into_iter()
+                .map(|(day, source_id, category, action, events)| RollupRow {
+                    day,
+                    source_id,
+                    category,
+                    action,
+                    events,
+                })
+                .collect(),
+            talkers
+                .into_iter()
+                .map(|(day, src_ip, events)| Talker {
+                    day,
+                    src_ip,
+                    events,
+                })
+                .collect(),
+        ))
+    }
+
+    /// The organisation's most frequent refused senders and targeted ports for the JST days
+    /// starting in `[from_day, to_day]`.
+    pub async fn blocked(&self, from_day: i64, to_day: i64) -> Result<Vec<BlockedRow>, StoreError> {
+        let org_id = self.org.id();
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT day, kind, value, events FROM blocked_rollups
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, kind, events DESC, value",
+        )
+        .bind(org_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, kind, value, events)| BlockedRow {
+                day,
+                kind,
+                value,
+                events,
+            })
+            .collect())
+    }
+
+    /// Hourly counts of every source of the organisation for hours starting in `[from, to)`;
+    /// hours without a line are absent. Live: written with every stored batch.
+    pub async fn source_hours(&self, from: i64, to: i64) -> Result<Vec<SourceHour>, StoreError> {
+        let org_id = self.org.id();
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT st.source_id, st.hour, st.events, st.failures FROM source_stats st
+             JOIN sources s ON s.id = st.source_id
+             WHERE s.org_id = $1 AND st.hour >= $2 AND st.hour < $3 ORDER BY st.source_id, st.hour",
+        )
+        .bind(org_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(source_id, hour, events, failures)| SourceHour {
+                source_id,
+                hour,
+                events,
+                failures,
+            })
+            .collect())
+    }
+}
+
+/// Recomputes the roll-up of the JST day starting at `day` from the events received that day,
+/// for one organisation or (`None`) for all of them.
+async fn roll_up(store: &Store, day: i64, org_id: Option<&str>) -> Result<(), StoreError> {
+    let (from, to) = (day, day + 86_400);
+    let mut tx = store.begin_write().await?;
+    for table in ["event_rollups", "talker_rollups", "blocked_rollups"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE day = $1 AND ($2 IS NULL OR org_id = $2)"
+        )))
+        .bind(day)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO event_rollups (org_id, day, source_id, category, action, events)
+         SELECT org_id, $1, source_id, category, action, COUNT(*) FROM events
+         WHERE received_at >= $2 AND received_at < $3 AND ($4 IS NULL OR org_id = $4)
+         GROUP BY org_id, source_id, category, action",
+    )
+    .bind(day)
+    .bind(from)
+    .bind(to)
+    .bind(org_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO talker_rollups (org_id, day, src_ip, events)
+         SELECT org_id, $1, src_ip, n FROM (
+             SELECT org_id, src_ip, COUNT(*) AS n,
+                    ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY COUNT(*) DESC, src_ip) AS r
+             FROM events WHERE received_at >= $2 AND received_at < $3 AND src_ip IS NOT NULL
+               AND ($5 IS NULL OR org_id = $5)
+             GROUP BY org_id, src_ip) ranked
+         WHERE r <= $4",
+    )
+    .bind(day)
+    .bind(from)
+    .bind(to)
+    .bind(TOP_TALKERS)
+    .bind(org_id)
+    .execute(&mut *tx)
+    .await?;
+    for (kind, column) in [("src", "src_ip"), ("port", "CAST(dst_port AS TEXT)")] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO blocked_rollups (org_id, day, kind, value, events)
+             SELECT org_id, $1, $4, v, n FROM (
+                 SELECT org_id, {column} AS v, COUNT(*) AS n,
+                        ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY COUNT(*) DESC, {column}) AS r
+                 FROM events WHERE received_at >= $2 AND received_at < $3
+                   AND action IN ('deny', 'drop') AND {column} IS NOT NULL
+                   AND ($6 IS NULL OR org_id = $6)
+                 GROUP BY org_id, {column}) ranked
+             WHERE r <= $5"
+        )))
+        .bind(day)
+        .bind(from)
+        .bind(to)
+        .bind(kind)
+        .bind(TOP_TALKERS)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use mamori_model::{Organisation, Scope};
 use crate::acknowledgements::RulesAcknowledgements;
 use crate::answer_sets::Answers;
 use crate::documents::Documents;
-use crate::{Store, StoreError};
+use crate::rollups::Rollups;
+use crate::{Source, Store, StoreError};
 
 /// One organisation's data, for a caller whose scope was checked against it.
 #[derive(Clone, Debug)]
@@ -43,6 +44,16 @@ impl OrgStore {
         &self.org.id
     }
 
+    /// The organisation's monitored sources (devices and tokens that send logs).
+    pub async fn sources(&self) -> Result<Vec<Source>, StoreError> {
+        self.store
+            .sources(
+                &Scope::Organisation(self.org.id.clone()),
+                Some(&self.org.id),
+            )
+            .await
+    }
+
     /// Questionnaire answers: drafts and completed sets.
     pub fn answers(&self) -> Answers<'_> {
         Answers { org: self }
@@ -51,6 +62,11 @@ impl OrgStore {
     /// Company parameters, drafts, issued versions, the public policy page, handbook readers.
     pub fn documents(&self) -> Documents<'_> {
         Documents { org: self }
+    }
+
+    /// Daily roll-ups of the organisation's events and the sources' hourly counters.
+    pub fn rollups(&self) -> Rollups<'_> {
+        Rollups { org: self }
     }
 
     /// Acknowledgements of the five basic rules.

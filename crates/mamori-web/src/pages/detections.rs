@@ -67,8 +67,8 @@ impl DetectionRow {
 /// Days the "what was watched" summary covers.
 const WATCHED_DAYS: i64 = 30;
 
-/// What was watched lately: sources, and events checked per the daily roll-ups (so a quiet
-/// list reads as "checked, nothing found", never as an empty page).
+/// What was watched lately: sources, and events checked per the live hourly counters (so a
+/// quiet list reads as "checked, nothing found", never as an empty page).
 #[derive(Serialize)]
 pub(crate) struct Watched {
     days: i64,
@@ -84,17 +84,21 @@ pub(crate) async fn watched(
     org_id: &str,
     days: i64,
 ) -> Result<Watched, mamori_store::StoreError> {
-    let store = &page.state.store;
-    let today = day_start(now());
-    let (rows, _) = store
-        .rollups(scope, org_id, today - (days - 1) * 86_400, today)
+    let org = page.state.store.org_store(scope, org_id).await?;
+    let at = now();
+    let hours = org
+        .rollups()
+        .source_hours(day_start(at) - (days - 1) * 86_400, at + 3600)
         .await?;
-    let sources = store.sources(scope, Some(org_id)).await?.len();
-    let logged: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.day).collect();
+    let logged: std::collections::BTreeSet<i64> = hours
+        .iter()
+        .filter(|h| h.events > 0)
+        .map(|h| day_start(h.hour))
+        .collect();
     Ok(Watched {
         days,
-        sources,
-        events: rows.iter().map(|r| r.events).sum(),
+        sources: org.sources().await?.len(),
+        events: hours.iter().map(|h| h.events).sum(),
         days_with_logs: logged.len(),
     })
 }
