@@ -100,7 +100,7 @@ fn rule_percents(result: &AssessmentResult) -> Vec<f64> {
 }
 
 /// The trend of total and part percentages over the history (oldest first).
-fn trend_svg(lang: Lang, history: &[Scored]) -> Value {
+pub(super) fn trend_svg(lang: Lang, history: &[Scored]) -> Value {
     let oldest_first: Vec<&Scored> = history.iter().rev().collect();
     let labels: Vec<String> = oldest_first
         .iter()

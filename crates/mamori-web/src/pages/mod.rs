@@ -7,6 +7,7 @@ mod assessment_overview;
 mod channels;
 mod checklist;
 mod console;
+mod dashboard;
 mod detections;
 mod documents;
 mod events;
@@ -229,6 +230,21 @@ impl<'a> Page<'a> {
             .ok()
             .flatten()
             .map(|p| p.name);
+        // Members of a client company see their own company's name in the header.
+        let own_org = match self
+            .viewer
+            .and_then(|v| v.user.org_id.as_deref().map(|o| (v, o)))
+        {
+            Some((v, org_id)) => self
+                .state
+                .store
+                .org(&v.user.scope(), org_id)
+                .await
+                .ok()
+                .flatten()
+                .map(|o| o.name),
+            None => None,
+        };
         let user = self.viewer.map(|v| {
             context! {
                 email => v.user.email.clone(),
@@ -243,6 +259,7 @@ impl<'a> Page<'a> {
             lang => self.lang.code(),
             other_lang => self.lang.other().code(),
             provider_name => provider,
+            own_org_name => own_org,
             user => user,
             csrf => self.viewer.map(|v| v.session.csrf_token.clone()),
             ..extra

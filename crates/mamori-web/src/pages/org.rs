@@ -60,6 +60,7 @@ async fn show_link(
 
 async fn render_home(
     page: &Page<'_>,
+    headers: &HeaderMap,
     viewer: &Viewer,
     org_id: &str,
     status: StatusCode,
@@ -67,9 +68,14 @@ async fn render_home(
 ) -> Response {
     let store = &page.state.store;
     let scope = viewer.user.scope();
-    let org = match page.org(&scope, org_id).await {
-        Ok(org) => org,
+    let tenant = match page.org_store(org_id).await {
+        Ok(tenant) => tenant,
         Err(response) => return response,
+    };
+    let org = tenant.org();
+    let dashboard = match super::dashboard::dashboard(page, &tenant, headers).await {
+        Ok(dashboard) => dashboard,
+        Err(e) => return super::assessment::measure_error(page, e).await,
     };
     let members = match store.users_of_org(&scope, org_id).await {
         Ok(members) => members,
@@ -80,7 +86,8 @@ async fn render_home(
         Err(e) => return page.store_error(e).await,
     };
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org)),
+        dashboard => dashboard,
         members => Value::from(Serde(&members)),
         retention_days => retention_days,
         may_set_retention => viewer.user.may_in(Deed::SetRetention, org_id),
@@ -107,6 +114,7 @@ const MAX_RETENTION_DAYS: i64 = 3650;
 pub async fn set_retention(
     State(state): State<AppState>,
     Negotiated(lang): Negotiated,
+    headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -124,6 +132,7 @@ pub async fn set_retention(
             );
             return Ok(render_home(
                 &page,
+                &headers,
                 &viewer,
                 &id,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -147,17 +156,19 @@ pub async fn set_retention(
 pub async fn home(
     State(state): State<AppState>,
     Negotiated(lang): Negotiated,
+    headers: HeaderMap,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Response {
     let page = Page::new(&state, lang, Some(&viewer));
-    render_home(&page, &viewer, &id, StatusCode::OK, None).await
+    render_home(&page, &headers, &viewer, &id, StatusCode::OK, None).await
 }
 
 /// `POST /orgs/{id}`: change the company details.
 pub async fn update(
     State(state): State<AppState>,
     Negotiated(lang): Negotiated,
+    headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
@@ -175,6 +186,7 @@ pub async fn update(
         Err(key) => {
             return Ok(render_home(
                 &page,
+                &headers,
                 &viewer,
                 &id,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -194,6 +206,7 @@ pub async fn update(
             let message = store_error_message(lang, &e);
             Ok(render_home(
                 &page,
+                &headers,
                 &viewer,
                 &id,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -227,6 +240,7 @@ pub async fn invite_member(
         _ => {
             return Ok(render_home(
                 &page,
+                &headers,
                 &viewer,
                 &id,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -248,6 +262,7 @@ pub async fn invite_member(
             let message = store_error_message(lang, &e);
             Ok(render_home(
                 &page,
+                &headers,
                 &viewer,
                 &id,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -18,7 +18,7 @@ async fn token_of(app: &TestApp, email: &str) -> String {
 }
 
 /// Answers to all 25 items: `yes` for items up to `yes_until`, then `no`.
-fn answers(yes_until: u8) -> Value {
+pub(crate) fn answers(yes_until: u8) -> Value {
     let map: serde_json::Map<String, Value> = (1..=25u8)
         .map(|n| {
             let word = if n <= yes_until { "yes" } else { "no" };

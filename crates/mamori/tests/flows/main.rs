@@ -14,6 +14,7 @@ mod cli;
 mod detections;
 mod first_run_browser;
 mod foundation;
+mod home;
 mod ingest_api;
 mod ingest_kill;
 mod reports_pages;
