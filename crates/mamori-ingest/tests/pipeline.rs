@@ -168,36 +168,40 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
         wait_stored(&ingest, 1504, 5).await;
 
         let page = store
-            .search_events(&Scope::AllOrganisations, &a.id, &all(10))
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&all(10))
             .await
             .expect("search");
         assert_eq!(page.total, 1502, "{}", db.backend);
         assert_eq!(page.events.len(), 10);
         assert_eq!(page.events[0].source_name.as_deref(), Some("本社 RTX1210"));
         let dead = store
-            .search_events(
-                &Scope::AllOrganisations,
-                &a.id,
-                &EventFilter {
-                    failed_only: true,
-                    ..all(10)
-                },
-            )
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&EventFilter {
+                failed_only: true,
+                ..all(10)
+            })
             .await
             .expect("dead letters");
         assert_eq!(dead.total, 2);
         assert_eq!(dead.events[0].event.raw, BROKEN_RTX);
         assert!(dead.events[0].parse_error.is_some());
         let text = store
-            .search_events(
-                &Scope::AllOrganisations,
-                &a.id,
-                &EventFilter {
-                    text: Some("REJECTED AT".into()),
-                    source_id: Some(router.id.clone()),
-                    ..all(10)
-                },
-            )
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&EventFilter {
+                text: Some("REJECTED AT".into()),
+                source_id: Some(router.id.clone()),
+                ..all(10)
+            })
             .await
             .expect("text search");
         assert_eq!(text.total, 2);
@@ -205,13 +209,17 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
         // Tenancy: B's member sees B's HTTP events only; A's organisation is not found.
         let scope_b = Scope::Organisation(b.id.clone());
         let own = store
-            .search_events(&scope_b, &b.id, &all(10))
+            .org_store(&scope_b, &b.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&all(10))
             .await
             .expect("own events");
         assert_eq!(own.total, 2);
         assert_eq!(own.events[0].event.user.as_deref(), Some("taro"));
         assert!(matches!(
-            store.search_events(&scope_b, &a.id, &all(10)).await,
+            store.org_store(&scope_b, &a.id).await,
             Err(StoreError::NotFound)
         ));
 
@@ -246,7 +254,11 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
         .await;
         wait_stored(&again, 1, 0).await;
         let after = store
-            .search_events(&Scope::AllOrganisations, &a.id, &all(1))
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&all(1))
             .await
             .expect("search");
         assert_eq!(after.total, 1503);
@@ -345,7 +357,11 @@ async fn tls_senders_are_known_by_their_client_certificate() {
     let _ = stream.read_to_end(&mut rest).await;
     wait_stored(&ingest, 2, 0).await;
     let page = store
-        .search_events(&Scope::AllOrganisations, &a.id, &all(5))
+        .org_store(&Scope::AllOrganisations, &a.id)
+        .await
+        .unwrap()
+        .events()
+        .search(&all(5))
         .await
         .expect("search");
     assert_eq!(page.total, 2);
@@ -418,7 +434,11 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
         let summary = reparse(&store, Some(&a.id), None).await.expect("reparse");
         assert_eq!((summary.examined, summary.fixed), (1, 1), "{}", db.backend);
         let page = store
-            .search_events(&Scope::AllOrganisations, &a.id, &all(10))
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&all(10))
             .await
             .expect("search");
         assert_eq!(page.total, 4);
@@ -447,7 +467,11 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
             Some("192.168.0.5")
         );
         store
-            .set_retention(&cli, &mamori_model::Scope::AllOrganisations, &a.id, 1)
+            .org_store(&mamori_model::Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap()
+            .events()
+            .set_retention(&cli, 1)
             .await
             .expect("retention");
         let deleted = store
@@ -496,7 +520,11 @@ async fn an_overlong_line_is_one_truncated_event_and_forges_nothing() {
         wait_stored(&ingest, 2, 0).await;
 
         let page = store
-            .search_events(&Scope::AllOrganisations, &a.id, &all(10))
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&all(10))
             .await
             .expect("search");
         assert_eq!(page.total, 2, "one cut line and the next on {}", db.backend);

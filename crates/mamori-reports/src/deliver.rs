@@ -4,7 +4,7 @@
 use mamori_catalog::Lang;
 use mamori_model::Scope;
 use mamori_notify::{Mail, MailAttachment, Notifier, Receipt};
-use mamori_store::{ReportSettings, Store, StoredReport};
+use mamori_store::{ReportSettings, Store, StoreError, StoredReport};
 
 use crate::ReportError;
 use crate::month::Month;
@@ -26,8 +26,15 @@ pub async fn settings_or_default(
     org_id: &str,
 ) -> Result<ReportSettings, ReportError> {
     let scope = Scope::Organisation(org_id.to_owned());
-    let mut settings = store
-        .report_settings(&scope, org_id)
+    let org = match store.org_store(&scope, org_id).await {
+        Err(StoreError::NotFound) => {
+            return Err(ReportError::UnknownOrganisation(org_id.to_owned()));
+        }
+        other => other?,
+    };
+    let mut settings = org
+        .reports()
+        .settings()
         .await?
         .unwrap_or_else(|| ReportSettings {
             recipients: Vec::new(),
@@ -35,11 +42,7 @@ pub async fn settings_or_default(
             delivery: "attachment".into(),
         });
     if settings.recipients.is_empty() {
-        let org = store
-            .org(&scope, org_id)
-            .await?
-            .ok_or_else(|| ReportError::UnknownOrganisation(org_id.to_owned()))?;
-        settings.recipients = Some(org.contact_email)
+        settings.recipients = Some(org.org().contact_email.clone())
             .filter(|a| !a.trim().is_empty())
             .into_iter()
             .collect();

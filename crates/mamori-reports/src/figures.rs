@@ -215,7 +215,7 @@ pub async fn gather(
         list
     };
     let (alerts, important, open_important, categories, alerts_per_day) =
-        gather_alerts(store, &scope, org_id, (from, to), &day_starts, lang).await?;
+        gather_alerts(store, &tenant, (from, to), &day_starts, lang).await?;
     Ok(Figures {
         org_id: org.id.clone(),
         org_name: org.name.clone(),
@@ -235,7 +235,7 @@ pub async fn gather(
         blocked,
         blocked_sources: top("src"),
         blocked_ports: top("port"),
-        incidents: gather_incidents(store, &scope, org_id, from, to).await?,
+        incidents: gather_incidents(store, &tenant, from, to).await?,
         assessment: gather_assessment(&tenant, to).await?,
         readiness: gather_readiness(&tenant, public_url).await?,
     })
@@ -341,16 +341,14 @@ type AlertFacts = (
 
 async fn gather_alerts(
     store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     (from, to): (i64, i64),
     day_starts: &[i64],
     lang: &str,
 ) -> Result<AlertFacts, ReportError> {
     let severities: Vec<Severity> = Severity::ALL.iter().rev().copied().collect();
-    let previous = store
-        .alert_counts(scope, org_id, from - (to - from), from)
-        .await?;
+    let (scope, org_id) = (&Scope::Organisation(org.id().to_owned()), org.id());
+    let previous = org.alerts().counts(from - (to - from), from).await?;
     let mut counts: Vec<SeverityCount> = severities
         .iter()
         .map(|s| SeverityCount {
@@ -437,13 +435,13 @@ fn alert_category(details: &serde_json::Value) -> String {
 
 async fn gather_incidents(
     store: &Store,
-    scope: &Scope,
-    org_id: &str,
+    org: &OrgStore,
     from: i64,
     to: i64,
 ) -> Result<Vec<IncidentFigures>, ReportError> {
+    let scope = &Scope::Organisation(org.id().to_owned());
     let mut out = Vec::new();
-    for incident in store.incidents(scope, org_id).await? {
+    for incident in org.incidents().list().await? {
         let relevant = incident.created_at < to
             && (incident.created_at >= from
                 || incident.updated_at >= from

@@ -374,10 +374,12 @@ async fn the_schedule_makes_archives_and_mails_each_report_once() {
         seed::backdate(&db.url, &org, from - 86_400).await;
         let (late, _) = seed::org_with_source(&store, "十二月設立", "192.0.2.41").await;
         store
-            .set_report_settings(
+            .org_store(&Scope::AllOrganisations, &org)
+            .await
+            .unwrap()
+            .reports()
+            .set_settings(
                 &Actor::cli(),
-                &Scope::AllOrganisations,
-                &org,
                 &ReportSettings {
                     recipients: vec!["boss@teiki.example.jp".into(), "it@teiki.example.jp".into()],
                     lang: "ja".into(),

@@ -3,7 +3,8 @@
 
 use crate::answer_sets::org_exists;
 use crate::audit::{Actor, record};
-use crate::{OrgStore, StoreError, now};
+use crate::tenant::RulesAcknowledgements;
+use crate::{StoreError, now};
 
 /// Who acknowledged the five basic rules of an edition, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,11 +13,6 @@ pub struct RulesAcknowledgement {
     pub by: Option<String>,
     /// When, in Unix seconds.
     pub at: i64,
-}
-
-/// The organisation's acknowledgements of the basic rules; from [`OrgStore::rules`].
-pub struct RulesAcknowledgements<'a> {
-    pub(crate) org: &'a OrgStore,
 }
 
 impl RulesAcknowledgements<'_> {

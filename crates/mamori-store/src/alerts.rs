@@ -12,6 +12,7 @@ use crate::audit::Actor;
 use crate::detections::{StoredDetection, detection_from_row, json_column};
 use crate::error::InvalidInput;
 use crate::sql::Conditions;
+use crate::tenant::Alerts;
 use crate::{Store, StoreError, new_id, now};
 
 /// Where an alert is in its life.
@@ -553,19 +554,13 @@ impl Store {
             })
             .collect())
     }
+}
 
+impl Alerts<'_> {
     /// Alerts of `org_id` raised in `[from, to)` (Unix seconds) per severity word, for the
     /// portal's "this month" summary.
-    pub async fn alert_counts(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
+    pub async fn counts(&self, from: i64, to: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let org_id = self.org.id();
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT severity, COUNT(*) FROM alerts
              WHERE org_id = $1 AND created_at >= $2 AND created_at < $3
@@ -574,7 +569,7 @@ impl Store {
         .bind(org_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.org.store.pool)
         .await?;
         Ok(rows)
     }

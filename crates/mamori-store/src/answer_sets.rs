@@ -9,7 +9,8 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::audit::{Actor, record};
 use crate::error::InvalidInput;
-use crate::{OrgStore, Store, StoreError, new_id, now};
+use crate::tenant::Answers;
+use crate::{Store, StoreError, new_id, now};
 
 /// Which questionnaire a set of answers belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,11 +145,6 @@ impl Store {
     ) -> Result<Vec<AnswerSet>, StoreError> {
         latest_completed_in(self, kind, scope.only_org()).await
     }
-}
-
-/// One organisation's questionnaire answers; from [`OrgStore::answers`].
-pub struct Answers<'a> {
-    pub(crate) org: &'a OrgStore,
 }
 
 impl Answers<'_> {

@@ -3,13 +3,13 @@
 //! organisation (never across tenants) by the API, the console and, later, alerting.
 
 use chrono::{DateTime, Utc};
-use mamori_model::Scope;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::events::{ROWS_PER_INSERT, placeholders};
 use crate::sql::Conditions;
+use crate::tenant::Detections;
 use crate::{Backend, Store, StoreError, now};
 
 /// One detection ready to store.
@@ -160,18 +160,13 @@ pub(crate) fn detection_from_row(row: &AnyRow) -> Result<StoredDetection, StoreE
     })
 }
 
-impl Store {
+impl Store {}
+
+impl Detections<'_> {
     /// Detections of organisation `org_id` matching `filter`, newest first, with the total.
     /// Another tenant's organisation is [`StoreError::NotFound`].
-    pub async fn list_detections(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        filter: &DetectionFilter,
-    ) -> Result<DetectionPage, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
+    pub async fn list(&self, filter: &DetectionFilter) -> Result<DetectionPage, StoreError> {
+        let org_id = self.org.id();
         let mut c = Conditions::default();
         c.text("d.org_id = ", org_id);
         for (column, value) in [
@@ -192,7 +187,7 @@ impl Store {
             .query(crate::events::bounded_count_sql(&format!(
                 "detections d WHERE {condition}"
             )))
-            .fetch_one(&self.pool)
+            .fetch_one(&self.org.store.pool)
             .await?
             .try_get(0)?;
         let (total, total_capped) = crate::events::capped_total(counted);
@@ -205,7 +200,7 @@ impl Store {
             ))
             .bind(filter.limit.clamp(1, 1000))
             .bind(filter.offset.max(0))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.org.store.pool)
             .await?;
         Ok(DetectionPage {
             total,

@@ -10,7 +10,8 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::answer_sets::org_exists;
 use crate::audit::{Actor, record};
-use crate::{InvalidInput, OrgStore, Store, StoreError, new_id, now};
+use crate::tenant::Documents;
+use crate::{InvalidInput, Store, StoreError, new_id, now};
 
 /// A document's working draft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,11 +170,6 @@ impl Store {
         row.map(|r| Ok((r.try_get(9)?, version_from_row(&r)?)))
             .transpose()
     }
-}
-
-/// One organisation's documents; from [`OrgStore::documents`].
-pub struct Documents<'a> {
-    pub(crate) org: &'a OrgStore,
 }
 
 impl Documents<'_> {

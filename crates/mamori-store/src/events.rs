@@ -5,13 +5,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use mamori_model::{Event, Scope};
+use mamori_model::Event;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::detections::{NewDetection, insert_detections};
 use crate::quarantine::{QuarantineLine, insert_quarantine};
+use crate::tenant::Events;
 use crate::{Backend, Store, StoreError, now};
 
 /// One event ready to store: the normalised event with `org_id` and `source_id` set, its
@@ -429,47 +430,6 @@ impl Store {
         Ok(row.map(|(seq,)| seq).unwrap_or(0))
     }
 
-    /// Events of organisation `org_id` matching `filter`, newest first, with the total count.
-    /// Another tenant's organisation is [`StoreError::NotFound`].
-    pub async fn search_events(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-        filter: &EventFilter,
-    ) -> Result<EventPage, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let conditions = Conditions::build(org_id, filter);
-        let count_sql = bounded_count_sql(&format!("events e WHERE {}", conditions.sql));
-        let counted: i64 = conditions
-            .bind(sqlx::query(AssertSqlSafe(count_sql)))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
-        let n = conditions.params.len();
-        let page_sql = format!(
-            "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
-             WHERE {} ORDER BY e.ts_us DESC, e.id DESC LIMIT ${} OFFSET ${}",
-            conditions.sql,
-            n + 1,
-            n + 2
-        );
-        let rows = conditions
-            .bind(sqlx::query(AssertSqlSafe(page_sql)))
-            .bind(filter.limit.clamp(1, 1000))
-            .bind(filter.offset.max(0))
-            .fetch_all(&self.pool)
-            .await?;
-        let events = rows.iter().map(event_from_row).collect::<Result<_, _>>()?;
-        let (total, total_capped) = capped_total(counted);
-        Ok(EventPage {
-            total,
-            total_capped,
-            events,
-        })
-    }
-
     /// Up to `limit` dead letters after identifier `after` (in identifier order), optionally
     /// of one organisation or source, for re-parsing after a parser fix.
     pub async fn dead_letters(
@@ -514,5 +474,41 @@ impl Store {
         insert_events(&mut tx, self.backend, events).await?;
         tx.commit().await?;
         Ok(replaced)
+    }
+}
+
+impl Events<'_> {
+    /// Events of organisation `org_id` matching `filter`, newest first, with the total count.
+    /// Another tenant's organisation is [`StoreError::NotFound`].
+    pub async fn search(&self, filter: &EventFilter) -> Result<EventPage, StoreError> {
+        let org_id = self.org.id();
+        let conditions = Conditions::build(org_id, filter);
+        let count_sql = bounded_count_sql(&format!("events e WHERE {}", conditions.sql));
+        let counted: i64 = conditions
+            .bind(sqlx::query(AssertSqlSafe(count_sql)))
+            .fetch_one(&self.org.store.pool)
+            .await?
+            .try_get(0)?;
+        let n = conditions.params.len();
+        let page_sql = format!(
+            "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
+             WHERE {} ORDER BY e.ts_us DESC, e.id DESC LIMIT ${} OFFSET ${}",
+            conditions.sql,
+            n + 1,
+            n + 2
+        );
+        let rows = conditions
+            .bind(sqlx::query(AssertSqlSafe(page_sql)))
+            .bind(filter.limit.clamp(1, 1000))
+            .bind(filter.offset.max(0))
+            .fetch_all(&self.org.store.pool)
+            .await?;
+        let events = rows.iter().map(event_from_row).collect::<Result<_, _>>()?;
+        let (total, total_capped) = capped_total(counted);
+        Ok(EventPage {
+            total,
+            total_capped,
+            events,
+        })
     }
 }

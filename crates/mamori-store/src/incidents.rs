@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::alerts::{Alert, append_history};
 use crate::audit::{Actor, record};
 use crate::error::InvalidInput;
+use crate::tenant::Incidents;
 use crate::{Store, StoreError, new_id, now};
 
 /// Incident statuses, in order.
@@ -166,24 +167,6 @@ impl Store {
         row.map(from_row).ok_or(StoreError::NotFound)
     }
 
-    /// Incidents of organisation `org_id`, newest first.
-    pub async fn incidents(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-    ) -> Result<Vec<Incident>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let rows: Vec<IncidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM incidents WHERE org_id = $1 ORDER BY created_at DESC, id DESC"
-        )))
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(from_row).collect())
-    }
-
     /// An incident's timeline, oldest first.
     pub async fn incident_timeline(
         &self,
@@ -263,4 +246,18 @@ async fn add_entry(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+impl Incidents<'_> {
+    /// Incidents of organisation `org_id`, newest first.
+    pub async fn list(&self) -> Result<Vec<Incident>, StoreError> {
+        let org_id = self.org.id();
+        let rows: Vec<IncidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM incidents WHERE org_id = $1 ORDER BY created_at DESC, id DESC"
+        )))
+        .bind(org_id)
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        Ok(rows.into_iter().map(from_row).collect())
+    }
 }

@@ -36,13 +36,12 @@ mod tokens;
 mod users;
 
 pub use acknowledgements::RulesAcknowledgement;
-pub use acknowledgements::RulesAcknowledgements;
 pub use alerting::{AlertingRules, Promotion};
 pub use alerts::{
     Alert, AlertChange, AlertEvent, AlertFilter, AlertPage, OpenAlerts, Resolution,
     status as alert_status,
 };
-pub use answer_sets::{AnswerKind, AnswerSet, Answers, NewAnswers};
+pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
 pub use audit::{Actor, AuditEntry};
 pub use channels::{Channel, NewChannel, RouteHealth};
 pub use db::{Backend, Store, sqlite_url};
@@ -51,8 +50,8 @@ pub use deliveries::{
 };
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
 pub use documents::{
-    DocumentDraft, DocumentVersion, Documents, HandbookAcknowledgement, HandbookReader,
-    PolicyPublication, content_hash, valid_slug,
+    DocumentDraft, DocumentVersion, HandbookAcknowledgement, HandbookReader, PolicyPublication,
+    content_hash, valid_slug,
 };
 pub use error::{InvalidInput, StoreError};
 pub use events::{COUNT_BOUND, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
@@ -65,13 +64,15 @@ pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
 pub use report_jobs::{ReportJob, job_status};
 pub use reports::{NewReport, ReportSettings, StoredReport, report_hash, report_kind};
 pub use rollups::{
-    BlockedRow, DEFAULT_RETENTION_DAYS, RollupRow, Rollups, SourceHealth, SourceHour, Talker,
-    day_start,
+    BlockedRow, DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, SourceHour, Talker, day_start,
 };
 pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
-pub use tenant::OrgStore;
+pub use tenant::{
+    Alerts, Answers, Detections, Documents, Events, Incidents, Members, OrgStore, Reports, Rollups,
+    RulesAcknowledgements, Suppressions,
+};
 pub use tokens::{ApiToken, TOKEN_USE_RESOLUTION_SECS};
 pub use users::NewUser;
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{Actor, record};
+use crate::tenant::Reports;
 use crate::{Store, StoreError, new_id, now, secrets};
 
 /// Report kinds.
@@ -243,70 +244,6 @@ impl Store {
         .await?)
     }
 
-    /// The organisation's report settings, if it has chosen any.
-    pub async fn report_settings(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-    ) -> Result<Option<ReportSettings>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT recipients, lang, delivery FROM report_settings WHERE org_id = $1",
-        )
-        .bind(org_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(recipients, lang, delivery)| ReportSettings {
-            recipients: recipients
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            lang,
-            delivery,
-        }))
-    }
-
-    /// Saves who receives the organisation's report and how (checked by the caller).
-    pub async fn set_report_settings(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
-        settings: &ReportSettings,
-    ) -> Result<(), StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO report_settings (org_id, recipients, lang, delivery, updated_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (org_id) DO UPDATE SET recipients = excluded.recipients,
-                 lang = excluded.lang, delivery = excluded.delivery, updated_at = excluded.updated_at",
-        )
-        .bind(org_id)
-        .bind(settings.recipients.join(","))
-        .bind(&settings.lang)
-        .bind(&settings.delivery)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut *tx,
-            actor,
-            "reports.settings_changed",
-            Some(org_id),
-            Some(&settings.recipients.join(", ")),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Creates a download link for a report that works without signing in until
     /// `expires_at`. Returns the token; only its digest is stored.
     pub async fn create_report_link(
@@ -349,5 +286,61 @@ impl Store {
             }
             None => Ok(None),
         }
+    }
+}
+
+impl Reports<'_> {
+    /// Saves who receives the organisation's report and how (checked by the caller).
+    pub async fn set_settings(
+        &self,
+        actor: &Actor,
+        settings: &ReportSettings,
+    ) -> Result<(), StoreError> {
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO report_settings (org_id, recipients, lang, delivery, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (org_id) DO UPDATE SET recipients = excluded.recipients,
+                 lang = excluded.lang, delivery = excluded.delivery, updated_at = excluded.updated_at",
+        )
+        .bind(org_id)
+        .bind(settings.recipients.join(","))
+        .bind(&settings.lang)
+        .bind(&settings.delivery)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut *tx,
+            actor,
+            "reports.settings_changed",
+            Some(org_id),
+            Some(&settings.recipients.join(", ")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The organisation's report settings, if it has chosen any.
+    pub async fn settings(&self) -> Result<Option<ReportSettings>, StoreError> {
+        let org_id = self.org.id();
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT recipients, lang, delivery FROM report_settings WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.org.store.pool)
+        .await?;
+        Ok(row.map(|(recipients, lang, delivery)| ReportSettings {
+            recipients: recipients
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            lang,
+            delivery,
+        }))
     }
 }

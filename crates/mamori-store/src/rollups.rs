@@ -6,7 +6,8 @@ use mamori_model::Scope;
 use serde::Serialize;
 
 use crate::audit::{Actor, record};
-use crate::{OrgStore, Store, StoreError};
+use crate::tenant::{Events, Rollups};
+use crate::{Store, StoreError};
 
 /// Days events are kept when the organisation has no override.
 pub const DEFAULT_RETENTION_DAYS: i64 = 90;
@@ -109,53 +110,6 @@ impl Store {
         Ok(())
     }
 
-    /// How many days organisation `org_id` keeps its events (its override, else the
-    /// default). Another tenant's organisation is [`StoreError::NotFound`].
-    pub async fn retention_days(&self, scope: &Scope, org_id: &str) -> Result<i64, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT days FROM event_retention WHERE org_id = $1")
-                .bind(org_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map_or(DEFAULT_RETENTION_DAYS, |(days,)| days))
-    }
-
-    /// Sets how many days organisation `org_id` keeps its events. Another tenant's
-    /// organisation is [`StoreError::NotFound`].
-    pub async fn set_retention(
-        &self,
-        actor: &Actor,
-        scope: &Scope,
-        org_id: &str,
-        days: i64,
-    ) -> Result<(), StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO event_retention (org_id, days) VALUES ($1, $2)
-             ON CONFLICT (org_id) DO UPDATE SET days = excluded.days",
-        )
-        .bind(org_id)
-        .bind(days.max(1))
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut *tx,
-            actor,
-            "retention.changed",
-            Some(org_id),
-            Some(&days.to_string()),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Deletes events received longer ago than their organisation's retention (by receive
     /// time, so a device with a wrong clock cannot get its lines deleted on arrival), old
     /// quarantine lines and old health counters. Returns how many events were deleted.
@@ -241,11 +195,6 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// One organisation's roll-ups and hourly counters; from [`OrgStore::rollups`].
-pub struct Rollups<'a> {
-    pub(crate) org: &'a OrgStore,
 }
 
 /// How long after a day's end the last lines of that day may still be on their way into the
@@ -440,6 +389,45 @@ async fn roll_up(store: &Store, day: i64, org_id: Option<&str>) -> Result<(), St
     }
     tx.commit().await?;
     Ok(())
+}
+
+impl Events<'_> {
+    /// Sets how many days organisation `org_id` keeps its events. Another tenant's
+    /// organisation is [`StoreError::NotFound`].
+    pub async fn set_retention(&self, actor: &Actor, days: i64) -> Result<(), StoreError> {
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO event_retention (org_id, days) VALUES ($1, $2)
+             ON CONFLICT (org_id) DO UPDATE SET days = excluded.days",
+        )
+        .bind(org_id)
+        .bind(days.max(1))
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut *tx,
+            actor,
+            "retention.changed",
+            Some(org_id),
+            Some(&days.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many days organisation `org_id` keeps its events (its override, else the
+    /// default). Another tenant's organisation is [`StoreError::NotFound`].
+    pub async fn retention_days(&self) -> Result<i64, StoreError> {
+        let org_id = self.org.id();
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT days FROM event_retention WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&self.org.store.pool)
+                .await?;
+        Ok(row.map_or(DEFAULT_RETENTION_DAYS, |(days,)| days))
+    }
 }
 
 #[cfg(test)]

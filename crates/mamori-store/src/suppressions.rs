@@ -10,6 +10,7 @@ use sqlx::{Any, Transaction};
 use crate::alerts::append_history;
 use crate::audit::{Actor, record};
 use crate::error::InvalidInput;
+use crate::tenant::Suppressions;
 use crate::{Store, StoreError, new_id, now};
 
 /// What is needed to create a suppression.
@@ -254,25 +255,6 @@ impl Store {
         row.map(|r| from_row(r, now())).ok_or(StoreError::NotFound)
     }
 
-    /// Suppressions of organisation `org_id`, newest first (revoked and expired ones too).
-    pub async fn suppressions(
-        &self,
-        scope: &Scope,
-        org_id: &str,
-    ) -> Result<Vec<Suppression>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        let rows: Vec<SuppressionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM suppressions WHERE org_id = $1 ORDER BY created_at DESC, id DESC"
-        )))
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let at = now();
-        Ok(rows.into_iter().map(|r| from_row(r, at)).collect())
-    }
-
     /// Revokes a suppression: alerts for what it silenced are raised again from now on.
     pub async fn revoke_suppression(
         &self,
@@ -300,6 +282,21 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.suppression(scope, id).await
+    }
+}
+
+impl Suppressions<'_> {
+    /// Suppressions of organisation `org_id`, newest first (revoked and expired ones too).
+    pub async fn list(&self) -> Result<Vec<Suppression>, StoreError> {
+        let org_id = self.org.id();
+        let rows: Vec<SuppressionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM suppressions WHERE org_id = $1 ORDER BY created_at DESC, id DESC"
+        )))
+        .bind(org_id)
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        let at = now();
+        Ok(rows.into_iter().map(|r| from_row(r, at)).collect())
     }
 }
 

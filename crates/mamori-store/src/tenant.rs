@@ -6,11 +6,64 @@
 
 use mamori_model::{Organisation, Scope};
 
-use crate::acknowledgements::RulesAcknowledgements;
-use crate::answer_sets::Answers;
-use crate::documents::Documents;
-use crate::rollups::Rollups;
 use crate::{Source, Store, StoreError};
+
+/// Declares a repository: a view of one organisation's rows of one domain, reached only
+/// through [`OrgStore`], whose methods (in the domain's own module) take no organisation id.
+macro_rules! repository {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<'a> {
+            pub(crate) org: &'a OrgStore,
+        }
+    };
+}
+
+repository!(
+    /// The organisation's questionnaire answers: drafts and completed sets.
+    Answers
+);
+repository!(
+    /// The organisation's documents: parameters, drafts, issued versions, the public policy
+    /// page, handbook readers.
+    Documents
+);
+repository!(
+    /// The organisation's acknowledgements of the five basic rules.
+    RulesAcknowledgements
+);
+repository!(
+    /// The organisation's daily roll-ups and its sources' hourly counters.
+    Rollups
+);
+repository!(
+    /// The organisation's events: search and how long they are kept.
+    Events
+);
+repository!(
+    /// The organisation's detections.
+    Detections
+);
+repository!(
+    /// Counts of the organisation's alerts.
+    Alerts
+);
+repository!(
+    /// The organisation's incidents.
+    Incidents
+);
+repository!(
+    /// The organisation's alert suppressions.
+    Suppressions
+);
+repository!(
+    /// The organisation's report settings.
+    Reports
+);
+repository!(
+    /// The organisation's members (owners and staff).
+    Members
+);
 
 /// One organisation's data, for a caller whose scope was checked against it.
 #[derive(Clone, Debug)]
@@ -67,6 +120,41 @@ impl OrgStore {
     /// Daily roll-ups of the organisation's events and the sources' hourly counters.
     pub fn rollups(&self) -> Rollups<'_> {
         Rollups { org: self }
+    }
+
+    /// Events: search and retention.
+    pub fn events(&self) -> Events<'_> {
+        Events { org: self }
+    }
+
+    /// Detections.
+    pub fn detections(&self) -> Detections<'_> {
+        Detections { org: self }
+    }
+
+    /// Alert counts.
+    pub fn alerts(&self) -> Alerts<'_> {
+        Alerts { org: self }
+    }
+
+    /// Incidents.
+    pub fn incidents(&self) -> Incidents<'_> {
+        Incidents { org: self }
+    }
+
+    /// Alert suppressions.
+    pub fn suppressions(&self) -> Suppressions<'_> {
+        Suppressions { org: self }
+    }
+
+    /// Report settings.
+    pub fn reports(&self) -> Reports<'_> {
+        Reports { org: self }
+    }
+
+    /// Members: the organisation's owners and staff.
+    pub fn members(&self) -> Members<'_> {
+        Members { org: self }
     }
 
     /// Acknowledgements of the five basic rules.

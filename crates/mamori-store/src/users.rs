@@ -1,6 +1,6 @@
 //! User accounts: creation, lookup, sign-in checks and password changes.
 
-use mamori_model::{Role, Scope, User};
+use mamori_model::{Role, User};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{Actor, record};
@@ -8,6 +8,7 @@ use crate::error::InvalidInput;
 use crate::secrets::{
     hash_password, password_is_acceptable, verify_against_nothing, verify_password,
 };
+use crate::tenant::Members;
 use sqlx::AssertSqlSafe;
 
 use crate::{Store, StoreError, new_id, now};
@@ -209,14 +210,6 @@ impl Store {
         }
     }
 
-    /// Members of `org_id`, if `scope` may see that organisation.
-    pub async fn users_of_org(&self, scope: &Scope, org_id: &str) -> Result<Vec<User>, StoreError> {
-        if !scope.permits(org_id) {
-            return Err(StoreError::NotFound);
-        }
-        self.users_where("org_id = $1", Some(org_id)).await
-    }
-
     /// The provider's own staff.
     pub async fn provider_users(&self) -> Result<Vec<User>, StoreError> {
         self.users_where("org_id IS NULL", None).await
@@ -290,5 +283,16 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+impl Members<'_> {
+    /// Members of `org_id`, if `scope` may see that organisation.
+    pub async fn list(&self) -> Result<Vec<User>, StoreError> {
+        let org_id = self.org.id();
+        self.org
+            .store
+            .users_where("org_id = $1", Some(org_id))
+            .await
     }
 }

@@ -229,14 +229,13 @@ async fn measure(
     let mut detections = 0;
     for org in store.orgs(&all).await? {
         let page = store
-            .list_detections(
-                &all,
-                &org.id,
-                &mamori_store::DetectionFilter {
-                    limit: 1,
-                    ..Default::default()
-                },
-            )
+            .org_store(&all, &org.id)
+            .await?
+            .detections()
+            .list(&mamori_store::DetectionFilter {
+                limit: 1,
+                ..Default::default()
+            })
             .await?;
         detections += page.total;
     }

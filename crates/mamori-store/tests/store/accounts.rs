@@ -84,14 +84,30 @@ async fn setup_accounts_and_tenancy_on_every_backend() {
             vec![a.id.as_str()]
         );
         assert!(store.org(&scope, &b.id).await.unwrap().is_none());
-        assert!(store.users_of_org(&scope, &b.id).await.is_err());
         assert!(matches!(
-            store.set_retention(&cli, &scope, &b.id, 7).await,
+            store.org_store(&scope, &b.id).await,
             Err(StoreError::NotFound)
         ));
-        assert!(store.retention_days(&scope, &b.id).await.is_err());
-        store.set_retention(&cli, &scope, &a.id, 30).await.unwrap();
-        assert_eq!(store.retention_days(&scope, &a.id).await.unwrap(), 30);
+        let own = store.org_store(&scope, &a.id).await.unwrap();
+        own.events().set_retention(&cli, 30).await.unwrap();
+        assert_eq!(own.events().retention_days().await.unwrap(), 30);
+        let other = store
+            .org_store(&Scope::AllOrganisations, &b.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            other.events().retention_days().await.unwrap(),
+            mamori_store::DEFAULT_RETENTION_DAYS,
+            "one organisation's retention is not another's"
+        );
+        assert!(
+            own.members()
+                .list()
+                .await
+                .unwrap()
+                .iter()
+                .all(|u| u.org_id.as_deref() == Some(a.id.as_str()))
+        );
         assert_eq!(store.orgs(&Scope::AllOrganisations).await.unwrap().len(), 2);
         assert!(
             store
@@ -308,7 +324,14 @@ async fn event_counts_stop_at_the_bound() {
             ..EventFilter::default()
         };
         let all = Scope::AllOrganisations;
-        let page = store.search_events(&all, &big.id, &filter).await.unwrap();
+        let page = store
+            .org_store(&all, &big.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&filter)
+            .await
+            .unwrap();
         assert_eq!(
             (page.total, page.total_capped),
             (COUNT_BOUND, true),
@@ -320,22 +343,44 @@ async fn event_counts_stop_at_the_bound() {
             text: Some("line 999".into()),
             ..filter.clone()
         };
-        let page = store.search_events(&all, &big.id, &narrow).await.unwrap();
+        let page = store
+            .org_store(&all, &big.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&narrow)
+            .await
+            .unwrap();
         // "line 999" and "line 9990" … "line 9999".
         assert_eq!((page.total, page.total_capped), (11, false));
-        let page = store.search_events(&all, &small.id, &filter).await.unwrap();
+        let page = store
+            .org_store(&all, &small.id)
+            .await
+            .unwrap()
+            .events()
+            .search(&filter)
+            .await
+            .unwrap();
         assert_eq!((page.total, page.total_capped), (3, false));
         let detections = DetectionFilter {
             limit: 10,
             ..DetectionFilter::default()
         };
         let found = store
-            .list_detections(&all, &big.id, &detections)
+            .org_store(&all, &big.id)
+            .await
+            .unwrap()
+            .detections()
+            .list(&detections)
             .await
             .unwrap();
         assert_eq!((found.total, found.total_capped), (COUNT_BOUND, true));
         let found = store
-            .list_detections(&all, &small.id, &detections)
+            .org_store(&all, &small.id)
+            .await
+            .unwrap()
+            .detections()
+            .list(&detections)
             .await
             .unwrap();
         assert_eq!((found.total, found.total_capped), (1, false));

@@ -315,9 +315,16 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             "{}",
             db.backend
         );
-        let listed = store.suppressions(&alpha_scope, &a.id).await.unwrap();
+        let listed = store
+            .org_store(&alpha_scope, &a.id)
+            .await
+            .unwrap()
+            .suppressions()
+            .list()
+            .await
+            .unwrap();
         assert_eq!(listed[0].hits, 1);
-        assert!(store.suppressions(&beta_scope, &a.id).await.is_err());
+        assert!(store.org_store(&beta_scope, &a.id).await.is_err());
         let revoked = store
             .revoke_suppression(&cli, &all, &suppression.id)
             .await

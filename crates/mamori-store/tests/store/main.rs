@@ -7,3 +7,4 @@ mod accounts;
 mod alerts;
 mod answer_sets;
 mod documents;
+mod tenancy;

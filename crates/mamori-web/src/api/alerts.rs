@@ -12,6 +12,7 @@ use mamori_store::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::assessments::visible_org;
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -375,9 +376,10 @@ pub async fn suppressions(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Suppression>>, ApiError> {
-    state
-        .store
-        .suppressions(&caller.user.scope(), &id)
+    visible_org(&state, &caller, &id)
+        .await?
+        .suppressions()
+        .list()
         .await
         .map(Json)
         .map_err(|e| ApiError::from_store(caller.lang, e))
@@ -418,9 +420,10 @@ pub async fn incidents(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Incident>>, ApiError> {
-    state
-        .store
-        .incidents(&caller.user.scope(), &id)
+    visible_org(&state, &caller, &id)
+        .await?
+        .incidents()
+        .list()
         .await
         .map(Json)
         .map_err(|e| ApiError::from_store(caller.lang, e))

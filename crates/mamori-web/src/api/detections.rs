@@ -7,6 +7,7 @@ use mamori_store::{DetectionFilter, StoredDetection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::assessments::visible_org;
 use crate::api::events::{bad_time, optional_time};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
@@ -72,13 +73,11 @@ pub async fn list(
 ) -> Result<Json<DetectionList>, ApiError> {
     let lang = caller.lang;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;
-    if !caller.user.scope().permits(&id) {
-        return Err(ApiError::not_found(lang));
-    }
+    let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;
-    let page = state
-        .store
-        .list_detections(&caller.user.scope(), &id, &filter)
+    let page = org
+        .detections()
+        .list(&filter)
         .await
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok(Json(DetectionList {

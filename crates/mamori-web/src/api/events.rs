@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::assessments::visible_org;
 use crate::auth::{ApiCaller, bearer};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
@@ -158,13 +159,11 @@ pub async fn search(
 ) -> Result<Json<EventList>, ApiError> {
     let lang = caller.lang;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;
-    if !caller.user.scope().permits(&id) {
-        return Err(ApiError::not_found(lang));
-    }
+    let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;
-    let page = state
-        .store
-        .search_events(&caller.user.scope(), &id, &filter)
+    let page = org
+        .events()
+        .search(&filter)
         .await
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok(Json(EventList {

@@ -135,7 +135,8 @@ pub async fn list(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
+    let tenant = page.org_store(&id).await?;
+    let org = tenant.org();
     let filter = AlertFilter {
         org_id: Some(id.clone()),
         limit: PAGE_SIZE,
@@ -143,13 +144,10 @@ pub async fn list(
     };
     let (month_start, month_days) = month_so_far(provider_offset(&state));
     let found = state.store.alerts(&scope, &filter).await;
-    let counts = state
-        .store
-        .alert_counts(&scope, &id, month_start, now() + 1)
-        .await;
-    let suppressions = state.store.suppressions(&scope, &id).await;
-    let incidents = state.store.incidents(&scope, &id).await;
-    let watched = watched(&page, &scope, &id, month_days).await;
+    let counts = tenant.alerts().counts(month_start, now() + 1).await;
+    let suppressions = tenant.suppressions().list().await;
+    let incidents = tenant.incidents().list().await;
+    let watched = watched(&tenant, month_days).await;
     let (found, counts, suppressions, incidents, watched) =
         match (found, counts, suppressions, incidents, watched) {
             (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e)) => (a, b, c, d, e),

@@ -79,12 +79,9 @@ pub(crate) struct Watched {
 
 /// What was watched for organisation `org_id` over the last `days` days (today included).
 pub(crate) async fn watched(
-    page: &Page<'_>,
-    scope: &mamori_model::Scope,
-    org_id: &str,
+    org: &mamori_store::OrgStore,
     days: i64,
 ) -> Result<Watched, mamori_store::StoreError> {
-    let org = page.state.store.org_store(scope, org_id).await?;
     let at = now();
     let hours = org
         .rollups()
@@ -112,18 +109,18 @@ pub async fn list(
     Query(query): Query<DetectionQuery>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
+    let tenant = page.org_store(&id).await?;
+    let org = tenant.org();
     let (filter, error) = page.time_filter(query.filter());
     let filter = DetectionFilter {
         limit: PAGE_SIZE,
         ..filter
     };
-    let found = match state.store.list_detections(&scope, &id, &filter).await {
+    let found = match tenant.detections().list(&filter).await {
         Ok(found) => found,
         Err(e) => return Err(page.store_error(e).await),
     };
-    let watched = match watched(&page, &scope, &id, WATCHED_DAYS).await {
+    let watched = match watched(&tenant, WATCHED_DAYS).await {
         Ok(watched) => watched,
         Err(e) => return Err(page.store_error(e).await),
     };

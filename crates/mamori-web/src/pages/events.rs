@@ -139,13 +139,14 @@ pub async fn search(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
+    let tenant = page.org_store(&id).await?;
+    let org = tenant.org();
     let (filter, error) = page.time_filter(query.filter());
     let filter = mamori_store::EventFilter {
         limit: PAGE_SIZE,
         ..filter
     };
-    let found = match state.store.search_events(&scope, &id, &filter).await {
+    let found = match tenant.events().search(&filter).await {
         Ok(found) => found,
         Err(e) => return Err(page.store_error(e).await),
     };

@@ -66,8 +66,6 @@ async fn render_home(
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
-    let store = &page.state.store;
-    let scope = viewer.user.scope();
     let tenant = match page.org_store(org_id).await {
         Ok(tenant) => tenant,
         Err(response) => return response,
@@ -77,11 +75,11 @@ async fn render_home(
         Ok(dashboard) => dashboard,
         Err(e) => return super::assessment::measure_error(page, e).await,
     };
-    let members = match store.users_of_org(&scope, org_id).await {
+    let members = match tenant.members().list().await {
         Ok(members) => members,
         Err(e) => return page.store_error(e).await,
     };
-    let retention_days = match store.retention_days(&scope, org_id).await {
+    let retention_days = match tenant.events().retention_days().await {
         Ok(days) => days,
         Err(e) => return page.store_error(e).await,
     };
@@ -121,7 +119,8 @@ pub async fn set_retention(
     PageForm(form): PageForm<RetentionForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, viewer.user.may_in(Deed::SetRetention, &id), &form.csrf)
+    let tenant = page
+        .authorise_org(&id, Deed::SetRetention, &form.csrf)
         .await?;
     let days = match form.days.trim().parse::<i64>() {
         Ok(days) if (1..=MAX_RETENTION_DAYS).contains(&days) => days,
@@ -142,11 +141,7 @@ pub async fn set_retention(
         }
     };
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state
-        .store
-        .set_retention(&actor, &viewer.user.scope(), &id, days)
-        .await
-    {
+    match tenant.events().set_retention(&actor, days).await {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
         Err(e) => Err(page.store_error(e).await),
     }

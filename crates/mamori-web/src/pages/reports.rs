@@ -163,12 +163,9 @@ pub async fn save_settings(
     PageForm(form): PageForm<SettingsForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(
-        &id,
-        viewer.user.may_in(Deed::SetReportRecipients, &id),
-        &form.csrf,
-    )
-    .await?;
+    let tenant = page
+        .authorise_org(&id, Deed::SetReportRecipients, &form.csrf)
+        .await?;
     let settings = match settings_from(lang, &form.recipients, &form.lang, &form.delivery) {
         Ok(s) => s,
         Err(message) => {
@@ -183,14 +180,9 @@ pub async fn save_settings(
             .await;
         }
     };
-    match state
-        .store
-        .set_report_settings(
-            &Actor::user(&viewer.user, Some(addr)),
-            &viewer.user.scope(),
-            &id,
-            &settings,
-        )
+    match tenant
+        .reports()
+        .set_settings(&Actor::user(&viewer.user, Some(addr)), &settings)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/reports?saved=1")).into_response()),

@@ -27,15 +27,15 @@ async fn stored_markers(store: &Store, org_id: &str) -> HashMap<String, usize> {
     let mut offset = 0;
     loop {
         let page = store
-            .search_events(
-                &Scope::AllOrganisations,
-                org_id,
-                &EventFilter {
-                    limit: 1000,
-                    offset,
-                    ..EventFilter::default()
-                },
-            )
+            .org_store(&Scope::AllOrganisations, org_id)
+            .await
+            .unwrap()
+            .events()
+            .search(&EventFilter {
+                limit: 1000,
+                offset,
+                ..EventFilter::default()
+            })
             .await
             .expect("search");
         for e in &page.events {

@@ -87,7 +87,11 @@ async fn owner_makes_downloads_and_addresses_reports_and_tenants_stay_apart() {
         assert_eq!(saved.status(), 303);
         let settings = app
             .store
-            .report_settings(&mamori_model::Scope::AllOrganisations, &org)
+            .org_store(&mamori_model::Scope::AllOrganisations, &org)
+            .await
+            .unwrap()
+            .reports()
+            .settings()
             .await
             .unwrap()
             .unwrap();

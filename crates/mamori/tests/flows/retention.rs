@@ -44,7 +44,11 @@ async fn retention_is_shown_to_members_and_set_by_the_administrator() {
         assert_eq!(location(&saved), path);
         assert_eq!(
             app.store
-                .retention_days(&Scope::AllOrganisations, &org)
+                .org_store(&Scope::AllOrganisations, &org)
+                .await
+                .unwrap()
+                .events()
+                .retention_days()
                 .await
                 .unwrap(),
             400

@@ -1,0 +1,202 @@
+//! Every repository behind `OrgStore`, side by side: one organisation has a row of every
+//! kind, and another organisation's handle reaches none of them — while the owner's handle
+//! reaches each, so the test would notice a repository that returned nothing at all.
+
+use chrono::Utc;
+use mamori_model::{Role, Scope};
+use mamori_store::{
+    Actor, AlertingRules, DetectionFilter, EventFilter, IngestBatch, NewDetection, NewEvent,
+    NewSource, NewSuppression, NewUser, ReportSettings, SourceIdentity, Store, day_start, new_id,
+};
+use mamori_testkit::TestDatabase;
+use serde_json::json;
+
+use crate::common::org;
+
+#[tokio::test]
+async fn another_organisations_handle_reaches_none_of_its_rows() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let cli = Actor::cli();
+        let all = Scope::AllOrganisations;
+        let a = store.create_org(&cli, org("alpha")).await.unwrap();
+        let b = store.create_org(&cli, org("beta")).await.unwrap();
+
+        // Alpha: a member, a source with three lines and a detection, its alert escalated to
+        // an incident, a suppression, report settings, a retention override and a roll-up.
+        store
+            .create_user(
+                &cli,
+                NewUser {
+                    email: "owner@alpha.example".into(),
+                    display_name: "アルファ 社長".into(),
+                    role: Role::Owner,
+                    org_id: Some(a.id.clone()),
+                    password: None,
+                },
+            )
+            .await
+            .unwrap();
+        let (source, _) = store
+            .create_source(
+                &cli,
+                NewSource {
+                    org_id: a.id.clone(),
+                    name: "本社UTM".into(),
+                    format: "fortigate".into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Address("192.0.2.10".into()),
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await
+            .unwrap();
+        let events = (0..3)
+            .map(|i| {
+                let mut e = mamori_model::Event::new("fortigate", "a line", Utc::now());
+                e.org_id = Some(a.id.clone());
+                e.source_id = Some(source.id.clone());
+                e.received_at = Some(Utc::now());
+                NewEvent {
+                    id: format!("ev-{i}"),
+                    event: e,
+                    parse_error: None,
+                }
+            })
+            .collect();
+        store
+            .write_ingest_batch(&IngestBatch {
+                node_id: "tenancy".into(),
+                last_seq: 1,
+                events,
+                quarantined: Vec::new(),
+                detections: vec![NewDetection {
+                    id: new_id(),
+                    org_id: a.id.clone(),
+                    source_id: Some(source.id.clone()),
+                    event_id: None,
+                    timestamp: Utc::now(),
+                    kind: "correlation".into(),
+                    rule_id: "r-1".into(),
+                    rule_title: "Rule 1".into(),
+                    title_ja: Some("ルール 1".into()),
+                    level: "high".into(),
+                    tags: Vec::new(),
+                    details: json!({"group": [["src_ip", "203.0.113.9"]]}),
+                }],
+            })
+            .await
+            .unwrap();
+        store
+            .promote_detections(&AlertingRules::default(), 10)
+            .await
+            .unwrap();
+        let alert = store
+            .alerts(
+                &all,
+                &mamori_store::AlertFilter {
+                    org_id: Some(a.id.clone()),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .alerts
+            .remove(0);
+        store
+            .escalate_alert(&cli, &all, &alert.id, "調査", "unauthorised_access")
+            .await
+            .unwrap();
+        store
+            .create_suppression(
+                &cli,
+                &all,
+                NewSuppression {
+                    org_id: a.id.clone(),
+                    rule_id: "r-1".into(),
+                    field: None,
+                    value: None,
+                    reason: "試験".into(),
+                    expires_at: None,
+                    alert_id: None,
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .roll_up_day(day_start(mamori_store::now()))
+            .await
+            .unwrap();
+        let alpha = store.org_store(&all, &a.id).await.unwrap();
+        alpha.events().set_retention(&cli, 30).await.unwrap();
+        alpha
+            .reports()
+            .set_settings(
+                &cli,
+                &ReportSettings {
+                    recipients: vec!["boss@alpha.example".into()],
+                    lang: "ja".into(),
+                    delivery: "attachment".into(),
+                },
+            )
+            .await
+            .unwrap();
+
+        let beta = store
+            .org_store(&Scope::Organisation(b.id.clone()), &b.id)
+            .await
+            .unwrap();
+        let today = day_start(mamori_store::now());
+        let (hour_from, hour_to) = (today, mamori_store::now() + 3600);
+        let everything = EventFilter {
+            limit: 10,
+            ..EventFilter::default()
+        };
+        let detections = DetectionFilter {
+            limit: 10,
+            ..DetectionFilter::default()
+        };
+        for (handle, name) in [(&alpha, "alpha"), (&beta, "beta")] {
+            let own = name == "alpha";
+            let found = [
+                handle.events().search(&everything).await.unwrap().total > 0,
+                handle.detections().list(&detections).await.unwrap().total > 0,
+                !handle
+                    .alerts()
+                    .counts(0, i64::MAX)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                !handle.incidents().list().await.unwrap().is_empty(),
+                !handle.suppressions().list().await.unwrap().is_empty(),
+                handle.reports().settings().await.unwrap().is_some(),
+                !handle.members().list().await.unwrap().is_empty(),
+                !handle
+                    .rollups()
+                    .days(today, today)
+                    .await
+                    .unwrap()
+                    .0
+                    .is_empty(),
+                !handle
+                    .rollups()
+                    .source_hours(hour_from, hour_to)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                handle.events().retention_days().await.unwrap() == 30,
+                !handle.sources().await.unwrap().is_empty(),
+            ];
+            assert_eq!(found, [own; 11], "{name}'s handle on {}", db.backend);
+        }
+        assert!(
+            store
+                .org_store(&Scope::Organisation(b.id.clone()), &a.id)
+                .await
+                .is_err()
+        );
+        store.close().await;
+        db.cleanup().await;
+    }
+}
