@@ -4,7 +4,7 @@
 //! together with the queue cursor. Parsing the next batch overlaps storing the previous one.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -40,6 +40,9 @@ pub struct PipelineStats {
     /// Told after each stored batch that carried detections, so the alerting stage can
     /// start at once instead of waiting for its next look.
     pub detections_stored: Arc<tokio::sync::Notify>,
+    /// Set when a source was registered or changed, so the next batch reloads the source
+    /// table first instead of quarantining the new source's first lines.
+    pub sources_changed: AtomicBool,
 }
 
 /// A snapshot of [`PipelineStats`].
@@ -249,7 +252,7 @@ pub async fn run_pipeline(
     let writer = tokio::spawn(store_batches(
         store.clone(),
         reader.queue().clone(),
-        stats,
+        stats.clone(),
         batches,
         shutdown.clone(),
     ));
@@ -263,7 +266,8 @@ pub async fn run_pipeline(
             let Some(last) = records.last().map(|r| r.seq) else {
                 return Ok(()); // shutdown
             };
-            let stale = loaded.elapsed() > REFRESH
+            let stale = stats.sources_changed.swap(false, Ordering::AcqRel)
+                || loaded.elapsed() > REFRESH
                 || (loaded.elapsed() > REFRESH_ON_MISS
                     && records.iter().any(|r| table.resolve(&r.origin).is_none()));
             if stale {

@@ -97,6 +97,14 @@ impl IngestHandle {
         Ok(())
     }
 
+    /// Says a source was just registered or changed: the pipeline reloads its source table
+    /// before routing the next lines, so the new source's first lines are its own.
+    pub fn sources_changed(&self) {
+        self.stats
+            .sources_changed
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// The numbers now.
     pub fn status(&self) -> IngestStatus {
         IngestStatus {

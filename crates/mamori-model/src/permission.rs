@@ -21,6 +21,8 @@ pub enum Deed {
     ResetPasswords,
     /// Assign an unknown log sender to an organisation, or dismiss it.
     AssignSenders,
+    /// Register a monitored source (UTM, router, server) for an organisation.
+    RegisterSources,
     /// Answer the self-assessment and the checklists, and confirm the basic rules.
     AnswerQuestionnaires,
     /// Write, approve, issue and publish the policy, handbook and regulations.
@@ -41,13 +43,14 @@ pub enum Deed {
 
 impl Deed {
     /// Every deed, in the order of the table.
-    pub const ALL: [Deed; 14] = [
+    pub const ALL: [Deed; 15] = [
         Deed::WatchAllOrganisations,
         Deed::AdministerProvider,
         Deed::ManageOrganisation,
         Deed::SetRetention,
         Deed::ResetPasswords,
         Deed::AssignSenders,
+        Deed::RegisterSources,
         Deed::AnswerQuestionnaires,
         Deed::EditDocuments,
         Deed::MakeReports,
@@ -69,6 +72,7 @@ impl Deed {
             Deed::SetRetention => &[Admin],
             Deed::ResetPasswords => &[Admin],
             Deed::AssignSenders => &[Admin],
+            Deed::RegisterSources => &[Admin],
             // Analysts read the answers; the company answers for itself, with the
             // administrator's help when asked.
             Deed::AnswerQuestionnaires => &[Admin, Owner],

@@ -23,7 +23,7 @@ mod triage;
 
 pub use channel_input::ChannelInput;
 pub use i18n::Lang;
-pub use state::{Alerting, AppState, WebSettings};
+pub use state::{Alerting, AppState, SyslogPorts, WebSettings};
 
 use axum::Router;
 

@@ -21,6 +21,19 @@ pub struct WebSettings {
     /// The address people reach mamori at (`https://mamori.example.jp`), used in links shown
     /// to administrators; when unset, the request's own host is used.
     pub public_url: Option<String>,
+    /// The syslog ports this server listens on, for the device setup guides.
+    pub syslog_ports: SyslogPorts,
+}
+
+/// Ports of the running syslog listeners; `None` when that listener is off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyslogPorts {
+    /// UDP.
+    pub udp: Option<u16>,
+    /// TCP.
+    pub tcp: Option<u16>,
+    /// TLS.
+    pub tls: Option<u16>,
 }
 
 impl Default for WebSettings {
@@ -31,6 +44,7 @@ impl Default for WebSettings {
             link_lifetime_secs: 7 * 24 * 3600,
             login_limits: LoginLimits::default(),
             public_url: None,
+            syslog_ports: SyslogPorts::default(),
         }
     }
 }

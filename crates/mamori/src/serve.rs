@@ -111,7 +111,7 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
         .await
         .context("cannot open the database")?;
     let defaults = mamori_web::WebSettings::default();
-    let settings = mamori_web::WebSettings {
+    let mut settings = mamori_web::WebSettings {
         secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
         session_lifetime_secs: file
             .session_hours
@@ -131,6 +131,11 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
     let ingest_settings = args.ingest.or_file(file.ingest).settings(&data_dir)?;
     let detection = args.detect.or_file(file.detect).load()?;
     let ingest = crate::ingest::start(&store, ingest_settings, Box::new(detection)).await?;
+    settings.syslog_ports = mamori_web::SyslogPorts {
+        udp: ingest.udp.map(|a| a.port()),
+        tcp: ingest.tcp.map(|a| a.port()),
+        tls: ingest.tls.map(|a| a.port()),
+    };
     let notifier = args
         .smtp
         .or_file(file.smtp)

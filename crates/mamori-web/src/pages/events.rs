@@ -177,7 +177,13 @@ pub async fn search(
     Ok(page.render(StatusCode::OK, "events.html", ctx).await)
 }
 
-async fn render_sources(page: &Page<'_>, status: StatusCode, notice: Option<String>) -> Response {
+/// The console's sources page with an optional notice (what was just done) or error.
+pub(super) async fn render_sources(
+    page: &Page<'_>,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
     let store = &page.state.store;
     let rows = sources_with_health(page, &Scope::AllOrganisations, None).await;
     let senders = store.quarantine_senders().await;
@@ -201,9 +207,12 @@ async fn render_sources(page: &Page<'_>, status: StatusCode, notice: Option<Stri
         samples => Value::from(Serde(&samples)),
         orgs => Value::from(Serde(&orgs)),
         formats => Format::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        web_formats => super::devices::web_formats(),
         kept => KEPT_PER_SENDER,
         notice => notice,
+        error => error,
         may_assign => page.viewer.is_some_and(|v| v.user.may(Deed::AssignSenders)),
+        may_register => page.viewer.is_some_and(|v| v.user.may(Deed::RegisterSources)),
     };
     page.render(status, "sources.html", ctx).await
 }
@@ -218,7 +227,7 @@ pub async fn console(
     if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(page.forbidden().await);
     }
-    Ok(render_sources(&page, StatusCode::OK, None).await)
+    Ok(render_sources(&page, StatusCode::OK, None, None).await)
 }
 
 /// The form that assigns or dismisses a quarantined sender.
@@ -255,7 +264,9 @@ pub async fn assign(
     admin_form(&page, &viewer, &form.csrf).await?;
     let Ok(format) = form.format.parse::<Format>() else {
         let message = lang.t("ingest.error.format");
-        return Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await);
+        return Ok(
+            render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await,
+        );
     };
     let new = NewSource {
         org_id: form.org,
@@ -268,6 +279,9 @@ pub async fn assign(
     let actor = Actor::user(&viewer.user, Some(addr));
     match assign_quarantine(&state.store, &actor, &form.peer, new).await {
         Ok((source, count)) => {
+            if let Some(ingest) = &state.ingest {
+                ingest.sources_changed();
+            }
             let notice = lang.tf(
                 "ingest.quarantine.assigned",
                 &[
@@ -276,15 +290,15 @@ pub async fn assign(
                     ("count", &count.to_string()),
                 ],
             );
-            Ok(render_sources(&page, StatusCode::OK, Some(notice)).await)
+            Ok(render_sources(&page, StatusCode::OK, Some(notice), None).await)
         }
         Err(StoreError::Invalid(InvalidInput::SourceTaken)) => {
             let message = lang.t("ingest.error.source_taken");
-            Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await)
+            Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await)
         }
         Err(e @ StoreError::Invalid(_)) => {
             let message = super::org::store_error_message(lang, &e);
-            Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await)
+            Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await)
         }
         Err(e) => Err(page.store_error(e).await),
     }

@@ -9,6 +9,7 @@ mod checklist;
 mod console;
 mod dashboard;
 mod detections;
+mod devices;
 mod documents;
 mod events;
 mod incidents;
@@ -83,7 +84,10 @@ pub fn router() -> Router<AppState> {
             "/orgs/{id}/checklists/executive",
             get(checklist::executive_form).post(checklist::executive_submit),
         )
-        .route("/console/sources", get(events::console))
+        .route(
+            "/console/sources",
+            get(events::console).post(devices::register),
+        )
         .route("/console/quarantine/assign", post(events::assign))
         .route("/console/quarantine/dismiss", post(events::dismiss))
         .route("/orgs/{id}/events", get(events::search))

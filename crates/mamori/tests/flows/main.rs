@@ -12,6 +12,7 @@ mod assessments;
 mod channels_pages;
 mod cli;
 mod detections;
+mod devices;
 mod first_run_browser;
 mod foundation;
 mod home;

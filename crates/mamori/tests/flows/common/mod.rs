@@ -25,8 +25,13 @@ impl TestApp {
     /// port: default settings, no mail server, and webhooks allowed to reach loopback,
     /// where the tests' webhook listeners are.
     pub async fn spawn(db: TestDatabase) -> TestApp {
+        Self::spawn_with(db, &[]).await
+    }
+
+    /// [`TestApp::spawn`] with more `mamori serve` options, such as a syslog listener.
+    pub async fn spawn_with(db: TestDatabase, extra: &[&str]) -> TestApp {
         let data_dir = db.data_dir.path().display().to_string();
-        let server = mamori::serve::start_from([
+        let mut options = vec![
             "--listen",
             "127.0.0.1:0",
             "--database-url",
@@ -35,9 +40,11 @@ impl TestApp {
             &data_dir,
             "--notify-allow-private",
             "127.0.0.0/8",
-        ])
-        .await
-        .expect("start the server");
+        ];
+        options.extend_from_slice(extra);
+        let server = mamori::serve::start_from(options)
+            .await
+            .expect("start the server");
         TestApp {
             base: format!("http://{}", server.address),
             store: server.store.clone(),

@@ -1,0 +1,253 @@
+//! Registering a monitored source on the web (the provider's administrators): which
+//! organisation, a name, the model in words people know, and how it is recognised (its sender
+//! address, or an HTTP token shown once). The answer is the setup guide for that model, with
+//! this server's address and syslog port already filled in.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use mamori_model::{Deed, Lang, Scope};
+use mamori_parse::Format;
+use mamori_store::{Actor, NewSource, SourceIdentity, StoreError};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::events::render_sources;
+use super::{Page, PageResult, public_base};
+use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
+use crate::i18n::{Messages, Negotiated};
+use crate::state::AppState;
+
+/// The setup guides, one per log format (see `guides/devices.toml`).
+static GUIDES: LazyLock<Result<BTreeMap<String, Guide>, String>> = LazyLock::new(|| {
+    toml::from_str(include_str!("../../guides/devices.toml")).map_err(|e| e.to_string())
+});
+
+/// How one kind of device is told to send its logs here.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Guide {
+    /// What to type or paste, with `{host}` and `{port}`.
+    config: String,
+    /// Steps in Japanese.
+    ja: Vec<String>,
+    /// Steps in English.
+    en: Vec<String>,
+    /// A note when the device can only send to port 514, in Japanese.
+    #[serde(default)]
+    port_note_ja: Option<String>,
+    /// The same note in English.
+    #[serde(default)]
+    port_note_en: Option<String>,
+}
+
+/// The guide for `format`: its own, or the generic syslog one.
+fn guide(format: Format) -> Result<&'static Guide, String> {
+    let guides = GUIDES.as_ref().map_err(Clone::clone)?;
+    guides
+        .get(format.as_str())
+        .or_else(|| guides.get("generic"))
+        .ok_or_else(|| "devices.toml has no generic guide".to_owned())
+}
+
+/// Formats that can be registered on the web: all but `json`, whose key mapping is a file
+/// given to `mamori admin add-source`.
+pub(super) fn web_formats() -> Vec<&'static str> {
+    Format::ALL
+        .iter()
+        .filter(|f| **f != Format::Json)
+        .map(|f| f.as_str())
+        .collect()
+}
+
+/// The host part of `base` (`https://mamori.example.jp:8443` → `mamori.example.jp`).
+fn host_of(base: &str) -> &str {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.split(':').next().unwrap_or(authority),
+    }
+}
+
+/// The sources page again, saying what was wrong with the form.
+async fn refused(page: &Page<'_>, key: &str) -> PageResult {
+    let message = page.lang.t(key);
+    Ok(render_sources(page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await)
+}
+
+/// The registration form.
+#[derive(Deserialize)]
+pub struct DeviceForm {
+    csrf: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    format: String,
+    /// `address` (syslog from a fixed sender address) or `token` (HTTP ingest).
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    address: String,
+    /// Minutes of silence before the source is flagged.
+    #[serde(default)]
+    silent_minutes: String,
+}
+
+/// Longest silence that can be allowed: a week.
+const MAX_SILENT_MINUTES: i64 = 7 * 24 * 60;
+
+/// `POST /console/sources`: registers a source and shows how to set the device up.
+pub async fn register(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    PageForm(form): PageForm<DeviceForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.require(Deed::RegisterSources).await?;
+    page.check_csrf(&form.csrf).await?;
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return refused(&page, "ingest.register.error.name").await;
+    }
+    let Some(format) = form
+        .format
+        .parse::<Format>()
+        .ok()
+        .filter(|f| *f != Format::Json)
+    else {
+        return refused(&page, "ingest.error.format").await;
+    };
+    let identity = match form.method.as_str() {
+        "token" => SourceIdentity::Token,
+        _ => match form.address.trim().parse::<IpAddr>() {
+            Ok(ip) => SourceIdentity::Address(ip.to_canonical().to_string()),
+            Err(_) => return refused(&page, "ingest.register.error.address").await,
+        },
+    };
+    let silent = match form.silent_minutes.trim() {
+        "" => 60,
+        text => match text.parse::<i64>() {
+            Ok(m) if (1..=MAX_SILENT_MINUTES).contains(&m) => m,
+            _ => return refused(&page, "ingest.register.error.silent").await,
+        },
+    };
+    let org = match state
+        .store
+        .org_store(&Scope::AllOrganisations, &form.org)
+        .await
+    {
+        Ok(org) => org,
+        Err(StoreError::NotFound) => return refused(&page, "ingest.register.error.org").await,
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let created = state
+        .store
+        .create_source(
+            &Actor::user(&viewer.user, Some(addr)),
+            NewSource {
+                org_id: org.id().to_owned(),
+                name: name.to_owned(),
+                format: format.to_string(),
+                json_mapping: None,
+                identity,
+                expected_interval_secs: silent * 60,
+            },
+        )
+        .await;
+    let (source, token) = match created {
+        Ok(created) => {
+            if let Some(ingest) = &state.ingest {
+                ingest.sources_changed();
+            }
+            created
+        }
+        Err(e @ StoreError::Invalid(_)) => {
+            let message = super::org::store_error_message(lang, &e);
+            return Ok(render_sources(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(message),
+            )
+            .await);
+        }
+        Err(e) => return Err(page.store_error(e).await),
+    };
+    let guide = match guide(format) {
+        Ok(guide) => guide,
+        Err(reason) => {
+            tracing::error!(%reason, "device guides are broken");
+            return Err(page
+                .message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error.title",
+                    lang.t("error.internal"),
+                )
+                .await);
+        }
+    };
+    let base = public_base(&state, &headers);
+    let ports = state.settings.syslog_ports;
+    let port = ports.udp.or(ports.tcp);
+    let config = guide
+        .config
+        .replace("{host}", host_of(&base))
+        .replace("{port}", &port.unwrap_or(514).to_string());
+    let (steps, port_note) = match lang {
+        Lang::Ja => (&guide.ja, &guide.port_note_ja),
+        Lang::En => (&guide.en, &guide.port_note_en),
+    };
+    let ctx = context! {
+        org_id => org.id(),
+        org_name => org.org().name.clone(),
+        name => source.name.clone(),
+        format => format.as_str(),
+        by_address => source.address.clone(),
+        token => token,
+        ingest_url => format!("{base}/api/v1/ingest"),
+        steps => steps,
+        config => config,
+        port => port,
+        port_note => port_note.as_ref().filter(|_| port.is_some_and(|p| p != 514)),
+        transport => if ports.udp.is_some() { "UDP" } else { "TCP" },
+    };
+    Ok(page
+        .render(StatusCode::CREATED, "source_created.html", ctx)
+        .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_offered_on_the_web_has_a_guide_in_both_languages() {
+        for name in web_formats() {
+            let format: Format = name.parse().expect("format");
+            let g = guide(format).expect("guide");
+            assert!(g.config.contains("{host}"), "{name}");
+            assert!(!g.ja.is_empty() && g.ja.len() == g.en.len(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_host_is_taken_from_the_public_address() {
+        assert_eq!(
+            host_of("https://mamori.example.jp:8443/x"),
+            "mamori.example.jp"
+        );
+        assert_eq!(host_of("http://192.0.2.5:8080"), "192.0.2.5");
+        assert_eq!(host_of("http://[2001:db8::5]:8080"), "2001:db8::5");
+        assert_eq!(host_of("mamori.example.jp"), "mamori.example.jp");
+    }
+}

@@ -1,0 +1,192 @@
+//! The provider registers a client's devices on the web: the form, the setup guide for the
+//! model filled with this server's address and syslog port, the token shown once, and the
+//! first line from each device arriving; wrong input is refused with the reason, and only the
+//! administrator may register.
+
+use std::time::Duration;
+
+use mamori_model::Scope;
+use mamori_store::EventFilter;
+use mamori_testkit::TestDatabase;
+
+use crate::common::{TestApp, create_org, csrf_of, org_with_owner, page_text};
+
+/// Registers a device through the console form and returns the status and page.
+async fn register(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let csrf = csrf_of(&page_text(app, client, "/console/sources").await);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    form.extend_from_slice(fields);
+    let response = client
+        .post(app.url("/console/sources"))
+        .form(&form)
+        .send()
+        .await
+        .expect("register");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("page"))
+}
+
+/// Waits until organisation `org` has `n` stored events.
+async fn wait_for_events(app: &TestApp, org: &str, n: i64) {
+    let handle = app
+        .store
+        .org_store(&Scope::AllOrganisations, org)
+        .await
+        .expect("organisation");
+    for _ in 0..100 {
+        let page = handle
+            .events()
+            .search(&EventFilter {
+                limit: 1,
+                ..EventFilter::default()
+            })
+            .await
+            .expect("search");
+        if page.total >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{n} events never arrived for {org} on {}", app.backend);
+}
+
+#[tokio::test]
+async fn the_provider_registers_devices_and_their_first_lines_arrive() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn_with(db, &["--syslog-udp", "127.0.0.1:0"]).await;
+        let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        create_org(&app, &admin, "ベータ商事").await;
+
+        let form = page_text(&app, &admin, "/console/sources").await;
+        for expected in ["監視対象機器を登録", ">ヤマハ RTX<", "OPNsense<"] {
+            assert!(form.contains(expected), "{expected} on {}", app.backend);
+        }
+
+        // Wrong input is refused with the reason, and nothing is registered.
+        let (status, page) = register(
+            &app,
+            &admin,
+            &[
+                ("org", &org),
+                ("name", "本社"),
+                ("format", "rtx"),
+                ("method", "address"),
+                ("address", "not an address"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "{}", app.backend);
+        assert!(page.contains("192.0.2.10 のような IP アドレス"), "{page}");
+
+        // A Yamaha RTX sending syslog from 127.0.0.1: the guide has its commands, filled in.
+        let (status, guide) = register(
+            &app,
+            &admin,
+            &[
+                ("org", &org),
+                ("name", "本社 RTX1210"),
+                ("format", "rtx"),
+                ("method", "address"),
+                ("address", "127.0.0.1"),
+                ("silent_minutes", "30"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 201, "{guide}");
+        for expected in [
+            "ヤマハ RTX の設定手順",
+            "syslog host 127.0.0.1",
+            "administrator",
+            "UDP ",
+        ] {
+            assert!(
+                guide.contains(expected),
+                "{expected} on {}: {guide}",
+                app.backend
+            );
+        }
+        let port: u16 = guide
+            .split("UDP ")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|digits| digits.parse().ok())
+            .expect("the guide names the UDP port");
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+        socket
+            .send_to(
+                b"[INSPECT] LAN2[in][101099] TCP 198.51.100.77:40001 > 192.168.0.20:25 (04/30 23:59:59)",
+                ("127.0.0.1", port),
+            )
+            .expect("send");
+        wait_for_events(&app, &org, 1).await;
+        let sources = page_text(&app, &admin, "/console/sources").await;
+        assert!(sources.contains("本社 RTX1210") && sources.contains("ヤマハ RTX"));
+
+        // The same address cannot be registered twice.
+        let (status, page) = register(
+            &app,
+            &admin,
+            &[
+                ("org", &org),
+                ("name", "二台目"),
+                ("format", "rtx"),
+                ("method", "address"),
+                ("address", "127.0.0.1"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("すでに別の機器に登録されています"), "{page}");
+
+        // A source sending over HTTP: its token is shown once and works.
+        let (status, created) = register(
+            &app,
+            &admin,
+            &[
+                ("org", &org),
+                ("name", "クラウド WAF"),
+                ("format", "auto"),
+                ("method", "token"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        assert!(created.contains("今だけ表示します"));
+        let token = created
+            .split("<pre id=\"source-token\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .expect("the token is on the page")
+            .to_owned();
+        let accepted = reqwest::Client::new()
+            .post(app.url("/api/v1/ingest"))
+            .bearer_auth(&token)
+            .body("{\"message\":\"blocked a request\",\"action\":\"deny\",\"src_ip\":\"203.0.113.5\"}\n")
+            .send()
+            .await
+            .expect("ingest");
+        assert_eq!(accepted.status(), 200, "{}", app.backend);
+        wait_for_events(&app, &org, 2).await;
+
+        // Only the provider's administrator registers devices.
+        let csrf = csrf_of(&page_text(&app, &owner, &format!("/orgs/{org}")).await);
+        let refused = owner
+            .post(app.url("/console/sources"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("org", &org),
+                ("name", "x"),
+                ("format", "rtx"),
+                ("method", "token"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{}", app.backend);
+        app.stop().await;
+    }
+}
