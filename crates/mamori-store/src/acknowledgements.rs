@@ -2,7 +2,7 @@
 //! to them, which is the SECURITY ACTION one-star step in mamori's readiness checklist.
 
 use crate::answer_sets::org_exists;
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::tenant::RulesAcknowledgements;
 use crate::{StoreError, now};
 
@@ -40,7 +40,7 @@ impl RulesAcknowledgements<'_> {
             record(
                 &mut *tx,
                 actor,
-                "rules.acknowledged",
+                AuditAction::RulesAcknowledged,
                 Some(org_id),
                 Some(edition),
             )

@@ -7,7 +7,7 @@ use mamori_model::Scope;
 use serde_json::Value;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::tenant::Answers;
 use crate::{Store, StoreError, new_id, now};
@@ -228,9 +228,9 @@ impl Answers<'_> {
             }
         };
         let action = if complete {
-            "answers.completed"
+            AuditAction::AnswersCompleted
         } else {
-            "answers.draft_saved"
+            AuditAction::AnswersDraftSaved
         };
         let target = match subject {
             "" => new.kind.as_str().to_owned(),

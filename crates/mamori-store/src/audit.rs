@@ -56,6 +56,160 @@ impl Actor {
     }
 }
 
+/// What an audit entry records. Stored as its stable code (`login.failed`), which pages
+/// translate; one variant per kind of change, so no code is written twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// A questionnaire was completed (the target names which).
+    AnswersCompleted,
+    /// A questionnaire's answers so far were saved.
+    AnswersDraftSaved,
+    /// A notification channel was added.
+    ChannelCreated,
+    /// A notification channel was removed.
+    ChannelDeleted,
+    /// A document's draft was approved.
+    DocumentsApproved,
+    /// A document's draft was saved.
+    DocumentsDraftSaved,
+    /// Someone confirmed reading the handbook.
+    DocumentsHandbookRead,
+    /// A document was issued as a new version.
+    DocumentsIssued,
+    /// The documents' company parameters were saved.
+    DocumentsParamsSaved,
+    /// The basic policy was put on its public page.
+    DocumentsPolicyPublished,
+    /// The basic policy's public page was taken offline.
+    DocumentsPolicyWithdrawn,
+    /// A name was added to the handbook's reading list.
+    DocumentsReaderAdded,
+    /// A name was removed from the handbook's reading list.
+    DocumentsReaderRemoved,
+    /// An alert was escalated into an incident.
+    IncidentCreated,
+    /// A sign-in failed.
+    LoginFailed,
+    /// Someone signed in.
+    LoginSucceeded,
+    /// Sign-ins were refused for a while after repeated failures.
+    LoginThrottled,
+    /// Someone signed out.
+    Logout,
+    /// A client organisation was added.
+    OrgCreated,
+    /// A client organisation's details were changed.
+    OrgUpdated,
+    /// Who receives the monthly report changed.
+    ReportsSettingsChanged,
+    /// How long logs are kept changed.
+    RetentionChanged,
+    /// The five basic rules were confirmed.
+    RulesAcknowledged,
+    /// First-run setup was done.
+    SetupCompleted,
+    /// A monitored source was registered.
+    SourceCreated,
+    /// Alerts of a kind were suppressed.
+    SuppressionCreated,
+    /// A suppression was lifted.
+    SuppressionRevoked,
+    /// An API token was issued.
+    TokenCreated,
+    /// An API token was revoked.
+    TokenRevoked,
+    /// A user account was created.
+    UserCreated,
+    /// An invitation link was made.
+    UserInvited,
+    /// Someone chose a password through a link.
+    UserPasswordChosen,
+    /// A password-reset link was made.
+    UserPasswordReset,
+    /// Someone changed their password.
+    UserPasswordSet,
+}
+
+impl AuditAction {
+    /// Every action.
+    pub const ALL: [AuditAction; 34] = [
+        AuditAction::AnswersCompleted,
+        AuditAction::AnswersDraftSaved,
+        AuditAction::ChannelCreated,
+        AuditAction::ChannelDeleted,
+        AuditAction::DocumentsApproved,
+        AuditAction::DocumentsDraftSaved,
+        AuditAction::DocumentsHandbookRead,
+        AuditAction::DocumentsIssued,
+        AuditAction::DocumentsParamsSaved,
+        AuditAction::DocumentsPolicyPublished,
+        AuditAction::DocumentsPolicyWithdrawn,
+        AuditAction::DocumentsReaderAdded,
+        AuditAction::DocumentsReaderRemoved,
+        AuditAction::IncidentCreated,
+        AuditAction::LoginFailed,
+        AuditAction::LoginSucceeded,
+        AuditAction::LoginThrottled,
+        AuditAction::Logout,
+        AuditAction::OrgCreated,
+        AuditAction::OrgUpdated,
+        AuditAction::ReportsSettingsChanged,
+        AuditAction::RetentionChanged,
+        AuditAction::RulesAcknowledged,
+        AuditAction::SetupCompleted,
+        AuditAction::SourceCreated,
+        AuditAction::SuppressionCreated,
+        AuditAction::SuppressionRevoked,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
+        AuditAction::UserCreated,
+        AuditAction::UserInvited,
+        AuditAction::UserPasswordChosen,
+        AuditAction::UserPasswordReset,
+        AuditAction::UserPasswordSet,
+    ];
+
+    /// The stable code stored in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::AnswersCompleted => "answers.completed",
+            AuditAction::AnswersDraftSaved => "answers.draft_saved",
+            AuditAction::ChannelCreated => "channel.created",
+            AuditAction::ChannelDeleted => "channel.deleted",
+            AuditAction::DocumentsApproved => "documents.approved",
+            AuditAction::DocumentsDraftSaved => "documents.draft_saved",
+            AuditAction::DocumentsHandbookRead => "documents.handbook_read",
+            AuditAction::DocumentsIssued => "documents.issued",
+            AuditAction::DocumentsParamsSaved => "documents.params_saved",
+            AuditAction::DocumentsPolicyPublished => "documents.policy_published",
+            AuditAction::DocumentsPolicyWithdrawn => "documents.policy_withdrawn",
+            AuditAction::DocumentsReaderAdded => "documents.reader_added",
+            AuditAction::DocumentsReaderRemoved => "documents.reader_removed",
+            AuditAction::IncidentCreated => "incident.created",
+            AuditAction::LoginFailed => "login.failed",
+            AuditAction::LoginSucceeded => "login.succeeded",
+            AuditAction::LoginThrottled => "login.throttled",
+            AuditAction::Logout => "logout",
+            AuditAction::OrgCreated => "org.created",
+            AuditAction::OrgUpdated => "org.updated",
+            AuditAction::ReportsSettingsChanged => "reports.settings_changed",
+            AuditAction::RetentionChanged => "retention.changed",
+            AuditAction::RulesAcknowledged => "rules.acknowledged",
+            AuditAction::SetupCompleted => "setup.completed",
+            AuditAction::SourceCreated => "source.created",
+            AuditAction::SuppressionCreated => "suppression.created",
+            AuditAction::SuppressionRevoked => "suppression.revoked",
+            AuditAction::TokenCreated => "token.created",
+            AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::UserCreated => "user.created",
+            AuditAction::UserInvited => "user.invited",
+            AuditAction::UserPasswordChosen => "user.password_chosen",
+            AuditAction::UserPasswordReset => "user.password_reset",
+            AuditAction::UserPasswordSet => "user.password_set",
+        }
+    }
+}
+
 /// One line of the audit log as shown to administrators.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
@@ -79,7 +233,7 @@ pub struct AuditEntry {
 pub(crate) async fn record<'c, E>(
     executor: E,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     org_id: Option<&str>,
     target: Option<&str>,
 ) -> Result<(), StoreError>
@@ -94,7 +248,7 @@ where
     .bind(now())
     .bind(actor.user_id.as_deref())
     .bind(actor.label.as_str())
-    .bind(action)
+    .bind(action.as_str())
     .bind(org_id)
     .bind(target)
     .bind(actor.address.as_deref())
@@ -118,7 +272,7 @@ impl Store {
     pub async fn audit(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         org_id: Option<&str>,
         target: Option<&str>,
     ) -> Result<(), StoreError> {

@@ -9,7 +9,7 @@ use mamori_model::{Scope, Severity};
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::{Store, StoreError, new_id, now};
 
@@ -179,7 +179,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "channel.created",
+            AuditAction::ChannelCreated,
             new.org_id.as_deref(),
             Some(&new.kind),
         )
@@ -244,7 +244,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "channel.deleted",
+            AuditAction::ChannelDeleted,
             channel.org_id.as_deref(),
             Some(&channel.kind),
         )

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
 use crate::answer_sets::org_exists;
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::tenant::Documents;
 use crate::{InvalidInput, Store, StoreError, new_id, now};
 
@@ -213,7 +213,7 @@ impl Documents<'_> {
         record(
             &mut *tx,
             actor,
-            "documents.params_saved",
+            AuditAction::DocumentsParamsSaved,
             Some(org_id),
             None,
         )
@@ -273,7 +273,7 @@ impl Documents<'_> {
         record(
             &mut *tx,
             actor,
-            "documents.draft_saved",
+            AuditAction::DocumentsDraftSaved,
             Some(org_id),
             Some(kind),
         )
@@ -316,7 +316,7 @@ impl Documents<'_> {
         record(
             &mut *tx,
             actor,
-            "documents.approved",
+            AuditAction::DocumentsApproved,
             Some(org_id),
             Some(kind),
         )
@@ -378,7 +378,14 @@ impl Documents<'_> {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        record(&mut *tx, actor, "documents.issued", Some(org_id), Some(&id)).await?;
+        record(
+            &mut *tx,
+            actor,
+            AuditAction::DocumentsIssued,
+            Some(org_id),
+            Some(&id),
+        )
+        .await?;
         tx.commit().await?;
         self.version(&id).await?.ok_or(StoreError::NotFound)
     }
@@ -466,7 +473,7 @@ impl Documents<'_> {
         record(
             &mut *tx,
             actor,
-            "documents.policy_published",
+            AuditAction::DocumentsPolicyPublished,
             Some(org_id),
             Some(slug),
         )
@@ -491,7 +498,7 @@ impl Documents<'_> {
             record(
                 &mut *tx,
                 actor,
-                "documents.policy_withdrawn",
+                AuditAction::DocumentsPolicyWithdrawn,
                 Some(org_id),
                 None,
             )
@@ -571,7 +578,7 @@ impl Documents<'_> {
         record(
             &mut *tx,
             actor,
-            "documents.reader_added",
+            AuditAction::DocumentsReaderAdded,
             Some(org_id),
             Some(name),
         )
@@ -595,7 +602,7 @@ impl Documents<'_> {
         record(
             &mut *tx,
             actor,
-            "documents.reader_removed",
+            AuditAction::DocumentsReaderRemoved,
             Some(org_id),
             Some(reader_id),
         )
@@ -641,7 +648,7 @@ impl Documents<'_> {
             record(
                 &mut *tx,
                 actor,
-                "documents.handbook_read",
+                AuditAction::DocumentsHandbookRead,
                 Some(org_id),
                 Some(reader_key),
             )

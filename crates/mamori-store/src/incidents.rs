@@ -6,7 +6,7 @@ use mamori_model::Scope;
 use serde::Serialize;
 
 use crate::alerts::{Alert, append_history};
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::tenant::Incidents;
 use crate::{Store, StoreError, new_id, now};
@@ -146,7 +146,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "incident.created",
+            AuditAction::IncidentCreated,
             Some(&alert.org_id),
             Some(title),
         )

@@ -42,7 +42,7 @@ pub use alerts::{
     status as alert_status,
 };
 pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
-pub use audit::{Actor, AuditEntry};
+pub use audit::{Actor, AuditAction, AuditEntry};
 pub use channels::{Channel, NewChannel, RouteHealth};
 pub use db::{Backend, Store, sqlite_url};
 pub use deliveries::{

@@ -2,7 +2,7 @@
 
 use mamori_model::{EmployeeBand, Industry, Organisation, Scope};
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::users::normalise_email;
 use sqlx::AssertSqlSafe;
@@ -92,7 +92,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "org.created",
+            AuditAction::OrgCreated,
             Some(&org.id),
             Some(&org.name),
         )
@@ -132,7 +132,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "org.updated",
+            AuditAction::OrgUpdated,
             Some(id),
             Some(&changes.name),
         )

@@ -3,7 +3,7 @@
 
 use mamori_model::User;
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::secrets::{digest, hash_password, password_is_acceptable, random_token};
 use crate::{Store, StoreError, now};
@@ -69,8 +69,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let action = match purpose {
-            LinkPurpose::Invitation => "user.invited",
-            LinkPurpose::Reset => "user.password_reset",
+            LinkPurpose::Invitation => AuditAction::UserInvited,
+            LinkPurpose::Reset => AuditAction::UserPasswordReset,
         };
         record(
             &mut *tx,
@@ -154,7 +154,7 @@ impl Store {
         record(
             &mut *tx,
             &actor,
-            "user.password_chosen",
+            AuditAction::UserPasswordChosen,
             link.user.org_id.as_deref(),
             Some(&link.user.email),
         )

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::users::{NewUser, insert_user};
 use crate::{Store, StoreError, now};
 use mamori_model::User;
@@ -61,7 +61,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "setup.completed",
+            AuditAction::SetupCompleted,
             None,
             Some(&provider.name),
         )

@@ -6,7 +6,7 @@ use mamori_model::Scope;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::tenant::Reports;
 use crate::{Store, StoreError, new_id, now, secrets};
 
@@ -314,7 +314,7 @@ impl Reports<'_> {
         record(
             &mut *tx,
             actor,
-            "reports.settings_changed",
+            AuditAction::ReportsSettingsChanged,
             Some(org_id),
             Some(&settings.recipients.join(", ")),
         )

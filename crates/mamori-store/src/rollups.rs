@@ -5,7 +5,7 @@
 use mamori_model::Scope;
 use serde::Serialize;
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::tenant::{Events, Rollups};
 use crate::{Store, StoreError};
 
@@ -408,7 +408,7 @@ impl Events<'_> {
         record(
             &mut *tx,
             actor,
-            "retention.changed",
+            AuditAction::RetentionChanged,
             Some(org_id),
             Some(&days.to_string()),
         )

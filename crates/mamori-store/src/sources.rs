@@ -6,7 +6,7 @@ use mamori_model::Scope;
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::secrets::{digest, random_token};
 use crate::{Store, StoreError, new_id, now};
@@ -164,7 +164,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "source.created",
+            AuditAction::SourceCreated,
             Some(&new.org_id),
             Some(name),
         )

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::{Any, Transaction};
 
 use crate::alerts::append_history;
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::tenant::Suppressions;
 use crate::{Store, StoreError, new_id, now};
@@ -235,7 +235,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "suppression.created",
+            AuditAction::SuppressionCreated,
             Some(&new.org_id),
             Some(new.rule_id.trim()),
         )
@@ -275,7 +275,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "suppression.revoked",
+            AuditAction::SuppressionRevoked,
             Some(&existing.org_id),
             Some(&existing.rule_id),
         )

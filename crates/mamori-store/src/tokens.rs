@@ -3,7 +3,7 @@
 use mamori_model::User;
 use serde::Serialize;
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::secrets::{digest, random_token};
 use crate::{Store, StoreError, new_id, now};
@@ -55,7 +55,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "token.created",
+            AuditAction::TokenCreated,
             user.org_id.as_deref(),
             Some(&user.email),
         )
@@ -143,7 +143,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "token.revoked",
+            AuditAction::TokenRevoked,
             user.org_id.as_deref(),
             Some(&user.email),
         )

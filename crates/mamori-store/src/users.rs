@@ -3,7 +3,7 @@
 use mamori_model::{Role, User};
 use sqlx::{Any, Transaction};
 
-use crate::audit::{Actor, record};
+use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::secrets::{
     hash_password, password_is_acceptable, verify_against_nothing, verify_password,
@@ -153,7 +153,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "user.created",
+            AuditAction::UserCreated,
             user.org_id.as_deref(),
             Some(&user.email),
         )
@@ -265,7 +265,7 @@ impl Store {
         record(
             &mut *tx,
             actor,
-            "user.password_set",
+            AuditAction::UserPasswordSet,
             org_id.as_deref(),
             Some(&email),
         )

@@ -6,6 +6,7 @@ rust_i18n::i18n!("locales", fallback = "ja");
 
 mod api;
 mod assets;
+mod audit_view;
 mod auth;
 mod channel_input;
 mod cookies;

@@ -244,7 +244,12 @@ async fn render_detail(
         alert => Value::from(Serde(&view)),
         first_seen => view.first_seen_unix,
         last_seen => view.last_seen_unix,
-        history => Value::from(Serde(&history)),
+        history => Value::from(Serde(
+            &history
+                .into_iter()
+                .map(|h| crate::audit_view::HistoryLine::new(h, page.lang))
+                .collect::<Vec<_>>()
+        )),
         evidence => evidence,
         staff => staff,
         fields => fields,

@@ -12,6 +12,7 @@ use mamori_store::{Actor, NewOrganisation, NewUser, StoreError};
 
 use super::org::{invite, store_error_message};
 use super::{Page, PageResult};
+use crate::audit_view::AuditLine;
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Messages, Negotiated};
@@ -233,13 +234,19 @@ pub async fn audit(
     let page = Page::new(&state, lang, Some(&viewer));
     page.require(Deed::AdministerProvider).await?;
     match state.store.audit_log(&Scope::AllOrganisations, 200).await {
-        Ok(entries) => Ok(page
-            .render(
-                StatusCode::OK,
-                "audit.html",
-                context! { entries => Value::from(Serde(&entries)) },
-            )
-            .await),
+        Ok(entries) => {
+            let lines: Vec<AuditLine> = entries
+                .into_iter()
+                .map(|e| AuditLine::new(e, lang))
+                .collect();
+            Ok(page
+                .render(
+                    StatusCode::OK,
+                    "audit.html",
+                    context! { entries => Value::from(Serde(&lines)) },
+                )
+                .await)
+        }
         Err(e) => Ok(page.store_error(e).await),
     }
 }

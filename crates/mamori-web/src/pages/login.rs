@@ -7,7 +7,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use mamori_model::User;
-use mamori_store::{Actor, LinkPurpose, StoreError};
+use mamori_store::{Actor, AuditAction, LinkPurpose, StoreError};
 
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, MaybeViewer, Viewer};
@@ -103,7 +103,7 @@ pub async fn submit(
             let _ = store
                 .audit(
                     &Actor::anonymous(form.email.trim(), Some(addr.clone())),
-                    "login.throttled",
+                    AuditAction::LoginThrottled,
                     None,
                     None,
                 )
@@ -119,7 +119,7 @@ pub async fn submit(
             let _ = store
                 .audit(
                     &Actor::user(&user, Some(addr)),
-                    "login.succeeded",
+                    AuditAction::LoginSucceeded,
                     user.org_id.as_deref(),
                     None,
                 )
@@ -133,7 +133,7 @@ pub async fn submit(
             let _ = store
                 .audit(
                     &Actor::anonymous(form.email.trim(), Some(addr)),
-                    "login.failed",
+                    AuditAction::LoginFailed,
                     None,
                     None,
                 )
@@ -166,7 +166,7 @@ pub async fn logout(
         .store
         .audit(
             &Actor::user(&viewer.user, Some(addr)),
-            "logout",
+            AuditAction::Logout,
             viewer.user.org_id.as_deref(),
             None,
         )
