@@ -58,7 +58,7 @@ const TEMPLATE: &str = r#"#let data = json(bytes(sys.inputs.data))
 
 #image(bytes(data.charts.trend), format: "svg", width: 80%)
 
-= 次にすること / Next steps
+= すること / What to do
 
 #for step in data.steps [
   - #step

@@ -83,7 +83,7 @@ fn severity_advice(lang: Lang, severity: &str) -> &'static str {
         (Lang::Ja, "critical") => {
             "すぐに対応してください。侵入や情報の持ち出しが起きているおそれがあります。"
         }
-        (Lang::Ja, "high") => "今日中に対応してください。",
+        (Lang::Ja, "high") => "本日中に対応してください。",
         (Lang::Ja, "medium") => "今週中に確認してください。",
         (Lang::Ja, "low") => "記録のためのお知らせです。繰り返し起きなければ対応は不要です。",
         (Lang::Ja, _) => "参考情報です。対応は不要です。",
@@ -198,7 +198,7 @@ impl Content {
                     pick(lang, "検知ルール", "Detection rule"),
                     notice.rule_id.clone().unwrap_or_default(),
                 );
-                todo_label = pick(lang, "次にすること", "What to do");
+                todo_label = pick(lang, "すること", "What to do");
                 items_label = "";
                 link_label = pick(lang, "アラートの詳細を見る", "Open the alert");
             }
@@ -221,7 +221,7 @@ impl Content {
                     ],
                 };
                 fact(pick(lang, "送信時刻", "Sent at"), format_time(lang, now));
-                todo_label = pick(lang, "次にすること", "What to do");
+                todo_label = pick(lang, "すること", "What to do");
                 items_label = "";
                 link_label = pick(lang, "mamori を開く", "Open mamori");
             }
@@ -272,7 +272,7 @@ impl Content {
                     pick(lang, "最後の検知", "Last seen"),
                     when(notice.last_seen),
                 );
-                todo_label = pick(lang, "次にすること", "What to do");
+                todo_label = pick(lang, "すること", "What to do");
                 items_label = pick(lang, "アラート一覧", "Alerts");
                 link_label = pick(lang, "アラート一覧を見る", "Open the alert list");
             }
@@ -316,7 +316,7 @@ impl Content {
                     pick(lang, "最後の失敗", "Last failure"),
                     when(notice.last_seen),
                 );
-                todo_label = pick(lang, "次にすること", "What to do");
+                todo_label = pick(lang, "すること", "What to do");
                 items_label = "";
                 link_label = pick(lang, "通知先の設定を開く", "Open the alert route settings");
             }

@@ -50,7 +50,7 @@ async fn japanese_alert_arrives_readable_with_both_parts() {
     let text = mail.text_body();
     for needle in [
         "株式会社サンプルの監視で、アラートがありました。",
-        "今日中に対応してください。",
+        "本日中に対応してください。",
         "重要度: 高",
         "検知回数: 1,234回",
         "最初の検知: 2026/11/22 10:05（日本時間）",

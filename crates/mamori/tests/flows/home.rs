@@ -89,7 +89,7 @@ async fn the_owner_sees_where_the_company_stands() {
             .unwrap();
         for expected in [
             "This month",
-            "What to do next",
+            "What to do",
             "Monitored sources",
             "The way to SECURITY ACTION",
         ] {
@@ -140,7 +140,7 @@ async fn the_home_page_in_a_browser_before_and_after_the_first_steps() {
         .unwrap();
     browser.wait_for_text("#score", "点（満点100点）").await;
     assert!(browser.text("#devices").await.contains("本社 RTX1210"));
-    assert!(browser.text("#this-month").await.contains("次にすること"));
+    assert!(browser.text("#this-month").await.contains("すること"));
     assert!(browser.text("#security-action").await.contains("完了"));
     browser.screenshot("home-02-under-way").await;
     browser.close().await;
