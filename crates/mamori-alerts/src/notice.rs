@@ -15,10 +15,10 @@ pub fn lang_of(word: &str) -> Lang {
 fn default_action(lang: Lang) -> &'static str {
     match lang {
         Lang::Ja => {
-            "担当のアナリストが内容を確認しています。心当たりがあれば、この通知に返信するか、mamori の画面でコメントしてください。"
+            "担当のアナリストが内容を確認しています。心当たりがあれば、mamori のアラートの画面でコメントしてください。"
         }
         Lang::En => {
-            "An analyst is looking into it. If you know what caused it, reply to this message or comment on the alert in mamori."
+            "An analyst is looking into it. If you know what caused it, comment on the alert in mamori."
         }
     }
 }

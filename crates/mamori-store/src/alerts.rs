@@ -160,12 +160,25 @@ pub struct AlertFilter {
     pub created_from: Option<i64>,
     /// Raised before this time (Unix seconds).
     pub created_to: Option<i64>,
-    /// Most urgent and oldest first (the analysts' queue) instead of newest first.
-    pub queue_order: bool,
+    /// In which order the alerts come.
+    pub order: AlertOrder,
     /// Page size.
     pub limit: i64,
     /// Rows to skip.
     pub offset: i64,
+}
+
+/// The order of a list of alerts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AlertOrder {
+    /// Most recently seen first (history, the API's default).
+    #[default]
+    Newest,
+    /// Most urgent, then oldest first: the analysts' queue.
+    Queue,
+    /// Not yet resolved first, then most urgent, then most recently seen: what a company
+    /// looks at first.
+    OpenFirst,
 }
 
 /// One page of alerts with the number of all matches.
@@ -335,10 +348,13 @@ impl Store {
             .fetch_one(&self.pool)
             .await?
             .try_get(0)?;
-        let order = if filter.queue_order {
-            "a.severity_rank DESC, a.created_at ASC, a.id ASC"
-        } else {
-            "a.last_seen_us DESC, a.id DESC"
+        let order = match filter.order {
+            AlertOrder::Queue => "a.severity_rank DESC, a.created_at ASC, a.id ASC",
+            AlertOrder::Newest => "a.last_seen_us DESC, a.id DESC",
+            AlertOrder::OpenFirst => {
+                "CASE WHEN a.status = 'resolved' THEN 1 ELSE 0 END, a.severity_rank DESC, \
+                 a.last_seen_us DESC, a.id DESC"
+            }
         };
         let next = c.next_index();
         let rows = c

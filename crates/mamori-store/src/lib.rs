@@ -38,7 +38,7 @@ mod users;
 pub use acknowledgements::RulesAcknowledgement;
 pub use alerting::{AlertingRules, Promotion};
 pub use alerts::{
-    Alert, AlertChange, AlertEvent, AlertFilter, AlertPage, OpenAlerts, Resolution,
+    Alert, AlertChange, AlertEvent, AlertFilter, AlertOrder, AlertPage, OpenAlerts, Resolution,
     status as alert_status,
 };
 pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};

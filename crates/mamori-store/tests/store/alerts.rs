@@ -149,7 +149,7 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             .alerts(
                 &alpha_scope,
                 &AlertFilter {
-                    queue_order: true,
+                    order: mamori_store::AlertOrder::Queue,
                     limit: 50,
                     ..AlertFilter::default()
                 },
@@ -246,6 +246,29 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
                 .await,
             Err(StoreError::Invalid(InvalidInput::AlertResolved))
         ));
+        // A company sees what is still open first: the resolved critical alert goes last.
+        let for_the_company = store
+            .alerts(
+                &alpha_scope,
+                &AlertFilter {
+                    order: mamori_store::AlertOrder::OpenFirst,
+                    limit: 50,
+                    ..AlertFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        let statuses: Vec<&str> = for_the_company
+            .alerts
+            .iter()
+            .map(|al| al.status.as_str())
+            .collect();
+        assert_eq!(statuses.last(), Some(&"resolved"), "{statuses:?}");
+        assert!(
+            statuses[..statuses.len() - 1]
+                .iter()
+                .all(|s| *s != "resolved")
+        );
         let history: Vec<String> = store
             .alert_history(&alpha_scope, &top.id)
             .await

@@ -7,7 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_model::Deed;
 use mamori_store::{
-    Actor, AlertEvent, AlertFilter, Incident, NewSuppression, StoredDetection, Suppression, now,
+    Actor, AlertEvent, AlertFilter, AlertOrder, Incident, NewSuppression, StoredDetection,
+    Suppression, now,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -41,7 +42,7 @@ pub struct AlertQuery {
 
 impl AlertQuery {
     /// The store filter.
-    pub fn filter(&self, queue_order: bool) -> AlertFilter {
+    pub fn filter(&self, order: AlertOrder) -> AlertFilter {
         AlertFilter {
             org_id: self.org.clone(),
             status: self.status.clone(),
@@ -51,7 +52,7 @@ impl AlertQuery {
             incident_id: None,
             created_from: None,
             created_to: None,
-            queue_order,
+            order,
             limit: self.limit.unwrap_or(50).clamp(1, 1000),
             offset: self.offset.unwrap_or(0).max(0),
         }
@@ -118,7 +119,7 @@ pub async fn list(
     let _slot = state.start_read(caller.lang, &id)?;
     let filter = AlertFilter {
         org_id: Some(id),
-        ..query.filter(false)
+        ..query.filter(AlertOrder::Newest)
     };
     page_of(&state, &caller, filter).await
 }
@@ -140,7 +141,7 @@ pub async fn queue(
         None => format!("provider:{}", caller.user.id),
     };
     let _slot = state.start_read(caller.lang, &reader)?;
-    page_of(&state, &caller, query.filter(true)).await
+    page_of(&state, &caller, query.filter(AlertOrder::Queue)).await
 }
 
 /// One alert with its history and evidence.

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
 use mamori_model::{Deed, Scope, Severity};
 use mamori_store::{
-    Actor, AlertFilter, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError, alert_status,
-    now,
+    Actor, AlertFilter, AlertOrder, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError,
+    alert_status, now,
 };
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -84,7 +84,7 @@ pub async fn queue(
     }
     let filter = AlertFilter {
         limit: PAGE_SIZE,
-        ..query.filter(true)
+        ..query.filter(AlertOrder::Queue)
     };
     let scope = viewer.user.scope();
     let (found, orgs, health) = match tokio::try_join!(
@@ -140,7 +140,7 @@ pub async fn list(
     let filter = AlertFilter {
         org_id: Some(id.clone()),
         limit: PAGE_SIZE,
-        ..query.filter(false)
+        ..query.filter(AlertOrder::OpenFirst)
     };
     let (month_start, month_days) = month_so_far(provider_offset(&state));
     let found = state.store.alerts(&scope, &filter).await;

@@ -9,7 +9,7 @@ use mamori_catalog::StepId;
 use mamori_reports::compose::{headline, next_steps, verdict};
 use mamori_reports::figures::gather;
 use mamori_reports::{Month, words::words};
-use mamori_store::{AlertFilter, OrgStore};
+use mamori_store::{AlertFilter, AlertOrder, OrgStore};
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use serde::Serialize;
@@ -71,7 +71,7 @@ pub(super) async fn dashboard(
                 org_id: Some(id.to_owned()),
                 // "open" is the filter word for new and acknowledged alerts.
                 status: Some("open".to_owned()),
-                queue_order: true,
+                order: AlertOrder::OpenFirst,
                 limit: OPEN_ALERTS_SHOWN,
                 ..AlertFilter::default()
             },
