@@ -228,15 +228,10 @@ async fn render_detail(
         })
         .collect();
     let fields: Vec<String> = alert_fields(&alert.details);
-    let evidence: Vec<Value> = evidence
-        .into_iter()
-        .map(|d| {
-            context! {
-                at => d.detection.timestamp.timestamp(),
-                source_name => d.source_name,
-                events => serde_json::to_string_pretty(&d.detection.details.get("events")).unwrap_or_default(),
-            }
-        })
+    let evidence: Vec<EvidenceRow> = evidence
+        .iter()
+        .flat_map(|d| evidence_rows(&d.detection.details, d.source_name.as_deref()))
+        .take(EVIDENCE_ROWS)
         .collect();
     let view = AlertView::new(alert, page.lang);
     let ctx = context! {
@@ -250,7 +245,7 @@ async fn render_detail(
                 .map(|h| crate::audit_view::HistoryLine::new(h, page.lang))
                 .collect::<Vec<_>>()
         )),
-        evidence => evidence,
+        evidence => Value::from(Serde(&evidence)),
         staff => staff,
         fields => fields,
         can_triage => viewer.user.may(Deed::TriageAlerts),
@@ -261,8 +256,76 @@ async fn render_detail(
     Ok(page.render(status, "alert.html", ctx).await)
 }
 
+/// Evidence lines shown on an alert's page; the analysts' API has all of them.
+const EVIDENCE_ROWS: usize = 50;
+
+/// Fields an alert can be suppressed on: those that tell one case from another and mean
+/// something to the person choosing (never internal ones such as the organisation or the
+/// raw line).
+const SUPPRESSIBLE: [&str; 8] = [
+    "src_ip",
+    "dst_ip",
+    "dst_port",
+    "user",
+    "host",
+    "signature",
+    "protocol",
+    "action",
+];
+
+/// One event behind an alert, as a table row: time, device, from, to, user, action, and the
+/// raw line to open.
+#[derive(serde::Serialize)]
+struct EvidenceRow {
+    at: Option<i64>,
+    device: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    user: Option<String>,
+    action: Option<String>,
+    raw: Option<String>,
+}
+
+/// The events a detection kept (`details.events`) as rows.
+fn evidence_rows(details: &serde_json::Value, device: Option<&str>) -> Vec<EvidenceRow> {
+    let text = |e: &serde_json::Value, key: &str| {
+        e.get(key).and_then(|v| match v {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    let address = |e: &serde_json::Value, ip: &str, port: &str| match (text(e, ip), text(e, port)) {
+        (Some(ip), Some(port)) if ip.contains(':') => Some(format!("[{ip}]:{port}")),
+        (Some(ip), Some(port)) => Some(format!("{ip}:{port}")),
+        (Some(ip), None) => Some(ip),
+        (None, Some(port)) => Some(format!(":{port}")),
+        (None, None) => None,
+    };
+    details
+        .get("events")
+        .and_then(|e| e.as_array())
+        .map(|events| {
+            events
+                .iter()
+                .map(|e| EvidenceRow {
+                    at: text(e, "timestamp")
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                        .map(|t| t.timestamp()),
+                    device: device.map(str::to_owned),
+                    from: address(e, "src_ip", "src_port"),
+                    to: address(e, "dst_ip", "dst_port"),
+                    user: text(e, "user"),
+                    action: text(e, "action"),
+                    raw: text(e, "raw"),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Fields an analyst may suppress on: the correlation's group-by fields and the first
-/// evidence event's fields with plain values.
+/// evidence event's fields with plain values, among [`SUPPRESSIBLE`].
 fn alert_fields(details: &serde_json::Value) -> Vec<String> {
     let mut fields: Vec<String> = details
         .get("group")
@@ -286,6 +349,7 @@ fn alert_fields(details: &serde_json::Value) -> Vec<String> {
             }
         }
     }
+    fields.retain(|f| SUPPRESSIBLE.contains(&f.as_str()));
     fields
 }
 

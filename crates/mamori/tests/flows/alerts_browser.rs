@@ -88,6 +88,9 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         .wait_for_path(|p| p.ends_with(&format!("/alerts/{alert_id}")))
         .await;
     assert!(browser.text(".todo").await.contains("鍵で接続"));
+    let evidence = browser.text("#evidence").await;
+    assert!(evidence.contains("203.0.113.9"), "{evidence}");
+    assert!(!browser.text("main").await.contains("org_id"));
     browser.click("#acknowledge").await;
     browser.wait_for_text("#alert-status", "対応中").await;
     browser.choose("#resolution", "benign").await;
@@ -142,6 +145,14 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     assert!(detail.contains("解決済み（問題のない動き）"), "{detail}");
     assert!(detail.contains("取引先の定期点検でした"));
     assert!(detail.contains("解析 太郎") || detail.contains("analyst@mamori.example"));
+    assert!(
+        detail.contains("対応が終わりました") && !detail.contains("鍵で接続"),
+        "a resolved alert says it was dealt with: {detail}"
+    );
+    assert!(
+        !detail.contains("SSH brute force"),
+        "no English rule title for the owner"
+    );
     assert!(
         browser
             .client
