@@ -39,11 +39,13 @@ pub enum Deed {
     TestRoute,
     /// Confirm having read the current employee handbook (the members themselves).
     ConfirmHandbook,
+    /// Record that the company declared SECURITY ACTION on IPA's site.
+    RecordDeclaration,
 }
 
 impl Deed {
     /// Every deed, in the order of the table.
-    pub const ALL: [Deed; 15] = [
+    pub const ALL: [Deed; 16] = [
         Deed::WatchAllOrganisations,
         Deed::AdministerProvider,
         Deed::ManageOrganisation,
@@ -59,6 +61,7 @@ impl Deed {
         Deed::ManageChannels,
         Deed::TestRoute,
         Deed::ConfirmHandbook,
+        Deed::RecordDeclaration,
     ];
 
     /// The table: which roles may do this. An organisation role (owner, staff) may do it
@@ -83,6 +86,7 @@ impl Deed {
             Deed::ManageChannels => &[Admin, Owner],
             Deed::TestRoute => &[Admin, Analyst, Owner],
             Deed::ConfirmHandbook => &[Owner, Staff],
+            Deed::RecordDeclaration => &[Admin, Owner],
         }
     }
 }

@@ -106,6 +106,8 @@ pub enum AuditAction {
     RetentionChanged,
     /// The five basic rules were confirmed.
     RulesAcknowledged,
+    /// The company recorded that it declared SECURITY ACTION.
+    SecurityActionDeclared,
     /// First-run setup was done.
     SetupCompleted,
     /// A monitored source was registered.
@@ -132,7 +134,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -156,6 +158,7 @@ impl AuditAction {
         AuditAction::ReportsSettingsChanged,
         AuditAction::RetentionChanged,
         AuditAction::RulesAcknowledged,
+        AuditAction::SecurityActionDeclared,
         AuditAction::SetupCompleted,
         AuditAction::SourceCreated,
         AuditAction::SuppressionCreated,
@@ -195,6 +198,7 @@ impl AuditAction {
             AuditAction::ReportsSettingsChanged => "reports.settings_changed",
             AuditAction::RetentionChanged => "retention.changed",
             AuditAction::RulesAcknowledged => "rules.acknowledged",
+            AuditAction::SecurityActionDeclared => "security_action.declared",
             AuditAction::SetupCompleted => "setup.completed",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SuppressionCreated => "suppression.created",

@@ -90,6 +90,8 @@ pub enum InvalidInput {
     SlugInvalid,
     /// Another organisation already publishes at this address.
     SlugTaken,
+    /// SECURITY ACTION has one star or two.
+    StarsInvalid,
 }
 
 impl InvalidInput {
@@ -111,6 +113,7 @@ impl InvalidInput {
             InvalidInput::NotIssued => "not_issued",
             InvalidInput::SlugInvalid => "slug_invalid",
             InvalidInput::SlugTaken => "slug_taken",
+            InvalidInput::StarsInvalid => "stars_invalid",
         }
     }
 }

@@ -12,6 +12,7 @@ mod answer_sets;
 mod audit;
 mod channels;
 mod db;
+mod declarations;
 mod deliveries;
 mod detections;
 mod documents;
@@ -45,6 +46,7 @@ pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
 pub use audit::{Actor, AuditAction, AuditEntry};
 pub use channels::{Channel, NewChannel, RouteHealth};
 pub use db::{Backend, Store, sqlite_url};
+pub use declarations::Declaration;
 pub use deliveries::{
     Attempt, CHANNEL_FAILING_RULE, Delivery, DeliveryKind, DeliveryRecord, now_ms,
 };
@@ -70,8 +72,8 @@ pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
 pub use tenant::{
-    Alerts, Answers, Detections, Documents, Events, Incidents, Members, OrgStore, Reports, Rollups,
-    RulesAcknowledgements, Suppressions,
+    Alerts, Answers, Declarations, Detections, Documents, Events, Incidents, Members, OrgStore,
+    Reports, Rollups, RulesAcknowledgements, Suppressions,
 };
 pub use tokens::{ApiToken, TOKEN_USE_RESOLUTION_SECS};
 pub use users::NewUser;

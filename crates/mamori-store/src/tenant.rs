@@ -37,6 +37,10 @@ repository!(
     Rollups
 );
 repository!(
+    /// The organisation's record of its SECURITY ACTION declaration.
+    Declarations
+);
+repository!(
     /// The organisation's events: search and how long they are kept.
     Events
 );
@@ -155,6 +159,11 @@ impl OrgStore {
     /// Members: the organisation's owners and staff.
     pub fn members(&self) -> Members<'_> {
         Members { org: self }
+    }
+
+    /// Its SECURITY ACTION declaration, as the company records it.
+    pub fn declarations(&self) -> Declarations<'_> {
+        Declarations { org: self }
     }
 
     /// Acknowledgements of the five basic rules.

@@ -56,6 +56,14 @@ fn target_words(action: &str, target: &str, lang: Lang) -> Option<String> {
             }
         }
         "retention.changed" => lang.tf("audit.target_words.days", &[("days", target)]),
+        // Stored as `2: 2026-12-01`.
+        "security_action.declared" => match target.split_once(": ") {
+            Some((stars, day)) => {
+                let stars = "★".repeat(stars.parse::<usize>().unwrap_or(1).min(2));
+                format!("{stars} {day}")
+            }
+            None => target.to_owned(),
+        },
         _ => target.to_owned(),
     })
 }
@@ -175,6 +183,7 @@ mod tests {
             ("rules.acknowledged", "ipa-sme-3.1"),
             ("documents.approved", "handbook"),
             ("retention.changed", "400"),
+            ("security_action.declared", "2: 2026-12-01"),
         ] {
             for lang in Lang::ALL {
                 let words = target_words(action, target, lang).expect("words");

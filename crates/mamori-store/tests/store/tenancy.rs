@@ -143,6 +143,27 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             .await
             .unwrap();
 
+        alpha
+            .declarations()
+            .record(
+                &cli,
+                2,
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            alpha
+                .declarations()
+                .record(
+                    &cli,
+                    3,
+                    chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date")
+                )
+                .await,
+            Err(mamori_store::StoreError::Invalid(_))
+        ));
+
         let beta = store
             .org_store(&Scope::Organisation(b.id.clone()), &b.id)
             .await
@@ -187,8 +208,9 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     .is_empty(),
                 handle.events().retention_days().await.unwrap() == 30,
                 !handle.sources().await.unwrap().is_empty(),
+                handle.declarations().get().await.unwrap().is_some(),
             ];
-            assert_eq!(found, [own; 11], "{name}'s handle on {}", db.backend);
+            assert_eq!(found, [own; 12], "{name}'s handle on {}", db.backend);
         }
         assert!(
             store

@@ -54,6 +54,20 @@ pub fn org_choices() -> Value {
     }
 }
 
+/// How many SECURITY ACTION stars organisation `org_id` is ready to declare (0, 1 or 2), by
+/// the same readiness rules as its own pages.
+async fn star_status(page: &Page<'_>, org_id: &str) -> Result<u8, Response> {
+    let org = page.org_store(org_id).await?;
+    match crate::measures::org_readiness(&org, "").await {
+        Ok((readiness, _)) => Ok(if readiness.two_stars {
+            2
+        } else {
+            u8::from(readiness.one_star)
+        }),
+        Err(e) => Err(super::assessment::measure_error(page, e).await),
+    }
+}
+
 async fn render_orgs(
     page: &Page<'_>,
     status: StatusCode,
@@ -65,21 +79,26 @@ async fn render_orgs(
     match tokio::try_join!(
         store.orgs(&all),
         store.open_alerts_by_org(&all),
-        store.route_health(&all)
+        store.route_health(&all),
+        store.declarations(&all)
     ) {
-        Ok((orgs, open, health)) => {
-            let rows: Vec<Value> = orgs
-                .iter()
-                .map(|org| {
-                    let route = health.get(&org.id).copied().unwrap_or_default();
-                    context! {
-                        org => Value::from(Serde(org)),
-                        alerts => Value::from(Serde(open.get(&org.id).cloned().unwrap_or_default())),
-                        route => Value::from(Serde(route)),
-                        route_broken => route.broken(),
-                    }
-                })
-                .collect();
+        Ok((orgs, open, health, declarations)) => {
+            let mut rows: Vec<Value> = Vec::with_capacity(orgs.len());
+            for org in &orgs {
+                let route = health.get(&org.id).copied().unwrap_or_default();
+                let stars = match star_status(page, &org.id).await {
+                    Ok(stars) => stars,
+                    Err(response) => return response,
+                };
+                rows.push(context! {
+                    org => Value::from(Serde(org)),
+                    alerts => Value::from(Serde(open.get(&org.id).cloned().unwrap_or_default())),
+                    route => Value::from(Serde(route)),
+                    route_broken => route.broken(),
+                    stars_ready => stars,
+                    declared => declarations.iter().find(|d| d.org_id == org.id).map(|d| Value::from(Serde(d))),
+                });
+            }
             let ctx = context! {
                 orgs => Value::from(Serde(&orgs)),
                 rows => rows,

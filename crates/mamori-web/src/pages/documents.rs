@@ -1099,8 +1099,21 @@ pub async fn declaration_kit(
     Path(id): Path<String>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let org = page.org_store(&id).await?;
-    let base = public_base(&state, &headers);
+    kit_page(&page, &viewer, &headers, &id, StatusCode::OK, None).await
+}
+
+/// The declaration kit with `status` and, after a refused form, what was wrong.
+async fn kit_page(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    id: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> PageResult {
+    let state = page.state;
+    let org = page.org_store(id).await?;
+    let base = public_base(state, headers);
     let gathered = async {
         let (readiness, acknowledged) = org_readiness(&org, &base).await?;
         let (_, url) = policy_facts(&org, &base).await?;
@@ -1112,12 +1125,21 @@ pub async fn declaration_kit(
             .await?
             .into_iter()
             .next();
-        Ok::<_, MeasureError>((readiness, acknowledged, url, params, policy, assessment))
+        let declared = org.declarations().get().await?;
+        Ok::<_, MeasureError>((
+            readiness,
+            acknowledged,
+            url,
+            params,
+            policy,
+            assessment,
+            declared,
+        ))
     }
     .await;
-    let (readiness, acknowledged, url, params, policy, assessment) = match gathered {
+    let (readiness, acknowledged, url, params, policy, assessment, declared) = match gathered {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(measure_error(page, e).await),
     };
     let ctx = context! {
         org => Value::from(Serde(org.org())),
@@ -1128,8 +1150,76 @@ pub async fn declaration_kit(
         assessment_completed_at => assessment.and_then(|a| a.completed_at),
         representative_title => params.get("representative_title").map(str::to_owned),
         representative_name => params.get("representative_name").map(str::to_owned),
+        declared => declared.map(|d| Value::from(Serde(d))),
+        may_record => viewer.user.may_in(Deed::RecordDeclaration, id),
+        today => chrono::Utc::now().with_timezone(&mamori_model::JST).format("%Y-%m-%d").to_string(),
+        error => error,
     };
-    Ok(page
-        .render(StatusCode::OK, "declaration_kit.html", ctx)
-        .await)
+    Ok(page.render(status, "declaration_kit.html", ctx).await)
+}
+
+/// The "we declared" form on the declaration kit.
+#[derive(Deserialize)]
+pub struct DeclaredForm {
+    csrf: String,
+    #[serde(default)]
+    stars: String,
+    #[serde(default)]
+    declared_on: String,
+}
+
+/// `POST /orgs/{id}/security-action`: the company records that it declared SECURITY
+/// ACTION (which star, which day), so the provider sees it.
+pub async fn record_declaration(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<DeclaredForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page
+        .authorise_org(&id, Deed::RecordDeclaration, &form.csrf)
+        .await?;
+    let today = chrono::Utc::now()
+        .with_timezone(&mamori_model::JST)
+        .date_naive();
+    let day = chrono::NaiveDate::parse_from_str(form.declared_on.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d <= today);
+    let stars = form.stars.trim().parse::<i64>().unwrap_or(0);
+    let Some(day) = day else {
+        let message = lang.t("documents.kit.declared_date_invalid");
+        return kit_page(
+            &page,
+            &viewer,
+            &headers,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+        )
+        .await;
+    };
+    match org
+        .declarations()
+        .record(&Actor::user(&viewer.user, Some(addr)), stars, day)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/security-action")).into_response()),
+        Err(e @ mamori_store::StoreError::Invalid(_)) => {
+            let message = super::org::store_error_message(lang, &e);
+            kit_page(
+                &page,
+                &viewer,
+                &headers,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await
+        }
+        Err(e) => Err(page.store_error(e).await),
+    }
 }

@@ -175,7 +175,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/orgs/{id}/security-action",
-            get(documents::declaration_kit),
+            get(documents::declaration_kit).post(documents::record_declaration),
         )
         .route("/public/{slug}/policy", get(documents::public_policy))
         .route("/orgs/{id}", get(org::home).post(org::update))

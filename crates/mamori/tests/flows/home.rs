@@ -12,7 +12,7 @@ use mamori_testkit::TestDatabase;
 
 use crate::assessments::answers;
 use crate::common::browser::{Browser, sign_in};
-use crate::common::{TestApp, create_org, org_with_owner, page_text};
+use crate::common::{TestApp, create_org, csrf_of, org_with_owner, page_text};
 
 #[tokio::test]
 async fn the_owner_sees_where_the_company_stands() {
@@ -208,4 +208,54 @@ async fn under_way(app: &TestApp, org: &str) {
         })
         .await
         .expect("a line");
+}
+
+#[tokio::test]
+async fn the_owner_records_the_declaration_and_the_console_shows_it() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        let other = create_org(&app, &admin, "ベータ商事").await;
+        under_way(&app, &org).await;
+
+        let console = page_text(&app, &admin, "/console/orgs").await;
+        assert!(
+            console.contains("★ 宣言の準備ができています")
+                && console.contains("まだ準備が整っていません"),
+            "alpha is ready for one star, beta for none, on {}: {console}",
+            app.backend
+        );
+
+        let kit = format!("/orgs/{org}/security-action");
+        let csrf = csrf_of(&page_text(&app, &owner, &kit).await);
+        let post = |stars: &'static str, on: &'static str, path: String| {
+            let (owner, csrf) = (owner.clone(), csrf.clone());
+            let url = app.url(&path);
+            async move {
+                owner
+                    .post(url)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("stars", stars),
+                        ("declared_on", on),
+                    ])
+                    .send()
+                    .await
+                    .expect("post")
+            }
+        };
+        let future = post("1", "2999-01-01", kit.clone()).await;
+        assert_eq!(future.status(), 422, "{}", app.backend);
+        assert!(future.text().await.unwrap().contains("今日までの日付"));
+        let elsewhere = post("1", "2026-12-01", format!("/orgs/{other}/security-action")).await;
+        assert_eq!(elsewhere.status(), 404, "another tenant on {}", app.backend);
+        let recorded = post("1", "2026-12-01", kit.clone()).await;
+        assert_eq!(recorded.status(), 303, "{}", app.backend);
+
+        let page = page_text(&app, &owner, &kit).await;
+        assert!(page.contains("★ を 2026-12-01 に宣言しました。"), "{page}");
+        let console = page_text(&app, &admin, "/console/orgs").await;
+        assert!(console.contains("★ 宣言済み（2026-12-01）"), "{console}");
+        app.stop().await;
+    }
 }
