@@ -8,7 +8,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_model::{Deed, Lang};
-use mamori_policies::{Document, DocumentKind, Params, PolicyError, check_values};
+use mamori_policies::{
+    DiffLine, Document, DocumentKind, Edits, Params, PolicyError, check_values, diff, outline,
+};
 use mamori_store::{Actor, DocumentDraft, DocumentVersion, OrgStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +18,8 @@ use utoipa::ToSchema;
 use super::assessments::visible_org;
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::i18n::Messages;
 use crate::measures::MeasureError;
 use crate::measures::documents::{Overrides, build, issue, issued, texts};
 use crate::state::AppState;
@@ -43,6 +46,37 @@ pub struct DraftView {
     /// The stored draft: language, edits and approval.
     #[schema(value_type = Option<Object>)]
     draft: Option<DocumentDraft>,
+}
+
+/// The owner's edits to a draft.
+#[derive(Deserialize, ToSchema)]
+pub struct DraftEdits {
+    /// `ja` or `en`; the current draft's language (or the caller's) when absent.
+    #[schema(pattern = "^(ja|en)$")]
+    lang: Option<String>,
+    /// Edits by section id: `{"purpose": {"text": "…", "replace": false}, "scope": {"included":
+    /// false}}`. Ids are those of `GET …/documents/{kind}`'s sections; others are refused.
+    #[schema(value_type = Object)]
+    edits: Edits,
+}
+
+/// The difference between two issued versions, line by line.
+#[derive(Serialize, ToSchema)]
+pub struct VersionDiff {
+    /// The older version's number.
+    from: i64,
+    /// The newer version's number.
+    to: i64,
+    /// Each line with `tag` (`same`, `added` or `removed`) and `text`.
+    #[schema(value_type = Vec<Object>)]
+    lines: Vec<DiffLine>,
+}
+
+/// Which version to compare with.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DiffQuery {
+    /// The other version's id; the version issued just before when absent.
+    against: Option<String>,
 }
 
 /// An approval.
@@ -172,6 +206,59 @@ pub async fn get_draft(
     }))
 }
 
+/// Saves the owner's edits and language as the draft (clearing its approval) and answers with
+/// the draft as generated from them.
+#[utoipa::path(put, path = "/orgs/{id}/documents/{kind}", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("kind" = String, Path, description = "policy, handbook or regulations")),
+    request_body = DraftEdits,
+    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_draft(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path((id, kind_text)): Path<(String, String)>,
+    ApiJson(body): ApiJson<DraftEdits>,
+) -> Result<Json<DraftView>, ApiError> {
+    let kind = kind(&caller, &kind_text)?;
+    let org = editor(&state, &caller, &id).await?;
+    let lang = match body.lang.as_deref() {
+        Some(code) => code.parse::<Lang>().map_err(|_| {
+            ApiError::invalid(
+                "invalid_input.lang",
+                caller.lang.tf("documents.error.lang", &[("value", code)]),
+            )
+        })?,
+        None => caller.lang,
+    };
+    let sections: Vec<String> = outline(texts().map_err(measure(&caller))?, kind, lang)
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    if let Some(unknown) = body.edits.0.keys().find(|k| !sections.contains(k)) {
+        return Err(ApiError::invalid(
+            "invalid_input.section",
+            caller
+                .lang
+                .tf("documents.error.unknown_section", &[("id", unknown)]),
+        ));
+    }
+    let json = serde_json::to_string(&body.edits.compact())
+        .map_err(|e| MeasureError::Broken(e.to_string()).api(caller.lang))?;
+    org.documents()
+        .save_draft(
+            &Actor::user(&caller.user, Some(addr)),
+            kind.as_str(),
+            lang.code(),
+            &json,
+        )
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    get_draft(State(state), caller, Path((id, kind_text))).await
+}
+
 /// Approves the current draft; any later change to it or to the parameters clears this.
 #[utoipa::path(post, path = "/orgs/{id}/documents/{kind}/approve", tag = "documents",
     params(("id" = String, Path, description = "Organisation id"),
@@ -279,6 +366,47 @@ pub async fn get_version(
         .ok_or_else(|| ApiError::not_found(caller.lang))?;
     let document = issued(&org, &version).await.map_err(measure(&caller))?;
     Ok(Json(VersionDetail { version, document }))
+}
+
+/// What changed between an issued version and another (by default the one issued just
+/// before it), line by line; the issue stamp is left out.
+#[utoipa::path(get, path = "/orgs/{id}/documents/{kind}/versions/{vid}/diff", tag = "documents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("kind" = String, Path, description = "policy, handbook or regulations"),
+        ("vid" = String, Path, description = "Version id"), DiffQuery),
+    responses((status = 200, body = VersionDiff), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such version, or no earlier one")))]
+pub async fn version_diff(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((id, kind_text, vid)): Path<(String, String, String)>,
+    ApiQuery(query): ApiQuery<DiffQuery>,
+) -> Result<Json<VersionDiff>, ApiError> {
+    let kind = kind(&caller, &kind_text)?;
+    let org = visible_org(&state, &caller, &id).await?;
+    let versions = org
+        .documents()
+        .versions(kind.as_str())
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    let newer = versions
+        .iter()
+        .find(|v| v.id == vid)
+        .ok_or_else(|| ApiError::not_found(caller.lang))?;
+    let older = match &query.against {
+        Some(other) => versions.iter().find(|v| &v.id == other),
+        None => versions.iter().find(|v| v.version == newer.version - 1),
+    }
+    .ok_or_else(|| ApiError::not_found(caller.lang))?;
+    let (old_doc, new_doc) = (
+        issued(&org, older).await.map_err(measure(&caller))?,
+        issued(&org, newer).await.map_err(measure(&caller))?,
+    );
+    Ok(Json(VersionDiff {
+        from: older.version,
+        to: newer.version,
+        lines: diff(&old_doc, &new_doc),
+    }))
 }
 
 /// Where the basic policy is published.

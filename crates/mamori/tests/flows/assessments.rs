@@ -886,6 +886,75 @@ async fn basic_policy_is_issued_published_and_withdrawn() {
         assert_eq!(issued["version"]["sha256"].as_str().map(str::len), Some(64));
         let vid = issued["version"]["id"].as_str().unwrap().to_owned();
 
+        // The owner's own sentence through the API, then version 2 and what changed.
+        let section = draft["document"]["sections"][0]["id"]
+            .as_str()
+            .expect("a section id")
+            .to_owned();
+        let (status, body) = call(
+            &app,
+            reqwest::Method::PUT,
+            &format!("{base}/policy"),
+            &token,
+            "ja",
+            Some(json!({"edits": {"no-such-section": {"text": "x"}}})),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains("no-such-section"), "{body}");
+        let (status, edited) = call(
+            &app,
+            reqwest::Method::PUT,
+            &format!("{base}/policy"),
+            &token,
+            "ja",
+            Some(json!({"lang": "ja", "edits": {section.clone(): {"text": "当社は毎月、対策の実施状況を確かめます。"}}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{edited} on {backend}");
+        assert!(
+            edited["document"]
+                .to_string()
+                .contains("毎月、対策の実施状況を確かめます")
+        );
+        assert!(
+            edited["draft"]["approved_at"].is_null(),
+            "editing clears the approval"
+        );
+        post(
+            &app,
+            &format!("{base}/policy/approve"),
+            &token,
+            json!({"approver": "山田 太郎"}),
+        )
+        .await;
+        let (status, second) =
+            post(&app, &format!("{base}/policy/versions"), &token, json!({})).await;
+        assert_eq!(status, 201, "{second}");
+        let v2 = second["version"]["id"].as_str().unwrap().to_owned();
+        let (status, changes) =
+            get(&app, &format!("{base}/policy/versions/{v2}/diff"), &token).await;
+        assert_eq!(status, 200, "{changes}");
+        assert_eq!(
+            (changes["from"].clone(), changes["to"].clone()),
+            (json!(1), json!(2))
+        );
+        let added: Vec<&str> = changes["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["tag"] == "added")
+            .filter_map(|l| l["text"].as_str())
+            .collect();
+        assert!(
+            added
+                .iter()
+                .any(|l| l.contains("毎月、対策の実施状況を確かめます")),
+            "{added:?}"
+        );
+        let (status, _) = get(&app, &format!("{base}/policy/versions/{vid}/diff"), &token).await;
+        assert_eq!(status, 404, "version 1 has nothing before it");
+
         // Published: the public address answers without any session.
         let (status, body) = call(
             &app,
@@ -951,6 +1020,16 @@ async fn basic_policy_is_issued_published_and_withdrawn() {
                 Some(json!({"slug": "stolen-name"})),
             ),
             (delete.clone(), format!("{base}/policy/publication"), None),
+            (
+                put.clone(),
+                format!("{base}/policy"),
+                Some(json!({"edits": {}})),
+            ),
+            (
+                reqwest::Method::GET,
+                format!("{base}/policy/versions/{v2}/diff"),
+                None,
+            ),
         ] {
             let (status, body) = call(&app, method.clone(), &path, &intruder, "ja", body).await;
             assert_eq!(status, 404, "{method} {path}: {body} on {backend}");
