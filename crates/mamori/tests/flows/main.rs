@@ -13,6 +13,7 @@ mod channels_pages;
 mod cli;
 mod detections;
 mod devices;
+mod documents_browser;
 mod first_run_browser;
 mod foundation;
 mod home;
