@@ -75,6 +75,10 @@ async fn the_owner_walks_the_road_to_two_stars() {
             "当社は毎月、対策の実施状況を全員で確かめます。",
         )
         .await;
+    // Typing is saved on its own after a pause.
+    browser
+        .wait_for_text("#autosave-status", "自動で保存しました")
+        .await;
     browser.click("#save-draft").await;
     browser.wait_for_text("#draft-saved", "").await;
     assert!(browser.text("#preview").await.contains("全員で確かめます"));
@@ -86,6 +90,7 @@ async fn the_owner_walks_the_road_to_two_stars() {
     browser.wait_for_text("#policy-published", "").await;
     let public_url = browser.text("#public-url").await;
     assert!(public_url.contains("/public/"), "{public_url}");
+    assert!(browser.text("#link-snippet").await.contains(&public_url));
     browser.screenshot("two-stars-01-published").await;
 
     // Anyone can read it without signing in.
