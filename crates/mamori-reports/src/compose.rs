@@ -133,11 +133,8 @@ fn watched_summary(f: &Figures, w: &Words) -> String {
 /// At most five concrete steps for next month, most urgent first.
 pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
     let mut steps = Vec::new();
-    if f.open_important > 0 {
-        steps.push(w.fill(
-            "step_open_alerts",
-            &[("n", &group_digits(f.open_important))],
-        ));
+    if f.open_alerts > 0 {
+        steps.push(w.fill("step_open_alerts", &[("n", &group_digits(f.open_alerts))]));
     }
     if f.incidents
         .iter()

@@ -54,8 +54,11 @@ pub struct Figures {
     pub alerts_per_day: Vec<Vec<i64>>,
     /// The month's high and critical alerts.
     pub important: Vec<ImportantAlert>,
-    /// High and critical alerts not yet resolved.
+    /// High and critical alerts of the month not yet resolved.
     pub open_important: i64,
+    /// Every alert of the organisation not yet resolved, whatever its month or severity: the
+    /// same number the provider's console shows.
+    pub open_alerts: i64,
     /// Denied and dropped connections at the edge.
     pub blocked: i64,
     /// The most refused sender addresses.
@@ -214,6 +217,19 @@ pub async fn gather(
         list.truncate(TOP);
         list
     };
+    let open_alerts = store
+        .alerts(
+            &scope,
+            &AlertFilter {
+                org_id: Some(org_id.to_owned()),
+                // "open" is the filter word for new and acknowledged alerts.
+                status: Some("open".to_owned()),
+                limit: 1,
+                ..AlertFilter::default()
+            },
+        )
+        .await?
+        .total;
     let (alerts, important, open_important, categories, alerts_per_day) =
         gather_alerts(store, &tenant, (from, to), &day_starts, lang).await?;
     Ok(Figures {
@@ -232,6 +248,7 @@ pub async fn gather(
         alerts_per_day,
         important,
         open_important,
+        open_alerts,
         blocked,
         blocked_sources: top("src"),
         blocked_ports: top("port"),

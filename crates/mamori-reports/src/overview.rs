@@ -48,7 +48,7 @@ pub fn compose(orgs: &[Figures], e: Edition) -> Result<Value, ReportError> {
                     "status_label": Words::word(&w.status, v.status),
                     "attention": v.attention.iter().take(2).cloned().collect::<Vec<_>>(),
                     "alerts": group_digits(alerts),
-                    "open": group_digits(f.open_important),
+                    "open": group_digits(f.open_alerts),
                     "silent": group_digits(silent),
                     "score": score.unwrap_or_else(|| "—".into()),
                 }),

@@ -152,6 +152,8 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
                 mamori_model::group_digits(denied)
             ),
             format!("今月のアラートは{}件でした", high + medium),
+            // Every unresolved alert, as the console counts them, not only high ones.
+            format!("未解決のアラート{}件", high + medium),
             "30時間".to_owned(),
             "3389".to_owned(),
             "203.0.113.7".to_owned(),
