@@ -428,7 +428,7 @@ async fn gather_alerts(
             }
         }
         offset += page.alerts.len() as i64;
-        if page.alerts.is_empty() || offset >= page.total {
+        if page.alerts.is_empty() || (!page.total_capped && offset >= page.total) {
             break;
         }
     }

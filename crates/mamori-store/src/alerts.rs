@@ -184,8 +184,10 @@ pub enum AlertOrder {
 /// One page of alerts with the number of all matches.
 #[derive(Debug, Clone, Serialize)]
 pub struct AlertPage {
-    /// Matches in all.
+    /// Matches in all, counted up to [`crate::COUNT_BOUND`].
     pub total: i64,
+    /// True when there are more than [`crate::COUNT_BOUND`] matches.
+    pub total_capped: bool,
     /// This page.
     pub alerts: Vec<Alert>,
 }
@@ -343,11 +345,17 @@ impl Store {
         filter: &AlertFilter,
     ) -> Result<AlertPage, StoreError> {
         let c = filter_conditions(scope, filter);
-        let total: i64 = c
-            .query(format!("SELECT COUNT(*) FROM alerts a WHERE {}", c.sql()))
+        // Counted up to the bound only, like events and detections, so one organisation with a
+        // flood of alerts cannot make every list slow.
+        let counted: i64 = c
+            .query(crate::events::bounded_count_sql(&format!(
+                "alerts a WHERE {}",
+                c.sql()
+            )))
             .fetch_one(&self.pool)
             .await?
             .try_get(0)?;
+        let (total, total_capped) = crate::events::capped_total(counted);
         let order = match filter.order {
             AlertOrder::Queue => "a.severity_rank DESC, a.created_at ASC, a.id ASC",
             AlertOrder::Newest => "a.last_seen_us DESC, a.id DESC",
@@ -369,6 +377,7 @@ impl Store {
             .await?;
         Ok(AlertPage {
             total,
+            total_capped,
             alerts: rows.iter().map(alert_from_row).collect::<Result<_, _>>()?,
         })
     }

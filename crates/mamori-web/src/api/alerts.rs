@@ -62,8 +62,10 @@ impl AlertQuery {
 /// One page of alerts.
 #[derive(Serialize, ToSchema)]
 pub struct AlertList {
-    /// Matches in all.
+    /// Matches in all, counted exactly up to 10,000.
     total: i64,
+    /// True when there are more than 10,000 matches (`total` is then 10,000).
+    total_capped: bool,
     /// This page.
     alerts: Vec<AlertView>,
 }
@@ -94,6 +96,7 @@ async fn page_of(
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok(Json(AlertList {
         total: page.total,
+        total_capped: page.total_capped,
         alerts: page
             .alerts
             .into_iter()
