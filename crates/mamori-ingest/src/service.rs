@@ -30,6 +30,9 @@ pub struct IngestSettings {
     pub tcp: Option<SocketAddr>,
     /// Syslog over TLS on this address with these certificates.
     pub tls: Option<(SocketAddr, TlsSettings)>,
+    /// The longest TCP or TLS message kept whole, in bytes (default
+    /// [`crate::listen::MAX_MESSAGE`]); longer ones are cut there and marked.
+    pub max_message: usize,
 }
 
 /// Why ingest could not start.
@@ -188,6 +191,7 @@ impl RunningIngest {
                 listener,
                 queue.clone(),
                 counters.clone(),
+                settings.max_message,
                 shutdown.clone(),
             ));
         }
@@ -200,6 +204,7 @@ impl RunningIngest {
                 acceptor,
                 queue.clone(),
                 counters.clone(),
+                settings.max_message,
                 shutdown.clone(),
             ));
         }

@@ -53,6 +53,7 @@ fn settings(dir: &std::path::Path, tls: Option<TlsSettings>) -> IngestSettings {
         udp: Some(any),
         tcp: Some(any),
         tls: tls.map(|t| (any, t)),
+        max_message: mamori_ingest::listen::MAX_MESSAGE,
     }
 }
 
@@ -489,6 +490,18 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
 /// line's real length, and nothing from the forged host; the next line is unaffected.
 #[tokio::test]
 async fn an_overlong_line_is_one_truncated_event_and_forges_nothing() {
+    overlong_line(mamori_ingest::listen::MAX_MESSAGE).await;
+}
+
+/// The same with the limit configured lower (`--syslog-max-line-kib 4`).
+#[tokio::test]
+async fn a_configured_line_limit_cuts_there() {
+    overlong_line(4 << 10).await;
+}
+
+/// Sends `limit` bytes of one line followed by a forged header, with ingest keeping at most
+/// `limit` bytes of a message.
+async fn overlong_line(limit: usize) {
     for db in TestDatabase::all().await {
         let store = Store::connect(&db.url).await.expect("store");
         let cli = Actor::cli();
@@ -505,11 +518,15 @@ async fn an_overlong_line_is_one_truncated_event_and_forges_nothing() {
             )
             .await
             .expect("source");
-        let ingest = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None), None)
+        let configured = IngestSettings {
+            max_message: limit,
+            ..settings(db.data_dir.path(), None)
+        };
+        let ingest = RunningIngest::start(store.clone(), configured, None)
             .await
             .expect("start");
         let mut line = b"<13>1 2026-12-06T10:00:00Z real-host app 1 - - padding ".to_vec();
-        line.resize(65_536, b'x');
+        line.resize(limit, b'x');
         line.extend_from_slice(
             b"<13>1 2026-12-06T10:00:01Z forged-host sshd 2 - - Accepted password for root from 203.0.113.66 port 22 ssh2",
         );
@@ -537,7 +554,7 @@ async fn an_overlong_line_is_one_truncated_event_and_forges_nothing() {
             cut.event.fields.get("original_length"),
             Some(&serde_json::json!(original))
         );
-        assert_eq!(cut.event.raw.len(), 65_536);
+        assert_eq!(cut.event.raw.len(), limit);
         assert_eq!(cut.event.host.as_deref(), Some("real-host"));
         for stored in &page.events {
             assert_ne!(stored.event.host.as_deref(), Some("forged-host"));

@@ -176,6 +176,7 @@ async fn measure(store: &Store, args: &IngestBenchArgs, queue: PathBuf) -> anyho
             udp: None,
             tcp: Some("127.0.0.1:0".parse()?),
             tls: None,
+            max_message: mamori_ingest::listen::MAX_MESSAGE,
         },
         if args.detect {
             let detection: Box<dyn BatchInspector> =

@@ -164,6 +164,7 @@ async fn measure(
             udp: None,
             tcp: Some("127.0.0.1:0".parse()?),
             tls: None,
+            max_message: mamori_ingest::listen::MAX_MESSAGE,
         },
         Some(detection),
     )

@@ -47,6 +47,10 @@ pub struct IngestArgs {
     /// [default: 2048].
     #[arg(long, env = "MAMORI_QUEUE_MAX_MB")]
     pub(crate) queue_max_mb: Option<u64>,
+    /// The longest TCP/TLS syslog message kept whole, in KiB (1 to 1024); a longer one is cut
+    /// there, marked with its real length, and the rest of it skipped [default: 64].
+    #[arg(long, env = "MAMORI_SYSLOG_MAX_LINE_KIB")]
+    pub(crate) syslog_max_line_kib: Option<usize>,
 }
 
 /// Reads `always`, `never` or a number of milliseconds.
@@ -73,6 +77,7 @@ impl IngestArgs {
             syslog_tls_client_ca: self.syslog_tls_client_ca.or(file.syslog_tls_client_ca),
             queue_fsync: self.queue_fsync.or(file.queue_fsync),
             queue_max_mb: self.queue_max_mb.or(file.queue_max_mb),
+            syslog_max_line_kib: self.syslog_max_line_kib.or(file.syslog_max_line_kib),
         }
     }
 
@@ -97,11 +102,17 @@ impl IngestArgs {
             )),
             (Some(_), ..) => bail!("--syslog-tls needs --syslog-tls-cert and --syslog-tls-key"),
         };
+        let max_message = match self.syslog_max_line_kib {
+            None => mamori_ingest::listen::MAX_MESSAGE,
+            Some(kib @ 1..=1024) => kib << 10,
+            Some(kib) => bail!("--syslog-max-line-kib takes 1 to 1024 (KiB), not {kib}"),
+        };
         Ok(IngestSettings {
             queue,
             udp: self.syslog_udp,
             tcp: self.syslog_tcp,
             tls,
+            max_message,
         })
     }
 }
@@ -161,6 +172,19 @@ mod tests {
             FsyncPolicy::Interval(Duration::from_millis(250))
         );
         assert!(fsync_policy("0").is_err() && fsync_policy("sometimes").is_err());
+        let limited = IngestArgs {
+            syslog_max_line_kib: Some(8),
+            ..IngestArgs::default()
+        };
+        assert_eq!(
+            limited.settings(Path::new("/tmp")).unwrap().max_message,
+            8 << 10
+        );
+        let too_long = IngestArgs {
+            syslog_max_line_kib: Some(4096),
+            ..IngestArgs::default()
+        };
+        assert!(too_long.settings(Path::new("/tmp")).is_err());
         let args = IngestArgs {
             syslog_tls: "127.0.0.1:6514".parse().ok(),
             ..IngestArgs::default()

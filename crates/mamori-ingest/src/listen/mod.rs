@@ -22,8 +22,9 @@ pub use tcp::run_tcp;
 pub use tls::{TlsError, TlsSettings, fingerprint, run_tls};
 pub use udp::run_udp;
 
-/// The longest message kept from a TCP or TLS stream; of a longer one, the first this many
-/// bytes are kept as one message marked with its real length, and the rest is skipped.
+/// The longest message kept from a TCP or TLS stream unless configured otherwise; of a
+/// longer one, the first this many bytes are kept as one message marked with its real
+/// length, and the rest is skipped.
 pub const MAX_MESSAGE: usize = 64 << 10;
 
 /// What the listeners have seen, for health pages and the benchmark.

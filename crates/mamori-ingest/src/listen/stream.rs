@@ -6,14 +6,15 @@ use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
-use super::{Counters, Framer, MAX_MESSAGE, now_us};
+use super::{Counters, Framer, now_us};
 use crate::queue::Queue;
 use crate::source::Origin;
 
 /// Bytes read from the socket at a time.
 const READ_SIZE: usize = 64 << 10;
 
-/// Serves one connection until the sender closes it or `shutdown` turns true. Each read is
+/// Serves one connection until the sender closes it or `shutdown` turns true; messages longer
+/// than `max_message` bytes are cut there (see [`Framer`]). Each read is
 /// queued before the next read; when storage lags and the queue is at its bound, reading
 /// waits (the sender's TCP window fills and it slows down). On the way out, what is left
 /// is queued and synced before mamori closes its side: that close is the sender's
@@ -23,12 +24,13 @@ pub async fn serve_stream<S>(
     origin: Origin,
     queue: Queue,
     counters: &Counters,
+    max_message: usize,
     mut shutdown: watch::Receiver<bool>,
 ) -> io::Result<()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut framer = Framer::new(MAX_MESSAGE);
+    let mut framer = Framer::new(max_message);
     let mut buf = vec![0u8; READ_SIZE];
     let mut last = 0;
     loop {

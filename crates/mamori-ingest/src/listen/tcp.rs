@@ -48,11 +48,13 @@ pub(super) async fn accept_loop<F, Fut>(
     while connections.join_next().await.is_some() {}
 }
 
-/// Accepts plain syslog TCP connections on `listener` until `shutdown` turns true.
+/// Accepts plain syslog TCP connections on `listener` until `shutdown` turns true, keeping at
+/// most `max_message` bytes of any one message.
 pub async fn run_tcp(
     listener: TcpListener,
     queue: Queue,
     counters: Arc<Counters>,
+    max_message: usize,
     shutdown: watch::Receiver<bool>,
 ) {
     let stop = shutdown.clone();
@@ -60,7 +62,9 @@ pub async fn run_tcp(
         let (queue, counters, shutdown) = (queue.clone(), counters.clone(), shutdown.clone());
         async move {
             let origin = Origin::Tcp(peer.ip().to_canonical());
-            if let Err(e) = serve_stream(socket, origin, queue, &counters, shutdown).await {
+            if let Err(e) =
+                serve_stream(socket, origin, queue, &counters, max_message, shutdown).await
+            {
                 tracing::debug!(%peer, error = %e, "syslog TCP connection ended with an error");
             }
         }

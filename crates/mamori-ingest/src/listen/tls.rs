@@ -110,6 +110,7 @@ pub async fn run_tls(
     acceptor: TlsAcceptor,
     queue: Queue,
     counters: Arc<Counters>,
+    max_message: usize,
     shutdown: watch::Receiver<bool>,
 ) {
     let stop = shutdown.clone();
@@ -143,7 +144,9 @@ pub async fn run_tls(
                 peer: peer.ip().to_canonical(),
                 fingerprint,
             };
-            if let Err(e) = serve_stream(stream, origin, queue, &counters, shutdown).await {
+            if let Err(e) =
+                serve_stream(stream, origin, queue, &counters, max_message, shutdown).await
+            {
                 tracing::debug!(%peer, error = %e, "syslog TLS connection ended with an error");
             }
         }

@@ -52,6 +52,7 @@ async fn http_ingest_and_tenant_scoped_search() {
                 udp: None,
                 tcp: None,
                 tls: None,
+                max_message: mamori_ingest::listen::MAX_MESSAGE,
             },
             None,
         )
