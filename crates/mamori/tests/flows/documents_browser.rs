@@ -107,6 +107,13 @@ async fn the_owner_walks_the_road_to_two_stars() {
     browser
         .wait_for_text("#two-stars-ready", "二つ星を宣言する準備ができています")
         .await;
+    let copy = browser
+        .client
+        .find(fantoccini::Locator::Css("button[data-copy=kit-company]"))
+        .await
+        .expect("a copy button for the company name");
+    assert!(copy.is_displayed().await.unwrap());
+    assert!(!browser.client.title().await.unwrap().contains("<script"));
     browser.screenshot("two-stars-02-kit").await;
     browser.close().await;
     app.stop().await;

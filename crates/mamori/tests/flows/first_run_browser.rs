@@ -76,6 +76,12 @@ async fn setup_then_organisation_then_owner_signs_in() {
         .await
         .unwrap()
         .expect("invitation link");
+    let copy = browser
+        .client
+        .find(fantoccini::Locator::Css("button[data-copy=link]"))
+        .await
+        .expect("a copy button");
+    assert!(copy.is_displayed().await.unwrap(), "the copy button shows");
     browser.screenshot("03-invitation").await;
 
     browser.click("header form[action='/logout'] button").await;
