@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::assessments::visible_org;
-use crate::api::events::{bad_time, optional_time};
+use crate::api::events::{bad_time, optional_end, optional_time};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
@@ -19,7 +19,7 @@ use crate::state::AppState;
 pub struct DetectionQuery {
     /// At or after this time (RFC 3339, a date, or Unix seconds).
     pub from: Option<String>,
-    /// Before this time.
+    /// Before this time, or up to the end of this date.
     pub to: Option<String>,
     /// Severity: critical, high, medium, low, info.
     pub level: Option<String>,
@@ -36,7 +36,7 @@ impl DetectionQuery {
     pub fn filter(&self) -> Result<DetectionFilter, &'static str> {
         Ok(DetectionFilter {
             from: optional_time(&self.from, "from")?,
-            to: optional_time(&self.to, "to")?,
+            to: optional_end(&self.to, "to")?,
             level: self.level.clone(),
             rule_id: self.rule.clone(),
             limit: self.limit.unwrap_or(50).clamp(1, 1000),

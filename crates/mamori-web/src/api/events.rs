@@ -30,9 +30,9 @@ const MAX_INGEST_BYTES: u64 = 32 << 20;
 /// Search filters, shared with the event search page.
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
 pub struct EventQuery {
-    /// Events at or after this time (RFC 3339 or Unix seconds).
+    /// Events at or after this time (RFC 3339, a date from midnight JST, or Unix seconds).
     pub from: Option<String>,
-    /// Events before this time (RFC 3339 or Unix seconds).
+    /// Events before this time (RFC 3339 or Unix seconds), or up to the end of this date.
     pub to: Option<String>,
     /// Events of this source id.
     pub source: Option<String>,
@@ -74,6 +74,31 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .and_then(|s| DateTime::from_timestamp(s, 0))
 }
 
+/// Reads the end of a period: a date alone (`2026-11-22`) includes that whole day, so the
+/// bound is the next midnight JST; an exact time (RFC 3339, Unix seconds) is taken as it is.
+pub fn parse_end(text: &str) -> Option<DateTime<Utc>> {
+    let start = parse_time(text)?;
+    Some(
+        if chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok() {
+            start + chrono::Duration::days(1)
+        } else {
+            start
+        },
+    )
+}
+
+/// Reads an optional end of a period ([`parse_end`]); blank is none, anything unreadable is
+/// an error naming the parameter.
+pub fn optional_end(
+    value: &Option<String>,
+    name: &'static str,
+) -> Result<Option<DateTime<Utc>>, &'static str> {
+    match value.as_deref().filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => parse_end(v).map(Some).ok_or(name),
+    }
+}
+
 /// Reads an optional time parameter; blank is none, anything unreadable is an error naming
 /// the parameter.
 pub fn optional_time(
@@ -92,7 +117,7 @@ impl EventQuery {
         let time = optional_time;
         Ok(EventFilter {
             from: time(&self.from, "from")?,
-            to: time(&self.to, "to")?,
+            to: optional_end(&self.to, "to")?,
             source_id: self.source.clone(),
             text: self.q.clone(),
             category: self.category.clone(),
@@ -440,5 +465,23 @@ mod tests {
         );
         assert!(parse_time("2026-11-22T00:00:00+09:00").is_some());
         assert!(parse_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn an_end_date_includes_its_whole_day() {
+        assert_eq!(
+            parse_end("2026-11-22").map(|t| t.to_rfc3339()),
+            Some("2026-11-22T15:00:00+00:00".into()),
+            "the next midnight in Japan"
+        );
+        assert_eq!(
+            parse_end("2026-11-22T10:00:00+09:00").map(|t| t.to_rfc3339()),
+            Some("2026-11-22T01:00:00+00:00".into()),
+            "an exact time stays exact"
+        );
+        assert_eq!(
+            parse_end("1700000000").map(|t| t.timestamp()),
+            Some(1_700_000_000)
+        );
     }
 }
