@@ -328,6 +328,22 @@ impl Rollups<'_> {
 async fn roll_up(store: &Store, day: i64, org_id: Option<&str>) -> Result<(), StoreError> {
     let (from, to) = (day, day + 86_400);
     let mut tx = store.begin_write().await?;
+    // Roll-ups outlive the events (retention deletes events, never roll-ups): an organisation
+    // whose events of that day are gone keeps the roll-up it has instead of an empty one.
+    if let Some(org) = org_id {
+        let any: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM events WHERE org_id = $1 AND received_at >= $2 AND received_at < $3
+             LIMIT 1",
+        )
+        .bind(org)
+        .bind(from)
+        .bind(to)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if any.is_none() {
+            return Ok(());
+        }
+    }
     for table in ["event_rollups", "talker_rollups", "blocked_rollups"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE day = $1 AND ($2 IS NULL OR org_id = $2)"

@@ -7,4 +7,5 @@ mod accounts;
 mod alerts;
 mod answer_sets;
 mod documents;
+mod rollups;
 mod tenancy;
