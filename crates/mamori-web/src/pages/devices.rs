@@ -64,13 +64,16 @@ pub(super) fn web_formats() -> Vec<&'static str> {
         .collect()
 }
 
-/// The host part of `base` (`https://mamori.example.jp:8443` → `mamori.example.jp`).
-fn host_of(base: &str) -> &str {
-    let rest = base.split_once("://").map_or(base, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(v6),
-        None => authority.split(':').next().unwrap_or(authority),
+/// The host part of `base` (`https://mamori.example.jp:8443` → `mamori.example.jp`); `base`
+/// itself when it is not a URL.
+fn host_of(base: &str) -> String {
+    let Ok(parsed) = url::Url::parse(base) else {
+        return base.to_owned();
+    };
+    match parsed.host() {
+        Some(url::Host::Ipv6(v6)) => v6.to_string(),
+        Some(host) => host.to_string(),
+        None => base.to_owned(),
     }
 }
 
@@ -201,7 +204,7 @@ pub async fn register(
     let port = ports.udp.or(ports.tcp);
     let config = guide
         .config
-        .replace("{host}", host_of(&base))
+        .replace("{host}", &host_of(&base))
         .replace("{port}", &port.unwrap_or(514).to_string());
     let (steps, port_note) = match lang {
         Lang::Ja => (&guide.ja, &guide.port_note_ja),

@@ -1152,10 +1152,17 @@ async fn kit_page(
         representative_name => params.get("representative_name").map(str::to_owned),
         declared => declared.map(|d| Value::from(Serde(d))),
         may_record => viewer.user.may_in(Deed::RecordDeclaration, id),
-        today => chrono::Utc::now().with_timezone(&mamori_model::JST).format("%Y-%m-%d").to_string(),
+        today => today_in_japan().format("%Y-%m-%d").to_string(),
         error => error,
     };
     Ok(page.render(status, "declaration_kit.html", ctx).await)
+}
+
+/// Today's date in Japan: the latest day a declaration can have been made.
+fn today_in_japan() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&mamori_model::JST)
+        .date_naive()
 }
 
 /// The "we declared" form on the declaration kit.
@@ -1183,9 +1190,7 @@ pub async fn record_declaration(
     let org = page
         .authorise_org(&id, Deed::RecordDeclaration, &form.csrf)
         .await?;
-    let today = chrono::Utc::now()
-        .with_timezone(&mamori_model::JST)
-        .date_naive();
+    let today = today_in_japan();
     let day = chrono::NaiveDate::parse_from_str(form.declared_on.trim(), "%Y-%m-%d")
         .ok()
         .filter(|d| *d <= today);
