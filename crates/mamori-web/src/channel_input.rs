@@ -13,6 +13,7 @@ use crate::i18n::{Lang, Messages};
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ChannelInput {
     /// `email`, `webhook`, `slack` or `teams`.
+    #[schema(pattern = "^(email|webhook|slack|teams)$")]
     pub kind: String,
     /// For e-mail: addresses separated by commas.
     #[serde(default)]

@@ -7,12 +7,24 @@ use mamori_store::{ReportSettings, StoredReport};
 
 use crate::i18n::{Lang, Messages};
 
-/// The month a request names, or last month in the reporter's time zone.
-pub(crate) fn month_or_last(reporter: &Reporter, text: Option<&str>) -> Result<Month, String> {
+/// The month a request names, or last month in the reporter's time zone; the error is the
+/// message to show, in `lang`.
+pub(crate) fn month_or_last(
+    reporter: &Reporter,
+    text: Option<&str>,
+    lang: Lang,
+) -> Result<Month, String> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => t.parse::<Month>().map_err(|e| e.to_string()),
-        None => Ok(Month::containing(mamori_store::now(), reporter.tz()).previous()),
+        Some(t) => t
+            .parse::<Month>()
+            .map_err(|_| lang.tf("reports.error.month", &[("month", t)])),
+        None => Ok(last_month(reporter)),
     }
+}
+
+/// Last month in the reporter's time zone: what a report made today is about.
+pub(crate) fn last_month(reporter: &Reporter) -> Month {
+    Month::containing(mamori_store::now(), reporter.tz()).previous()
 }
 
 /// Makes and archives organisation `org_id`'s report for `month` on behalf of `user`.

@@ -12,6 +12,7 @@ use crate::i18n::{Lang, Messages};
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct AlertAction {
     /// `acknowledge`, `resolve`, `reopen`, `assign`, `unassign` or `comment`.
+    #[schema(pattern = "^(acknowledge|resolve|reopen|assign|unassign|comment)$")]
     pub action: String,
     /// For `resolve`: `true_positive`, `false_positive` or `benign`.
     #[serde(default)]

@@ -23,6 +23,7 @@ use crate::triage::{ActionRefused, AlertAction, AlertView, change_for};
 
 /// Alert list filters, shared with the alert pages.
 #[derive(Debug, Default, Clone, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertQuery {
     /// `new`, `acknowledged`, `resolved`, or `open` (new and acknowledged).
     pub status: Option<String>,
@@ -35,8 +36,10 @@ pub struct AlertQuery {
     /// Only this organisation (queue only).
     pub org: Option<String>,
     /// Page size, 1-1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-    /// Matches to skip.
+    /// Matches to skip, 0-100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 
@@ -109,13 +112,14 @@ async fn page_of(
 #[utoipa::path(get, path = "/orgs/{id}/alerts", tag = "alerts",
     params(("id" = String, Path, description = "Organisation id"), AlertQuery),
     responses((status = 200, body = AlertList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 429, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
+    super::check_paging(caller.lang, query.limit, query.offset)?;
     if !caller.user.scope().permits(&id) {
         return Err(ApiError::not_found(caller.lang));
     }
@@ -131,12 +135,13 @@ pub async fn list(
 /// first (an organisation's members see only their own).
 #[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertQuery),
     responses((status = 200, body = AlertList), (status = 401, body = ErrorBody),
-        (status = 429, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn queue(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(query): ApiQuery<AlertQuery>,
 ) -> Result<Json<AlertList>, ApiError> {
+    super::check_paging(caller.lang, query.limit, query.offset)?;
     // A member's queue counts against their organisation; provider staff each have their own
     // slots, so one analyst's open tabs never hold up another's.
     let reader = match &caller.user.org_id {

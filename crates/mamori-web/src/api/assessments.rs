@@ -91,7 +91,7 @@ pub struct AssessmentHistory {
 
 /// The saved draft.
 #[derive(Serialize, ToSchema)]
-pub struct DraftView {
+pub struct AnswerDraft {
     id: String,
     edition: String,
     /// The answers saved so far.
@@ -230,7 +230,7 @@ pub async fn get_one(
 /// Saves answers given so far as the draft (items may be missing), to finish later.
 #[utoipa::path(put, path = "/orgs/{id}/assessments/draft", tag = "assessments", request_body = AnswersBody,
     params(("id" = String, Path, description = "Organisation id")),
-    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = AnswerDraft), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save_draft(
     State(state): State<AppState>,
@@ -238,7 +238,7 @@ pub async fn save_draft(
     ClientAddr(addr): ClientAddr,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AnswersBody>,
-) -> Result<Json<DraftView>, ApiError> {
+) -> Result<Json<AnswerDraft>, ApiError> {
     let org = answering_org(&state, &caller, &id).await?;
     let actor = Actor::user(&caller.user, Some(addr));
     let submission = Submission::new(&org, &actor, body.catalog.as_deref(), false);
@@ -248,8 +248,8 @@ pub async fn save_draft(
     Ok(Json(draft_view(set)))
 }
 
-fn draft_view(set: mamori_store::AnswerSet) -> DraftView {
-    DraftView {
+fn draft_view(set: mamori_store::AnswerSet) -> AnswerDraft {
+    AnswerDraft {
         id: set.id,
         edition: set.edition,
         answers: set.answers,
@@ -260,12 +260,12 @@ fn draft_view(set: mamori_store::AnswerSet) -> DraftView {
 /// The saved draft; 404 when there is none.
 #[utoipa::path(get, path = "/orgs/{id}/assessments/draft", tag = "assessments",
     params(("id" = String, Path, description = "Organisation id")),
-    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AnswerDraft), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_draft(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
-) -> Result<Json<DraftView>, ApiError> {
+) -> Result<Json<AnswerDraft>, ApiError> {
     let org = visible_org(&state, &caller, &id).await?;
     match org.answers().draft(AnswerKind::SelfAssessment, "").await {
         Ok(Some(set)) => Ok(Json(draft_view(set))),

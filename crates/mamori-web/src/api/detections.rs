@@ -16,18 +16,23 @@ use crate::state::AppState;
 
 /// Detection list filters, shared with the detections page.
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DetectionQuery {
     /// At or after this time (RFC 3339, a date, or Unix seconds).
+    #[param(schema_with = crate::api::time_parameter)]
     pub from: Option<String>,
     /// Before this time, or up to the end of this date.
+    #[param(schema_with = crate::api::time_parameter)]
     pub to: Option<String>,
     /// Severity: critical, high, medium, low, info.
     pub level: Option<String>,
     /// Only this rule id.
     pub rule: Option<String>,
     /// Page size, 1-1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-    /// Matches to skip.
+    /// Matches to skip, 0-100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 
@@ -72,6 +77,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<DetectionQuery>,
 ) -> Result<Json<DetectionList>, ApiError> {
     let lang = caller.lang;
+    super::check_paging(lang, query.limit, query.offset)?;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;
     let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;

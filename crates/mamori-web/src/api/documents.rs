@@ -34,7 +34,7 @@ pub struct DocumentParams {
 
 /// The current draft of a document.
 #[derive(Serialize, ToSchema)]
-pub struct DraftView {
+pub struct DocumentDraftView {
     /// `policy`, `handbook` or `regulations`.
     kind: String,
     /// The generated document (sections, paragraphs, rules); absent while parameters are
@@ -74,6 +74,7 @@ pub struct VersionDiff {
 
 /// Which version to compare with.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// The other version's id; the version issued just before when absent.
     against: Option<String>,
@@ -181,13 +182,13 @@ pub async fn put_params(
 #[utoipa::path(get, path = "/orgs/{id}/documents/{kind}", tag = "documents",
     params(("id" = String, Path, description = "Organisation id"),
         ("kind" = String, Path, description = "policy, handbook or regulations")),
-    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = DocumentDraftView), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get_draft(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path((id, kind_text)): Path<(String, String)>,
-) -> Result<Json<DraftView>, ApiError> {
+) -> Result<Json<DocumentDraftView>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
     let org = visible_org(&state, &caller, &id).await?;
     let built = build(&org, kind, caller.lang, Overrides::default())
@@ -198,7 +199,7 @@ pub async fn get_draft(
         Err(PolicyError::Params(p)) => (None, p.missing),
         Err(e) => return Err(MeasureError::Document(e).api(caller.lang)),
     };
-    Ok(Json(DraftView {
+    Ok(Json(DocumentDraftView {
         kind: kind.as_str().to_owned(),
         document,
         missing,
@@ -212,7 +213,7 @@ pub async fn get_draft(
     params(("id" = String, Path, description = "Organisation id"),
         ("kind" = String, Path, description = "policy, handbook or regulations")),
     request_body = DraftEdits,
-    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = DocumentDraftView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn put_draft(
@@ -221,7 +222,7 @@ pub async fn put_draft(
     ClientAddr(addr): ClientAddr,
     Path((id, kind_text)): Path<(String, String)>,
     ApiJson(body): ApiJson<DraftEdits>,
-) -> Result<Json<DraftView>, ApiError> {
+) -> Result<Json<DocumentDraftView>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
     let org = editor(&state, &caller, &id).await?;
     let lang = match body.lang.as_deref() {
@@ -264,7 +265,7 @@ pub async fn put_draft(
     params(("id" = String, Path, description = "Organisation id"),
         ("kind" = String, Path, description = "policy, handbook or regulations")),
     request_body = Approval,
-    responses((status = 200, body = DraftView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = DocumentDraftView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn approve(
@@ -273,7 +274,7 @@ pub async fn approve(
     ClientAddr(addr): ClientAddr,
     Path((id, kind_text)): Path<(String, String)>,
     ApiJson(body): ApiJson<Approval>,
-) -> Result<Json<DraftView>, ApiError> {
+) -> Result<Json<DocumentDraftView>, ApiError> {
     let kind = kind(&caller, &kind_text)?;
     let org = editor(&state, &caller, &id).await?;
     let built = build(&org, kind, caller.lang, Overrides::default())

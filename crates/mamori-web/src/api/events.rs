@@ -29,10 +29,13 @@ const MAX_INGEST_BYTES: u64 = 32 << 20;
 
 /// Search filters, shared with the event search page.
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Events at or after this time (RFC 3339, a date from midnight JST, or Unix seconds).
+    #[param(schema_with = crate::api::time_parameter)]
     pub from: Option<String>,
     /// Events before this time (RFC 3339 or Unix seconds), or up to the end of this date.
+    #[param(schema_with = crate::api::time_parameter)]
     pub to: Option<String>,
     /// Events of this source id.
     pub source: Option<String>,
@@ -51,8 +54,10 @@ pub struct EventQuery {
     /// Only lines that failed to parse (dead letters).
     pub failed: Option<bool>,
     /// Page size, 1-1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-    /// Matches to skip.
+    /// Matches to skip, 0-100000.
+    #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
 }
 
@@ -183,6 +188,7 @@ pub async fn search(
     ApiQuery(query): ApiQuery<EventQuery>,
 ) -> Result<Json<EventList>, ApiError> {
     let lang = caller.lang;
+    super::check_paging(lang, query.limit, query.offset)?;
     let filter = query.filter().map_err(|name| bad_time(lang, name))?;
     let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;
@@ -320,8 +326,8 @@ fn ingest_error(lang: Lang, status: StatusCode, code: &str) -> ApiError {
 }
 
 /// Receives events from a source over HTTP: `Authorization: Bearer <source token>`, body
-/// NDJSON (one JSON object per line), optionally `Content-Encoding: gzip` (any other encoding
-/// is refused with 415). Accepted lines
+/// NDJSON (one JSON object per line; an empty body is a 400), optionally
+/// `Content-Encoding: gzip` (any other encoding is refused with 415). Accepted lines
 /// are on disk before the answer is sent; each is parsed in the source's format.
 #[utoipa::path(post, path = "/ingest", tag = "events", security(("bearer" = [])),
     request_body(content = String, content_type = "application/x-ndjson",
@@ -381,6 +387,9 @@ pub async fn ingest(
     } else {
         &body
     };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ingest_error(lang, StatusCode::BAD_REQUEST, "empty"));
+    }
     let checked = check_lines(body);
     // Refused lines are queued too, marked, and kept as dead letters with their reason.
     let lines: Vec<Line> = checked

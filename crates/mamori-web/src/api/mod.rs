@@ -6,6 +6,7 @@ mod assessments;
 pub(crate) mod channels;
 mod checklists;
 pub(crate) mod detections;
+mod doc;
 mod documents;
 pub(crate) mod events;
 mod health;
@@ -15,35 +16,15 @@ mod reports;
 use std::sync::Arc;
 
 use axum::{Extension, Json, Router};
+use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::ErrorBody;
+use crate::error::ApiError;
+use crate::i18n::{Lang, Messages};
 use crate::state::AppState;
-
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "mamori API", description = "Security monitoring and everyday measures for small and medium businesses."),
-    modifiers(&BearerAuth),
-    components(schemas(ErrorBody)),
-    security(("bearer" = []))
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
+use doc::ApiDoc;
 
 /// The API routes and their OpenAPI document.
 pub fn router() -> Router<AppState> {
@@ -94,11 +75,57 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(events::sources))
         .routes(routes!(events::ingest))
         .routes(routes!(events::status));
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .nest("/api/v1", v1)
         .split_for_parts();
+    doc::add_common_answers(&mut doc);
     router.layer(Extension(Arc::new(doc)))
+}
+
+/// The largest page a list answers.
+const MAX_PAGE: i64 = 1000;
+/// The deepest a list may be paged by offset; beyond it, a narrower time window finds the
+/// same rows without the database stepping over all the ones before them.
+const MAX_OFFSET: i64 = 100_000;
+
+/// Refuses a page size or offset outside the bounds the OpenAPI document states, rather
+/// than quietly answering something other than what was asked.
+fn check_paging(lang: Lang, limit: Option<i64>, offset: Option<i64>) -> Result<(), ApiError> {
+    let limit_ok = limit.is_none_or(|l| (1..=MAX_PAGE).contains(&l));
+    let offset_ok = offset.is_none_or(|o| (0..=MAX_OFFSET).contains(&o));
+    if limit_ok && offset_ok {
+        return Ok(());
+    }
+    let name = if limit_ok { "offset" } else { "limit" };
+    Err(ApiError::invalid(
+        &format!("invalid_input.{name}"),
+        lang.tf(
+            "error.paging",
+            &[
+                ("max_page", &MAX_PAGE.to_string()),
+                ("max_offset", &MAX_OFFSET.to_string()),
+            ],
+        ),
+    ))
+}
+
+/// The schema of a time parameter (`from`, `to`): RFC 3339, a calendar date, Unix seconds,
+/// or blank for no bound (as a search form sends it).
+pub(crate) fn time_parameter() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::KnownFormat;
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, SchemaFormat, Type};
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    AnyOfBuilder::new()
+        .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+        .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+        .item(string().pattern(Some("^[0-9]{1,12}$")))
+        .item(string().max_length(Some(0)))
+        .description(Some(
+            "RFC 3339, a date (YYYY-MM-DD, Japan time), Unix seconds, or blank for no bound",
+        ))
+        .build()
+        .into()
 }
 
 /// This document.

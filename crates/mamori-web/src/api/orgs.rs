@@ -63,8 +63,10 @@ pub struct OrgList {
 pub struct CreateOrg {
     name: String,
     /// JSIC division letter, A-T.
+    #[schema(pattern = "^[A-Ta-t]$")]
     industry: String,
     /// 1-5, 6-20, 21-50, 51-100, 101-300 or 301+.
+    #[schema(pattern = "^(1-5|6-20|21-50|51-100|101-300|301\\+)$")]
     employees: String,
     contact_email: String,
 }

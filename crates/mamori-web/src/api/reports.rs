@@ -14,7 +14,7 @@ use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::i18n::Messages;
-use crate::report_access::{make, month_or_last, report_lang};
+use crate::report_access::{make, month_or_last};
 use crate::state::AppState;
 
 /// An organisation's archived reports, newest first.
@@ -29,9 +29,11 @@ pub struct ReportList {
 /// What to make.
 #[derive(Deserialize, ToSchema)]
 pub struct MakeReport {
-    /// `YYYY-MM`; last month when absent.
+    /// `YYYY-MM`; last month when absent or empty.
+    #[schema(pattern = "^([0-9]{4}-(0[1-9]|1[0-2]))?$")]
     month: Option<String>,
     /// `ja` or `en`; the caller's language when absent.
+    #[schema(pattern = "^(ja|en)$")]
     lang: Option<String>,
 }
 
@@ -88,29 +90,24 @@ pub async fn create(
         return Err(ApiError::forbidden(lang));
     }
     let reporter = state.reports.as_ref().ok_or(ApiError::not_found(lang))?;
-    let month = month_or_last(reporter, body.month.as_deref()).map_err(|detail| {
-        ApiError::invalid(
-            "invalid_input.month",
-            lang.tf("reports.error.month", &[("detail", &detail)]),
-        )
-    })?;
-    let report = make(
-        reporter,
-        &caller.user,
-        &id,
-        month,
-        report_lang(lang, body.lang.as_deref()),
-        "api",
-    )
-    .await
-    .map_err(|e| match e {
-        mamori_reports::ReportError::Store(s) => ApiError::from_store(lang, s),
-        other => ApiError::with_message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "report_failed",
-            lang.tf("reports.error.failed", &[("detail", &other.to_string())]),
-        ),
-    })?;
+    let month = month_or_last(reporter, body.month.as_deref(), lang)
+        .map_err(|message| ApiError::invalid("invalid_input.month", message))?;
+    let report_lang = match body.lang.as_deref() {
+        None => lang,
+        Some(asked) => asked
+            .parse()
+            .map_err(|_| ApiError::invalid("invalid_input.lang", lang.t("reports.error.lang")))?,
+    };
+    let report = make(reporter, &caller.user, &id, month, report_lang, "api")
+        .await
+        .map_err(|e| match e {
+            mamori_reports::ReportError::Store(s) => ApiError::from_store(lang, s),
+            other => ApiError::with_message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "report_failed",
+                lang.tf("reports.error.failed", &[("detail", &other.to_string())]),
+            ),
+        })?;
     let detail = detail(&state, &caller, &report.id).await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }

@@ -18,7 +18,7 @@ use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Messages, Negotiated};
-use crate::report_access::{make, month_or_last, report_lang, settings_from};
+use crate::report_access::{last_month, make, month_or_last, report_lang, settings_from};
 use crate::state::AppState;
 
 /// What the list page says after an action.
@@ -50,11 +50,7 @@ async fn render(
             return Err(page.not_found().await);
         }
     };
-    let last_month = state
-        .reports
-        .as_ref()
-        .and_then(|r| month_or_last(r, None).ok())
-        .map(|m| m.to_string());
+    let last_month = state.reports.as_ref().map(|r| last_month(r).to_string());
     let ctx = context! {
         org => Value::from(Serde(&org)),
         reports => Value::from(Serde(&reports)),
@@ -105,10 +101,10 @@ pub async fn create(
     let Some(reporter) = &state.reports else {
         return Err(page.not_found().await);
     };
-    let month = match month_or_last(reporter, Some(&form.month)) {
+    let month = match month_or_last(reporter, Some(&form.month), lang) {
         Ok(m) => m,
         Err(message) => {
-            let error = Some(lang.tf("reports.error.month", &[("detail", &message)]));
+            let error = Some(message);
             return render(
                 &page,
                 &viewer,
@@ -319,15 +315,11 @@ pub async fn make_overview(
     let Some(reporter) = &state.reports else {
         return Err(page.not_found().await);
     };
-    let month = match month_or_last(reporter, Some(&form.month)) {
+    let month = match month_or_last(reporter, Some(&form.month), lang) {
         Ok(m) => m,
         Err(message) => {
             return Err(page
-                .message(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "error.title",
-                    lang.tf("reports.error.month", &[("detail", &message)]),
-                )
+                .message(StatusCode::UNPROCESSABLE_ENTITY, "error.title", message)
                 .await);
         }
     };

@@ -287,6 +287,57 @@ async fn organisations_invitations_and_tenant_isolation() {
         assert_eq!(malformed.status(), 400);
         let malformed: Value = malformed.json().await.unwrap();
         assert_eq!(malformed["error"]["code"], "invalid_body");
+        assert!(
+            malformed["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("1 行目"),
+            "{malformed}"
+        );
+        // Bodies are answered in the documented shape, naming the field, never a Rust type.
+        for (content_type, body, status, words) in [
+            (
+                "application/json",
+                r#"{"name": 5, "industry": "E", "employees": "6-20", "contact_email": ""}"#,
+                400,
+                "項目「name」",
+            ),
+            (
+                "application/json",
+                r#"{"industry": "E", "employees": "6-20", "contact_email": ""}"#,
+                400,
+                "項目「name」がありません",
+            ),
+            (
+                "application/json",
+                r#"["ガンマ", "E", "6-20", ""]"#,
+                400,
+                "オブジェクト",
+            ),
+            (
+                "text/plain",
+                r#"{"name": "ガンマ"}"#,
+                415,
+                "Content-Type: application/json",
+            ),
+        ] {
+            let answer = api
+                .post(app.url("/api/v1/orgs"))
+                .bearer_auth(&admin_token)
+                .header("Content-Type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), status, "{body}");
+            let answer: Value = answer.json().await.unwrap();
+            let message = answer["error"]["message"].as_str().unwrap();
+            assert!(message.contains(words), "{body}: {message}");
+            assert!(
+                !message.contains("deserialize") && !message.contains("target type"),
+                "{message}"
+            );
+        }
         let unknown: Value = api
             .get(app.url("/api/v1/nothing-here"))
             .bearer_auth(&admin_token)
@@ -645,6 +696,62 @@ async fn health_and_openapi_describe_the_server() {
                 "{path} missing from OpenAPI"
             );
         }
+        assert_document_is_exact(&doc);
         app.stop().await;
     }
+}
+
+/// What a schema-based client relies on: parameters where the route reads them, every answer
+/// the route can give listed, and the bounds of list parameters stated.
+fn assert_document_is_exact(doc: &Value) {
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut bodies = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            let name = format!("{method} {path}");
+            let responses = op["responses"].as_object().expect("responses");
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                let (place, param) = (&parameter["in"], parameter["name"].as_str().unwrap());
+                if place == "path" {
+                    assert!(
+                        path.contains(&format!("{{{param}}}")),
+                        "{name}: {param} is not in the path"
+                    );
+                } else {
+                    assert_eq!(place, "query", "{name}: {param}");
+                    assert!(
+                        responses.contains_key("400"),
+                        "{name} reads a query but lists no 400"
+                    );
+                }
+                if param == "limit" {
+                    assert_eq!(parameter["schema"]["minimum"], 1, "{name}");
+                    assert_eq!(parameter["schema"]["maximum"], 1000, "{name}");
+                }
+            }
+            let open = op["security"].as_array().is_some_and(|r| {
+                r.iter()
+                    .all(|r| r.as_object().is_some_and(|m| m.is_empty()))
+            });
+            if !open {
+                assert!(
+                    responses.contains_key("401"),
+                    "{name} needs a token but lists no 401"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                bodies += 1;
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{name} reads a body but lists no {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(bodies > 10, "only {bodies} operations with a body");
+    // Two types of the same name would silently share one schema.
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    assert!(schemas.contains_key("AnswerDraft") && schemas.contains_key("DocumentDraftView"));
 }

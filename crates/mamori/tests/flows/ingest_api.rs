@@ -104,6 +104,17 @@ async fn http_ingest_and_tenant_scoped_search() {
             .await
             .expect("request");
         assert_eq!(brotli.status(), 415);
+        // An empty body is a mistake of the sender's, said as such.
+        let empty = http
+            .post(format!("{base}/api/v1/ingest"))
+            .bearer_auth(&source_token)
+            .body(" \n")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(empty.status(), 400);
+        let empty: Value = empty.json().await.expect("json error");
+        assert_eq!(empty["error"]["code"], "empty", "{empty}");
         let error: Value = brotli.json().await.expect("json error");
         assert_eq!(error["error"]["code"], "unsupported_encoding");
         assert!(
@@ -180,6 +191,11 @@ async fn http_ingest_and_tenant_scoped_search() {
                 .status(),
             422
         );
+        // Pages outside the documented bounds are refused, not quietly clamped.
+        for query in ["limit=0", "limit=1001", "offset=-1", "offset=100001"] {
+            let answer = events(&token_a, &a.id, query).await.expect("bounds");
+            assert_eq!(answer.status(), 422, "{query}");
+        }
         // A query string that cannot be read gets the documented error shape, not plain text.
         let unreadable = events(&token_a, &a.id, "limit=many")
             .await
