@@ -79,7 +79,10 @@ generation.mode = "positive"
 TOML
 
 status=0
-timeout 900 env PYTHONPATH="$PWD/scripts" SCHEMATHESIS_HOOKS=fuzz_hooks \
+# Run from the scratch folder, so schemathesis's own cache never lands in the checkout.
+scripts_dir="$PWD/scripts"
+cd "$work"
+timeout 900 env PYTHONPATH="$scripts_dir" SCHEMATHESIS_HOOKS=fuzz_hooks \
   st --config-file "$work/schemathesis.toml" run "$base/api/v1/openapi.json" \
   --url "$base" \
   --checks all \

@@ -250,15 +250,20 @@ pub struct BulkResult {
     failed: Vec<serde_json::Value>,
 }
 
-/// Applies one action to many alerts; each alert succeeds or fails on its own.
+/// Applies one action to many alerts; each alert succeeds or fails on its own (an unknown
+/// action, or one the caller's role may not take, refuses the whole request).
 #[utoipa::path(post, path = "/alerts/bulk", tag = "alerts", request_body = BulkAction,
-    responses((status = 200, body = BulkResult), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BulkResult), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn bulk(
     State(state): State<AppState>,
     caller: ApiCaller,
     ClientAddr(addr): ClientAddr,
     ApiJson(body): ApiJson<BulkAction>,
 ) -> Result<Json<BulkResult>, ApiError> {
+    // An action the caller may not take, or one that does not exist, is the request's fault:
+    // refused as a whole rather than once per alert.
+    change_for(&caller.user, &body.action).map_err(|why| refused(caller.lang, why))?;
     let mut result = BulkResult {
         changed: Vec::new(),
         failed: Vec::new(),

@@ -267,6 +267,15 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         )
         .await;
         assert_eq!(beta_alerts["total"], 0);
+        // An owner may not triage: a bulk request is refused as a whole, not once per alert.
+        let bulk = reqwest::Client::new()
+            .post(format!("{}/api/v1/alerts/bulk", server.web))
+            .bearer_auth(&token_a)
+            .json(&serde_json::json!({"ids": [alert_id], "action": "acknowledge"}))
+            .send()
+            .await
+            .expect("bulk");
+        assert_eq!(bulk.status(), 403);
 
         // The e-mail arrived through a real SMTP dialogue, to both addresses.
         let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
