@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::events::{ROWS_PER_INSERT, placeholders};
+use crate::position::{ListPosition, next_position};
 use crate::sql::Conditions;
 use crate::tenant::Detections;
 use crate::{Backend, Store, StoreError, now};
@@ -69,6 +70,8 @@ pub struct DetectionFilter {
     pub limit: i64,
     /// Rows to skip.
     pub offset: i64,
+    /// Only detections after this position in the list (the previous page's `next`).
+    pub after: Option<ListPosition>,
 }
 
 /// One page of detections with the number of all matches.
@@ -80,6 +83,8 @@ pub struct DetectionPage {
     pub total_capped: bool,
     /// This page, newest first.
     pub detections: Vec<StoredDetection>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<ListPosition>,
 }
 
 const INSERT_COLUMNS: &str = "id, org_id, source_id, event_id, ts_us, created_at, kind, rule_id, rule_title, title_ja, level, tags, details";
@@ -162,53 +167,122 @@ pub(crate) fn detection_from_row(row: &AnyRow) -> Result<StoredDetection, StoreE
 
 impl Store {}
 
+/// The list's `WHERE` clause (alias `d`) for organisation `org_id`, without the position
+/// (the total counts every match, not only those after it).
+fn conditions(org_id: &str, filter: &DetectionFilter) -> Conditions {
+    let mut c = Conditions::default();
+    c.text("d.org_id = ", org_id);
+    for (column, value) in [
+        ("d.level = ", &filter.level),
+        ("d.rule_id = ", &filter.rule_id),
+    ] {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            c.text(column, v);
+        }
+    }
+    for (column, value) in [("d.ts_us >= ", filter.from), ("d.ts_us < ", filter.to)] {
+        if let Some(t) = value {
+            c.number(column, t.timestamp_micros());
+        }
+    }
+    c
+}
+
+/// One page of the list over `c`, newest first; bind the row count and offset after the
+/// conditions' values.
+fn page_sql(c: &Conditions) -> String {
+    let next = c.next_index();
+    format!(
+        "SELECT {SELECT_COLUMNS} FROM detections d LEFT JOIN sources s ON s.id = d.source_id
+         WHERE {} ORDER BY d.ts_us DESC, d.id DESC LIMIT ${next} OFFSET ${}",
+        c.sql(),
+        next + 1
+    )
+}
+
 impl Detections<'_> {
     /// Detections of organisation `org_id` matching `filter`, newest first, with the total.
     /// Another tenant's organisation is [`StoreError::NotFound`].
     pub async fn list(&self, filter: &DetectionFilter) -> Result<DetectionPage, StoreError> {
-        let org_id = self.org.id();
-        let mut c = Conditions::default();
-        c.text("d.org_id = ", org_id);
-        for (column, value) in [
-            ("d.level = ", &filter.level),
-            ("d.rule_id = ", &filter.rule_id),
-        ] {
-            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                c.text(column, v);
-            }
-        }
-        for (column, value) in [("d.ts_us >= ", filter.from), ("d.ts_us < ", filter.to)] {
-            if let Some(t) = value {
-                c.number(column, t.timestamp_micros());
-            }
-        }
-        let condition = c.sql();
+        let mut c = conditions(self.org.id(), filter);
         let counted: i64 = c
             .query(crate::events::bounded_count_sql(&format!(
-                "detections d WHERE {condition}"
+                "detections d WHERE {}",
+                c.sql()
             )))
             .fetch_one(&self.org.store.pool)
             .await?
             .try_get(0)?;
         let (total, total_capped) = crate::events::capped_total(counted);
-        let next = c.next_index();
+        if let Some(after) = &filter.after {
+            after.restrict(&mut c, "d");
+        }
+        let limit = filter.limit.clamp(1, 1000);
         let rows = c
-            .query(format!(
-                "SELECT {SELECT_COLUMNS} FROM detections d LEFT JOIN sources s ON s.id = d.source_id
-             WHERE {condition} ORDER BY d.ts_us DESC, d.id DESC LIMIT ${next} OFFSET ${}",
-                next + 1
-            ))
-            .bind(filter.limit.clamp(1, 1000))
+            .query(page_sql(&c))
+            .bind(limit + 1)
             .bind(filter.offset.max(0))
             .fetch_all(&self.org.store.pool)
             .await?;
+        let mut detections = rows
+            .iter()
+            .map(detection_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = next_position(&mut detections, limit, |d| ListPosition {
+            ts_us: d.detection.timestamp.timestamp_micros(),
+            id: d.detection.id.clone(),
+        });
         Ok(DetectionPage {
             total,
             total_capped,
-            detections: rows
-                .iter()
-                .map(detection_from_row)
-                .collect::<Result<_, _>>()?,
+            detections,
+            next,
         })
+    }
+}
+
+#[cfg(test)]
+mod plans {
+    use mamori_testkit::TestDatabase;
+
+    use super::*;
+    use crate::Store;
+    use crate::sql::{plan, plan_problems, seeks_position};
+
+    /// The detection list's filters, with and without a position, read in order from an
+    /// index on both databases.
+    #[tokio::test]
+    async fn every_list_is_served_by_an_index() {
+        let filters = [
+            DetectionFilter::default(),
+            DetectionFilter {
+                level: Some("high".into()),
+                rule_id: Some("r".into()),
+                ..Default::default()
+            },
+        ];
+        for db in TestDatabase::all().await {
+            let store = Store::connect(&db.url).await.expect("store");
+            for filter in &filters {
+                for after in [
+                    None,
+                    Some(ListPosition {
+                        ts_us: 5,
+                        id: "x".into(),
+                    }),
+                ] {
+                    let mut c = conditions("org", filter);
+                    if let Some(after) = &after {
+                        after.restrict(&mut c, "d");
+                    }
+                    let plan = plan(&store, &c, &page_sql(&c)).await;
+                    let problems = plan_problems(&plan, "detections", "d");
+                    assert!(problems.is_empty(), "{} {filter:?}: {plan:#?}", db.backend);
+                    if after.is_some() {
+                        assert!(seeks_position(&plan), "{}: {plan:#?}", db.backend);
+                    }
+                }
+            }
+        }
     }
 }

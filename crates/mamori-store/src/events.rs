@@ -11,7 +11,9 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::detections::{NewDetection, insert_detections};
+use crate::position::{ListPosition, next_position};
 use crate::quarantine::{QuarantineLine, insert_quarantine};
+use crate::sql::Conditions;
 use crate::tenant::Events;
 use crate::{Backend, Store, StoreError, now};
 
@@ -82,6 +84,8 @@ pub struct EventFilter {
     pub limit: i64,
     /// Events to skip.
     pub offset: i64,
+    /// Only events after this position in the list (the previous page's `next`).
+    pub after: Option<ListPosition>,
 }
 
 /// One page of search results and how many match in all.
@@ -93,6 +97,8 @@ pub struct EventPage {
     pub total_capped: bool,
     /// This page, newest first.
     pub events: Vec<StoredEvent>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<ListPosition>,
 }
 
 /// How far event searches count exactly. Counting every match of a large organisation on
@@ -316,77 +322,53 @@ fn like_pattern(text: &str) -> String {
     out
 }
 
-/// A value bound to a search placeholder.
-enum Param {
-    Text(String),
-    Int(i64),
+/// One page of the search over `c`, newest first; bind the row count and offset after the
+/// conditions' values.
+fn page_sql(c: &Conditions) -> String {
+    let next = c.next_index();
+    format!(
+        "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
+         WHERE {} ORDER BY e.ts_us DESC, e.id DESC LIMIT ${next} OFFSET ${}",
+        c.sql(),
+        next + 1
+    )
 }
 
-/// A WHERE clause built from a filter, with its bound values in placeholder order.
-struct Conditions {
-    sql: String,
-    params: Vec<Param>,
-}
-
-impl Conditions {
-    fn build(org_id: &str, filter: &EventFilter) -> Conditions {
-        let mut c = Conditions {
-            sql: "e.org_id = $1".to_owned(),
-            params: vec![Param::Text(org_id.to_owned())],
-        };
-        let pattern = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(like_pattern);
-        let texts = [
-            ("e.source_id = $?", filter.source_id.clone()),
-            ("e.category = $?", filter.category.clone()),
-            ("e.action = $?", filter.action.clone()),
-            ("e.severity = $?", filter.severity.clone()),
-            ("(e.src_ip = $? OR e.dst_ip = $?)", filter.ip.clone()),
-            ("e.user_name = $?", filter.user.clone()),
-            ("LOWER(e.raw) LIKE $? ESCAPE '\\'", pattern),
-        ];
-        for (clause, value) in texts {
-            if let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
-                c.push(clause, Param::Text(v));
-            }
+/// The search's `WHERE` clause (alias `e`) for organisation `org_id`, without the position
+/// (the total counts every match, not only those after it).
+fn conditions(org_id: &str, filter: &EventFilter) -> Conditions {
+    let mut c = Conditions::default();
+    c.text("e.org_id = ", org_id);
+    let pattern = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(like_pattern);
+    let texts = [
+        ("e.source_id = {v}", filter.source_id.clone()),
+        ("e.category = {v}", filter.category.clone()),
+        ("e.action = {v}", filter.action.clone()),
+        ("e.severity = {v}", filter.severity.clone()),
+        ("(e.src_ip = {v} OR e.dst_ip = {v})", filter.ip.clone()),
+        ("e.user_name = {v}", filter.user.clone()),
+        ("LOWER(e.raw) LIKE {v} ESCAPE '\\'", pattern),
+    ];
+    for (clause, value) in texts {
+        if let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            c.clause(clause, &v);
         }
-        if let Some(from) = filter.from {
-            c.push("e.ts_us >= $?", Param::Int(micros(from)));
-        }
-        if let Some(to) = filter.to {
-            c.push("e.ts_us < $?", Param::Int(micros(to)));
-        }
-        if filter.failed_only {
-            c.sql.push_str(" AND e.parse_error IS NOT NULL");
-        }
-        c
     }
-
-    /// Adds `clause`, whose `$?` marks stand for the next placeholder.
-    fn push(&mut self, clause: &str, value: Param) {
-        let n = self.params.len() + 1;
-        self.sql.push_str(" AND ");
-        self.sql.push_str(&clause.replace("$?", &format!("${n}")));
-        self.params.push(value);
+    if let Some(from) = filter.from {
+        c.number("e.ts_us >= ", micros(from));
     }
-
-    /// Binds the values onto `query`.
-    fn bind<'q>(
-        &'q self,
-        mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
-    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
-        for param in &self.params {
-            query = match param {
-                Param::Text(t) => query.bind(t.as_str()),
-                Param::Int(i) => query.bind(*i),
-            };
-        }
-        query
+    if let Some(to) = filter.to {
+        c.number("e.ts_us < ", micros(to));
     }
+    if filter.failed_only {
+        c.raw("e.parse_error IS NOT NULL");
+    }
+    c
 }
 
 impl Store {
@@ -478,37 +460,112 @@ impl Store {
 }
 
 impl Events<'_> {
-    /// Events of organisation `org_id` matching `filter`, newest first, with the total count.
+    /// Events of organisation `org_id` matching `filter`, newest first, with the total count
+    /// and, when more follow, the position to continue from.
     /// Another tenant's organisation is [`StoreError::NotFound`].
     pub async fn search(&self, filter: &EventFilter) -> Result<EventPage, StoreError> {
-        let org_id = self.org.id();
-        let conditions = Conditions::build(org_id, filter);
-        let count_sql = bounded_count_sql(&format!("events e WHERE {}", conditions.sql));
-        let counted: i64 = conditions
-            .bind(sqlx::query(AssertSqlSafe(count_sql)))
+        let mut c = conditions(self.org.id(), filter);
+        let counted: i64 = c
+            .query(bounded_count_sql(&format!("events e WHERE {}", c.sql())))
             .fetch_one(&self.org.store.pool)
             .await?
             .try_get(0)?;
-        let n = conditions.params.len();
-        let page_sql = format!(
-            "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
-             WHERE {} ORDER BY e.ts_us DESC, e.id DESC LIMIT ${} OFFSET ${}",
-            conditions.sql,
-            n + 1,
-            n + 2
-        );
-        let rows = conditions
-            .bind(sqlx::query(AssertSqlSafe(page_sql)))
-            .bind(filter.limit.clamp(1, 1000))
+        if let Some(after) = &filter.after {
+            after.restrict(&mut c, "e");
+        }
+        let limit = filter.limit.clamp(1, 1000);
+        let rows = c
+            .query(page_sql(&c))
+            .bind(limit + 1)
             .bind(filter.offset.max(0))
             .fetch_all(&self.org.store.pool)
             .await?;
-        let events = rows.iter().map(event_from_row).collect::<Result<_, _>>()?;
+        let mut events = rows
+            .iter()
+            .map(event_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = next_position(&mut events, limit, |e| ListPosition {
+            ts_us: micros(e.event.timestamp),
+            id: e.id.clone(),
+        });
         let (total, total_capped) = capped_total(counted);
         Ok(EventPage {
             total,
             total_capped,
             events,
+            next,
         })
+    }
+}
+
+#[cfg(test)]
+mod plans {
+    use chrono::DateTime;
+    use mamori_testkit::TestDatabase;
+
+    use super::*;
+    use crate::sql::{plan, plan_problems, seeks_position};
+
+    /// Every filter the search page offers, alone and with a position, is read in list order
+    /// from an index on both databases: no table scan, no sort of all matches.
+    #[tokio::test]
+    async fn every_search_is_served_by_an_index() {
+        let at = DateTime::from_timestamp(1_796_000_000, 0);
+        let text = |v: &str| Some(v.to_owned());
+        let filters = [
+            EventFilter::default(),
+            EventFilter {
+                source_id: text("s"),
+                ..Default::default()
+            },
+            EventFilter {
+                category: text("auth"),
+                action: text("login_failure"),
+                severity: text("high"),
+                ..Default::default()
+            },
+            EventFilter {
+                ip: text("203.0.113.9"),
+                user: text("root"),
+                ..Default::default()
+            },
+            EventFilter {
+                text: text("failed"),
+                failed_only: true,
+                ..Default::default()
+            },
+            EventFilter {
+                from: at,
+                to: at,
+                ..Default::default()
+            },
+        ];
+        for db in TestDatabase::all().await {
+            let store = Store::connect(&db.url).await.expect("store");
+            for filter in &filters {
+                for after in [
+                    None,
+                    Some(ListPosition {
+                        ts_us: 5,
+                        id: "x".into(),
+                    }),
+                ] {
+                    let mut c = conditions("org", filter);
+                    if let Some(after) = &after {
+                        after.restrict(&mut c, "e");
+                    }
+                    let plan = plan(&store, &c, &page_sql(&c)).await;
+                    let problems = plan_problems(&plan, "events", "e");
+                    assert!(
+                        problems.is_empty(),
+                        "{} {filter:?} after {after:?}: {plan:#?}",
+                        db.backend
+                    );
+                    if after.is_some() && filter.from.is_none() {
+                        assert!(seeks_position(&plan), "{}: {plan:#?}", db.backend);
+                    }
+                }
+            }
+        }
     }
 }

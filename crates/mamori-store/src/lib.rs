@@ -22,6 +22,7 @@ mod incidents;
 mod login_limits;
 mod orgs;
 mod password_links;
+mod position;
 mod providers;
 mod quarantine;
 mod report_jobs;
@@ -61,6 +62,7 @@ pub use incidents::{INCIDENT_CATEGORIES, Incident, TimelineEntry, incident_statu
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};
+pub use position::{BadCursor, ListPosition};
 pub use providers::Provider;
 pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
 pub use report_jobs::{ReportJob, job_status};

@@ -30,6 +30,24 @@ impl Conditions {
         self.clauses.push(format!("{prefix}${}", self.values.len()));
     }
 
+    /// Adds `clause`, in which every `{v}` stands for `value`.
+    pub(crate) fn clause(&mut self, clause: &str, value: &str) {
+        self.values.push(Bound::Text(value.to_owned()));
+        let n = self.values.len();
+        self.clauses.push(clause.replace("{v}", &format!("${n}")));
+    }
+
+    /// Adds `clause`, in which every `{n}` stands for `number` and every `{t}` for `text`.
+    pub(crate) fn pair(&mut self, clause: &str, number: i64, text: &str) {
+        self.values.push(Bound::Number(number));
+        self.values.push(Bound::Text(text.to_owned()));
+        let n = self.values.len();
+        let clause = clause
+            .replace("{n}", &format!("${}", n - 1))
+            .replace("{t}", &format!("${n}"));
+        self.clauses.push(clause);
+    }
+
     /// Adds a condition without a value (a fixed comparison written by mamori).
     pub(crate) fn raw(&mut self, clause: &str) {
         self.clauses.push(clause.to_owned());
@@ -60,4 +78,67 @@ impl Conditions {
         }
         query
     }
+}
+
+/// How the database would run `sql` over `conditions` (with two more values bound after
+/// them, as list pages bind their row count and offset), one plan line per entry. On
+/// PostgreSQL, sequential scans and sorts are priced out first, so a plan that still has one
+/// means no index can serve the query; an empty test table would otherwise always be scanned.
+#[cfg(test)]
+pub(crate) async fn plan(store: &crate::Store, conditions: &Conditions, sql: &str) -> Vec<String> {
+    use sqlx::Row;
+    let mut conn = store.pool.acquire().await.expect("connection");
+    let explain = match store.backend {
+        crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+        crate::Backend::Postgres => {
+            for setting in ["SET enable_seqscan = off", "SET enable_sort = off"] {
+                sqlx::query(setting)
+                    .execute(&mut *conn)
+                    .await
+                    .expect("planner setting");
+            }
+            format!("EXPLAIN {sql}")
+        }
+    };
+    let rows = conditions
+        .query(explain)
+        .bind(10_i64)
+        .bind(0_i64)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("plan");
+    let column = match store.backend {
+        crate::Backend::Sqlite => 3,
+        crate::Backend::Postgres => 0,
+    };
+    rows.iter()
+        .map(|r| r.try_get::<String, _>(column).expect("plan line"))
+        .collect()
+}
+
+/// The plan problems that make a list slow on a large organisation: reading the whole table,
+/// or sorting the matches (even partly) instead of reading them in order from an index.
+#[cfg(test)]
+pub(crate) fn plan_problems(plan: &[String], table: &str, alias: &str) -> Vec<String> {
+    plan.iter()
+        .filter(|line| {
+            let line = line.trim_start_matches([' ', '-', '>']);
+            line == format!("SCAN {alias}")
+                || line.starts_with(&format!("Seq Scan on {table}"))
+                || line.contains("TEMP B-TREE")
+                || line.starts_with("Sort ")
+                || line.starts_with("Incremental Sort ")
+        })
+        .cloned()
+        .collect()
+}
+
+/// True when the plan goes straight to a list position through the index, rather than
+/// reading every newer row and dropping it.
+#[cfg(test)]
+pub(crate) fn seeks_position(plan: &[String]) -> bool {
+    plan.iter().any(|line| {
+        line.contains("(ts_us,id)<")
+            || (line.contains("Index Cond") && line.contains("ROW(ts_us, id)"))
+    })
 }

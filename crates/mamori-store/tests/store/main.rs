@@ -7,5 +7,6 @@ mod accounts;
 mod alerts;
 mod answer_sets;
 mod documents;
+mod lists;
 mod rollups;
 mod tenancy;

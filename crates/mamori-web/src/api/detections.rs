@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::assessments::visible_org;
-use crate::api::events::{bad_time, optional_end, optional_time};
+use crate::api::events::{BadParameter, optional_cursor, optional_end, optional_time};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
@@ -34,11 +34,13 @@ pub struct DetectionQuery {
     /// Matches to skip, 0-100000.
     #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
+    /// Continue after this point: the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 impl DetectionQuery {
-    /// The store filter; the error names the parameter that is not a time.
-    pub fn filter(&self) -> Result<DetectionFilter, &'static str> {
+    /// The store filter, or the parameter that cannot be read.
+    pub fn filter(&self) -> Result<DetectionFilter, BadParameter> {
         Ok(DetectionFilter {
             from: optional_time(&self.from, "from")?,
             to: optional_end(&self.to, "to")?,
@@ -46,6 +48,7 @@ impl DetectionQuery {
             rule_id: self.rule.clone(),
             limit: self.limit.unwrap_or(50).clamp(1, 1000),
             offset: self.offset.unwrap_or(0).max(0),
+            after: optional_cursor(&self.cursor)?,
         })
     }
 }
@@ -62,6 +65,9 @@ pub struct DetectionList {
     /// `tags`, and `details` (guidance, group-by values, count, the matching events).
     #[schema(value_type = Vec<Object>)]
     detections: Vec<StoredDetection>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
 
 /// Detections of one organisation; another tenant's organisation is a 404.
@@ -78,7 +84,7 @@ pub async fn list(
 ) -> Result<Json<DetectionList>, ApiError> {
     let lang = caller.lang;
     super::check_paging(lang, query.limit, query.offset)?;
-    let filter = query.filter().map_err(|name| bad_time(lang, name))?;
+    let filter = query.filter().map_err(|bad| bad.api(lang))?;
     let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;
     let page = org
@@ -90,5 +96,6 @@ pub async fn list(
         total: page.total,
         total_capped: page.total_capped,
         detections: page.detections,
+        next_cursor: page.next.map(|p| p.to_string()),
     }))
 }

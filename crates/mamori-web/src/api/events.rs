@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use mamori_ingest::queue::Line;
 use mamori_ingest::source::Origin;
 use mamori_model::Deed;
-use mamori_store::{EventFilter, StoredEvent};
+use mamori_store::{EventFilter, ListPosition, StoredEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -59,6 +59,9 @@ pub struct EventQuery {
     /// Matches to skip, 0-100000.
     #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
+    /// Continue after this point: the `next_cursor` of the previous page. Any depth costs
+    /// the same, unlike `offset`.
+    pub cursor: Option<String>,
 }
 
 /// Reads a time as RFC 3339, a date (`2026-11-22`, midnight JST) or Unix seconds.
@@ -92,15 +95,43 @@ pub fn parse_end(text: &str) -> Option<DateTime<Utc>> {
     )
 }
 
+/// A list parameter that cannot be read: a time, or a cursor mamori did not hand out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadParameter {
+    /// This time parameter (`from`, `to`) is not a time.
+    Time(&'static str),
+    /// The cursor is not one a previous page gave.
+    Cursor,
+}
+
+impl BadParameter {
+    /// What was wrong, in `lang`.
+    pub fn message(self, lang: Lang) -> String {
+        match self {
+            BadParameter::Time(name) => lang.tf("ingest.error.bad_time", &[("name", name)]),
+            BadParameter::Cursor => lang.t("error.bad_cursor"),
+        }
+    }
+
+    /// The API's 422 for it.
+    pub fn api(self, lang: Lang) -> ApiError {
+        let name = match self {
+            BadParameter::Time(name) => name,
+            BadParameter::Cursor => "cursor",
+        };
+        ApiError::invalid(&format!("invalid_input.{name}"), self.message(lang))
+    }
+}
+
 /// Reads an optional end of a period ([`parse_end`]); blank is none, anything unreadable is
 /// an error naming the parameter.
 pub fn optional_end(
     value: &Option<String>,
     name: &'static str,
-) -> Result<Option<DateTime<Utc>>, &'static str> {
+) -> Result<Option<DateTime<Utc>>, BadParameter> {
     match value.as_deref().filter(|v| !v.trim().is_empty()) {
         None => Ok(None),
-        Some(v) => parse_end(v).map(Some).ok_or(name),
+        Some(v) => parse_end(v).map(Some).ok_or(BadParameter::Time(name)),
     }
 }
 
@@ -109,16 +140,24 @@ pub fn optional_end(
 pub fn optional_time(
     value: &Option<String>,
     name: &'static str,
-) -> Result<Option<DateTime<Utc>>, &'static str> {
+) -> Result<Option<DateTime<Utc>>, BadParameter> {
     match value.as_deref().filter(|v| !v.trim().is_empty()) {
         None => Ok(None),
-        Some(v) => parse_time(v).map(Some).ok_or(name),
+        Some(v) => parse_time(v).map(Some).ok_or(BadParameter::Time(name)),
+    }
+}
+
+/// Reads an optional cursor (a previous page's `next_cursor`); blank is none.
+pub fn optional_cursor(value: &Option<String>) -> Result<Option<ListPosition>, BadParameter> {
+    match value.as_deref().filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| BadParameter::Cursor),
     }
 }
 
 impl EventQuery {
-    /// The store filter; the error names the parameter that is not a time.
-    pub fn filter(&self) -> Result<EventFilter, &'static str> {
+    /// The store filter, or the parameter that cannot be read.
+    pub fn filter(&self) -> Result<EventFilter, BadParameter> {
         let time = optional_time;
         Ok(EventFilter {
             from: time(&self.from, "from")?,
@@ -133,6 +172,7 @@ impl EventQuery {
             failed_only: self.failed.unwrap_or(false),
             limit: self.limit.unwrap_or(50).clamp(1, 1000),
             offset: self.offset.unwrap_or(0).max(0),
+            after: optional_cursor(&self.cursor)?,
         })
     }
 }
@@ -150,6 +190,9 @@ pub struct EventList {
     /// `parse_error`.
     #[schema(value_type = Vec<Object>)]
     events: Vec<Value>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
 
 /// An event as the API shows it: the normalised event plus where it is stored.
@@ -167,14 +210,6 @@ pub fn event_json(stored: StoredEvent) -> Value {
     value
 }
 
-/// The error for a time parameter that cannot be read.
-pub(crate) fn bad_time(lang: Lang, name: &str) -> ApiError {
-    ApiError::invalid(
-        &format!("invalid_input.{name}"),
-        lang.tf("ingest.error.bad_time", &[("name", name)]),
-    )
-}
-
 /// Events of one organisation; another tenant's organisation is a 404.
 #[utoipa::path(get, path = "/orgs/{id}/events", tag = "events",
     params(("id" = String, Path, description = "Organisation id"), EventQuery),
@@ -189,7 +224,7 @@ pub async fn search(
 ) -> Result<Json<EventList>, ApiError> {
     let lang = caller.lang;
     super::check_paging(lang, query.limit, query.offset)?;
-    let filter = query.filter().map_err(|name| bad_time(lang, name))?;
+    let filter = query.filter().map_err(|bad| bad.api(lang))?;
     let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;
     let page = org
@@ -201,6 +236,7 @@ pub async fn search(
         total: page.total,
         total_capped: page.total_capped,
         events: page.events.into_iter().map(event_json).collect(),
+        next_cursor: page.next.map(|p| p.to_string()),
     }))
 }
 

@@ -111,7 +111,7 @@ pub async fn list(
     let page = Page::new(&state, lang, Some(&viewer));
     let tenant = page.org_store(&id).await?;
     let org = tenant.org();
-    let (filter, error) = page.time_filter(query.filter());
+    let (filter, error) = page.list_filter(query.filter());
     let filter = DetectionFilter {
         limit: PAGE_SIZE,
         ..filter

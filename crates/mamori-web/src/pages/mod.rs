@@ -324,14 +324,14 @@ impl<'a> Page<'a> {
     }
 
     /// A search filter from query parameters, or the default filter and a message naming
-    /// the parameter that is not a time.
-    pub fn time_filter<F: Default>(&self, parsed: Result<F, &'static str>) -> (F, Option<String>) {
+    /// the parameter that cannot be read.
+    pub fn list_filter<F: Default>(
+        &self,
+        parsed: Result<F, crate::api::events::BadParameter>,
+    ) -> (F, Option<String>) {
         match parsed {
             Ok(filter) => (filter, None),
-            Err(name) => (
-                F::default(),
-                Some(self.lang.tf("ingest.error.bad_time", &[("name", name)])),
-            ),
+            Err(bad) => (F::default(), Some(bad.message(self.lang))),
         }
     }
 

@@ -191,6 +191,33 @@ async fn http_ingest_and_tenant_scoped_search() {
                 .status(),
             422
         );
+        // Paging by cursor: one event a page, every one once, newest first.
+        let mut seen: Vec<String> = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page: Value = events(&token_a, &a.id, &format!("limit=1&cursor={cursor}"))
+                .await
+                .expect("page")
+                .json()
+                .await
+                .expect("json");
+            assert_eq!(page["total"], 3, "{page}");
+            seen.push(page["events"][0]["id"].as_str().expect("id").to_owned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 3, "no event twice: {seen:?}");
+        let bad = events(&token_a, &a.id, "cursor=page-two")
+            .await
+            .expect("bad cursor");
+        assert_eq!(bad.status(), 422);
+        let bad: Value = bad.json().await.expect("json error");
+        assert_eq!(bad["error"]["code"], "invalid_input.cursor", "{bad}");
         // Pages outside the documented bounds are refused, not quietly clamped.
         for query in ["limit=0", "limit=1001", "offset=-1", "offset=100001"] {
             let answer = events(&token_a, &a.id, query).await.expect("bounds");
