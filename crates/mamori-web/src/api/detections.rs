@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::assessments::visible_org;
-use crate::api::events::{BadParameter, optional_cursor, optional_end, optional_time};
+use crate::api::events::{
+    BadParameter, optional_cursor, optional_end, optional_time, window_start,
+};
 use crate::auth::ApiCaller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
@@ -18,7 +20,8 @@ use crate::state::AppState;
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DetectionQuery {
-    /// At or after this time (RFC 3339, a date, or Unix seconds).
+    /// At or after this time (RFC 3339, a date, or Unix seconds); the last 30 days when
+    /// absent, `0` for all.
     #[param(schema_with = crate::api::time_parameter)]
     pub from: Option<String>,
     /// Before this time, or up to the end of this date.
@@ -56,6 +59,8 @@ impl DetectionQuery {
 /// One page of detections.
 #[derive(Serialize, ToSchema)]
 pub struct DetectionList {
+    /// The earliest time searched: `from`, or 30 days back when it was not given.
+    from: String,
     /// Matches in all, counted exactly up to 10,000.
     total: i64,
     /// True when there are more than 10,000 matches: `total` then means "10,000 or more".
@@ -84,7 +89,9 @@ pub async fn list(
 ) -> Result<Json<DetectionList>, ApiError> {
     let lang = caller.lang;
     super::check_paging(lang, query.limit, query.offset)?;
-    let filter = query.filter().map_err(|bad| bad.api(lang))?;
+    let mut filter = query.filter().map_err(|bad| bad.api(lang))?;
+    let from = window_start(filter.from);
+    filter.from = Some(from);
     let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;
     let page = org
@@ -95,6 +102,7 @@ pub async fn list(
     Ok(Json(DetectionList {
         total: page.total,
         total_capped: page.total_capped,
+        from: from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         detections: page.detections,
         next_cursor: page.next.map(|p| p.to_string()),
     }))

@@ -32,6 +32,7 @@ const MAX_INGEST_BYTES: u64 = 32 << 20;
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Events at or after this time (RFC 3339, a date from midnight JST, or Unix seconds).
+    /// The API searches the last 30 days when it is absent; `0` reaches back to the start.
     #[param(schema_with = crate::api::time_parameter)]
     pub from: Option<String>,
     /// Events before this time (RFC 3339 or Unix seconds), or up to the end of this date.
@@ -93,6 +94,16 @@ pub fn parse_end(text: &str) -> Option<DateTime<Utc>> {
             start
         },
     )
+}
+
+/// How far back an API search reaches when it names no `from`. Reading a large
+/// organisation's whole history on every script's request is what let one tenant slow the
+/// others; older events are one `from` away (`from=0` for all of them).
+pub const DEFAULT_WINDOW_DAYS: i64 = 30;
+
+/// The lower time bound an API list applies: the caller's, or [`DEFAULT_WINDOW_DAYS`] back.
+pub(crate) fn window_start(from: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    from.unwrap_or_else(|| Utc::now() - chrono::Duration::days(DEFAULT_WINDOW_DAYS))
 }
 
 /// A list parameter that cannot be read: a time, or a cursor mamori did not hand out.
@@ -180,6 +191,8 @@ impl EventQuery {
 /// One page of events.
 #[derive(Serialize, ToSchema)]
 pub struct EventList {
+    /// The earliest time searched: `from`, or 30 days back when it was not given.
+    from: String,
     /// Matches in all, counted exactly up to 10,000.
     total: i64,
     /// True when there are more than 10,000 matches: `total` is then 10,000 and means
@@ -224,7 +237,9 @@ pub async fn search(
 ) -> Result<Json<EventList>, ApiError> {
     let lang = caller.lang;
     super::check_paging(lang, query.limit, query.offset)?;
-    let filter = query.filter().map_err(|bad| bad.api(lang))?;
+    let mut filter = query.filter().map_err(|bad| bad.api(lang))?;
+    let from = window_start(filter.from);
+    filter.from = Some(from);
     let org = visible_org(&state, &caller, &id).await?;
     let _slot = state.start_read(lang, &id)?;
     let page = org
@@ -235,6 +250,7 @@ pub async fn search(
     Ok(Json(EventList {
         total: page.total,
         total_capped: page.total_capped,
+        from: from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         events: page.events.into_iter().map(event_json).collect(),
         next_cursor: page.next.map(|p| p.to_string()),
     }))

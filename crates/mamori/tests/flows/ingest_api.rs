@@ -150,7 +150,7 @@ async fn http_ingest_and_tenant_scoped_search() {
         assert_eq!(event["source_name"], "Microsoft 365");
         assert!(event["raw"].as_str().is_some_and(|r| r.contains("taro")));
         assert!(event["fields"].is_object());
-        let page: Value = events(&token_a, &a.id, "limit=1&offset=1")
+        let page: Value = events(&token_a, &a.id, "from=0&limit=1&offset=1")
             .await
             .expect("page")
             .json()
@@ -191,11 +191,24 @@ async fn http_ingest_and_tenant_scoped_search() {
                 .status(),
             422
         );
+        // Without `from` the API searches the last 30 days (the 2024 line is older) and says
+        // so; `from=0` reaches back to the start.
+        let recent: Value = events(&token_a, &a.id, "")
+            .await
+            .expect("recent")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(recent["total"], 2, "{recent}");
+        let window_start = chrono::DateTime::parse_from_rfc3339(recent["from"].as_str().unwrap())
+            .expect("from is RFC 3339");
+        let days = (chrono::Utc::now() - window_start.to_utc()).num_days();
+        assert!((29..=30).contains(&days), "{days} days back");
         // Paging by cursor: one event a page, every one once, newest first.
         let mut seen: Vec<String> = Vec::new();
         let mut cursor = String::new();
         loop {
-            let page: Value = events(&token_a, &a.id, &format!("limit=1&cursor={cursor}"))
+            let page: Value = events(&token_a, &a.id, &format!("from=0&limit=1&cursor={cursor}"))
                 .await
                 .expect("page")
                 .json()
