@@ -11,6 +11,7 @@ use sqlx::{Any, AssertSqlSafe, Executor, Row};
 use crate::audit::Actor;
 use crate::detections::{StoredDetection, detection_from_row, json_column};
 use crate::error::InvalidInput;
+use crate::position::{ListPosition, next_position};
 use crate::sql::Conditions;
 use crate::tenant::Alerts;
 use crate::{Store, StoreError, new_id, now};
@@ -166,6 +167,9 @@ pub struct AlertFilter {
     pub limit: i64,
     /// Rows to skip.
     pub offset: i64,
+    /// Continue a [`AlertOrder::Newest`] list after this position (the previous page's
+    /// `next`). The other orders are work lists paged by offset and refuse it.
+    pub after: Option<ListPosition>,
 }
 
 /// The order of a list of alerts.
@@ -190,6 +194,9 @@ pub struct AlertPage {
     pub total_capped: bool,
     /// This page.
     pub alerts: Vec<Alert>,
+    /// Where the next page of a [`AlertOrder::Newest`] list starts; `None` on the last page
+    /// and for the other orders.
+    pub next: Option<ListPosition>,
 }
 
 /// One line of an alert's history.
@@ -299,6 +306,25 @@ where
     Ok(())
 }
 
+/// One page of alerts over `c` in `order`; bind the row count and offset after the
+/// conditions' values.
+fn page_sql(c: &Conditions, order: AlertOrder) -> String {
+    let order = match order {
+        AlertOrder::Queue => "a.severity_rank DESC, a.created_at ASC, a.id ASC",
+        AlertOrder::Newest => "a.last_seen_us DESC, a.id DESC",
+        AlertOrder::OpenFirst => {
+            "CASE WHEN a.status = 'resolved' THEN 1 ELSE 0 END, a.severity_rank DESC, \
+             a.last_seen_us DESC, a.id DESC"
+        }
+    };
+    let next = c.next_index();
+    format!(
+        "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE {} ORDER BY {order} LIMIT ${next} OFFSET ${}",
+        c.sql(),
+        next + 1
+    )
+}
+
 fn filter_conditions(scope: &Scope, filter: &AlertFilter) -> Conditions {
     let mut c = Conditions::default();
     if let Some(own) = scope.only_org() {
@@ -344,7 +370,7 @@ impl Store {
         scope: &Scope,
         filter: &AlertFilter,
     ) -> Result<AlertPage, StoreError> {
-        let c = filter_conditions(scope, filter);
+        let mut c = filter_conditions(scope, filter);
         // Counted up to the bound only, like events and detections, so one organisation with a
         // flood of alerts cannot make every list slow.
         let counted: i64 = c
@@ -356,29 +382,32 @@ impl Store {
             .await?
             .try_get(0)?;
         let (total, total_capped) = crate::events::capped_total(counted);
-        let order = match filter.order {
-            AlertOrder::Queue => "a.severity_rank DESC, a.created_at ASC, a.id ASC",
-            AlertOrder::Newest => "a.last_seen_us DESC, a.id DESC",
-            AlertOrder::OpenFirst => {
-                "CASE WHEN a.status = 'resolved' THEN 1 ELSE 0 END, a.severity_rank DESC, \
-                 a.last_seen_us DESC, a.id DESC"
+        if let Some(after) = &filter.after {
+            if filter.order != AlertOrder::Newest {
+                return Err(StoreError::Invalid(InvalidInput::CursorOrder));
             }
-        };
-        let next = c.next_index();
+            after.restrict_on(&mut c, "a.last_seen_us", "a.id");
+        }
+        let limit = filter.limit.clamp(1, 1000);
         let rows = c
-            .query(format!(
-                "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE {} ORDER BY {order} LIMIT ${next} OFFSET ${}",
-                c.sql(),
-                next + 1
-            ))
-            .bind(filter.limit.clamp(1, 1000))
+            .query(page_sql(&c, filter.order))
+            .bind(limit + 1)
             .bind(filter.offset.max(0))
             .fetch_all(&self.pool)
             .await?;
+        let mut alerts = rows
+            .iter()
+            .map(alert_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = next_position(&mut alerts, limit, |a| ListPosition {
+            ts_us: a.last_seen.timestamp_micros(),
+            id: a.id.clone(),
+        });
         Ok(AlertPage {
             total,
             total_capped,
-            alerts: rows.iter().map(alert_from_row).collect::<Result<_, _>>()?,
+            alerts,
+            next: next.filter(|_| filter.order == AlertOrder::Newest),
         })
     }
 
@@ -597,5 +626,44 @@ impl Alerts<'_> {
         .fetch_all(&self.org.store.pool)
         .await?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod plans {
+    use mamori_testkit::TestDatabase;
+
+    use super::*;
+    use crate::sql::{plan, plan_problems, seeks_position};
+
+    /// An organisation's alert list, newest first, is read in order from an index and
+    /// continued from a position by a seek, on both databases.
+    #[tokio::test]
+    async fn an_organisation_s_newest_alerts_are_served_by_an_index() {
+        for db in TestDatabase::all().await {
+            let store = Store::connect(&db.url).await.expect("store");
+            let scope = Scope::Organisation("org".into());
+            for after in [
+                None,
+                Some(ListPosition {
+                    ts_us: 5,
+                    id: "x".into(),
+                }),
+            ] {
+                let mut c = filter_conditions(&scope, &AlertFilter::default());
+                if let Some(after) = &after {
+                    after.restrict_on(&mut c, "a.last_seen_us", "a.id");
+                }
+                let plan = plan(&store, &c, &page_sql(&c, AlertOrder::Newest)).await;
+                assert!(
+                    plan_problems(&plan, "alerts", "a").is_empty(),
+                    "{}: {plan:#?}",
+                    db.backend
+                );
+                if after.is_some() {
+                    assert!(seeks_position(&plan), "{}: {plan:#?}", db.backend);
+                }
+            }
+        }
     }
 }

@@ -92,6 +92,8 @@ pub enum InvalidInput {
     SlugTaken,
     /// SECURITY ACTION has one star or two.
     StarsInvalid,
+    /// A cursor continues a newest-first list only; work lists page by offset.
+    CursorOrder,
 }
 
 impl InvalidInput {
@@ -114,6 +116,7 @@ impl InvalidInput {
             InvalidInput::SlugInvalid => "slug_invalid",
             InvalidInput::SlugTaken => "slug_taken",
             InvalidInput::StarsInvalid => "stars_invalid",
+            InvalidInput::CursorOrder => "cursor_order",
         }
     }
 }

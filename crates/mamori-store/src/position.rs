@@ -56,12 +56,27 @@ impl FromStr for ListPosition {
 }
 
 impl ListPosition {
-    /// Adds "rows after this position" to `conditions`, for table alias `table`.
+    /// Adds "rows after this position" to `conditions`, for table alias `table` whose time
+    /// column is `ts_us`.
     pub(crate) fn restrict(&self, conditions: &mut Conditions, table: &str) {
+        self.restrict_on(
+            conditions,
+            &format!("{table}.ts_us"),
+            &format!("{table}.id"),
+        );
+    }
+
+    /// Adds "rows after this position" for a list ordered by `time_column DESC, id_column DESC`.
+    pub(crate) fn restrict_on(
+        &self,
+        conditions: &mut Conditions,
+        time_column: &str,
+        id_column: &str,
+    ) {
         conditions.pair(
             // A row-value comparison, which both databases turn into an index seek (an `OR`
             // of the two cases is only a filter to PostgreSQL, read row by row).
-            &format!("({table}.ts_us, {table}.id) < ({{n}}, {{t}})"),
+            &format!("({time_column}, {id_column}) < ({{n}}, {{t}})"),
             self.ts_us,
             &self.id,
         );

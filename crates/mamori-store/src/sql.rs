@@ -139,6 +139,8 @@ pub(crate) fn plan_problems(plan: &[String], table: &str, alias: &str) -> Vec<St
 pub(crate) fn seeks_position(plan: &[String]) -> bool {
     plan.iter().any(|line| {
         line.contains("(ts_us,id)<")
-            || (line.contains("Index Cond") && line.contains("ROW(ts_us, id)"))
+            || line.contains("(last_seen_us,id)<")
+            || (line.contains("Index Cond")
+                && (line.contains("ROW(ts_us, id)") || line.contains("ROW(last_seen_us, id)")))
     })
 }

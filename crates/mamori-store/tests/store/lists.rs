@@ -115,3 +115,100 @@ async fn walking_by_position_visits_every_match_once_in_order() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_organisation_s_alerts_page_by_position_and_the_queue_refuses_it() {
+    use mamori_store::{
+        AlertFilter, AlertOrder, AlertingRules, InvalidInput, NewDetection, StoreError,
+    };
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let cli = Actor::cli();
+        let a = store.create_org(&cli, org("alpha")).await.unwrap();
+        let b = store.create_org(&cli, org("beta")).await.unwrap();
+        // Eleven groups for alpha (one alert each) and two for beta.
+        let detections = (0..13)
+            .map(|i| {
+                let org_id = if i < 11 { &a.id } else { &b.id };
+                NewDetection {
+                    id: mamori_store::new_id(),
+                    org_id: org_id.clone(),
+                    source_id: None,
+                    event_id: None,
+                    timestamp: Utc::now() - chrono::Duration::minutes(60 - i),
+                    kind: "correlation".into(),
+                    rule_id: "ssh-brute".into(),
+                    rule_title: "SSH brute force".into(),
+                    title_ja: None,
+                    level: "high".into(),
+                    tags: Vec::new(),
+                    details: serde_json::json!({"group": [["src_ip", format!("203.0.113.{i}")]]}),
+                }
+            })
+            .collect();
+        store
+            .write_ingest_batch(&IngestBatch {
+                node_id: "alert-lists".into(),
+                last_seq: 1,
+                events: Vec::new(),
+                quarantined: Vec::new(),
+                detections,
+            })
+            .await
+            .unwrap();
+        store
+            .promote_detections(&AlertingRules::default(), 100)
+            .await
+            .unwrap();
+        let scope = Scope::AllOrganisations;
+        let newest = |after| AlertFilter {
+            org_id: Some(a.id.clone()),
+            order: AlertOrder::Newest,
+            limit: 4,
+            after,
+            ..Default::default()
+        };
+        let all = store
+            .alerts(
+                &scope,
+                &AlertFilter {
+                    limit: 100,
+                    ..newest(None)
+                },
+            )
+            .await
+            .unwrap();
+        let expected: Vec<String> = all.alerts.iter().map(|x| x.id.clone()).collect();
+        assert_eq!(expected.len(), 11, "{}", db.backend);
+        let mut walked = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.alerts(&scope, &newest(after)).await.unwrap();
+            assert_eq!(page.total, 11);
+            walked.extend(page.alerts.iter().map(|x| x.id.clone()));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(walked, expected, "{}", db.backend);
+        let queue = store
+            .alerts(
+                &scope,
+                &AlertFilter {
+                    order: AlertOrder::Queue,
+                    ..newest(
+                        Some(all.alerts[0].id.clone())
+                            .map(|id| mamori_store::ListPosition { ts_us: 0, id }),
+                    )
+                },
+            )
+            .await;
+        assert!(
+            matches!(queue, Err(StoreError::Invalid(InvalidInput::CursorOrder))),
+            "{queue:?}"
+        );
+        store.close().await;
+        db.cleanup().await;
+    }
+}

@@ -7,13 +7,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_model::Deed;
 use mamori_store::{
-    Actor, AlertEvent, AlertFilter, AlertOrder, Incident, NewSuppression, StoredDetection,
-    Suppression, now,
+    Actor, AlertEvent, AlertFilter, AlertOrder, Incident, ListPosition, NewSuppression,
+    StoredDetection, Suppression, now,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::assessments::visible_org;
+use super::events::{BadParameter, optional_cursor};
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -41,10 +42,13 @@ pub struct AlertQuery {
     /// Matches to skip, 0-100000.
     #[param(minimum = 0, maximum = 100000)]
     pub offset: Option<i64>,
+    /// Continue after this point: the `next_cursor` of the previous page (an organisation's
+    /// list only; the queue pages by offset).
+    pub cursor: Option<String>,
 }
 
 impl AlertQuery {
-    /// The store filter.
+    /// The store filter, without the cursor (see [`AlertQuery::after`]).
     pub fn filter(&self, order: AlertOrder) -> AlertFilter {
         AlertFilter {
             org_id: self.org.clone(),
@@ -58,7 +62,13 @@ impl AlertQuery {
             order,
             limit: self.limit.unwrap_or(50).clamp(1, 1000),
             offset: self.offset.unwrap_or(0).max(0),
+            after: None,
         }
+    }
+
+    /// The position to continue from, from `cursor`.
+    pub fn after(&self) -> Result<Option<ListPosition>, BadParameter> {
+        optional_cursor(&self.cursor)
     }
 }
 
@@ -71,6 +81,10 @@ pub struct AlertList {
     total_capped: bool,
     /// This page.
     alerts: Vec<AlertView>,
+    /// Pass as `cursor` for the next page of an organisation's list; absent on the last page
+    /// and in the queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
 
 /// One alert with what happened to it and what it is made of.
@@ -105,6 +119,7 @@ async fn page_of(
             .into_iter()
             .map(|a| AlertView::new(a, lang))
             .collect(),
+        next_cursor: page.next.map(|p| p.to_string()),
     }))
 }
 
@@ -126,6 +141,7 @@ pub async fn list(
     let _slot = state.start_read(caller.lang, &id)?;
     let filter = AlertFilter {
         org_id: Some(id),
+        after: query.after().map_err(|bad| bad.api(caller.lang))?,
         ..query.filter(AlertOrder::Newest)
     };
     page_of(&state, &caller, filter).await
@@ -149,7 +165,11 @@ pub async fn queue(
         None => format!("provider:{}", caller.user.id),
     };
     let _slot = state.start_read(caller.lang, &reader)?;
-    page_of(&state, &caller, query.filter(AlertOrder::Queue)).await
+    let filter = AlertFilter {
+        after: query.after().map_err(|bad| bad.api(caller.lang))?,
+        ..query.filter(AlertOrder::Queue)
+    };
+    page_of(&state, &caller, filter).await
 }
 
 /// One alert with its history and evidence.
