@@ -10,8 +10,10 @@ pub mod org;
 pub mod permission;
 pub mod role;
 pub mod scope;
+pub mod status;
 pub mod time;
 pub mod user;
+mod vocabulary;
 
 pub use event::{Action, Category, Event, Severity};
 pub use hash::sha256_hex;
@@ -21,5 +23,6 @@ pub use org::{EmployeeBand, Industry, Organisation, ParseClassError};
 pub use permission::Deed;
 pub use role::{Role, RoleScope};
 pub use scope::Scope;
+pub use status::{AlertStatus, DeliveryStatus, IncidentStatus, ReportJobStatus};
 pub use time::JST;
 pub use user::User;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::ReportError;
 use crate::figures::Figures;
 use crate::words::{Words, words};
-use mamori_model::group_digits;
+use mamori_model::{IncidentStatus, group_digits};
 
 /// Most steps proposed for next month.
 const MAX_STEPS: usize = 5;
@@ -59,7 +59,7 @@ pub fn verdict(f: &Figures, w: &Words) -> Verdict {
     let open_incidents = f
         .incidents
         .iter()
-        .filter(|i| i.status != mamori_store::incident_status::CLOSED)
+        .filter(|i| i.status != IncidentStatus::Closed)
         .count() as i64;
     if open_incidents > 0 {
         red.push(w.fill("attention_incident", &[("n", &n(open_incidents))]));
@@ -138,7 +138,7 @@ pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
     }
     if f.incidents
         .iter()
-        .any(|i| i.status != mamori_store::incident_status::CLOSED)
+        .any(|i| i.status != IncidentStatus::Closed)
     {
         steps.push(w.fill("step_incident", &[]));
     }
@@ -286,7 +286,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
             json!({
                 "title": i.title,
                 "category": Words::word(&w.incident_category, &i.category),
-                "status": Words::word(&w.incident_status, &i.status),
+                "status": Words::word(&w.incident_status, i.status.as_str()),
                 "opened": w.date(local_date(i.opened, e.tz)),
                 "done": i.done,
             })

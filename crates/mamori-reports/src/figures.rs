@@ -8,10 +8,9 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use mamori_catalog::{AssessmentResult, Readiness, ReadinessFacts, readiness, score};
-use mamori_model::{Scope, Severity};
+use mamori_model::{AlertStatus, Scope, Severity};
 use mamori_store::{
-    AlertFilter, AnswerKind, BlockedRow, OrgStore, RollupRow, Store, StoreError, alert_status,
-    day_start,
+    AlertFilter, AnswerKind, BlockedRow, OrgStore, RollupRow, Store, StoreError, day_start,
 };
 use serde::Serialize;
 
@@ -138,8 +137,8 @@ pub struct IncidentFigures {
     pub title: String,
     /// Category word.
     pub category: String,
-    /// Status word.
-    pub status: String,
+    /// Where the response stands.
+    pub status: mamori_model::IncidentStatus,
     /// When it was recorded.
     pub opened: i64,
     /// Timeline entries written in the month, oldest first.
@@ -410,11 +409,11 @@ async fn gather_alerts(
                 .entry(alert_category(&alert.details))
                 .or_default() += 1;
             if rank <= 1 {
-                let outcome = match (&alert.resolution, alert.status.as_str()) {
-                    (Some(r), alert_status::RESOLVED) => r.clone(),
-                    (_, s) => s.to_owned(),
+                let outcome = match (&alert.resolution, alert.status) {
+                    (Some(r), AlertStatus::Resolved) => r.clone(),
+                    (_, s) => s.to_string(),
                 };
-                if alert.status != alert_status::RESOLVED {
+                if alert.status.is_open() {
                     open_important += 1;
                 }
                 important.push(ImportantAlert {
@@ -462,7 +461,7 @@ async fn gather_incidents(
         let relevant = incident.created_at < to
             && (incident.created_at >= from
                 || incident.updated_at >= from
-                || incident.status != mamori_store::incident_status::CLOSED);
+                || incident.status != mamori_model::IncidentStatus::Closed);
         if !relevant {
             continue;
         }

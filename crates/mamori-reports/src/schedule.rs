@@ -10,8 +10,9 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveTime, Timelike};
 use chrono_tz::Tz;
 use mamori_catalog::Lang;
+use mamori_model::ReportJobStatus;
 use mamori_notify::Notifier;
-use mamori_store::{ReportJob, job_status};
+use mamori_store::ReportJob;
 use tokio::sync::watch;
 
 use crate::ReportError;
@@ -123,8 +124,8 @@ async fn work(
         .month
         .parse()
         .map_err(|e: crate::BadMonth| ReportError::Broken(e.to_string()))?;
-    match (job.status.as_str(), &job.report_id) {
-        (job_status::SENDING, Some(report_id)) => {
+    match (job.status, &job.report_id) {
+        (ReportJobStatus::Sending, Some(report_id)) => {
             let report = store
                 .report(&mamori_model::Scope::AllOrganisations, report_id)
                 .await?

@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 use mamori_catalog::Lang;
+use mamori_model::ReportJobStatus;
 use mamori_model::{Role, Scope};
 use mamori_notify::{DestinationPolicy, Notifier, SmtpSettings};
 use mamori_reports::schedule::run_once;
 use mamori_reports::{Month, Reporter, Request, ScheduleSettings};
-use mamori_store::{Actor, NewUser, ReportSettings, Store, job_status, report_hash};
+use mamori_store::{Actor, NewUser, ReportSettings, Store, report_hash};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::smtp::SmtpSink;
 
@@ -436,7 +437,7 @@ async fn the_schedule_makes_archives_and_mails_each_report_once() {
         assert_eq!(files[0].1, archived, "the mail carries the archived PDF");
         let jobs = store.report_jobs(Some(NOVEMBER)).await.unwrap();
         assert_eq!(jobs.len(), 1);
-        assert_eq!(jobs[0].status, job_status::DELIVERED);
+        assert_eq!(jobs[0].status, ReportJobStatus::Delivered);
         assert!(jobs[0].response.as_deref().unwrap_or("").starts_with("250"));
         assert!(
             store
@@ -471,7 +472,7 @@ async fn the_schedule_makes_archives_and_mails_each_report_once() {
         assert_eq!(gave_up.failed, 2);
         let december = store.report_jobs(Some("2026-12")).await.unwrap();
         assert!(
-            december.iter().all(|j| j.status == job_status::FAILED),
+            december.iter().all(|j| j.status == ReportJobStatus::Failed),
             "{december:?}"
         );
         assert!(

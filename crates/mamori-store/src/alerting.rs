@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 
-use mamori_model::Severity;
+use mamori_model::{AlertStatus, Severity};
 use serde_json::{Value, json};
 use sqlx::{Any, Row, Transaction};
 
-use crate::alerts::{append_history, severity_rank, status};
+use crate::alerts::{append_history, severity_rank};
 use crate::audit::Actor;
 use crate::deliveries::{DeliveryKind, queue_delivery};
 use crate::suppressions::{ActiveSuppression, active_suppressions, count_hit};
@@ -249,7 +249,7 @@ async fn open_alert_for(
     )
     .bind(&d.org_id)
     .bind(key)
-    .bind(status::RESOLVED)
+    .bind(AlertStatus::Resolved.as_str())
     .bind(d.ts_us - window_us)
     .fetch_optional(&mut **tx)
     .await?;
@@ -371,7 +371,7 @@ async fn insert_alert(
     .bind(d.title_ja.as_deref())
     .bind(severity.as_str())
     .bind(severity_rank(severity))
-    .bind(status::NEW)
+    .bind(AlertStatus::New.as_str())
     .bind(d.source_id.as_deref())
     .bind(d.ts_us)
     .bind(at)

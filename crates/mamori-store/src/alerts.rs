@@ -3,7 +3,7 @@
 //! change takes the caller's scope, so one tenant never sees another's alerts.
 
 use chrono::{DateTime, Utc};
-use mamori_model::{Deed, Scope, Severity};
+use mamori_model::{AlertStatus, Deed, Scope, Severity};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
@@ -11,22 +11,11 @@ use sqlx::{Any, AssertSqlSafe, Executor, Row};
 use crate::audit::Actor;
 use crate::detections::{StoredDetection, detection_from_row, json_column};
 use crate::error::InvalidInput;
+use crate::events::class;
 use crate::position::{ListPosition, next_position};
 use crate::sql::Conditions;
 use crate::tenant::Alerts;
 use crate::{Store, StoreError, new_id, now};
-
-/// Where an alert is in its life.
-pub mod status {
-    /// Not yet looked at.
-    pub const NEW: &str = "new";
-    /// Someone at the provider is on it.
-    pub const ACKNOWLEDGED: &str = "acknowledged";
-    /// Closed with a resolution.
-    pub const RESOLVED: &str = "resolved";
-    /// Every status, in lifecycle order.
-    pub const ALL: [&str; 3] = [NEW, ACKNOWLEDGED, RESOLVED];
-}
 
 /// How a resolved alert turned out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,7 +64,7 @@ pub struct Alert {
     /// `critical`, `high`, `medium`, `low` or `info`.
     pub severity: String,
     /// `new`, `acknowledged` or `resolved`.
-    pub status: String,
+    pub status: AlertStatus,
     /// How it was resolved, once resolved.
     pub resolution: Option<String>,
     /// The title in English (the rule's title).
@@ -258,7 +247,7 @@ pub(crate) fn alert_from_row(row: &AnyRow) -> Result<Alert, StoreError> {
         org_id: row.try_get(1)?,
         org_name: row.try_get(2)?,
         severity: row.try_get(3)?,
-        status: row.try_get(4)?,
+        status: class(row, 4, "alerts.status")?,
         resolution: row.try_get(5)?,
         title: row.try_get(6)?,
         title_ja: row.try_get(7)?,
@@ -340,7 +329,7 @@ fn filter_conditions(scope: &Scope, filter: &AlertFilter) -> Conditions {
         c.text("a.org_id = ", &org);
     }
     match trimmed(&filter.status).as_deref() {
-        Some("open") => c.raw(&format!("a.status <> '{}'", status::RESOLVED)),
+        Some("open") => c.raw(&format!("a.status <> '{}'", AlertStatus::Resolved)),
         Some(s) => c.text("a.status = ", s),
         None => {}
     }
@@ -486,7 +475,7 @@ impl Store {
         change: AlertChange,
     ) -> Result<Alert, StoreError> {
         let alert = self.alert(scope, id).await?.ok_or(StoreError::NotFound)?;
-        let resolved = alert.status == status::RESOLVED;
+        let resolved = alert.status == AlertStatus::Resolved;
         let mut tx = self.begin_write().await?;
         let (set, binds, action, note): (&str, Vec<Option<String>>, &str, Option<String>) =
             match change {
@@ -497,7 +486,10 @@ impl Store {
                 // company sees who is handling it.
                 AlertChange::Acknowledge => (
                     "status = $1, assignee_id = COALESCE(assignee_id, $2)",
-                    vec![Some(status::ACKNOWLEDGED.to_owned()), actor.user_id.clone()],
+                    vec![
+                        Some(AlertStatus::Acknowledged.to_string()),
+                        actor.user_id.clone(),
+                    ],
                     "acknowledged",
                     None,
                 ),
@@ -507,7 +499,7 @@ impl Store {
                 AlertChange::Resolve(resolution, note) => (
                     "status = $1, resolution = $2",
                     vec![
-                        Some(status::RESOLVED.to_owned()),
+                        Some(AlertStatus::Resolved.to_string()),
                         Some(resolution.as_str().to_owned()),
                     ],
                     "resolved",
@@ -520,7 +512,7 @@ impl Store {
                 ),
                 AlertChange::Reopen => (
                     "status = $1, resolution = $2",
-                    vec![Some(status::ACKNOWLEDGED.to_owned()), None],
+                    vec![Some(AlertStatus::Acknowledged.to_string()), None],
                     "reopened",
                     None,
                 ),

@@ -2,7 +2,7 @@
 //! as the alert it announces, taken by the delivery worker when due, retried with back-off,
 //! and every attempt kept with the server's answer or the exact error.
 
-use mamori_model::{Scope, Severity};
+use mamori_model::{DeliveryStatus, Scope, Severity};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
@@ -78,8 +78,9 @@ pub struct DeliveryRecord {
     pub kind: String,
     /// The alert, for alert notices.
     pub alert_id: Option<String>,
-    /// `pending`, `delivered`, `failed` or `cancelled`.
-    pub status: String,
+    /// Where the delivery stands.
+    #[sqlx(try_from = "String")]
+    pub status: DeliveryStatus,
     /// Attempts made.
     pub attempts: i64,
     /// The last error.
@@ -293,21 +294,21 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let (status, next, delivered_at, last_error) = match &attempt {
-            Attempt::Delivered(_) => ("delivered", now_ms(), Some(at), None),
+            Attempt::Delivered(_) => (DeliveryStatus::Delivered, now_ms(), Some(at), None),
             Attempt::Failed {
                 error,
                 retry_at_ms: Some(retry),
-            } => ("pending", *retry, None, Some(error.as_str())),
+            } => (DeliveryStatus::Pending, *retry, None, Some(error.as_str())),
             Attempt::Failed {
                 error,
                 retry_at_ms: None,
-            } => ("failed", now_ms(), None, Some(error.as_str())),
+            } => (DeliveryStatus::Failed, now_ms(), None, Some(error.as_str())),
         };
         sqlx::query(
             "UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_ms = $2,
                  delivered_at = $3, last_error = $4 WHERE id = $5",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(next)
         .bind(delivered_at)
         .bind(last_error)
@@ -340,7 +341,7 @@ impl Store {
             .await?;
         }
         let mut raised = false;
-        if status == "failed"
+        if status == DeliveryStatus::Failed
             && delivery.kind == DeliveryKind::Alert
             && let Some(org_id) = &channel.org_id
         {

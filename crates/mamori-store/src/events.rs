@@ -244,8 +244,8 @@ async fn count_per_source(
     Ok(())
 }
 
-/// Reads a stored class name (category, action, severity) back.
-fn class<T: std::str::FromStr>(
+/// Reads a stored vocabulary word (category, action, severity, a status) back.
+pub(crate) fn class<T: std::str::FromStr>(
     row: &AnyRow,
     index: usize,
     column: &'static str,

@@ -2,7 +2,7 @@
 //! a title, a category, a status, the linked alerts and a timeline. The full IPA incident
 //! workflow builds on these rows later.
 
-use mamori_model::Scope;
+use mamori_model::{IncidentStatus, Scope};
 use serde::Serialize;
 
 use crate::alerts::{Alert, append_history};
@@ -10,18 +10,6 @@ use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::tenant::Incidents;
 use crate::{Store, StoreError, new_id, now};
-
-/// Incident statuses, in order.
-pub mod incident_status {
-    /// Being handled.
-    pub const OPEN: &str = "open";
-    /// Harm stopped, clean-up under way.
-    pub const CONTAINED: &str = "contained";
-    /// Finished.
-    pub const CLOSED: &str = "closed";
-    /// Every status.
-    pub const ALL: [&str; 3] = [OPEN, CONTAINED, CLOSED];
-}
 
 /// Incident categories people choose from when escalating.
 pub const INCIDENT_CATEGORIES: [&str; 6] = [
@@ -44,8 +32,8 @@ pub struct Incident {
     pub title: String,
     /// One of [`INCIDENT_CATEGORIES`].
     pub category: String,
-    /// One of [`incident_status::ALL`].
-    pub status: String,
+    /// Where the response stands.
+    pub status: IncidentStatus,
     /// Who opened it.
     pub created_by: String,
     /// When (Unix seconds).
@@ -67,18 +55,20 @@ pub struct TimelineEntry {
 
 type IncidentRow = (String, String, String, String, String, String, i64, i64);
 
-fn from_row(row: IncidentRow) -> Incident {
+fn from_row(row: IncidentRow) -> Result<Incident, StoreError> {
     let (id, org_id, title, category, status, created_by, created_at, updated_at) = row;
-    Incident {
+    Ok(Incident {
         id,
         org_id,
         title,
         category,
-        status,
+        status: status
+            .parse()
+            .map_err(|e| StoreError::corrupt("incidents.status", e))?,
         created_by,
         created_at,
         updated_at,
-    }
+    })
 }
 
 const COLUMNS: &str = "id, org_id, title, category, status, created_by, created_at, updated_at";
@@ -120,7 +110,7 @@ impl Store {
         .bind(&alert.org_id)
         .bind(title)
         .bind(category)
-        .bind(incident_status::OPEN)
+        .bind(IncidentStatus::Open.as_str())
         .bind(&actor.label)
         .bind(at)
         .execute(&mut *tx)
@@ -164,7 +154,7 @@ impl Store {
         .bind(scope.only_org())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(from_row).ok_or(StoreError::NotFound)
+        row.map(from_row).ok_or(StoreError::NotFound)?
     }
 
     /// An incident's timeline, oldest first.
@@ -194,10 +184,9 @@ impl Store {
         scope: &Scope,
         id: &str,
         note: &str,
-        status: Option<&str>,
+        status: Option<IncidentStatus>,
     ) -> Result<Incident, StoreError> {
         let incident = self.incident(scope, id).await?;
-        let status = status.filter(|s| incident_status::ALL.contains(s));
         let note = note.trim();
         if note.is_empty() && status.is_none() {
             return Err(StoreError::Invalid(InvalidInput::TextRequired));
@@ -205,7 +194,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         if let Some(status) = status {
             sqlx::query("UPDATE incidents SET status = $1, updated_at = $2 WHERE id = $3")
-                .bind(status)
+                .bind(status.as_str())
                 .bind(now())
                 .bind(&incident.id)
                 .execute(&mut *tx)
@@ -258,6 +247,6 @@ impl Incidents<'_> {
         .bind(org_id)
         .fetch_all(&self.org.store.pool)
         .await?;
-        Ok(rows.into_iter().map(from_row).collect())
+        rows.into_iter().map(from_row).collect()
     }
 }

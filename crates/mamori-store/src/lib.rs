@@ -41,7 +41,6 @@ pub use acknowledgements::RulesAcknowledgement;
 pub use alerting::{AlertingRules, Promotion};
 pub use alerts::{
     Alert, AlertChange, AlertEvent, AlertFilter, AlertOrder, AlertPage, OpenAlerts, Resolution,
-    status as alert_status,
 };
 pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
 pub use audit::{Actor, AuditAction, AuditEntry};
@@ -58,14 +57,14 @@ pub use documents::{
 };
 pub use error::{InvalidInput, StoreError};
 pub use events::{COUNT_BOUND, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
-pub use incidents::{INCIDENT_CATEGORIES, Incident, TimelineEntry, incident_status};
+pub use incidents::{INCIDENT_CATEGORIES, Incident, TimelineEntry};
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};
 pub use position::{BadCursor, ListPosition};
 pub use providers::Provider;
 pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
-pub use report_jobs::{ReportJob, job_status};
+pub use report_jobs::ReportJob;
 pub use reports::{NewReport, ReportSettings, StoredReport, report_hash, report_kind};
 pub use rollups::{
     BlockedRow, DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, SourceHour, Talker, day_start,

@@ -2,23 +2,10 @@
 //! comes due, then generated, archived and e-mailed with retries. Jobs survive restarts, and
 //! their state is what the provider's console shows when a report did not go out.
 
+use mamori_model::ReportJobStatus;
 use serde::Serialize;
 
 use crate::{Store, StoreError, new_id, now};
-
-/// Job statuses.
-pub mod job_status {
-    /// Waiting to be generated (or retried after a failure).
-    pub const PENDING: &str = "pending";
-    /// Generated and archived; waiting to be e-mailed.
-    pub const SENDING: &str = "sending";
-    /// E-mailed; the mail server's answer is kept.
-    pub const DELIVERED: &str = "delivered";
-    /// Generated and archived, but nobody is set to receive it.
-    pub const NO_RECIPIENTS: &str = "no_recipients";
-    /// Gave up after the last retry; `last_error` says why.
-    pub const FAILED: &str = "failed";
-}
 
 /// One organisation's monthly report job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,8 +18,8 @@ pub struct ReportJob {
     pub org_name: String,
     /// `YYYY-MM`.
     pub month: String,
-    /// One of [`job_status`].
-    pub status: String,
+    /// Where the job stands.
+    pub status: ReportJobStatus,
     /// The archived report, once generated.
     pub report_id: Option<String>,
     /// Failed attempts so far.
@@ -67,7 +54,7 @@ type JobRow = (
     i64,
 );
 
-fn from_row(row: JobRow) -> ReportJob {
+fn from_row(row: JobRow) -> Result<ReportJob, StoreError> {
     let (
         id,
         org_id,
@@ -82,12 +69,14 @@ fn from_row(row: JobRow) -> ReportJob {
         created_at,
         updated_at,
     ) = row;
-    ReportJob {
+    Ok(ReportJob {
         id,
         org_id,
         org_name,
         month,
-        status,
+        status: status
+            .parse()
+            .map_err(|e| StoreError::corrupt("report_jobs.status", e))?,
         report_id,
         attempts,
         next_attempt_at,
@@ -95,7 +84,7 @@ fn from_row(row: JobRow) -> ReportJob {
         response,
         created_at,
         updated_at,
-    }
+    })
 }
 
 impl Store {
@@ -127,7 +116,7 @@ impl Store {
             .bind(new_id())
             .bind(org_id)
             .bind(month)
-            .bind(job_status::PENDING)
+            .bind(ReportJobStatus::Pending.as_str())
             .bind(at)
             .execute(&mut *tx)
             .await?;
@@ -143,13 +132,13 @@ impl Store {
              WHERE j.status IN ($1, $2) AND j.next_attempt_at <= $3
              ORDER BY j.next_attempt_at, j.id LIMIT $4"
         )))
-        .bind(job_status::PENDING)
-        .bind(job_status::SENDING)
+        .bind(ReportJobStatus::Pending.as_str())
+        .bind(ReportJobStatus::Sending.as_str())
         .bind(at)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(from_row).collect())
+        rows.into_iter().map(from_row).collect()
     }
 
     /// Every job of `month` (every month with `None`), newest month first, failures first.
@@ -162,7 +151,7 @@ impl Store {
         .bind(month)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(from_row).collect())
+        rows.into_iter().map(from_row).collect()
     }
 
     /// Records that the job's report is archived; it waits to be e-mailed next, or ends as
@@ -174,9 +163,9 @@ impl Store {
         has_recipients: bool,
     ) -> Result<(), StoreError> {
         let status = if has_recipients {
-            job_status::SENDING
+            ReportJobStatus::Sending
         } else {
-            job_status::NO_RECIPIENTS
+            ReportJobStatus::NoRecipients
         };
         self.update_job(
             "UPDATE report_jobs SET status = $2, report_id = $3, attempts = 0, last_error = NULL,
@@ -198,7 +187,7 @@ impl Store {
             "UPDATE report_jobs SET status = $2, response = $3, last_error = NULL, updated_at = $4
              WHERE id = $1",
             job_id,
-            job_status::DELIVERED,
+            ReportJobStatus::Delivered,
             Some(response),
         )
         .await
@@ -221,7 +210,7 @@ impl Store {
         let (status_now,) = status_now.ok_or(StoreError::NotFound)?;
         let status = match retry_at {
             Some(_) => status_now,
-            None => job_status::FAILED.to_owned(),
+            None => ReportJobStatus::Failed.as_str().to_owned(),
         };
         let at = now();
         sqlx::query(
@@ -248,10 +237,10 @@ impl Store {
              WHERE id = $1 AND status = $5",
         )
         .bind(job_id)
-        .bind(job_status::PENDING)
-        .bind(job_status::SENDING)
+        .bind(ReportJobStatus::Pending.as_str())
+        .bind(ReportJobStatus::Sending.as_str())
         .bind(at)
-        .bind(job_status::FAILED)
+        .bind(ReportJobStatus::Failed.as_str())
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
@@ -264,12 +253,12 @@ impl Store {
         &self,
         sql: &'static str,
         job_id: &str,
-        status: &str,
+        status: ReportJobStatus,
         text: Option<&str>,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(sql)
             .bind(job_id)
-            .bind(status)
+            .bind(status.as_str())
             .bind(text)
             .bind(now())
             .execute(&self.pool)

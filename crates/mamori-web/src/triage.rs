@@ -1,7 +1,7 @@
 //! Who may do what to alerts and channels, and how a submitted alert action (from the API
 //! or a page form) becomes a store change. One place, so pages and API cannot disagree.
 
-use mamori_model::{Deed, User};
+use mamori_model::{AlertStatus, Deed, User};
 use mamori_store::{Alert, AlertChange, Resolution};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -113,8 +113,9 @@ pub struct AlertView {
     pub org_name: String,
     /// `critical`, `high`, `medium`, `low` or `info`.
     pub severity: String,
-    /// `new`, `acknowledged` or `resolved`.
-    pub status: String,
+    /// Where the alert is in triage.
+    #[schema(value_type = String)]
+    pub status: AlertStatus,
     /// `true_positive`, `false_positive` or `benign`, once resolved.
     pub resolution: Option<String>,
     /// Plain-language title in the reader's language.

@@ -6,7 +6,7 @@ use mamori_model::{Role, Scope, Severity};
 use mamori_store::{
     Actor, AlertChange, AlertFilter, AlertingRules, Attempt, CHANNEL_FAILING_RULE, IngestBatch,
     InvalidInput, NewChannel, NewDetection, NewSuppression, NewUser, Resolution, Store, StoreError,
-    alert_status, new_id, now_ms,
+    new_id, now_ms,
 };
 use mamori_testkit::TestDatabase;
 
@@ -167,7 +167,7 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             "a more urgent repeat raises the severity"
         );
         assert_eq!(top.count, 3);
-        assert_eq!(top.status, alert_status::NEW);
+        assert_eq!(top.status, mamori_model::AlertStatus::New);
         assert!(top.first_seen < top.last_seen);
         assert_eq!(
             store
@@ -237,7 +237,7 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             )
             .await
             .unwrap();
-        assert_eq!(resolved.status, "resolved");
+        assert_eq!(resolved.status, mamori_model::AlertStatus::Resolved);
         assert_eq!(resolved.resolution.as_deref(), Some("true_positive"));
         assert_eq!(resolved.assignee_name.as_deref(), Some("解析 花子"));
         assert!(matches!(

@@ -10,10 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
-use mamori_model::{Deed, Scope, Severity};
+use mamori_model::{AlertStatus, Deed, Scope, Severity};
 use mamori_store::{
     Actor, AlertFilter, AlertOrder, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError,
-    alert_status, now,
+    now,
 };
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -119,7 +119,9 @@ pub async fn queue(
         orgs => Value::from(Serde(&orgs)),
         broken => broken,
         severities => severity_words(),
-        statuses => ["open", alert_status::NEW, alert_status::ACKNOWLEDGED, alert_status::RESOLVED],
+        statuses => std::iter::once("open")
+            .chain(AlertStatus::ALL.iter().map(|s| s.as_str()))
+            .collect::<Vec<_>>(),
         resolutions => Resolution::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
     };
     Ok(page.render(StatusCode::OK, "alerts_queue.html", ctx).await)

@@ -5,8 +5,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use mamori_model::Deed;
-use mamori_store::{Actor, AlertFilter, incident_status};
+use mamori_model::{Deed, IncidentStatus};
+use mamori_store::{Actor, AlertFilter};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -56,7 +56,7 @@ pub async fn detail(
         incident => Value::from(Serde(&incident)),
         alerts => Value::from(Serde(&alerts)),
         timeline => Value::from(Serde(&timeline)),
-        statuses => incident_status::ALL,
+        statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         can_triage => viewer.user.may(Deed::TriageAlerts),
     };
     Ok(page.render(StatusCode::OK, "incident.html", ctx).await)
@@ -90,7 +90,8 @@ pub async fn update(
         Ok(_) => return Err(page.not_found().await),
         Err(e) => return Err(page.store_error(e).await),
     }
-    let status = Some(form.status.as_str()).filter(|s| !s.is_empty());
+    // The form offers the statuses as a list; anything else (or nothing) changes no status.
+    let status = form.status.parse::<IncidentStatus>().ok();
     match state
         .store
         .update_incident(

@@ -292,7 +292,7 @@ pub async fn console(
     let ctx = context! {
         jobs => Value::from(Serde(&jobs)),
         overviews => Value::from(Serde(&overviews)),
-        failed => jobs.iter().filter(|j| j.status == mamori_store::job_status::FAILED).count(),
+        failed => jobs.iter().filter(|j| j.status == mamori_model::ReportJobStatus::Failed).count(),
         can_make => state.reports.is_some(),
     };
     Ok(page
