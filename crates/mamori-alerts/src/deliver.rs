@@ -9,6 +9,7 @@ use mamori_store::{Attempt, CHANNEL_FAILING_RULE, Channel, Delivery, DeliveryKin
 
 use crate::AlertsError;
 use crate::notice::{alert_notice, lang_of};
+use crate::send::send;
 use crate::settings::AlertSettings;
 
 /// What became of one queued notification.
@@ -107,13 +108,13 @@ pub async fn deliver_one(
         .filter(|c| c.enabled)
     else {
         store
-            .cancel_delivery(&delivery.id, "channel removed or disabled")
+            .cancel_delivery(&delivery.id, "channel_removed")
             .await?;
         return Ok(Outcome::Cancelled);
     };
     let Some(notice) = notice_for(store, settings, delivery, &channel).await? else {
         store
-            .cancel_delivery(&delivery.id, "nothing left to announce")
+            .cancel_delivery(&delivery.id, "nothing_to_announce")
             .await?;
         return Ok(Outcome::Cancelled);
     };
@@ -123,35 +124,20 @@ pub async fn deliver_one(
             .await?;
         return Ok(Outcome::Postponed);
     }
-    let sent = match serde_json::from_value::<mamori_notify::Channel>(channel.config.clone()) {
-        Ok(destination) => {
-            match tokio::time::timeout(
-                settings.send_timeout,
-                notifier.deliver(&destination, &notice),
-            )
-            .await
-            {
-                Ok(Ok(receipt)) => Ok(receipt.response),
-                Ok(Err(e)) => Err((e.to_string(), e.is_permanent())),
-                Err(_) => Err((
-                    format!(
-                        "no answer within {} seconds",
-                        settings.send_timeout.as_secs()
-                    ),
-                    false,
-                )),
-            }
-        }
-        Err(e) => Err((format!("the channel's settings cannot be read: {e}"), true)),
-    };
+    let (_, sent) = send(notifier, &channel, &notice, settings.send_timeout).await;
     let (attempt, outcome) = match sent {
         Ok(response) => (Attempt::Delivered(response), Outcome::Delivered),
-        Err((error, permanent)) => {
-            let retry_at_ms = (!permanent)
+        Err(failure) => {
+            let retry_at_ms = (!failure.permanent)
                 .then(|| settings.retry_after(delivery.attempts))
                 .flatten()
                 .map(|wait| now_ms() + wait.as_millis() as i64);
-            (Attempt::Failed { error, retry_at_ms }, Outcome::Failed)
+            let attempt = Attempt::Failed {
+                error: failure.detail,
+                code: failure.code.to_owned(),
+                retry_at_ms,
+            };
+            (attempt, Outcome::Failed)
         }
     };
     store

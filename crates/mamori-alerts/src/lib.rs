@@ -6,11 +6,13 @@
 mod deliver;
 pub mod notice;
 mod route;
+mod send;
 mod service;
 mod settings;
 
 pub use deliver::{Outcome, deliver_one};
 pub use route::{RouteCheck, test_route};
+pub use send::OWN_FAILURE_CODES;
 pub use service::{RunningAlerts, make_digests};
 pub use settings::AlertSettings;
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::AlertsError;
 use crate::deliver::provider_name;
 use crate::notice::{lang_of, test_notice};
+use crate::send::send;
 use crate::settings::AlertSettings;
 
 /// The result of the test on one channel.
@@ -25,7 +26,9 @@ pub struct RouteCheck {
     pub destination: String,
     /// Whether the test arrived.
     pub delivered: bool,
-    /// The server's answer, or what went wrong.
+    /// Why it did not, as a stable code to translate (`connect`, `http_status`, `timeout` …).
+    pub error_code: Option<String>,
+    /// The server's answer, or exactly what went wrong.
     pub response: String,
 }
 
@@ -57,26 +60,7 @@ pub async fn test_route(
         let notifier = notifier.clone();
         let timeout = settings.send_timeout;
         sends.spawn(async move {
-            let (destination, result) =
-                match serde_json::from_value::<mamori_notify::Channel>(channel.config.clone()) {
-                    Ok(destination) => {
-                        let described = destination.describe();
-                        let sent =
-                            tokio::time::timeout(timeout, notifier.deliver(&destination, &notice))
-                                .await
-                                .map_err(|_| {
-                                    format!("no answer within {} seconds", timeout.as_secs())
-                                })
-                                .and_then(|r| {
-                                    r.map(|receipt| receipt.response).map_err(|e| e.to_string())
-                                });
-                        (described, sent)
-                    }
-                    Err(e) => (
-                        channel.kind.clone(),
-                        Err(format!("the channel's settings cannot be read: {e}")),
-                    ),
-                };
+            let (destination, result) = send(&notifier, &channel, &notice, timeout).await;
             (index, channel, notice, destination, result)
         });
     }
@@ -87,8 +71,9 @@ pub async fn test_route(
         };
         let attempt = match &result {
             Ok(answer) => Attempt::Delivered(answer.clone()),
-            Err(error) => Attempt::Failed {
-                error: error.clone(),
+            Err(failure) => Attempt::Failed {
+                error: failure.detail.clone(),
+                code: failure.code.to_owned(),
                 retry_at_ms: None,
             },
         };
@@ -102,7 +87,8 @@ pub async fn test_route(
                 kind: channel.kind,
                 destination,
                 delivered: result.is_ok(),
-                response: result.unwrap_or_else(|e| e),
+                error_code: result.as_ref().err().map(|f| f.code.to_owned()),
+                response: result.unwrap_or_else(|f| f.detail),
             },
         ));
     }

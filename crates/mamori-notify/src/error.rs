@@ -100,6 +100,24 @@ pub enum NotifyError {
 }
 
 impl NotifyError {
+    /// Every value [`NotifyError::code`] can return, so that each has a translation.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_channel",
+        "invalid_smtp",
+        "no_smtp",
+        "connect",
+        "timeout",
+        "tls",
+        "auth",
+        "rejected",
+        "smtp",
+        "http_status",
+        "http",
+        "refused_destination",
+        "invalid_policy",
+        "message",
+    ];
+
     /// A stable snake_case name for this kind of failure, used as a translation key and in
     /// the delivery log.
     pub fn code(&self) -> &'static str {
@@ -168,4 +186,55 @@ pub(crate) fn has_cause<T: std::error::Error + 'static>(
         current = e.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed() {
+        let t = || "x".to_owned();
+        let all = [
+            NotifyError::InvalidChannel(t()),
+            NotifyError::InvalidSmtp(t()),
+            NotifyError::NoSmtp,
+            NotifyError::Connect {
+                target: t(),
+                reason: t(),
+            },
+            NotifyError::Timeout { target: t() },
+            NotifyError::Tls {
+                target: t(),
+                reason: t(),
+            },
+            NotifyError::Auth {
+                target: t(),
+                code: 535,
+                text: t(),
+            },
+            NotifyError::Rejected {
+                target: t(),
+                code: 550,
+                text: t(),
+            },
+            NotifyError::Smtp {
+                target: t(),
+                reason: t(),
+            },
+            NotifyError::HttpStatus {
+                target: t(),
+                status: 500,
+            },
+            NotifyError::Http {
+                target: t(),
+                reason: t(),
+            },
+            NotifyError::RefusedDestination { target: t() },
+            NotifyError::InvalidPolicy(t()),
+            NotifyError::Message(t()),
+        ];
+        let codes: Vec<&str> = all.iter().map(NotifyError::code).collect();
+        assert_eq!(codes, NotifyError::CODES);
+    }
 }

@@ -62,8 +62,10 @@ pub struct Channel {
     pub last_ok_at: Option<i64>,
     /// The last failed attempt.
     pub last_error_at: Option<i64>,
-    /// What the last failure said.
+    /// What the last failure said, exactly.
     pub last_error: Option<String>,
+    /// The last failure's kind, as a stable code to translate.
+    pub last_error_code: Option<String>,
     /// When the last daily digest was made.
     pub last_digest_at: Option<i64>,
 }
@@ -102,7 +104,7 @@ impl RouteHealth {
     }
 }
 
-const COLUMNS: &str = "id, org_id, kind, config, min_severity, quiet_start, quiet_end, digest, lang, enabled, created_at, last_ok_at, last_error_at, last_error, last_digest_at";
+const COLUMNS: &str = "id, org_id, kind, config, min_severity, quiet_start, quiet_end, digest, lang, enabled, created_at, last_ok_at, last_error_at, last_error, last_digest_at, last_error_code";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Channel, StoreError> {
     use sqlx::Row;
@@ -124,6 +126,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Channel, StoreError> {
         last_error_at: row.try_get(12)?,
         last_error: row.try_get(13)?,
         last_digest_at: row.try_get(14)?,
+        last_error_code: row.try_get(15)?,
     })
 }
 

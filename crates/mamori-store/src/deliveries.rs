@@ -83,8 +83,10 @@ pub struct DeliveryRecord {
     pub status: DeliveryStatus,
     /// Attempts made.
     pub attempts: i64,
-    /// The last error.
+    /// The last error, exactly.
     pub last_error: Option<String>,
+    /// The last error's kind, as a stable code to translate.
+    pub last_error_code: Option<String>,
     /// When it was queued.
     pub created_at: i64,
     /// When it arrived.
@@ -99,8 +101,10 @@ pub enum Attempt {
     /// Failed; the exact error, and when to try again (Unix milliseconds), or `None` to
     /// give up.
     Failed {
-        /// What went wrong.
+        /// What went wrong, exactly.
         error: String,
+        /// The kind of failure as a stable code the pages translate (`connect`, `timeout` …).
+        code: String,
         /// Next try, or give up.
         retry_at_ms: Option<i64>,
     },
@@ -256,12 +260,15 @@ impl Store {
     }
 
     /// Drops a notification that can no longer be sent (its channel or alert is gone).
-    pub async fn cancel_delivery(&self, id: &str, why: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE deliveries SET status = 'cancelled', last_error = $1 WHERE id = $2")
-            .bind(why)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    pub async fn cancel_delivery(&self, id: &str, why_code: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'cancelled', last_error = NULL, last_error_code = $1
+             WHERE id = $2",
+        )
+        .bind(why_code)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -278,9 +285,9 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let at = now();
         let mut tx = self.begin_write().await?;
-        let (ok, response) = match &attempt {
-            Attempt::Delivered(answer) => (true, answer.clone()),
-            Attempt::Failed { error, .. } => (false, error.clone()),
+        let (ok, response, code) = match &attempt {
+            Attempt::Delivered(answer) => (true, answer.clone(), None),
+            Attempt::Failed { error, code, .. } => (false, error.clone(), Some(code.as_str())),
         };
         sqlx::query(
             "INSERT INTO delivery_attempts (id, delivery_id, channel_id, at, ok, response) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -298,20 +305,23 @@ impl Store {
             Attempt::Failed {
                 error,
                 retry_at_ms: Some(retry),
+                ..
             } => (DeliveryStatus::Pending, *retry, None, Some(error.as_str())),
             Attempt::Failed {
                 error,
                 retry_at_ms: None,
+                ..
             } => (DeliveryStatus::Failed, now_ms(), None, Some(error.as_str())),
         };
         sqlx::query(
             "UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_ms = $2,
-                 delivered_at = $3, last_error = $4 WHERE id = $5",
+                 delivered_at = $3, last_error = $4, last_error_code = $5 WHERE id = $6",
         )
         .bind(status.as_str())
         .bind(next)
         .bind(delivered_at)
         .bind(last_error)
+        .bind(code)
         .bind(&delivery.id)
         .execute(&mut *tx)
         .await?;
@@ -322,12 +332,16 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         } else {
-            sqlx::query("UPDATE channels SET last_error_at = $1, last_error = $2 WHERE id = $3")
-                .bind(at)
-                .bind(&response)
-                .bind(&channel.id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE channels SET last_error_at = $1, last_error = $2, last_error_code = $3
+                 WHERE id = $4",
+            )
+            .bind(at)
+            .bind(&response)
+            .bind(code)
+            .bind(&channel.id)
+            .execute(&mut *tx)
+            .await?;
         }
         if let (Some(alert_id), Some(org_id), true) = (&delivery.alert_id, &delivery.org_id, ok) {
             crate::alerts::append_history(
@@ -390,7 +404,7 @@ impl Store {
             _ => {}
         }
         let rows: Vec<DeliveryRecord> = sqlx::query_as(
-            "SELECT d.id, d.channel_id, d.kind, d.alert_id, d.status, d.attempts, d.last_error, d.created_at, d.delivered_at
+            "SELECT d.id, d.channel_id, d.kind, d.alert_id, d.status, d.attempts, d.last_error, d.last_error_code, d.created_at, d.delivered_at
              FROM deliveries d JOIN channels c ON c.id = d.channel_id
              WHERE ($1 IS NULL AND c.org_id IS NULL) OR c.org_id = $1
              ORDER BY d.created_at DESC, d.id DESC LIMIT $2",

@@ -145,6 +145,23 @@ mod tests {
     }
 
     #[test]
+    fn every_delivery_failure_reads_in_plain_words() {
+        let codes = mamori_notify::NotifyError::CODES
+            .iter()
+            .chain(mamori_alerts::OWN_FAILURE_CODES);
+        for code in codes {
+            for lang in [Lang::Ja, Lang::En] {
+                let key = format!("channels.failure.{code}");
+                let text = lang.t(&key);
+                assert!(
+                    !text.is_empty() && !text.contains(&key),
+                    "{key} in {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn both_catalogs_have_the_same_keys() {
         fn keys(yaml: &str) -> Vec<String> {
             // Keys are `a.b.c:` lines at any indentation; compare their full dotted paths.

@@ -374,6 +374,7 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
                 &high_hook,
                 Attempt::Failed {
                     error: "connection refused".into(),
+                    code: "connect".into(),
                     retry_at_ms: None,
                 },
                 3600,
@@ -381,6 +382,19 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             .await
             .unwrap();
         assert!(raised);
+        // The failure is kept exactly and as a code the pages translate, on the channel and
+        // in its delivery log.
+        let hook = store.channel(&all, &high_hook.id).await.unwrap().unwrap();
+        assert_eq!(
+            (hook.last_error.as_deref(), hook.last_error_code.as_deref()),
+            (Some("connection refused"), Some("connect"))
+        );
+        let log = store.deliveries(&all, Some(&a.id), 50).await.unwrap();
+        assert!(
+            log.iter()
+                .any(|d| d.last_error_code.as_deref() == Some("connect")),
+            "{log:?}"
+        );
         let failing = store
             .alerts(
                 &all,

@@ -42,8 +42,10 @@ pub struct ChannelView {
     lang: String,
     /// `working` (last delivery arrived), `failing` (last attempt failed) or `untested`.
     state: &'static str,
-    /// The last failure's message.
+    /// The last failure, exactly.
     last_error: Option<String>,
+    /// The last failure's kind, a stable code (`connect`, `http_status`, `timeout` …).
+    last_error_code: Option<String>,
     /// Last success (Unix seconds).
     last_ok_at: Option<i64>,
 }
@@ -77,6 +79,7 @@ impl ChannelView {
             lang: channel.lang,
             state,
             last_error: channel.last_error,
+            last_error_code: channel.last_error_code,
             last_ok_at: channel.last_ok_at,
         }
     }

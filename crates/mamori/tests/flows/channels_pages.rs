@@ -82,6 +82,35 @@ async fn owner_adds_a_webhook_and_the_test_proves_it() {
         );
         assert!(console.contains("1件とも届いています"));
 
+        // When the receiver breaks, the owner reads why in plain words, with the exact answer
+        // folded away for whoever fixes it; the channel list and its log say the same.
+        sink.respond_with(500);
+        // A channel's last success and failure are kept to the second; let this failure be
+        // the later one.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let page = page_text(&app, &owner, &channels).await;
+        let failed = owner
+            .post(app.url(&format!("{channels}/test")))
+            .form(&[("csrf", csrf_of(&page).as_str())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let plain = "送り先の URL がエラーを返しました";
+        assert!(failed.contains(plain), "{failed}");
+        assert!(
+            failed.contains("詳しい内容") && failed.contains("HTTP 500"),
+            "{failed}"
+        );
+        let page = page_text(&app, &owner, &channels).await;
+        assert!(page.matches(plain).count() >= 2, "list and log: {page}");
+        assert!(
+            !page.contains("answered HTTP 500</p>"),
+            "no bare English reason"
+        );
+
         let other = common::create_org(&app, &admin, "ベータ商事").await;
         let stranger = common::invite_and_accept(
             &app,
