@@ -167,7 +167,8 @@ fn compile_one(
         .get("mamori")
         .map(|v| yaml_serde::from_value::<Guidance>(v.clone()))
         .transpose()
-        .map_err(|e| fail(RuleStatus::Invalid(format!("mamori block: {e}"))))?;
+        .map_err(|e| fail(RuleStatus::Invalid(format!("mamori block: {e}"))))?
+        .or_else(|| Some(crate::fallback::for_tags(&rule.tags)));
     let literals = required_literals(&rule);
     let meta = RuleMeta {
         id: id.clone(),

@@ -183,7 +183,8 @@ impl CorrelationSet {
                     guidance: c
                         .custom_attributes
                         .get("mamori")
-                        .and_then(|v| yaml_serde::from_value(v.clone()).ok()),
+                        .and_then(|v| yaml_serde::from_value(v.clone()).ok())
+                        .or_else(|| Some(crate::fallback::for_tags(&c.tags))),
                     origin,
                     emit: true,
                 }),

@@ -122,7 +122,7 @@ impl IndicatorSet {
             title: format!("Known-bad indicator ({name})"),
             level,
             tags: Vec::new(),
-            guidance: None,
+            guidance: Some(crate::fallback::for_indicator()),
             origin: paths
                 .first()
                 .map(|p| p.display().to_string())

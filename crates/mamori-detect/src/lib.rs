@@ -85,6 +85,7 @@ mod detection;
 mod detector;
 mod error;
 mod eval;
+mod fallback;
 mod hash;
 mod index;
 mod indicators;

@@ -286,3 +286,50 @@ fn ransomware_like_mass_file_changes() {
             .contains(&("Image".to_owned(), "C:\\Users\\a\\evil.exe".to_owned()))
     );
 }
+
+#[test]
+fn a_third_party_rule_reads_in_plain_japanese_by_its_tactic() {
+    // A SigmaHQ-style rule: an English title, ATT&CK tags, no `mamori:` block.
+    let text = r#"
+title: Shadow Copies Deletion Using Operating Systems Utilities
+id: c947b146-0abc-4c87-9c64-b17e9d7274a2
+status: test
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    selection:
+        CommandLine|contains|all:
+            - shadows
+            - delete
+    condition: selection
+level: high
+tags:
+    - attack.defense-evasion
+    - attack.impact
+    - attack.t1490
+"#;
+    let rules = vec![mamori_detect::RuleText {
+        origin: "sigmahq:test".into(),
+        text: text.into(),
+    }];
+    let (detector, reports) = Detector::compile(&rules, Mapping::builtin());
+    assert!(
+        reports.iter().all(|r| r.status == RuleStatus::Ok),
+        "{reports:?}"
+    );
+    let found = detector.evaluate_json(&json!({
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
+        "EventID": 1,
+        "CommandLine": "vssadmin.exe delete shadows /all /quiet",
+    }));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let guidance = found[0]
+        .rule
+        .guidance
+        .as_ref()
+        .expect("words from the tactic");
+    assert_eq!(guidance.title_ja, "データの破壊や暗号化につながる操作");
+    assert!(guidance.action_ja.contains("運用事業者"));
+    assert!(!guidance.action_en.is_empty());
+}
