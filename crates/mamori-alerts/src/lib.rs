@@ -6,12 +6,14 @@
 mod deliver;
 pub mod notice;
 mod route;
+mod seen;
 mod send;
 mod service;
 mod settings;
 
 pub use deliver::{Outcome, deliver_one};
 pub use route::{RouteCheck, test_route};
+pub use seen::what_was_seen;
 pub use send::OWN_FAILURE_CODES;
 pub use service::{RunningAlerts, make_digests};
 pub use settings::AlertSettings;

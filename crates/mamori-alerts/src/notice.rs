@@ -51,12 +51,13 @@ pub fn alert_notice(
         alert_id: Some(alert.id.clone()),
         severity: alert.severity.clone(),
         title: alert.title_in(code).to_owned(),
+        seen: crate::what_was_seen(alert, lang),
         what_to_do: alert
             .what_to_do_in(code)
             .unwrap_or(default_action(lang))
             .to_owned(),
         rule_id: Some(alert.rule_id.clone()),
-        count: alert.count,
+        count: alert.events.max(alert.count),
         first_seen: Some(alert.first_seen),
         last_seen: Some(alert.last_seen),
         source: alert.source_name.clone(),
@@ -85,6 +86,7 @@ pub fn test_notice(
         alert_id: None,
         severity: "info".to_owned(),
         title: title.to_owned(),
+        seen: String::new(),
         what_to_do: String::new(),
         rule_id: None,
         count: 0,
@@ -125,6 +127,7 @@ pub fn digest_notice(
             .map(|s| s.as_str().to_owned())
             .unwrap_or_else(|| "info".to_owned()),
         title,
+        seen: String::new(),
         what_to_do: String::new(),
         rule_id: None,
         count: alerts.iter().map(|a| a.count).sum(),

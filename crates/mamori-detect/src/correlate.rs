@@ -583,6 +583,7 @@ impl Correlator {
             None => fire_window(spec, group.entries.make_contiguous(), ts),
         }?;
         let samples: Vec<Value> = group.samples.drain(..).map(Sample::into_json).collect();
+        let event_count = group.entries.len() as u64;
         group.clear();
         Some(Detection {
             rule: spec.meta.clone(),
@@ -592,6 +593,7 @@ impl Correlator {
             group: spec.group_by.iter().cloned().zip(key.1).collect(),
             value: Some(aggregate),
             matched: None,
+            event_count,
         })
     }
 

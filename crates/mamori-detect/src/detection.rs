@@ -21,6 +21,13 @@ pub struct Guidance {
     /// What the SME should do, in English.
     #[serde(default)]
     pub action_en: String,
+    /// What was seen, in Japanese, with placeholders the alert fills in (`{count}`,
+    /// `{device}`, `{from}`, and event fields such as `{user}` or `{signature}`).
+    #[serde(default)]
+    pub seen_ja: String,
+    /// What was seen, in English, with the same placeholders.
+    #[serde(default)]
+    pub seen_en: String,
 }
 
 /// The facts about a rule that every detection of it repeats; shared, not copied.
@@ -81,6 +88,9 @@ pub struct Detection {
     /// For indicator matches, the field and the listed value it matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched: Option<(String, String)>,
+    /// How many detections of the rules it counts stood behind it: 1 for a single event,
+    /// the size of the window for a correlation (20 failed logins, not "fired once").
+    pub event_count: u64,
 }
 
 impl Detection {
@@ -94,6 +104,7 @@ impl Detection {
             group: Vec::new(),
             value: None,
             matched: None,
+            event_count: 1,
         }
     }
 }

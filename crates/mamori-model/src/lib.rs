@@ -2,6 +2,7 @@
 //! (who the tenants are, what roles people have, how a company is classified) and the few
 //! ways of writing things that must read the same everywhere (counts, digests).
 
+pub mod address;
 pub mod event;
 pub mod hash;
 pub mod lang;
@@ -15,6 +16,7 @@ pub mod time;
 pub mod user;
 mod vocabulary;
 
+pub use address::from_internet;
 pub use event::{Action, Category, Event, Severity};
 pub use hash::sha256_hex;
 pub use lang::{Lang, UnknownLang};

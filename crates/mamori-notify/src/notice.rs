@@ -71,6 +71,10 @@ pub struct Notice {
     pub severity: String,
     /// Already in the reader's language.
     pub title: String,
+    /// What was seen, on which device, from where and how often, in one sentence in the
+    /// reader's language; may be empty.
+    #[serde(default)]
+    pub seen: String,
     /// Already in the reader's language; may be empty.
     #[serde(default)]
     pub what_to_do: String,

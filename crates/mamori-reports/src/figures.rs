@@ -3,7 +3,6 @@
 //! raw events, so a report costs the same however many logs the month had.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -207,7 +206,9 @@ pub async fn gather(
         let mut totals: BTreeMap<String, i64> = BTreeMap::new();
         // The senders list is headed "from the internet": the company's own PCs refused on
         // their way out are not attackers and are left out of it.
-        let listed = |r: &&BlockedRow| r.kind == kind && (kind != "src" || from_internet(&r.value));
+        let listed = |r: &&BlockedRow| {
+            r.kind == kind && (kind != "src" || mamori_model::from_internet(&r.value))
+        };
         for row in blocked_rows.iter().filter(listed) {
             *totals.entry(row.value.clone()).or_default() += row.events;
         }
@@ -299,26 +300,6 @@ async fn gather_sources(
             }
         })
         .collect())
-}
-
-/// Whether a refused sender's address belongs to the internet rather than to the company's
-/// own network (private, loopback, link-local, unique-local or unspecified addresses).
-fn from_internet(address: &str) -> bool {
-    match address.parse::<IpAddr>() {
-        Ok(IpAddr::V4(v4)) => {
-            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
-        }
-        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => from_internet(&v4.to_string()),
-            None => {
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_unique_local()
-                    || v6.is_unicast_link_local())
-            }
-        },
-        Err(_) => false,
-    }
 }
 
 /// Runs of hours in `[start, end)` with no line, longer than `expected_secs`.
@@ -548,30 +529,6 @@ mod tests {
     use super::*;
 
     const H: i64 = 3600;
-
-    #[test]
-    fn only_internet_senders_count_as_from_the_internet() {
-        for inside in [
-            "192.168.1.20",
-            "10.0.0.5",
-            "172.16.3.4",
-            "127.0.0.1",
-            "fe80::1",
-            "fd00::7",
-            "::ffff:10.1.2.3",
-            "not an address",
-        ] {
-            assert!(!from_internet(inside), "{inside}");
-        }
-        for outside in [
-            "203.0.113.7",
-            "8.8.8.8",
-            "2001:db8::1",
-            "::ffff:198.51.100.2",
-        ] {
-            assert!(from_internet(outside), "{outside}");
-        }
-    }
 
     #[test]
     fn silent_periods_longer_than_expected_are_found() {

@@ -136,6 +136,15 @@ impl PendingDetection {
         values
     }
 
+    /// How many events stand behind this detection (1 unless a correlation says more).
+    fn event_count(&self) -> i64 {
+        self.details
+            .get("event_count")
+            .and_then(Value::as_i64)
+            .filter(|n| *n > 0)
+            .unwrap_or(1)
+    }
+
     fn severity(&self) -> Severity {
         self.level.parse().unwrap_or(Severity::Medium)
     }
@@ -282,7 +291,7 @@ async fn count_repeat(
     let severity = d.severity();
     let raise = severity_rank(severity) > rank;
     sqlx::query(
-        "UPDATE alerts SET count = count + 1,
+        "UPDATE alerts SET count = count + 1, events = events + $7,
              last_seen_us = CASE WHEN last_seen_us < $1 THEN $1 ELSE last_seen_us END,
              first_seen_us = CASE WHEN first_seen_us > $1 THEN $1 ELSE first_seen_us END,
              severity = CASE WHEN $2 = 1 THEN $3 ELSE severity END,
@@ -296,6 +305,7 @@ async fn count_repeat(
     .bind(severity_rank(severity))
     .bind(now())
     .bind(alert_id)
+    .bind(d.event_count())
     .execute(&mut **tx)
     .await?;
     link(tx, alert_id, &d.id).await
@@ -336,7 +346,8 @@ pub(crate) async fn raise_own_alert(
         open_alert_for(tx, &pending, &alert.group_key, window_secs * 1_000_000).await?
     {
         sqlx::query(
-            "UPDATE alerts SET count = count + 1, last_seen_us = $1, updated_at = $2 WHERE id = $3",
+            "UPDATE alerts SET count = count + 1, events = events + 1, last_seen_us = $1,
+                 updated_at = $2 WHERE id = $3",
         )
         .bind(ts_us)
         .bind(now())
@@ -360,8 +371,8 @@ async fn insert_alert(
     sqlx::query(
         "INSERT INTO alerts (id, org_id, group_key, rule_id, rule_title, title_ja, severity, severity_rank,
              status, resolution, source_id, assignee_id, incident_id, count, first_seen_us, last_seen_us,
-             created_at, updated_at, details)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL, NULL, 1, $11, $11, $12, $12, $13)",
+             created_at, updated_at, details, events)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, NULL, NULL, 1, $11, $11, $12, $12, $13, $14)",
     )
     .bind(&id)
     .bind(&d.org_id)
@@ -376,6 +387,7 @@ async fn insert_alert(
     .bind(d.ts_us)
     .bind(at)
     .bind(alert_details(d).to_string())
+    .bind(d.event_count())
     .execute(&mut **tx)
     .await?;
     append_history(&mut **tx, &id, &d.org_id, &Actor::system(), "created", None).await?;

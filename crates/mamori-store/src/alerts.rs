@@ -75,6 +75,9 @@ pub struct Alert {
     pub rule_id: String,
     /// How many detections it groups.
     pub count: i64,
+    /// How many events stand behind those detections (20 failed logins for a correlation
+    /// that fired once).
+    pub events: i64,
     /// The first grouped detection's time.
     pub first_seen: DateTime<Utc>,
     /// The last grouped detection's time.
@@ -231,7 +234,7 @@ pub(crate) fn severity_rank(severity: Severity) -> i64 {
     severity as i64
 }
 
-pub(crate) const ALERT_COLUMNS: &str = "a.id, a.org_id, o.name, a.severity, a.status, a.resolution, a.rule_title, a.title_ja, a.rule_id, a.count, a.first_seen_us, a.last_seen_us, a.source_id, s.name, a.assignee_id, COALESCE(NULLIF(u.display_name, ''), u.email), a.incident_id, a.created_at, a.updated_at, a.details";
+pub(crate) const ALERT_COLUMNS: &str = "a.id, a.org_id, o.name, a.severity, a.status, a.resolution, a.rule_title, a.title_ja, a.rule_id, a.count, a.first_seen_us, a.last_seen_us, a.source_id, s.name, a.assignee_id, COALESCE(NULLIF(u.display_name, ''), u.email), a.incident_id, a.created_at, a.updated_at, a.details, a.events";
 
 pub(crate) const ALERT_FROM: &str = "alerts a JOIN organisations o ON o.id = a.org_id
      LEFT JOIN sources s ON s.id = a.source_id LEFT JOIN users u ON u.id = a.assignee_id";
@@ -263,6 +266,7 @@ pub(crate) fn alert_from_row(row: &AnyRow) -> Result<Alert, StoreError> {
         created_at: row.try_get(17)?,
         updated_at: row.try_get(18)?,
         details: json_column(row, 19, "alerts.details")?,
+        events: row.try_get(20)?,
     })
 }
 

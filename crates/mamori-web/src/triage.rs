@@ -126,6 +126,10 @@ pub struct AlertView {
     pub rule_id: String,
     /// Detections grouped into it.
     pub count: i64,
+    /// Events behind those detections (20 failed logins for a correlation that fired once).
+    pub events: i64,
+    /// What was seen, on which device, from where and how often, in the reader's language.
+    pub seen: String,
     /// First detection (RFC 3339).
     pub first_seen: String,
     /// Last detection (RFC 3339).
@@ -163,7 +167,10 @@ impl AlertView {
             .map(str::to_owned)
             .unwrap_or_else(|| lang.t("alerts.default_action"));
         let group = group_pairs(&alert.details);
+        let seen = mamori_alerts::what_was_seen(&alert, lang);
         AlertView {
+            seen,
+            events: alert.events.max(alert.count),
             title: alert.title_in(code).to_owned(),
             what_to_do,
             group,

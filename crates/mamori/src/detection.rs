@@ -192,6 +192,7 @@ fn stored_form(detection: Detection, new: &NewEvent, org_id: &str) -> NewDetecti
             "group": detection.group,
             "value": detection.value,
             "matched": detection.matched,
+            "event_count": detection.event_count,
             "events": detection.events,
         }),
     }

@@ -68,7 +68,14 @@ fn every_rule_has_japanese_and_english_guidance() {
     );
     for text in builtin_pack() {
         for doc in text.text.split("\n---\n") {
-            for key in ["title_ja:", "action_ja:", "action_en:", "level:"] {
+            for key in [
+                "title_ja:",
+                "action_ja:",
+                "action_en:",
+                "seen_ja:",
+                "seen_en:",
+                "level:",
+            ] {
                 assert!(doc.contains(key), "{} lacks {key}", text.origin);
             }
         }

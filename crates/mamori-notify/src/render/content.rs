@@ -176,8 +176,12 @@ impl Content {
                         Lang::Ja => format!("{org}の監視で、アラートがありました。"),
                         Lang::En => format!("mamori raised an alert while watching {org}."),
                     },
+                    notice.seen.clone(),
                     severity_advice(lang, &notice.severity).to_string(),
-                ];
+                ]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect();
                 fact(pick(lang, "重要度", "Severity"), severity.clone());
                 if notice.count > 0 {
                     fact(pick(lang, "検知回数", "Seen"), times(lang, notice.count));
@@ -193,10 +197,6 @@ impl Content {
                 fact(
                     pick(lang, "監視対象機器", "Monitored source"),
                     notice.source.clone().unwrap_or_default(),
-                );
-                fact(
-                    pick(lang, "検知ルール", "Detection rule"),
-                    notice.rule_id.clone().unwrap_or_default(),
                 );
                 todo_label = pick(lang, "すること", "What to do");
                 items_label = "";

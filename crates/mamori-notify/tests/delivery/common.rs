@@ -18,6 +18,8 @@ pub fn alert(lang: Lang) -> Notice {
         alert_id: Some("01JALERT".into()),
         severity: "high".into(),
         title: "社外への不審な通信を検知しました".into(),
+        seen: "本社UTMで、社内の 192.168.1.20 からの「社外への不審な通信」を1,234件検知しました。"
+            .into(),
         what_to_do: "該当のパソコンをネットワークから外し、運用事業者に連絡してください。".into(),
         rule_id: Some("net.c2.beacon".into()),
         count: 1234,
@@ -60,5 +62,6 @@ pub fn test_notice(lang: Lang) -> Notice {
     notice.severity = "info".into();
     notice.title = "テスト".into();
     notice.what_to_do = String::new();
+    notice.seen = String::new();
     notice
 }

@@ -254,6 +254,30 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         }
         assert_eq!(alert["status"], "new");
         assert!(alert["count"].as_i64().unwrap() >= 1);
+        // The brute force is told as what was seen: from where, on what, how many failures
+        // (events, not the one time the correlation fired).
+        let body = wait_json(&alerts_url, &token_a, |b| {
+            b["alerts"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|x| x["title"].as_str().is_some_and(|t| t.contains("総当たり")))
+            })
+        })
+        .await;
+        let brute = body["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["title"].as_str().is_some_and(|t| t.contains("総当たり")))
+            .unwrap();
+        let seen = brute["seen"].as_str().unwrap();
+        assert!(
+            seen.contains("社外の 203.0.113.9") && seen.contains("10回失敗"),
+            "{seen}"
+        );
+        assert_eq!(
+            (brute["count"].as_i64(), brute["events"].as_i64()),
+            (Some(1), Some(10))
+        );
         let alert_id = alert["id"].as_str().unwrap().to_owned();
         let (status, _) = get(&alerts_url, &token_b).await;
         assert_eq!(
@@ -288,6 +312,10 @@ async fn brute_force_becomes_a_grouped_alert_by_mail_and_signed_webhook() {
         assert!(mail.to.contains(&"it@alpha.example".to_owned()));
         let text = mail.text_body();
         assert!(text.contains("アルファ工業"), "{text}");
+        assert!(
+            text.contains("社外の 203.0.113.9"),
+            "the mail says what was seen: {text}"
+        );
         assert!(
             text.contains(&alert_id),
             "the mail links to the alert: {text}"
