@@ -28,6 +28,11 @@ pub struct Guidance {
     /// What was seen, in English, with the same placeholders.
     #[serde(default)]
     pub seen_en: String,
+    /// Rules of one family that fire on the same device for the same attacker describe one
+    /// attack, and are counted on one alert (an SSH password-guessing run on a router trips
+    /// both the SSH and the administrator-login rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 /// The facts about a rule that every detection of it repeats; shared, not copied.

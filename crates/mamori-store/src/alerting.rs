@@ -103,8 +103,27 @@ impl PendingDetection {
             .unwrap_or_default()
     }
 
-    /// What repeats share: the rule, the source, and the correlation's group-by values.
+    /// What repeats share: the rule, the source, and the correlation's group-by values; or,
+    /// for a rule of a family (one attack seen by several rules), the family, the source and
+    /// the attacking address.
     fn group_key(&self) -> String {
+        let family = self
+            .details
+            .get("guidance")
+            .and_then(|g| g.get("family"))
+            .and_then(Value::as_str)
+            .filter(|f| !f.is_empty());
+        if let Some(family) = family {
+            let attacker = self
+                .values_of("src_ip")
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            return format!(
+                "family:{family}|{}|src_ip={attacker}",
+                self.source_id.as_deref().unwrap_or("")
+            );
+        }
         let group: Vec<String> = self
             .group()
             .into_iter()
@@ -281,7 +300,9 @@ async fn link(
     Ok(())
 }
 
-/// Counts `d` on open alert `alert_id`, raising its severity when `d` is more urgent.
+/// Counts `d` on open alert `alert_id`. When `d` is more urgent, the alert takes its severity,
+/// and its rule, titles and evidence: an alert is named after the most serious thing seen in
+/// it (a password-guessing run first seen as single failures is named a brute force).
 async fn count_repeat(
     tx: &mut Transaction<'_, Any>,
     alert_id: &str,
@@ -296,6 +317,10 @@ async fn count_repeat(
              first_seen_us = CASE WHEN first_seen_us > $1 THEN $1 ELSE first_seen_us END,
              severity = CASE WHEN $2 = 1 THEN $3 ELSE severity END,
              severity_rank = CASE WHEN $2 = 1 THEN $4 ELSE severity_rank END,
+             rule_id = CASE WHEN $2 = 1 THEN $8 ELSE rule_id END,
+             rule_title = CASE WHEN $2 = 1 THEN $9 ELSE rule_title END,
+             title_ja = CASE WHEN $2 = 1 THEN $10 ELSE title_ja END,
+             details = CASE WHEN $2 = 1 THEN $11 ELSE details END,
              updated_at = $5
          WHERE id = $6",
     )
@@ -306,6 +331,10 @@ async fn count_repeat(
     .bind(now())
     .bind(alert_id)
     .bind(d.event_count())
+    .bind(&d.rule_id)
+    .bind(&d.rule_title)
+    .bind(d.title_ja.as_deref())
+    .bind(alert_details(d).to_string())
     .execute(&mut **tx)
     .await?;
     link(tx, alert_id, &d.id).await
@@ -484,6 +513,25 @@ mod tests {
         let b = detection(json!({"group": [["src_ip", "198.51.100.7"]]}));
         assert_eq!(a.group_key(), "r1|s1|src_ip=203.0.113.9");
         assert_ne!(a.group_key(), b.group_key());
+    }
+
+    #[test]
+    fn rules_of_one_family_share_an_alert_per_device_and_attacker() {
+        let guessing = json!({"family": "password-guessing"});
+        let mut ssh =
+            detection(json!({"guidance": guessing, "group": [["src_ip", "203.0.113.9"]]}));
+        ssh.rule_id = "ssh-brute".into();
+        let mut admin = detection(json!({
+            "guidance": guessing,
+            "group": [["src_ip", "203.0.113.9"], ["host", "rtx"]]
+        }));
+        admin.rule_id = "admin-login".into();
+        assert_eq!(ssh.group_key(), admin.group_key());
+        let single =
+            detection(json!({"guidance": guessing, "events": [{"src_ip": "203.0.113.9"}]}));
+        assert_eq!(single.group_key(), ssh.group_key());
+        let other = detection(json!({"guidance": guessing, "group": [["src_ip", "198.51.100.7"]]}));
+        assert_ne!(other.group_key(), ssh.group_key());
     }
 
     #[test]

@@ -103,6 +103,18 @@ fn edge_admin_logins() {
         fired,
         ["Repeated administrator login failures on a router or UTM"]
     );
+    // A router's SSH login failure trips both the SSH and the administrator-login rules; they
+    // are one family, so the alerting stage counts them on one alert.
+    let ssh = detect(&detector, Format::Rtx, "Login failed for SSH: 203.0.113.50");
+    let families: Vec<Option<&str>> = ssh
+        .iter()
+        .map(|d| d.rule.guidance.as_ref().and_then(|g| g.family.as_deref()))
+        .collect();
+    assert!(families.len() >= 2, "{:?}", titles(&ssh));
+    assert!(
+        families.iter().all(|f| *f == Some("password-guessing")),
+        "{families:?}"
+    );
 }
 
 #[test]

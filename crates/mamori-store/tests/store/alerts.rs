@@ -474,3 +474,71 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn one_attack_seen_by_several_rules_is_one_alert_named_after_the_worst() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let a = store.create_org(&Actor::cli(), org("alpha")).await.unwrap();
+        let guessing = |rule: &str, level: &str, title: &str, src: &str, minutes_ago: i64| {
+            let mut d = detection(&a.id, rule, level, src, minutes_ago);
+            d.title_ja = Some(title.to_owned());
+            d.details = json!({
+                "group": [["src_ip", src]],
+                "guidance": {"family": "password-guessing", "title_ja": title},
+                "event_count": if rule == "ssh-brute" { 10 } else { 1 },
+            });
+            d
+        };
+        store_detections(
+            &store,
+            1,
+            vec![
+                guessing("ssh-fail", "info", "SSHのログイン失敗", "203.0.113.9", 9),
+                guessing("ssh-brute", "medium", "SSHへの総当たり", "203.0.113.9", 8),
+                guessing(
+                    "admin-fail",
+                    "high",
+                    "管理者ログイン失敗の繰り返し",
+                    "203.0.113.9",
+                    7,
+                ),
+                guessing("ssh-fail", "info", "SSHのログイン失敗", "198.51.100.7", 6),
+            ],
+        )
+        .await;
+        store
+            .promote_detections(&AlertingRules::default(), 100)
+            .await
+            .unwrap();
+        let page = store
+            .alerts(
+                &Scope::AllOrganisations,
+                &AlertFilter {
+                    org_id: Some(a.id.clone()),
+                    limit: 10,
+                    ..AlertFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 2, "one alert per attacker on {}", db.backend);
+        let attack = page
+            .alerts
+            .iter()
+            .find(|x| x.count == 3)
+            .expect("the three rules on one alert");
+        assert_eq!(
+            (
+                attack.rule_id.as_str(),
+                attack.severity.as_str(),
+                attack.title_ja.as_deref()
+            ),
+            ("admin-fail", "high", Some("管理者ログイン失敗の繰り返し")),
+            "named after the most urgent"
+        );
+        assert_eq!(attack.events, 12);
+        store.close().await;
+        db.cleanup().await;
+    }
+}
