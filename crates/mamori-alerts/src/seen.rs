@@ -54,6 +54,7 @@ pub fn what_was_seen(alert: &Alert, lang: Lang) -> String {
             ),
             "from" => from.clone(),
             "title" => Some(alert.title_in(code).to_owned()),
+            "users" => users(alert),
             field => evidence.and_then(|e| event_text(e, field)),
         }
     };
@@ -80,6 +81,28 @@ fn attacker(alert: &Alert) -> Option<String> {
             })
         });
     grouped.or_else(|| first_event(alert).and_then(|e| event_text(e, "src_ip")))
+}
+
+/// The accounts the evidence names, each once, in order (at most three, then "…").
+fn users(alert: &Alert) -> Option<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for event in alert.details.get("events")?.as_array()? {
+        if let Some(user) = event_text(event, "user")
+            && !seen.contains(&user)
+        {
+            seen.push(user);
+        }
+    }
+    if seen.is_empty() {
+        return None;
+    }
+    let more = seen.len() > 3;
+    seen.truncate(3);
+    let mut list = seen.join(", ");
+    if more {
+        list.push_str(", …");
+    }
+    Some(list)
 }
 
 /// The first event kept as evidence.
@@ -125,6 +148,103 @@ mod tests {
         assert_eq!(
             fill("no placeholders", &lookup).as_deref(),
             Some("no placeholders")
+        );
+    }
+
+    fn alert(rule_guidance: Value, details: Value, events: i64) -> Alert {
+        let mut details = details;
+        details["guidance"] = rule_guidance;
+        let at = chrono::DateTime::from_timestamp(1_796_000_000, 0).expect("time");
+        Alert {
+            id: "a1".into(),
+            org_id: "o1".into(),
+            org_name: "アルファ工業".into(),
+            severity: "high".into(),
+            status: mamori_model::AlertStatus::New,
+            resolution: None,
+            title: "Rule".into(),
+            title_ja: Some("ルール".into()),
+            rule_id: "r1".into(),
+            count: 1,
+            events,
+            first_seen: at,
+            last_seen: at,
+            source_id: Some("s1".into()),
+            source_name: Some("本社 RTX1210".into()),
+            assignee_id: None,
+            assignee_name: None,
+            incident_id: None,
+            created_at: 0,
+            updated_at: 0,
+            details,
+        }
+    }
+
+    /// The rule pack's own templates, read from the pack as shipped.
+    fn pack_guidance(title: &str) -> Value {
+        let pack = mamori_detect::builtin_pack();
+        let doc = pack
+            .iter()
+            .flat_map(|r| r.text.split("\n---\n"))
+            .find(|d| d.lines().any(|l| l == format!("title: {title}")))
+            .expect("rule in the pack");
+        let rule: Value = yaml_serde::from_str(doc).expect("rule YAML");
+        rule["mamori"].clone()
+    }
+
+    #[test]
+    fn a_brute_force_names_the_attacker_the_accounts_the_device_and_the_count() {
+        let brute = alert(
+            pack_guidance("SSH brute force"),
+            serde_json::json!({
+                "group": [["src_ip", "203.0.113.45"]],
+                "events": [{"user": "root"}, {"user": "admin"}, {"user": "root"}],
+            }),
+            20,
+        );
+        let ja = what_was_seen(&brute, Lang::Ja);
+        for part in ["社外の 203.0.113.45", "本社 RTX1210", "20回", "root, admin"] {
+            assert!(ja.contains(part), "{part} in {ja}");
+        }
+        let en = what_was_seen(&brute, Lang::En);
+        assert!(
+            en.contains("20") && en.contains("203.0.113.45") && en.contains("root"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn a_virus_names_the_pc_the_file_and_the_virus() {
+        let virus = alert(
+            pack_guidance("Virus blocked by the UTM"),
+            serde_json::json!({"events": [{
+                "src_ip": "192.168.1.23",
+                "signature": "EICAR_TEST_FILE",
+                "fields": {"filename": "eicar.com"},
+            }]}),
+            1,
+        );
+        let ja = what_was_seen(&virus, Lang::Ja);
+        for part in [
+            "192.168.1.23",
+            "eicar.com",
+            "EICAR_TEST_FILE",
+            "本社 RTX1210",
+        ] {
+            assert!(ja.contains(part), "{part} in {ja}");
+        }
+    }
+
+    #[test]
+    fn without_a_template_or_its_values_the_generic_sentence_says_it() {
+        let bare = alert(
+            Value::Null,
+            serde_json::json!({"events": [{"src_ip": "10.0.0.5"}]}),
+            3,
+        );
+        assert_eq!(
+            what_was_seen(&bare, Lang::Ja),
+            "本社 RTX1210で、社内の 10.0.0.5からの「ルール」を3件検知しました。"
         );
     }
 
