@@ -313,4 +313,38 @@ mod tests {
             prop_assert!(detector.evaluate_model(&event).iter().all(|d| d.events == [json.clone()]));
         }
     }
+
+    #[test]
+    fn windash_reads_slashes_and_every_dash_alike_both_ways() {
+        for written in ["' /accepteula'", "' -accepteula'"] {
+            let text = format!(
+                "title: w\nid: w\nlogsource: {{product: windows}}\ndetection:\n    \
+                 a: {{CommandLine|windash|contains: {written}}}\n    condition: a\n"
+            );
+            let rules = [RuleText {
+                origin: "w".into(),
+                text,
+            }];
+            let (detector, reports) = Detector::compile(&rules, Mapping::builtin());
+            assert!(
+                reports.iter().all(|r| r.status == crate::RuleStatus::Ok),
+                "{reports:?}"
+            );
+            for dash in ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"] {
+                let event = json!({
+                    "Channel": "Security",
+                    "EventID": 1,
+                    "CommandLine": format!("psexec.exe {dash}accepteula \\\\host cmd"),
+                });
+                assert_eq!(
+                    detector.evaluate_json(&event).len(),
+                    1,
+                    "rule {written} on {dash}"
+                );
+            }
+            let plain =
+                json!({"Channel": "Security", "EventID": 1, "CommandLine": "psexec accepteula"});
+            assert!(detector.evaluate_json(&plain).is_empty(), "{written}");
+        }
+    }
 }

@@ -5,6 +5,10 @@
 //! - `base64offset`: the three shifted encodings are cut exactly as the modifiers appendix
 //!   says (dropping the characters that depend on neighbouring bytes); rsigma-eval 0.23
 //!   keeps the last partial character, so an encoding inside a longer string was missed.
+//! - `windash`: the specification makes `-` and `/` at the start of a word interchangeable
+//!   with each other and with the en dash, em dash and horizontal bar. rsigma-eval 0.23
+//!   expands only `-`, so a rule written with `/accepteula` missed `-accepteula`; such a
+//!   slash is turned into `-` here, and the matcher's expansion then covers all five forms.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -35,6 +39,9 @@ fn expand_detection<'m>(
                 if item.field.has_modifier(Modifier::Base64Offset) {
                     rewrite_base64offset(item);
                 }
+                if item.field.has_modifier(Modifier::WindAsh) {
+                    rewrite_windash(item);
+                }
                 if !item.field.has_modifier(Modifier::Expand) {
                     continue;
                 }
@@ -63,6 +70,39 @@ fn expand_detection<'m>(
             .try_for_each(|part| expand_detection(part, values_of)),
         Detection::Keywords(_) => Ok(()),
     }
+}
+
+/// Writes every word-starting `/` of a `windash` item's values as `-`, the one form the
+/// matcher expands into all five.
+fn rewrite_windash(item: &mut DetectionItem) {
+    for value in &mut item.values {
+        if let SigmaValue::String(s) = value {
+            let dashed = word_start_slashes_as_dashes(&s.original);
+            if dashed != s.original {
+                *s = SigmaString::new(&dashed);
+            }
+        }
+    }
+}
+
+/// `text` with each `/` that starts a word (not preceded by a letter, digit or `_`, and
+/// followed by one) replaced by `-`, as the specification's `windash` reads them.
+fn word_start_slashes_as_dashes(text: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let before = i.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(i + 1).copied();
+            if c == '/' && !word(before) && word(after) {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Replaces a `base64offset` item's values by their three shifted encodings (after any
@@ -181,6 +221,15 @@ mod tests {
             ["no placeholder"]
         );
         assert!(expand_text("%unknown%", &values).is_err());
+    }
+
+    #[test]
+    fn only_slashes_that_start_a_word_become_dashes() {
+        assert_eq!(word_start_slashes_as_dashes(" /accepteula"), " -accepteula");
+        assert_eq!(word_start_slashes_as_dashes("/s /q"), "-s -q");
+        assert_eq!(word_start_slashes_as_dashes("C:/Windows/x"), "C:-Windows/x");
+        assert_eq!(word_start_slashes_as_dashes("a/b"), "a/b");
+        assert_eq!(word_start_slashes_as_dashes("// x"), "// x");
     }
 
     #[test]
