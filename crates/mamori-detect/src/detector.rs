@@ -347,4 +347,82 @@ mod tests {
             assert!(detector.evaluate_json(&plain).is_empty(), "{written}");
         }
     }
+
+    /// One rule of `category` with `detection`, compiled with the built-in mapping.
+    fn windows_rule(category: &str, detection: &str) -> Detector {
+        let rules = [RuleText {
+            origin: "t".into(),
+            text: format!(
+                "title: t\nid: t\nlogsource: {{product: windows, category: {category}}}\n\
+                 detection:\n{detection}\n    condition: selection\n"
+            ),
+        }];
+        let (detector, reports) = Detector::compile(&rules, Mapping::builtin());
+        assert!(
+            reports.iter().all(|r| r.status == crate::RuleStatus::Ok),
+            "{reports:?}"
+        );
+        detector
+    }
+
+    #[test]
+    fn a_process_creation_rule_fires_on_security_4688() {
+        let detector = windows_rule(
+            "process_creation",
+            "    selection:\n        Image|endswith: '\\\\whoami.exe'\n        \
+             ParentImage|endswith: '\\\\cmd.exe'\n        User|contains: 'AUTHORI'\n        \
+             IntegrityLevel: System\n        ProcessId: 420",
+        );
+        let event = |image: &str| {
+            json!({"Event": {
+                "System": {"Channel": "Security", "EventID": 4688},
+                "EventData": {
+                    "NewProcessName": image,
+                    "ParentProcessName": "C:\\Windows\\System32\\cmd.exe",
+                    "CommandLine": "whoami /all",
+                    "SubjectUserName": "SYSTEM",
+                    "SubjectDomainName": "NT AUTHORITY",
+                    "MandatoryLabel": "S-1-16-16384",
+                    "NewProcessId": "0x1a4",
+                    "ProcessId": "0x2b0",
+                }
+            }})
+        };
+        let found = detector.evaluate_json(&event("C:\\Windows\\System32\\whoami.exe"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            detector
+                .evaluate_json(&event("C:\\Windows\\System32\\hostname.exe"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_network_connection_rule_fires_on_security_5156() {
+        let detector = windows_rule(
+            "network_connection",
+            "    selection:\n        Image|endswith: '\\\\powershell.exe'\n        \
+             DestinationPort: 4444\n        DestinationIp|startswith: '203.0.113.'\n        \
+             Initiated: 'true'\n        Protocol: tcp",
+        );
+        let event = |direction: &str| {
+            json!({"Event": {
+                "System": {"Channel": "Security", "EventID": 5156},
+                "EventData": {
+                    "Application": "\\device\\harddiskvolume3\\windows\\system32\\windowspowershell\\v1.0\\powershell.exe",
+                    "Direction": direction,
+                    "SourceAddress": "192.168.1.23",
+                    "SourcePort": "51234",
+                    "DestAddress": "203.0.113.45",
+                    "DestPort": "4444",
+                    "Protocol": "6",
+                }
+            }})
+        };
+        assert_eq!(detector.evaluate_json(&event("%%14593")).len(), 1);
+        assert!(
+            detector.evaluate_json(&event("%%14592")).is_empty(),
+            "inbound is not initiated"
+        );
+    }
 }

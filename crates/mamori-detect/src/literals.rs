@@ -106,6 +106,10 @@ fn of_item(item: &DetectionItem) -> Option<Alternatives> {
     if field.is_some_and(|f| f.matches('.').count() > MAX_DOTS) {
         return None;
     }
+    // A value mamori makes from other fields (a 4688's `User`) is not in the raw event.
+    if field.is_some_and(|f| crate::audit_fields::DERIVED.contains(&f)) {
+        return None;
+    }
     let windash = item.field.has_modifier(Modifier::WindAsh);
     let values = item.values.iter().map(|v| of_value(v, field, windash));
     if item.field.has_modifier(Modifier::All) {

@@ -193,8 +193,13 @@ fn strings<'a>(value: &'a Value, depth: usize, out: &mut Vec<Cow<'a, str>>) {
     }
 }
 
-impl Event for JsonView<'_> {
+impl<'a> Event for JsonView<'a> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        let view: JsonView<'a> = *self;
+        let field = move |name: &str| -> Option<&'a Value> { view.lookup(name) };
+        if crate::audit_fields::made_first(path, &field) {
+            return crate::audit_fields::derived(path, &field);
+        }
         self.lookup(path)
             .or_else(|| {
                 self.mapping
@@ -203,6 +208,7 @@ impl Event for JsonView<'_> {
                     .find_map(|alias| self.lookup(alias))
             })
             .map(event_value)
+            .or_else(|| crate::audit_fields::derived(path, &field))
     }
 
     fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
