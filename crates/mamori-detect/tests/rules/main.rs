@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod benign;
 mod conformance;
 mod modifiers;
 mod pack;
