@@ -56,6 +56,24 @@ fn datetime(ts: i64) -> String {
     in_jst(ts, "%Y/%m/%d %H:%M")
 }
 
+/// `text|day`: a calendar date kept as `2026-11-22` (or a month kept as `2026-11`) written
+/// the way pages write dates, `2026/11/22` (`2026/11`); anything else is shown as it is.
+fn day(text: &str) -> String {
+    let digits_and_dashes = text.len() >= 7
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if digits_and_dashes && matches!(text.len(), 7 | 10) {
+        text.replace('-', "/")
+    } else {
+        text.to_owned()
+    }
+}
+
 impl Templates {
     /// Loads and compiles every embedded template.
     pub fn load() -> Result<Self, minijinja::Error> {
@@ -70,6 +88,7 @@ impl Templates {
         env.add_function("t", translate);
         env.add_filter("datetime", datetime);
         env.add_filter("number", number);
+        env.add_filter("day", day);
         Ok(Templates { env })
     }
 
@@ -92,6 +111,14 @@ fn number(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_dates_read_as_page_dates() {
+        assert_eq!(day("2026-12-01"), "2026/12/01");
+        assert_eq!(day("2026-11"), "2026/11");
+        assert_eq!(day("not a date"), "not a date");
+        assert_eq!(day("2026-1-01"), "2026-1-01");
+    }
 
     #[test]
     fn every_template_compiles_and_times_are_jst() {

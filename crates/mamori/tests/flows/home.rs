@@ -253,9 +253,16 @@ async fn the_owner_records_the_declaration_and_the_console_shows_it() {
         assert_eq!(recorded.status(), 303, "{}", app.backend);
 
         let page = page_text(&app, &owner, &kit).await;
-        assert!(page.contains("★ を 2026-12-01 に宣言しました。"), "{page}");
+        // Dates read as pages write them (`/` escaped in HTML).
+        assert!(
+            page.contains("★ を 2026&#x2f;12&#x2f;01 に宣言しました。"),
+            "{page}"
+        );
         let console = page_text(&app, &admin, "/console/orgs").await;
-        assert!(console.contains("★ 宣言済み（2026-12-01）"), "{console}");
+        assert!(
+            console.contains("★ 宣言済み（2026&#x2f;12&#x2f;01）"),
+            "{console}"
+        );
         app.stop().await;
     }
 }

@@ -32,7 +32,10 @@ async fn owner_makes_downloads_and_addresses_reports_and_tenants_stay_apart() {
         assert_eq!(made.status(), 303);
         let page = page_text(&app, &owner, &location(&made)).await;
         assert!(page.contains("レポートを作成しました"));
-        assert!(page.contains("2026-11"));
+        assert!(
+            page.contains("2026&#x2f;11"),
+            "the month as pages write dates"
+        );
         let list = app
             .store
             .reports(&mamori_model::Scope::AllOrganisations, Some(&org))
