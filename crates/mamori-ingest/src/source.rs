@@ -150,7 +150,7 @@ impl SourceTable {
     /// Loads every registered source from the store.
     pub async fn load(store: &Store) -> Result<SourceTable, StoreError> {
         Ok(SourceTable::new(
-            &store.sources(&Scope::AllOrganisations, None).await?,
+            &store.all_sources(&Scope::AllOrganisations).await?,
         ))
     }
 

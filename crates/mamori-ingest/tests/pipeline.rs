@@ -233,7 +233,11 @@ async fn syslog_and_http_lines_are_stored_once_per_tenant() {
 
         // Health counts what arrived, failures included.
         let health = store
-            .source_health(&Scope::AllOrganisations, Some(&a.id), mamori_store::now())
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .expect("organisation")
+            .rollups()
+            .source_health(mamori_store::now())
             .await
             .expect("health");
         assert_eq!(health[0].events_24h, 1502);

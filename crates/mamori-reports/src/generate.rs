@@ -187,7 +187,18 @@ impl Reporter {
 
     async fn next_version(&self, org_id: Option<&str>, month: Month) -> Result<i64, ReportError> {
         let month = month.to_string();
-        let existing = self.store.reports(&Scope::AllOrganisations, org_id).await?;
+        let all = Scope::AllOrganisations;
+        let existing = match org_id {
+            Some(id) => {
+                self.store
+                    .org_store(&all, id)
+                    .await?
+                    .reports()
+                    .list()
+                    .await?
+            }
+            None => self.store.overviews(&all).await?,
+        };
         Ok(existing.iter().filter(|r| r.month == month).count() as i64 + 1)
     }
 

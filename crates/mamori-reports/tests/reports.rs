@@ -205,11 +205,12 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
         assert_eq!(again.version, 2);
         let first = store.report(&all, &report.id).await.unwrap().unwrap();
         assert_eq!(first.sha256, report.sha256);
-        assert_eq!(store.reports(&all, Some(&alpha)).await.unwrap().len(), 2);
+        let alpha_reports = store.org_store(&all, &alpha).await.unwrap();
+        assert_eq!(alpha_reports.reports().list().await.unwrap().len(), 2);
 
         // The other tenant sees none of it.
         let beta_scope = Scope::Organisation(beta.clone());
-        assert!(store.reports(&beta_scope, Some(&alpha)).await.is_err());
+        assert!(store.org_store(&beta_scope, &alpha).await.is_err());
         assert!(
             store
                 .report(&beta_scope, &report.id)
@@ -219,7 +220,7 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
         );
         assert!(store.report_pdf(&beta_scope, &report.id).await.is_err());
         assert!(
-            store.reports(&beta_scope, None).await.is_err(),
+            store.overviews(&beta_scope).await.is_err(),
             "overviews are the provider's"
         );
 
@@ -426,7 +427,11 @@ async fn the_schedule_makes_archives_and_mails_each_report_once() {
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].0, "mamori-monthly-2026-11-v1.pdf");
         let reports = store
-            .reports(&Scope::AllOrganisations, Some(&org))
+            .org_store(&Scope::AllOrganisations, &org)
+            .await
+            .unwrap()
+            .reports()
+            .list()
             .await
             .unwrap();
         assert_eq!(reports.len(), 1);
@@ -441,7 +446,11 @@ async fn the_schedule_makes_archives_and_mails_each_report_once() {
         assert!(jobs[0].response.as_deref().unwrap_or("").starts_with("250"));
         assert!(
             store
-                .reports(&Scope::AllOrganisations, Some(&late))
+                .org_store(&Scope::AllOrganisations, &late)
+                .await
+                .unwrap()
+                .reports()
+                .list()
                 .await
                 .unwrap()
                 .is_empty()

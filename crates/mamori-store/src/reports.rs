@@ -164,16 +164,21 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Archived reports of `org_id` (or, with `None`, the provider's overviews), newest
-    /// month and version first.
-    pub async fn reports(
-        &self,
-        scope: &Scope,
-        org_id: Option<&str>,
-    ) -> Result<Vec<StoredReport>, StoreError> {
-        if !may_read(scope, org_id) {
+    /// The provider's overview reports (across organisations), newest month and version
+    /// first; for provider staff only. An organisation's own: [`Reports::list`].
+    pub async fn overviews(&self, scope: &Scope) -> Result<Vec<StoredReport>, StoreError> {
+        if scope.only_org().is_some() {
             return Err(StoreError::NotFound);
         }
+        self.reports_of(None).await
+    }
+
+    /// Archived reports of `org_id` (the overviews with `None`), newest month and version
+    /// first; the caller has checked the scope.
+    pub(crate) async fn reports_of(
+        &self,
+        org_id: Option<&str>,
+    ) -> Result<Vec<StoredReport>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {SUMMARY_COLUMNS} FROM reports
              WHERE (org_id = $1 OR (org_id IS NULL AND $1 IS NULL))
@@ -290,6 +295,11 @@ impl Store {
 }
 
 impl Reports<'_> {
+    /// The organisation's archived reports, newest month and version first.
+    pub async fn list(&self) -> Result<Vec<StoredReport>, StoreError> {
+        self.org.store.reports_of(Some(self.org.id())).await
+    }
+
     /// Saves who receives the organisation's report and how (checked by the caller).
     pub async fn set_settings(
         &self,

@@ -147,23 +147,31 @@ impl Store {
         Ok(deleted)
     }
 
-    /// Ingest health of the sources visible in `scope` (optionally of one organisation) at
-    /// time `now`.
-    pub async fn source_health(
+    /// Ingest health at time `now` of every source `scope` may see, in the order of
+    /// [`Store::all_sources`]. One organisation's: [`Rollups::source_health`].
+    pub async fn all_source_health(
         &self,
         scope: &Scope,
+        now: i64,
+    ) -> Result<Vec<SourceHealth>, StoreError> {
+        self.source_health_of(scope.only_org(), now).await
+    }
+
+    /// Ingest health of organisation `org_id`'s sources (every organisation's with `None`);
+    /// the caller has checked the scope.
+    async fn source_health_of(
+        &self,
         org_id: Option<&str>,
         now: i64,
     ) -> Result<Vec<SourceHealth>, StoreError> {
-        let sources = self.sources(scope, org_id).await?;
+        let sources = self.sources_of(org_id).await?;
         let hour = now - now.rem_euclid(3600);
         let stats: Vec<(String, i64, i64, i64)> = sqlx::query_as(
             "SELECT st.source_id, st.hour, st.events, st.failures FROM source_stats st
              JOIN sources s ON s.id = st.source_id
-             WHERE st.hour >= $1 AND ($2 IS NULL OR s.org_id = $2) AND ($3 IS NULL OR s.org_id = $3)",
+             WHERE st.hour >= $1 AND ($2 IS NULL OR s.org_id = $2)",
         )
         .bind(hour - 23 * 3600)
-        .bind(scope.only_org())
         .bind(org_id)
         .fetch_all(&self.pool)
         .await?;
@@ -202,6 +210,15 @@ impl Store {
 const SETTLE_SECS: i64 = 600;
 
 impl Rollups<'_> {
+    /// Ingest health of the organisation's sources at time `now`, in the order of
+    /// [`crate::OrgStore::sources`].
+    pub async fn source_health(&self, now: i64) -> Result<Vec<SourceHealth>, StoreError> {
+        self.org
+            .store
+            .source_health_of(Some(self.org.id()), now)
+            .await
+    }
+
     /// Recomputes, for this organisation, every JST day starting in `[from_day, to_day]`
     /// whose roll-up is not final at `now` (today, yesterday until the hourly run after
     /// midnight, days missed while the server was down), so what is read next agrees with

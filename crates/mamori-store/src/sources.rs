@@ -186,21 +186,20 @@ impl Store {
         Ok((source, token))
     }
 
-    /// Sources visible in `scope`, optionally of one organisation, by organisation and name.
-    pub async fn sources(
-        &self,
-        scope: &Scope,
-        org_id: Option<&str>,
-    ) -> Result<Vec<Source>, StoreError> {
-        if org_id.is_some_and(|o| !scope.permits(o)) {
-            return Ok(Vec::new());
-        }
+    /// Every source `scope` may see (all for the provider, its own for an organisation's
+    /// member), by organisation and name. One organisation's: [`OrgStore::sources`].
+    pub async fn all_sources(&self, scope: &Scope) -> Result<Vec<Source>, StoreError> {
+        self.sources_of(scope.only_org()).await
+    }
+
+    /// Sources of organisation `org_id`, or of every organisation with `None`; the caller has
+    /// checked the scope.
+    pub(crate) async fn sources_of(&self, org_id: Option<&str>) -> Result<Vec<Source>, StoreError> {
         let rows: Vec<SourceRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {SOURCE_COLUMNS} FROM sources
-             WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR org_id = $2)
+             WHERE ($1 IS NULL OR org_id = $1)
              ORDER BY org_id, name, id"
         )))
-        .bind(scope.only_org())
         .bind(org_id)
         .fetch_all(&self.pool)
         .await?;

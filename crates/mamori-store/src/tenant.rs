@@ -103,12 +103,7 @@ impl OrgStore {
 
     /// The organisation's monitored sources (devices and tokens that send logs).
     pub async fn sources(&self) -> Result<Vec<Source>, StoreError> {
-        self.store
-            .sources(
-                &Scope::Organisation(self.org.id.clone()),
-                Some(&self.org.id),
-            )
-            .await
+        self.store.sources_of(Some(&self.org.id)).await
     }
 
     /// Questionnaire answers: drafts and completed sets.

@@ -208,9 +208,15 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     .is_empty(),
                 handle.events().retention_days().await.unwrap() == 30,
                 !handle.sources().await.unwrap().is_empty(),
+                !handle
+                    .rollups()
+                    .source_health(mamori_store::now())
+                    .await
+                    .unwrap()
+                    .is_empty(),
                 handle.declarations().get().await.unwrap().is_some(),
             ];
-            assert_eq!(found, [own; 12], "{name}'s handle on {}", db.backend);
+            assert_eq!(found, [own; 13], "{name}'s handle on {}", db.backend);
         }
         assert!(
             store

@@ -291,16 +291,12 @@ pub async fn sources(
     Path(id): Path<String>,
 ) -> Result<Json<SourceList>, ApiError> {
     let lang = caller.lang;
-    let scope = caller.user.scope();
-    if !scope.permits(&id) {
-        return Err(ApiError::not_found(lang));
-    }
     let fail = |e| ApiError::from_store(lang, e);
-    let now = mamori_store::now();
-    let list = state.store.sources(&scope, Some(&id)).await.map_err(fail)?;
-    let health = state
-        .store
-        .source_health(&scope, Some(&id), now)
+    let org = visible_org(&state, &caller, &id).await?;
+    let list = org.sources().await.map_err(fail)?;
+    let health = org
+        .rollups()
+        .source_health(mamori_store::now())
         .await
         .map_err(fail)?;
     let sources = list

@@ -58,15 +58,16 @@ pub async fn list(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<ReportList>, ApiError> {
-    let scope = caller.user.scope();
-    if !scope.permits(&id) {
-        return Err(ApiError::not_found(caller.lang));
-    }
+    let fail = |e| ApiError::from_store(caller.lang, e);
     let reports = state
         .store
-        .reports(&scope, Some(&id))
+        .org_store(&caller.user.scope(), &id)
         .await
-        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+        .map_err(fail)?
+        .reports()
+        .list()
+        .await
+        .map_err(fail)?;
     Ok(Json(ReportList { reports }))
 }
 

@@ -12,8 +12,8 @@ use mamori_ingest::rework::assign_quarantine;
 use mamori_model::{Action, Category, Deed, Scope, Severity};
 use mamori_parse::Format;
 use mamori_store::{
-    Actor, InvalidInput, KEPT_PER_SENDER, NewSource, Source, SourceHealth, SourceIdentity,
-    StoreError, StoredEvent,
+    Actor, InvalidInput, KEPT_PER_SENDER, NewSource, OrgStore, Source, SourceHealth,
+    SourceIdentity, StoreError, StoredEvent,
 };
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -38,16 +38,24 @@ struct SourceRow {
     org_name: Option<String>,
 }
 
+/// The sources of `org` with their health, or with `None` every source `scope` may see.
 async fn sources_with_health(
     page: &Page<'_>,
     scope: &Scope,
-    org_id: Option<&str>,
+    org: Option<&OrgStore>,
 ) -> Result<Vec<SourceRow>, StoreError> {
     let store = &page.state.store;
-    let sources = store.sources(scope, org_id).await?;
-    let health = store
-        .source_health(scope, org_id, mamori_store::now())
-        .await?;
+    let now = mamori_store::now();
+    let (sources, health) = match org {
+        Some(org) => (
+            org.sources().await?,
+            org.rollups().source_health(now).await?,
+        ),
+        None => (
+            store.all_sources(scope).await?,
+            store.all_source_health(scope, now).await?,
+        ),
+    };
     let orgs = store.orgs(scope).await?;
     Ok(sources
         .into_iter()
@@ -150,7 +158,7 @@ pub async fn search(
         Ok(found) => found,
         Err(e) => return Err(page.store_error(e).await),
     };
-    let sources = match sources_with_health(&page, &scope, Some(&id)).await {
+    let sources = match sources_with_health(&page, &scope, Some(&tenant)).await {
         Ok(sources) => sources,
         Err(e) => return Err(page.store_error(e).await),
     };

@@ -39,7 +39,7 @@ async fn render(
     let state = page.state;
     let scope = viewer.user.scope();
     let org = page.org(&scope, org_id).await?;
-    let reports = match state.store.reports(&scope, Some(org_id)).await {
+    let reports = match page.org_store(org_id).await?.reports().list().await {
         Ok(r) => r,
         Err(e) => return Err(page.store_error(e).await),
     };
@@ -284,7 +284,7 @@ pub async fn console(
     }
     let (jobs, overviews) = match tokio::try_join!(
         state.store.report_jobs(None),
-        state.store.reports(&Scope::AllOrganisations, None),
+        state.store.overviews(&Scope::AllOrganisations),
     ) {
         Ok(found) => found,
         Err(e) => return Err(page.store_error(e).await),

@@ -38,7 +38,11 @@ async fn owner_makes_downloads_and_addresses_reports_and_tenants_stay_apart() {
         );
         let list = app
             .store
-            .reports(&mamori_model::Scope::AllOrganisations, Some(&org))
+            .org_store(&mamori_model::Scope::AllOrganisations, &org)
+            .await
+            .unwrap()
+            .reports()
+            .list()
             .await
             .unwrap();
         assert_eq!(list.len(), 1);
