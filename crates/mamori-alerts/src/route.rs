@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mamori_model::Scope;
 use mamori_notify::Notifier;
-use mamori_store::{Attempt, Store, StoreError};
+use mamori_store::{Attempt, Store};
 use serde::Serialize;
 
 use crate::AlertsError;
@@ -42,12 +42,10 @@ pub async fn test_route(
     scope: &Scope,
     org_id: &str,
 ) -> Result<Vec<RouteCheck>, AlertsError> {
-    let org = store
-        .org(scope, org_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let tenant = store.org_store(scope, org_id).await?;
+    let org = tenant.org().clone();
     let provider = provider_name(store).await?;
-    let channels = store.channels(scope, Some(org_id)).await?;
+    let channels = tenant.channels().list().await?;
     let mut sends = tokio::task::JoinSet::new();
     for (index, channel) in channels.into_iter().filter(|c| c.enabled).enumerate() {
         let notice = test_notice(

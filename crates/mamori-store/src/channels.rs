@@ -208,15 +208,21 @@ impl Store {
         }
     }
 
-    /// Channels of organisation `org_id`, or the provider's own channels for `None`.
-    pub async fn channels(
-        &self,
-        scope: &Scope,
-        org_id: Option<&str>,
-    ) -> Result<Vec<Channel>, StoreError> {
-        if !permits(scope, org_id) {
+    /// The provider's own channels, for provider staff. An organisation's:
+    /// [`crate::OrgStore::channels`].
+    pub async fn provider_channels(&self, scope: &Scope) -> Result<Vec<Channel>, StoreError> {
+        if !permits(scope, None) {
             return Err(StoreError::NotFound);
         }
+        self.channels_of(None).await
+    }
+
+    /// Channels of organisation `org_id`, or the provider's own with `None`; the caller has
+    /// checked the scope.
+    pub(crate) async fn channels_of(
+        &self,
+        org_id: Option<&str>,
+    ) -> Result<Vec<Channel>, StoreError> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM channels
              WHERE ($1 IS NULL AND org_id IS NULL) OR org_id = $1 ORDER BY created_at, id"

@@ -2,7 +2,7 @@
 //! as the alert it announces, taken by the delivery worker when due, retried with back-off,
 //! and every attempt kept with the server's answer or the exact error.
 
-use mamori_model::{DeliveryStatus, Scope, Severity};
+use mamori_model::{DeliveryStatus, Severity};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
@@ -390,23 +390,17 @@ impl Store {
         Ok(raised)
     }
 
-    /// The latest notifications of organisation `org_id` (or of the provider's channels for
-    /// `None`), newest first.
-    pub async fn deliveries(
+    /// The latest notifications of organisation `org_id`, newest first; the caller has
+    /// checked the scope.
+    pub(crate) async fn deliveries_of(
         &self,
-        scope: &Scope,
-        org_id: Option<&str>,
+        org_id: &str,
         limit: i64,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
-        match org_id {
-            Some(org) if !scope.permits(org) => return Err(StoreError::NotFound),
-            None if scope.only_org().is_some() => return Err(StoreError::NotFound),
-            _ => {}
-        }
         let rows: Vec<DeliveryRecord> = sqlx::query_as(
             "SELECT d.id, d.channel_id, d.kind, d.alert_id, d.status, d.attempts, d.last_error, d.last_error_code, d.created_at, d.delivered_at
              FROM deliveries d JOIN channels c ON c.id = d.channel_id
-             WHERE ($1 IS NULL AND c.org_id IS NULL) OR c.org_id = $1
+             WHERE c.org_id = $1
              ORDER BY d.created_at DESC, d.id DESC LIMIT $2",
         )
         .bind(org_id)

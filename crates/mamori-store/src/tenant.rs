@@ -68,6 +68,10 @@ repository!(
     /// The organisation's members (owners and staff).
     Members
 );
+repository!(
+    /// The organisation's notification channels and what was sent through them.
+    Channels
+);
 
 /// One organisation's data, for a caller whose scope was checked against it.
 #[derive(Clone, Debug)]
@@ -146,6 +150,11 @@ impl OrgStore {
         Suppressions { org: self }
     }
 
+    /// Notification channels and their delivery log.
+    pub fn channels(&self) -> Channels<'_> {
+        Channels { org: self }
+    }
+
     /// Report settings.
     pub fn reports(&self) -> Reports<'_> {
         Reports { org: self }
@@ -164,5 +173,17 @@ impl OrgStore {
     /// Acknowledgements of the five basic rules.
     pub fn rules(&self) -> RulesAcknowledgements<'_> {
         RulesAcknowledgements { org: self }
+    }
+}
+
+impl Channels<'_> {
+    /// The organisation's channels, oldest first.
+    pub async fn list(&self) -> Result<Vec<crate::Channel>, StoreError> {
+        self.org.store.channels_of(Some(self.org.id())).await
+    }
+
+    /// The latest `limit` notifications through the organisation's channels, newest first.
+    pub async fn deliveries(&self, limit: i64) -> Result<Vec<crate::DeliveryRecord>, StoreError> {
+        self.org.store.deliveries_of(self.org.id(), limit).await
     }
 }

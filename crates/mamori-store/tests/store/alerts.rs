@@ -389,7 +389,14 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             (hook.last_error.as_deref(), hook.last_error_code.as_deref()),
             (Some("connection refused"), Some("connect"))
         );
-        let log = store.deliveries(&all, Some(&a.id), 50).await.unwrap();
+        let log = store
+            .org_store(&all, &a.id)
+            .await
+            .unwrap()
+            .channels()
+            .deliveries(50)
+            .await
+            .unwrap();
         assert!(
             log.iter()
                 .any(|d| d.last_error_code.as_deref() == Some("connect")),

@@ -90,10 +90,15 @@ async fn list_of(
     caller: &ApiCaller,
     org_id: Option<&str>,
 ) -> Result<Json<Vec<ChannelView>>, ApiError> {
-    state
-        .store
-        .channels(&caller.user.scope(), org_id)
-        .await
+    let scope = caller.user.scope();
+    let channels = match org_id {
+        Some(id) => match state.store.org_store(&scope, id).await {
+            Ok(org) => org.channels().list().await,
+            Err(e) => Err(e),
+        },
+        None => state.store.provider_channels(&scope).await,
+    };
+    channels
         .map(|channels| Json(channels.into_iter().map(ChannelView::new).collect()))
         .map_err(|e| ApiError::from_store(caller.lang, e))
 }
@@ -280,10 +285,11 @@ pub async fn deliveries(
     caller: ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<DeliveryRecord>>, ApiError> {
-    state
+    let fail = |e| ApiError::from_store(caller.lang, e);
+    let org = state
         .store
-        .deliveries(&caller.user.scope(), Some(&id), 100)
+        .org_store(&caller.user.scope(), &id)
         .await
-        .map(Json)
-        .map_err(|e| ApiError::from_store(caller.lang, e))
+        .map_err(fail)?;
+    org.channels().deliveries(100).await.map(Json).map_err(fail)
 }

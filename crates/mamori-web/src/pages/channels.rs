@@ -31,12 +31,10 @@ async fn render(
     checks: Option<Vec<RouteCheck>>,
 ) -> PageResult {
     let state = page.state;
-    let scope = viewer.user.scope();
-    let org = page.org(&scope, org_id).await?;
-    let (channels, deliveries) = match tokio::try_join!(
-        state.store.channels(&scope, Some(org_id)),
-        state.store.deliveries(&scope, Some(org_id), 20),
-    ) {
+    let tenant = page.org_store(org_id).await?;
+    let org = tenant.org();
+    let channels = tenant.channels();
+    let (channels, deliveries) = match tokio::try_join!(channels.list(), channels.deliveries(20)) {
         Ok(found) => found,
         Err(e) => return Err(page.store_error(e).await),
     };

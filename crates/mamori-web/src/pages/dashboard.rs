@@ -77,10 +77,7 @@ pub(super) async fn dashboard(
             },
         )
         .await?;
-    let channels = state
-        .store
-        .channels(&mamori_model::Scope::Organisation(id.to_owned()), Some(id))
-        .await?;
+    let channels = org.channels().list().await?;
 
     // The month's light and next steps, by the monthly report's own rules.
     let month = match &state.reports {
