@@ -5,8 +5,9 @@
 use chrono::Utc;
 use mamori_model::{Role, Scope};
 use mamori_store::{
-    Actor, AlertingRules, DetectionFilter, EventFilter, IngestBatch, NewDetection, NewEvent,
-    NewSource, NewSuppression, NewUser, ReportSettings, SourceIdentity, Store, day_start, new_id,
+    Actor, AlertingRules, DetectionFilter, EventFilter, IngestBatch, NewChannel, NewDetection,
+    NewEvent, NewSource, NewSuppression, NewUser, ReportSettings, SourceIdentity, Store, day_start,
+    new_id,
 };
 use mamori_testkit::TestDatabase;
 use serde_json::json;
@@ -128,6 +129,22 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             .roll_up_day(day_start(mamori_store::now()))
             .await
             .unwrap();
+        store
+            .create_channel(
+                &cli,
+                &all,
+                NewChannel {
+                    org_id: Some(a.id.clone()),
+                    kind: "webhook".into(),
+                    config: json!({"kind": "webhook", "url": "https://hooks.example.com/a"}),
+                    min_severity: mamori_model::Severity::Medium,
+                    quiet_hours: None,
+                    digest: false,
+                    lang: "ja".into(),
+                },
+            )
+            .await
+            .unwrap();
         let alpha = store.org_store(&all, &a.id).await.unwrap();
         alpha.events().set_retention(&cli, 30).await.unwrap();
         alpha
@@ -215,8 +232,9 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     .unwrap()
                     .is_empty(),
                 handle.declarations().get().await.unwrap().is_some(),
+                !handle.channels().list().await.unwrap().is_empty(),
             ];
-            assert_eq!(found, [own; 13], "{name}'s handle on {}", db.backend);
+            assert_eq!(found, [own; 14], "{name}'s handle on {}", db.backend);
         }
         assert!(
             store
