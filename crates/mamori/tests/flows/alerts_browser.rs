@@ -81,6 +81,21 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
     assert!(queue.contains("SSHへのパスワード総当たり攻撃"), "{queue}");
     assert!(queue.contains("アルファ工業株式会社"));
     browser.screenshot("alerts-01-queue").await;
+    // The queue uses the screen's width, and a tick box is a tick box, not a full-width field.
+    let layout = browser
+        .client
+        .execute(
+            "const box = document.querySelector('main input[type=checkbox]').getBoundingClientRect();
+             const main = document.querySelector('main');
+             return [box.width, main.classList.contains('wide'), window.getComputedStyle(document.querySelector('th')).whiteSpace];",
+            vec![],
+        )
+        .await
+        .expect("layout");
+    assert!(
+        layout[0].as_f64().is_some_and(|w| w < 40.0) && layout[1] == true && layout[2] == "nowrap",
+        "{layout:?}"
+    );
     browser
         .click(&format!("a[href='/orgs/{org}/alerts/{alert_id}']"))
         .await;
