@@ -25,7 +25,7 @@ use super::{Page, PageResult};
 use crate::api::alerts::AlertQuery;
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
+use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
 use crate::triage::{AlertAction, AlertView, change_for};
 
@@ -68,12 +68,58 @@ fn query_string(query: &AlertQuery) -> String {
     serde_urlencoded::to_string(&filters).unwrap_or_default()
 }
 
+/// What a bulk action did, for the confirmation above the queue.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkDid {
+    /// Started handling the alerts.
+    Acknowledge,
+    /// Took the alerts on.
+    AssignMe,
+    /// Resolved the alerts.
+    Resolve,
+}
+
+impl BulkDid {
+    fn as_str(self) -> &'static str {
+        match self {
+            BulkDid::Acknowledge => "acknowledge",
+            BulkDid::AssignMe => "assign_me",
+            BulkDid::Resolve => "resolve",
+        }
+    }
+}
+
+/// The confirmation a bulk action leaves in the queue's address.
+#[derive(Debug, Default, Deserialize)]
+pub struct BulkDone {
+    done: Option<u32>,
+    skipped: Option<u32>,
+    did: Option<BulkDid>,
+}
+
+impl BulkDone {
+    /// The sentence to show, when a bulk action has just run.
+    fn sentence(&self, lang: Lang) -> Option<String> {
+        let did = self.did?;
+        let mut text = lang.tf(
+            &format!("alerts.bulk.done.{}", did.as_str()),
+            &[("count", &self.done.unwrap_or(0).to_string())],
+        );
+        if let Some(skipped) = self.skipped.filter(|s| *s > 0) {
+            text.push_str(&lang.tf("alerts.bulk.skipped", &[("count", &skipped.to_string())]));
+        }
+        Some(text)
+    }
+}
+
 /// `GET /console/alerts`: the queue, most urgent and oldest first, open alerts by default.
 pub async fn queue(
     State(state): State<AppState>,
     Negotiated(lang): Negotiated,
     viewer: Viewer,
     Query(mut query): Query<AlertQuery>,
+    Query(bulk): Query<BulkDone>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
@@ -119,6 +165,7 @@ pub async fn queue(
         orgs => Value::from(Serde(&orgs)),
         broken => broken,
         severities => severity_words(),
+        bulk_done => bulk.sentence(lang),
         statuses => std::iter::once("open")
             .chain(AlertStatus::ALL.iter().map(|s| s.as_str()))
             .collect::<Vec<_>>(),
@@ -563,11 +610,12 @@ pub async fn bulk(
     }
     page.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())
         .await?;
-    let (action, resolution) = match form.get("action").map(String::as_str).unwrap_or_default() {
-        "assign" => ("assign", None),
-        "acknowledge" => ("acknowledge", None),
+    let (action, resolution, did) = match form.get("action").map(String::as_str).unwrap_or_default()
+    {
+        "assign" => ("assign", None, BulkDid::AssignMe),
+        "acknowledge" => ("acknowledge", None, BulkDid::Acknowledge),
         other => match other.strip_prefix("resolve:") {
-            Some(resolution) => ("resolve", Some(resolution.to_owned())),
+            Some(resolution) => ("resolve", Some(resolution.to_owned()), BulkDid::Resolve),
             None => {
                 return Err(page
                     .message(
@@ -591,15 +639,15 @@ pub async fn bulk(
     };
     let actor = Actor::user(&viewer.user, Some(addr));
     let scope = viewer.user.scope();
-    let mut refused = 0;
+    let (mut done, mut skipped) = (0, 0);
     for id in form.keys().filter_map(|k| k.strip_prefix("id_")) {
-        if state
+        match state
             .store
             .change_alert(&actor, &scope, id, change.clone())
             .await
-            .is_err()
         {
-            refused += 1;
+            Ok(_) => done += 1,
+            Err(_) => skipped += 1,
         }
     }
     let back = form
@@ -607,8 +655,11 @@ pub async fn bulk(
         .filter(|b| b.starts_with("/console/alerts"))
         .cloned()
         .unwrap_or_else(|| "/console/alerts".to_owned());
-    if refused > 0 {
-        tracing::info!(refused, "bulk alert action skipped some alerts");
-    }
-    Ok(Redirect::to(&back).into_response())
+    // The queue says what was done, where the analyst is looking.
+    let joiner = if back.contains('?') { '&' } else { '?' };
+    let did = did.as_str();
+    Ok(Redirect::to(&format!(
+        "{back}{joiner}done={done}&skipped={skipped}&did={did}"
+    ))
+    .into_response())
 }

@@ -96,6 +96,13 @@ async fn analyst_resolves_an_alert_and_the_owner_sees_it_resolved() {
         layout[0].as_f64().is_some_and(|w| w < 40.0) && layout[1] == true && layout[2] == "nowrap",
         "{layout:?}"
     );
+    // A bulk action says what it did, above the list where the analyst is looking.
+    browser.click(&format!("input[name='id_{alert_id}']")).await;
+    browser.choose("select[name=action]", "assign").await;
+    browser.click("#bulk button[type=submit]").await;
+    browser
+        .wait_for_text("#bulk-done", "選んだ1件のアラートを自分の担当にしました")
+        .await;
     browser
         .click(&format!("a[href='/orgs/{org}/alerts/{alert_id}']"))
         .await;
