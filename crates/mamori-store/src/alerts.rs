@@ -627,39 +627,23 @@ impl Alerts<'_> {
 
 #[cfg(test)]
 mod plans {
-    use mamori_testkit::TestDatabase;
-
     use super::*;
-    use crate::sql::{plan, plan_problems, seeks_position};
+    use crate::sql::{assert_lists_use_an_index, test_positions};
 
     /// An organisation's alert list, newest first, is read in order from an index and
     /// continued from a position by a seek, on both databases.
     #[tokio::test]
     async fn an_organisation_s_newest_alerts_are_served_by_an_index() {
-        for db in TestDatabase::all().await {
-            let store = Store::connect(&db.url).await.expect("store");
-            let scope = Scope::Organisation("org".into());
-            for after in [
-                None,
-                Some(ListPosition {
-                    ts_us: 5,
-                    id: "x".into(),
-                }),
-            ] {
-                let mut c = filter_conditions(&scope, &AlertFilter::default());
-                if let Some(after) = &after {
-                    after.restrict_on(&mut c, "a.last_seen_us", "a.id");
-                }
-                let plan = plan(&store, &c, &page_sql(&c, AlertOrder::Newest)).await;
-                assert!(
-                    plan_problems(&plan, "alerts", "a").is_empty(),
-                    "{}: {plan:#?}",
-                    db.backend
-                );
-                if after.is_some() {
-                    assert!(seeks_position(&plan), "{}: {plan:#?}", db.backend);
-                }
+        let scope = Scope::Organisation("org".into());
+        let mut cases = Vec::new();
+        for after in test_positions() {
+            let mut c = filter_conditions(&scope, &AlertFilter::default());
+            if let Some(after) = &after {
+                after.restrict_on(&mut c, "a.last_seen_us", "a.id");
             }
+            cases.push((format!("after {after:?}"), c, after.is_some()));
         }
+        let newest = |c: &Conditions| page_sql(c, AlertOrder::Newest);
+        assert_lists_use_an_index(&cases, &newest, "alerts", "a").await;
     }
 }

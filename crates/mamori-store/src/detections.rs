@@ -243,11 +243,8 @@ impl Detections<'_> {
 
 #[cfg(test)]
 mod plans {
-    use mamori_testkit::TestDatabase;
-
     use super::*;
-    use crate::Store;
-    use crate::sql::{plan, plan_problems, seeks_position};
+    use crate::sql::{assert_lists_use_an_index, test_cases};
 
     /// The detection list's filters, with and without a position, read in order from an
     /// index on both databases.
@@ -261,28 +258,12 @@ mod plans {
                 ..Default::default()
             },
         ];
-        for db in TestDatabase::all().await {
-            let store = Store::connect(&db.url).await.expect("store");
-            for filter in &filters {
-                for after in [
-                    None,
-                    Some(ListPosition {
-                        ts_us: 5,
-                        id: "x".into(),
-                    }),
-                ] {
-                    let mut c = conditions("org", filter);
-                    if let Some(after) = &after {
-                        after.restrict(&mut c, "d");
-                    }
-                    let plan = plan(&store, &c, &page_sql(&c)).await;
-                    let problems = plan_problems(&plan, "detections", "d");
-                    assert!(problems.is_empty(), "{} {filter:?}: {plan:#?}", db.backend);
-                    if after.is_some() {
-                        assert!(seeks_position(&plan), "{}: {plan:#?}", db.backend);
-                    }
-                }
-            }
-        }
+        let cases = test_cases(
+            &filters,
+            "d",
+            |f| conditions("org", f),
+            |_: &DetectionFilter| true,
+        );
+        assert_lists_use_an_index(&cases, &page_sql, "detections", "d").await;
     }
 }

@@ -501,10 +501,9 @@ impl Events<'_> {
 #[cfg(test)]
 mod plans {
     use chrono::DateTime;
-    use mamori_testkit::TestDatabase;
 
     use super::*;
-    use crate::sql::{plan, plan_problems, seeks_position};
+    use crate::sql::{assert_lists_use_an_index, test_cases};
 
     /// Every filter the search page offers, alone and with a position, is read in list order
     /// from an index on both databases: no table scan, no sort of all matches.
@@ -540,32 +539,12 @@ mod plans {
                 ..Default::default()
             },
         ];
-        for db in TestDatabase::all().await {
-            let store = Store::connect(&db.url).await.expect("store");
-            for filter in &filters {
-                for after in [
-                    None,
-                    Some(ListPosition {
-                        ts_us: 5,
-                        id: "x".into(),
-                    }),
-                ] {
-                    let mut c = conditions("org", filter);
-                    if let Some(after) = &after {
-                        after.restrict(&mut c, "e");
-                    }
-                    let plan = plan(&store, &c, &page_sql(&c)).await;
-                    let problems = plan_problems(&plan, "events", "e");
-                    assert!(
-                        problems.is_empty(),
-                        "{} {filter:?} after {after:?}: {plan:#?}",
-                        db.backend
-                    );
-                    if after.is_some() && filter.from.is_none() {
-                        assert!(seeks_position(&plan), "{}: {plan:#?}", db.backend);
-                    }
-                }
-            }
-        }
+        let cases = test_cases(
+            &filters,
+            "e",
+            |f| conditions("org", f),
+            |f: &EventFilter| f.from.is_none(),
+        );
+        assert_lists_use_an_index(&cases, &page_sql, "events", "e").await;
     }
 }

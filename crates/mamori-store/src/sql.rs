@@ -144,3 +144,61 @@ pub(crate) fn seeks_position(plan: &[String]) -> bool {
                 && (line.contains("ROW(ts_us, id)") || line.contains("ROW(last_seen_us, id)")))
     })
 }
+
+/// Where list-plan tests continue from: the first page, and a page after some position.
+#[cfg(test)]
+pub(crate) fn test_positions() -> [Option<crate::ListPosition>; 2] {
+    [
+        None,
+        Some(crate::ListPosition {
+            ts_us: 5,
+            id: "x".into(),
+        }),
+    ]
+}
+
+/// One list-plan case per filter and position: its label, its conditions (`build`, then the
+/// position on table alias `alias`), and whether the plan must seek the position (`seeks`).
+#[cfg(test)]
+pub(crate) fn test_cases<F: std::fmt::Debug>(
+    filters: &[F],
+    alias: &str,
+    build: impl Fn(&F) -> Conditions,
+    seeks: impl Fn(&F) -> bool,
+) -> Vec<(String, Conditions, bool)> {
+    let mut cases = Vec::new();
+    for filter in filters {
+        for after in test_positions() {
+            let mut c = build(filter);
+            if let Some(after) = &after {
+                after.restrict(&mut c, alias);
+            }
+            let seek = after.is_some() && seeks(filter);
+            cases.push((format!("{filter:?} after {after:?}"), c, seek));
+        }
+    }
+    cases
+}
+
+/// Checks on every test database that each case's list query (`page` over its conditions)
+/// reads `table` (alias `alias`) in order from an index, and, for cases marked so, goes
+/// straight to the position through it.
+#[cfg(test)]
+pub(crate) async fn assert_lists_use_an_index(
+    cases: &[(String, Conditions, bool)],
+    page: &dyn Fn(&Conditions) -> String,
+    table: &str,
+    alias: &str,
+) {
+    for db in mamori_testkit::TestDatabase::all().await {
+        let store = crate::Store::connect(&db.url).await.expect("store");
+        for (case, conditions, seeks) in cases {
+            let plan = plan(&store, conditions, &page(conditions)).await;
+            let problems = plan_problems(&plan, table, alias);
+            assert!(problems.is_empty(), "{} {case}: {plan:#?}", db.backend);
+            if *seeks {
+                assert!(seeks_position(&plan), "{} {case}: {plan:#?}", db.backend);
+            }
+        }
+    }
+}

@@ -8,28 +8,17 @@ mod common;
 
 use std::time::Instant;
 
-use common::{env_number, measure};
+use common::{bench_store, env_number, measure};
 
-use mamori_model::Role;
-use mamori_store::{Actor, NewOrganisation, NewUser, Store};
+use mamori_store::{Actor, NewOrganisation};
 
 #[tokio::main]
 async fn main() {
     let seconds = env_number("MAMORI_BENCH_SECONDS", 5);
     let orgs = env_number("MAMORI_BENCH_ORGS", 200);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = Store::connect(&mamori_store::sqlite_url(dir.path()))
-        .await
-        .expect("database");
+    let (store, admin) = bench_store(dir.path()).await;
     let cli = Actor::cli();
-    let admin = NewUser {
-        email: "admin@bench.example".into(),
-        display_name: String::new(),
-        role: Role::Admin,
-        org_id: None,
-        password: Some("bench password 1".into()),
-    };
-    let (_, admin) = store.setup(&cli, "bench", admin).await.expect("setup");
     for n in 0..orgs {
         let org = NewOrganisation {
             name: format!("会社{n:04}"),

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::DateTime;
-use common::{env_number, measure};
+use common::{bench_store, env_number, measure};
 use mamori_model::{Event, Role};
 use mamori_store::{
     Actor, IngestBatch, ListPosition, NewEvent, NewOrganisation, NewSource, NewUser,
@@ -216,20 +216,7 @@ async fn main() {
     let seconds = env_number("MAMORI_BENCH_SECONDS", 5);
     let big_count = env_number("MAMORI_BENCH_EVENTS", 1_000_000) as usize;
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = Store::connect(&mamori_store::sqlite_url(dir.path()))
-        .await
-        .expect("database");
-    let admin = NewUser {
-        email: "admin@bench.example".into(),
-        display_name: String::new(),
-        role: Role::Admin,
-        org_id: None,
-        password: Some("bench password 1".into()),
-    };
-    store
-        .setup(&Actor::cli(), "bench", admin)
-        .await
-        .expect("setup");
+    let (store, _) = bench_store(dir.path()).await;
     let big = tenant(&store, "big", "192.0.2.1").await;
     let small = tenant(&store, "small", "192.0.2.2").await;
     println!(

@@ -3,6 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use mamori_model::{Role, User};
+use mamori_store::{Actor, NewUser, Store};
+
 /// `name` from the environment as a number, or `default`.
 pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -52,4 +55,24 @@ pub async fn measure(
         pick(0.99).as_secs_f64() * 1e3,
         all.len()
     );
+}
+
+/// A fresh embedded database in `dir`, set up with a provider and its administrator
+/// (`admin@bench.example`).
+pub async fn bench_store(dir: &std::path::Path) -> (Store, User) {
+    let store = Store::connect(&mamori_store::sqlite_url(dir))
+        .await
+        .expect("database");
+    let admin = NewUser {
+        email: "admin@bench.example".into(),
+        display_name: String::new(),
+        role: Role::Admin,
+        org_id: None,
+        password: Some("bench password 1".into()),
+    };
+    let (_, admin) = store
+        .setup(&Actor::cli(), "bench", admin)
+        .await
+        .expect("setup");
+    (store, admin)
 }
