@@ -108,6 +108,8 @@ pub enum AuditAction {
     RulesAcknowledged,
     /// The company recorded that it declared SECURITY ACTION.
     SecurityActionDeclared,
+    /// The provider's consultation desk details were changed.
+    DeskChanged,
     /// First-run setup was done.
     SetupCompleted,
     /// A monitored source was registered.
@@ -134,7 +136,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -159,6 +161,7 @@ impl AuditAction {
         AuditAction::RetentionChanged,
         AuditAction::RulesAcknowledged,
         AuditAction::SecurityActionDeclared,
+        AuditAction::DeskChanged,
         AuditAction::SetupCompleted,
         AuditAction::SourceCreated,
         AuditAction::SuppressionCreated,
@@ -199,6 +202,7 @@ impl AuditAction {
             AuditAction::RetentionChanged => "retention.changed",
             AuditAction::RulesAcknowledged => "rules.acknowledged",
             AuditAction::SecurityActionDeclared => "security_action.declared",
+            AuditAction::DeskChanged => "desk.changed",
             AuditAction::SetupCompleted => "setup.completed",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SuppressionCreated => "suppression.created",

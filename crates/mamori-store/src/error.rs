@@ -94,6 +94,8 @@ pub enum InvalidInput {
     StarsInvalid,
     /// A cursor continues a newest-first list only; work lists page by offset.
     CursorOrder,
+    /// The consultation desk needs a name and a phone number or e-mail address.
+    DeskIncomplete,
 }
 
 impl InvalidInput {
@@ -117,6 +119,7 @@ impl InvalidInput {
             InvalidInput::SlugTaken => "slug_taken",
             InvalidInput::StarsInvalid => "stars_invalid",
             InvalidInput::CursorOrder => "cursor_order",
+            InvalidInput::DeskIncomplete => "desk_incomplete",
         }
     }
 }

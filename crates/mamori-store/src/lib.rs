@@ -62,7 +62,7 @@ pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};
 pub use position::{BadCursor, ListPosition};
-pub use providers::Provider;
+pub use providers::{Desk, Provider};
 pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
 pub use report_jobs::ReportJob;
 pub use reports::{NewReport, ReportSettings, StoredReport, report_hash, report_kind};

@@ -1,7 +1,7 @@
 //! The provider: the company that runs this mamori for its clients. Exactly one exists after
 //! first-run setup.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditAction, record};
 use crate::users::{NewUser, insert_user};
@@ -17,7 +17,83 @@ pub struct Provider {
     pub name: String,
 }
 
+/// The provider's consultation desk (相談窓口): who a client company calls or writes to when
+/// something looks wrong, shown wherever mamori tells it to get in touch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Desk {
+    /// The desk's name, e.g. 「守りサービス セキュリティ相談窓口」.
+    pub name: String,
+    /// Phone number during opening hours.
+    #[serde(default)]
+    pub phone: String,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: String,
+    /// Opening hours in words, e.g. 「平日 9:00〜18:00」.
+    #[serde(default)]
+    pub hours: String,
+    /// Number for emergencies outside opening hours.
+    #[serde(default)]
+    pub after_hours_phone: String,
+}
+
+impl Desk {
+    /// The same desk with every field trimmed.
+    fn trimmed(&self) -> Desk {
+        let t = |s: &str| s.trim().to_owned();
+        Desk {
+            name: t(&self.name),
+            phone: t(&self.phone),
+            email: t(&self.email),
+            hours: t(&self.hours),
+            after_hours_phone: t(&self.after_hours_phone),
+        }
+    }
+}
+
 impl Store {
+    /// The consultation desk, when the provider has set it.
+    pub async fn desk(&self) -> Result<Option<Desk>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT desk FROM providers ORDER BY created_at LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        match row.and_then(|(desk,)| desk) {
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| StoreError::corrupt("providers.desk", e)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets the consultation desk (provider administrators; the caller checks). A desk needs
+    /// a name and a way to reach it: a phone number or an e-mail address.
+    pub async fn set_desk(&self, actor: &Actor, desk: &Desk) -> Result<Desk, StoreError> {
+        let mut desk = desk.trimmed();
+        if desk.name.is_empty() || (desk.phone.is_empty() && desk.email.is_empty()) {
+            return Err(StoreError::Invalid(crate::InvalidInput::DeskIncomplete));
+        }
+        if !desk.email.is_empty() {
+            desk.email = crate::users::normalise_email(&desk.email)?;
+        }
+        let text = serde_json::to_string(&desk).map_err(|e| StoreError::corrupt("desk", e))?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE providers SET desk = $1")
+            .bind(&text)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut *tx,
+            actor,
+            AuditAction::DeskChanged,
+            None,
+            Some(&desk.name),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(desk)
+    }
+
     /// The provider, or `None` before first-run setup.
     pub async fn provider(&self) -> Result<Option<Provider>, StoreError> {
         let row: Option<(String, String)> =

@@ -8,6 +8,7 @@ mod channels;
 mod checklist;
 mod console;
 mod dashboard;
+mod desk;
 mod detections;
 mod devices;
 mod documents;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
             get(console::provider_users).post(console::invite_provider_user),
         )
         .route("/console/audit", get(console::audit))
+        .route("/console/desk", get(desk::show).post(desk::save))
         .route("/console/assessments", get(assessment_overview::page))
         .route("/orgs/{id}/assessment", get(assessment::hub))
         .route(
@@ -249,6 +251,11 @@ impl<'a> Page<'a> {
                 .map(|o| o.name),
             None => None,
         };
+        // Where a company turns for help, on every page that tells it to get in touch.
+        let desk = match self.viewer {
+            Some(_) => self.state.store.desk().await.ok().flatten(),
+            None => None,
+        };
         let user = self.viewer.map(|v| {
             context! {
                 email => v.user.email.clone(),
@@ -264,6 +271,7 @@ impl<'a> Page<'a> {
             other_lang => self.lang.other().code(),
             provider_name => provider,
             own_org_name => own_org,
+            desk => desk.map(|d| Value::from(minijinja::value::Serde(d))),
             user => user,
             csrf => self.viewer.map(|v| v.session.csrf_token.clone()),
             ..extra

@@ -1,0 +1,86 @@
+//! The provider's consultation desk (相談窓口): set once by an administrator, shown to client
+//! companies wherever mamori tells them to get in touch.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_model::Deed;
+use mamori_store::{Actor, Desk, StoreError};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use super::org::store_error_message;
+use super::{Page, PageResult};
+use crate::auth::{ClientAddr, Viewer};
+use crate::extract::PageForm;
+use crate::i18n::Negotiated;
+use crate::state::AppState;
+
+/// The desk form.
+#[derive(Deserialize)]
+pub struct DeskForm {
+    csrf: String,
+    #[serde(flatten)]
+    desk: Desk,
+}
+
+async fn render(
+    page: &Page<'_>,
+    status: StatusCode,
+    desk: Option<Desk>,
+    error: Option<String>,
+    saved: bool,
+) -> Response {
+    page.render(
+        status,
+        "console_desk.html",
+        context! { desk => desk.map(|d| Value::from(Serde(d))), error => error, saved => saved },
+    )
+    .await
+}
+
+/// `?saved=1` after the form was sent.
+#[derive(Deserialize)]
+pub struct Saved {
+    saved: Option<u8>,
+}
+
+/// `GET /console/desk`: the desk's details, for administrators to set.
+pub async fn show(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+    Query(saved): Query<Saved>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.require(Deed::AdministerProvider).await?;
+    let saved = saved.saved.is_some();
+    match state.store.desk().await {
+        Ok(desk) => Ok(render(&page, StatusCode::OK, desk, None, saved).await),
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
+
+/// `POST /console/desk`: saves the desk's details.
+pub async fn save(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    PageForm(form): PageForm<DeskForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.require(Deed::AdministerProvider).await?;
+    page.check_csrf(&form.csrf).await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    match state.store.set_desk(&actor, &form.desk).await {
+        Ok(_) => Ok(Redirect::to("/console/desk?saved=1").into_response()),
+        Err(e @ StoreError::Invalid(_)) => {
+            let message = store_error_message(lang, &e);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(render(&page, status, Some(form.desk), Some(message), false).await)
+        }
+        Err(e) => Err(page.store_error(e).await),
+    }
+}
