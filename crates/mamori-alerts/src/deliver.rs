@@ -50,7 +50,11 @@ async fn notice_for(
         return Ok(None);
     };
     let provider = provider_name(store).await?;
-    let mut notice = alert_notice(settings, &alert, lang_of(&channel.lang), &provider);
+    let lang = lang_of(&channel.lang);
+    let mut notice = alert_notice(settings, &alert, lang, &provider);
+    if let Some(desk) = store.desk().await? {
+        notice.contact = crate::desk_line(&desk, lang);
+    }
     if alert.rule_id == CHANNEL_FAILING_RULE {
         // Say which channel fails and the exact error, so the provider can fix it.
         let failing = match alert.details["channel_id"].as_str() {

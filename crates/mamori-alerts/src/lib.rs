@@ -13,7 +13,7 @@ mod settings;
 
 pub use deliver::{Outcome, deliver_one};
 pub use route::{RouteCheck, test_route};
-pub use seen::what_was_seen;
+pub use seen::{desk_line, what_was_seen};
 pub use send::OWN_FAILURE_CODES;
 pub use service::{RunningAlerts, make_digests};
 pub use settings::AlertSettings;

@@ -52,6 +52,7 @@ pub fn alert_notice(
         severity: alert.severity.clone(),
         title: alert.title_in(code).to_owned(),
         seen: crate::what_was_seen(alert, lang),
+        contact: String::new(),
         what_to_do: alert
             .what_to_do_in(code)
             .unwrap_or(default_action(lang))
@@ -88,6 +89,7 @@ pub fn test_notice(
         title: title.to_owned(),
         seen: String::new(),
         what_to_do: String::new(),
+        contact: String::new(),
         rule_id: None,
         count: 0,
         first_seen: None,
@@ -129,6 +131,7 @@ pub fn digest_notice(
         title,
         seen: String::new(),
         what_to_do: String::new(),
+        contact: String::new(),
         rule_id: None,
         count: alerts.iter().map(|a| a.count).sum(),
         first_seen: alerts.iter().map(|a| a.first_seen).min(),

@@ -14,6 +14,11 @@ use serde_json::Value;
 /// The words of one language.
 #[derive(Deserialize)]
 struct Words {
+    desk: String,
+    desk_phone: String,
+    desk_email: String,
+    desk_hours: String,
+    desk_after_hours: String,
     outside: String,
     inside: String,
     a_device: String,
@@ -28,6 +33,25 @@ static WORDS: LazyLock<HashMap<String, Words>> = LazyLock::new(|| {
 
 fn words(lang: Lang) -> &'static Words {
     &WORDS[lang.code()]
+}
+
+/// How to reach the provider's consultation desk, in one sentence in `lang`.
+pub fn desk_line(desk: &mamori_store::Desk, lang: Lang) -> String {
+    let w = words(lang);
+    let ways: Vec<String> = [
+        (&w.desk_phone, &desk.phone),
+        (&w.desk_email, &desk.email),
+        (&w.desk_hours, &desk.hours),
+        (&w.desk_after_hours, &desk.after_hours_phone),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(frame, value)| frame.replace("{value}", value))
+    .collect();
+    let separator = if lang == Lang::Ja { "、" } else { ", " };
+    w.desk
+        .replace("{name}", &desk.name)
+        .replace("{ways}", &ways.join(separator))
 }
 
 /// The sentence for `alert` in `lang`.
@@ -246,6 +270,21 @@ mod tests {
             what_was_seen(&bare, Lang::Ja),
             "本社 RTX1210で、社内の 10.0.0.5からの「ルール」を3件検知しました。"
         );
+    }
+
+    #[test]
+    fn the_desk_line_lists_only_what_is_set() {
+        let desk = mamori_store::Desk {
+            name: "守りサービス 相談窓口".into(),
+            phone: "03-1234-5678".into(),
+            hours: "平日 9:00〜18:00".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            desk_line(&desk, Lang::Ja),
+            "困ったときは 守りサービス 相談窓口（電話 03-1234-5678、受付 平日 9:00〜18:00）へご相談ください。"
+        );
+        assert!(!desk_line(&desk, Lang::En).contains("e-mail"));
     }
 
     #[test]

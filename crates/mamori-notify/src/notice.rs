@@ -78,6 +78,9 @@ pub struct Notice {
     /// Already in the reader's language; may be empty.
     #[serde(default)]
     pub what_to_do: String,
+    /// How to reach the provider's consultation desk, in the reader's language; may be empty.
+    #[serde(default)]
+    pub contact: String,
     /// The detection rule that raised the alert.
     #[serde(default)]
     pub rule_id: Option<String>,

@@ -358,6 +358,10 @@ impl Content {
             }
             (Lang::En, true) => "Sent automatically by mamori.".into(),
         };
+        let footer = match notice.contact.trim() {
+            "" => footer,
+            contact => format!("{contact}\n{footer}"),
+        };
         let summary = subject.trim_start_matches("[mamori] ").to_string();
         Content {
             subject,

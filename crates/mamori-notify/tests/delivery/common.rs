@@ -21,6 +21,7 @@ pub fn alert(lang: Lang) -> Notice {
         seen: "本社UTMで、社内の 192.168.1.20 からの「社外への不審な通信」を1,234件検知しました。"
             .into(),
         what_to_do: "該当のパソコンをネットワークから外し、運用事業者に連絡してください。".into(),
+        contact: "困ったときは サンプル運用 相談窓口（電話 03-0000-0000）へご相談ください。".into(),
         rule_id: Some("net.c2.beacon".into()),
         count: 1234,
         first_seen: Some(at(1, 5)),

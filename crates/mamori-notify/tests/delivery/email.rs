@@ -59,6 +59,9 @@ async fn japanese_alert_arrives_readable_with_both_parts() {
         "該当のパソコンをネットワークから外し",
         "https://portal.example.jp/alerts/01JALERT",
         "サンプル運用株式会社",
+        // What was seen, and how to reach the desk.
+        "社内の 192.168.1.20 からの「社外への不審な通信」を1,234件検知しました。",
+        "困ったときは サンプル運用 相談窓口（電話 03-0000-0000）へご相談ください。",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
@@ -69,6 +72,7 @@ async fn japanese_alert_arrives_readable_with_both_parts() {
         "{html}"
     );
     assert!(html.contains("本社UTM"), "{html}");
+    assert!(html.contains("相談窓口"), "the desk in the HTML part too: {html}");
 }
 
 #[tokio::test]
