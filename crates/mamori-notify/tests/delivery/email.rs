@@ -72,7 +72,10 @@ async fn japanese_alert_arrives_readable_with_both_parts() {
         "{html}"
     );
     assert!(html.contains("本社UTM"), "{html}");
-    assert!(html.contains("相談窓口"), "the desk in the HTML part too: {html}");
+    assert!(
+        html.contains("相談窓口"),
+        "the desk in the HTML part too: {html}"
+    );
 }
 
 #[tokio::test]
