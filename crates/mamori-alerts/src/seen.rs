@@ -38,16 +38,19 @@ fn words(lang: Lang) -> &'static Words {
 /// How to reach the provider's consultation desk, in one sentence in `lang`.
 pub fn desk_line(desk: &mamori_store::Desk, lang: Lang) -> String {
     let w = words(lang);
-    let ways: Vec<String> = [
-        (&w.desk_phone, &desk.phone),
-        (&w.desk_email, &desk.email),
-        (&w.desk_hours, &desk.hours),
-        (&w.desk_after_hours, &desk.after_hours_phone),
-    ]
-    .into_iter()
-    .filter(|(_, value)| !value.is_empty())
-    .map(|(frame, value)| frame.replace("{value}", value))
-    .collect();
+    let ways: Vec<String> = desk
+        .ways()
+        .into_iter()
+        .map(|(key, value)| {
+            let frame = match key {
+                "phone" => &w.desk_phone,
+                "email" => &w.desk_email,
+                "hours" => &w.desk_hours,
+                _ => &w.desk_after_hours,
+            };
+            frame.replace("{value}", value)
+        })
+        .collect();
     let separator = if lang == Lang::Ja { "、" } else { ", " };
     w.desk
         .replace("{name}", &desk.name)

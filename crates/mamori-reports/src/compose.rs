@@ -386,7 +386,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
         "next_steps": next_steps(f, w, e.lang, e.generated_at),
         "glossary": w.glossary,
         "charts": charts,
-        "footer": [w.fill("generated_by", &[]), w.fill("hash", &[])],
+        "footer": footer(f, w),
         "figures": serde_json::to_value(f).map_err(|e| ReportError::Broken(e.to_string()))?,
     }))
 }
@@ -474,4 +474,25 @@ fn score_chart(f: &Figures, w: &Words, e: Edition) -> Option<Value> {
 fn captioned(title: String, draw: impl FnOnce(&str) -> String) -> Value {
     let svg = draw(&title);
     json!({ "title": title, "svg": svg })
+}
+
+/// The report's closing lines: how to reach the consultation desk (when the provider has set
+/// it), who made the report, and where its hash is shown.
+fn footer(f: &Figures, w: &Words) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(desk) = &f.desk {
+        let ways: Vec<String> = desk
+            .ways()
+            .into_iter()
+            .map(|(key, value)| w.fill(&format!("desk_{key}"), &[("value", value)]))
+            .collect();
+        let separator = w.fill("desk_separator", &[]);
+        lines.push(w.fill(
+            "desk",
+            &[("name", &desk.name), ("ways", &ways.join(&separator))],
+        ));
+    }
+    lines.push(w.fill("generated_by", &[]));
+    lines.push(w.fill("hash", &[]));
+    lines
 }

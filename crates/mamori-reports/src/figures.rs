@@ -30,6 +30,8 @@ pub struct Figures {
     pub org_name: String,
     /// The provider's name.
     pub provider_name: String,
+    /// The provider's consultation desk, when set: the report says how to reach it.
+    pub desk: Option<mamori_store::Desk>,
     /// The month covered.
     pub month: String,
     /// Start of the period (Unix seconds, inclusive).
@@ -236,6 +238,7 @@ pub async fn gather(
         org_id: org.id.clone(),
         org_name: org.name.clone(),
         provider_name,
+        desk: store.desk().await?,
         month: month.to_string(),
         from,
         to,

@@ -308,6 +308,24 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
         let hours = (to - from) / 3600;
         seed::hourly_events(&store, &org, &src, from, hours, 1_000_000, 1).await;
         seed::roll_up(&store, from, to).await;
+        // With a consultation desk set, the report ends by saying how to reach it.
+        let admin = NewUser {
+            email: "admin@provider.example".into(),
+            display_name: String::new(),
+            role: mamori_model::Role::Admin,
+            org_id: None,
+            password: None,
+        };
+        store
+            .setup(&Actor::cli(), "守りサービス", admin)
+            .await
+            .unwrap();
+        let desk = mamori_store::Desk {
+            name: "守りサービス 相談窓口".into(),
+            phone: "03-1234-5678".into(),
+            ..Default::default()
+        };
+        store.set_desk(&Actor::cli(), &desk).await.unwrap();
         let report = reporter(&store)
             .monthly(&org, month, Lang::Ja, CLI)
             .await
@@ -330,6 +348,7 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
             "自社診断（25問、5分ほど）",
             "用語の説明",
             "<svg",
+            "困ったときの相談先：守りサービス 相談窓口（電話 03-1234-5678）",
         ] {
             assert!(html.contains(needle), "quiet report lacks {needle:?}");
         }
@@ -347,6 +366,7 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
                 flat.contains("日ごとのログの件数"),
                 "the chart's title is drawn: {text}"
             );
+            assert!(flat.contains("03-1234-5678"), "the desk in the PDF: {text}");
         }
         store.close().await;
         db.cleanup().await;

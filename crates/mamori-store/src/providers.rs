@@ -38,6 +38,20 @@ pub struct Desk {
 }
 
 impl Desk {
+    /// The ways to reach the desk that are set, in the order people try them, each with a
+    /// stable key (`phone`, `email`, `hours`, `after_hours`) that wording files name.
+    pub fn ways(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("phone", self.phone.as_str()),
+            ("email", self.email.as_str()),
+            ("hours", self.hours.as_str()),
+            ("after_hours", self.after_hours_phone.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
+    }
+
     /// The same desk with every field trimmed.
     fn trimmed(&self) -> Desk {
         let t = |s: &str| s.trim().to_owned();
@@ -78,10 +92,14 @@ impl Store {
         }
         let text = serde_json::to_string(&desk).map_err(|e| StoreError::corrupt("desk", e))?;
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE providers SET desk = $1")
+        let done = sqlx::query("UPDATE providers SET desk = $1")
             .bind(&text)
             .execute(&mut *tx)
             .await?;
+        if done.rows_affected() == 0 {
+            // Before first-run setup there is no provider to hold a desk.
+            return Err(StoreError::NotFound);
+        }
         record(
             &mut *tx,
             actor,
