@@ -90,6 +90,11 @@ pub fn what_was_seen(alert: &Alert, lang: Lang) -> String {
     } else {
         "seen_en"
     });
+    // mamori's own alerts (a failing channel) come from no device and carry no evidence:
+    // their title says it all, and a "seen on a device" sentence would mislead.
+    if own.is_none() && alert.source_id.is_none() && evidence.is_none() {
+        return String::new();
+    }
     own.and_then(|template| fill(template, &lookup))
         .or_else(|| from.as_ref().and_then(|_| fill(&w.generic_from, &lookup)))
         .or_else(|| fill(&w.generic, &lookup))
@@ -288,6 +293,13 @@ mod tests {
             "困ったときは 守りサービス 相談窓口（電話 03-1234-5678、受付 平日 9:00〜18:00）へご相談ください。"
         );
         assert!(!desk_line(&desk, Lang::En).contains("e-mail"));
+    }
+
+    #[test]
+    fn mamori_s_own_alerts_say_no_device_sentence() {
+        let mut own = alert(Value::Null, serde_json::json!({"channel_id": "c1"}), 1);
+        own.source_id = None;
+        assert_eq!(what_was_seen(&own, Lang::Ja), "");
     }
 
     #[test]
