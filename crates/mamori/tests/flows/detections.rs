@@ -50,10 +50,13 @@ async fn ssh_failures_over_syslog_become_a_stored_detection() {
             .collect();
         send_acknowledged(server.syslog, &lines);
 
-        let url = format!(
+        // The lines carry a fixed date (Nov 22); `from=0` reaches past the API's default
+        // 30-day window whatever day the test runs.
+        let medium = format!(
             "{}/api/v1/orgs/{}/detections?level=medium",
             server.web, alpha.id
         );
+        let url = format!("{medium}&from=0");
         let mut found = Value::Null;
         for _ in 0..600 {
             let (status, body) = get(&url, &token_a).await;
@@ -95,7 +98,7 @@ async fn ssh_failures_over_syslog_become_a_stored_detection() {
         // The single failures are informational and only feed the correlation.
         let (_, info) = get(
             &format!(
-                "{}/api/v1/orgs/{}/detections?level=info",
+                "{}/api/v1/orgs/{}/detections?level=info&from=0",
                 server.web, alpha.id
             ),
             &token_a,
@@ -113,7 +116,7 @@ async fn ssh_failures_over_syslog_become_a_stored_detection() {
         )
         .await;
         assert_eq!((status, own["total"].as_i64()), (200, Some(0)));
-        let (status, bad) = get(&format!("{url}&from=yesterday"), &token_a).await;
+        let (status, bad) = get(&format!("{medium}&from=yesterday"), &token_a).await;
         assert_eq!(status, 422);
         assert!(
             bad["error"]["message"]
