@@ -49,11 +49,15 @@ async fn notice_for(
     let Some(alert) = store.alert(&Scope::AllOrganisations, alert_id).await? else {
         return Ok(None);
     };
-    let provider = provider_name(store).await?;
+    let provider = store.provider().await?;
+    let provider_name = provider
+        .as_ref()
+        .map(|p| p.name.as_str())
+        .unwrap_or_default();
     let lang = lang_of(&channel.lang);
-    let mut notice = alert_notice(settings, &alert, lang, &provider);
-    if let Some(desk) = store.desk().await? {
-        notice.contact = crate::desk_line(&desk, lang);
+    let mut notice = alert_notice(settings, &alert, lang, provider_name);
+    if let Some(desk) = provider.as_ref().and_then(|p| p.desk.as_ref()) {
+        notice.contact = crate::desk_line(desk, lang);
     }
     if alert.rule_id == CHANNEL_FAILING_RULE {
         // Say which channel fails and the exact error, so the provider can fix it.

@@ -176,7 +176,11 @@ pub async fn gather(
         other => other?,
     };
     let org = tenant.org();
-    let provider_name = store.provider().await?.map(|p| p.name).unwrap_or_default();
+    let provider = store.provider().await?;
+    let (provider_name, desk) = match provider {
+        Some(p) => (p.name, p.desk),
+        None => (String::new(), None),
+    };
     let (from, to) = month.bounds(tz);
     let day_starts: Vec<i64> = month
         .days()
@@ -238,7 +242,7 @@ pub async fn gather(
         org_id: org.id.clone(),
         org_name: org.name.clone(),
         provider_name,
-        desk: store.desk().await?,
+        desk,
         month: month.to_string(),
         from,
         to,

@@ -15,6 +15,8 @@ pub struct Provider {
     pub id: String,
     /// Name shown in the console and on reports.
     pub name: String,
+    /// The consultation desk, once an administrator has set it.
+    pub desk: Option<Desk>,
 }
 
 /// The provider's consultation desk (相談窓口): who a client company calls or writes to when
@@ -66,20 +68,6 @@ impl Desk {
 }
 
 impl Store {
-    /// The consultation desk, when the provider has set it.
-    pub async fn desk(&self) -> Result<Option<Desk>, StoreError> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT desk FROM providers ORDER BY created_at LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        match row.and_then(|(desk,)| desk) {
-            Some(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| StoreError::corrupt("providers.desk", e)),
-            None => Ok(None),
-        }
-    }
-
     /// Sets the consultation desk (provider administrators; the caller checks). A desk needs
     /// a name and a way to reach it: a phone number or an e-mail address.
     pub async fn set_desk(&self, actor: &Actor, desk: &Desk) -> Result<Desk, StoreError> {
@@ -112,13 +100,20 @@ impl Store {
         Ok(desk)
     }
 
-    /// The provider, or `None` before first-run setup.
+    /// The provider with its consultation desk, or `None` before first-run setup.
     pub async fn provider(&self) -> Result<Option<Provider>, StoreError> {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT id, name FROM providers ORDER BY created_at LIMIT 1")
+        let row: Option<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, desk FROM providers ORDER BY created_at LIMIT 1")
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(id, name)| Provider { id, name }))
+        let Some((id, name, desk)) = row else {
+            return Ok(None);
+        };
+        let desk = desk
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| StoreError::corrupt("providers.desk", e))?;
+        Ok(Some(Provider { id, name, desk }))
     }
 
     /// First-run setup: creates the provider and its first administrator in one transaction.
@@ -140,6 +135,7 @@ impl Store {
             // A fixed key: a second, concurrent setup collides here and fails.
             id: "provider".to_owned(),
             name: provider_name.trim().to_owned(),
+            desk: None,
         };
         sqlx::query("INSERT INTO providers (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&provider.id)

@@ -56,7 +56,7 @@ pub async fn show(
     let page = Page::new(&state, lang, Some(&viewer));
     page.require(Deed::AdministerProvider).await?;
     let saved = saved.saved.is_some();
-    match state.store.desk().await {
+    match state.store.provider().await.map(|p| p.and_then(|p| p.desk)) {
         Ok(desk) => Ok(render(&page, StatusCode::OK, desk, None, saved).await),
         Err(e) => Err(page.store_error(e).await),
     }

@@ -228,14 +228,11 @@ impl<'a> Page<'a> {
 
     /// Renders `template` with `extra` merged into the common context.
     pub async fn render(&self, status: StatusCode, template: &str, extra: Value) -> Response {
-        let provider = self
-            .state
-            .store
-            .provider()
-            .await
-            .ok()
-            .flatten()
-            .map(|p| p.name);
+        let (provider, desk) = match self.state.store.provider().await.ok().flatten() {
+            // Where a company turns for help, on every page that tells it to get in touch.
+            Some(p) => (Some(p.name), p.desk.filter(|_| self.viewer.is_some())),
+            None => (None, None),
+        };
         // Members of a client company see their own company's name in the header.
         let own_org = match self
             .viewer
@@ -249,11 +246,6 @@ impl<'a> Page<'a> {
                 .ok()
                 .flatten()
                 .map(|o| o.name),
-            None => None,
-        };
-        // Where a company turns for help, on every page that tells it to get in touch.
-        let desk = match self.viewer {
-            Some(_) => self.state.store.desk().await.ok().flatten(),
             None => None,
         };
         let user = self.viewer.map(|v| {
