@@ -12,7 +12,7 @@ use crate::audit::Actor;
 use crate::detections::{StoredDetection, detection_from_row, json_column};
 use crate::error::InvalidInput;
 use crate::events::class;
-use crate::position::{ListPosition, next_position};
+use crate::position::{ListPosition, ListQuery, read_page};
 use crate::sql::Conditions;
 use crate::tenant::Alerts;
 use crate::{Store, StoreError, new_id, now};
@@ -363,44 +363,37 @@ impl Store {
         scope: &Scope,
         filter: &AlertFilter,
     ) -> Result<AlertPage, StoreError> {
-        let mut c = filter_conditions(scope, filter);
+        if filter.after.is_some() && filter.order != AlertOrder::Newest {
+            return Err(StoreError::Invalid(InvalidInput::CursorOrder));
+        }
         // Counted up to the bound only, like events and detections, so one organisation with a
         // flood of alerts cannot make every list slow.
-        let counted: i64 = c
-            .query(crate::events::bounded_count_sql(&format!(
-                "alerts a WHERE {}",
-                c.sql()
-            )))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
-        let (total, total_capped) = crate::events::capped_total(counted);
-        if let Some(after) = &filter.after {
-            if filter.order != AlertOrder::Newest {
-                return Err(StoreError::Invalid(InvalidInput::CursorOrder));
-            }
-            after.restrict_on(&mut c, "a.last_seen_us", "a.id");
-        }
-        let limit = filter.limit.clamp(1, 1000);
-        let rows = c
-            .query(page_sql(&c, filter.order))
-            .bind(limit + 1)
-            .bind(filter.offset.max(0))
-            .fetch_all(&self.pool)
-            .await?;
-        let mut alerts = rows
-            .iter()
-            .map(alert_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = next_position(&mut alerts, limit, |a| ListPosition {
-            ts_us: a.last_seen.timestamp_micros(),
-            id: a.id.clone(),
-        });
+        let query = ListQuery {
+            table: "alerts a",
+            page_sql: &|c| page_sql(c, filter.order),
+            restrict: &|after, c| after.restrict_on(c, "a.last_seen_us", "a.id"),
+            from_row: alert_from_row,
+            position: |a: &Alert| ListPosition {
+                ts_us: a.last_seen.timestamp_micros(),
+                id: a.id.clone(),
+            },
+        };
+        let conditions = filter_conditions(scope, filter);
+        let after = filter.after.as_ref();
+        let page = read_page(
+            &self.pool,
+            conditions,
+            query,
+            after,
+            filter.limit,
+            filter.offset,
+        )
+        .await?;
         Ok(AlertPage {
-            total,
-            total_capped,
-            alerts,
-            next: next.filter(|_| filter.order == AlertOrder::Newest),
+            total: page.total,
+            total_capped: page.total_capped,
+            alerts: page.rows,
+            next: page.next.filter(|_| filter.order == AlertOrder::Newest),
         })
     }
 

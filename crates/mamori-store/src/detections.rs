@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::events::{ROWS_PER_INSERT, placeholders};
-use crate::position::{ListPosition, next_position};
+use crate::position::{ListPosition, ListQuery, read_page};
 use crate::sql::Conditions;
 use crate::tenant::Detections;
 use crate::{Backend, Store, StoreError, now};
@@ -204,39 +204,25 @@ impl Detections<'_> {
     /// Detections of organisation `org_id` matching `filter`, newest first, with the total.
     /// Another tenant's organisation is [`StoreError::NotFound`].
     pub async fn list(&self, filter: &DetectionFilter) -> Result<DetectionPage, StoreError> {
-        let mut c = conditions(self.org.id(), filter);
-        let counted: i64 = c
-            .query(crate::events::bounded_count_sql(&format!(
-                "detections d WHERE {}",
-                c.sql()
-            )))
-            .fetch_one(&self.org.store.pool)
-            .await?
-            .try_get(0)?;
-        let (total, total_capped) = crate::events::capped_total(counted);
-        if let Some(after) = &filter.after {
-            after.restrict(&mut c, "d");
-        }
-        let limit = filter.limit.clamp(1, 1000);
-        let rows = c
-            .query(page_sql(&c))
-            .bind(limit + 1)
-            .bind(filter.offset.max(0))
-            .fetch_all(&self.org.store.pool)
-            .await?;
-        let mut detections = rows
-            .iter()
-            .map(detection_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = next_position(&mut detections, limit, |d| ListPosition {
-            ts_us: d.detection.timestamp.timestamp_micros(),
-            id: d.detection.id.clone(),
-        });
+        let query = ListQuery {
+            table: "detections d",
+            page_sql: &page_sql,
+            restrict: &|after, c| after.restrict(c, "d"),
+            from_row: detection_from_row,
+            position: |d: &StoredDetection| ListPosition {
+                ts_us: d.detection.timestamp.timestamp_micros(),
+                id: d.detection.id.clone(),
+            },
+        };
+        let conditions = conditions(self.org.id(), filter);
+        let after = filter.after.as_ref();
+        let pool = &self.org.store.pool;
+        let page = read_page(pool, conditions, query, after, filter.limit, filter.offset).await?;
         Ok(DetectionPage {
-            total,
-            total_capped,
-            detections,
-            next,
+            total: page.total,
+            total_capped: page.total_capped,
+            detections: page.rows,
+            next: page.next,
         })
     }
 }

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::detections::{NewDetection, insert_detections};
-use crate::position::{ListPosition, next_position};
+use crate::position::{ListPosition, ListQuery, read_page};
 use crate::quarantine::{QuarantineLine, insert_quarantine};
 use crate::sql::Conditions;
 use crate::tenant::Events;
@@ -464,36 +464,25 @@ impl Events<'_> {
     /// and, when more follow, the position to continue from.
     /// Another tenant's organisation is [`StoreError::NotFound`].
     pub async fn search(&self, filter: &EventFilter) -> Result<EventPage, StoreError> {
-        let mut c = conditions(self.org.id(), filter);
-        let counted: i64 = c
-            .query(bounded_count_sql(&format!("events e WHERE {}", c.sql())))
-            .fetch_one(&self.org.store.pool)
-            .await?
-            .try_get(0)?;
-        if let Some(after) = &filter.after {
-            after.restrict(&mut c, "e");
-        }
-        let limit = filter.limit.clamp(1, 1000);
-        let rows = c
-            .query(page_sql(&c))
-            .bind(limit + 1)
-            .bind(filter.offset.max(0))
-            .fetch_all(&self.org.store.pool)
-            .await?;
-        let mut events = rows
-            .iter()
-            .map(event_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = next_position(&mut events, limit, |e| ListPosition {
-            ts_us: micros(e.event.timestamp),
-            id: e.id.clone(),
-        });
-        let (total, total_capped) = capped_total(counted);
+        let query = ListQuery {
+            table: "events e",
+            page_sql: &page_sql,
+            restrict: &|after, c| after.restrict(c, "e"),
+            from_row: event_from_row,
+            position: |e: &StoredEvent| ListPosition {
+                ts_us: micros(e.event.timestamp),
+                id: e.id.clone(),
+            },
+        };
+        let conditions = conditions(self.org.id(), filter);
+        let after = filter.after.as_ref();
+        let pool = &self.org.store.pool;
+        let page = read_page(pool, conditions, query, after, filter.limit, filter.offset).await?;
         Ok(EventPage {
-            total,
-            total_capped,
-            events,
-            next,
+            total: page.total,
+            total_capped: page.total_capped,
+            events: page.rows,
+            next: page.next,
         })
     }
 }

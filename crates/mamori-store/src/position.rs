@@ -6,6 +6,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+use sqlx::AnyPool;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::StoreError;
+use crate::events::{bounded_count_sql, capped_total};
 use crate::sql::Conditions;
 
 /// The last row of a page in `ts_us DESC, id DESC` order. Its text form (`Display`/`FromStr`)
@@ -85,7 +91,7 @@ impl ListPosition {
 
 /// The position to continue from when a page came back full: fetching one row more than
 /// asked tells whether anything follows, without counting. Drops that extra row.
-pub(crate) fn next_position<T>(
+fn next_position<T>(
     rows: &mut Vec<T>,
     limit: i64,
     position: impl Fn(&T) -> ListPosition,
@@ -96,6 +102,76 @@ pub(crate) fn next_position<T>(
     }
     rows.truncate(limit);
     rows.last().map(position)
+}
+
+/// How to read one newest-first list: its table, its page query, its rows and where each
+/// row stands.
+pub(crate) struct ListQuery<'a, T> {
+    /// The table and alias the conditions speak of (`events e`), for the total.
+    pub table: &'a str,
+    /// The page's SQL over the conditions; the row count and offset are bound after them.
+    pub page_sql: &'a (dyn Fn(&Conditions) -> String + Sync),
+    /// Narrows the conditions to the rows after a position.
+    pub restrict: &'a (dyn Fn(&ListPosition, &mut Conditions) + Sync),
+    /// Reads one row.
+    pub from_row: fn(&AnyRow) -> Result<T, StoreError>,
+    /// Where a row stands in the list.
+    pub position: fn(&T) -> ListPosition,
+}
+
+/// One page of a list.
+pub(crate) struct ListPage<T> {
+    /// Every match, counted up to [`crate::COUNT_BOUND`].
+    pub total: i64,
+    /// True when there are more matches than the bound.
+    pub total_capped: bool,
+    /// This page.
+    pub rows: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<ListPosition>,
+}
+
+/// Reads one page of `query` over `conditions`: the bounded total of every match (the
+/// position does not narrow it), then up to `limit` rows after `after`, skipping `offset`.
+pub(crate) async fn read_page<T>(
+    pool: &AnyPool,
+    mut conditions: Conditions,
+    query: ListQuery<'_, T>,
+    after: Option<&ListPosition>,
+    limit: i64,
+    offset: i64,
+) -> Result<ListPage<T>, StoreError> {
+    let counted: i64 = conditions
+        .query(bounded_count_sql(&format!(
+            "{} WHERE {}",
+            query.table,
+            conditions.sql()
+        )))
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    let (total, total_capped) = capped_total(counted);
+    if let Some(after) = after {
+        (query.restrict)(after, &mut conditions);
+    }
+    let limit = limit.clamp(1, 1000);
+    let found = conditions
+        .query((query.page_sql)(&conditions))
+        .bind(limit + 1)
+        .bind(offset.max(0))
+        .fetch_all(pool)
+        .await?;
+    let mut rows = found
+        .iter()
+        .map(query.from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = next_position(&mut rows, limit, query.position);
+    Ok(ListPage {
+        total,
+        total_capped,
+        rows,
+        next,
+    })
 }
 
 #[cfg(test)]
