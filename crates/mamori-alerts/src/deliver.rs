@@ -3,14 +3,22 @@
 //! scheduling the retry or giving up.
 
 use chrono::{DateTime, Utc};
-use mamori_model::{Scope, Severity};
+use mamori_model::{DeliveryStatus, Lang, Scope, Severity};
 use mamori_notify::{Notice, NoticeKind, Notifier};
-use mamori_store::{Attempt, CHANNEL_FAILING_RULE, Channel, Delivery, DeliveryKind, Store, now_ms};
+use mamori_store::{
+    AlertFacts, Attempt, Channel, Delivery, DeliveryKind, NewAlert, Store, now, now_ms,
+};
+use serde_json::json;
 
 use crate::AlertsError;
 use crate::notice::{alert_notice, lang_of};
+use crate::promote::{Audience, Raised, raise};
+use crate::seen::words;
 use crate::send::send;
 use crate::settings::AlertSettings;
+
+/// The rule id of the alert raised when a channel gives up.
+pub const CHANNEL_FAILING_RULE: &str = "mamori.notify.channel-failing";
 
 /// What became of one queued notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,13 +156,60 @@ pub async fn deliver_one(
             (attempt, Outcome::Failed)
         }
     };
-    store
-        .record_attempt(
-            delivery,
-            &channel,
-            attempt,
-            settings.rules.group_window_secs,
-        )
-        .await?;
+    record_attempt(store, settings, delivery, &channel, attempt).await?;
     Ok(outcome)
+}
+
+/// Records one attempt on `delivery` through `channel`. When the stage gives up on an alert
+/// notice to a channel of an organisation, an alert tells the provider (one per channel
+/// while it keeps failing), in the same transaction. Returns whether that alert was opened.
+pub async fn record_attempt(
+    store: &Store,
+    settings: &AlertSettings,
+    delivery: &Delivery,
+    channel: &Channel,
+    attempt: Attempt,
+) -> Result<bool, AlertsError> {
+    let mut tx = store.begin_alerting().await?;
+    let status = tx.record_attempt(delivery, channel, &attempt).await?;
+    let mut opened = false;
+    if status == DeliveryStatus::Failed
+        && delivery.kind == DeliveryKind::Alert
+        && let (Some(org_id), Attempt::Failed { error, .. }) = (&channel.org_id, &attempt)
+    {
+        let alert = channel_failing(org_id, channel, error);
+        let raised = raise(&mut tx, &alert, &settings.rules, Audience::ProviderOnly).await?;
+        opened = matches!(raised, Raised::Opened { .. });
+    }
+    tx.commit().await?;
+    Ok(opened)
+}
+
+/// The alert about `channel` of organisation `org_id` failing with `error`.
+fn channel_failing(org_id: &str, channel: &Channel, error: &str) -> NewAlert {
+    let (ja, en) = (words(Lang::Ja), words(Lang::En));
+    NewAlert {
+        org_id: org_id.to_owned(),
+        group_key: format!("channel:{}", channel.id),
+        source_id: None,
+        seen_us: now() * 1_000_000,
+        events: 1,
+        facts: AlertFacts {
+            rule_id: CHANNEL_FAILING_RULE.to_owned(),
+            rule_title: en.channel_failing_title.clone(),
+            title_ja: Some(ja.channel_failing_title.clone()),
+            severity: Severity::High,
+            details: json!({
+                "kind": "system",
+                "tags": [],
+                "guidance": {
+                    "action_ja": ja.channel_failing_action,
+                    "action_en": en.channel_failing_action,
+                },
+                "channel_id": channel.id,
+                "channel_kind": channel.kind,
+                "error": error,
+            }),
+        },
+    }
 }

@@ -1,17 +1,19 @@
 //! mamori's alerting stage, between detection and the people who act: detections become
-//! grouped alerts (in the store, one transaction per batch), notifications go out through
+//! grouped alerts (decided here, written in one store transaction per batch), notifications go out through
 //! e-mail, webhooks, Slack and Teams with retries and back-off, low-severity alerts can be
 //! gathered into a daily digest, and the alert-route self-test proves each channel works.
 
 mod deliver;
 pub mod notice;
+mod promote;
 mod route;
 mod seen;
 mod send;
 mod service;
 mod settings;
 
-pub use deliver::{Outcome, deliver_one};
+pub use deliver::{CHANNEL_FAILING_RULE, Outcome, deliver_one, record_attempt};
+pub use promote::{AlertingRules, Promotion, promote_detections};
 pub use route::{RouteCheck, test_route};
 pub use seen::{desk_line, what_was_seen};
 pub use send::OWN_FAILURE_CODES;

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 /// The words of one language.
 #[derive(Deserialize)]
-struct Words {
+pub(crate) struct Words {
     desk: String,
     desk_phone: String,
     desk_email: String,
@@ -24,6 +24,10 @@ struct Words {
     a_device: String,
     generic: String,
     generic_from: String,
+    /// Title of the alert about a channel that keeps failing.
+    pub channel_failing_title: String,
+    /// What to do about a channel that keeps failing.
+    pub channel_failing_action: String,
 }
 
 static WORDS: LazyLock<HashMap<String, Words>> = LazyLock::new(|| {
@@ -31,7 +35,8 @@ static WORDS: LazyLock<HashMap<String, Words>> = LazyLock::new(|| {
     yaml_serde::from_str(include_str!("../words.yml")).expect("words.yml is valid")
 });
 
-fn words(lang: Lang) -> &'static Words {
+/// The words of `lang`.
+pub(crate) fn words(lang: Lang) -> &'static Words {
     &WORDS[lang.code()]
 }
 

@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 use crate::AlertsError;
 use crate::deliver::{deliver_one, provider_name};
 use crate::notice::{digest_notice, lang_of};
+use crate::promote::promote_detections;
 use crate::settings::AlertSettings;
 
 /// Detections turned into alerts per transaction.
@@ -95,10 +96,7 @@ async fn promote_loop(
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
-        let full = match store
-            .promote_detections(&settings.rules, PROMOTE_BATCH)
-            .await
-        {
+        let full = match promote_detections(&store, &settings.rules, PROMOTE_BATCH).await {
             Ok(done) => {
                 if done.queued > 0 {
                     wake_delivery.notify_one();

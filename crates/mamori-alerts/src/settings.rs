@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use crate::promote::AlertingRules;
 use chrono::{DateTime, FixedOffset, NaiveTime, TimeZone, Utc};
-use mamori_store::AlertingRules;
 
 /// Settings of the alerting stage.
 #[derive(Debug, Clone)]

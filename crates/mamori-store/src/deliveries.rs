@@ -2,12 +2,10 @@
 //! as the alert it announces, taken by the delivery worker when due, retried with back-off,
 //! and every attempt kept with the server's answer or the exact error.
 
-use mamori_model::{DeliveryStatus, Severity};
+use mamori_model::DeliveryStatus;
 use serde::Serialize;
-use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
-use crate::alerting::{OwnAlert, notify_new_alert, raise_own_alert};
 use crate::channels::Channel;
 use crate::{Store, StoreError, new_id, now};
 
@@ -145,8 +143,86 @@ pub(crate) async fn queue_delivery(
     Ok(id)
 }
 
-/// The rule id of the alert raised when a channel gives up.
-pub const CHANNEL_FAILING_RULE: &str = "mamori.notify.channel-failing";
+/// Records one attempt on `delivery` through `channel`, with the channel's status, and the
+/// alert's history for alert notices; returns the delivery's status after it.
+pub(crate) async fn record_attempt(
+    tx: &mut Transaction<'_, Any>,
+    delivery: &Delivery,
+    channel: &Channel,
+    attempt: &Attempt,
+) -> Result<DeliveryStatus, StoreError> {
+    let at = now();
+    let (ok, response, code) = match attempt {
+        Attempt::Delivered(answer) => (true, answer.clone(), None),
+        Attempt::Failed { error, code, .. } => (false, error.clone(), Some(code.as_str())),
+    };
+    sqlx::query(
+            "INSERT INTO delivery_attempts (id, delivery_id, channel_id, at, ok, response) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new_id())
+        .bind(&delivery.id)
+        .bind(&channel.id)
+        .bind(at)
+        .bind(i64::from(ok))
+        .bind(&response)
+        .execute(&mut **tx)
+        .await?;
+    let (status, next, delivered_at, last_error) = match attempt {
+        Attempt::Delivered(_) => (DeliveryStatus::Delivered, now_ms(), Some(at), None),
+        Attempt::Failed {
+            error,
+            retry_at_ms: Some(retry),
+            ..
+        } => (DeliveryStatus::Pending, *retry, None, Some(error.as_str())),
+        Attempt::Failed {
+            error,
+            retry_at_ms: None,
+            ..
+        } => (DeliveryStatus::Failed, now_ms(), None, Some(error.as_str())),
+    };
+    sqlx::query(
+        "UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_ms = $2,
+                 delivered_at = $3, last_error = $4, last_error_code = $5 WHERE id = $6",
+    )
+    .bind(status.as_str())
+    .bind(next)
+    .bind(delivered_at)
+    .bind(last_error)
+    .bind(code)
+    .bind(&delivery.id)
+    .execute(&mut **tx)
+    .await?;
+    if ok {
+        sqlx::query("UPDATE channels SET last_ok_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(&channel.id)
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query(
+            "UPDATE channels SET last_error_at = $1, last_error = $2, last_error_code = $3
+                 WHERE id = $4",
+        )
+        .bind(at)
+        .bind(&response)
+        .bind(code)
+        .bind(&channel.id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let (Some(alert_id), Some(org_id), true) = (&delivery.alert_id, &delivery.org_id, ok) {
+        crate::alerts::append_history(
+            &mut **tx,
+            alert_id,
+            org_id,
+            &crate::audit::Actor::system(),
+            "notified",
+            Some(&format!("{}: {response}", channel.kind)),
+        )
+        .await?;
+    }
+    Ok(status)
+}
 
 impl Store {
     /// Queues a prepared notice (a test, a digest) for channel `channel_id`.
@@ -188,11 +264,6 @@ impl Store {
             Some(notice),
         )
         .await?;
-        sqlx::query("UPDATE deliveries SET status = 'sending' WHERE id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
         let delivery = Delivery {
             id,
             channel_id: channel.id.clone(),
@@ -203,7 +274,8 @@ impl Store {
             attempts: 0,
             created_at: now(),
         };
-        self.record_attempt(&delivery, channel, attempt, 0).await?;
+        record_attempt(&mut tx, &delivery, channel, &attempt).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -270,124 +342,6 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
-    }
-
-    /// Records one attempt on `delivery` through `channel`, with the channel's status, and
-    /// the alert's history for alert notices. When it gives up on a channel of an
-    /// organisation, an alert says so to the provider (grouped per channel for
-    /// `window_secs`). Returns whether such an alert was opened.
-    pub async fn record_attempt(
-        &self,
-        delivery: &Delivery,
-        channel: &Channel,
-        attempt: Attempt,
-        window_secs: i64,
-    ) -> Result<bool, StoreError> {
-        let at = now();
-        let mut tx = self.begin_write().await?;
-        let (ok, response, code) = match &attempt {
-            Attempt::Delivered(answer) => (true, answer.clone(), None),
-            Attempt::Failed { error, code, .. } => (false, error.clone(), Some(code.as_str())),
-        };
-        sqlx::query(
-            "INSERT INTO delivery_attempts (id, delivery_id, channel_id, at, ok, response) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(new_id())
-        .bind(&delivery.id)
-        .bind(&channel.id)
-        .bind(at)
-        .bind(i64::from(ok))
-        .bind(&response)
-        .execute(&mut *tx)
-        .await?;
-        let (status, next, delivered_at, last_error) = match &attempt {
-            Attempt::Delivered(_) => (DeliveryStatus::Delivered, now_ms(), Some(at), None),
-            Attempt::Failed {
-                error,
-                retry_at_ms: Some(retry),
-                ..
-            } => (DeliveryStatus::Pending, *retry, None, Some(error.as_str())),
-            Attempt::Failed {
-                error,
-                retry_at_ms: None,
-                ..
-            } => (DeliveryStatus::Failed, now_ms(), None, Some(error.as_str())),
-        };
-        sqlx::query(
-            "UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_ms = $2,
-                 delivered_at = $3, last_error = $4, last_error_code = $5 WHERE id = $6",
-        )
-        .bind(status.as_str())
-        .bind(next)
-        .bind(delivered_at)
-        .bind(last_error)
-        .bind(code)
-        .bind(&delivery.id)
-        .execute(&mut *tx)
-        .await?;
-        if ok {
-            sqlx::query("UPDATE channels SET last_ok_at = $1 WHERE id = $2")
-                .bind(at)
-                .bind(&channel.id)
-                .execute(&mut *tx)
-                .await?;
-        } else {
-            sqlx::query(
-                "UPDATE channels SET last_error_at = $1, last_error = $2, last_error_code = $3
-                 WHERE id = $4",
-            )
-            .bind(at)
-            .bind(&response)
-            .bind(code)
-            .bind(&channel.id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let (Some(alert_id), Some(org_id), true) = (&delivery.alert_id, &delivery.org_id, ok) {
-            crate::alerts::append_history(
-                &mut *tx,
-                alert_id,
-                org_id,
-                &crate::audit::Actor::system(),
-                "notified",
-                Some(&format!("{}: {response}", channel.kind)),
-            )
-            .await?;
-        }
-        let mut raised = false;
-        if status == DeliveryStatus::Failed
-            && delivery.kind == DeliveryKind::Alert
-            && let Some(org_id) = &channel.org_id
-        {
-            let opened = raise_own_alert(
-                &mut tx,
-                OwnAlert {
-                    org_id,
-                    group_key: format!("channel:{}", channel.id),
-                    rule_id: CHANNEL_FAILING_RULE,
-                    title: "A notification channel keeps failing",
-                    title_ja: "通知先への送信が失敗し続けています",
-                    severity: Severity::High,
-                    details: json!({
-                        "guidance": {
-                            "action_ja": "通知先の設定（メールアドレスやURL）と相手のサーバーの状態を確認し、通知先の画面の「テスト送信」で届くことを確かめてください。直るまでは、この会社への連絡は電話など別の方法で行ってください。",
-                            "action_en": "Check the channel's settings (address or URL) and the receiving server, then use \"Send a test\" on the channels page until it arrives. Until it works, reach this company another way, such as by phone.",
-                        },
-                        "channel_id": channel.id,
-                        "channel_kind": channel.kind,
-                        "error": response,
-                    }),
-                },
-                window_secs,
-            )
-            .await?;
-            if let Some(alert_id) = opened {
-                notify_new_alert(&mut tx, &alert_id, org_id, Severity::High, true).await?;
-                raised = true;
-            }
-        }
-        tx.commit().await?;
-        Ok(raised)
     }
 
     /// The latest notifications of organisation `org_id`, newest first; the caller has

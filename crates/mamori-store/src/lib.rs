@@ -38,7 +38,10 @@ mod tokens;
 mod users;
 
 pub use acknowledgements::RulesAcknowledgement;
-pub use alerting::{AlertingRules, Promotion};
+pub use alerting::{
+    ActiveSuppression, AlertFacts, AlertRoute, AlertingTx, DetectionOutcome, NewAlert, OpenAlert,
+    Repeat, UnalertedDetection,
+};
 pub use alerts::{
     Alert, AlertChange, AlertEvent, AlertFilter, AlertOrder, AlertPage, OpenAlerts, Resolution,
 };
@@ -47,9 +50,7 @@ pub use audit::{Actor, AuditAction, AuditEntry};
 pub use channels::{Channel, NewChannel, RouteHealth};
 pub use db::{Backend, Store, sqlite_url};
 pub use declarations::Declaration;
-pub use deliveries::{
-    Attempt, CHANNEL_FAILING_RULE, Delivery, DeliveryKind, DeliveryRecord, now_ms,
-};
+pub use deliveries::{Attempt, Delivery, DeliveryKind, DeliveryRecord, now_ms};
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
 pub use documents::{
     DocumentDraft, DocumentVersion, HandbookAcknowledgement, HandbookReader, PolicyPublication,

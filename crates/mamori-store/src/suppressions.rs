@@ -5,7 +5,6 @@
 
 use mamori_model::Scope;
 use serde::Serialize;
-use sqlx::{Any, Transaction};
 
 use crate::alerts::append_history;
 use crate::audit::{Actor, AuditAction, record};
@@ -66,16 +65,6 @@ pub struct Suppression {
     pub active: bool,
     /// The Sigma filter it stands for, as YAML.
     pub sigma: String,
-}
-
-/// The part the alerting stage needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(crate) struct ActiveSuppression {
-    pub id: String,
-    pub org_id: String,
-    pub rule_id: String,
-    pub field: Option<String>,
-    pub value: Option<String>,
 }
 
 /// The Sigma filter (filters specification) a suppression stands for.
@@ -148,29 +137,6 @@ fn from_row(row: SuppressionRow, at: i64) -> Suppression {
 }
 
 const COLUMNS: &str = "id, org_id, rule_id, field, value, reason, alert_id, expires_at, created_by, created_at, revoked_by, revoked_at, hits";
-
-/// Suppressions in force now, for the alerting stage.
-pub(crate) async fn active_suppressions(
-    tx: &mut Transaction<'_, Any>,
-) -> Result<Vec<ActiveSuppression>, StoreError> {
-    let rows: Vec<ActiveSuppression> = sqlx::query_as(
-        "SELECT id, org_id, rule_id, field, value FROM suppressions
-         WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)",
-    )
-    .bind(now())
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows)
-}
-
-/// Counts one silenced detection.
-pub(crate) async fn count_hit(tx: &mut Transaction<'_, Any>, id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE suppressions SET hits = hits + 1 WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
 
 impl Store {
     /// Creates a suppression for an organisation `scope` may see; a reason is required and a

@@ -9,10 +9,11 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use chrono::{FixedOffset, NaiveTime};
 use clap::Args;
+use mamori_alerts::AlertingRules;
 use mamori_alerts::{AlertSettings, test_route};
 use mamori_model::Scope;
 use mamori_notify::{DestinationPolicy, Notifier, SmtpSettings};
-use mamori_store::{Actor, AlertingRules};
+use mamori_store::Actor;
 use mamori_web::{ChannelInput, Lang};
 use serde::Deserialize;
 

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use mamori_model::{Action, Category, Event};
 use mamori_store::{
-    Actor, AlertingRules, IngestBatch, NewDetection, NewEvent, NewOrganisation, NewSource,
-    SourceIdentity, Store, day_start, new_id,
+    Actor, IngestBatch, NewDetection, NewEvent, NewOrganisation, NewSource, SourceIdentity, Store,
+    day_start, new_id,
 };
 use serde_json::json;
 
@@ -160,8 +160,7 @@ pub async fn alerts(
         })
         .await
         .expect("detections");
-    store
-        .promote_detections(&AlertingRules::default(), 10_000)
+    mamori_alerts::promote_detections(store, &mamori_alerts::AlertingRules::default(), 10_000)
         .await
         .expect("alerts");
     sql(

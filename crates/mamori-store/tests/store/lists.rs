@@ -118,48 +118,18 @@ async fn walking_by_position_visits_every_match_once_in_order() {
 
 #[tokio::test]
 async fn an_organisation_s_alerts_page_by_position_and_the_queue_refuses_it() {
-    use mamori_store::{
-        AlertFilter, AlertOrder, AlertingRules, InvalidInput, NewDetection, StoreError,
-    };
+    use mamori_store::{AlertFilter, AlertOrder, InvalidInput, StoreError};
     for db in TestDatabase::all().await {
         let store = Store::connect(&db.url).await.unwrap();
         let cli = Actor::cli();
         let a = store.create_org(&cli, org("alpha")).await.unwrap();
         let b = store.create_org(&cli, org("beta")).await.unwrap();
-        // Eleven groups for alpha (one alert each) and two for beta.
-        let detections = (0..13)
-            .map(|i| {
-                let org_id = if i < 11 { &a.id } else { &b.id };
-                NewDetection {
-                    id: mamori_store::new_id(),
-                    org_id: org_id.clone(),
-                    source_id: None,
-                    event_id: None,
-                    timestamp: Utc::now() - chrono::Duration::minutes(60 - i),
-                    kind: "correlation".into(),
-                    rule_id: "ssh-brute".into(),
-                    rule_title: "SSH brute force".into(),
-                    title_ja: None,
-                    level: "high".into(),
-                    tags: Vec::new(),
-                    details: serde_json::json!({"group": [["src_ip", format!("203.0.113.{i}")]]}),
-                }
-            })
-            .collect();
-        store
-            .write_ingest_batch(&IngestBatch {
-                node_id: "alert-lists".into(),
-                last_seq: 1,
-                events: Vec::new(),
-                quarantined: Vec::new(),
-                detections,
-            })
-            .await
-            .unwrap();
-        store
-            .promote_detections(&AlertingRules::default(), 100)
-            .await
-            .unwrap();
+        // Eleven alerts for alpha and two for beta.
+        for i in 0..13 {
+            let org_id = if i < 11 { &a.id } else { &b.id };
+            let seen = Utc::now() - chrono::Duration::minutes(60 - i);
+            crate::common::open_alert(&store, org_id, "ssh-brute", seen).await;
+        }
         let scope = Scope::AllOrganisations;
         let newest = |after| AlertFilter {
             org_id: Some(a.id.clone()),

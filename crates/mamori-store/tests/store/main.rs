@@ -4,7 +4,6 @@
 mod common;
 
 mod accounts;
-mod alerts;
 mod answer_sets;
 mod documents;
 mod lists;

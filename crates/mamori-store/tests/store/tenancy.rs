@@ -5,9 +5,8 @@
 use chrono::Utc;
 use mamori_model::{Role, Scope};
 use mamori_store::{
-    Actor, AlertingRules, DetectionFilter, EventFilter, IngestBatch, NewChannel, NewDetection,
-    NewEvent, NewSource, NewSuppression, NewUser, ReportSettings, SourceIdentity, Store, day_start,
-    new_id,
+    Actor, DetectionFilter, EventFilter, IngestBatch, NewChannel, NewDetection, NewEvent,
+    NewSource, NewSuppression, NewUser, ReportSettings, SourceIdentity, Store, day_start, new_id,
 };
 use mamori_testkit::TestDatabase;
 use serde_json::json;
@@ -88,25 +87,9 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             })
             .await
             .unwrap();
+        let alert_id = crate::common::open_alert(&store, &a.id, "r-1", Utc::now()).await;
         store
-            .promote_detections(&AlertingRules::default(), 10)
-            .await
-            .unwrap();
-        let alert = store
-            .alerts(
-                &all,
-                &mamori_store::AlertFilter {
-                    org_id: Some(a.id.clone()),
-                    limit: 1,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .alerts
-            .remove(0);
-        store
-            .escalate_alert(&cli, &all, &alert.id, "調査", "unauthorised_access")
+            .escalate_alert(&cli, &all, &alert_id, "調査", "unauthorised_access")
             .await
             .unwrap();
         store

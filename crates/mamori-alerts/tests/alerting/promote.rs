@@ -1,17 +1,28 @@
-//! Alerting against real databases: detections grouped into alerts, suppressions, routing to
-//! channels, the lifecycle with its history, delivery attempts, and tenant isolation.
+//! Detections become alerts against real databases: grouping, suppressions, routing to
+//! channels, the lifecycle with its history, delivery attempts and the alert about a failing
+//! channel, and tenant isolation.
 
 use chrono::{Duration, Utc};
+use mamori_alerts::{
+    AlertSettings, AlertingRules, CHANNEL_FAILING_RULE, promote_detections, record_attempt,
+};
 use mamori_model::{Role, Scope, Severity};
 use mamori_store::{
-    Actor, AlertChange, AlertFilter, AlertingRules, Attempt, CHANNEL_FAILING_RULE, IngestBatch,
-    InvalidInput, NewChannel, NewDetection, NewSuppression, NewUser, Resolution, Store, StoreError,
-    new_id, now_ms,
+    Actor, AlertChange, AlertFilter, Attempt, IngestBatch, InvalidInput, NewChannel, NewDetection,
+    NewOrganisation, NewSuppression, NewUser, Resolution, Store, StoreError, new_id, now_ms,
 };
 use mamori_testkit::TestDatabase;
-
-use crate::common::org;
 use serde_json::json;
+
+/// A manufacturing organisation named `name`.
+fn org(name: &str) -> NewOrganisation {
+    NewOrganisation {
+        name: name.to_owned(),
+        industry: "E".parse().expect("industry"),
+        employees: "6-20".parse().expect("employee band"),
+        contact_email: format!("info@{name}.example.jp"),
+    }
+}
 
 fn detection(org_id: &str, rule: &str, level: &str, src: &str, minutes_ago: i64) -> NewDetection {
     NewDetection {
@@ -121,13 +132,12 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
         )
         .await;
         let rules = AlertingRules::default();
-        let first = store.promote_detections(&rules, 3).await.unwrap();
+        let first = promote_detections(&store, &rules, 3).await.unwrap();
         assert_eq!(first.detections, 3);
-        let rest = store.promote_detections(&rules, 100).await.unwrap();
+        let rest = promote_detections(&store, &rules, 100).await.unwrap();
         assert_eq!(rest.detections, 3, "{}", db.backend);
         assert!(
-            store
-                .promote_detections(&rules, 100)
+            promote_detections(&store, &rules, 100)
                 .await
                 .unwrap()
                 .detections
@@ -295,8 +305,7 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
         )
         .await;
         assert_eq!(
-            store
-                .promote_detections(&rules, 100)
+            promote_detections(&store, &rules, 100)
                 .await
                 .unwrap()
                 .created
@@ -331,7 +340,7 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             ],
         )
         .await;
-        let pass = store.promote_detections(&rules, 100).await.unwrap();
+        let pass = promote_detections(&store, &rules, 100).await.unwrap();
         assert_eq!(
             (pass.suppressed, pass.created.len()),
             (1, 1),
@@ -368,19 +377,20 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             3,
             "the three high alerts go to the digest channel at once; the low ones wait"
         );
-        let raised = store
-            .record_attempt(
-                to_hook[0],
-                &high_hook,
-                Attempt::Failed {
-                    error: "connection refused".into(),
-                    code: "connect".into(),
-                    retry_at_ms: None,
-                },
-                3600,
-            )
-            .await
-            .unwrap();
+        let settings = AlertSettings::default();
+        let raised = record_attempt(
+            &store,
+            &settings,
+            to_hook[0],
+            &high_hook,
+            Attempt::Failed {
+                error: "connection refused".into(),
+                code: "connect".into(),
+                retry_at_ms: None,
+            },
+        )
+        .await
+        .unwrap();
         assert!(raised);
         // The failure is kept exactly and as a code the pages translate, on the channel and
         // in its delivery log.
@@ -435,15 +445,15 @@ async fn detections_become_grouped_alerts_with_routes_history_and_tenancy() {
             .iter()
             .find(|d| d.channel_id == provider_hook.id)
             .unwrap();
-        store
-            .record_attempt(
-                delivered,
-                &provider_hook,
-                Attempt::Delivered("200 OK".into()),
-                3600,
-            )
-            .await
-            .unwrap();
+        record_attempt(
+            &store,
+            &settings,
+            delivered,
+            &provider_hook,
+            Attempt::Delivered("200 OK".into()),
+        )
+        .await
+        .unwrap();
         assert!(
             store
                 .channel(&all, &provider_hook.id)
@@ -514,8 +524,7 @@ async fn one_attack_seen_by_several_rules_is_one_alert_named_after_the_worst() {
             ],
         )
         .await;
-        store
-            .promote_detections(&AlertingRules::default(), 100)
+        promote_detections(&store, &AlertingRules::default(), 100)
             .await
             .unwrap();
         let page = store

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use mamori_alerts::{AlertSettings, Outcome, deliver_one, make_digests};
+use mamori_alerts::{
+    AlertSettings, AlertingRules, Outcome, deliver_one, make_digests, promote_detections,
+};
 use mamori_model::{Scope, Severity};
 use mamori_notify::{DestinationPolicy, Notifier};
 use mamori_store::{
-    Actor, AlertingRules, IngestBatch, NewChannel, NewDetection, NewOrganisation, Store, new_id,
-    now, now_ms,
+    Actor, IngestBatch, NewChannel, NewDetection, NewOrganisation, Store, new_id, now, now_ms,
 };
 use mamori_testkit::TestDatabase;
 use mamori_testkit::webhook::WebhookSink;
@@ -94,8 +95,7 @@ async fn quiet_hours_hold_back_all_but_critical_and_the_digest_gathers_low_alert
             })
             .await
             .unwrap();
-        store
-            .promote_detections(&AlertingRules::default(), 100)
+        promote_detections(&store, &AlertingRules::default(), 100)
             .await
             .unwrap();
         let due = store.due_deliveries(now_ms() + 1, 10).await.unwrap();
@@ -152,8 +152,7 @@ async fn quiet_hours_hold_back_all_but_critical_and_the_digest_gathers_low_alert
             })
             .await
             .unwrap();
-        let promoted = store
-            .promote_detections(&AlertingRules::default(), 100)
+        let promoted = promote_detections(&store, &AlertingRules::default(), 100)
             .await
             .unwrap();
         assert_eq!(
