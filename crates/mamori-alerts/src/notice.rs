@@ -46,6 +46,7 @@ pub fn alert_notice(
     Notice {
         kind: NoticeKind::Alert,
         lang,
+        zone: settings.zone,
         org_name: alert.org_name.clone(),
         provider_name: provider_name.to_owned(),
         alert_id: Some(alert.id.clone()),
@@ -82,6 +83,7 @@ pub fn test_notice(
     Notice {
         kind: NoticeKind::Test,
         lang,
+        zone: settings.zone,
         org_name: org_name.to_owned(),
         provider_name: provider_name.to_owned(),
         alert_id: None,
@@ -119,6 +121,7 @@ pub fn digest_notice(
     Notice {
         kind: NoticeKind::Digest,
         lang,
+        zone: settings.zone,
         org_name: org_name.to_owned(),
         provider_name: provider_name.to_owned(),
         alert_id: None,

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::promote::AlertingRules;
-use chrono::{DateTime, FixedOffset, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use mamori_model::Zone;
 
 /// Settings of the alerting stage.
 #[derive(Debug, Clone)]
@@ -14,9 +15,8 @@ pub struct AlertSettings {
     /// Waits between attempts of a failing notification; after the last one it gives up
     /// (and an alert tells the provider).
     pub retry_delays: Vec<Duration>,
-    /// The provider's clock for quiet hours and the digest. A fixed offset: Japan has no
-    /// daylight saving time, and a provider elsewhere sets its own.
-    pub utc_offset: FixedOffset,
+    /// The site's time zone: the clock of quiet hours and the digest.
+    pub zone: Zone,
     /// When the daily digest goes out, on the provider's clock.
     pub digest_time: NaiveTime,
     /// The address people reach mamori at, for links in notifications.
@@ -37,7 +37,7 @@ impl Default for AlertSettings {
                 .into_iter()
                 .map(Duration::from_secs)
                 .collect(),
-            utc_offset: mamori_model::JST,
+            zone: Zone::default(),
             digest_time: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
             public_url: None,
             poll: Duration::from_millis(200),
@@ -50,8 +50,7 @@ impl Default for AlertSettings {
 impl AlertSettings {
     /// Minutes after local midnight at `at` on the provider's clock.
     pub fn local_minutes(&self, at: DateTime<Utc>) -> i64 {
-        let local = at.with_timezone(&self.utc_offset);
-        let t = local.time();
+        let t = self.zone.local(at).time();
         i64::from(chrono::Timelike::hour(&t)) * 60 + i64::from(chrono::Timelike::minute(&t))
     }
 
@@ -75,12 +74,12 @@ impl AlertSettings {
 
     /// The latest digest time at or before `at`.
     pub fn last_digest_time(&self, at: DateTime<Utc>) -> DateTime<Utc> {
-        let local = at.with_timezone(&self.utc_offset);
-        let today = local.date_naive().and_time(self.digest_time);
+        let today = self.zone.local(at).date_naive().and_time(self.digest_time);
         let candidate = self
-            .utc_offset
+            .zone
+            .tz()
             .from_local_datetime(&today)
-            .single()
+            .earliest()
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or(at);
         if candidate <= at {
@@ -106,7 +105,8 @@ mod tests {
     /// 2026-11-22 at `hour:minute` in Japan.
     fn at(hour: u32, minute: u32) -> DateTime<Utc> {
         AlertSettings::default()
-            .utc_offset
+            .zone
+            .tz()
             .with_ymd_and_hms(2026, 11, 22, hour, minute, 0)
             .single()
             .expect("valid time")

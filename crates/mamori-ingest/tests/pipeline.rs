@@ -456,7 +456,7 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
 
         // Daily roll-up and retention.
         let received = page.events[0].event.received_at.expect("received time");
-        let day = mamori_store::day_start(received.timestamp());
+        let day = store.zone().day_start(received.timestamp());
         store.roll_up_day(day).await.expect("roll-up");
         let (rows, talkers) = store
             .org_store(&Scope::AllOrganisations, &a.id)

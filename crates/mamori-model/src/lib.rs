@@ -26,5 +26,5 @@ pub use permission::Deed;
 pub use role::{Role, RoleScope};
 pub use scope::Scope;
 pub use status::{AlertStatus, DeliveryStatus, IncidentStatus, ReportJobStatus};
-pub use time::JST;
+pub use time::{JST, UnknownZone, Zone};
 pub use user::User;

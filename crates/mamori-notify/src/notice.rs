@@ -2,6 +2,7 @@
 //! advice already in the reader's language); the renderers turn it into e-mail or JSON.
 
 use chrono::{DateTime, Utc};
+use mamori_model::Zone;
 use serde::{Deserialize, Serialize};
 
 /// Why the notice is sent; decides the wording and the `type` in webhook JSON.
@@ -60,6 +61,9 @@ pub struct Notice {
     /// The reader's language.
     #[serde(default)]
     pub lang: Lang,
+    /// The site's time zone, whose clock every time in the notice is read on.
+    #[serde(default)]
+    pub zone: Zone,
     /// The client organisation the notice is about.
     pub org_name: String,
     /// The provider running mamori for that organisation (who is watching).

@@ -33,9 +33,9 @@ async fn main() {
     let dir = tempfile::tempdir().expect("scratch directory");
     let url = mamori_store::sqlite_url(dir.path());
     let store = Store::connect(&url).await.expect("scratch store");
-    let tz = "Asia/Tokyo".parse().expect("zone");
+    let zone = store.zone();
     let month: Month = "2026-11".parse().expect("month");
-    let (from, to) = month.bounds(tz);
+    let (from, to) = month.bounds(zone);
     let seeding = Instant::now();
     let mut ids = Vec::with_capacity(orgs);
     for i in 0..orgs {
@@ -63,7 +63,7 @@ async fn main() {
     );
 
     let pdf = Arc::new(mamori_typst::TypstRenderer::new().expect("fonts"));
-    let reporter = Reporter::new(store.clone(), pdf, tz);
+    let reporter = Reporter::new(store.clone(), pdf);
     let request = Request {
         trigger: "cli",
         created_by: None,

@@ -3,10 +3,9 @@
 //! steps for next month, the glossary and the charts. Both the HTML and the PDF template
 //! read the same composed document, so the two always say the same thing.
 
-use chrono::{DateTime, NaiveDate, TimeZone};
-use chrono_tz::Tz;
 use mamori_catalog::{Lang, StepStatus};
 use mamori_docs::charts;
+use mamori_model::Zone;
 use serde_json::{Value, json};
 
 use crate::ReportError;
@@ -36,7 +35,7 @@ pub struct Edition {
     /// Language of the text.
     pub lang: Lang,
     /// Time zone for dates and times.
-    pub tz: Tz,
+    pub zone: Zone,
     /// When it is generated (Unix seconds).
     pub generated_at: i64,
     /// The version this will be archived as.
@@ -178,20 +177,6 @@ pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
     steps
 }
 
-/// Local calendar date of `ts` in `tz`.
-pub(crate) fn local_date(ts: i64, tz: Tz) -> NaiveDate {
-    tz.timestamp_opt(ts, 0)
-        .single()
-        .map_or_else(|| DateTime::UNIX_EPOCH.date_naive(), |t| t.date_naive())
-}
-
-/// Local date and time of `ts` in `tz`.
-pub(crate) fn local_datetime(ts: i64, tz: Tz) -> chrono::NaiveDateTime {
-    tz.timestamp_opt(ts, 0)
-        .single()
-        .map_or_else(|| DateTime::UNIX_EPOCH.naive_utc(), |t| t.naive_local())
-}
-
 fn percent(part: i64, whole: i64) -> String {
     if whole <= 0 {
         return "0".into();
@@ -211,8 +196,8 @@ const SEVERITY_COLOURS: [&str; 5] = ["#b3261e", "#e8710a", "#f2b705", "#2f5fa7",
 pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
     let w = words(e.lang)?;
     let v = verdict(f, w);
-    let month_first = local_date(f.from, e.tz);
-    let month_last = local_date(f.to - 1, e.tz);
+    let month_first = e.zone.date(f.from);
+    let month_last = e.zone.date(f.to - 1);
     let day_labels: Vec<String> = (0..f.events_per_day.len())
         .map(|i| (i + 1).to_string())
         .collect();
@@ -228,7 +213,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 .iter()
                 .map(|g| {
                     let hours = w.fill("hours", &[("n", &group_digits(g.hours))]);
-                    let from = w.datetime(local_datetime(g.from, e.tz));
+                    let from = w.datetime(e.zone.local_ts(g.from).naive_local());
                     w.fill("gap", &[("from", &from), ("hours", &hours)])
                 })
                 .collect();
@@ -260,7 +245,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
         .iter()
         .map(|a| {
             json!({
-                "when": w.datetime(local_datetime(a.at.timestamp(), e.tz)),
+                "when": w.datetime(e.zone.local_ts(a.at.timestamp()).naive_local()),
                 "severity": a.severity,
                 "severity_label": severity_word(&a.severity),
                 "title": a.title,
@@ -287,7 +272,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 "title": i.title,
                 "category": Words::word(&w.incident_category, &i.category),
                 "status": Words::word(&w.incident_status, i.status.as_str()),
-                "opened": w.date(local_date(i.opened, e.tz)),
+                "opened": w.date(e.zone.date(i.opened)),
                 "done": i.done,
             })
         })
@@ -341,7 +326,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
         "month": f.month,
         "month_label": w.month(month_first),
         "period": w.fill("period", &[("from", &w.date(month_first)), ("to", &w.date(month_last))]),
-        "generated": w.datetime(local_datetime(e.generated_at, e.tz)),
+        "generated": w.datetime(e.zone.local_ts(e.generated_at).naive_local()),
         "version": e.version,
         "status": v.status,
         "status_label": Words::word(&w.status, v.status),
@@ -416,7 +401,7 @@ fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
     };
     json!({
         "summary": w.fill("assessment_summary", &[
-            ("date", &w.date(local_date(a.completed_at, e.tz))),
+            ("date", &w.date(e.zone.date(a.completed_at))),
             ("score", &points(r.total, r.max)),
         ]),
         "assessment": {
@@ -446,7 +431,7 @@ fn score_chart(f: &Figures, w: &Words, e: Edition) -> Option<Value> {
     let labels: Vec<String> = a
         .history
         .iter()
-        .map(|(at, _)| w.date(local_date(*at, e.tz)))
+        .map(|(at, _)| w.date(e.zone.date(*at)))
         .collect();
     let max = f64::from(a.result.max.max(1));
     Some(captioned(

@@ -5,15 +5,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use mamori_catalog::{AssessmentResult, Readiness, ReadinessFacts, readiness, score};
+use mamori_model::Zone;
 use mamori_model::{AlertStatus, Scope, Severity};
-use mamori_store::{
-    AlertFilter, AnswerKind, BlockedRow, OrgStore, RollupRow, Store, StoreError, day_start,
-};
+use mamori_store::{AlertFilter, AnswerKind, BlockedRow, OrgStore, RollupRow, Store, StoreError};
 use serde::Serialize;
 
-use crate::month::{Month, midnight};
+use crate::month::Month;
 use crate::{ReportError, catalog_edition};
 
 /// How many top senders and ports the report names.
@@ -159,12 +157,12 @@ pub struct AssessmentFigures {
     pub history: Vec<(i64, i32)>,
 }
 
-/// Gathers organisation `org_id`'s facts for `month` in `tz`; `lang` picks alert titles.
+/// Gathers organisation `org_id`'s facts for `month` in `zone`; `lang` picks alert titles.
 pub async fn gather(
     store: &Store,
     org_id: &str,
     month: Month,
-    tz: Tz,
+    zone: Zone,
     lang: &str,
     public_url: Option<&str>,
 ) -> Result<Figures, ReportError> {
@@ -181,12 +179,8 @@ pub async fn gather(
         Some(p) => (p.name, p.desk),
         None => (String::new(), None),
     };
-    let (from, to) = month.bounds(tz);
-    let day_starts: Vec<i64> = month
-        .days()
-        .into_iter()
-        .map(|d| day_start(midnight(d, tz)))
-        .collect();
+    let (from, to) = month.bounds(zone);
+    let day_starts: Vec<i64> = month.days().into_iter().map(|d| zone.midnight(d)).collect();
     let (first_day, last_day) = (
         day_starts.first().copied().unwrap_or(from),
         day_starts.last().copied().unwrap_or(from),
@@ -389,7 +383,7 @@ async fn gather_alerts(
                 .position(|s| s.as_str() == alert.severity)
                 .unwrap_or(severities.len() - 1);
             counts[rank].count += 1;
-            let day = day_start(alert.created_at);
+            let day = store.zone().day_start(alert.created_at);
             if let Some(i) = day_starts.iter().position(|d| *d == day) {
                 per_day[rank][i] += 1;
             }

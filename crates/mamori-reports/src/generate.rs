@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use chrono_tz::Tz;
 use mamori_catalog::Lang;
 use mamori_docs::PdfRenderer;
 use mamori_model::Scope;
+use mamori_model::Zone;
 use mamori_store::{NewReport, Store, StoredReport, report_kind};
 use serde_json::Value;
 
@@ -59,17 +59,15 @@ pub struct Request<'a> {
 pub struct Reporter {
     store: Store,
     pdf: Arc<dyn PdfRenderer>,
-    tz: Tz,
     public_url: Option<String>,
 }
 
 impl Reporter {
-    /// A reporter over `store` whose months and times follow `tz`.
-    pub fn new(store: Store, pdf: Arc<dyn PdfRenderer>, tz: Tz) -> Self {
+    /// A reporter over `store`, whose months and times follow the store's time zone.
+    pub fn new(store: Store, pdf: Arc<dyn PdfRenderer>) -> Self {
         Reporter {
             store,
             pdf,
-            tz,
             public_url: None,
         }
     }
@@ -80,9 +78,9 @@ impl Reporter {
         Reporter { public_url, ..self }
     }
 
-    /// The time zone months follow.
-    pub fn tz(&self) -> Tz {
-        self.tz
+    /// The time zone months follow: the site's.
+    pub fn zone(&self) -> Zone {
+        self.store.zone()
     }
 
     /// The shared PDF renderer, also used for the organisation's documents.
@@ -107,7 +105,7 @@ impl Reporter {
             &self.store,
             org_id,
             month,
-            self.tz,
+            self.zone(),
             code,
             self.public_url.as_deref(),
         )
@@ -117,7 +115,7 @@ impl Reporter {
             &figures,
             Edition {
                 lang,
-                tz: self.tz,
+                zone: self.zone(),
                 generated_at: mamori_store::now(),
                 version,
             },
@@ -153,7 +151,7 @@ impl Reporter {
                 &self.store,
                 &org.id,
                 month,
-                self.tz,
+                self.zone(),
                 lang.code(),
                 self.public_url.as_deref(),
             )
@@ -165,7 +163,7 @@ impl Reporter {
             &rows,
             Edition {
                 lang,
-                tz: self.tz,
+                zone: self.zone(),
                 generated_at: mamori_store::now(),
                 version,
             },

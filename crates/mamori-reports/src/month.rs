@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Duration, NaiveDate, TimeZone};
-use chrono_tz::Tz;
+use chrono::{Datelike, Duration, NaiveDate};
+use mamori_model::Zone;
 
 /// One calendar month, `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,12 +42,9 @@ impl fmt::Display for Month {
 }
 
 impl Month {
-    /// The month holding the instant `ts` (Unix seconds) in `tz`.
-    pub fn containing(ts: i64, tz: Tz) -> Month {
-        let local = tz.timestamp_opt(ts, 0).single().map_or_else(
-            || chrono::DateTime::<chrono::Utc>::UNIX_EPOCH.date_naive(),
-            |t| t.date_naive(),
-        );
+    /// The month holding the instant `ts` (Unix seconds) in `zone`.
+    pub fn containing(ts: i64, zone: Zone) -> Month {
+        let local = zone.date(ts);
         Month {
             year: local.year(),
             month: local.month(),
@@ -102,20 +99,12 @@ impl Month {
 
     /// `[start, end)` in Unix seconds: local midnight of the first day to local midnight of
     /// the next month's first day.
-    pub fn bounds(self, tz: Tz) -> (i64, i64) {
+    pub fn bounds(self, zone: Zone) -> (i64, i64) {
         (
-            midnight(self.first_day(), tz),
-            midnight(self.next().first_day(), tz),
+            zone.midnight(self.first_day()),
+            zone.midnight(self.next().first_day()),
         )
     }
-}
-
-/// Local midnight of `day` in `tz` as Unix seconds (the earliest, should midnight repeat).
-pub fn midnight(day: NaiveDate, tz: Tz) -> i64 {
-    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map_or_else(|| naive.and_utc().timestamp(), |t| t.timestamp())
 }
 
 #[cfg(test)]
@@ -136,7 +125,7 @@ mod tests {
 
     #[test]
     fn bounds_are_local_midnights() {
-        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let tokyo = Zone::default();
         let (from, to) = "2026-11".parse::<Month>().unwrap().bounds(tokyo);
         // 2026-11-01 00:00 JST = 2026-10-31 15:00 UTC.
         assert_eq!(from, 1_793_458_800);

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::ReportError;
-use crate::compose::{Edition, local_date, local_datetime, verdict};
+use crate::compose::{Edition, verdict};
 use crate::figures::Figures;
 use crate::words::{Words, words};
 use mamori_model::group_digits;
@@ -63,14 +63,14 @@ pub fn compose(orgs: &[Figures], e: Edition) -> Result<Value, ReportError> {
     let (from, to) = orgs
         .first()
         .map_or((e.generated_at, e.generated_at), |f| (f.from, f.to));
-    let first = local_date(from, e.tz);
+    let first = e.zone.date(from);
     Ok(json!({
         "lang": e.lang.code(),
         "labels": w.labels,
         "provider": orgs.first().map(|f| f.provider_name.clone()).unwrap_or_default(),
         "month_label": w.month(first),
-        "period": w.fill("period", &[("from", &w.date(first)), ("to", &w.date(local_date(to - 1, e.tz)))]),
-        "generated": w.datetime(local_datetime(e.generated_at, e.tz)),
+        "period": w.fill("period", &[("from", &w.date(first)), ("to", &w.date(e.zone.date(to - 1)))]),
+        "generated": w.datetime(e.zone.local_ts(e.generated_at).naive_local()),
         "version": e.version,
         "summary": w.fill("overview_summary", &[("orgs", &orgs.len().to_string()), ("red", &count(0)), ("amber", &count(1))]),
         "rows": rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),

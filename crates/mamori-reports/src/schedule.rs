@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveTime, Timelike};
-use chrono_tz::Tz;
 use mamori_catalog::Lang;
 use mamori_model::ReportJobStatus;
+use mamori_model::Zone;
 use mamori_notify::Notifier;
 use mamori_store::ReportJob;
 use tokio::sync::watch;
@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use crate::ReportError;
 use crate::deliver::{self, DeliverySettings};
 use crate::generate::{Reporter, Request};
-use crate::month::{Month, midnight};
+use crate::month::Month;
 
 /// When and how the monthly reports go out.
 #[derive(Debug, Clone)]
@@ -48,12 +48,12 @@ impl Default for ScheduleSettings {
 }
 
 impl ScheduleSettings {
-    /// The month whose reports are due at `now` in `tz`: the previous month, once this
+    /// The month whose reports are due at `now` in `zone`: the previous month, once this
     /// month's scheduled moment has passed.
-    pub fn due_month(&self, now: i64, tz: Tz) -> Option<Month> {
-        let this = Month::containing(now, tz);
+    pub fn due_month(&self, now: i64, zone: Zone) -> Option<Month> {
+        let this = Month::containing(now, zone);
         let day = this.first_day().with_day0(self.day.clamp(1, 28) - 1)?;
-        let at = midnight(day, tz) + i64::from(self.time.num_seconds_from_midnight());
+        let at = zone.midnight(day) + i64::from(self.time.num_seconds_from_midnight());
         (now >= at).then(|| this.previous())
     }
 }
@@ -80,8 +80,8 @@ pub async fn run_once(
 ) -> Result<Pass, ReportError> {
     let store = reporter.store();
     let mut pass = Pass::default();
-    if let Some(month) = settings.due_month(now, reporter.tz()) {
-        let (_, end) = month.bounds(reporter.tz());
+    if let Some(month) = settings.due_month(now, reporter.zone()) {
+        let (_, end) = month.bounds(reporter.zone());
         pass.scheduled = store
             .schedule_report_jobs(&month.to_string(), end, now)
             .await?;
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn the_previous_month_is_due_from_the_scheduled_moment() {
-        let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+        let tokyo = Zone::default();
         let s = ScheduleSettings::default();
         assert_eq!(s.due_month(at("2026-12-01T05:59:59+09:00"), tokyo), None);
         assert_eq!(
@@ -237,7 +237,7 @@ mod tests {
             Some("2026-11".into())
         );
         // The same moment in UTC is still November there: October's reports are the due ones.
-        let utc: Tz = "UTC".parse().unwrap();
+        let utc: Zone = "UTC".parse().unwrap();
         assert_eq!(
             s.due_month(at("2026-11-30T21:00:00Z"), utc)
                 .map(|m| m.to_string()),

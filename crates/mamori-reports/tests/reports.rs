@@ -9,9 +9,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono_tz::Tz;
 use mamori_catalog::Lang;
-use mamori_model::ReportJobStatus;
+use mamori_model::{ReportJobStatus, Zone};
 use mamori_model::{Role, Scope};
 use mamori_notify::{DestinationPolicy, Notifier, SmtpSettings};
 use mamori_reports::schedule::run_once;
@@ -22,15 +21,14 @@ use mamori_testkit::smtp::SmtpSink;
 
 const NOVEMBER: &str = "2026-11";
 
-fn tokyo() -> Tz {
-    "Asia/Tokyo".parse().expect("zone")
+fn tokyo() -> Zone {
+    Zone::default()
 }
 
 fn reporter(store: &Store) -> Reporter {
     Reporter::new(
         store.clone(),
         Arc::new(mamori_typst::TypstRenderer::new().expect("fonts")),
-        tokyo(),
     )
 }
 
@@ -249,7 +247,7 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
         let store = Store::connect(&db.url).await.expect("store");
         let (org, source) = seed::org_with_source(&store, "今月工業", "192.0.2.30").await;
         let now = mamori_store::now();
-        let today = mamori_store::day_start(now);
+        let today = tokyo().day_start(now);
         // Twelve lines an hour apart, ending now, all received today (JST); every third refused.
         let first = (now - 11 * 3600).max(today);
         let hours = (now - first) / 3600 + 1;

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
+use mamori_model::Zone;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
@@ -64,9 +65,23 @@ fn redact(url: &str) -> String {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    pub(crate) zone: Zone,
 }
 
 impl Store {
+    /// This store with the site's time zone, whose calendar days the roll-ups follow
+    /// (Asia/Tokyo unless set). Set it before the first roll-up: days already rolled up keep
+    /// the boundaries they were made with.
+    pub fn with_zone(mut self, zone: Zone) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The site's time zone: the one every calendar day, month and time shown follows.
+    pub fn zone(&self) -> Zone {
+        self.zone
+    }
+
     /// Opens a transaction that writes. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): with a deferred start, a transaction that reads first fails
     /// with "database is locked" (SQLITE_BUSY_SNAPSHOT) when another writer committed in
@@ -108,7 +123,11 @@ impl Store {
             .await?;
         MIGRATOR.run(&pool).await?;
         tracing::info!(backend = backend.as_str(), "database ready");
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            zone: Zone::default(),
+        })
     }
 
     /// Which backend this store uses.

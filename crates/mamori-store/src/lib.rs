@@ -68,7 +68,7 @@ pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
 pub use report_jobs::ReportJob;
 pub use reports::{NewReport, ReportSettings, StoredReport, report_hash, report_kind};
 pub use rollups::{
-    BlockedRow, DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, SourceHour, Talker, day_start,
+    BlockedRow, DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, SourceHour, Talker,
 };
 pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};

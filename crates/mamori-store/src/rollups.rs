@@ -15,19 +15,10 @@ pub const DEFAULT_RETENTION_DAYS: i64 = 90;
 /// How many sender addresses a day's top-talker roll-up keeps per organisation.
 pub const TOP_TALKERS: i64 = 20;
 
-/// Japan Standard Time offset: roll-up days run from midnight to midnight in JST, the day
-/// mamori's users live in.
-const JST_SECS: i64 = 9 * 3600;
-
-/// The start (Unix seconds) of the JST day holding `ts`.
-pub fn day_start(ts: i64) -> i64 {
-    (ts + JST_SECS).div_euclid(86_400) * 86_400 - JST_SECS
-}
-
 /// One line of a day's roll-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RollupRow {
-    /// Start of the JST day.
+    /// Start of the local day.
     pub day: i64,
     /// The source.
     pub source_id: String,
@@ -42,7 +33,7 @@ pub struct RollupRow {
 /// One of a day's most frequent sender addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Talker {
-    /// Start of the JST day.
+    /// Start of the local day.
     pub day: i64,
     /// The sender address seen in events.
     pub src_ip: String,
@@ -53,7 +44,7 @@ pub struct Talker {
 /// One line of a day's roll-up of refused traffic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlockedRow {
-    /// Start of the JST day.
+    /// Start of the local day.
     pub day: i64,
     /// `src` (a sender address) or `port` (a targeted port).
     pub kind: String,
@@ -94,7 +85,7 @@ pub struct SourceHealth {
 }
 
 impl Store {
-    /// Recomputes the roll-up of the JST day starting at `day` for every organisation from
+    /// Recomputes the roll-up of the local day starting at `day` for every organisation from
     /// the stored events, and records when it ran. Safe to run again: the day's old roll-up is
     /// replaced.
     pub async fn roll_up_day(&self, day: i64) -> Result<(), StoreError> {
@@ -219,7 +210,7 @@ impl Rollups<'_> {
             .await
     }
 
-    /// Recomputes, for this organisation, every JST day starting in `[from_day, to_day]`
+    /// Recomputes, for this organisation, every local day starting in `[from_day, to_day]`
     /// whose roll-up is not final at `now` (today, yesterday until the hourly run after
     /// midnight, days missed while the server was down), so what is read next agrees with
     /// the live hourly counters.
@@ -231,20 +222,22 @@ impl Rollups<'_> {
         .bind(to_day)
         .fetch_all(&self.org.store.pool)
         .await?;
-        let mut day = day_start(from_day);
+        let zone = self.org.store.zone;
+        let mut day = zone.day_start(from_day);
         while day <= to_day && day <= now {
+            let next = zone.next_day(day);
             let settled = runs
                 .iter()
-                .any(|(d, at)| *d == day && *at >= day + 86_400 + SETTLE_SECS);
+                .any(|(d, at)| *d == day && *at >= next + SETTLE_SECS);
             if !settled {
                 roll_up(&self.org.store, day, Some(self.org.id())).await?;
             }
-            day += 86_400;
+            day = next;
         }
         Ok(())
     }
 
-    /// The organisation's roll-up for the JST days starting in `[from_day, to_day]`.
+    /// The organisation's roll-up for the local days starting in `[from_day, to_day]`.
     pub async fn days(
         &self,
         from_day: i64,
@@ -290,7 +283,7 @@ impl Rollups<'_> {
         ))
     }
 
-    /// The organisation's most frequent refused senders and targeted ports for the JST days
+    /// The organisation's most frequent refused senders and targeted ports for the local days
     /// starting in `[from_day, to_day]`.
     pub async fn blocked(&self, from_day: i64, to_day: i64) -> Result<Vec<BlockedRow>, StoreError> {
         let org_id = self.org.id();
@@ -340,10 +333,10 @@ impl Rollups<'_> {
     }
 }
 
-/// Recomputes the roll-up of the JST day starting at `day` from the events received that day,
+/// Recomputes the roll-up of the local day starting at `day` from the events received that day,
 /// for one organisation or (`None`) for all of them.
 async fn roll_up(store: &Store, day: i64, org_id: Option<&str>) -> Result<(), StoreError> {
-    let (from, to) = (day, day + 86_400);
+    let (from, to) = (day, store.zone.next_day(day));
     let mut tx = store.begin_write().await?;
     // Roll-ups outlive the events (retention deletes events, never roll-ups): an organisation
     // whose events of that day are gone keeps the roll-up it has instead of an empty one.
@@ -460,19 +453,5 @@ impl Events<'_> {
                 .fetch_optional(&self.org.store.pool)
                 .await?;
         Ok(row.map_or(DEFAULT_RETENTION_DAYS, |(days,)| days))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_start_at_midnight_jst() {
-        // 2026-11-22 00:00 JST is 2026-11-21 15:00 UTC.
-        let midnight = 1_795_273_200;
-        assert_eq!(day_start(midnight), midnight);
-        assert_eq!(day_start(midnight + 86_399), midnight);
-        assert_eq!(day_start(midnight - 1), midnight - 86_400);
     }
 }

@@ -105,6 +105,11 @@ impl OrgStore {
         &self.org.id
     }
 
+    /// The site's time zone, whose calendar days the organisation's roll-ups follow.
+    pub fn zone(&self) -> mamori_model::Zone {
+        self.store.zone
+    }
+
     /// The organisation's monitored sources (devices and tokens that send logs).
     pub async fn sources(&self) -> Result<Vec<Source>, StoreError> {
         self.store.sources_of(Some(&self.org.id)).await

@@ -1,7 +1,7 @@
 //! Server-rendered pages with minijinja. Templates are embedded in the binary (one file to
 //! deploy) and loaded at start; the `t` function looks messages up in the page's language.
 
-use chrono::DateTime;
+use mamori_model::Zone;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
 use rust_embed::RustEmbed;
@@ -36,24 +36,14 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijin
     Ok(lang.tf(key, &refs))
 }
 
-/// A Unix time as the date `2026/11/22` in JST, for chart labels.
-pub(crate) fn date(ts: i64) -> String {
-    in_jst(ts, "%Y/%m/%d")
+/// A Unix time as the date `2026/11/22` in the site's `zone`, for chart labels.
+pub(crate) fn date(zone: Zone, ts: i64) -> String {
+    zone.local_ts(ts).format("%Y/%m/%d").to_string()
 }
 
-fn in_jst(ts: i64, format: &str) -> String {
-    DateTime::from_timestamp(ts, 0)
-        .map(|t| {
-            t.with_timezone(&mamori_model::JST)
-                .format(format)
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
-/// `ts|datetime`: a Unix time as `2026/11/22 10:15` in JST.
-fn datetime(ts: i64) -> String {
-    in_jst(ts, "%Y/%m/%d %H:%M")
+/// `ts|datetime`: a Unix time as `2026/11/22 10:15` in the site's `zone`.
+fn datetime(zone: Zone, ts: i64) -> String {
+    zone.local_ts(ts).format("%Y/%m/%d %H:%M").to_string()
 }
 
 /// `text|day`: a calendar date kept as `2026-11-22` (or a month kept as `2026-11`) written
@@ -75,8 +65,8 @@ fn day(text: &str) -> String {
 }
 
 impl Templates {
-    /// Loads and compiles every embedded template.
-    pub fn load() -> Result<Self, minijinja::Error> {
+    /// Loads and compiles every embedded template; times are shown in `zone`.
+    pub fn load(zone: Zone) -> Result<Self, minijinja::Error> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         for name in TemplateFiles::iter() {
@@ -86,7 +76,7 @@ impl Templates {
             }
         }
         env.add_function("t", translate);
-        env.add_filter("datetime", datetime);
+        env.add_filter("datetime", move |ts: i64| datetime(zone, ts));
         env.add_filter("number", number);
         env.add_filter("day", day);
         Ok(Templates { env })
@@ -121,11 +111,19 @@ mod tests {
     }
 
     #[test]
-    fn every_template_compiles_and_times_are_jst() {
-        let templates = Templates::load().unwrap();
+    fn every_template_compiles_and_times_follow_the_site_zone() {
+        let templates = Templates::load(Zone::default()).unwrap();
         assert!(TemplateFiles::iter().count() > 5);
         assert!(templates.env.get_template("login.html").is_ok());
-        assert_eq!(datetime(0), "1970/01/01 09:00");
+        assert_eq!(datetime(Zone::default(), 0), "1970/01/01 09:00");
+        let london: Zone = "Europe/London".parse().unwrap();
+        assert_eq!(datetime(london, 0), "1970/01/01 01:00");
+        let page = Templates::load(london)
+            .unwrap()
+            .env
+            .render_str("{{ 0|datetime }}", ())
+            .unwrap();
+        assert_eq!(page, "1970/01/01 01:00");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub(crate) fn month_or_last(
 
 /// Last month in the reporter's time zone: what a report made today is about.
 pub(crate) fn last_month(reporter: &Reporter) -> Month {
-    Month::containing(mamori_store::now(), reporter.tz()).previous()
+    Month::containing(mamori_store::now(), reporter.zone()).previous()
 }
 
 /// Makes and archives organisation `org_id`'s report for `month` on behalf of `user`.

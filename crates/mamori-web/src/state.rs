@@ -80,10 +80,11 @@ pub struct Alerting {
 impl AppState {
     /// Prepares the state; fails only if a built-in template is broken.
     pub fn new(store: Store, settings: WebSettings) -> Result<Self, minijinja::Error> {
+        let templates = Arc::new(Templates::load(store.zone())?);
         Ok(AppState {
             store,
             settings: Arc::new(settings),
-            templates: Arc::new(Templates::load()?),
+            templates,
             reads: Arc::new(ReadLimiter::default()),
             ingest: None,
             alerting: None,

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{FixedOffset, NaiveTime};
+use chrono::NaiveTime;
 use clap::Args;
 use mamori_alerts::AlertingRules;
 use mamori_alerts::{AlertSettings, test_route};
-use mamori_model::Scope;
+use mamori_model::{Scope, Zone};
 use mamori_notify::{DestinationPolicy, Notifier, SmtpSettings};
 use mamori_store::Actor;
 use mamori_web::{ChannelInput, Lang};
@@ -155,9 +155,6 @@ pub struct AlertArgs {
         value_delimiter = ','
     )]
     pub(crate) retry_seconds: Vec<u64>,
-    /// The provider's offset from UTC for quiet hours and the digest [default: +09:00].
-    #[arg(long = "utc-offset", env = "MAMORI_UTC_OFFSET")]
-    pub(crate) utc_offset: Option<String>,
     /// When the daily digest goes out, HH:MM [default: 08:00].
     #[arg(long = "digest-time", env = "MAMORI_DIGEST_TIME")]
     pub(crate) digest_time: Option<String>,
@@ -173,20 +170,17 @@ impl AlertArgs {
             } else {
                 self.retry_seconds
             },
-            utc_offset: self.utc_offset.or(file.utc_offset),
             digest_time: self.digest_time.or(file.digest_time),
         }
     }
 
-    /// The alerting settings, with links to `public_url`.
-    pub fn settings(&self, public_url: Option<String>) -> anyhow::Result<AlertSettings> {
+    /// The alerting settings, with links to `public_url` and the clock of the site's `zone`.
+    pub fn settings(
+        &self,
+        public_url: Option<String>,
+        zone: Zone,
+    ) -> anyhow::Result<AlertSettings> {
         let defaults = AlertSettings::default();
-        let utc_offset = match &self.utc_offset {
-            Some(text) => text
-                .parse::<FixedOffset>()
-                .with_context(|| format!("--utc-offset {text:?} is not an offset like +09:00"))?,
-            None => defaults.utc_offset,
-        };
         let digest_time = match &self.digest_time {
             Some(text) => NaiveTime::parse_from_str(text, "%H:%M")
                 .with_context(|| format!("--digest-time {text:?} is not a time like 08:00"))?,
@@ -211,7 +205,7 @@ impl AlertArgs {
                     .map(Duration::from_secs)
                     .collect()
             },
-            utc_offset,
+            zone,
             digest_time,
             public_url,
             ..defaults
@@ -318,7 +312,7 @@ pub async fn test_notify(args: TestNotifyArgs) -> anyhow::Result<()> {
         .notifier(args.notify.or_file(file.notify).policy()?)?;
     let settings = AlertArgs::default()
         .or_file(file.alerts)
-        .settings(file.public_url.clone())?;
+        .settings(file.public_url.clone(), store.zone())?;
     let org = store
         .org(&Scope::AllOrganisations, &args.org)
         .await?

@@ -9,6 +9,8 @@ use anyhow::Context;
 use clap::Args;
 use serde::Deserialize;
 
+use mamori_model::Zone;
+
 use crate::logging::LogFormat;
 
 /// Where the data lives; shared by `serve` and every `admin` command.
@@ -23,6 +25,10 @@ pub struct StorageArgs {
     /// TOML configuration file.
     #[arg(long, env = "MAMORI_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The site's time zone, an IANA name: calendar days, report months, quiet hours, the
+    /// digest and every time shown follow it. Set it before data arrives [default: Asia/Tokyo].
+    #[arg(long, env = "MAMORI_TIMEZONE")]
+    pub timezone: Option<String>,
 }
 
 /// The configuration file's contents; every key is optional.
@@ -35,6 +41,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// Database URL.
     pub database_url: Option<String>,
+    /// The site's time zone (an IANA name such as `Asia/Tokyo`).
+    pub timezone: Option<String>,
     /// Log format.
     pub log_format: Option<LogFormat>,
     /// Public address of this server, used in links shown to administrators.
@@ -58,11 +66,11 @@ pub struct FileConfig {
     /// `[notify]`: internal networks webhooks may reach (`allow_private = ["10.0.5.0/24"]`).
     #[serde(default)]
     pub notify: crate::alerting::NotifyArgs,
-    /// `[alerts]`: grouping, retries and the provider's clock (`group_minutes`,
-    /// `retry_seconds`, `utc_offset`, `digest_time`).
+    /// `[alerts]`: grouping, retries and the digest (`group_minutes`, `retry_seconds`,
+    /// `digest_time`).
     #[serde(default)]
     pub alerts: crate::alerting::AlertArgs,
-    /// `[reports]`: when monthly reports go out (`day`, `time`, `timezone`, `link_days`).
+    /// `[reports]`: when monthly reports go out (`day`, `time`, `link_days`).
     #[serde(default)]
     pub reports: crate::reports::ReportArgs,
 }
@@ -109,12 +117,27 @@ impl StorageArgs {
         }
     }
 
-    /// Connects to the resolved database, applying migrations.
+    /// The site's time zone from flags, environment and file.
+    pub fn zone(&self, file: &FileConfig) -> anyhow::Result<Zone> {
+        match self.timezone.as_ref().or(file.timezone.as_ref()) {
+            Some(name) => name.parse().context("--timezone"),
+            None => Ok(Zone::default()),
+        }
+    }
+
+    /// Connects to the resolved database, applying migrations, in the site's time zone.
     pub async fn open(&self) -> anyhow::Result<mamori_store::Store> {
         let file = FileConfig::load(self.config.as_deref())?;
-        mamori_store::Store::connect(&self.database_url(&file)?)
+        self.open_with(&file).await
+    }
+
+    /// Like [`StorageArgs::open`] with the configuration file already read.
+    pub async fn open_with(&self, file: &FileConfig) -> anyhow::Result<mamori_store::Store> {
+        let zone = self.zone(file)?;
+        let store = mamori_store::Store::connect(&self.database_url(file)?)
             .await
-            .context("cannot open the database")
+            .context("cannot open the database")?;
+        Ok(store.with_zone(zone))
     }
 }
 
@@ -168,5 +191,23 @@ mod tests {
         );
         let default = FileConfig::default().notify.policy().unwrap();
         assert!(!default.permits("10.0.5.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn one_time_zone_from_flag_or_file_and_a_clear_error() {
+        let none = StorageArgs::default();
+        assert!(none.zone(&FileConfig::default()).unwrap().is_japan());
+        let file: FileConfig = toml::from_str("timezone = 'Europe/London'\n").unwrap();
+        assert_eq!(none.zone(&file).unwrap().to_string(), "Europe/London");
+        let flag = StorageArgs {
+            timezone: Some("Mars/Olympus".into()),
+            ..Default::default()
+        };
+        let error = format!("{:#}", flag.zone(&file).unwrap_err());
+        assert!(
+            error.contains("Mars/Olympus") && error.contains("Asia/Tokyo"),
+            "{error}"
+        );
+        assert!(toml::from_str::<FileConfig>("[alerts]\nutc_offset = '+09:00'\n").is_err());
     }
 }

@@ -11,7 +11,7 @@ use mamori_ingest::listen::TlsSettings;
 use mamori_ingest::pipeline::BatchInspector;
 use mamori_ingest::queue::{FsyncPolicy, QueueConfig};
 use mamori_ingest::{IngestSettings, RunningIngest};
-use mamori_store::{Store, day_start, now};
+use mamori_store::{Store, now};
 use serde::Deserialize;
 
 /// Syslog listeners and the ingest queue, from flags (or `MAMORI_*` variables) and the
@@ -141,7 +141,7 @@ pub async fn start(
 }
 
 /// Every hour: deletes events past retention and recomputes the daily roll-up of
-/// yesterday and today (JST).
+/// yesterday and today (calendar days of the site's time zone).
 pub async fn housekeeping(store: Store) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -151,8 +151,9 @@ pub async fn housekeeping(store: Store) {
             Ok(n) => tracing::debug!(deleted = n, "event retention applied"),
             Err(e) => tracing::warn!(error = %e, "event retention failed"),
         }
-        let today = day_start(at);
-        for day in [today - 86_400, today] {
+        let zone = store.zone();
+        let today = zone.day_start(at);
+        for day in [zone.day_start(today - 1), today] {
             if let Err(e) = store.roll_up_day(day).await {
                 tracing::warn!(error = %e, day, "daily roll-up failed");
             }

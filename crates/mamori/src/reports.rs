@@ -1,19 +1,19 @@
 //! Monthly reports from the command line (`mamori report`) and the schedule's settings for
-//! `mamori serve` (`--report-day`, `--report-time`, `--report-timezone` or `[reports]`).
+//! `mamori serve` (`--report-day`, `--report-time` or `[reports]`); months follow the site's
+//! time zone (`--timezone`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::NaiveTime;
-use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 use mamori_catalog::Lang;
 use mamori_reports::deliver::{DeliverySettings, file_name};
 use mamori_reports::{Month, Reporter, ScheduleSettings};
 use serde::Deserialize;
 
-use crate::config::{FileConfig, StorageArgs};
+use crate::config::StorageArgs;
 
 /// When monthly reports go out, from flags and `[reports]`.
 #[derive(Args, Clone, Debug, Default, Deserialize)]
@@ -25,9 +25,6 @@ pub struct ReportArgs {
     /// Time of day for that, HH:MM [default: 06:00].
     #[arg(long = "report-time", env = "MAMORI_REPORT_TIME")]
     pub(crate) time: Option<String>,
-    /// Time zone of report months and the schedule [default: Asia/Tokyo].
-    #[arg(long = "report-timezone", env = "MAMORI_REPORT_TIMEZONE")]
-    pub(crate) timezone: Option<String>,
     /// How many days the download link in a report e-mail works [default: 30].
     #[arg(long = "report-link-days", env = "MAMORI_REPORT_LINK_DAYS")]
     pub(crate) link_days: Option<i64>,
@@ -39,17 +36,8 @@ impl ReportArgs {
         ReportArgs {
             day: self.day.or(file.day),
             time: self.time.or(file.time),
-            timezone: self.timezone.or(file.timezone),
             link_days: self.link_days.or(file.link_days),
         }
-    }
-
-    /// The time zone of report months.
-    pub fn tz(&self) -> anyhow::Result<Tz> {
-        let name = self.timezone.as_deref().unwrap_or("Asia/Tokyo");
-        name.parse::<Tz>().map_err(|_| {
-            anyhow::anyhow!("--report-timezone {name:?} is not a time zone name like Asia/Tokyo")
-        })
     }
 
     /// The schedule, with links to `public_url`.
@@ -116,23 +104,19 @@ pub struct ReportCommand {
     /// Where to write it [default: mamori-monthly-YYYY-MM-vN.pdf in this folder].
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
-    #[command(flatten)]
-    reports: ReportArgs,
 }
 
 /// Makes, archives and writes one report.
 pub async fn run(args: ReportCommand) -> anyhow::Result<()> {
-    let file = FileConfig::load(args.storage.config.as_deref())?;
-    let tz = args.reports.clone().or_file(file.reports).tz()?;
+    let store = args.storage.open().await?;
     let lang: Lang = args.lang.parse()?;
     let month = match &args.month {
         Some(text) => text.parse::<Month>()?,
-        None => Month::containing(mamori_store::now(), tz).previous(),
+        None => Month::containing(mamori_store::now(), store.zone()).previous(),
     };
-    let store = args.storage.open().await?;
     let renderer =
         Arc::new(mamori_typst::TypstRenderer::new().context("cannot load the PDF fonts")?);
-    let reporter = Reporter::new(store.clone(), renderer, tz);
+    let reporter = Reporter::new(store.clone(), renderer);
     let request = mamori_reports::Request {
         trigger: "cli",
         created_by: None,

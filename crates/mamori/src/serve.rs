@@ -101,15 +101,12 @@ where
 
 /// Builds every part from the options and the configuration file and starts them.
 async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
-    let database_url = args.storage.database_url(&file)?;
     let data_dir = args.storage.data_dir(&file);
     let listen = args
         .listen
         .or(file.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-    let store = mamori_store::Store::connect(&database_url)
-        .await
-        .context("cannot open the database")?;
+    let store = args.storage.open_with(&file).await?;
     let defaults = mamori_web::WebSettings::default();
     let mut settings = mamori_web::WebSettings {
         secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
@@ -143,7 +140,7 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
     let alert_settings = std::sync::Arc::new(
         args.alerts
             .or_file(file.alerts)
-            .settings(settings.public_url.clone())?,
+            .settings(settings.public_url.clone(), store.zone())?,
     );
     let alerting = mamori_alerts::RunningAlerts::start(
         store.clone(),
@@ -155,7 +152,7 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
     let renderer = std::sync::Arc::new(
         mamori_typst::TypstRenderer::new().context("cannot load the fonts for PDF reports")?,
     );
-    let reporter = mamori_reports::Reporter::new(store.clone(), renderer, report_args.tz()?)
+    let reporter = mamori_reports::Reporter::new(store.clone(), renderer)
         .with_public_url(settings.public_url.clone());
     let schedule = report_args.schedule(settings.public_url.clone())?;
     let report_schedule =

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use mamori_model::{JST, group_digits};
+use mamori_model::{Zone, group_digits};
 
 use crate::{Lang, Notice, NoticeKind};
 
@@ -97,24 +97,23 @@ fn severity_advice(lang: Lang, severity: &str) -> &'static str {
     }
 }
 
-/// A time in the reader's zone: JST for Japanese (Japan has no summer time), UTC for English.
-pub fn format_time(lang: Lang, at: DateTime<Utc>) -> String {
+/// A time on the site's clock (`zone`), saying which clock: 「日本時間」 in Japanese for
+/// Japan, else the zone's name; the zone's abbreviation in English.
+fn format_time(lang: Lang, zone: Zone, at: DateTime<Utc>) -> String {
+    let local = zone.local(at);
     match lang {
-        Lang::Ja => {
-            format!(
-                "{}（日本時間）",
-                at.with_timezone(&JST).format("%Y/%m/%d %H:%M")
-            )
-        }
-        Lang::En => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Lang::Ja if zone.is_japan() => format!("{}（日本時間）", local.format("%Y/%m/%d %H:%M")),
+        Lang::Ja => format!("{}（{zone}）", local.format("%Y/%m/%d %H:%M")),
+        Lang::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
     }
 }
 
-/// The date only, in the reader's zone.
-fn format_date(lang: Lang, at: DateTime<Utc>) -> String {
+/// The date only, on the site's clock.
+fn format_date(lang: Lang, zone: Zone, at: DateTime<Utc>) -> String {
+    let local = zone.local(at);
     match lang {
-        Lang::Ja => at.with_timezone(&JST).format("%Y/%m/%d").to_string(),
-        Lang::En => at.format("%Y-%m-%d").to_string(),
+        Lang::Ja => local.format("%Y/%m/%d").to_string(),
+        Lang::En => local.format("%Y-%m-%d").to_string(),
     }
 }
 
@@ -159,7 +158,9 @@ impl Content {
                 });
             }
         };
-        let when = |t: Option<DateTime<Utc>>| t.map(|t| format_time(lang, t)).unwrap_or_default();
+        let zone = notice.zone;
+        let when =
+            |t: Option<DateTime<Utc>>| t.map(|t| format_time(lang, zone, t)).unwrap_or_default();
         let (subject, heading, intro, todo_label, items_label, link_label);
         match notice.kind {
             NoticeKind::Alert => {
@@ -220,13 +221,16 @@ impl Content {
                         "If you can read this, alerts will reach you here.".into(),
                     ],
                 };
-                fact(pick(lang, "送信時刻", "Sent at"), format_time(lang, now));
+                fact(
+                    pick(lang, "送信時刻", "Sent at"),
+                    format_time(lang, zone, now),
+                );
                 todo_label = pick(lang, "すること", "What to do");
                 items_label = "";
                 link_label = pick(lang, "mamori を開く", "Open mamori");
             }
             NoticeKind::Digest => {
-                let date = format_date(lang, notice.last_seen.unwrap_or(now));
+                let date = format_date(lang, zone, notice.last_seen.unwrap_or(now));
                 let total = if notice.count > 0 {
                     notice.count
                 } else {
@@ -337,7 +341,7 @@ impl Content {
                 let mut detail = times(lang, item.count);
                 if let Some(last) = item.last_seen {
                     detail.push_str(pick(lang, "・最後の検知 ", ", last seen "));
-                    detail.push_str(&format_time(lang, last));
+                    detail.push_str(&format_time(lang, zone, last));
                 }
                 Line {
                     severity: severity_word(lang, &item.severity),
@@ -386,13 +390,23 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn times_are_jst_for_japanese_and_utc_for_english() {
+    fn times_follow_the_site_zone_and_name_it() {
         let at = Utc
             .with_ymd_and_hms(2026, 11, 22, 20, 5, 0)
             .single()
             .expect("valid");
-        assert_eq!(format_time(Lang::Ja, at), "2026/11/23 05:05（日本時間）");
-        assert_eq!(format_time(Lang::En, at), "2026-11-22 20:05 UTC");
+        let tokyo = Zone::default();
+        assert_eq!(
+            format_time(Lang::Ja, tokyo, at),
+            "2026/11/23 05:05（日本時間）"
+        );
+        assert_eq!(format_time(Lang::En, tokyo, at), "2026-11-23 05:05 JST");
+        let london: Zone = "Europe/London".parse().expect("zone");
+        assert_eq!(
+            format_time(Lang::Ja, london, at),
+            "2026/11/22 20:05（Europe/London）"
+        );
+        assert_eq!(format_time(Lang::En, london, at), "2026-11-22 20:05 GMT");
     }
 
     #[test]

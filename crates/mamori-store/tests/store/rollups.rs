@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use mamori_model::Scope;
-use mamori_store::{Actor, IngestBatch, NewEvent, NewSource, SourceIdentity, Store, day_start};
+use mamori_store::{Actor, IngestBatch, NewEvent, NewSource, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
 
 use crate::common::org;
@@ -30,7 +30,7 @@ async fn a_refresh_keeps_roll_ups_whose_events_are_gone() {
             .await
             .unwrap();
         // Three lines received ten days ago, at noon in Japan.
-        let day = day_start(mamori_store::now()) - 10 * 86_400;
+        let day = store.zone().day_start(mamori_store::now()) - 10 * 86_400;
         let at = DateTime::<Utc>::from_timestamp(day + 3 * 3600, 0).unwrap();
         let events = (0..3)
             .map(|i| {
@@ -89,6 +89,60 @@ async fn a_refresh_keeps_roll_ups_whose_events_are_gone() {
             db.backend
         );
         store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn days_follow_the_site_time_zone() {
+    for db in TestDatabase::all().await {
+        let london: mamori_model::Zone = "Europe/London".parse().unwrap();
+        let store = Store::connect(&db.url).await.unwrap().with_zone(london);
+        let cli = Actor::cli();
+        let a = store.create_org(&cli, org("alpha")).await.unwrap();
+        // 23:30 in London on 2026-11-21 is already 08:30 on the 22nd in Tokyo.
+        let at = DateTime::parse_from_rfc3339("2026-11-21T23:30:00Z")
+            .unwrap()
+            .to_utc();
+        let mut e = mamori_model::Event::new("fortigate", "a line", at);
+        e.org_id = Some(a.id.clone());
+        e.received_at = Some(at);
+        store
+            .write_ingest_batch(&IngestBatch {
+                node_id: "zones".into(),
+                last_seq: 1,
+                events: vec![NewEvent {
+                    id: "late".into(),
+                    event: e,
+                    parse_error: None,
+                }],
+                quarantined: Vec::new(),
+                detections: Vec::new(),
+            })
+            .await
+            .unwrap();
+        let day = store.zone().day_start(at.timestamp());
+        assert_eq!(
+            day,
+            DateTime::parse_from_rfc3339("2026-11-21T00:00:00Z")
+                .unwrap()
+                .timestamp()
+        );
+        store.roll_up_day(day).await.unwrap();
+        let handle = store
+            .org_store(&Scope::AllOrganisations, &a.id)
+            .await
+            .unwrap();
+        let (rows, _) = handle.rollups().days(day, day).await.unwrap();
+        assert_eq!(
+            rows.iter().map(|r| (r.day, r.events)).collect::<Vec<_>>(),
+            vec![(day, 1)],
+            "the line counts on London's 21st ({})",
+            db.backend
+        );
+        let tokyo_day = mamori_model::Zone::default().day_start(at.timestamp());
+        let (rows, _) = handle.rollups().days(tokyo_day, tokyo_day).await.unwrap();
+        assert!(rows.is_empty(), "{rows:?}");
         db.cleanup().await;
     }
 }

@@ -6,7 +6,7 @@ use chrono::Utc;
 use mamori_model::{Role, Scope};
 use mamori_store::{
     Actor, DetectionFilter, EventFilter, IngestBatch, NewChannel, NewDetection, NewEvent,
-    NewSource, NewSuppression, NewUser, ReportSettings, SourceIdentity, Store, day_start, new_id,
+    NewSource, NewSuppression, NewUser, ReportSettings, SourceIdentity, Store, new_id,
 };
 use mamori_testkit::TestDatabase;
 use serde_json::json;
@@ -109,7 +109,7 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             .await
             .unwrap();
         store
-            .roll_up_day(day_start(mamori_store::now()))
+            .roll_up_day(store.zone().day_start(mamori_store::now()))
             .await
             .unwrap();
         store
@@ -168,7 +168,7 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             .org_store(&Scope::Organisation(b.id.clone()), &b.id)
             .await
             .unwrap();
-        let today = day_start(mamori_store::now());
+        let today = store.zone().day_start(mamori_store::now());
         let (hour_from, hour_to) = (today, mamori_store::now() + 3600);
         let everything = EventFilter {
             limit: 10,

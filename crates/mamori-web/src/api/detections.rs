@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use mamori_model::Zone;
 use mamori_store::{DetectionFilter, StoredDetection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -42,11 +43,11 @@ pub struct DetectionQuery {
 }
 
 impl DetectionQuery {
-    /// The store filter, or the parameter that cannot be read.
-    pub fn filter(&self) -> Result<DetectionFilter, BadParameter> {
+    /// The store filter (dates read in `zone`), or the parameter that cannot be read.
+    pub fn filter(&self, zone: Zone) -> Result<DetectionFilter, BadParameter> {
         Ok(DetectionFilter {
-            from: optional_time(&self.from, "from")?,
-            to: optional_end(&self.to, "to")?,
+            from: optional_time(&self.from, "from", zone)?,
+            to: optional_end(&self.to, "to", zone)?,
             level: self.level.clone(),
             rule_id: self.rule.clone(),
             limit: self.limit.unwrap_or(50).clamp(1, 1000),
@@ -89,7 +90,9 @@ pub async fn list(
 ) -> Result<Json<DetectionList>, ApiError> {
     let lang = caller.lang;
     super::check_paging(lang, query.limit, query.offset)?;
-    let mut filter = query.filter().map_err(|bad| bad.api(lang))?;
+    let mut filter = query
+        .filter(state.store.zone())
+        .map_err(|bad| bad.api(lang))?;
     let from = window_start(filter.from);
     filter.from = Some(from);
     let org = visible_org(&state, &caller, &id).await?;

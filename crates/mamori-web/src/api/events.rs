@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, Utc};
 use mamori_ingest::queue::Line;
 use mamori_ingest::source::Origin;
-use mamori_model::Deed;
+use mamori_model::{Deed, Zone};
 use mamori_store::{EventFilter, ListPosition, StoredEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,7 +31,7 @@ const MAX_INGEST_BYTES: u64 = 32 << 20;
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
-    /// Events at or after this time (RFC 3339, a date from midnight JST, or Unix seconds).
+    /// Events at or after this time (RFC 3339, a date from midnight in the site's time zone, or Unix seconds).
     /// The API searches the last 30 days when it is absent; `0` reaches back to the start.
     #[param(schema_with = crate::api::time_parameter)]
     pub from: Option<String>,
@@ -65,18 +65,15 @@ pub struct EventQuery {
     pub cursor: Option<String>,
 }
 
-/// Reads a time as RFC 3339, a date (`2026-11-22`, midnight JST) or Unix seconds.
-pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+/// Reads a time as RFC 3339, a date (`2026-11-22`, from midnight in the site's `zone`) or
+/// Unix seconds.
+pub fn parse_time(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.to_utc());
     }
     if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return day
-            .and_hms_opt(0, 0, 0)?
-            .and_local_timezone(mamori_model::JST)
-            .single()
-            .map(|t| t.to_utc());
+        return DateTime::from_timestamp(zone.midnight(day), 0);
     }
     text.parse::<i64>()
         .ok()
@@ -84,16 +81,15 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Reads the end of a period: a date alone (`2026-11-22`) includes that whole day, so the
-/// bound is the next midnight JST; an exact time (RFC 3339, Unix seconds) is taken as it is.
-pub fn parse_end(text: &str) -> Option<DateTime<Utc>> {
-    let start = parse_time(text)?;
-    Some(
-        if chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok() {
-            start + chrono::Duration::days(1)
-        } else {
-            start
-        },
-    )
+/// bound is the next midnight in `zone`; an exact time (RFC 3339, Unix seconds) is taken as
+/// it is.
+pub fn parse_end(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    let start = parse_time(text, zone)?;
+    if chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok() {
+        DateTime::from_timestamp(zone.next_day(start.timestamp()), 0)
+    } else {
+        Some(start)
+    }
 }
 
 /// How far back an API search reaches when it names no `from`. Reading a large
@@ -139,10 +135,11 @@ impl BadParameter {
 pub fn optional_end(
     value: &Option<String>,
     name: &'static str,
+    zone: Zone,
 ) -> Result<Option<DateTime<Utc>>, BadParameter> {
     match value.as_deref().filter(|v| !v.trim().is_empty()) {
         None => Ok(None),
-        Some(v) => parse_end(v).map(Some).ok_or(BadParameter::Time(name)),
+        Some(v) => parse_end(v, zone).map(Some).ok_or(BadParameter::Time(name)),
     }
 }
 
@@ -151,10 +148,13 @@ pub fn optional_end(
 pub fn optional_time(
     value: &Option<String>,
     name: &'static str,
+    zone: Zone,
 ) -> Result<Option<DateTime<Utc>>, BadParameter> {
     match value.as_deref().filter(|v| !v.trim().is_empty()) {
         None => Ok(None),
-        Some(v) => parse_time(v).map(Some).ok_or(BadParameter::Time(name)),
+        Some(v) => parse_time(v, zone)
+            .map(Some)
+            .ok_or(BadParameter::Time(name)),
     }
 }
 
@@ -167,12 +167,11 @@ pub fn optional_cursor(value: &Option<String>) -> Result<Option<ListPosition>, B
 }
 
 impl EventQuery {
-    /// The store filter, or the parameter that cannot be read.
-    pub fn filter(&self) -> Result<EventFilter, BadParameter> {
-        let time = optional_time;
+    /// The store filter (dates read in `zone`), or the parameter that cannot be read.
+    pub fn filter(&self, zone: Zone) -> Result<EventFilter, BadParameter> {
         Ok(EventFilter {
-            from: time(&self.from, "from")?,
-            to: optional_end(&self.to, "to")?,
+            from: optional_time(&self.from, "from", zone)?,
+            to: optional_end(&self.to, "to", zone)?,
             source_id: self.source.clone(),
             text: self.q.clone(),
             category: self.category.clone(),
@@ -237,7 +236,9 @@ pub async fn search(
 ) -> Result<Json<EventList>, ApiError> {
     let lang = caller.lang;
     super::check_paging(lang, query.limit, query.offset)?;
-    let mut filter = query.filter().map_err(|bad| bad.api(lang))?;
+    let mut filter = query
+        .filter(state.store.zone())
+        .map_err(|bad| bad.api(lang))?;
     let from = window_start(filter.from);
     filter.from = Some(from);
     let org = visible_org(&state, &caller, &id).await?;
@@ -512,32 +513,34 @@ mod tests {
 
     #[test]
     fn times_read_as_rfc3339_dates_or_seconds() {
+        let tokyo = Zone::default();
         assert_eq!(
-            parse_time("1700000000").map(|t| t.timestamp()),
+            parse_time("1700000000", tokyo).map(|t| t.timestamp()),
             Some(1_700_000_000)
         );
         assert_eq!(
-            parse_time("2026-11-22").map(|t| t.to_rfc3339()),
+            parse_time("2026-11-22", tokyo).map(|t| t.to_rfc3339()),
             Some("2026-11-21T15:00:00+00:00".into())
         );
-        assert!(parse_time("2026-11-22T00:00:00+09:00").is_some());
-        assert!(parse_time("yesterday").is_none());
+        assert!(parse_time("2026-11-22T00:00:00+09:00", tokyo).is_some());
+        assert!(parse_time("yesterday", tokyo).is_none());
     }
 
     #[test]
     fn an_end_date_includes_its_whole_day() {
+        let tokyo = Zone::default();
         assert_eq!(
-            parse_end("2026-11-22").map(|t| t.to_rfc3339()),
+            parse_end("2026-11-22", tokyo).map(|t| t.to_rfc3339()),
             Some("2026-11-22T15:00:00+00:00".into()),
             "the next midnight in Japan"
         );
         assert_eq!(
-            parse_end("2026-11-22T10:00:00+09:00").map(|t| t.to_rfc3339()),
+            parse_end("2026-11-22T10:00:00+09:00", tokyo).map(|t| t.to_rfc3339()),
             Some("2026-11-22T01:00:00+00:00".into()),
             "an exact time stays exact"
         );
         assert_eq!(
-            parse_end("1700000000").map(|t| t.timestamp()),
+            parse_end("1700000000", tokyo).map(|t| t.timestamp()),
             Some(1_700_000_000)
         );
     }

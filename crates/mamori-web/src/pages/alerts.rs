@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, FixedOffset, TimeZone, Utc};
-use mamori_model::{AlertStatus, Deed, Scope, Severity};
+use chrono::Datelike;
+use mamori_model::{AlertStatus, Deed, Scope, Severity, Zone};
 use mamori_store::{
     Actor, AlertFilter, AlertOrder, INCIDENT_CATEGORIES, NewSuppression, Resolution, StoreError,
     now,
@@ -32,25 +32,12 @@ use crate::triage::{AlertAction, AlertView, change_for};
 /// Alerts per page.
 const PAGE_SIZE: i64 = 50;
 
-/// The provider's clock for "this month" (the alerting settings' offset, else Japan's).
-fn provider_offset(state: &AppState) -> FixedOffset {
-    state
-        .alerting
-        .as_ref()
-        .map(|a| a.settings.utc_offset)
-        .unwrap_or(mamori_model::JST)
-}
-
-/// The start of the current month on the provider's clock (Unix seconds) and the days of
-/// it so far (today included).
-fn month_so_far(offset: FixedOffset) -> (i64, i64) {
-    let local = Utc::now().with_timezone(&offset);
-    let first = offset
-        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
-        .single()
-        .map(|t| t.timestamp())
-        .unwrap_or_else(now);
-    (first, i64::from(local.day()))
+/// The start of the current month in the site's `zone` (Unix seconds) and the days of it so
+/// far (today included).
+fn month_so_far(zone: Zone) -> (i64, i64) {
+    let today = zone.date(now());
+    let first = today.with_day(1).map_or_else(now, |d| zone.midnight(d));
+    (first, i64::from(today.day()))
 }
 
 fn severity_words() -> Vec<&'static str> {
@@ -192,7 +179,7 @@ pub async fn list(
         limit: PAGE_SIZE,
         ..query.filter(AlertOrder::OpenFirst)
     };
-    let (month_start, month_days) = month_so_far(provider_offset(&state));
+    let (month_start, month_days) = month_so_far(state.store.zone());
     let found = state.store.alerts(&scope, &filter).await;
     let counts = tenant.alerts().counts(month_start, now() + 1).await;
     let suppressions = tenant.suppressions().list().await;

@@ -12,7 +12,7 @@ use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use mamori_catalog::{AssessmentResult, CatalogError, Edition, Trend, compare};
-use mamori_model::{Deed, Organisation};
+use mamori_model::{Deed, Organisation, Zone};
 use mamori_store::OrgStore;
 use mamori_store::{Actor, AnswerKind};
 
@@ -99,12 +99,13 @@ fn rule_percents(result: &AssessmentResult) -> Vec<f64> {
         .collect()
 }
 
-/// The trend of total and part percentages over the history (oldest first).
-pub(super) fn trend_svg(lang: Lang, history: &[Scored]) -> Value {
+/// The trend of total and part percentages over the history (oldest first), dated in the
+/// site's `zone`.
+pub(super) fn trend_svg(lang: Lang, zone: Zone, history: &[Scored]) -> Value {
     let oldest_first: Vec<&Scored> = history.iter().rev().collect();
     let labels: Vec<String> = oldest_first
         .iter()
-        .map(|s| crate::render::date(s.set.completed_at.unwrap_or_default()))
+        .map(|s| crate::render::date(zone, s.set.completed_at.unwrap_or_default()))
         .collect();
     let total_label = lang.t("assessment.chart.total");
     let mut series = vec![Series {
@@ -185,7 +186,7 @@ pub async fn hub(
         draft_updated => draft.as_ref().map(|d| d.updated_at),
         questions => questions,
         history => rows,
-        trend => (!history.is_empty()).then(|| trend_svg(lang, &history)),
+        trend => (!history.is_empty()).then(|| trend_svg(lang, state.store.zone(), &history)),
         readiness => Value::from(Serde(&readiness)),
         acknowledged_at => acknowledged.map(|a| a.at),
     };

@@ -82,12 +82,12 @@ pub(super) async fn dashboard(
     // The month's light and next steps, by the monthly report's own rules.
     let month = match &state.reports {
         Some(reporter) => {
-            let tz = reporter.tz();
+            let zone = reporter.zone();
             let figures = gather(
                 &state.store,
                 id,
-                Month::containing(now, tz),
-                tz,
+                Month::containing(now, zone),
+                zone,
                 lang.code(),
                 Some(&base),
             )
@@ -186,7 +186,7 @@ pub(super) async fn dashboard(
         open_total => open.total,
         open_alerts => Value::from(Serde(&alerts)),
         latest => latest,
-        trend => (scored.len() > 1).then(|| super::assessment::trend_svg(lang, &scored)),
+        trend => (scored.len() > 1).then(|| super::assessment::trend_svg(lang, state.store.zone(), &scored)),
         readiness_steps => steps,
         one_star => readiness.one_star,
         two_stars => readiness.two_stars,

@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use mamori_model::Severity;
-use mamori_store::{DetectionFilter, StoredDetection, day_start, now};
+use mamori_store::{DetectionFilter, StoredDetection, now};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Serialize;
@@ -83,14 +83,13 @@ pub(crate) async fn watched(
     days: i64,
 ) -> Result<Watched, mamori_store::StoreError> {
     let at = now();
-    let hours = org
-        .rollups()
-        .source_hours(day_start(at) - (days - 1) * 86_400, at + 3600)
-        .await?;
+    let zone = org.zone();
+    let first_day = zone.day_start(at - (days - 1) * 86_400);
+    let hours = org.rollups().source_hours(first_day, at + 3600).await?;
     let logged: std::collections::BTreeSet<i64> = hours
         .iter()
         .filter(|h| h.events > 0)
-        .map(|h| day_start(h.hour))
+        .map(|h| zone.day_start(h.hour))
         .collect();
     Ok(Watched {
         days,
@@ -111,7 +110,7 @@ pub async fn list(
     let page = Page::new(&state, lang, Some(&viewer));
     let tenant = page.org_store(&id).await?;
     let org = tenant.org();
-    let (filter, error) = page.list_filter(query.filter());
+    let (filter, error) = page.list_filter(query.filter(state.store.zone()));
     let filter = DetectionFilter {
         limit: PAGE_SIZE,
         ..filter

@@ -1152,17 +1152,15 @@ async fn kit_page(
         representative_name => params.get("representative_name").map(str::to_owned),
         declared => declared.map(|d| Value::from(Serde(d))),
         may_record => viewer.user.may_in(Deed::RecordDeclaration, id),
-        today => today_in_japan().format("%Y-%m-%d").to_string(),
+        today => today(page).format("%Y-%m-%d").to_string(),
         error => error,
     };
     Ok(page.render(status, "declaration_kit.html", ctx).await)
 }
 
-/// Today's date in Japan: the latest day a declaration can have been made.
-fn today_in_japan() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&mamori_model::JST)
-        .date_naive()
+/// Today's date in the site's time zone: the latest day a declaration can have been made.
+fn today(page: &Page<'_>) -> chrono::NaiveDate {
+    page.state.store.zone().date(mamori_store::now())
 }
 
 /// The "we declared" form on the declaration kit.
@@ -1190,7 +1188,7 @@ pub async fn record_declaration(
     let org = page
         .authorise_org(&id, Deed::RecordDeclaration, &form.csrf)
         .await?;
-    let today = today_in_japan();
+    let today = today(&page);
     let day = chrono::NaiveDate::parse_from_str(form.declared_on.trim(), "%Y-%m-%d")
         .ok()
         .filter(|d| *d <= today);

@@ -149,7 +149,7 @@ pub async fn search(
     let scope = viewer.user.scope();
     let tenant = page.org_store(&id).await?;
     let org = tenant.org();
-    let (filter, error) = page.list_filter(query.filter());
+    let (filter, error) = page.list_filter(query.filter(state.store.zone()));
     let filter = mamori_store::EventFilter {
         limit: PAGE_SIZE,
         ..filter

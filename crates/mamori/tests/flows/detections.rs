@@ -11,7 +11,7 @@ use crate::common::tenants::{loopback_ssh_source, org, owner_token};
 use crate::common::{TestApp, create_org, org_with_owner, page_text};
 use chrono::Utc;
 use mamori_store::{
-    Actor, IngestBatch, NewDetection, NewEvent, NewSource, SourceIdentity, Store, day_start, now,
+    Actor, IngestBatch, NewDetection, NewEvent, NewSource, SourceIdentity, Store, now,
 };
 use mamori_testkit::TestDatabase;
 use serde_json::Value;
@@ -205,7 +205,7 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
             .await
             .expect("store a detection");
         app.store
-            .roll_up_day(day_start(now()))
+            .roll_up_day(app.store.zone().day_start(now()))
             .await
             .expect("roll-up");
         let html = page_text(&app, &owner, &format!("/orgs/{alpha}/detections")).await;
