@@ -31,7 +31,10 @@ use axum::Router;
 /// Builds the whole application: pages, API, health check and static assets.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::render_errors,
+        )))
         .merge(assets::router())
         .merge(api::router())
         .fallback(fallback::not_found)

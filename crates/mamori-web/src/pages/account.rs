@@ -11,7 +11,7 @@ use mamori_store::{Actor, StoreError};
 
 use super::login::{CsrfOnly, start_session};
 use super::org::store_error_message;
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Messages, Negotiated};
@@ -30,7 +30,7 @@ async fn render(
             let ctx = context! { tokens => Value::from(Serde(&tokens)), notice => notice, error => error, new_token => new_token };
             page.render(status, "account.html", ctx).await
         }
-        Err(e) => page.store_error(e).await,
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -70,7 +70,7 @@ pub async fn change_password(
     PageForm(form): PageForm<PasswordForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     let fail = |key: &str| {
         render(
             &page,
@@ -91,7 +91,7 @@ pub async fn change_password(
     {
         Ok(Some(_)) => {}
         Ok(None) => return Ok(fail("account.error.current").await),
-        Err(e) => return Ok(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     }
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
@@ -101,7 +101,7 @@ pub async fn change_password(
     {
         Ok(()) => start_session(&state, &viewer.user, "/account")
             .await
-            .map_err(|e| e.into_response()),
+            .map_err(|e| PageError::from(e.into_response())),
         Err(e @ StoreError::Invalid(_)) => {
             let message = store_error_message(lang, &e);
             Ok(render(
@@ -114,7 +114,7 @@ pub async fn change_password(
             )
             .await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -134,7 +134,7 @@ pub async fn create_token(
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
         .store
@@ -162,7 +162,7 @@ pub async fn create_token(
             )
             .await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -176,7 +176,7 @@ pub async fn revoke_token(
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     match state
         .store
         .revoke_token(&Actor::user(&viewer.user, Some(addr)), &viewer.user, &id)
@@ -184,7 +184,7 @@ pub async fn revoke_token(
     {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
         // Someone else's token, or one already gone: say so instead of pretending.
-        Err(StoreError::NotFound) => Err(page.not_found().await),
-        Err(e) => Ok(page.store_error(e).await),
+        Err(StoreError::NotFound) => Err(PageError::NotFound),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::detections::watched;
 use super::login::CsrfOnly;
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::api::alerts::AlertQuery;
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
@@ -110,7 +110,7 @@ pub async fn queue(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
     if query.status.is_none() {
         query.status = Some("open".to_owned());
@@ -126,7 +126,7 @@ pub async fn queue(
         state.store.route_health(&scope),
     ) {
         Ok(all) => all,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let broken: Vec<String> = orgs
         .iter()
@@ -193,7 +193,7 @@ pub async fn list(
             | (_, _, Err(e), ..)
             | (_, _, _, Err(e), _)
             | (.., Err(e)) => {
-                return Err(page.store_error(e).await);
+                return Err(PageError::from(e));
             }
         };
     let shown = found.alerts.len() as i64;
@@ -239,8 +239,8 @@ async fn render_detail(
     let org = page.org(&scope, org_id).await?;
     let alert = match state.store.alert(&scope, alert_id).await {
         Ok(Some(alert)) if alert.org_id == org.id => alert,
-        Ok(_) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
+        Ok(_) => return Err(PageError::NotFound),
+        Err(e) => return Err(PageError::from(e)),
     };
     let history = state.store.alert_history(&scope, alert_id).await;
     let evidence = state.store.alert_evidence(&scope, alert_id, 20).await;
@@ -251,7 +251,7 @@ async fn render_detail(
     };
     let (history, evidence, staff) = match (history, evidence, staff) {
         (Ok(h), Ok(e), Ok(s)) => (h, e, s),
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return Err(page.store_error(e).await),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return Err(PageError::from(e)),
     };
     let staff: Vec<Value> = staff
         .into_iter()
@@ -430,9 +430,9 @@ async fn refused_on_detail(
                 Some(message),
             )
             .await
-            .unwrap_or_else(|r| r)
+            .unwrap_or_else(|r| r.into_response())
         }
-        other => page.store_error(other).await,
+        other => PageError::from(other).into_response(),
     }
 }
 
@@ -446,10 +446,10 @@ pub async fn act(
     PageForm(form): PageForm<ActionForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, true, &form.csrf).await?;
+    page.authorise(&id, true, &form.csrf)?;
     let change = match change_for(&viewer.user, &form.action) {
         Ok(change) => change,
-        Err(crate::triage::ActionRefused::Forbidden) => return Err(page.forbidden().await),
+        Err(crate::triage::ActionRefused::Forbidden) => return Err(PageError::Forbidden),
         Err(why) => {
             let message = lang.t(why.key_and_code().0);
             return render_detail(
@@ -470,7 +470,9 @@ pub async fn act(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
-        Err(e) => Err(refused_on_detail(&page, &viewer, &id, &aid, e).await),
+        Err(e) => Err(PageError::from(
+            refused_on_detail(&page, &viewer, &id, &aid, e).await,
+        )),
     }
 }
 
@@ -493,8 +495,7 @@ pub async fn escalate(
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
-        .await?;
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
         .store
@@ -508,7 +509,9 @@ pub async fn escalate(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
-        Err(e) => Err(refused_on_detail(&page, &viewer, &id, &aid, e).await),
+        Err(e) => Err(PageError::from(
+            refused_on_detail(&page, &viewer, &id, &aid, e).await,
+        )),
     }
 }
 
@@ -536,12 +539,11 @@ pub async fn suppress(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
-        .await?;
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     let alert = match state.store.alert(&scope, &aid).await {
         Ok(Some(alert)) if alert.org_id == id => alert,
-        Ok(_) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
+        Ok(_) => return Err(PageError::NotFound),
+        Err(e) => return Err(PageError::from(e)),
     };
     let days = form.days.trim().parse::<i64>().ok().filter(|d| *d > 0);
     let new = NewSuppression {
@@ -556,7 +558,9 @@ pub async fn suppress(
     let actor = Actor::user(&viewer.user, Some(addr));
     match state.store.create_suppression(&actor, &scope, new).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
-        Err(e) => Err(refused_on_detail(&page, &viewer, &id, &aid, e).await),
+        Err(e) => Err(PageError::from(
+            refused_on_detail(&page, &viewer, &id, &aid, e).await,
+        )),
     }
 }
 
@@ -570,8 +574,7 @@ pub async fn revoke(
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
-        .await?;
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state
         .store
@@ -579,7 +582,7 @@ pub async fn revoke(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts#suppressions")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -593,10 +596,9 @@ pub async fn bulk(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::TriageAlerts) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
-    page.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())
-        .await?;
+    page.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
     let (action, resolution, did) = match form.get("action").map(String::as_str).unwrap_or_default()
     {
         "assign" => ("assign", None, BulkDid::AssignMe),
@@ -604,13 +606,14 @@ pub async fn bulk(
         other => match other.strip_prefix("resolve:") {
             Some(resolution) => ("resolve", Some(resolution.to_owned()), BulkDid::Resolve),
             None => {
-                return Err(page
-                    .message(
+                return Err(PageError::from(
+                    page.message(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "error.title",
                         lang.t("alerts.error.action"),
                     )
-                    .await);
+                    .await,
+                ));
             }
         },
     };
@@ -622,7 +625,7 @@ pub async fn bulk(
     };
     let change = match change_for(&viewer.user, &action) {
         Ok(change) => change,
-        Err(_) => return Err(page.forbidden().await),
+        Err(_) => return Err(PageError::Forbidden),
     };
     let actor = Actor::user(&viewer.user, Some(addr));
     let scope = viewer.user.scope();

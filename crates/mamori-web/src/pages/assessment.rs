@@ -16,7 +16,7 @@ use mamori_model::{Deed, Organisation, Zone};
 use mamori_store::OrgStore;
 use mamori_store::{Actor, AnswerKind};
 
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages, Negotiated};
@@ -32,10 +32,10 @@ pub(super) async fn visible_org(
     page: &Page<'_>,
     viewer: &Viewer,
     id: &str,
-) -> Result<OrgStore, Response> {
+) -> Result<OrgStore, PageError> {
     match page.state.store.org_store(&viewer.user.scope(), id).await {
         Ok(org) => Ok(org),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -44,10 +44,10 @@ pub(super) async fn answering_org(
     page: &Page<'_>,
     viewer: &Viewer,
     id: &str,
-) -> Result<OrgStore, Response> {
+) -> Result<OrgStore, PageError> {
     let org = visible_org(page, viewer, id).await?;
     if !viewer.user.may_in(Deed::AnswerQuestionnaires, id) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
     Ok(org)
 }
@@ -161,7 +161,7 @@ pub async fn hub(
     };
     let (history, draft, readiness, acknowledged) = match loaded.await {
         Ok(loaded) => loaded,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let questions = edition(None)
         .map(|e| e.self_assessment.items.len())
@@ -209,14 +209,10 @@ struct Question<'a> {
     answer: Option<&'a str>,
 }
 
-async fn draft_words(
-    page: &Page<'_>,
-    org: &OrgStore,
-) -> Result<BTreeMap<String, String>, Response> {
-    match org.answers().draft(AnswerKind::SelfAssessment, "").await {
-        Ok(Some(draft)) => Ok(serde_json::from_value(draft.answers).unwrap_or_default()),
-        Ok(None) => Ok(BTreeMap::new()),
-        Err(e) => Err(page.store_error(e).await),
+async fn draft_words(org: &OrgStore) -> Result<BTreeMap<String, String>, PageError> {
+    match org.answers().draft(AnswerKind::SelfAssessment, "").await? {
+        Some(draft) => Ok(serde_json::from_value(draft.answers).unwrap_or_default()),
+        None => Ok(BTreeMap::new()),
     }
 }
 
@@ -232,7 +228,7 @@ async fn render_part(
 ) -> Response {
     let catalog = &edition.self_assessment;
     let Some(index) = catalog.parts.iter().position(|p| p.id == part_id) else {
-        return page.not_found().await;
+        return PageError::NotFound.into_response();
     };
     let part = &catalog.parts[index];
     let questions: Vec<Question> = catalog
@@ -261,10 +257,10 @@ async fn render_part(
 }
 
 /// The default catalog edition, or the error page.
-pub(super) async fn default_edition(page: &Page<'_>) -> Result<&'static Edition, Response> {
+pub(super) async fn default_edition(page: &Page<'_>) -> Result<&'static Edition, PageError> {
     match edition(None) {
         Ok(edition) => Ok(edition),
-        Err(e) => Err(measure_error(page, e).await),
+        Err(e) => Err(PageError::from(measure_error(page, e).await)),
     }
 }
 
@@ -280,7 +276,7 @@ pub async fn part_form(
     let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
     let edition = default_edition(&page).await?;
-    let answers = draft_words(&page, &org).await?;
+    let answers = draft_words(&org).await?;
     let first = edition.self_assessment.parts.first().map(|p| p.id.clone());
     let part = query.part.or(first).unwrap_or_default();
     Ok(render_part(
@@ -302,10 +298,10 @@ pub(super) async fn answering_form(
     viewer: &Viewer,
     id: &str,
     pairs: Vec<(String, String)>,
-) -> Result<(OrgStore, AnswerForm), Response> {
+) -> Result<(OrgStore, AnswerForm), PageError> {
     let org = answering_org(page, viewer, id).await?;
     let form = AnswerForm::new(pairs);
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     Ok((org, form))
 }
 
@@ -374,7 +370,7 @@ pub async fn part_submit(
     let page = Page::new(&state, lang, Some(&viewer));
     let (org, form) = answering_form(&page, &viewer, &id, pairs).await?;
     let edition = default_edition(&page).await?;
-    let mut answers = draft_words(&page, &org).await?;
+    let mut answers = draft_words(&org).await?;
     answers.extend(form.answers.clone());
     let part = form.field("part").to_owned();
     let go = form.field("go");
@@ -419,7 +415,7 @@ pub async fn part_submit(
                 )
                 .await);
             }
-            Err(e) => return Err(measure_error(&page, e).await),
+            Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
         },
         step @ ("previous" | "next") => format!("{base}/answer?part={}", form.field(step)),
         _ => base,
@@ -449,10 +445,10 @@ pub async fn result(
     let org = visible_org(&page, &viewer, &id).await?;
     let all = match history(&org).await {
         Ok(all) => all,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let Some(index) = all.iter().position(|s| s.set.id == aid) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let current = &all[index];
     let previous = all
@@ -460,11 +456,11 @@ pub async fn result(
         .filter(|p| p.result.edition == current.result.edition);
     let edition = match edition(Some(&current.result.edition)) {
         Ok(edition) => edition,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let peers = match benchmark(&org, Some(&current.result)).await {
         Ok(peers) => peers,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let catalog = &edition.self_assessment;
     let comparison = previous.and_then(|p| compare(&p.result, &current.result).ok());

@@ -8,7 +8,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 
 use super::assessment::{default_edition, measure_error};
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::Viewer;
 use crate::i18n::Negotiated;
 use crate::measures::overview;
@@ -22,12 +22,12 @@ pub async fn page(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
     let edition = default_edition(&page).await?;
     let overview = match overview(&state.store, &viewer.user.scope()).await {
         Ok(overview) => overview,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let ctx = context! {
         overview => Value::from(Serde(&overview)),

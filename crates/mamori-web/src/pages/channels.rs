@@ -13,7 +13,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::login::CsrfOnly;
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::api::channels::ChannelView;
 use crate::auth::{ClientAddr, Viewer};
 use crate::channel_input::ChannelInput;
@@ -36,7 +36,7 @@ async fn render(
     let channels = tenant.channels();
     let (channels, deliveries) = match tokio::try_join!(channels.list(), channels.deliveries(20)) {
         Ok(found) => found,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let views: Vec<ChannelView> = channels.into_iter().map(ChannelView::new).collect();
     let ctx = context! {
@@ -124,8 +124,7 @@ pub async fn create(
         &id,
         viewer.user.may_at(Deed::ManageChannels, Some(&id)),
         &form.csrf,
-    )
-    .await?;
+    )?;
     let new = match form
         .input
         .input()
@@ -150,7 +149,7 @@ pub async fn create(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/channels")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -169,12 +168,11 @@ pub async fn delete(
         &id,
         viewer.user.may_at(Deed::ManageChannels, Some(&id)),
         &form.csrf,
-    )
-    .await?;
+    )?;
     match state.store.channel(&scope, &cid).await {
         Ok(Some(channel)) if channel.org_id.as_deref() == Some(id.as_str()) => {}
-        Ok(_) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
+        Ok(_) => return Err(PageError::NotFound),
+        Err(e) => return Err(PageError::from(e)),
     }
     match state
         .store
@@ -182,7 +180,7 @@ pub async fn delete(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/channels")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -196,16 +194,16 @@ pub async fn test(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    page.authorise(&id, viewer.user.may_in(Deed::TestRoute, &id), &form.csrf)
-        .await?;
+    page.authorise(&id, viewer.user.may_in(Deed::TestRoute, &id), &form.csrf)?;
     let Some(alerting) = &state.alerting else {
-        return Err(page
-            .message(
+        return Err(PageError::from(
+            page.message(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "error.title",
                 lang.t("channels.error.off"),
             )
-            .await);
+            .await,
+        ));
     };
     match test_route(
         &state.store,
@@ -217,16 +215,17 @@ pub async fn test(
     .await
     {
         Ok(checks) => render(&page, &viewer, &id, StatusCode::OK, None, Some(checks)).await,
-        Err(mamori_alerts::AlertsError::Store(e)) => Err(page.store_error(e).await),
+        Err(mamori_alerts::AlertsError::Store(e)) => Err(PageError::from(e)),
         Err(e) => {
             tracing::error!(error = %e, "route test failed");
-            Err(page
-                .message(
+            Err(PageError::from(
+                page.message(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "error.title",
                     lang.t("error.internal"),
                 )
-                .await)
+                .await,
+            ))
         }
     }
 }

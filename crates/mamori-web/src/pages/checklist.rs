@@ -17,7 +17,7 @@ use mamori_store::{Actor, AnswerKind, OrgStore};
 use super::assessment::{
     AnswerForm, answering_form, answering_org, default_edition, measure_error, visible_org,
 };
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::Negotiated;
@@ -44,7 +44,7 @@ pub async fn index(
     };
     let (executive, cloud) = match loaded.await {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let services: Vec<Value> = cloud
         .iter()
@@ -77,24 +77,20 @@ pub struct ServiceQuery {
 
 /// The answers to show: the draft, else the latest completed set, else none.
 async fn saved_answers(
-    page: &Page<'_>,
     org: &OrgStore,
     kind: AnswerKind,
     subject: &str,
-) -> Result<serde_json::Value, Response> {
+) -> Result<serde_json::Value, PageError> {
     let stored = org.answers();
-    let found = async {
-        if let Some(draft) = stored.draft(kind, subject).await? {
-            return Ok(Some(draft.answers));
-        }
-        let subject = (kind == AnswerKind::Cloud).then_some(subject);
-        let done = stored.completed(kind, subject).await?;
-        Ok(done.into_iter().next().map(|s| s.answers))
-    };
-    match found.await {
-        Ok(answers) => Ok(answers.unwrap_or_else(|| serde_json::json!({}))),
-        Err(e) => Err(page.store_error(e).await),
+    if let Some(draft) = stored.draft(kind, subject).await? {
+        return Ok(draft.answers);
     }
+    let subject = (kind == AnswerKind::Cloud).then_some(subject);
+    let done = stored.completed(kind, subject).await?;
+    Ok(done
+        .into_iter()
+        .next()
+        .map_or_else(|| serde_json::json!({}), |s| s.answers))
 }
 
 /// Renders the form of checklist `kind` (cloud or executive) with `answers` filled in, and
@@ -109,7 +105,7 @@ async fn render_form(
 ) -> Response {
     let edition = match default_edition(page).await {
         Ok(edition) => edition,
-        Err(response) => return response,
+        Err(response) => return response.into_response(),
     };
     let (template, checklist) = match kind {
         AnswerKind::Cloud => ("checklist_cloud.html", Value::from(Serde(&edition.cloud))),
@@ -146,7 +142,7 @@ pub async fn cloud_form(
     if service.is_empty() {
         return Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response());
     }
-    let answers = saved_answers(&page, &org, AnswerKind::Cloud, service).await?;
+    let answers = saved_answers(&org, AnswerKind::Cloud, service).await?;
     Ok(render_form(&page, org.org(), AnswerKind::Cloud, service, &answers, None).await)
 }
 
@@ -197,7 +193,7 @@ pub async fn executive_form(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
-    let answers = saved_answers(&page, &org, AnswerKind::Executive, "").await?;
+    let answers = saved_answers(&org, AnswerKind::Executive, "").await?;
     Ok(render_form(&page, org.org(), AnswerKind::Executive, "", &answers, None).await)
 }
 

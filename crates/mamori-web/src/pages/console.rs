@@ -11,7 +11,7 @@ use mamori_model::{Deed, EmployeeBand, Industry, Role, Scope};
 use mamori_store::{Actor, NewOrganisation, NewUser, StoreError};
 
 use super::org::{invite, store_error_message};
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::audit_view::AuditLine;
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
@@ -56,7 +56,7 @@ pub fn org_choices() -> Value {
 
 /// How many SECURITY ACTION stars organisation `org_id` is ready to declare (0, 1 or 2), by
 /// the same readiness rules as its own pages.
-async fn star_status(page: &Page<'_>, org_id: &str) -> Result<u8, Response> {
+async fn star_status(page: &Page<'_>, org_id: &str) -> Result<u8, PageError> {
     let org = page.org_store(org_id).await?;
     match crate::measures::org_readiness(&org, "").await {
         Ok((readiness, _)) => Ok(if readiness.two_stars {
@@ -64,7 +64,9 @@ async fn star_status(page: &Page<'_>, org_id: &str) -> Result<u8, Response> {
         } else {
             u8::from(readiness.one_star)
         }),
-        Err(e) => Err(super::assessment::measure_error(page, e).await),
+        Err(e) => Err(PageError::from(
+            super::assessment::measure_error(page, e).await,
+        )),
     }
 }
 
@@ -88,7 +90,7 @@ async fn render_orgs(
                 let route = health.get(&org.id).copied().unwrap_or_default();
                 let stars = match star_status(page, &org.id).await {
                     Ok(stars) => stars,
-                    Err(response) => return response,
+                    Err(response) => return response.into_response(),
                 };
                 rows.push(context! {
                     org => Value::from(Serde(org)),
@@ -108,7 +110,7 @@ async fn render_orgs(
             };
             page.render(status, "console_orgs.html", ctx).await
         }
-        Err(e) => page.store_error(e).await,
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -119,7 +121,7 @@ pub async fn orgs(
     viewer: Viewer,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::WatchAllOrganisations).await?;
+    page.require(Deed::WatchAllOrganisations)?;
     Ok(render_orgs(&page, StatusCode::OK, None, None).await)
 }
 
@@ -132,8 +134,8 @@ pub async fn create_org(
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::AdministerProvider).await?;
-    page.check_csrf(&form.csrf).await?;
+    page.require(Deed::AdministerProvider)?;
+    page.check_csrf(&form.csrf)?;
     let new = match form.to_new() {
         Ok(new) => new,
         Err(key) => {
@@ -162,7 +164,7 @@ pub async fn create_org(
             )
             .await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -180,7 +182,7 @@ async fn render_provider_users(
             )
             .await
         }
-        Err(e) => page.store_error(e).await,
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -191,7 +193,7 @@ pub async fn provider_users(
     viewer: Viewer,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::AdministerProvider).await?;
+    page.require(Deed::AdministerProvider)?;
     Ok(render_provider_users(&page, StatusCode::OK, None).await)
 }
 
@@ -214,8 +216,8 @@ pub async fn invite_provider_user(
     PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::AdministerProvider).await?;
-    page.check_csrf(&form.csrf).await?;
+    page.require(Deed::AdministerProvider)?;
+    page.check_csrf(&form.csrf)?;
     let role = match form.role.parse::<Role>() {
         Ok(role) if role.is_provider() => role,
         _ => {
@@ -240,7 +242,7 @@ pub async fn invite_provider_user(
             let message = store_error_message(lang, &e);
             Ok(render_provider_users(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -251,7 +253,7 @@ pub async fn audit(
     viewer: Viewer,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::AdministerProvider).await?;
+    page.require(Deed::AdministerProvider)?;
     match state.store.audit_log(&Scope::AllOrganisations, 200).await {
         Ok(entries) => {
             let lines: Vec<AuditLine> = entries
@@ -266,6 +268,6 @@ pub async fn audit(
                 )
                 .await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -11,7 +11,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::org::store_error_message;
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::Negotiated;
@@ -54,11 +54,11 @@ pub async fn show(
     Query(saved): Query<Saved>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::AdministerProvider).await?;
+    page.require(Deed::AdministerProvider)?;
     let saved = saved.saved.is_some();
     match state.store.provider().await.map(|p| p.and_then(|p| p.desk)) {
         Ok(desk) => Ok(render(&page, StatusCode::OK, desk, None, saved).await),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -71,8 +71,8 @@ pub async fn save(
     PageForm(form): PageForm<DeskForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::AdministerProvider).await?;
-    page.check_csrf(&form.csrf).await?;
+    page.require(Deed::AdministerProvider)?;
+    page.check_csrf(&form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
     match state.store.set_desk(&actor, &form.desk).await {
         Ok(_) => Ok(Redirect::to("/console/desk?saved=1").into_response()),
@@ -81,6 +81,6 @@ pub async fn save(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(render(&page, status, Some(form.desk), Some(message), false).await)
         }
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -10,7 +10,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Serialize;
 
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::api::detections::DetectionQuery;
 use crate::auth::Viewer;
 use crate::i18n::{Lang, Negotiated};
@@ -117,11 +117,11 @@ pub async fn list(
     };
     let found = match tenant.detections().list(&filter).await {
         Ok(found) => found,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let watched = match watched(&tenant, WATCHED_DAYS).await {
         Ok(watched) => watched,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let shown = found.detections.len() as i64;
     let rows: Vec<DetectionRow> = found

@@ -16,7 +16,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::events::render_sources;
-use super::{Page, PageResult, public_base};
+use super::{Page, PageError, PageResult, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Messages, Negotiated};
@@ -116,8 +116,8 @@ pub async fn register(
     PageForm(form): PageForm<DeviceForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.require(Deed::RegisterSources).await?;
-    page.check_csrf(&form.csrf).await?;
+    page.require(Deed::RegisterSources)?;
+    page.check_csrf(&form.csrf)?;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return refused(&page, "ingest.register.error.name").await;
@@ -151,7 +151,7 @@ pub async fn register(
     {
         Ok(org) => org,
         Err(StoreError::NotFound) => return refused(&page, "ingest.register.error.org").await,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let created = state
         .store
@@ -184,19 +184,20 @@ pub async fn register(
             )
             .await);
         }
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let guide = match guide(format) {
         Ok(guide) => guide,
         Err(reason) => {
             tracing::error!(%reason, "device guides are broken");
-            return Err(page
-                .message(
+            return Err(PageError::from(
+                page.message(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "error.title",
                     lang.t("error.internal"),
                 )
-                .await);
+                .await,
+            ));
         }
     };
     let base = public_base(&state, &headers);

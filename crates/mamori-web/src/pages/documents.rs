@@ -19,7 +19,7 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use super::assessment::measure_error;
-use super::{Page, PageResult, public_base};
+use super::{Page, PageError, PageResult, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages, Negotiated};
@@ -125,7 +125,7 @@ pub async fn hub(
     .await;
     let (cards, publication, readiness) = match gathered {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let base = public_base(&state, &headers);
     let ctx = context! {
@@ -161,7 +161,7 @@ async fn params_page(
     let org = page.org_store(org_id).await?;
     let texts = match texts() {
         Ok(t) => t,
-        Err(e) => return Err(measure_error(page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
     let groups: Vec<Value> = ["company", "roles", "handbook", "regulations"]
         .into_iter()
@@ -213,7 +213,7 @@ pub async fn params_form(
     let org = page.org_store(&id).await?;
     let values = match org.documents().params().await {
         Ok(v) => Params(v),
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     params_page(
         &page,
@@ -242,7 +242,7 @@ pub async fn params_submit(
     let org = page.authorise_org(&id, Deed::EditDocuments, &csrf).await?;
     let texts = match texts() {
         Ok(t) => t,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let mut values = Params::default();
     for p in &texts.params {
@@ -270,7 +270,7 @@ pub async fn params_submit(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/params?saved=1")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -324,7 +324,7 @@ async fn editor_page(
     .await;
     let (built, versions, publication) = match gathered {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
     let Built {
         document,
@@ -336,7 +336,7 @@ async fn editor_page(
     } = built;
     let texts = match texts() {
         Ok(t) => t,
-        Err(e) => return Err(measure_error(page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
     let sections: Vec<Value> = outline(texts, kind, page.lang)
         .into_iter()
@@ -358,7 +358,11 @@ async fn editor_page(
         Err(mamori_policies::PolicyError::Params(p)) => {
             (String::new(), Some(p.describe(texts, page.lang)))
         }
-        Err(e) => return Err(measure_error(page, MeasureError::Broken(e.to_string())).await),
+        Err(e) => {
+            return Err(PageError::from(
+                measure_error(page, MeasureError::Broken(e.to_string())).await,
+            ));
+        }
     };
     let base = public_base(state, headers);
     let ctx = context! {
@@ -423,7 +427,7 @@ pub async fn editor(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     if !viewer.user.may_in(Deed::EditDocuments, &id) {
         return read_page(&page, &viewer, &id, kind).await;
@@ -452,13 +456,13 @@ pub async fn save(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let csrf = form.get("csrf").cloned().unwrap_or_default();
     let org = page.authorise_org(&id, Deed::EditDocuments, &csrf).await?;
     let edits = match edits_from(&form, kind) {
         Ok(e) => e,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let doc_lang = lang_from(&form).unwrap_or(lang);
     let json = serde_json::to_string(&edits).unwrap_or_else(|_| "{}".into());
@@ -473,7 +477,7 @@ pub async fn save(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/{kind}?saved=1")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -488,7 +492,7 @@ pub async fn preview(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let csrf = form.get("csrf").cloned().unwrap_or_default();
     let org = page.authorise_org(&id, Deed::EditDocuments, &csrf).await?;
@@ -540,7 +544,7 @@ pub async fn approve(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let org = page
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
@@ -563,7 +567,7 @@ pub async fn approve(
             )
             .await;
         }
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     }
     let doc_lang = Lang::parse(&form.doc_lang).unwrap_or_default().code();
     match org
@@ -614,7 +618,7 @@ pub async fn issue_version(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let org = page
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
@@ -628,7 +632,7 @@ pub async fn issue_version(
         Err(e) => {
             let (status, _, message) = e.describe(lang);
             if status == StatusCode::NOT_FOUND {
-                return Err(page.not_found().await);
+                return Err(PageError::NotFound);
             }
             editor_page(
                 &page,
@@ -663,7 +667,7 @@ pub async fn version(
     let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let Some(kind) = kind_of(&kind) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let gathered = async {
         let versions = org.documents().versions(kind.as_str()).await?;
@@ -685,7 +689,7 @@ pub async fn version(
     .await;
     let (versions, current, base, doc, changes) = match gathered {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let ctx = context! {
         org => Value::from(Serde(org.org())),
@@ -722,7 +726,7 @@ pub async fn version_file(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let org = page.org_store(&id).await?;
     let result = async {
@@ -744,7 +748,7 @@ pub async fn version_file(
             &file_name(&v.org_id, kind, Some(v.version)),
             Some(&v.sha256),
         )),
-        Err(e) => Err(measure_error(&page, e).await),
+        Err(e) => Err(PageError::from(measure_error(&page, e).await)),
     }
 }
 
@@ -758,11 +762,11 @@ pub async fn draft_file(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let org = page.org_store(&id).await?;
     if !viewer.user.may_in(Deed::EditDocuments, &id) {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     }
     let result = async {
         let built = build(&org, kind, lang, Overrides::default()).await?;
@@ -776,7 +780,7 @@ pub async fn draft_file(
             &file_name(&id, kind, None),
             None,
         )),
-        Err(e) => Err(measure_error(&page, e).await),
+        Err(e) => Err(PageError::from(measure_error(&page, e).await)),
     }
 }
 
@@ -811,7 +815,7 @@ pub async fn publish(
         Ok(_) => {
             Ok(Redirect::to(&format!("/orgs/{id}/documents/policy?published=1")).into_response())
         }
-        Err(mamori_store::StoreError::NotFound) => Err(page.not_found().await),
+        Err(mamori_store::StoreError::NotFound) => Err(PageError::NotFound),
         Err(e) => {
             let message = super::org::store_error_message(lang, &e);
             editor_page(
@@ -848,7 +852,7 @@ pub async fn unpublish(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/policy")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -869,7 +873,7 @@ pub async fn public_policy(
         .await
     };
     if !mamori_store::valid_slug(&slug) {
-        return Err(not_published().await);
+        return Err(PageError::from(not_published().await));
     }
     match state.store.public_policy(&slug).await {
         Ok(Some((content, version))) => {
@@ -880,11 +884,11 @@ pub async fn public_policy(
                     "policy",
                     Some(&version.sha256),
                 )),
-                Err(e) => Err(measure_error(&page, e).await),
+                Err(e) => Err(PageError::from(measure_error(&page, e).await)),
             }
         }
-        Ok(None) => Err(not_published().await),
-        Err(e) => Err(page.store_error(e).await),
+        Ok(None) => Err(PageError::from(not_published().await)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -913,7 +917,7 @@ async fn read_page(
     .await;
     let found = match gathered {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
     let ctx = match found {
         Some((version, doc, read)) => context! {
@@ -938,7 +942,7 @@ pub async fn readers(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may_in(Deed::EditDocuments, &id) {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     }
     let org = page.org_store(&id).await?;
     let gathered = async {
@@ -953,7 +957,7 @@ pub async fn readers(
     .await;
     let (version, readers, acks) = match gathered {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(&page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let rows: Vec<Value> = readers
         .iter()
@@ -1054,7 +1058,7 @@ pub async fn readers_submit(
         Ok(()) => {
             Ok(Redirect::to(&format!("/orgs/{id}/documents/handbook/readers")).into_response())
         }
-        Err(e) => Err(measure_error(&page, e).await),
+        Err(e) => Err(PageError::from(measure_error(&page, e).await)),
     }
 }
 
@@ -1085,7 +1089,7 @@ pub async fn confirm_read(
     .await;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/handbook")).into_response()),
-        Err(e) => Err(measure_error(&page, e).await),
+        Err(e) => Err(PageError::from(measure_error(&page, e).await)),
     }
 }
 
@@ -1139,7 +1143,7 @@ async fn kit_page(
     .await;
     let (readiness, acknowledged, url, params, policy, assessment, declared) = match gathered {
         Ok(found) => found,
-        Err(e) => return Err(measure_error(page, e).await),
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
     let ctx = context! {
         org => Value::from(Serde(org.org())),
@@ -1223,6 +1227,6 @@ pub async fn record_declaration(
             )
             .await
         }
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -19,7 +19,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::api::events::EventQuery;
 use crate::auth::{ClientAddr, Viewer};
 use crate::i18n::{Messages, Negotiated};
@@ -156,11 +156,11 @@ pub async fn search(
     };
     let found = match tenant.events().search(&filter).await {
         Ok(found) => found,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let sources = match sources_with_health(&page, &scope, Some(&tenant)).await {
         Ok(sources) => sources,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let filters = echo(&query);
     let shown = found.events.len() as i64;
@@ -198,7 +198,7 @@ pub(super) async fn render_sources(
     let orgs = store.orgs(&Scope::AllOrganisations).await;
     let (rows, senders, orgs) = match (rows, senders, orgs) {
         (Ok(r), Ok(s), Ok(o)) => (r, s, o),
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return page.store_error(e).await,
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return PageError::from(e).into_response(),
     };
     let mut samples = BTreeMap::new();
     for sender in senders.iter().take(20) {
@@ -206,7 +206,7 @@ pub(super) async fn render_sources(
             Ok(lines) => {
                 samples.insert(sender.peer.clone(), lines);
             }
-            Err(e) => return page.store_error(e).await,
+            Err(e) => return PageError::from(e).into_response(),
         }
     }
     let ctx = context! {
@@ -233,7 +233,7 @@ pub async fn console(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
     Ok(render_sources(&page, StatusCode::OK, None, None).await)
 }
@@ -252,11 +252,11 @@ pub struct QuarantineForm {
 }
 
 /// Lets only administrators change the quarantine, with the session's form token.
-async fn admin_form(page: &Page<'_>, viewer: &Viewer, csrf: &str) -> Result<(), Response> {
+async fn admin_form(page: &Page<'_>, viewer: &Viewer, csrf: &str) -> Result<(), PageError> {
     if !viewer.user.may(Deed::AssignSenders) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
-    page.check_csrf(csrf).await
+    page.check_csrf(csrf)
 }
 
 /// `POST /console/quarantine/assign`: registers the sender as an organisation's source and
@@ -308,7 +308,7 @@ pub async fn assign(
             let message = super::org::store_error_message(lang, &e);
             Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await)
         }
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -323,6 +323,6 @@ pub async fn dismiss(
     admin_form(&page, &viewer, &form.csrf).await?;
     match state.store.settle_quarantine(&form.peer, &[]).await {
         Ok(()) => Ok(Redirect::to("/console/sources").into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

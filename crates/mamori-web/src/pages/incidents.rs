@@ -11,7 +11,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::Negotiated;
@@ -30,8 +30,8 @@ pub async fn detail(
     let org = page.org(&scope, &id).await?;
     let incident = match state.store.incident(&scope, &iid).await {
         Ok(incident) if incident.org_id == org.id => incident,
-        Ok(_) | Err(mamori_store::StoreError::NotFound) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
+        Ok(_) | Err(mamori_store::StoreError::NotFound) => return Err(PageError::NotFound),
+        Err(e) => return Err(PageError::from(e)),
     };
     let filter = AlertFilter {
         org_id: Some(org.id.clone()),
@@ -44,7 +44,7 @@ pub async fn detail(
         state.store.incident_timeline(&scope, &iid),
     ) {
         Ok(found) => found,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let alerts: Vec<AlertView> = alerts
         .alerts
@@ -83,12 +83,11 @@ pub async fn update(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)
-        .await?;
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     match state.store.incident(&scope, &iid).await {
         Ok(incident) if incident.org_id == id => {}
-        Ok(_) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
+        Ok(_) => return Err(PageError::NotFound),
+        Err(e) => return Err(PageError::from(e)),
     }
     // The form offers the statuses as a list; anything else (or nothing) changes no status.
     let status = form.status.parse::<IncidentStatus>().ok();
@@ -104,6 +103,6 @@ pub async fn update(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use mamori_model::User;
 use mamori_store::{Actor, AuditAction, LinkPurpose, StoreError};
 
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, MaybeViewer, Viewer};
 use crate::cookies;
 use crate::extract::PageForm;
@@ -111,7 +111,7 @@ pub async fn submit(
             return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, "login.error.throttled").await);
         }
         Ok(false) => {}
-        Err(e) => return Ok(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     }
     match store.authenticate(&form.email, &form.password).await {
         Ok(Some(user)) => {
@@ -126,7 +126,7 @@ pub async fn submit(
                 .await;
             start_session(&state, &user, "/")
                 .await
-                .map_err(|e| e.into_response())
+                .map_err(|e| PageError::from(e.into_response()))
         }
         Ok(None) => {
             let _ = store.record_login_failure(&form.email, &addr).await;
@@ -140,7 +140,7 @@ pub async fn submit(
                 .await;
             Ok(refuse(StatusCode::UNAUTHORIZED, "login.error.invalid").await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -158,9 +158,7 @@ pub async fn logout(
     viewer: Viewer,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    Page::new(&state, lang, Some(&viewer))
-        .check_csrf(&form.csrf)
-        .await?;
+    Page::new(&state, lang, Some(&viewer)).check_csrf(&form.csrf)?;
     let _ = state.store.delete_session(&viewer.cookie).await;
     let _ = state
         .store
@@ -211,7 +209,7 @@ async fn render_link(
             )
             .await
         }
-        Err(e) => page.store_error(e).await,
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -244,7 +242,7 @@ pub async fn link_submit(
     {
         Ok(user) => start_session(&state, &user, "/")
             .await
-            .map_err(|e| e.into_response()),
+            .map_err(|e| PageError::from(e.into_response())),
         Err(e @ StoreError::Invalid(_)) => {
             let (_, _, key) = crate::error::describe_store_error(&e);
             Ok(render_link(
@@ -258,6 +256,6 @@ pub async fn link_submit(
         Err(StoreError::NotFound) => {
             Ok(render_link(&page, StatusCode::NOT_FOUND, &token, None).await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

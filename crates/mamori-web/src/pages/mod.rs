@@ -13,6 +13,7 @@ mod detections;
 mod devices;
 mod documents;
 mod events;
+mod failure;
 mod incidents;
 mod login;
 mod org;
@@ -31,14 +32,14 @@ use serde::Deserialize;
 
 use crate::auth::{MaybeViewer, Viewer};
 use crate::cookies;
-use crate::error::describe_store_error;
 use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
 use mamori_model::Deed;
-use mamori_store::StoreError;
 
-/// What page handlers return: the page, or an error page/redirect.
-pub(crate) type PageResult = Result<Response, Response>;
+pub(crate) use failure::{PageError, render_errors};
+
+/// What page handlers return: the page (or a redirect), or why it is not shown.
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// Routes of the browser pages.
 pub fn router() -> Router<AppState> {
@@ -291,36 +292,25 @@ impl<'a> Page<'a> {
         .await
     }
 
-    /// The page for a failed store operation.
-    pub async fn store_error(&self, e: StoreError) -> Response {
-        let (status, _, key) = describe_store_error(&e);
-        self.message(status, "error.title", self.lang.t(&key)).await
-    }
-
     /// Organisation `id` as `scope` may see it; otherwise the page to answer with (404 for
     /// absent and other tenants' organisations alike).
     pub async fn org(
         &self,
         scope: &mamori_model::Scope,
         id: &str,
-    ) -> Result<mamori_model::Organisation, Response> {
-        match self.state.store.org(scope, id).await {
-            Ok(Some(org)) => Ok(org),
-            Ok(None) => Err(self.not_found().await),
-            Err(e) => Err(self.store_error(e).await),
-        }
+    ) -> Result<mamori_model::Organisation, PageError> {
+        self.state
+            .store
+            .org(scope, id)
+            .await?
+            .ok_or(PageError::NotFound)
     }
 
     /// Organisation `id`'s data as the viewer may see it; otherwise the page to answer with
     /// (404 for absent and other tenants' organisations alike).
-    pub async fn org_store(&self, id: &str) -> Result<mamori_store::OrgStore, Response> {
-        let Some(viewer) = self.viewer else {
-            return Err(self.not_found().await);
-        };
-        match self.state.store.org_store(&viewer.user.scope(), id).await {
-            Ok(org) => Ok(org),
-            Err(e) => Err(self.store_error(e).await),
-        }
+    pub async fn org_store(&self, id: &str) -> Result<mamori_store::OrgStore, PageError> {
+        let viewer = self.viewer.ok_or(PageError::NotFound)?;
+        Ok(self.state.store.org_store(&viewer.user.scope(), id).await?)
     }
 
     /// A search filter from query parameters, or the default filter and a message naming
@@ -335,48 +325,28 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// 404, used both for absent rows and for other tenants' rows.
-    pub async fn not_found(&self) -> Response {
-        self.message(
-            StatusCode::NOT_FOUND,
-            "error.title",
-            self.lang.t("error.not_found"),
-        )
-        .await
-    }
-
-    /// 403 for a role that may not do this.
-    pub async fn forbidden(&self) -> Response {
-        self.message(
-            StatusCode::FORBIDDEN,
-            "error.title",
-            self.lang.t("error.forbidden"),
-        )
-        .await
-    }
-
     /// Lets through only a viewer whose role may do `deed` outside any one organisation (the
     /// console); 403 otherwise.
-    pub async fn require(&self, deed: Deed) -> Result<(), Response> {
+    pub fn require(&self, deed: Deed) -> Result<(), PageError> {
         if self.viewer.is_some_and(|v| v.user.may(deed)) {
             Ok(())
         } else {
-            Err(self.forbidden().await)
+            Err(PageError::Forbidden)
         }
     }
 
     /// Lets a form that changes organisation `org_id` through only for a viewer who may see
     /// the organisation (else 404, like absent rows), whose role may make the change
     /// (`allowed`, else 403) and who sent the session's form token.
-    pub async fn authorise(&self, org_id: &str, allowed: bool, csrf: &str) -> Result<(), Response> {
+    pub fn authorise(&self, org_id: &str, allowed: bool, csrf: &str) -> Result<(), PageError> {
         match self.viewer {
             Some(v) if v.user.scope().permits(org_id) => {}
-            _ => return Err(self.not_found().await),
+            _ => return Err(PageError::NotFound),
         }
         if !allowed {
-            return Err(self.forbidden().await);
+            return Err(PageError::Forbidden);
         }
-        self.check_csrf(csrf).await
+        self.check_csrf(csrf)
     }
 
     /// Like [`Page::authorise`] with the permission table's `deed`, returning organisation
@@ -386,24 +356,18 @@ impl<'a> Page<'a> {
         org_id: &str,
         deed: Deed,
         csrf: &str,
-    ) -> Result<mamori_store::OrgStore, Response> {
+    ) -> Result<mamori_store::OrgStore, PageError> {
         let org = self.org_store(org_id).await?;
         let allowed = self.viewer.is_some_and(|v| v.user.may_in(deed, org_id));
-        self.authorise(org_id, allowed, csrf).await?;
+        self.authorise(org_id, allowed, csrf)?;
         Ok(org)
     }
 
     /// Refuses a form whose CSRF token does not match the session's.
-    pub async fn check_csrf(&self, token: &str) -> Result<(), Response> {
+    pub fn check_csrf(&self, token: &str) -> Result<(), PageError> {
         match self.viewer {
             Some(v) if v.csrf_ok(token) => Ok(()),
-            _ => Err(self
-                .message(
-                    StatusCode::FORBIDDEN,
-                    "error.title",
-                    self.lang.t("error.csrf"),
-                )
-                .await),
+            _ => Err(PageError::Csrf),
         }
     }
 }

@@ -12,7 +12,7 @@ use mamori_store::{Actor, LinkPurpose, NewUser, StoreError};
 
 use super::console::{InviteForm, OrgForm, org_choices};
 use super::login::CsrfOnly;
-use super::{Page, PageResult, public_base};
+use super::{Page, PageError, PageResult, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::error::describe_store_error;
 use crate::extract::PageForm;
@@ -68,7 +68,7 @@ async fn render_home(
 ) -> Response {
     let tenant = match page.org_store(org_id).await {
         Ok(tenant) => tenant,
-        Err(response) => return response,
+        Err(response) => return response.into_response(),
     };
     let org = tenant.org();
     let dashboard = match super::dashboard::dashboard(page, &tenant, headers).await {
@@ -77,11 +77,11 @@ async fn render_home(
     };
     let members = match tenant.members().list().await {
         Ok(members) => members,
-        Err(e) => return page.store_error(e).await,
+        Err(e) => return PageError::from(e).into_response(),
     };
     let retention_days = match tenant.events().retention_days().await {
         Ok(days) => days,
-        Err(e) => return page.store_error(e).await,
+        Err(e) => return PageError::from(e).into_response(),
     };
     let ctx = context! {
         org => Value::from(Serde(org)),
@@ -143,7 +143,7 @@ pub async fn set_retention(
     let actor = Actor::user(&viewer.user, Some(addr));
     match tenant.events().set_retention(&actor, days).await {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -174,8 +174,7 @@ pub async fn update(
         &id,
         viewer.user.may_in(Deed::ManageOrganisation, &id),
         &form.csrf,
-    )
-    .await?;
+    )?;
     let changes = match form.to_new() {
         Ok(c) => c,
         Err(key) => {
@@ -209,7 +208,7 @@ pub async fn update(
             )
             .await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -228,8 +227,7 @@ pub async fn invite_member(
         &id,
         viewer.user.may_in(Deed::ManageOrganisation, &id),
         &form.csrf,
-    )
-    .await?;
+    )?;
     let role = match form.role.parse::<Role>() {
         Ok(role) if !role.is_provider() => role,
         _ => {
@@ -265,7 +263,7 @@ pub async fn invite_member(
             )
             .await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -281,17 +279,17 @@ pub async fn reset_password(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::ResetPasswords) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     let user = match state.store.user_by_id(&id).await {
         Ok(Some(user)) => user,
-        Ok(None) => return Err(page.not_found().await),
-        Err(e) => return Err(page.store_error(e).await),
+        Ok(None) => return Err(PageError::NotFound),
+        Err(e) => return Err(PageError::from(e)),
     };
     let actor = Actor::user(&viewer.user, Some(addr));
     match show_link(&page, &headers, &actor, &user, LinkPurpose::Reset).await {
         Ok(response) => Ok(response),
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -14,7 +14,7 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use super::login::CsrfOnly;
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Messages, Negotiated};
@@ -41,13 +41,13 @@ async fn render(
     let org = page.org(&scope, org_id).await?;
     let reports = match page.org_store(org_id).await?.reports().list().await {
         Ok(r) => r,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let settings = match settings_or_default(&state.store, org_id).await {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "report settings");
-            return Err(page.not_found().await);
+            return Err(PageError::NotFound);
         }
     };
     let last_month = state.reports.as_ref().map(|r| last_month(r).to_string());
@@ -96,10 +96,9 @@ pub async fn create(
     PageForm(form): PageForm<MakeForm>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    page.authorise(&id, viewer.user.may_in(Deed::MakeReports, &id), &form.csrf)
-        .await?;
+    page.authorise(&id, viewer.user.may_in(Deed::MakeReports, &id), &form.csrf)?;
     let Some(reporter) = &state.reports else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let month = match month_or_last(reporter, Some(&form.month), lang) {
         Ok(m) => m,
@@ -182,7 +181,7 @@ pub async fn save_settings(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/reports?saved=1")).into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -199,8 +198,8 @@ pub async fn file(
         Ok(Some(report)) if report.org_id.as_deref() == Some(id.as_str()) => {
             serve_file(&page, &scope, &report, &format).await
         }
-        Ok(_) => Err(page.not_found().await),
-        Err(e) => Err(page.store_error(e).await),
+        Ok(_) => Err(PageError::NotFound),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -215,13 +214,13 @@ async fn serve_file(
     let (body, content_type, disposition) = match format {
         "pdf" => match store.report_pdf(scope, &report.id).await {
             Ok(bytes) => (bytes, "application/pdf", "attachment"),
-            Err(e) => return Err(page.store_error(e).await),
+            Err(e) => return Err(PageError::from(e)),
         },
         "html" => match store.report_html(scope, &report.id).await {
             Ok(text) => (text.into_bytes(), "text/html; charset=utf-8", "inline"),
-            Err(e) => return Err(page.store_error(e).await),
+            Err(e) => return Err(PageError::from(e)),
         },
-        _ => return Err(page.not_found().await),
+        _ => return Err(PageError::NotFound),
     };
     let name = file_name(report, format);
     let mut response = body.into_response();
@@ -260,14 +259,15 @@ pub async fn by_link(
             let scope = Scope::Organisation(report.org_id.clone().unwrap_or_default());
             serve_file(&page, &scope, &report, "pdf").await
         }
-        Ok(None) => Err(page
-            .message(
+        Ok(None) => Err(PageError::from(
+            page.message(
                 StatusCode::NOT_FOUND,
                 "reports.link_expired.title",
                 lang.t("reports.link_expired.body"),
             )
-            .await),
-        Err(e) => Err(page.store_error(e).await),
+            .await,
+        )),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -280,14 +280,14 @@ pub async fn console(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
     let (jobs, overviews) = match tokio::try_join!(
         state.store.report_jobs(None),
         state.store.overviews(&Scope::AllOrganisations),
     ) {
         Ok(found) => found,
-        Err(e) => return Err(page.store_error(e).await),
+        Err(e) => return Err(PageError::from(e)),
     };
     let ctx = context! {
         jobs => Value::from(Serde(&jobs)),
@@ -309,18 +309,19 @@ pub async fn make_overview(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     let Some(reporter) = &state.reports else {
-        return Err(page.not_found().await);
+        return Err(PageError::NotFound);
     };
     let month = match month_or_last(reporter, Some(&form.month), lang) {
         Ok(m) => m,
         Err(message) => {
-            return Err(page
-                .message(StatusCode::UNPROCESSABLE_ENTITY, "error.title", message)
-                .await);
+            return Err(PageError::from(
+                page.message(StatusCode::UNPROCESSABLE_ENTITY, "error.title", message)
+                    .await,
+            ));
         }
     };
     let request = mamori_reports::Request {
@@ -332,13 +333,14 @@ pub async fn make_overview(
         .await
     {
         Ok(_) => Ok(Redirect::to("/console/reports").into_response()),
-        Err(e) => Err(page
-            .message(
+        Err(e) => Err(PageError::from(
+            page.message(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "error.title",
                 lang.tf("reports.error.failed", &[("detail", &e.to_string())]),
             )
-            .await),
+            .await,
+        )),
     }
 }
 
@@ -355,8 +357,8 @@ pub async fn overview_file(
         Ok(Some(report)) if report.org_id.is_none() => {
             serve_file(&page, &scope, &report, &format).await
         }
-        Ok(_) => Err(page.not_found().await),
-        Err(e) => Err(page.store_error(e).await),
+        Ok(_) => Err(PageError::NotFound),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -367,14 +369,14 @@ pub async fn retry(
     viewer: Viewer,
     Path(jid): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
-) -> Result<Response, Response> {
+) -> Result<Response, PageError> {
     let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
-        return Err(page.forbidden().await);
+        return Err(PageError::Forbidden);
     }
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     match state.store.retry_report_job(&jid).await {
         Ok(()) => Ok(Redirect::to("/console/reports").into_response()),
-        Err(e) => Err(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

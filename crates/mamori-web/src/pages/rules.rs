@@ -12,7 +12,7 @@ use mamori_store::Actor;
 
 use super::assessment::{answering_org, default_edition, measure_error, visible_org};
 use super::login::CsrfOnly;
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::Negotiated;
@@ -33,7 +33,7 @@ pub async fn page(
     let (readiness, acknowledged) =
         match org_readiness(&org, &super::public_base(&state, &headers)).await {
             Ok(found) => found,
-            Err(e) => return Err(measure_error(&page, e).await),
+            Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
         };
     let ctx = context! {
         org => Value::from(Serde(org.org())),
@@ -58,10 +58,10 @@ pub async fn acknowledge(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
-    page.check_csrf(&form.csrf).await?;
+    page.check_csrf(&form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
     if let Err(e) = acknowledge_rules(&org, &actor).await {
-        return Err(measure_error(&page, e).await);
+        return Err(PageError::from(measure_error(&page, e).await));
     }
     Ok(Redirect::to(&format!("/orgs/{id}/rules")).into_response())
 }

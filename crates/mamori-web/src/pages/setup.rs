@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -10,7 +10,7 @@ use mamori_model::Role;
 use mamori_store::{Actor, NewUser, StoreError};
 
 use super::login::start_session;
-use super::{Page, PageResult};
+use super::{Page, PageError, PageResult};
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
 use crate::i18n::{Messages, Negotiated};
@@ -26,13 +26,13 @@ pub struct SetupForm {
     password_confirm: String,
 }
 
-async fn already_set_up(state: &AppState) -> Result<bool, Response> {
+async fn already_set_up(state: &AppState) -> Result<bool, PageError> {
     state
         .store
         .provider()
         .await
         .map(|p| p.is_some())
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())
+        .map_err(|_| PageError::from(StatusCode::SERVICE_UNAVAILABLE.into_response()))
 }
 
 /// `GET /setup`.
@@ -84,12 +84,12 @@ pub async fn submit(
     match state.store.setup(&actor, &form.provider_name, admin).await {
         Ok((_, user)) => start_session(&state, &user, "/console/orgs")
             .await
-            .map_err(|e| e.into_response()),
+            .map_err(|e| PageError::from(e.into_response())),
         Err(StoreError::AlreadySetUp) => Ok(Redirect::to("/login").into_response()),
         Err(e @ (StoreError::Invalid(_) | StoreError::EmailTaken)) => {
             let (_, _, key) = crate::error::describe_store_error(&e);
             Ok(retry(lang.t(&key)).await)
         }
-        Err(e) => Ok(page.store_error(e).await),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -755,3 +755,64 @@ fn assert_document_is_exact(doc: &Value) {
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
     assert!(schemas.contains_key("AnswerDraft") && schemas.contains_key("DocumentDraftView"));
 }
+
+#[tokio::test]
+async fn refusals_are_pages_in_the_reader_s_language_under_their_own_header() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let (admin, alpha, owner) = common::org_with_owner(&app, "アルファ工業").await;
+        let beta = create_org(&app, &admin, "ベータ商事").await;
+
+        // Another company's page: 404 exactly as for one that does not exist, written for
+        // the reader and under the header of their own company.
+        for path in [
+            format!("/orgs/{beta}/alerts"),
+            "/orgs/nothing/alerts".into(),
+        ] {
+            let refused = owner.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(refused.status(), 404, "{path} on {}", app.backend);
+            let html = refused.text().await.unwrap();
+            assert!(html.contains("お探しのページやデータは見つかりませんでした。"));
+            assert!(html.contains("アルファ工業"), "{html}");
+            assert!(!html.contains("ベータ商事"));
+        }
+        let english = owner
+            .get(app.url(&format!("/orgs/{beta}/alerts")))
+            .header("Accept-Language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(english.contains("The page or data you asked for was not found."));
+
+        // A role that may not: 403 with what to do about it.
+        let forbidden = owner.get(app.url("/console/desk")).send().await.unwrap();
+        assert_eq!(forbidden.status(), 403);
+        assert!(
+            forbidden
+                .text()
+                .await
+                .unwrap()
+                .contains("この操作を行う権限がありません。")
+        );
+
+        // A form whose token is not the session's: 403 saying to reload.
+        let stale = admin
+            .post(app.url(&format!("/orgs/{alpha}/retention")))
+            .form(&[("csrf", "not-the-token"), ("days", "30")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 403);
+        assert!(
+            stale
+                .text()
+                .await
+                .unwrap()
+                .contains("フォームの有効期限が切れました。")
+        );
+        app.stop().await;
+    }
+}
