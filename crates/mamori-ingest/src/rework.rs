@@ -3,6 +3,7 @@
 //! kept lines into that organisation's events.
 
 use chrono::{DateTime, Utc};
+use mamori_model::Scope;
 use mamori_store::{Actor, KEPT_PER_SENDER, NewSource, Source, SourceIdentity, Store, StoreError};
 use serde::Serialize;
 
@@ -25,16 +26,30 @@ pub struct ReparseSummary {
 
 /// Parses every dead letter again (optionally of one organisation or source) with its
 /// source's current parser; those that now parse replace the dead letter, keeping its id.
+/// This is the provider's command: it reaches every organisation; an unknown `org_id` is
+/// [`StoreError::NotFound`].
 pub async fn reparse(
     store: &Store,
     org_id: Option<&str>,
     source_id: Option<&str>,
 ) -> Result<ReparseSummary, StoreError> {
+    let org = match org_id {
+        Some(id) => Some(store.org_store(&Scope::AllOrganisations, id).await?),
+        None => None,
+    };
     let table = SourceTable::load(store).await?;
     let mut summary = ReparseSummary::default();
     let mut after = String::new();
     loop {
-        let page = store.dead_letters(org_id, source_id, &after, PAGE).await?;
+        let page = match &org {
+            Some(org) => org.events().dead_letters(source_id, &after, PAGE).await?,
+            None => {
+                let all = Scope::AllOrganisations;
+                store
+                    .all_dead_letters(&all, source_id, &after, PAGE)
+                    .await?
+            }
+        };
         let Some(last) = page.last() else {
             return Ok(summary);
         };

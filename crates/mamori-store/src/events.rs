@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use mamori_model::Event;
+use mamori_model::{Event, Scope};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -412,28 +412,17 @@ impl Store {
         Ok(row.map(|(seq,)| seq).unwrap_or(0))
     }
 
-    /// Up to `limit` dead letters after identifier `after` (in identifier order), optionally
-    /// of one organisation or source, for re-parsing after a parser fix.
-    pub async fn dead_letters(
+    /// Up to `limit` dead letters of every organisation `scope` may see, after identifier
+    /// `after` (in identifier order), optionally of one source, for re-parsing after a parser
+    /// fix. One organisation's: [`Events::dead_letters`].
+    pub async fn all_dead_letters(
         &self,
-        org_id: Option<&str>,
+        scope: &Scope,
         source_id: Option<&str>,
         after: &str,
         limit: i64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
-             WHERE e.parse_error IS NOT NULL AND e.id > $1
-               AND ($2 IS NULL OR e.org_id = $2) AND ($3 IS NULL OR e.source_id = $3)
-             ORDER BY e.id LIMIT $4"
-        )))
-        .bind(after)
-        .bind(org_id)
-        .bind(source_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(event_from_row).collect()
+        dead_letters(&self.pool, scope.only_org(), source_id, after, limit).await
     }
 
     /// Replaces stored events (dead letters being re-parsed) by new versions with the same
@@ -459,7 +448,43 @@ impl Store {
     }
 }
 
+/// Dead letters of organisation `org_id` (or of all with `None`; the caller has checked the
+/// scope) after identifier `after`, optionally of one source.
+async fn dead_letters(
+    pool: &sqlx::AnyPool,
+    org_id: Option<&str>,
+    source_id: Option<&str>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {SELECT_COLUMNS} FROM events e LEFT JOIN sources s ON s.id = e.source_id
+         WHERE e.parse_error IS NOT NULL AND e.id > $1
+           AND ($2 IS NULL OR e.org_id = $2) AND ($3 IS NULL OR e.source_id = $3)
+         ORDER BY e.id LIMIT $4"
+    )))
+    .bind(after)
+    .bind(org_id)
+    .bind(source_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
 impl Events<'_> {
+    /// Up to `limit` of the organisation's dead letters after identifier `after` (in
+    /// identifier order), optionally of one source, for re-parsing after a parser fix.
+    pub async fn dead_letters(
+        &self,
+        source_id: Option<&str>,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let pool = &self.org.store.pool;
+        dead_letters(pool, Some(self.org.id()), source_id, after, limit).await
+    }
+
     /// Events of organisation `org_id` matching `filter`, newest first, with the total count
     /// and, when more follow, the position to continue from.
     /// Another tenant's organisation is [`StoreError::NotFound`].

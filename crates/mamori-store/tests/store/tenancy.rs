@@ -60,7 +60,8 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                 NewEvent {
                     id: format!("ev-{i}"),
                     event: e,
-                    parse_error: None,
+                    // One line that failed to parse: a dead letter.
+                    parse_error: (i == 2).then(|| "no known format".to_owned()),
                 }
             })
             .collect();
@@ -216,8 +217,19 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     .is_empty(),
                 handle.declarations().get().await.unwrap().is_some(),
                 !handle.channels().list().await.unwrap().is_empty(),
+                !handle
+                    .events()
+                    .dead_letters(None, "", 10)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                !store
+                    .all_dead_letters(&Scope::Organisation(handle.id().into()), None, "", 10)
+                    .await
+                    .unwrap()
+                    .is_empty(),
             ];
-            assert_eq!(found, [own; 14], "{name}'s handle on {}", db.backend);
+            assert_eq!(found, [own; 16], "{name}'s handle on {}", db.backend);
         }
         assert!(
             store
