@@ -25,6 +25,9 @@ pub use org::{EmployeeBand, Industry, Organisation, ParseClassError};
 pub use permission::Deed;
 pub use role::{Role, RoleScope};
 pub use scope::Scope;
-pub use status::{AlertStatus, DeliveryStatus, IncidentStatus, ReportJobStatus};
+pub use status::{
+    AlertStatus, ConsultationStatus, ConsultationTopic, DeliveryStatus, IncidentStatus,
+    ReportJobStatus, ResponseTargets, Urgency,
+};
 pub use time::{JST, UnknownZone, Zone};
 pub use user::User;

@@ -41,11 +41,15 @@ pub enum Deed {
     ConfirmHandbook,
     /// Record that the company declared SECURITY ACTION on IPA's site.
     RecordDeclaration,
+    /// Ask the provider's consultation desk, and reply to it (the company's own people).
+    AskTheDesk,
+    /// Answer consultations, assign them and settle them (the provider's staff).
+    AnswerConsultations,
 }
 
 impl Deed {
     /// Every deed, in the order of the table.
-    pub const ALL: [Deed; 16] = [
+    pub const ALL: [Deed; 18] = [
         Deed::WatchAllOrganisations,
         Deed::AdministerProvider,
         Deed::ManageOrganisation,
@@ -62,6 +66,8 @@ impl Deed {
         Deed::TestRoute,
         Deed::ConfirmHandbook,
         Deed::RecordDeclaration,
+        Deed::AskTheDesk,
+        Deed::AnswerConsultations,
     ];
 
     /// The table: which roles may do this. An organisation role (owner, staff) may do it
@@ -87,6 +93,8 @@ impl Deed {
             Deed::TestRoute => &[Admin, Analyst, Owner],
             Deed::ConfirmHandbook => &[Owner, Staff],
             Deed::RecordDeclaration => &[Admin, Owner],
+            Deed::AskTheDesk => &[Owner, Staff],
+            Deed::AnswerConsultations => &[Admin, Analyst],
         }
     }
 }
@@ -144,7 +152,7 @@ mod tests {
             .into_iter()
             .filter(|d| staff.may_in(*d, "a"))
             .collect();
-        assert_eq!(allowed, [Deed::ConfirmHandbook]);
+        assert_eq!(allowed, [Deed::ConfirmHandbook, Deed::AskTheDesk]);
     }
 
     #[test]
@@ -156,10 +164,11 @@ mod tests {
         assert!(!analyst.may_at(Deed::ManageChannels, None));
         let admin = user(Role::Admin, None);
         assert!(!admin.may_in(Deed::ConfirmHandbook, "x"));
+        assert!(!admin.may_in(Deed::AskTheDesk, "x"));
         assert!(
             Deed::ALL
                 .iter()
-                .filter(|d| **d != Deed::ConfirmHandbook)
+                .filter(|d| ![Deed::ConfirmHandbook, Deed::AskTheDesk].contains(d))
                 .all(|d| admin.may(*d))
         );
         let orphan = user(Role::Owner, None);

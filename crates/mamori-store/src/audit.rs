@@ -110,6 +110,12 @@ pub enum AuditAction {
     SecurityActionDeclared,
     /// The provider's consultation desk details were changed.
     DeskChanged,
+    /// A company asked the consultation desk.
+    ConsultationOpened,
+    /// A reply was added to a consultation (by the desk or the company).
+    ConsultationReplied,
+    /// A consultation was given to someone at the desk.
+    ConsultationAssigned,
     /// First-run setup was done.
     SetupCompleted,
     /// A monitored source was registered.
@@ -136,7 +142,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -162,6 +168,9 @@ impl AuditAction {
         AuditAction::RulesAcknowledged,
         AuditAction::SecurityActionDeclared,
         AuditAction::DeskChanged,
+        AuditAction::ConsultationOpened,
+        AuditAction::ConsultationReplied,
+        AuditAction::ConsultationAssigned,
         AuditAction::SetupCompleted,
         AuditAction::SourceCreated,
         AuditAction::SuppressionCreated,
@@ -203,6 +212,9 @@ impl AuditAction {
             AuditAction::RulesAcknowledged => "rules.acknowledged",
             AuditAction::SecurityActionDeclared => "security_action.declared",
             AuditAction::DeskChanged => "desk.changed",
+            AuditAction::ConsultationOpened => "consultation.opened",
+            AuditAction::ConsultationReplied => "consultation.replied",
+            AuditAction::ConsultationAssigned => "consultation.assigned",
             AuditAction::SetupCompleted => "setup.completed",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SuppressionCreated => "suppression.created",

@@ -96,6 +96,8 @@ pub enum InvalidInput {
     CursorOrder,
     /// The consultation desk needs a name and a phone number or e-mail address.
     DeskIncomplete,
+    /// A subject or message is longer than mamori keeps.
+    TextTooLong,
 }
 
 impl InvalidInput {
@@ -109,6 +111,7 @@ impl InvalidInput {
             InvalidInput::ProviderRoleWithOrganisation => "provider_role_with_organisation",
             InvalidInput::SourceTaken => "source_taken",
             InvalidInput::TextRequired => "text_required",
+            InvalidInput::TextTooLong => "text_too_long",
             InvalidInput::AlertResolved => "alert_resolved",
             InvalidInput::AssigneeNotStaff => "assignee_not_staff",
             InvalidInput::ChannelInvalid => "channel_invalid",

@@ -11,6 +11,7 @@ mod alerts;
 mod answer_sets;
 mod audit;
 mod channels;
+mod consultations;
 mod db;
 mod declarations;
 mod deliveries;
@@ -48,6 +49,7 @@ pub use alerts::{
 pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
 pub use audit::{Actor, AuditAction, AuditEntry};
 pub use channels::{Channel, NewChannel, RouteHealth};
+pub use consultations::{Consultation, ConsultationMessage, NewConsultation, Reply};
 pub use db::{Backend, Store, sqlite_url};
 pub use declarations::Declaration;
 pub use deliveries::{Attempt, Delivery, DeliveryKind, DeliveryRecord, now_ms};
@@ -74,8 +76,8 @@ pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
 pub use tenant::{
-    Alerts, Answers, Declarations, Detections, Documents, Events, Incidents, Members, OrgStore,
-    Reports, Rollups, RulesAcknowledgements, Suppressions,
+    Alerts, Answers, Consultations, Declarations, Detections, Documents, Events, Incidents,
+    Members, OrgStore, Reports, Rollups, RulesAcknowledgements, Suppressions,
 };
 pub use tokens::{ApiToken, TOKEN_USE_RESOLUTION_SECS};
 pub use users::NewUser;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{Actor, AuditAction, record};
 use crate::users::{NewUser, insert_user};
 use crate::{Store, StoreError, now};
-use mamori_model::User;
+use mamori_model::{ResponseTargets, User};
 
 /// The company running the deployment.
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +37,9 @@ pub struct Desk {
     /// Number for emergencies outside opening hours.
     #[serde(default)]
     pub after_hours_phone: String,
+    /// How soon the desk promises a first answer to a consultation, by urgency.
+    #[serde(default)]
+    pub targets: ResponseTargets,
 }
 
 impl Desk {
@@ -63,6 +66,7 @@ impl Desk {
             email: t(&self.email),
             hours: t(&self.hours),
             after_hours_phone: t(&self.after_hours_phone),
+            targets: self.targets,
         }
     }
 }

@@ -61,6 +61,10 @@ repository!(
     Suppressions
 );
 repository!(
+    /// The organisation's consultations with the provider's desk.
+    Consultations
+);
+repository!(
     /// The organisation's report settings.
     Reports
 );
@@ -153,6 +157,11 @@ impl OrgStore {
     /// Alert suppressions.
     pub fn suppressions(&self) -> Suppressions<'_> {
         Suppressions { org: self }
+    }
+
+    /// Consultations with the provider's desk.
+    pub fn consultations(&self) -> Consultations<'_> {
+        Consultations { org: self }
     }
 
     /// Notification channels and their delivery log.

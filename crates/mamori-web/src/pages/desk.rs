@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_model::Deed;
+use mamori_model::{Deed, ResponseTargets};
 use mamori_store::{Actor, Desk, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -14,15 +14,48 @@ use super::org::store_error_message;
 use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Negotiated;
+use crate::i18n::{Messages, Negotiated};
 use crate::state::AppState;
 
-/// The desk form.
+/// The desk form. The first-response targets are typed as text and read here, because
+/// form fields beside a flattened struct arrive as text.
 #[derive(Deserialize)]
 pub struct DeskForm {
     csrf: String,
+    #[serde(default)]
+    target_high: String,
+    #[serde(default)]
+    target_normal: String,
+    #[serde(default)]
+    target_low: String,
     #[serde(flatten)]
     desk: Desk,
+}
+
+/// The longest first-response target the form accepts: a week, in minutes.
+const MAX_TARGET_MINUTES: i64 = 7 * 24 * 60;
+
+impl DeskForm {
+    /// The desk with its targets (a blank target keeps the usual one), or `None` when a
+    /// target is not a number of minutes from 1 to a week.
+    fn desk(&self) -> Option<Desk> {
+        let usual = ResponseTargets::default();
+        let minutes = |text: &str, usual: i64| match text.trim() {
+            "" => Some(usual),
+            given => given
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=MAX_TARGET_MINUTES).contains(m)),
+        };
+        Some(Desk {
+            targets: ResponseTargets {
+                high: minutes(&self.target_high, usual.high)?,
+                normal: minutes(&self.target_normal, usual.normal)?,
+                low: minutes(&self.target_low, usual.low)?,
+            },
+            ..self.desk.clone()
+        })
+    }
 }
 
 async fn render(
@@ -74,12 +107,17 @@ pub async fn save(
     page.require(Deed::AdministerProvider)?;
     page.check_csrf(&form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state.store.set_desk(&actor, &form.desk).await {
+    let Some(desk) = form.desk() else {
+        let message = lang.t("desk.error.target");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(render(&page, status, Some(form.desk), Some(message), false).await);
+    };
+    match state.store.set_desk(&actor, &desk).await {
         Ok(_) => Ok(Redirect::to("/console/desk?saved=1").into_response()),
         Err(e @ StoreError::Invalid(_)) => {
             let message = store_error_message(lang, &e);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(render(&page, status, Some(form.desk), Some(message), false).await)
+            Ok(render(&page, status, Some(desk), Some(message), false).await)
         }
         Err(e) => Err(PageError::from(e)),
     }

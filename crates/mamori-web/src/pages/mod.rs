@@ -7,6 +7,7 @@ mod assessment_overview;
 mod channels;
 mod checklist;
 mod console;
+mod consultations;
 mod dashboard;
 mod desk;
 mod detections;
@@ -181,6 +182,19 @@ pub fn router() -> Router<AppState> {
             get(documents::declaration_kit).post(documents::record_declaration),
         )
         .route("/public/{slug}/policy", get(documents::public_policy))
+        .route(
+            "/orgs/{id}/consultations",
+            get(consultations::list).post(consultations::ask),
+        )
+        .route(
+            "/orgs/{id}/consultations/{cid}",
+            get(consultations::detail).post(consultations::reply),
+        )
+        .route(
+            "/orgs/{id}/consultations/{cid}/assign",
+            post(consultations::assign),
+        )
+        .route("/console/consultations", get(consultations::queue))
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))
         .route("/orgs/{id}/retention", post(org::set_retention))

@@ -11,6 +11,7 @@ mod assessment_browser;
 mod assessments;
 mod channels_pages;
 mod cli;
+mod consultations;
 mod desk;
 mod detections;
 mod devices;

@@ -1,0 +1,214 @@
+//! Consultations: an owner asks the desk in plain words, the desk sees it in its queue across
+//! clients, answers (the answer arrives by real SMTP), the two write back and forth until the
+//! desk settles it; another company gets 404 everywhere and nobody but the desk sees the queue.
+
+use std::time::Duration;
+
+use crate::common::{
+    TestApp, create_org, csrf_of, invite_and_accept, location, org_with_owner, page_text,
+};
+use mamori_testkit::TestDatabase;
+use mamori_testkit::smtp::SmtpSink;
+
+#[tokio::test]
+async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
+    for db in TestDatabase::all().await {
+        let smtp = SmtpSink::start().await;
+        let smtp_url = smtp.url();
+        let app = TestApp::spawn_with(
+            db,
+            &[
+                "--smtp-url",
+                &smtp_url,
+                "--smtp-from",
+                "mamori <desk@provider.example>",
+            ],
+        )
+        .await;
+        let (admin, alpha, owner) = org_with_owner(&app, "アルファ工業").await;
+        let beta = create_org(&app, &admin, "ベータ商事").await;
+        let other = invite_and_accept(
+            &app,
+            &admin,
+            &beta,
+            "owner@beta.example",
+            "owner",
+            "beta password 12",
+        )
+        .await;
+
+        let list = format!("/orgs/{alpha}/consultations");
+        let page = page_text(&app, &owner, &list).await;
+        assert!(page.contains("新しく相談する"), "{}", app.backend);
+        assert!(
+            page.contains("1時間以内に最初の返事"),
+            "the desk's usual promise is shown"
+        );
+        let csrf = csrf_of(&page);
+        let unchosen = owner
+            .post(app.url(&list))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("subject", "件名"),
+                ("body", "本文"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unchosen.status(), 422);
+        assert!(
+            unchosen
+                .text()
+                .await
+                .unwrap()
+                .contains("相談の内容と急ぎ度を選んでください。")
+        );
+        let asked = owner
+            .post(app.url(&list))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("topic", "suspicious_mail"),
+                ("urgency", "high"),
+                ("subject", "経理部に届いた請求書メール"),
+                ("body", "請求書の添付ファイルを開くよう求めるメールが届きました。\nまだ開いていません。"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asked.status(), 303, "{}", app.backend);
+        let at = location(&asked);
+        assert!(at.ends_with("?asked=1"), "{at}");
+        let path = at.trim_end_matches("?asked=1").to_owned();
+        let page = page_text(&app, &owner, &at).await;
+        assert!(page.contains("相談を受け付けました。相談窓口から1時間以内に最初の返事をします。"));
+        assert!(page.contains("窓口の対応待ち"));
+        assert!(page.contains("まだ開いていません。"));
+
+        // Nobody else's business: another company gets 404, as for what does not exist.
+        let cid = path.rsplit('/').next().unwrap().to_owned();
+        for elsewhere in [path.clone(), format!("/orgs/{beta}/consultations/{cid}")] {
+            let refused = other.get(app.url(&elsewhere)).send().await.unwrap();
+            assert_eq!(refused.status(), 404, "{elsewhere} on {}", app.backend);
+        }
+        assert!(
+            !page_text(&app, &other, &format!("/orgs/{beta}/consultations"))
+                .await
+                .contains("経理部に届いた")
+        );
+        let queue = owner
+            .get(app.url("/console/consultations"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(queue.status(), 403, "only the desk sees the queue");
+
+        // The desk's queue across clients.
+        let queue = page_text(&app, &admin, "/console/consultations").await;
+        assert!(queue.contains("経理部に届いた請求書メール"), "{queue}");
+        assert!(queue.contains("アルファ工業"));
+        assert!(queue.contains("窓口の対応待ち 1件"), "{queue}");
+
+        // The desk answers; the asker gets it by e-mail.
+        let desk_page = page_text(&app, &admin, &path).await;
+        let answered = admin
+            .post(app.url(&path))
+            .form(&[
+                ("csrf", csrf_of(&desk_page).as_str()),
+                (
+                    "body",
+                    "添付ファイルは開かずに、メールごと削除してください。",
+                ),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answered.status(), 303);
+        assert!(
+            location(&answered).ends_with("mail=sent"),
+            "{}",
+            location(&answered)
+        );
+        let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
+        assert_eq!(mails[0].to, vec!["owner@alpha.example".to_owned()]);
+        assert!(
+            mails[0].subject().contains("経理部に届いた請求書メール"),
+            "{}",
+            mails[0].subject()
+        );
+        assert!(
+            mails[0]
+                .text_body()
+                .contains("メールごと削除してください。")
+        );
+        let seen = page_text(&app, &owner, &path).await;
+        assert!(seen.contains("お客さまの返事待ち"));
+        assert!(seen.contains("メールごと削除してください。"));
+
+        // The company writes back; the turn is the desk's again, and the desk settles it.
+        let reply = owner
+            .post(app.url(&path))
+            .form(&[
+                ("csrf", csrf_of(&seen).as_str()),
+                ("body", "削除しました。ありがとうございました。"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 303);
+        assert!(
+            !location(&reply).contains("mail="),
+            "the company's reply is not mailed to itself"
+        );
+        assert!(
+            page_text(&app, &admin, &path)
+                .await
+                .contains("窓口の対応待ち")
+        );
+        let desk_page = page_text(&app, &admin, &path).await;
+        let settled = admin
+            .post(app.url(&path))
+            .form(&[
+                ("csrf", csrf_of(&desk_page).as_str()),
+                ("body", "ご対応ありがとうございました。"),
+                ("resolve", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(settled.status(), 303);
+        assert!(page_text(&app, &owner, &path).await.contains("解決済み"));
+
+        // The desk assigns it; a company member cannot.
+        let desk_page = page_text(&app, &admin, &path).await;
+        let admin_id = desk_page
+            .split("<option value=\"")
+            .nth(2)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a member of the desk to assign")
+            .to_owned();
+        let assigned = admin
+            .post(app.url(&format!("{path}/assign")))
+            .form(&[
+                ("csrf", csrf_of(&desk_page).as_str()),
+                ("assignee", admin_id.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(assigned.status(), 303);
+        let own = page_text(&app, &owner, &path).await;
+        let refused = owner
+            .post(app.url(&format!("{path}/assign")))
+            .form(&[("csrf", csrf_of(&own).as_str()), ("assignee", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403);
+
+        let audit = page_text(&app, &admin, "/console/audit").await;
+        for entry in ["相談の受け付け", "相談への返事", "相談の担当の変更"] {
+            assert!(audit.contains(entry), "{entry} in the audit log");
+        }
+        app.stop().await;
+    }
+}
