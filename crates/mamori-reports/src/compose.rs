@@ -278,6 +278,28 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
         })
         .collect();
 
+    let consultations: Vec<Value> = f
+        .consultations
+        .iter()
+        .map(|c| {
+            let first_answer = match c.first_answer_secs {
+                Some(secs) if secs < 2 * 3600 => w.fill(
+                    "first_answer_minutes",
+                    &[("n", &group_digits((secs / 60).max(1)))],
+                ),
+                Some(secs) => w.fill("first_answer_hours", &[("n", &group_digits(secs / 3600))]),
+                None => w.fill("first_answer_none", &[]),
+            };
+            json!({
+                "asked": w.date(e.zone.date(c.asked)),
+                "subject": c.subject,
+                "topic": Words::word(&w.consultation_topic, c.topic.as_str()),
+                "status": Words::word(&w.consultation_status, c.status.as_str()),
+                "first_answer": first_answer,
+            })
+        })
+        .collect();
+
     let measures = measures_section(f, w, e);
     let charts = json!({
         "events": captioned(label("chart_events"), |title| charts::columns(
@@ -366,6 +388,14 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 w.fill("incidents_summary", &[("n", &group_digits(incidents.len() as i64))])
             },
             "items": incidents,
+        },
+        "consultations": {
+            "summary": if consultations.is_empty() {
+                w.fill("consultations_none", &[])
+            } else {
+                w.fill("consultations_summary", &[("n", &group_digits(consultations.len() as i64))])
+            },
+            "items": consultations,
         },
         "measures": measures,
         "next_steps": next_steps(f, w, e.lang, e.generated_at),

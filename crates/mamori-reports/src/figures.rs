@@ -65,6 +65,8 @@ pub struct Figures {
     pub blocked_ports: Vec<(String, i64)>,
     /// Incidents opened in the month or still not closed.
     pub incidents: Vec<IncidentFigures>,
+    /// Consultations asked in the month or still not settled, oldest first.
+    pub consultations: Vec<ConsultationFigures>,
     /// The latest self-assessment finished before the month ended.
     pub assessment: Option<AssessmentFigures>,
     /// SECURITY ACTION readiness.
@@ -142,6 +144,21 @@ pub struct IncidentFigures {
     pub opened: i64,
     /// Timeline entries written in the month, oldest first.
     pub done: Vec<String>,
+}
+
+/// A consultation with the desk, as the month's report lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsultationFigures {
+    /// Its subject, in the company's words.
+    pub subject: String,
+    /// What it was about.
+    pub topic: mamori_model::ConsultationTopic,
+    /// Where it stands at the end of the report.
+    pub status: mamori_model::ConsultationStatus,
+    /// When it was asked.
+    pub asked: i64,
+    /// Seconds from asking to the desk's first answer, when there was one.
+    pub first_answer_secs: Option<i64>,
 }
 
 /// The latest self-assessment.
@@ -254,6 +271,7 @@ pub async fn gather(
         blocked_sources: top("src"),
         blocked_ports: top("port"),
         incidents: gather_incidents(store, &tenant, from, to).await?,
+        consultations: gather_consultations(&tenant, from, to).await?,
         assessment: gather_assessment(&tenant, to).await?,
         readiness: gather_readiness(&tenant, public_url).await?,
     })
@@ -462,6 +480,36 @@ async fn gather_incidents(
             done,
         });
     }
+    out.reverse();
+    Ok(out)
+}
+
+/// Consultations asked before the month ended that were asked in it, changed in it, or are
+/// not settled.
+async fn gather_consultations(
+    org: &OrgStore,
+    from: i64,
+    to: i64,
+) -> Result<Vec<ConsultationFigures>, ReportError> {
+    let mut out: Vec<ConsultationFigures> = org
+        .consultations()
+        .list()
+        .await?
+        .into_iter()
+        .filter(|c| {
+            c.created_at < to
+                && (c.created_at >= from
+                    || c.updated_at >= from
+                    || c.status != mamori_model::ConsultationStatus::Resolved)
+        })
+        .map(|c| ConsultationFigures {
+            first_answer_secs: c.first_response_at.map(|at| at - c.created_at),
+            subject: c.subject,
+            topic: c.topic,
+            status: c.status,
+            asked: c.created_at,
+        })
+        .collect();
     out.reverse();
     Ok(out)
 }

@@ -37,6 +37,10 @@ pub struct Words {
     pub incident_status: BTreeMap<String, String>,
     /// Incident categories.
     pub incident_category: BTreeMap<String, String>,
+    /// What consultations were about.
+    pub consultation_topic: BTreeMap<String, String>,
+    /// Where consultations stand.
+    pub consultation_status: BTreeMap<String, String>,
     /// Sentences with placeholders.
     pub text: BTreeMap<String, String>,
     /// The glossary at the end of the report.
@@ -138,6 +142,8 @@ mod tests {
             (&ja.outcome, &en.outcome),
             (&ja.incident_status, &en.incident_status),
             (&ja.incident_category, &en.incident_category),
+            (&ja.consultation_topic, &en.consultation_topic),
+            (&ja.consultation_status, &en.consultation_status),
             (&ja.text, &en.text),
             (&ja.ports, &en.ports),
         ] {

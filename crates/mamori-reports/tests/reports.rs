@@ -272,11 +272,76 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             vec![("203.0.113.7".to_owned(), denied)]
         );
 
+        // A consultation asked and answered this month.
+        let owner = store
+            .create_user(
+                &Actor::cli(),
+                NewUser {
+                    email: "owner@kongetsu.example".into(),
+                    display_name: "今月 花子".into(),
+                    role: Role::Owner,
+                    org_id: Some(org.clone()),
+                    password: None,
+                },
+            )
+            .await
+            .expect("owner");
+        let desk = store
+            .create_user(
+                &Actor::cli(),
+                NewUser {
+                    email: "desk@provider.example".into(),
+                    display_name: String::new(),
+                    role: Role::Analyst,
+                    org_id: None,
+                    password: None,
+                },
+            )
+            .await
+            .expect("analyst");
+        let tenant = store
+            .org_store(&Scope::AllOrganisations, &org)
+            .await
+            .expect("org");
+        let asked = tenant
+            .consultations()
+            .open(
+                &Actor::cli(),
+                &owner,
+                &mamori_store::NewConsultation {
+                    topic: mamori_model::ConsultationTopic::LostDevice,
+                    urgency: mamori_model::Urgency::High,
+                    subject: "営業用ノートPCの紛失".into(),
+                    body: "電車に置き忘れました。".into(),
+                },
+            )
+            .await
+            .expect("asked");
+        let answer = mamori_store::Reply {
+            body: "遠隔ロックの手順をお送りします。".into(),
+            from_desk: true,
+            status: mamori_model::ConsultationStatus::Resolved,
+        };
+        tenant
+            .consultations()
+            .reply(&Actor::cli(), &desk, &asked.id, &answer)
+            .await
+            .expect("answered");
+
         let reporter = reporter(&store);
         let monthly = reporter
             .render_monthly(&org, month, Lang::Ja)
             .await
             .expect("report");
+        for needle in [
+            "今月受け付けた、または対応が続いている相談は1件です。",
+            "営業用ノートPCの紛失",
+            "パソコンやスマートフォンをなくした",
+            "解決済み",
+            "1分",
+        ] {
+            assert!(monthly.html.contains(needle), "report lacks {needle:?}");
+        }
         let overview = reporter
             .render_overview(month, Lang::Ja)
             .await
@@ -342,6 +407,7 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
             ),
             "今月、アラートは1件もありませんでした",
             "今月、インシデントはありませんでした",
+            "今月、相談窓口への相談はありませんでした。",
             "100%",
             "自社診断（25問、5分ほど）",
             "用語の説明",
