@@ -11,6 +11,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
+use crate::incidents::{Incident, add_entry, insert_incident};
 use crate::tenant::Consultations;
 use crate::{Store, StoreError, new_id, now};
 
@@ -45,6 +46,8 @@ pub struct Consultation {
     pub assignee_id: Option<String>,
     /// Their name.
     pub assignee_name: Option<String>,
+    /// The incident it became, if the desk recorded one.
+    pub incident_id: Option<String>,
     /// When it was asked (Unix seconds).
     pub created_at: i64,
     /// The last reply or change.
@@ -95,7 +98,7 @@ pub struct Reply {
 const SELECT: &str = "SELECT c.id, c.org_id, o.name, c.topic, c.urgency, c.subject, c.status,
         COALESCE(NULLIF(u.display_name, ''), u.email, ''), COALESCE(u.email, ''), c.assignee_id,
         COALESCE(NULLIF(a.display_name, ''), a.email), c.created_at, c.updated_at,
-        c.first_response_at, c.resolved_at, u.locale
+        c.first_response_at, c.resolved_at, u.locale, c.incident_id
     FROM consultations c JOIN organisations o ON o.id = c.org_id
     LEFT JOIN users u ON u.id = c.opened_by LEFT JOIN users a ON a.id = c.assignee_id";
 
@@ -125,6 +128,7 @@ fn from_row(row: &AnyRow) -> Result<Consultation, StoreError> {
         first_response_at: row.try_get(13)?,
         resolved_at: row.try_get(14)?,
         opened_by_locale: row.try_get(15)?,
+        incident_id: row.try_get(16)?,
     })
 }
 
@@ -321,6 +325,40 @@ impl Consultations<'_> {
         record(&mut *tx, actor, action, Some(self.org.id()), target).await?;
         tx.commit().await?;
         self.get(id).await
+    }
+}
+
+impl Consultations<'_> {
+    /// Records consultation `id` as an incident titled `title` of `category` (an unknown one
+    /// is `other`), whose timeline starts from the consultation; a consultation already
+    /// recorded returns its incident.
+    pub async fn escalate(
+        &self,
+        actor: &Actor,
+        id: &str,
+        title: &str,
+        category: &str,
+    ) -> Result<Incident, StoreError> {
+        let consultation = self.get(id).await?;
+        let scope = Scope::Organisation(self.org.id().to_owned());
+        if let Some(existing) = &consultation.incident_id {
+            return self.org.store.incident(&scope, existing).await;
+        }
+        let mut tx = self.org.store.begin_write().await?;
+        let org_id = self.org.id();
+        let (incident, at) = insert_incident(&mut tx, actor, org_id, title, category).await?;
+        sqlx::query(
+            "UPDATE consultations SET incident_id = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
+        )
+        .bind(&incident)
+        .bind(at)
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        add_entry(&mut tx, &incident, org_id, actor, &consultation.subject).await?;
+        tx.commit().await?;
+        self.org.store.incident(&scope, &incident).await
     }
 }
 

@@ -91,30 +91,8 @@ impl Store {
         if let Some(existing) = &alert.incident_id {
             return self.incident(scope, existing).await;
         }
-        let title = title.trim();
-        if title.is_empty() {
-            return Err(StoreError::Invalid(InvalidInput::TextRequired));
-        }
-        let category = INCIDENT_CATEGORIES
-            .into_iter()
-            .find(|c| *c == category)
-            .unwrap_or("other");
-        let id = new_id();
-        let at = now();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO incidents (id, org_id, title, category, status, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        )
-        .bind(&id)
-        .bind(&alert.org_id)
-        .bind(title)
-        .bind(category)
-        .bind(IncidentStatus::Open.as_str())
-        .bind(&actor.label)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        let (id, at) = insert_incident(&mut tx, actor, &alert.org_id, title, category).await?;
         sqlx::query("UPDATE alerts SET incident_id = $1, updated_at = $2 WHERE id = $3")
             .bind(&id)
             .bind(at)
@@ -124,20 +102,13 @@ impl Store {
         // The first timeline entry names the alert it started from, in the portal's
         // default language.
         add_entry(&mut tx, &id, &alert.org_id, actor, alert.title_in("ja")).await?;
+        let title = title.trim();
         append_history(
             &mut *tx,
             &alert.id,
             &alert.org_id,
             actor,
             "escalated",
-            Some(title),
-        )
-        .await?;
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::IncidentCreated,
-            Some(&alert.org_id),
             Some(title),
         )
         .await?;
@@ -216,7 +187,49 @@ impl Store {
     }
 }
 
-async fn add_entry(
+/// Opens an incident of `org_id` with `title` (required) and `category` (an unknown one is
+/// read as `other`), with its audit entry; returns its id and when it was opened.
+pub(crate) async fn insert_incident(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor,
+    org_id: &str,
+    title: &str,
+    category: &str,
+) -> Result<(String, i64), StoreError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(StoreError::Invalid(InvalidInput::TextRequired));
+    }
+    let category = INCIDENT_CATEGORIES
+        .into_iter()
+        .find(|c| *c == category)
+        .unwrap_or("other");
+    let (id, at) = (new_id(), now());
+    sqlx::query(
+        "INSERT INTO incidents (id, org_id, title, category, status, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(title)
+    .bind(category)
+    .bind(IncidentStatus::Open.as_str())
+    .bind(&actor.label)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    record(
+        &mut **tx,
+        actor,
+        AuditAction::IncidentCreated,
+        Some(org_id),
+        Some(title),
+    )
+    .await?;
+    Ok((id, at))
+}
+
+pub(crate) async fn add_entry(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     incident_id: &str,
     org_id: &str,

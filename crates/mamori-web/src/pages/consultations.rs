@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{ConsultationStatus, ConsultationTopic, Deed, ResponseTargets, Scope, Urgency};
 use mamori_notify::Mail;
-use mamori_store::{Actor, Consultation, NewConsultation, OrgStore, Reply, StoreError};
+use mamori_store::{
+    Actor, Consultation, INCIDENT_CATEGORIES, NewConsultation, OrgStore, Reply, StoreError,
+};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -222,8 +224,11 @@ async fn render_detail(
     } else {
         Vec::new()
     };
+    let category = likely_category(view.consultation.topic);
     let ctx = context! {
         org => Value::from(Serde(org.org())),
+        categories => INCIDENT_CATEGORIES,
+        category => category,
         c => Value::from(Serde(&view)),
         messages => Value::from(Serde(&messages)),
         within => within(page.lang, targets.minutes(view.consultation.urgency)),
@@ -402,6 +407,68 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The incident category a consultation about `topic` most likely is, offered first when
+/// the desk records it as an incident.
+fn likely_category(topic: ConsultationTopic) -> &'static str {
+    match topic {
+        ConsultationTopic::SuspiciousMail => "phishing",
+        ConsultationTopic::StrangePc => "malware",
+        ConsultationTopic::LostDevice => "data_leak",
+        ConsultationTopic::SettingQuestion | ConsultationTopic::Other => "other",
+    }
+}
+
+/// The "record as an incident" form.
+#[derive(Deserialize)]
+pub struct EscalateForm {
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    category: String,
+}
+
+/// `POST /orgs/{id}/consultations/{cid}/incident`: the desk records the consultation as an
+/// incident and goes on there.
+pub async fn escalate(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, cid)): Path<(String, String)>,
+    PageForm(form): PageForm<EscalateForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page
+        .authorise_org(&id, Deed::AnswerConsultations, &form.csrf)
+        .await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    let consultations = org.consultations();
+    match consultations
+        .escalate(&actor, &cid, &form.title, &form.category)
+        .await
+    {
+        Ok(incident) => {
+            let to = format!("/orgs/{id}/incidents/{}", incident.id);
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e @ StoreError::Invalid(_)) => {
+            let error = Some(store_error_message(lang, &e));
+            render_detail(
+                &page,
+                &viewer,
+                &org,
+                &cid,
+                UNPROCESSABLE,
+                Notice::default(),
+                error,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The assignment form.
 #[derive(Deserialize)]
 pub struct AssignForm {
@@ -506,6 +573,7 @@ mod tests {
             opened_by_locale: None,
             assignee_id: None,
             assignee_name: None,
+            incident_id: None,
             created_at: at,
             updated_at: at,
             first_response_at: None,

@@ -194,6 +194,10 @@ pub fn router() -> Router<AppState> {
             "/orgs/{id}/consultations/{cid}/assign",
             post(consultations::assign),
         )
+        .route(
+            "/orgs/{id}/consultations/{cid}/incident",
+            post(consultations::escalate),
+        )
         .route("/console/consultations", get(consultations::queue))
         .route("/orgs/{id}", get(org::home).post(org::update))
         .route("/orgs/{id}/users", post(org::invite_member))

@@ -205,8 +205,67 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
             .unwrap();
         assert_eq!(refused.status(), 403);
 
+        // The desk records it as an incident; the owner follows it there.
+        let desk_page = page_text(&app, &admin, &path).await;
+        assert!(
+            desk_page.contains("<option value=\"phishing\" selected>"),
+            "a suspicious mail is offered as phishing"
+        );
+        let recorded = admin
+            .post(app.url(&format!("{path}/incident")))
+            .form(&[
+                ("csrf", csrf_of(&desk_page).as_str()),
+                ("title", "請求書を装ったメール"),
+                ("category", "phishing"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(recorded.status(), 303, "{}", app.backend);
+        let incident = location(&recorded);
+        assert!(
+            incident.starts_with(&format!("/orgs/{alpha}/incidents/")),
+            "{incident}"
+        );
+        let record = page_text(&app, &owner, &incident).await;
+        assert!(record.contains("請求書を装ったメール"));
+        assert!(
+            record.contains("経理部に届いた請求書メール"),
+            "the timeline starts from the consultation"
+        );
+        assert!(
+            page_text(&app, &owner, &path)
+                .await
+                .contains(&format!("href=\"{incident}\""))
+        );
+        assert_eq!(
+            other.get(app.url(&incident)).send().await.unwrap().status(),
+            404
+        );
+        let own = page_text(&app, &owner, &path).await;
+        let refused = owner
+            .post(app.url(&format!("{path}/incident")))
+            .form(&[
+                ("csrf", csrf_of(&own).as_str()),
+                ("title", "x"),
+                ("category", "other"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.status(),
+            403,
+            "only the desk records incidents from consultations"
+        );
+
         let audit = page_text(&app, &admin, "/console/audit").await;
-        for entry in ["相談の受け付け", "相談への返事", "相談の担当の変更"] {
+        for entry in [
+            "相談の受け付け",
+            "相談への返事",
+            "相談の担当の変更",
+            "インシデントとして記録",
+        ] {
             assert!(audit.contains(entry), "{entry} in the audit log");
         }
         app.stop().await;
