@@ -9,6 +9,7 @@ mod assets;
 mod audit_view;
 mod auth;
 mod channel_input;
+mod consultation;
 mod cookies;
 mod error;
 mod extract;

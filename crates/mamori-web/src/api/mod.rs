@@ -5,6 +5,7 @@ pub(crate) mod alerts;
 mod assessments;
 pub(crate) mod channels;
 mod checklists;
+mod consultations;
 pub(crate) mod detections;
 mod doc;
 mod documents;
@@ -56,6 +57,10 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(alerts::suppressions))
         .routes(routes!(alerts::revoke_suppression))
         .routes(routes!(alerts::incidents))
+        .routes(routes!(consultations::list, consultations::ask))
+        .routes(routes!(consultations::get_one))
+        .routes(routes!(consultations::reply))
+        .routes(routes!(consultations::queue))
         .routes(routes!(channels::list, channels::create))
         .routes(routes!(channels::list_provider, channels::create_provider))
         .routes(routes!(channels::remove))

@@ -7,66 +7,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{ConsultationStatus, ConsultationTopic, Deed, ResponseTargets, Scope, Urgency};
-use mamori_notify::Mail;
-use mamori_store::{
-    Actor, Consultation, INCIDENT_CATEGORIES, NewConsultation, OrgStore, Reply, StoreError,
-};
+use mamori_store::{Actor, INCIDENT_CATEGORIES, NewConsultation, OrgStore, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::org::store_error_message;
-use super::{Page, PageError, PageResult};
+use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
+use crate::consultation::{ConsultationView, add_reply, may_write, targets, within};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
-
-/// A consultation as pages show it: the stored facts, when its first answer is due and
-/// whether that time has passed without one.
-#[derive(Serialize)]
-struct ConsultationView {
-    #[serde(flatten)]
-    consultation: Consultation,
-    due_at: i64,
-    overdue: bool,
-}
-
-impl ConsultationView {
-    fn new(consultation: Consultation, targets: &ResponseTargets, now: i64) -> Self {
-        let due_at = targets.due_at(consultation.urgency, consultation.created_at);
-        let overdue = consultation.first_response_at.is_none()
-            && consultation.status != ConsultationStatus::Resolved
-            && now > due_at;
-        ConsultationView {
-            consultation,
-            due_at,
-            overdue,
-        }
-    }
-}
-
-/// The desk's first-response targets (the usual ones until the provider sets its own).
-async fn targets(page: &Page<'_>) -> Result<ResponseTargets, PageError> {
-    let provider = page.state.store.provider().await?;
-    Ok(provider
-        .and_then(|p| p.desk)
-        .map(|d| d.targets)
-        .unwrap_or_default())
-}
-
-/// "within 4 hours" for a target of 240 minutes, in `lang`.
-fn within(lang: Lang, minutes: i64) -> String {
-    if minutes == 60 {
-        lang.t("consultations.within_an_hour")
-    } else if minutes % 60 == 0 {
-        let hours = (minutes / 60).to_string();
-        lang.tf("consultations.within_hours", &[("hours", &hours)])
-    } else {
-        let minutes = minutes.to_string();
-        lang.tf("consultations.within_minutes", &[("minutes", &minutes)])
-    }
-}
 
 /// Each urgency with its stable name and the desk's promise for it, for the form.
 fn urgency_choices(lang: Lang, targets: &ResponseTargets) -> Vec<Value> {
@@ -99,7 +51,7 @@ async fn render_list(
     form: &AskForm,
     error: Option<String>,
 ) -> PageResult {
-    let targets = targets(page).await?;
+    let targets = targets(&page.state.store).await?;
     let now = mamori_store::now();
     let consultations: Vec<ConsultationView> = org
         .consultations()
@@ -202,7 +154,7 @@ async fn render_detail(
         consultations.get(cid).await?,
         consultations.messages(cid).await?,
     );
-    let targets = targets(page).await?;
+    let targets = targets(&page.state.store).await?;
     let view = ConsultationView::new(consultation, &targets, mamori_store::now());
     let answers = viewer.user.may(Deed::AnswerConsultations);
     let staff: Vec<Value> = if answers {
@@ -232,7 +184,7 @@ async fn render_detail(
         c => Value::from(Serde(&view)),
         messages => Value::from(Serde(&messages)),
         within => within(page.lang, targets.minutes(view.consultation.urgency)),
-        may_reply => answers || viewer.user.may_in(Deed::AskTheDesk, org.id()),
+        may_reply => may_write(&viewer.user, org.id()),
         answers => answers,
         staff => staff,
         asked => notice.asked.is_some(),
@@ -279,24 +231,21 @@ pub async fn reply(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
-    let from_desk = viewer.user.may(Deed::AnswerConsultations);
-    let allowed = from_desk || viewer.user.may_in(Deed::AskTheDesk, &id);
-    page.authorise(&id, allowed, &form.csrf)?;
-    let current = org.consultations().get(&cid).await?;
-    let reply = Reply {
-        body: form.body.clone(),
-        from_desk,
-        status: current
-            .status
-            .after_reply(from_desk, from_desk && form.resolve.is_some()),
-    };
+    page.authorise(&id, may_write(&viewer.user, &id), &form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    let replied = match org
-        .consultations()
-        .reply(&actor, &viewer.user, &cid, &reply)
-        .await
+    let resolve = form.resolve.is_some();
+    let mailed = match add_reply(
+        &state,
+        &actor,
+        &viewer.user,
+        &org,
+        &cid,
+        &form.body,
+        resolve,
+    )
+    .await
     {
-        Ok(c) => c,
+        Ok((_, mailed)) => mailed,
         Err(e @ StoreError::Invalid(_)) => {
             let error = Some(store_error_message(lang, &e));
             return render_detail(
@@ -313,98 +262,10 @@ pub async fn reply(
         Err(e) => return Err(e.into()),
     };
     let mut to = format!("/orgs/{id}/consultations/{cid}?sent=1");
-    if from_desk {
-        let mailed = mail_the_answer(&state, &replied, &reply.body).await;
+    if let Some(mailed) = mailed {
         to.push_str(&format!("&mail={}", mailed.as_str()));
     }
     Ok(Redirect::to(&to).into_response())
-}
-
-/// What became of the e-mail telling the asker about the desk's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mailed {
-    /// The mail server accepted it.
-    Sent,
-    /// No mail server is configured.
-    NoServer,
-    /// The mail server refused it or could not be reached.
-    Failed,
-}
-
-impl Mailed {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mailed::Sent => "sent",
-            Mailed::NoServer => "no_server",
-            Mailed::Failed => "failed",
-        }
-    }
-}
-
-/// E-mails the desk's answer `body` to whoever asked, in their language, with the way back to
-/// the consultation. The reply is kept whatever happens to the mail; the page says what did.
-async fn mail_the_answer(state: &AppState, c: &Consultation, body: &str) -> Mailed {
-    let Some(alerting) = &state.alerting else {
-        return Mailed::NoServer;
-    };
-    let lang = c
-        .opened_by_locale
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::Ja);
-    let link = state.settings.public_url.as_deref().map(|base| {
-        format!(
-            "{}/orgs/{}/consultations/{}",
-            base.trim_end_matches('/'),
-            c.org_id,
-            c.id
-        )
-    });
-    let subject = lang.tf("consultations.mail.subject", &[("subject", &c.subject)]);
-    let mut text = vec![
-        lang.tf(
-            "consultations.mail.greeting",
-            &[("name", &c.opened_by_name)],
-        ),
-        String::new(),
-        body.to_owned(),
-        String::new(),
-    ];
-    match &link {
-        Some(link) => text.push(lang.tf("consultations.mail.link", &[("link", link)])),
-        None => text.push(lang.t("consultations.mail.portal")),
-    }
-    let text = text.join("\n");
-    let html = format!(
-        "<pre style=\"font-family:inherit;white-space:pre-wrap\">{}</pre>",
-        escape(&text)
-    );
-    let mail = Mail {
-        subject,
-        text,
-        html,
-        attachment: None,
-    };
-    match alerting
-        .notifier
-        .send_mail(std::slice::from_ref(&c.opened_by_email), &mail)
-        .await
-    {
-        Ok(_) => Mailed::Sent,
-        Err(mamori_notify::NotifyError::NoSmtp) => Mailed::NoServer,
-        Err(e) => {
-            tracing::warn!(error = %e, consultation = %c.id, "answer not mailed");
-            Mailed::Failed
-        }
-    }
-}
-
-/// Text made safe inside HTML.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The incident category a consultation about `topic` most likely is, offered first when
@@ -521,7 +382,7 @@ pub async fn queue(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     page.require(Deed::AnswerConsultations)?;
-    let targets = targets(&page).await?;
+    let targets = targets(&page.state.store).await?;
     let now = mamori_store::now();
     let mut queue: Vec<ConsultationView> = state
         .store
@@ -553,57 +414,4 @@ pub async fn queue(
     Ok(page
         .render(StatusCode::OK, "console_consultations.html", ctx)
         .await)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn asked(urgency: Urgency, at: i64) -> Consultation {
-        Consultation {
-            id: "c".into(),
-            org_id: "o".into(),
-            org_name: "アルファ工業".into(),
-            topic: ConsultationTopic::StrangePc,
-            urgency,
-            subject: "件名".into(),
-            status: ConsultationStatus::Open,
-            opened_by_name: "佐藤".into(),
-            opened_by_email: "sato@alpha.example".into(),
-            opened_by_locale: None,
-            assignee_id: None,
-            assignee_name: None,
-            incident_id: None,
-            created_at: at,
-            updated_at: at,
-            first_response_at: None,
-            resolved_at: None,
-        }
-    }
-
-    #[test]
-    fn unanswered_consultations_are_overdue_after_the_target_only() {
-        let targets = ResponseTargets::default();
-        let hour_later = 3_600;
-        let urgent = ConsultationView::new(asked(Urgency::High, 0), &targets, hour_later + 1);
-        assert_eq!(urgent.due_at, hour_later);
-        assert!(urgent.overdue);
-        let question = ConsultationView::new(asked(Urgency::Low, 0), &targets, hour_later + 1);
-        assert!(!question.overdue);
-        let mut answered = asked(Urgency::High, 0);
-        answered.first_response_at = Some(10);
-        assert!(!ConsultationView::new(answered, &targets, hour_later * 5).overdue);
-        let mut settled = asked(Urgency::High, 0);
-        settled.status = ConsultationStatus::Resolved;
-        assert!(!ConsultationView::new(settled, &targets, hour_later * 5).overdue);
-    }
-
-    #[test]
-    fn targets_read_in_hours_where_they_are_whole_hours() {
-        assert_eq!(within(Lang::Ja, 240), "4時間以内");
-        assert_eq!(within(Lang::Ja, 30), "30分以内");
-        assert_eq!(within(Lang::Ja, 60), "1時間以内");
-        assert_eq!(within(Lang::En, 60), "within an hour");
-        assert_eq!(within(Lang::En, 1440), "within 24 hours");
-    }
 }

@@ -271,3 +271,137 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn consultations_over_the_api_stay_with_their_organisation() {
+    use crate::common::tenants::{org, owner_token};
+    use mamori_model::Role;
+    use mamori_store::{Actor, NewUser};
+    use serde_json::{Value, json};
+
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let cli = Actor::cli();
+        let alpha = app
+            .store
+            .create_org(&cli, org("アルファ工業"))
+            .await
+            .unwrap();
+        let beta = app.store.create_org(&cli, org("ベータ商事")).await.unwrap();
+        let alpha_token = owner_token(&app.store, &alpha.id, "owner@alpha.example").await;
+        let beta_token = owner_token(&app.store, &beta.id, "owner@beta.example").await;
+        let analyst = app
+            .store
+            .create_user(
+                &cli,
+                NewUser {
+                    email: "analyst@provider.example".into(),
+                    display_name: "解析 花子".into(),
+                    role: Role::Analyst,
+                    org_id: None,
+                    password: None,
+                },
+            )
+            .await
+            .unwrap();
+        let desk_token = app
+            .store
+            .create_token(&cli, &analyst, "desk")
+            .await
+            .unwrap()
+            .1;
+        let http = reqwest::Client::new();
+        let call = |method: reqwest::Method, path: String, token: &str, body: Option<Value>| {
+            let mut request = http.request(method, app.url(&path)).bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            async move {
+                let response = request.send().await.expect("request");
+                let status = response.status().as_u16();
+                (
+                    status,
+                    response.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+        use reqwest::Method;
+        let list = format!("/api/v1/orgs/{}/consultations", alpha.id);
+        let (status, body) = call(
+            Method::POST,
+            list.clone(),
+            &alpha_token,
+            Some(json!({"topic": "lost_device", "urgency": "high", "subject": "スマートフォンの紛失", "body": "社用の一台を紛失しました。"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body} on {}", app.backend);
+        let cid = body["consultation"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(body["consultation"]["status"], "open");
+        assert_eq!(body["messages"][0]["body"], "社用の一台を紛失しました。");
+        let (status, body) = call(
+            Method::POST,
+            list.clone(),
+            &alpha_token,
+            Some(json!({"topic": "weather", "urgency": "high", "subject": "x", "body": "y"})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("invalid_input.topic"))
+        );
+
+        // Another company: 404 on the list, the consultation and a reply; no queue for owners.
+        let one = format!("{list}/{cid}");
+        assert_eq!(
+            call(Method::GET, list.clone(), &beta_token, None).await.0,
+            404
+        );
+        assert_eq!(
+            call(Method::GET, one.clone(), &beta_token, None).await.0,
+            404
+        );
+        let reply = Some(json!({"body": "横から失礼します"}));
+        assert_eq!(
+            call(Method::POST, format!("{one}/replies"), &beta_token, reply)
+                .await
+                .0,
+            404
+        );
+        let beta_one = format!("/api/v1/orgs/{}/consultations/{cid}", beta.id);
+        assert_eq!(call(Method::GET, beta_one, &beta_token, None).await.0, 404);
+        assert_eq!(
+            call(
+                Method::GET,
+                "/api/v1/consultations".into(),
+                &alpha_token,
+                None
+            )
+            .await
+            .0,
+            403
+        );
+
+        // The desk sees it in its queue and settles it; without a mail server the answer is
+        // kept and the caller is told it was not mailed.
+        let (status, queue) = call(
+            Method::GET,
+            "/api/v1/consultations".into(),
+            &desk_token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(queue[0]["subject"], "スマートフォンの紛失");
+        assert_eq!(queue[0]["org_name"], "アルファ工業");
+        let answer = Some(json!({"body": "遠隔ロックの手順をお送りします。", "resolve": true}));
+        let (status, body) =
+            call(Method::POST, format!("{one}/replies"), &desk_token, answer).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["consultation"]["status"], "resolved");
+        assert_eq!(body["mail"], "no_server");
+        assert!(body["consultation"]["first_response_at"].is_i64());
+        let (status, listed) = call(Method::GET, list, &alpha_token, None).await;
+        assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)));
+        app.stop().await;
+    }
+}
