@@ -45,11 +45,15 @@ pub enum Deed {
     AskTheDesk,
     /// Answer consultations, assign them and settle them (the provider's staff).
     AnswerConsultations,
+    /// Report an incident the company noticed itself ("something happened").
+    ReportIncident,
+    /// Tick the company's items of an incident's checklist.
+    WorkIncident,
 }
 
 impl Deed {
     /// Every deed, in the order of the table.
-    pub const ALL: [Deed; 18] = [
+    pub const ALL: [Deed; 20] = [
         Deed::WatchAllOrganisations,
         Deed::AdministerProvider,
         Deed::ManageOrganisation,
@@ -68,6 +72,8 @@ impl Deed {
         Deed::RecordDeclaration,
         Deed::AskTheDesk,
         Deed::AnswerConsultations,
+        Deed::ReportIncident,
+        Deed::WorkIncident,
     ];
 
     /// The table: which roles may do this. An organisation role (owner, staff) may do it
@@ -95,6 +101,8 @@ impl Deed {
             Deed::RecordDeclaration => &[Admin, Owner],
             Deed::AskTheDesk => &[Owner, Staff],
             Deed::AnswerConsultations => &[Admin, Analyst],
+            Deed::ReportIncident => &[Owner, Staff],
+            Deed::WorkIncident => &[Admin, Analyst, Owner],
         }
     }
 }
@@ -152,7 +160,14 @@ mod tests {
             .into_iter()
             .filter(|d| staff.may_in(*d, "a"))
             .collect();
-        assert_eq!(allowed, [Deed::ConfirmHandbook, Deed::AskTheDesk]);
+        assert_eq!(
+            allowed,
+            [
+                Deed::ConfirmHandbook,
+                Deed::AskTheDesk,
+                Deed::ReportIncident
+            ]
+        );
     }
 
     #[test]
@@ -168,7 +183,14 @@ mod tests {
         assert!(
             Deed::ALL
                 .iter()
-                .filter(|d| ![Deed::ConfirmHandbook, Deed::AskTheDesk].contains(d))
+                .filter(|d| {
+                    ![
+                        Deed::ConfirmHandbook,
+                        Deed::AskTheDesk,
+                        Deed::ReportIncident,
+                    ]
+                    .contains(d)
+                })
                 .all(|d| admin.may(*d))
         );
         let orphan = user(Role::Owner, None);

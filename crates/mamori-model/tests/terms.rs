@@ -34,7 +34,7 @@ fn crates() -> PathBuf {
 /// Text files people read, by directory and extension. Tests and benchmarks are left out:
 /// they may name a variant to prove it is absent.
 fn texts() -> Vec<PathBuf> {
-    let places: [(&str, &[&str]); 12] = [
+    let places: [(&str, &[&str]); 14] = [
         ("mamori-web/locales", &["yml"]),
         ("mamori-web/templates", &["html"]),
         ("mamori-web/guides", &["toml"]),
@@ -46,6 +46,8 @@ fn texts() -> Vec<PathBuf> {
         ("mamori-detect/rules/mamori", &["yml"]),
         ("mamori-notify/src", &["rs"]),
         ("mamori-alerts/src", &["rs"]),
+        ("mamori-alerts", &["yml"]),
+        ("mamori-response", &["toml"]),
         ("mamori/src", &["rs"]),
     ];
     let mut files = Vec::new();

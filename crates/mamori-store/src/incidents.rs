@@ -11,11 +11,14 @@ use crate::error::InvalidInput;
 use crate::tenant::Incidents;
 use crate::{Store, StoreError, new_id, now};
 
-/// Incident categories people choose from when escalating.
-pub const INCIDENT_CATEGORIES: [&str; 6] = [
+/// Incident categories people choose from (the kinds the IPA guideline gives guidance for,
+/// and phishing).
+pub const INCIDENT_CATEGORIES: [&str; 8] = [
     "malware",
+    "ransomware",
     "unauthorised_access",
     "data_leak",
+    "defacement",
     "phishing",
     "outage",
     "other",
@@ -250,7 +253,110 @@ pub(crate) async fn add_entry(
     Ok(())
 }
 
+/// One done item of an incident's checklist.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// The item's key (`detect.contained`).
+    pub item: String,
+    /// When it was ticked (Unix seconds).
+    pub done_at: i64,
+    /// Who ticked it.
+    pub done_by: String,
+}
+
 impl Incidents<'_> {
+    /// Opens an incident the company reports itself ("something happened"): `title` and
+    /// `category` as chosen, and what it saw as the timeline's first entry.
+    pub async fn report(
+        &self,
+        actor: &Actor,
+        title: &str,
+        category: &str,
+        what_happened: &str,
+    ) -> Result<Incident, StoreError> {
+        let what_happened = what_happened.trim();
+        if what_happened.is_empty() {
+            return Err(StoreError::Invalid(InvalidInput::TextRequired));
+        }
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
+        let (id, _) = insert_incident(&mut tx, actor, org_id, title, category).await?;
+        add_entry(&mut tx, &id, org_id, actor, what_happened).await?;
+        tx.commit().await?;
+        self.get(&id).await
+    }
+
+    /// One of the organisation's incidents; another organisation's is `NotFound`.
+    pub async fn get(&self, id: &str) -> Result<Incident, StoreError> {
+        let scope = Scope::Organisation(self.org.id().to_owned());
+        self.org.store.incident(&scope, id).await
+    }
+
+    /// The done items of incident `id`'s checklist.
+    pub async fn checks(&self, id: &str) -> Result<Vec<Check>, StoreError> {
+        let incident = self.get(id).await?;
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT item, done_at, done_by FROM incident_checks
+             WHERE incident_id = $1 AND org_id = $2 ORDER BY done_at, item",
+        )
+        .bind(&incident.id)
+        .bind(self.org.id())
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(item, done_at, done_by)| Check {
+                item,
+                done_at,
+                done_by,
+            })
+            .collect())
+    }
+
+    /// Ticks (`done`) or unticks checklist item `item` of incident `id`, writing `entry` to
+    /// the timeline (the caller words it and checks the item exists).
+    pub async fn set_check(
+        &self,
+        actor: &Actor,
+        id: &str,
+        item: &str,
+        done: bool,
+        entry: &str,
+    ) -> Result<(), StoreError> {
+        let incident = self.get(id).await?;
+        let org_id = self.org.id();
+        let mut tx = self.org.store.begin_write().await?;
+        sqlx::query(
+            "DELETE FROM incident_checks WHERE incident_id = $1 AND org_id = $2 AND item = $3",
+        )
+        .bind(&incident.id)
+        .bind(org_id)
+        .bind(item)
+        .execute(&mut *tx)
+        .await?;
+        if done {
+            sqlx::query(
+                "INSERT INTO incident_checks (incident_id, org_id, item, done_at, done_by)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&incident.id)
+            .bind(org_id)
+            .bind(item)
+            .bind(now())
+            .bind(&actor.label)
+            .execute(&mut *tx)
+            .await?;
+        }
+        add_entry(&mut tx, &incident.id, org_id, actor, entry).await?;
+        sqlx::query("UPDATE incidents SET updated_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(&incident.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Incidents of organisation `org_id`, newest first.
     pub async fn list(&self) -> Result<Vec<Incident>, StoreError> {
         let org_id = self.org.id();

@@ -60,7 +60,7 @@ pub use documents::{
 };
 pub use error::{InvalidInput, StoreError};
 pub use events::{COUNT_BOUND, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
-pub use incidents::{INCIDENT_CATEGORIES, Incident, TimelineEntry};
+pub use incidents::{Check, INCIDENT_CATEGORIES, Incident, TimelineEntry};
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};

@@ -1,22 +1,133 @@
-//! The minimal incident record page: what an escalated alert became — title, kind,
-//! status, the linked alerts and the timeline — with a note and status form for the
-//! provider's staff. The full IPA incident workflow builds on it later.
+//! Incidents: the company reports "something happened" itself, or the desk records one from an
+//! alert or a consultation. The incident page shows what to do first for its kind (the
+//! company's moves in plain words; the desk's steps and the evidence to keep for the desk),
+//! the IPA guideline's three steps as a checklist with who ticked what and when, the linked
+//! alerts and the timeline, and how to reach the consultation desk.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use mamori_model::{Deed, IncidentStatus};
-use mamori_store::{Actor, AlertFilter};
+use mamori_model::{Deed, IncidentStatus, User};
+use mamori_response::{Who, playbook, steps};
+use mamori_store::{Actor, AlertFilter, INCIDENT_CATEGORIES, OrgStore, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
+use super::org::store_error_message;
 use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::Negotiated;
+use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
 use crate::triage::AlertView;
+
+/// The "something happened" form.
+#[derive(Deserialize, Default)]
+pub struct ReportForm {
+    csrf: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    what_happened: String,
+}
+
+async fn render_list(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org: &OrgStore,
+    status: StatusCode,
+    form: &ReportForm,
+    error: Option<String>,
+) -> PageResult {
+    let incidents = org.incidents().list().await?;
+    let ctx = context! {
+        org => Value::from(Serde(org.org())),
+        incidents => Value::from(Serde(&incidents)),
+        categories => INCIDENT_CATEGORIES,
+        may_report => viewer.user.may_in(Deed::ReportIncident, org.id()),
+        form => context! { category => &form.category, title => &form.title, what_happened => &form.what_happened },
+        error => error,
+    };
+    Ok(page.render(status, "incidents.html", ctx).await)
+}
+
+/// `GET /orgs/{id}/incidents`.
+pub async fn list(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page.org_store(&id).await?;
+    render_list(
+        &page,
+        &viewer,
+        &org,
+        StatusCode::OK,
+        &ReportForm::default(),
+        None,
+    )
+    .await
+}
+
+/// `POST /orgs/{id}/incidents`: the company reports something that happened.
+pub async fn report(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ReportForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page
+        .authorise_org(&id, Deed::ReportIncident, &form.csrf)
+        .await?;
+    let category = match INCIDENT_CATEGORIES.contains(&form.category.as_str()) {
+        true => form.category.as_str(),
+        false => "other",
+    };
+    // A company that does not name it gets the kind's own name as the title.
+    let kind = lang.t(&format!("alerts.category.{category}"));
+    let title = Some(form.title.trim())
+        .filter(|t| !t.is_empty())
+        .unwrap_or(&kind);
+    let actor = Actor::user(&viewer.user, Some(addr));
+    let incidents = org.incidents();
+    match incidents
+        .report(&actor, title, category, &form.what_happened)
+        .await
+    {
+        Ok(incident) => {
+            let to = format!("/orgs/{id}/incidents/{}?reported=1", incident.id);
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e @ StoreError::Invalid(_)) => {
+            let error = Some(store_error_message(lang, &e));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_list(&page, &viewer, &org, status, &form, error).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `user` may tick an item done by `who` in organisation `org_id`.
+fn may_tick(user: &User, who: Who, org_id: &str) -> bool {
+    match who {
+        Who::Company => user.may_in(Deed::WorkIncident, org_id),
+        Who::Desk => user.may(Deed::TriageAlerts),
+    }
+}
+
+/// `?reported=1` after the company reported it.
+#[derive(Deserialize)]
+pub struct Reported {
+    reported: Option<u8>,
+}
 
 /// `GET /orgs/{id}/incidents/{iid}`.
 pub async fn detail(
@@ -24,40 +135,64 @@ pub async fn detail(
     Negotiated(lang): Negotiated,
     viewer: Viewer,
     Path((id, iid)): Path<(String, String)>,
+    Query(reported): Query<Reported>,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    let org = page.org(&scope, &id).await?;
-    let incident = match state.store.incident(&scope, &iid).await {
-        Ok(incident) if incident.org_id == org.id => incident,
-        Ok(_) | Err(mamori_store::StoreError::NotFound) => return Err(PageError::NotFound),
-        Err(e) => return Err(PageError::from(e)),
-    };
+    let org = page.org_store(&id).await?;
+    let incidents = org.incidents();
+    let incident = incidents.get(&iid).await?;
     let filter = AlertFilter {
-        org_id: Some(org.id.clone()),
+        org_id: Some(org.id().to_owned()),
         incident_id: Some(incident.id.clone()),
         limit: 100,
         ..AlertFilter::default()
     };
-    let (alerts, timeline) = match tokio::try_join!(
+    let (alerts, timeline, checks) = tokio::try_join!(
         state.store.alerts(&scope, &filter),
         state.store.incident_timeline(&scope, &iid),
-    ) {
-        Ok(found) => found,
-        Err(e) => return Err(PageError::from(e)),
-    };
+        incidents.checks(&iid),
+    )?;
     let alerts: Vec<AlertView> = alerts
         .alerts
         .into_iter()
         .map(|a| AlertView::new(a, lang))
         .collect();
+    let steps: Vec<Value> = steps()
+        .iter()
+        .map(|step| {
+            let items: Vec<Value> = step
+                .items
+                .iter()
+                .map(|item| {
+                    let key = step.item_key(item);
+                    let done = checks.iter().find(|c| c.item == key);
+                    context! {
+                        key => key,
+                        text => item.text(lang),
+                        desk => item.who == Who::Desk,
+                        done_at => done.map(|c| c.done_at),
+                        done_by => done.map(|c| c.done_by.clone()),
+                        may_tick => may_tick(&viewer.user, item.who, org.id()),
+                    }
+                })
+                .collect();
+            context! { title => step.title(lang), items => items }
+        })
+        .collect();
+    let moves = playbook(&incident.category).moves(lang);
     let ctx = context! {
-        org => Value::from(Serde(&org)),
+        org => Value::from(Serde(org.org())),
         incident => Value::from(Serde(&incident)),
         alerts => Value::from(Serde(&alerts)),
         timeline => Value::from(Serde(&timeline)),
+        steps => steps,
+        first_moves => &moves.first_moves,
+        desk_steps => &moves.desk_steps,
+        evidence => &moves.evidence,
         statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         can_triage => viewer.user.may(Deed::TriageAlerts),
+        reported => reported.reported.is_some(),
     };
     Ok(page.render(StatusCode::OK, "incident.html", ctx).await)
 }
@@ -91,18 +226,55 @@ pub async fn update(
     }
     // The form offers the statuses as a list; anything else (or nothing) changes no status.
     let status = form.status.parse::<IncidentStatus>().ok();
-    match state
+    let actor = Actor::user(&viewer.user, Some(addr));
+    state
         .store
-        .update_incident(
-            &Actor::user(&viewer.user, Some(addr)),
-            &scope,
-            &iid,
-            &form.note,
-            status,
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}")).into_response()),
-        Err(e) => Err(PageError::from(e)),
-    }
+        .update_incident(&actor, &scope, &iid, &form.note, status)
+        .await?;
+    Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}")).into_response())
+}
+
+/// The checklist form: one item, ticked or not.
+#[derive(Deserialize)]
+pub struct CheckForm {
+    csrf: String,
+    item: String,
+    #[serde(default)]
+    done: String,
+}
+
+/// `POST /orgs/{id}/incidents/{iid}/checks`: ticks or unticks one item of the three steps.
+/// The company ticks its own items, the desk its own and the company's.
+pub async fn check(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, iid)): Path<(String, String)>,
+    PageForm(form): PageForm<CheckForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page.org_store(&id).await?;
+    let item = steps()
+        .iter()
+        .flat_map(|s| s.items.iter().map(move |i| (s.item_key(i), i)))
+        .find(|(key, _)| *key == form.item);
+    let Some((key, item)) = item else {
+        return Err(PageError::NotFound);
+    };
+    page.authorise(&id, may_tick(&viewer.user, item.who, &id), &form.csrf)?;
+    let done = form.done == "1";
+    // The timeline is written in the portal's default language, as its other entries are.
+    let timeline_lang = Lang::Ja;
+    let text = item.text(timeline_lang);
+    let key_of_entry = match done {
+        true => "incidents.check.done",
+        false => "incidents.check.undone",
+    };
+    let entry = timeline_lang.tf(key_of_entry, &[("item", text)]);
+    let actor = Actor::user(&viewer.user, Some(addr));
+    org.incidents()
+        .set_check(&actor, &iid, &key, done, &entry)
+        .await?;
+    Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#steps")).into_response())
 }

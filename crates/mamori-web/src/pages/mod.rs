@@ -105,6 +105,11 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/alerts/{aid}/suppress", post(alerts::suppress))
         .route("/orgs/{id}/suppressions/{sid}/revoke", post(alerts::revoke))
         .route(
+            "/orgs/{id}/incidents",
+            get(incidents::list).post(incidents::report),
+        )
+        .route("/orgs/{id}/incidents/{iid}/checks", post(incidents::check))
+        .route(
             "/orgs/{id}/incidents/{iid}",
             get(incidents::detail).post(incidents::update),
         )

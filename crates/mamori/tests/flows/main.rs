@@ -19,6 +19,7 @@ mod documents_browser;
 mod first_run_browser;
 mod foundation;
 mod home;
+mod incidents;
 mod ingest_api;
 mod ingest_kill;
 mod reports_pages;

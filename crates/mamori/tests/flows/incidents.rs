@@ -1,0 +1,143 @@
+//! "Something happened": the owner reports an incident and at once sees what to do first for
+//! its kind and how to reach the desk; the three steps are ticked by the side each item
+//! belongs to, every tick lands in the timeline; another company gets 404.
+
+use crate::common::{
+    TestApp, create_org, csrf_of, invite_and_accept, location, org_with_owner, page_text,
+};
+use mamori_testkit::TestDatabase;
+
+#[tokio::test]
+async fn the_owner_reports_ransomware_and_both_sides_work_the_three_steps() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let (admin, alpha, owner) = org_with_owner(&app, "アルファ工業").await;
+        let beta = create_org(&app, &admin, "ベータ商事").await;
+        let other = invite_and_accept(
+            &app,
+            &admin,
+            &beta,
+            "owner@beta.example",
+            "owner",
+            "beta password 12",
+        )
+        .await;
+        // The desk the company is told to call.
+        let desk = page_text(&app, &admin, "/console/desk").await;
+        let saved = admin
+            .post(app.url("/console/desk"))
+            .form(&[
+                ("csrf", csrf_of(&desk).as_str()),
+                ("name", "守りサービス 相談窓口"),
+                ("phone", "03-1234-5678"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 303);
+
+        let list = format!("/orgs/{alpha}/incidents");
+        let page = page_text(&app, &owner, &list).await;
+        assert!(page.contains("何か起きたときは"), "{}", app.backend);
+        let empty = owner
+            .post(app.url(&list))
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("category", "ransomware"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(empty.status(), 422, "what was noticed is needed");
+        let reported = owner
+            .post(app.url(&list))
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("category", "ransomware"),
+                ("title", ""),
+                (
+                    "what_happened",
+                    "経理のパソコンに身代金を求める画面が出ました。",
+                ),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reported.status(), 303);
+        let at = location(&reported);
+        let path = at.trim_end_matches("?reported=1").to_owned();
+        let incident = page_text(&app, &owner, &at).await;
+        for shown in [
+            "インシデントとして記録しました。",
+            "ランサムウェア",
+            "最初にすること",
+            "お金は払わず",
+            "03-1234-5678",
+            "経理のパソコンに身代金を求める画面が出ました。",
+            "1. 気づいたら、まず被害を広げない",
+        ] {
+            assert!(incident.contains(shown), "{shown} on {}", app.backend);
+        }
+        assert!(
+            !incident.contains("残しておく証拠"),
+            "the desk's part is the desk's"
+        );
+
+        // The owner ticks a company item, not a desk item.
+        let tick = |client: &reqwest::Client, html: &str, item: &str| {
+            let (client, url, csrf, item) = (
+                client.clone(),
+                app.url(&format!("{path}/checks")),
+                csrf_of(html),
+                item.to_owned(),
+            );
+            async move {
+                client
+                    .post(url)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("item", item.as_str()),
+                        ("done", "1"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(tick(&owner, &incident, "detect.contained").await, 303);
+        assert_eq!(tick(&owner, &incident, "detect.desk_assessed").await, 403);
+        assert_eq!(tick(&owner, &incident, "detect.no_such_item").await, 404);
+        let desk_view = page_text(&app, &admin, &path).await;
+        assert!(desk_view.contains("残しておく証拠"));
+        assert_eq!(tick(&admin, &desk_view, "detect.desk_assessed").await, 303);
+        let after = page_text(&app, &owner, &path).await;
+        assert!(
+            after.contains("✓ 被害が広がらないよう"),
+            "the tick is in the timeline"
+        );
+        assert!(after.contains("owner@alpha.example"));
+        assert!(after.contains("取り消す"));
+
+        // Another company sees none of it.
+        assert_eq!(
+            other.get(app.url(&path)).send().await.unwrap().status(),
+            404
+        );
+        assert_eq!(
+            tick(
+                &other,
+                &page_text(&app, &other, &format!("/orgs/{beta}/incidents")).await,
+                "detect.contained"
+            )
+            .await,
+            404
+        );
+        assert!(
+            !page_text(&app, &other, &format!("/orgs/{beta}/incidents"))
+                .await
+                .contains("身代金")
+        );
+        app.stop().await;
+    }
+}
