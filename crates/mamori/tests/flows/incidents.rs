@@ -141,3 +141,64 @@ async fn the_owner_reports_ransomware_and_both_sides_work_the_three_steps() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn in_a_browser_something_happened_leads_to_the_first_moves_and_the_desk() {
+    use crate::common::browser::{Browser, sign_in};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(TestDatabase::sqlite()).await;
+    let (admin, alpha, _owner) = org_with_owner(&app, "アルファ工業").await;
+    let desk = page_text(&app, &admin, "/console/desk").await;
+    admin
+        .post(app.url("/console/desk"))
+        .form(&[
+            ("csrf", csrf_of(&desk).as_str()),
+            ("name", "守りサービス 相談窓口"),
+            ("phone", "03-1234-5678"),
+            ("after_hours_phone", "090-0000-1111"),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    sign_in(&browser, &app, "owner@alpha.example", "owner password 12").await;
+    browser
+        .client
+        .goto(&app.url(&format!("/orgs/{alpha}")))
+        .await
+        .unwrap();
+    browser
+        .click(&format!("nav a[href='/orgs/{alpha}/incidents']"))
+        .await;
+    browser.wait_for_path(|p| p.ends_with("/incidents")).await;
+    browser.screenshot("incident-01-report").await;
+    browser
+        .click("input[name=category][value=ransomware]")
+        .await;
+    browser
+        .fill(
+            "textarea[name=what_happened]",
+            "経理のパソコンに身代金を求める画面が出ました。",
+        )
+        .await;
+    browser.click("#report button.primary").await;
+    browser
+        .wait_for_path(|p| p.contains("/incidents/") && !p.ends_with("/incidents"))
+        .await;
+    browser.wait_for_text("#first-moves", "お金は払わず").await;
+    browser.screenshot("incident-02-first-moves").await;
+    let main = browser.text("main").await;
+    for shown in [
+        "インシデントとして記録しました。",
+        "LAN ケーブルを抜き",
+        "電源は切らないでください",
+        "03-1234-5678",
+        "090-0000-1111",
+    ] {
+        assert!(main.contains(shown), "{shown}: {main}");
+    }
+    browser.close().await;
+    app.stop().await;
+}
