@@ -3,10 +3,14 @@
 //! of incident, the company's first moves in plain words, the desk's steps and the evidence to
 //! keep. Pages and reports read it; the store only records which items were done.
 
+mod record;
+
 use std::sync::LazyLock;
 
 use mamori_model::Lang;
 use serde::Deserialize;
+
+pub use record::{Contact, Duty, IncidentFacts, Need, contacts, duties, is_duty};
 
 /// Who does a checklist item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -43,6 +43,8 @@ pub struct Incident {
     pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
+    /// The incident record's facts as the domain writes them (JSON), once someone filled them.
+    pub facts: Option<serde_json::Value>,
 }
 
 /// One line of an incident's timeline.
@@ -56,10 +58,24 @@ pub struct TimelineEntry {
     pub entry: String,
 }
 
-type IncidentRow = (String, String, String, String, String, String, i64, i64);
+type IncidentRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+);
 
 fn from_row(row: IncidentRow) -> Result<Incident, StoreError> {
-    let (id, org_id, title, category, status, created_by, created_at, updated_at) = row;
+    let (id, org_id, title, category, status, created_by, created_at, updated_at, facts) = row;
+    let facts = facts
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| StoreError::corrupt("incidents.facts", e))?;
     Ok(Incident {
         id,
         org_id,
@@ -71,10 +87,12 @@ fn from_row(row: IncidentRow) -> Result<Incident, StoreError> {
         created_by,
         created_at,
         updated_at,
+        facts,
     })
 }
 
-const COLUMNS: &str = "id, org_id, title, category, status, created_by, created_at, updated_at";
+const COLUMNS: &str =
+    "id, org_id, title, category, status, created_by, created_at, updated_at, facts";
 
 impl Store {
     /// Escalates alert `alert_id` into a new incident (or returns the incident it already
@@ -290,6 +308,31 @@ impl Incidents<'_> {
     pub async fn get(&self, id: &str) -> Result<Incident, StoreError> {
         let scope = Scope::Organisation(self.org.id().to_owned());
         self.org.store.incident(&scope, id).await
+    }
+
+    /// Replaces incident `id`'s record facts with `facts` (JSON the domain defines), noting
+    /// `entry` in the timeline.
+    pub async fn set_facts(
+        &self,
+        actor: &Actor,
+        id: &str,
+        facts: &serde_json::Value,
+        entry: &str,
+    ) -> Result<Incident, StoreError> {
+        let incident = self.get(id).await?;
+        let mut tx = self.org.store.begin_write().await?;
+        sqlx::query(
+            "UPDATE incidents SET facts = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
+        )
+        .bind(facts.to_string())
+        .bind(now())
+        .bind(&incident.id)
+        .bind(self.org.id())
+        .execute(&mut *tx)
+        .await?;
+        add_entry(&mut tx, &incident.id, self.org.id(), actor, entry).await?;
+        tx.commit().await?;
+        self.get(id).await
     }
 
     /// The done items of incident `id`'s checklist.

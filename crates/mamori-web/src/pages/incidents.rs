@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{Deed, IncidentStatus, User};
-use mamori_response::{Who, playbook, steps};
+use mamori_response::{IncidentFacts, Need, Who, duties, is_duty, playbook, steps};
 use mamori_store::{Actor, AlertFilter, INCIDENT_CATEGORIES, OrgStore, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -115,6 +115,15 @@ pub async fn report(
     }
 }
 
+/// The incident's record facts (empty until someone fills them).
+fn facts_of(incident: &mamori_store::Incident) -> IncidentFacts {
+    incident
+        .facts
+        .clone()
+        .and_then(|facts| serde_json::from_value(facts).ok())
+        .unwrap_or_default()
+}
+
 /// Whether `user` may tick an item done by `who` in organisation `org_id`.
 fn may_tick(user: &User, who: Who, org_id: &str) -> bool {
     match who {
@@ -181,6 +190,26 @@ pub async fn detail(
         })
         .collect();
     let moves = playbook(&incident.category).moves(lang);
+    let facts = facts_of(&incident);
+    let duties: Vec<Value> = duties(&incident.category, &facts)
+        .into_iter()
+        .map(|duty| {
+            let c = duty.contact;
+            let done = checks.iter().find(|check| check.item == c.duty_key());
+            context! {
+                key => c.duty_key(),
+                name => c.name(lang),
+                purpose => c.purpose(lang),
+                phone => &c.phone,
+                web => &c.web,
+                source => &c.source,
+                as_of => &c.as_of,
+                must => duty.need == Need::Must,
+                done_at => done.map(|d| d.done_at),
+                done_by => done.map(|d| d.done_by.clone()),
+            }
+        })
+        .collect();
     let ctx = context! {
         org => Value::from(Serde(org.org())),
         incident => Value::from(Serde(&incident)),
@@ -190,6 +219,10 @@ pub async fn detail(
         first_moves => &moves.first_moves,
         desk_steps => &moves.desk_steps,
         evidence => &moves.evidence,
+        facts => Value::from(Serde(&facts)),
+        fact_fields => IncidentFacts::TEXT_FIELDS,
+        duties => duties,
+        may_work => viewer.user.may_in(Deed::WorkIncident, org.id()),
         statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         can_triage => viewer.user.may(Deed::TriageAlerts),
         reported => reported.reported.is_some(),
@@ -255,18 +288,27 @@ pub async fn check(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
-    let item = steps()
+    // The timeline is written in the portal's default language, as its other entries are.
+    let timeline_lang = Lang::Ja;
+    let step_item = steps()
         .iter()
         .flat_map(|s| s.items.iter().map(move |i| (s.item_key(i), i)))
         .find(|(key, _)| *key == form.item);
-    let Some((key, item)) = item else {
-        return Err(PageError::NotFound);
+    let duty = mamori_response::contacts()
+        .iter()
+        .find(|c| c.duty_key() == form.item && is_duty(&form.item));
+    let (key, who, text) = match (step_item, duty) {
+        (Some((key, item)), _) => (key, item.who, item.text(timeline_lang).to_owned()),
+        (None, Some(contact)) => {
+            let name = contact.name(timeline_lang);
+            let told = timeline_lang.tf("incidents.duties.told", &[("name", name)]);
+            (contact.duty_key(), Who::Company, told)
+        }
+        (None, None) => return Err(PageError::NotFound),
     };
-    page.authorise(&id, may_tick(&viewer.user, item.who, &id), &form.csrf)?;
+    page.authorise(&id, may_tick(&viewer.user, who, &id), &form.csrf)?;
     let done = form.done == "1";
-    // The timeline is written in the portal's default language, as its other entries are.
-    let timeline_lang = Lang::Ja;
-    let text = item.text(timeline_lang);
+    let text = text.as_str();
     let key_of_entry = match done {
         true => "incidents.check.done",
         false => "incidents.check.undone",
@@ -277,4 +319,71 @@ pub async fn check(
         .set_check(&actor, &iid, &key, done, &entry)
         .await?;
     Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#steps")).into_response())
+}
+
+/// The record form: the facts and the three flags.
+#[derive(Deserialize)]
+pub struct RecordForm {
+    csrf: String,
+    #[serde(default)]
+    parties: String,
+    #[serde(default)]
+    people_in_charge: String,
+    #[serde(default)]
+    discovered_at: String,
+    #[serde(default)]
+    occurred_at: String,
+    #[serde(default)]
+    observed: String,
+    #[serde(default)]
+    presumed_cause: String,
+    #[serde(default)]
+    affected_systems: String,
+    #[serde(default)]
+    configuration: String,
+    #[serde(default)]
+    personal_data: Option<String>,
+    #[serde(default)]
+    crime_suspected: Option<String>,
+    #[serde(default)]
+    regulated_sector: Option<String>,
+}
+
+/// `POST /orgs/{id}/incidents/{iid}/record`: saves the record's facts and flags (which decide
+/// who must be told).
+pub async fn record(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path((id, iid)): Path<(String, String)>,
+    PageForm(form): PageForm<RecordForm>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page
+        .authorise_org(&id, Deed::WorkIncident, &form.csrf)
+        .await?;
+    let t = |text: &str| text.trim().to_owned();
+    let facts = IncidentFacts {
+        parties: t(&form.parties),
+        people_in_charge: t(&form.people_in_charge),
+        discovered_at: t(&form.discovered_at),
+        occurred_at: t(&form.occurred_at),
+        observed: t(&form.observed),
+        presumed_cause: t(&form.presumed_cause),
+        affected_systems: t(&form.affected_systems),
+        configuration: t(&form.configuration),
+        personal_data: form.personal_data.is_some(),
+        crime_suspected: form.crime_suspected.is_some(),
+        regulated_sector: form.regulated_sector.is_some(),
+    };
+    let Ok(value) = serde_json::to_value(&facts) else {
+        return Err(PageError::NotFound);
+    };
+    let entry = Lang::Ja.t("incidents.record.saved_entry");
+    let actor = Actor::user(&viewer.user, Some(addr));
+    org.incidents()
+        .set_facts(&actor, &iid, &value, &entry)
+        .await?;
+    Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#record")).into_response())
 }

@@ -109,6 +109,7 @@ pub fn router() -> Router<AppState> {
             get(incidents::list).post(incidents::report),
         )
         .route("/orgs/{id}/incidents/{iid}/checks", post(incidents::check))
+        .route("/orgs/{id}/incidents/{iid}/record", post(incidents::record))
         .route(
             "/orgs/{id}/incidents/{iid}",
             get(incidents::detail).post(incidents::update),

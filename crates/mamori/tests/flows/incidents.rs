@@ -119,6 +119,51 @@ async fn the_owner_reports_ransomware_and_both_sides_work_the_three_steps() {
         assert!(after.contains("owner@alpha.example"));
         assert!(after.contains("取り消す"));
 
+        // Personal data and a crime flagged: the commission and the police are required.
+        let before = page_text(&app, &owner, &path).await;
+        let section = |html: &str| {
+            let start = html.find("id=\"duties\"").unwrap_or(0);
+            let end = html.find("id=\"record\"").unwrap_or(html.len());
+            html[start..end].to_owned()
+        };
+        assert!(
+            !section(&before).contains("個人情報保護委員会"),
+            "nothing says personal data yet"
+        );
+        let recorded = owner
+            .post(app.url(&format!("{path}/record")))
+            .form(&[
+                ("csrf", csrf_of(&before).as_str()),
+                ("people_in_charge", "総務部 佐藤"),
+                ("observed", "顧客名簿のあるファイルサーバーも暗号化された"),
+                ("personal_data", "1"),
+                ("crime_suspected", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(recorded.status(), 303);
+        let after = page_text(&app, &owner, &path).await;
+        for shown in [
+            "個人情報保護委員会",
+            "03-6457-9849",
+            "警察（サイバー犯罪の相談窓口・最寄りの警察署）",
+            "2021年時点の番号",
+            "顧客名簿のあるファイルサーバーも暗号化された",
+            "記録の項目を更新しました",
+        ] {
+            assert!(after.contains(shown), "{shown} on {}", app.backend);
+        }
+        let required = section(&after).matches(">必ず<").count();
+        assert_eq!(required, 2, "the commission and the police are required");
+        assert_eq!(tick(&owner, &after, "duty.ppc").await, 303);
+        assert!(
+            page_text(&app, &owner, &path)
+                .await
+                .contains("個人情報保護委員会 に知らせた")
+        );
+        assert_eq!(tick(&owner, &after, "duty.nobody").await, 404);
+
         // Another company sees none of it.
         assert_eq!(
             other.get(app.url(&path)).send().await.unwrap().status(),
