@@ -123,6 +123,18 @@ impl Reporter {
         self.render("monthly", doc).await
     }
 
+    /// Renders incident `incident_id` of organisation `org_id` as a report in `lang` (not
+    /// archived; it shows the incident as it stands).
+    pub async fn render_incident(
+        &self,
+        org_id: &str,
+        incident_id: &str,
+        lang: Lang,
+    ) -> Result<Rendered, ReportError> {
+        let doc = crate::incident::compose(&self.store, org_id, incident_id, lang).await?;
+        self.render("incident", doc).await
+    }
+
     /// Renders and archives organisation `org_id`'s report for `month` as its next version.
     pub async fn monthly(
         &self,

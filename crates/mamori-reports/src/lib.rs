@@ -11,6 +11,7 @@ pub mod compose;
 pub mod deliver;
 pub mod figures;
 mod generate;
+pub mod incident;
 pub mod month;
 pub mod overview;
 pub mod render;

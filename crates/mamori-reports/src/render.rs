@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use crate::ReportError;
 
-/// The report templates: `monthly` (one organisation) and `overview` (the provider's).
-pub const TEMPLATES: [(&str, &str, &str); 2] = [
+/// The report templates: `monthly` (one organisation), `overview` (the provider's) and
+/// `incident` (one incident).
+pub const TEMPLATES: [(&str, &str, &str); 3] = [
     (
         "monthly",
         include_str!("../templates/monthly.html"),
@@ -20,6 +21,11 @@ pub const TEMPLATES: [(&str, &str, &str); 2] = [
         "overview",
         include_str!("../templates/overview.html"),
         include_str!("../templates/overview.typ"),
+    ),
+    (
+        "incident",
+        include_str!("../templates/incident.html"),
+        include_str!("../templates/incident.typ"),
     ),
 ];
 

@@ -5,7 +5,6 @@
 
 mod seed;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use mamori_reports::schedule::run_once;
 use mamori_reports::{Month, Reporter, Request, ScheduleSettings};
 use mamori_store::{Actor, NewUser, ReportSettings, Store, report_hash};
 use mamori_testkit::TestDatabase;
+use mamori_testkit::pdf::pdf_text;
 use mamori_testkit::smtp::SmtpSink;
 
 const NOVEMBER: &str = "2026-11";
@@ -36,33 +36,6 @@ const CLI: Request<'static> = Request {
     trigger: "cli",
     created_by: None,
 };
-
-/// The PDF's text as pdftotext lays it out, or `None` (with a note) without poppler-utils.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("report.pdf");
-    std::fs::write(&path, pdf).expect("write pdf");
-    match Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-    {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        Ok(out) => panic!("pdftotext failed: {}", String::from_utf8_lossy(&out.stderr)),
-        Err(e) => {
-            // CI installs poppler-utils: there, a missing pdftotext is a failure.
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "pdftotext cannot be run in CI: {e}"
-            );
-            eprintln!(
-                "skipped PDF text checks: pdftotext not installed (apt-get install poppler-utils)"
-            );
-            None
-        }
-    }
-}
 
 async fn count(url: &str, sql: &str, org: &str, from: i64, to: i64) -> i64 {
     sqlx::any::install_default_drivers();

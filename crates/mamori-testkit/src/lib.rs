@@ -3,8 +3,9 @@
 //! `MAMORI_TEST_DATABASE_URL` points at a server whose role may create databases.
 //!
 //! Also real loopback servers for notification tests: [`smtp::SmtpSink`] and
-//! [`webhook::WebhookSink`].
+//! [`webhook::WebhookSink`]; and [`pdf::pdf_text`] to read generated PDFs back.
 
+pub mod pdf;
 pub mod smtp;
 pub mod webhook;
 

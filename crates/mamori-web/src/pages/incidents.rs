@@ -15,6 +15,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::org::store_error_message;
+use super::reports::document_file;
 use super::{Page, PageError, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
@@ -226,6 +227,7 @@ pub async fn detail(
         statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         can_triage => viewer.user.may(Deed::TriageAlerts),
         reported => reported.reported.is_some(),
+        has_reports => state.reports.is_some(),
     };
     Ok(page.render(StatusCode::OK, "incident.html", ctx).await)
 }
@@ -386,4 +388,48 @@ pub async fn record(
         .set_facts(&actor, &iid, &value, &entry)
         .await?;
     Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#record")).into_response())
+}
+
+/// `GET /orgs/{id}/incidents/{iid}/report/{format}`: the incident report as PDF (to save) or
+/// HTML (to read), made from the incident as it stands.
+pub async fn report_file(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+    Path((id, iid, format)): Path<(String, String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page.org_store(&id).await?;
+    let incident = org.incidents().get(&iid).await?;
+    let Some(reporter) = &state.reports else {
+        return Err(PageError::NotFound);
+    };
+    if !matches!(format.as_str(), "pdf" | "html") {
+        return Err(PageError::NotFound);
+    }
+    let rendered = match reporter.render_incident(org.id(), &incident.id, lang).await {
+        Ok(rendered) => rendered,
+        Err(mamori_reports::ReportError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            tracing::error!(error = %e, incident = %incident.id, "incident report failed");
+            let message = lang.tf("reports.error.failed", &[("detail", &e.to_string())]);
+            let status = StatusCode::INTERNAL_SERVER_ERROR;
+            return Ok(page.message(status, "error.title", message).await);
+        }
+    };
+    let day = state
+        .store
+        .zone()
+        .date(mamori_store::now())
+        .format("%Y%m%d");
+    let name = format!("incident-{day}.{format}");
+    Ok(match format.as_str() {
+        "pdf" => document_file(rendered.pdf, "application/pdf", "attachment", &name),
+        _ => document_file(
+            rendered.html.into_bytes(),
+            "text/html; charset=utf-8",
+            "inline",
+            &name,
+        ),
+    })
 }

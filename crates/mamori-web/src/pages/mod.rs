@@ -18,7 +18,7 @@ mod failure;
 mod incidents;
 mod login;
 mod org;
-mod reports;
+pub(crate) mod reports;
 mod rules;
 mod setup;
 
@@ -110,6 +110,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/orgs/{id}/incidents/{iid}/checks", post(incidents::check))
         .route("/orgs/{id}/incidents/{iid}/record", post(incidents::record))
+        .route(
+            "/orgs/{id}/incidents/{iid}/report/{format}",
+            get(incidents::report_file),
+        )
         .route(
             "/orgs/{id}/incidents/{iid}",
             get(incidents::detail).post(incidents::update),

@@ -203,6 +203,29 @@ pub async fn file(
     }
 }
 
+/// A generated document as a file to open (`inline`) or save (`attachment`) named `name`.
+/// Its HTML carries its own styles and runs no script.
+pub(crate) fn document_file(
+    body: Vec<u8>,
+    content_type: &'static str,
+    disposition: &str,
+    name: &str,
+) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("{disposition}; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
 /// Answers with the report's PDF or HTML exactly as archived.
 async fn serve_file(
     page: &Page<'_>,
@@ -223,19 +246,8 @@ async fn serve_file(
         _ => return Err(PageError::NotFound),
     };
     let name = file_name(report, format);
-    let mut response = body.into_response();
+    let mut response = document_file(body, content_type, disposition, &name);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!("{disposition}; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    // The archived HTML carries its own styles; it runs no script.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
-        ),
-    );
     if let Ok(value) = HeaderValue::from_str(&report.sha256) {
         headers.insert("x-content-sha256", value);
     }

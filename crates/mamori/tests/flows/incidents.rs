@@ -164,6 +164,41 @@ async fn the_owner_reports_ransomware_and_both_sides_work_the_three_steps() {
         );
         assert_eq!(tick(&owner, &after, "duty.nobody").await, 404);
 
+        // The incident report: the PDF holds the record, who was told and the timeline.
+        let pdf = owner
+            .get(app.url(&format!("{path}/report/pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), 200, "{}", app.backend);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let bytes = pdf.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+        if let Some(text) = mamori_testkit::pdf::pdf_text(&bytes) {
+            let flat: String = text.split_whitespace().collect();
+            for shown in [
+                "インシデント報告書",
+                "ランサムウェア",
+                "総務部佐藤",
+                "個人情報保護委員会",
+                "経理のパソコンに身代金を求める画面が出ました。",
+                "個人情報保護委員会に知らせた",
+            ] {
+                assert!(flat.contains(shown), "{shown} in the PDF: {text}");
+            }
+        }
+        let html = page_text(&app, &owner, &format!("{path}/report/html")).await;
+        assert!(html.contains("経理のパソコンに身代金を求める画面が出ました。"));
+        assert_eq!(
+            other
+                .get(app.url(&format!("{path}/report/pdf")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+
         // Another company sees none of it.
         assert_eq!(
             other.get(app.url(&path)).send().await.unwrap().status(),
