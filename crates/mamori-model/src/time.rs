@@ -112,6 +112,24 @@ impl Zone {
             .unwrap_or(day + 86_400)
     }
 
+    /// A local date and time as a form's `datetime-local` field sends it (`2026-12-07T14:30`,
+    /// seconds allowed) read on this zone's clock, as Unix seconds; `None` when it is not one.
+    pub fn parse_local(self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+            .ok()?;
+        self.0
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.timestamp())
+    }
+
+    /// Unix time `ts` as a `datetime-local` field shows it (`2026-12-07T14:30`).
+    pub fn local_input(self, ts: i64) -> String {
+        self.local_ts(ts).format("%Y-%m-%dT%H:%M").to_string()
+    }
+
     /// The local date of Unix time `ts`.
     pub fn date(self, ts: i64) -> NaiveDate {
         self.local_ts(ts).date_naive()
@@ -143,6 +161,16 @@ mod tests {
         let autumn = berlin.midnight(NaiveDate::from_ymd_opt(2026, 10, 25).expect("date"));
         assert_eq!(berlin.next_day(autumn) - autumn, 25 * 3600);
         assert_eq!(berlin.day_start(autumn + 24 * 3600), autumn);
+    }
+
+    #[test]
+    fn form_times_are_read_on_the_site_clock() {
+        let tokyo = Zone::default();
+        let at = tokyo.parse_local("2026-11-22T09:30").expect("a time");
+        assert_eq!(at, 1_795_273_200 + 9 * 3600 + 30 * 60);
+        assert_eq!(tokyo.local_input(at), "2026-11-22T09:30");
+        assert!(tokyo.parse_local("tomorrow").is_none());
+        assert!(tokyo.parse_local("").is_none());
     }
 
     #[test]

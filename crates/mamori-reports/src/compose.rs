@@ -388,6 +388,14 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 w.fill("incidents_summary", &[("n", &group_digits(incidents.len() as i64))])
             },
             "items": incidents,
+            "dispatches": match (f.dispatches.dispatches, f.dispatches.average_minutes_to_arrival) {
+                (0, _) => w.fill("dispatches_none", &[]),
+                (n, Some(minutes)) => w.fill(
+                    "dispatches_summary",
+                    &[("n", &group_digits(n)), ("minutes", &group_digits(minutes))],
+                ),
+                (n, None) => w.fill("dispatches_waiting", &[("n", &group_digits(n))]),
+            },
         },
         "consultations": {
             "summary": if consultations.is_empty() {

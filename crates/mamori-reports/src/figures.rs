@@ -67,6 +67,8 @@ pub struct Figures {
     pub incidents: Vec<IncidentFigures>,
     /// Consultations asked in the month or still not settled, oldest first.
     pub consultations: Vec<ConsultationFigures>,
+    /// On-site dispatches requested in the month.
+    pub dispatches: mamori_store::DispatchFigures,
     /// The latest self-assessment finished before the month ended.
     pub assessment: Option<AssessmentFigures>,
     /// SECURITY ACTION readiness.
@@ -272,6 +274,7 @@ pub async fn gather(
         blocked_ports: top("port"),
         incidents: gather_incidents(store, &tenant, from, to).await?,
         consultations: gather_consultations(&tenant, from, to).await?,
+        dispatches: tenant.incidents().dispatch_figures(from, to).await?,
         assessment: gather_assessment(&tenant, to).await?,
         readiness: gather_readiness(&tenant, public_url).await?,
     })

@@ -301,12 +301,30 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             .await
             .expect("answered");
 
+        // An engineer sent on site, arriving 45 minutes after the request.
+        let incident = tenant
+            .incidents()
+            .report(&Actor::cli(), "PCの不調", "malware", "起動しない")
+            .await
+            .expect("incident");
+        let visit = mamori_store::DispatchRecord {
+            engineer: "現地担当".into(),
+            arrived_at: Some(mamori_store::now() + 45 * 60),
+            ..Default::default()
+        };
+        tenant
+            .incidents()
+            .dispatch(&Actor::cli(), &incident.id, &visit, "駆け付け")
+            .await
+            .expect("dispatch");
+
         let reporter = reporter(&store);
         let monthly = reporter
             .render_monthly(&org, month, Lang::Ja)
             .await
             .expect("report");
         for needle in [
+            "今月の駆け付けは1件で、依頼から到着まで平均45分でした。",
             "今月受け付けた、または対応が続いている相談は1件です。",
             "営業用ノートPCの紛失",
             "パソコンやスマートフォンをなくした",
@@ -381,6 +399,7 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
             "今月、アラートは1件もありませんでした",
             "今月、インシデントはありませんでした",
             "今月、相談窓口への相談はありませんでした。",
+            "今月、駆け付けはありませんでした。",
             "100%",
             "自社診断（25問、5分ほど）",
             "用語の説明",

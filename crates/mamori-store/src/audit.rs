@@ -116,6 +116,8 @@ pub enum AuditAction {
     ConsultationReplied,
     /// A consultation was given to someone at the desk.
     ConsultationAssigned,
+    /// An on-site dispatch was recorded or updated.
+    DispatchRecorded,
     /// First-run setup was done.
     SetupCompleted,
     /// A monitored source was registered.
@@ -142,7 +144,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 39] = [
+    pub const ALL: [AuditAction; 40] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -171,6 +173,7 @@ impl AuditAction {
         AuditAction::ConsultationOpened,
         AuditAction::ConsultationReplied,
         AuditAction::ConsultationAssigned,
+        AuditAction::DispatchRecorded,
         AuditAction::SetupCompleted,
         AuditAction::SourceCreated,
         AuditAction::SuppressionCreated,
@@ -215,6 +218,7 @@ impl AuditAction {
             AuditAction::ConsultationOpened => "consultation.opened",
             AuditAction::ConsultationReplied => "consultation.replied",
             AuditAction::ConsultationAssigned => "consultation.assigned",
+            AuditAction::DispatchRecorded => "dispatch.recorded",
             AuditAction::SetupCompleted => "setup.completed",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SuppressionCreated => "suppression.created",

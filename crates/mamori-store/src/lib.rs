@@ -16,6 +16,7 @@ mod db;
 mod declarations;
 mod deliveries;
 mod detections;
+mod dispatches;
 mod documents;
 mod error;
 mod events;
@@ -54,6 +55,7 @@ pub use db::{Backend, Store, sqlite_url};
 pub use declarations::Declaration;
 pub use deliveries::{Attempt, Delivery, DeliveryKind, DeliveryRecord, now_ms};
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
+pub use dispatches::{Dispatch, DispatchFigures, DispatchRecord};
 pub use documents::{
     DocumentDraft, DocumentVersion, HandbookAcknowledgement, HandbookReader, PolicyPublication,
     content_hash, valid_slug,

@@ -77,6 +77,7 @@ impl Templates {
         }
         env.add_function("t", translate);
         env.add_filter("datetime", move |ts: i64| datetime(zone, ts));
+        env.add_filter("local_input", move |ts: i64| zone.local_input(ts));
         env.add_filter("number", number);
         env.add_filter("day", day);
         Ok(Templates { env })

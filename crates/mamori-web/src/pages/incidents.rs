@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{Deed, IncidentStatus, User};
 use mamori_response::{IncidentFacts, Need, Who, duties, is_duty, playbook, steps};
-use mamori_store::{Actor, AlertFilter, INCIDENT_CATEGORIES, OrgStore, StoreError};
+use mamori_store::{Actor, AlertFilter, DispatchRecord, INCIDENT_CATEGORIES, OrgStore, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -158,10 +158,11 @@ pub async fn detail(
         limit: 100,
         ..AlertFilter::default()
     };
-    let (alerts, timeline, checks) = tokio::try_join!(
+    let (alerts, timeline, checks, dispatches) = tokio::try_join!(
         state.store.alerts(&scope, &filter),
         state.store.incident_timeline(&scope, &iid),
         incidents.checks(&iid),
+        incidents.dispatches(&iid),
     )?;
     let alerts: Vec<AlertView> = alerts
         .alerts
@@ -228,6 +229,7 @@ pub async fn detail(
         can_triage => viewer.user.may(Deed::TriageAlerts),
         reported => reported.reported.is_some(),
         has_reports => state.reports.is_some(),
+        dispatches => Value::from(Serde(&dispatches)),
     };
     Ok(page.render(StatusCode::OK, "incident.html", ctx).await)
 }
@@ -432,4 +434,105 @@ pub async fn report_file(
             &name,
         ),
     })
+}
+
+/// The dispatch form: the whole record as it now stands (times as the browser's
+/// `datetime-local` fields send them, read on the site's clock).
+#[derive(Deserialize)]
+pub struct DispatchForm {
+    csrf: String,
+    #[serde(default)]
+    engineer: String,
+    #[serde(default)]
+    promised_at: String,
+    #[serde(default)]
+    arrived_at: String,
+    #[serde(default)]
+    left_at: String,
+    #[serde(default)]
+    work_done: String,
+    #[serde(default)]
+    devices_taken: String,
+    #[serde(default)]
+    result: String,
+}
+
+impl DispatchForm {
+    /// The record, or `None` when a time is given but cannot be read.
+    fn record(&self, zone: mamori_model::Zone) -> Option<DispatchRecord> {
+        let time = |text: &str| match text.trim() {
+            "" => Some(None),
+            given => zone.parse_local(given).map(Some),
+        };
+        Some(DispatchRecord {
+            promised_at: time(&self.promised_at)?,
+            engineer: self.engineer.clone(),
+            arrived_at: time(&self.arrived_at)?,
+            left_at: time(&self.left_at)?,
+            work_done: self.work_done.clone(),
+            devices_taken: self.devices_taken.clone(),
+            result: self.result.clone(),
+        })
+    }
+}
+
+/// `POST /orgs/{id}/incidents/{iid}/dispatches` (a new dispatch) and
+/// `POST /orgs/{id}/incidents/{iid}/dispatches/{did}` (what happened since): the provider's
+/// staff record sending an engineer on site.
+pub async fn dispatch(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    ClientAddr(addr): ClientAddr,
+    viewer: Viewer,
+    Path(path): Path<Vec<(String, String)>>,
+    PageForm(form): PageForm<DispatchForm>,
+) -> PageResult {
+    let value = |name: &str| path.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let (Some(id), Some(iid)) = (value("id"), value("iid")) else {
+        return Err(PageError::NotFound);
+    };
+    let page = Page::new(&state, lang, Some(&viewer));
+    page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
+    let org = page.org_store(&id).await?;
+    let back = format!("/orgs/{id}/incidents/{iid}#dispatch");
+    let Some(record) = form.record(state.store.zone()) else {
+        let message = lang.t("incidents.dispatch.bad_time");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(page.message(status, "error.title", message).await);
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    let incidents = org.incidents();
+    // The timeline is written in the portal's default language, as its other entries are.
+    let entry_lang = Lang::Ja;
+    let engineer = record.engineer.trim().to_owned();
+    let outcome = match value("did") {
+        None => {
+            let entry = entry_lang.tf(
+                "incidents.dispatch.requested_entry",
+                &[("engineer", &engineer)],
+            );
+            incidents
+                .dispatch(&actor, &iid, &record, &entry)
+                .await
+                .map(|_| ())
+        }
+        Some(did) => {
+            let entry = entry_lang.tf(
+                "incidents.dispatch.updated_entry",
+                &[("engineer", &engineer)],
+            );
+            incidents
+                .update_dispatch(&actor, &iid, &did, &record, &entry)
+                .await
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(e @ StoreError::Invalid(_)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let message = store_error_message(lang, &e);
+            Ok(page.message(status, "error.title", message).await)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -115,6 +115,14 @@ pub fn router() -> Router<AppState> {
             get(incidents::report_file),
         )
         .route(
+            "/orgs/{id}/incidents/{iid}/dispatches",
+            post(incidents::dispatch),
+        )
+        .route(
+            "/orgs/{id}/incidents/{iid}/dispatches/{did}",
+            post(incidents::dispatch),
+        )
+        .route(
             "/orgs/{id}/incidents/{iid}",
             get(incidents::detail).post(incidents::update),
         )

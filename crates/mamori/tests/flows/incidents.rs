@@ -164,6 +164,74 @@ async fn the_owner_reports_ransomware_and_both_sides_work_the_three_steps() {
         );
         assert_eq!(tick(&owner, &after, "duty.nobody").await, 404);
 
+        // The desk sends an engineer; the company sees when to expect them.
+        let desk_view = page_text(&app, &admin, &path).await;
+        let arrange = |client: &reqwest::Client,
+                       url: String,
+                       fields: Vec<(&'static str, &'static str)>,
+                       csrf: String| {
+            let client = client.clone();
+            async move {
+                let mut form = vec![("csrf", csrf.as_str())];
+                form.extend(fields);
+                client.post(url).form(&form).send().await.unwrap().status()
+            }
+        };
+        let dispatches = app.url(&format!("{path}/dispatches"));
+        let bad = vec![("engineer", "現地担当 鈴木"), ("promised_at", "明日の午後")];
+        assert_eq!(
+            arrange(&admin, dispatches.clone(), bad, csrf_of(&desk_view)).await,
+            422
+        );
+        let fields = vec![
+            ("engineer", "現地担当 鈴木"),
+            ("promised_at", "2026-12-07T15:00"),
+        ];
+        assert_eq!(
+            arrange(
+                &admin,
+                dispatches.clone(),
+                fields.clone(),
+                csrf_of(&desk_view)
+            )
+            .await,
+            303
+        );
+        let own = page_text(&app, &owner, &path).await;
+        // Pages escape "/" in text as "&#x2f;".
+        assert!(
+            own.contains("現地担当 鈴木 が 2026&#x2f;12&#x2f;07 15:00 ごろ到着する予定です。"),
+            "the planned arrival on {}",
+            app.backend
+        );
+        assert_eq!(
+            arrange(&owner, dispatches, fields, csrf_of(&own)).await,
+            403
+        );
+        let desk_view = page_text(&app, &admin, &path).await;
+        let did = desk_view
+            .split(&format!("{path}/dispatches/"))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the dispatch's own form")
+            .to_owned();
+        let update = vec![
+            ("engineer", "現地担当 鈴木"),
+            ("promised_at", "2026-12-07T15:00"),
+            ("arrived_at", "2026-12-07T14:50"),
+            ("work_done", "感染端末の隔離とディスクの保全"),
+            ("devices_taken", "経理用ノートPC 1台"),
+        ];
+        let url = app.url(&format!("{path}/dispatches/{did}"));
+        assert_eq!(arrange(&admin, url, update, csrf_of(&desk_view)).await, 303);
+        let own = page_text(&app, &owner, &path).await;
+        assert!(own.contains("経理用ノートPC 1台"));
+        assert!(
+            !own.contains("ごろ到着する予定です"),
+            "arrived, so no longer planned"
+        );
+        assert!(own.contains("駆け付けを手配しました（担当：現地担当 鈴木）"));
+
         // The incident report: the PDF holds the record, who was told and the timeline.
         let pdf = owner
             .get(app.url(&format!("{path}/report/pdf")))
