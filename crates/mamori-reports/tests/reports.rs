@@ -286,6 +286,7 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
                     urgency: mamori_model::Urgency::High,
                     subject: "営業用ノートPCの紛失".into(),
                     body: "電車に置き忘れました。".into(),
+                    attachments: Vec::new(),
                 },
             )
             .await

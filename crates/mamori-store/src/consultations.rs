@@ -71,6 +71,30 @@ pub struct ConsultationMessage {
     pub body: String,
 }
 
+/// A file attached to a consultation, as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAttachment {
+    /// The file's name as the sender's computer called it.
+    pub name: String,
+    /// Its media type as the browser said.
+    pub content_type: String,
+    /// The contents.
+    pub bytes: Vec<u8>,
+}
+
+/// A stored attachment, without its contents.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Attachment {
+    /// Identifier.
+    pub id: String,
+    /// The file's name.
+    pub name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: i64,
+}
+
 /// What a company writes to open a consultation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewConsultation {
@@ -82,6 +106,8 @@ pub struct NewConsultation {
     pub subject: String,
     /// What happened, in the company's words.
     pub body: String,
+    /// Files sent with it (the caller has checked their number and size).
+    pub attachments: Vec<NewAttachment>,
 }
 
 /// A reply and the status it leaves the consultation in (the caller decides it).
@@ -197,6 +223,23 @@ impl Consultations<'_> {
         .execute(&mut *tx)
         .await?;
         add_message(&mut tx, &id, org_id, author, false, body, at).await?;
+        for file in &new.attachments {
+            sqlx::query(
+                "INSERT INTO consultation_attachments (id, consultation_id, org_id, name,
+                     content_type, size, data, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(&id)
+            .bind(org_id)
+            .bind(file.name.trim())
+            .bind(&file.content_type)
+            .bind(file.bytes.len() as i64)
+            .bind(&file.bytes)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
         let action = AuditAction::ConsultationOpened;
         record(&mut *tx, actor, action, Some(org_id), Some(subject)).await?;
         tx.commit().await?;
@@ -224,6 +267,45 @@ impl Consultations<'_> {
         .fetch_optional(&self.org.store.pool)
         .await?;
         row.as_ref().map(from_row).ok_or(StoreError::NotFound)?
+    }
+
+    /// The files attached to consultation `id`, in the order they were sent.
+    pub async fn attachments(&self, id: &str) -> Result<Vec<Attachment>, StoreError> {
+        let consultation = self.get(id).await?;
+        let rows: Vec<Attachment> = sqlx::query_as(
+            "SELECT id, name, content_type, size FROM consultation_attachments
+             WHERE consultation_id = $1 AND org_id = $2 ORDER BY created_at, id",
+        )
+        .bind(&consultation.id)
+        .bind(self.org.id())
+        .fetch_all(&self.org.store.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// Attachment `file` of consultation `id` with its contents.
+    pub async fn attachment(
+        &self,
+        id: &str,
+        file: &str,
+    ) -> Result<(Attachment, Vec<u8>), StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, content_type, size, data FROM consultation_attachments
+             WHERE id = $1 AND consultation_id = $2 AND org_id = $3",
+        )
+        .bind(file)
+        .bind(id)
+        .bind(self.org.id())
+        .fetch_optional(&self.org.store.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let info = Attachment {
+            id: row.try_get(0)?,
+            name: row.try_get(1)?,
+            content_type: row.try_get(2)?,
+            size: row.try_get(3)?,
+        };
+        Ok((info, row.try_get(4)?))
     }
 
     /// The thread of consultation `id`, oldest first.

@@ -50,7 +50,9 @@ pub use alerts::{
 pub use answer_sets::{AnswerKind, AnswerSet, NewAnswers};
 pub use audit::{Actor, AuditAction, AuditEntry};
 pub use channels::{Channel, NewChannel, RouteHealth};
-pub use consultations::{Consultation, ConsultationMessage, NewConsultation, Reply};
+pub use consultations::{
+    Attachment, Consultation, ConsultationMessage, NewAttachment, NewConsultation, Reply,
+};
 pub use db::{Backend, Store, sqlite_url};
 pub use declarations::Declaration;
 pub use deliveries::{Attempt, Delivery, DeliveryKind, DeliveryRecord, now_ms};

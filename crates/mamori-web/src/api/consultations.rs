@@ -206,6 +206,8 @@ pub async fn ask(
         urgency: body.urgency.parse().map_err(|_| choose())?,
         subject: body.subject,
         body: body.body,
+        // Files are attached on the portal's form; the JSON API carries text only.
+        attachments: Vec::new(),
     };
     let actor = Actor::user(&caller.user, Some(addr));
     let asked = org

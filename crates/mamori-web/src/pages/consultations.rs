@@ -3,16 +3,19 @@
 //! The desk's queue across every client shows each consultation's first-answer deadline from
 //! the desk's targets and what is overdue.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{ConsultationStatus, ConsultationTopic, Deed, ResponseTargets, Scope, Urgency};
-use mamori_store::{Actor, INCIDENT_CATEGORIES, NewConsultation, OrgStore, StoreError};
+use mamori_store::{
+    Actor, INCIDENT_CATEGORIES, NewAttachment, NewConsultation, OrgStore, StoreError,
+};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::org::store_error_message;
+use super::reports::document_file;
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
 use crate::consultation::{ConsultationView, add_reply, may_write, targets, within};
@@ -67,6 +70,8 @@ async fn render_list(
         topics => ConsultationTopic::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         urgencies => urgency_choices(page.lang, &targets),
         form => context! { topic => &form.topic, urgency => &form.urgency, subject => &form.subject, body => &form.body },
+        max_files => MAX_FILES,
+        max_mb => MAX_FILE_BYTES / (1024 * 1024),
         error => error,
     };
     Ok(page.render(status, "consultations.html", ctx).await)
@@ -92,16 +97,127 @@ pub async fn list(
     .await
 }
 
-/// `POST /orgs/{id}/consultations`: asks the desk.
+/// How many files one consultation may carry.
+const MAX_FILES: usize = 3;
+/// The largest file, in bytes (5 MiB: a screenshot or a saved e-mail).
+const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+/// The most the form may send: every file at its largest and the text, so the body limit
+/// stops anything larger before it is read.
+pub(crate) const MAX_FORM_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + 256 * 1024;
+
+/// Why the files of a consultation form were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FilesRefused {
+    /// More than [`MAX_FILES`].
+    TooMany,
+    /// A file over [`MAX_FILE_BYTES`], or the whole form over [`MAX_FORM_BYTES`].
+    TooLarge,
+    /// The form could not be read.
+    Unreadable,
+}
+
+impl FilesRefused {
+    fn status(self) -> StatusCode {
+        match self {
+            FilesRefused::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            FilesRefused::TooMany | FilesRefused::Unreadable => UNPROCESSABLE,
+        }
+    }
+
+    fn message(self, lang: Lang) -> String {
+        let (files, mb) = (
+            MAX_FILES.to_string(),
+            (MAX_FILE_BYTES / (1024 * 1024)).to_string(),
+        );
+        let values = [("files", files.as_str()), ("mb", mb.as_str())];
+        match self {
+            FilesRefused::TooMany => lang.tf("consultations.error.too_many_files", &values),
+            FilesRefused::TooLarge => lang.tf("consultations.error.file_too_large", &values),
+            FilesRefused::Unreadable => lang.t("consultations.error.unreadable_form"),
+        }
+    }
+}
+
+/// Reads the consultation form (`multipart/form-data`, for its files): the fields and the
+/// attached files, refusing too many or too large files before anything is stored.
+async fn read_ask_form(
+    mut multipart: Multipart,
+) -> Result<(AskForm, Vec<NewAttachment>), FilesRefused> {
+    let mut form = AskForm::default();
+    let mut files = Vec::new();
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            FilesRefused::TooLarge
+        } else {
+            FilesRefused::Unreadable
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(refused)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "attachment" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let bytes = field.bytes().await.map_err(refused)?;
+            // A file input left empty still sends an empty part without a name.
+            if file_name.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            if bytes.len() > MAX_FILE_BYTES {
+                return Err(FilesRefused::TooLarge);
+            }
+            if files.len() == MAX_FILES {
+                return Err(FilesRefused::TooMany);
+            }
+            files.push(NewAttachment {
+                name: file_name,
+                content_type,
+                bytes: bytes.to_vec(),
+            });
+            continue;
+        }
+        let text = field.text().await.map_err(refused)?;
+        match name.as_str() {
+            "csrf" => form.csrf = text,
+            "topic" => form.topic = text,
+            "urgency" => form.urgency = text,
+            "subject" => form.subject = text,
+            "body" => form.body = text,
+            _ => {}
+        }
+    }
+    Ok((form, files))
+}
+
+/// `POST /orgs/{id}/consultations`: asks the desk, with up to three small files.
 pub async fn ask(
     State(state): State<AppState>,
     Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path(id): Path<String>,
-    PageForm(form): PageForm<AskForm>,
+    multipart: Multipart,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
+    let (form, attachments) = match read_ask_form(multipart).await {
+        Ok(read) => read,
+        Err(why) => {
+            // Nothing was stored; the form is shown again with what was wrong.
+            let org = page.org_store(&id).await?;
+            let form = AskForm::default();
+            return render_list(
+                &page,
+                &viewer,
+                &org,
+                why.status(),
+                &form,
+                Some(why.message(lang)),
+            )
+            .await;
+        }
+    };
     let org = page
         .authorise_org(&id, Deed::AskTheDesk, &form.csrf)
         .await?;
@@ -112,6 +228,7 @@ pub async fn ask(
                 urgency,
                 subject: form.subject.clone(),
                 body: form.body.clone(),
+                attachments,
             };
             let actor = Actor::user(&viewer.user, Some(addr));
             match org.consultations().open(&actor, &viewer.user, &new).await {
@@ -126,6 +243,37 @@ pub async fn ask(
         _ => lang.t("consultations.error.choose"),
     };
     render_list(&page, &viewer, &org, UNPROCESSABLE, &form, Some(message)).await
+}
+
+/// `GET /orgs/{id}/consultations/{cid}/files/{fid}`: an attached file, to save (never shown
+/// inline, whatever its type).
+pub async fn file(
+    State(state): State<AppState>,
+    Negotiated(lang): Negotiated,
+    viewer: Viewer,
+    Path((id, cid, fid)): Path<(String, String, String)>,
+) -> PageResult {
+    let page = Page::new(&state, lang, Some(&viewer));
+    let org = page.org_store(&id).await?;
+    let (info, bytes) = org.consultations().attachment(&cid, &fid).await?;
+    // Served as bytes to save: a file from outside must never run in the portal's origin.
+    let name: String = info
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '"' || c == '\\' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    Ok(document_file(
+        bytes,
+        "application/octet-stream",
+        "attachment",
+        &name,
+    ))
 }
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
@@ -150,9 +298,10 @@ async fn render_detail(
     error: Option<String>,
 ) -> PageResult {
     let consultations = org.consultations();
-    let (consultation, messages) = (
+    let (consultation, messages, files) = (
         consultations.get(cid).await?,
         consultations.messages(cid).await?,
+        consultations.attachments(cid).await?,
     );
     let targets = targets(&page.state.store).await?;
     let view = ConsultationView::new(consultation, &targets, mamori_store::now());
@@ -183,6 +332,7 @@ async fn render_detail(
         category => category,
         c => Value::from(Serde(&view)),
         messages => Value::from(Serde(&messages)),
+        files => Value::from(Serde(&files)),
         within => within(page.lang, targets.minutes(view.consultation.urgency)),
         may_reply => may_write(&viewer.user, org.id()),
         answers => answers,

@@ -23,7 +23,7 @@ mod rules;
 mod setup;
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -202,7 +202,13 @@ pub fn router() -> Router<AppState> {
         .route("/public/{slug}/policy", get(documents::public_policy))
         .route(
             "/orgs/{id}/consultations",
-            get(consultations::list).post(consultations::ask),
+            get(consultations::list)
+                .post(consultations::ask)
+                .layer(DefaultBodyLimit::max(consultations::MAX_FORM_BYTES)),
+        )
+        .route(
+            "/orgs/{id}/consultations/{cid}/files/{fid}",
+            get(consultations::file),
         )
         .route(
             "/orgs/{id}/consultations/{cid}",

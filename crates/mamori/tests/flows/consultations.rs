@@ -45,16 +45,33 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
             "the desk's usual promise is shown"
         );
         let csrf = csrf_of(&page);
-        let unchosen = owner
-            .post(app.url(&list))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("subject", "件名"),
-                ("body", "本文"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        // The form is sent as multipart/form-data, as a browser sends a form with files.
+        let send = |fields: Vec<(&'static str, String)>, files: Vec<(&'static str, Vec<u8>)>| {
+            let (owner, url) = (owner.clone(), app.url(&list));
+            async move {
+                let mut form = reqwest::multipart::Form::new();
+                for (name, value) in fields {
+                    form = form.text(name, value);
+                }
+                for (name, bytes) in files {
+                    let part = reqwest::multipart::Part::bytes(bytes)
+                        .file_name(name)
+                        .mime_str("image/png")
+                        .unwrap();
+                    form = form.part("attachment", part);
+                }
+                owner.post(url).multipart(form).send().await.unwrap()
+            }
+        };
+        let unchosen = send(
+            vec![
+                ("csrf", csrf.clone()),
+                ("subject", "件名".into()),
+                ("body", "本文".into()),
+            ],
+            vec![],
+        )
+        .await;
         assert_eq!(unchosen.status(), 422);
         assert!(
             unchosen
@@ -63,18 +80,51 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
                 .unwrap()
                 .contains("相談の内容と急ぎ度を選んでください。")
         );
-        let asked = owner
-            .post(app.url(&list))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("topic", "suspicious_mail"),
-                ("urgency", "high"),
-                ("subject", "経理部に届いた請求書メール"),
-                ("body", "請求書の添付ファイルを開くよう求めるメールが届きました。\nまだ開いていません。"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let fields = || {
+            vec![
+                ("csrf", csrf.clone()),
+                ("topic", "suspicious_mail".to_owned()),
+                ("urgency", "high".to_owned()),
+                ("subject", "経理部に届いた請求書メール".to_owned()),
+                (
+                    "body",
+                    "請求書の添付ファイルを開くよう求めるメールが届きました。\nまだ開いていません。"
+                        .to_owned(),
+                ),
+            ]
+        };
+        // Too large a file: refused with the reason, and nothing is stored.
+        let big = vec![0u8; 5 * 1024 * 1024 + 1];
+        let refused = send(fields(), vec![("screen.png", big)]).await;
+        assert_eq!(refused.status(), 413, "{}", app.backend);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("添付できるファイルは1件5MBまでです。")
+        );
+        let four = (0..4).map(|_| ("x.png", vec![1u8; 10])).collect();
+        let refused = send(fields(), four).await;
+        assert_eq!(refused.status(), 422);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("添付できるファイルは3件までです。")
+        );
+        assert!(
+            page_text(&app, &owner, &list)
+                .await
+                .contains("まだ相談はありません"),
+            "nothing half-stored"
+        );
+        let asked = send(
+            fields(),
+            vec![("screen.png", b"\x89PNG screenshot".to_vec())],
+        )
+        .await;
         assert_eq!(asked.status(), 303, "{}", app.backend);
         let at = location(&asked);
         assert!(at.ends_with("?asked=1"), "{at}");
@@ -83,10 +133,24 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
         assert!(page.contains("相談を受け付けました。相談窓口から1時間以内に最初の返事をします。"));
         assert!(page.contains("窓口の対応待ち"));
         assert!(page.contains("まだ開いていません。"));
+        let file_link = page
+            .split("/files/")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the attached file is listed");
+        let file_path = format!("{}/files/{file_link}", at.trim_end_matches("?asked=1"));
+        let file = owner.get(app.url(&file_path)).send().await.unwrap();
+        assert_eq!(file.status(), 200);
+        assert_eq!(file.headers()["content-type"], "application/octet-stream");
+        assert_eq!(file.bytes().await.unwrap().as_ref(), b"\x89PNG screenshot");
 
         // Nobody else's business: another company gets 404, as for what does not exist.
         let cid = path.rsplit('/').next().unwrap().to_owned();
-        for elsewhere in [path.clone(), format!("/orgs/{beta}/consultations/{cid}")] {
+        for elsewhere in [
+            path.clone(),
+            format!("/orgs/{beta}/consultations/{cid}"),
+            file_path.clone(),
+        ] {
             let refused = other.get(app.url(&elsewhere)).send().await.unwrap();
             assert_eq!(refused.status(), 404, "{elsewhere} on {}", app.backend);
         }
