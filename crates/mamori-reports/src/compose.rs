@@ -177,6 +177,35 @@ pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
     steps
 }
 
+/// The on-site visits of a month in one sentence, saying so when there were none.
+pub(crate) fn dispatch_sentence(w: &Words, d: &mamori_store::DispatchFigures) -> String {
+    match (d.dispatches, d.average_minutes_to_arrival) {
+        (0, _) => w.fill("dispatches_none", &[]),
+        (n, Some(minutes)) => w.fill(
+            "dispatches_summary",
+            &[("n", &group_digits(n)), ("minutes", &group_digits(minutes))],
+        ),
+        (n, None) => w.fill("dispatches_waiting", &[("n", &group_digits(n))]),
+    }
+}
+
+/// Several organisations' visits together: counts added, the average weighted by arrivals.
+pub(crate) fn combined<'a>(
+    all: impl Iterator<Item = &'a mamori_store::DispatchFigures>,
+) -> mamori_store::DispatchFigures {
+    let (mut dispatches, mut arrived, mut minutes) = (0, 0, 0);
+    for d in all {
+        dispatches += d.dispatches;
+        arrived += d.arrived;
+        minutes += d.average_minutes_to_arrival.unwrap_or(0) * d.arrived;
+    }
+    mamori_store::DispatchFigures {
+        dispatches,
+        arrived,
+        average_minutes_to_arrival: (arrived > 0).then(|| minutes / arrived),
+    }
+}
+
 fn percent(part: i64, whole: i64) -> String {
     if whole <= 0 {
         return "0".into();
@@ -388,14 +417,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
                 w.fill("incidents_summary", &[("n", &group_digits(incidents.len() as i64))])
             },
             "items": incidents,
-            "dispatches": match (f.dispatches.dispatches, f.dispatches.average_minutes_to_arrival) {
-                (0, _) => w.fill("dispatches_none", &[]),
-                (n, Some(minutes)) => w.fill(
-                    "dispatches_summary",
-                    &[("n", &group_digits(n)), ("minutes", &group_digits(minutes))],
-                ),
-                (n, None) => w.fill("dispatches_waiting", &[("n", &group_digits(n))]),
-            },
+            "dispatches": dispatch_sentence(w, &f.dispatches),
         },
         "consultations": {
             "summary": if consultations.is_empty() {
@@ -518,4 +540,29 @@ fn footer(f: &Figures, w: &Words) -> Vec<String> {
     lines.push(w.fill("generated_by", &[]));
     lines.push(w.fill("hash", &[]));
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mamori_store::DispatchFigures;
+
+    #[test]
+    fn visits_of_several_organisations_average_by_arrivals() {
+        let one = DispatchFigures {
+            dispatches: 2,
+            arrived: 2,
+            average_minutes_to_arrival: Some(30),
+        };
+        let other = DispatchFigures {
+            dispatches: 2,
+            arrived: 1,
+            average_minutes_to_arrival: Some(90),
+        };
+        let none = DispatchFigures::default();
+        let all = combined([one, other, none].iter());
+        assert_eq!((all.dispatches, all.arrived), (4, 3));
+        assert_eq!(all.average_minutes_to_arrival, Some(50));
+        assert_eq!(combined([none].iter()).average_minutes_to_arrival, None);
+    }
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::ReportError;
-use crate::compose::{Edition, verdict};
+use crate::compose::{Edition, combined, dispatch_sentence, verdict};
 use crate::figures::Figures;
 use crate::words::{Words, words};
 use mamori_model::group_digits;
@@ -73,6 +73,7 @@ pub fn compose(orgs: &[Figures], e: Edition) -> Result<Value, ReportError> {
         "generated": w.datetime(e.zone.local_ts(e.generated_at).naive_local()),
         "version": e.version,
         "summary": w.fill("overview_summary", &[("orgs", &orgs.len().to_string()), ("red", &count(0)), ("amber", &count(1))]),
+        "dispatches": dispatch_sentence(w, &combined(orgs.iter().map(|f| &f.dispatches))),
         "rows": rows.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
         "footer": [w.fill("generated_by", &[])],
     }))

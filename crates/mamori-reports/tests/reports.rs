@@ -338,6 +338,12 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             .render_overview(month, Lang::Ja)
             .await
             .expect("overview");
+        assert!(
+            overview
+                .html
+                .contains("今月の駆け付けは1件で、依頼から到着まで平均45分でした。"),
+            "the provider's overview counts the visits too"
+        );
         for (what, html) in [("report", &monthly.html), ("overview", &overview.html)] {
             for silent in [
                 "今月は機器からログが届いていません",
