@@ -345,6 +345,27 @@ async fn render_detail(
     Ok(page.render(status, "consultation.html", ctx).await)
 }
 
+/// The consultation page again, saying why a change to it was refused.
+async fn refused(
+    page: &Page<'_>,
+    viewer: &Viewer,
+    org: &OrgStore,
+    cid: &str,
+    e: &StoreError,
+) -> PageResult {
+    let error = Some(store_error_message(page.lang, e));
+    render_detail(
+        page,
+        viewer,
+        org,
+        cid,
+        UNPROCESSABLE,
+        Notice::default(),
+        error,
+    )
+    .await
+}
+
 /// `GET /orgs/{id}/consultations/{cid}`.
 pub async fn detail(
     State(state): State<AppState>,
@@ -397,17 +418,7 @@ pub async fn reply(
     {
         Ok((_, mailed)) => mailed,
         Err(e @ StoreError::Invalid(_)) => {
-            let error = Some(store_error_message(lang, &e));
-            return render_detail(
-                &page,
-                &viewer,
-                &org,
-                &cid,
-                UNPROCESSABLE,
-                Notice::default(),
-                error,
-            )
-            .await;
+            return refused(&page, &viewer, &org, &cid, &e).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -463,19 +474,7 @@ pub async fn escalate(
             let to = format!("/orgs/{id}/incidents/{}", incident.id);
             Ok(Redirect::to(&to).into_response())
         }
-        Err(e @ StoreError::Invalid(_)) => {
-            let error = Some(store_error_message(lang, &e));
-            render_detail(
-                &page,
-                &viewer,
-                &org,
-                &cid,
-                UNPROCESSABLE,
-                Notice::default(),
-                error,
-            )
-            .await
-        }
+        Err(e @ StoreError::Invalid(_)) => refused(&page, &viewer, &org, &cid, &e).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -506,19 +505,7 @@ pub async fn assign(
     let actor = Actor::user(&viewer.user, Some(addr));
     match org.consultations().assign(&actor, &cid, assignee).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/consultations/{cid}")).into_response()),
-        Err(e @ StoreError::Invalid(_)) => {
-            let error = Some(store_error_message(lang, &e));
-            render_detail(
-                &page,
-                &viewer,
-                &org,
-                &cid,
-                UNPROCESSABLE,
-                Notice::default(),
-                error,
-            )
-            .await
-        }
+        Err(e @ StoreError::Invalid(_)) => refused(&page, &viewer, &org, &cid, &e).await,
         Err(e) => Err(e.into()),
     }
 }
