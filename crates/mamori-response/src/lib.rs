@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use mamori_model::Lang;
 use serde::Deserialize;
 
-pub use record::{Contact, Duty, IncidentFacts, Need, contacts, duties, is_duty};
+pub use record::{Contact, Duty, IncidentFacts, Need, contacts, duties};
 
 /// Who does a checklist item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -115,13 +115,6 @@ pub fn steps() -> &'static [Step] {
     &BOOK.steps
 }
 
-/// Whether `key` names a checklist item (`step.item`).
-pub fn is_item(key: &str) -> bool {
-    steps()
-        .iter()
-        .any(|s| s.items.iter().any(|i| s.item_key(i) == key))
-}
-
 /// The guidance for incidents of `category`, or the general one for a category without its
 /// own.
 pub fn playbook(category: &str) -> &'static Playbook {
@@ -162,8 +155,6 @@ mod tests {
         let all = steps().iter().flat_map(|s| &s.items);
         assert!(all.clone().any(|i| i.who == Who::Company));
         assert!(all.clone().any(|i| i.who == Who::Desk));
-        assert!(is_item("detect.contained"));
-        assert!(!is_item("detect.nothing"));
     }
 
     #[test]

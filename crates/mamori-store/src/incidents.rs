@@ -335,6 +335,12 @@ impl Incidents<'_> {
         self.get(id).await
     }
 
+    /// Incident `id`'s timeline, oldest first.
+    pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
+        let scope = Scope::Organisation(self.org.id().to_owned());
+        self.org.store.incident_timeline(&scope, id).await
+    }
+
     /// The done items of incident `id`'s checklist.
     pub async fn checks(&self, id: &str) -> Result<Vec<Check>, StoreError> {
         let incident = self.get(id).await?;

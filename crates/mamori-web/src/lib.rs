@@ -15,6 +15,7 @@ mod error;
 mod extract;
 mod fallback;
 mod i18n;
+mod incident;
 mod measures;
 mod pages;
 mod read_limit;

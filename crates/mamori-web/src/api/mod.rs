@@ -11,6 +11,7 @@ mod doc;
 mod documents;
 pub(crate) mod events;
 mod health;
+mod incidents;
 mod orgs;
 mod reports;
 
@@ -56,7 +57,12 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(alerts::suppress))
         .routes(routes!(alerts::suppressions))
         .routes(routes!(alerts::revoke_suppression))
-        .routes(routes!(alerts::incidents))
+        .routes(routes!(alerts::incidents, incidents::report))
+        .routes(routes!(incidents::get_one))
+        .routes(routes!(incidents::check))
+        .routes(routes!(incidents::record))
+        .routes(routes!(incidents::dispatch))
+        .routes(routes!(incidents::directory))
         .routes(routes!(consultations::list, consultations::ask))
         .routes(routes!(consultations::get_one))
         .routes(routes!(consultations::reply))

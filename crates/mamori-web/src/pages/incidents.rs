@@ -7,8 +7,10 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use mamori_model::{Deed, IncidentStatus, User};
-use mamori_response::{IncidentFacts, Need, Who, duties, is_duty, playbook, steps};
+use mamori_model::{Deed, IncidentStatus};
+use mamori_response::{IncidentFacts, Need, Who, duties, playbook, steps};
+
+use crate::incident::{checklist_item, facts_of, may_tick, tick};
 use mamori_store::{Actor, AlertFilter, DispatchRecord, INCIDENT_CATEGORIES, OrgStore, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -113,23 +115,6 @@ pub async fn report(
             render_list(&page, &viewer, &org, status, &form, error).await
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-/// The incident's record facts (empty until someone fills them).
-fn facts_of(incident: &mamori_store::Incident) -> IncidentFacts {
-    incident
-        .facts
-        .clone()
-        .and_then(|facts| serde_json::from_value(facts).ok())
-        .unwrap_or_default()
-}
-
-/// Whether `user` may tick an item done by `who` in organisation `org_id`.
-fn may_tick(user: &User, who: Who, org_id: &str) -> bool {
-    match who {
-        Who::Company => user.may_in(Deed::WorkIncident, org_id),
-        Who::Desk => user.may(Deed::TriageAlerts),
     }
 }
 
@@ -292,36 +277,12 @@ pub async fn check(
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
-    // The timeline is written in the portal's default language, as its other entries are.
-    let timeline_lang = Lang::Ja;
-    let step_item = steps()
-        .iter()
-        .flat_map(|s| s.items.iter().map(move |i| (s.item_key(i), i)))
-        .find(|(key, _)| *key == form.item);
-    let duty = mamori_response::contacts()
-        .iter()
-        .find(|c| c.duty_key() == form.item && is_duty(&form.item));
-    let (key, who, text) = match (step_item, duty) {
-        (Some((key, item)), _) => (key, item.who, item.text(timeline_lang).to_owned()),
-        (None, Some(contact)) => {
-            let name = contact.name(timeline_lang);
-            let told = timeline_lang.tf("incidents.duties.told", &[("name", name)]);
-            (contact.duty_key(), Who::Company, told)
-        }
-        (None, None) => return Err(PageError::NotFound),
+    let Some((who, text)) = checklist_item(&form.item) else {
+        return Err(PageError::NotFound);
     };
     page.authorise(&id, may_tick(&viewer.user, who, &id), &form.csrf)?;
-    let done = form.done == "1";
-    let text = text.as_str();
-    let key_of_entry = match done {
-        true => "incidents.check.done",
-        false => "incidents.check.undone",
-    };
-    let entry = timeline_lang.tf(key_of_entry, &[("item", text)]);
     let actor = Actor::user(&viewer.user, Some(addr));
-    org.incidents()
-        .set_check(&actor, &iid, &key, done, &entry)
-        .await?;
+    tick(&org, &actor, &iid, &form.item, &text, form.done == "1").await?;
     Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#steps")).into_response())
 }
 

@@ -350,3 +350,202 @@ async fn in_a_browser_something_happened_leads_to_the_first_moves_and_the_desk()
     browser.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn incidents_over_the_api_stay_with_their_organisation() {
+    use crate::common::tenants::{org, owner_token};
+    use mamori_model::Role;
+    use mamori_store::{Actor, NewUser};
+    use reqwest::Method;
+    use serde_json::{Value, json};
+
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let cli = Actor::cli();
+        let alpha = app
+            .store
+            .create_org(&cli, org("アルファ工業"))
+            .await
+            .unwrap();
+        let beta = app.store.create_org(&cli, org("ベータ商事")).await.unwrap();
+        let alpha_token = owner_token(&app.store, &alpha.id, "owner@alpha.example").await;
+        let beta_token = owner_token(&app.store, &beta.id, "owner@beta.example").await;
+        let analyst = app
+            .store
+            .create_user(
+                &cli,
+                NewUser {
+                    email: "analyst@provider.example".into(),
+                    display_name: String::new(),
+                    role: Role::Analyst,
+                    org_id: None,
+                    password: None,
+                },
+            )
+            .await
+            .unwrap();
+        let desk_token = app
+            .store
+            .create_token(&cli, &analyst, "desk")
+            .await
+            .unwrap()
+            .1;
+        let http = reqwest::Client::new();
+        let call = |method: Method, path: String, token: &str, body: Option<Value>| {
+            let mut request = http.request(method, app.url(&path)).bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            async move {
+                let response = request.send().await.expect("request");
+                let status = response.status().as_u16();
+                (
+                    status,
+                    response.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+        let list = format!("/api/v1/orgs/{}/incidents", alpha.id);
+        let bad = json!({"category": "meteor", "what_happened": "x"});
+        let (status, body) = call(Method::POST, list.clone(), &alpha_token, Some(bad)).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("invalid_input.category"))
+        );
+        let report =
+            json!({"category": "ransomware", "what_happened": "身代金を求める画面が出ました。"});
+        let (status, body) = call(Method::POST, list.clone(), &alpha_token, Some(report)).await;
+        assert_eq!(status, 201, "{body} on {}", app.backend);
+        let iid = body["incident"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(body["incident"]["title"], "ランサムウェア");
+        assert!(
+            body["first_moves"][1]
+                .as_str()
+                .unwrap()
+                .contains("お金は払わず")
+        );
+        assert!(body["checklist"].as_array().unwrap().len() >= 10);
+
+        let one = format!("{list}/{iid}");
+        let facts =
+            json!({"personal_data": true, "crime_suspected": true, "observed": "名簿も暗号化"});
+        let (status, body) = call(
+            Method::PUT,
+            format!("{one}/record"),
+            &alpha_token,
+            Some(facts),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let needs: Vec<(String, String)> = body["duties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["contact"].as_str().unwrap().to_owned(),
+                    d["need"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(needs.contains(&("ppc".into(), "must".into())), "{needs:?}");
+        assert!(
+            needs.contains(&("police".into(), "must".into())),
+            "{needs:?}"
+        );
+
+        let tick = |item: &str| Some(json!({"item": item, "done": true}));
+        let checks = format!("{one}/checks");
+        let (status, body) =
+            call(Method::POST, checks.clone(), &alpha_token, tick("duty.ppc")).await;
+        assert_eq!(status, 200);
+        assert!(
+            body["duties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["contact"] == "ppc" && d["told_at"].is_i64())
+        );
+        assert_eq!(
+            call(
+                Method::POST,
+                checks.clone(),
+                &alpha_token,
+                tick("detect.desk_assessed")
+            )
+            .await
+            .0,
+            403
+        );
+        assert_eq!(
+            call(
+                Method::POST,
+                checks.clone(),
+                &alpha_token,
+                tick("detect.nothing")
+            )
+            .await
+            .0,
+            422
+        );
+        assert_eq!(
+            call(
+                Method::POST,
+                checks.clone(),
+                &desk_token,
+                tick("detect.desk_assessed")
+            )
+            .await
+            .0,
+            200
+        );
+
+        let visit = Some(json!({"engineer": "現地担当 鈴木", "promised_at": 1_796_000_000}));
+        let dispatches = format!("{one}/dispatches");
+        assert_eq!(
+            call(
+                Method::POST,
+                dispatches.clone(),
+                &alpha_token,
+                visit.clone()
+            )
+            .await
+            .0,
+            403
+        );
+        let (status, body) =
+            call(Method::POST, dispatches.clone(), &desk_token, visit.clone()).await;
+        assert_eq!(status, 201);
+        assert_eq!(body["dispatches"][0]["engineer"], "現地担当 鈴木");
+
+        // Another company: 404 everywhere.
+        assert_eq!(
+            call(Method::GET, one.clone(), &beta_token, None).await.0,
+            404
+        );
+        assert_eq!(
+            call(Method::POST, checks, &beta_token, tick("detect.contained"))
+                .await
+                .0,
+            404
+        );
+        let beta_one = format!("/api/v1/orgs/{}/incidents/{iid}", beta.id);
+        assert_eq!(call(Method::GET, beta_one, &beta_token, None).await.0, 404);
+
+        let (status, directory) =
+            call(Method::GET, "/api/v1/contacts".into(), &beta_token, None).await;
+        assert_eq!(status, 200);
+        let ppc = directory
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == "ppc")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (ppc["phone"].as_str(), ppc["as_of"].as_str()),
+            (Some("03-6457-9849"), Some("2021"))
+        );
+        app.stop().await;
+    }
+}
