@@ -63,5 +63,6 @@ pub use destination::{DestinationPolicy, is_internal};
 pub use error::NotifyError;
 pub use notice::{DigestItem, Lang, Notice, NoticeKind};
 pub use notifier::{Mail, MailAttachment, Notifier, Receipt};
+pub use render::email::escape as escape_html;
 pub use signature::{sign, verify};
 pub use smtp::{SmtpSettings, SmtpTls};

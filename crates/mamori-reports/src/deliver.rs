@@ -117,8 +117,8 @@ pub async fn send(
     let text = lines.join("\n");
     let html = format!(
         "<p>{}</p><pre style=\"font-family:inherit;white-space:pre-wrap\">{}</pre>",
-        escape(&subject),
-        escape(&text)
+        mamori_notify::escape_html(&subject),
+        mamori_notify::escape_html(&text)
     );
     Ok(notifier
         .send_mail(
@@ -131,11 +131,4 @@ pub async fn send(
             },
         )
         .await?)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -148,7 +148,7 @@ async fn mail_the_answer(state: &AppState, c: &Consultation, body: &str) -> Mail
     let text = text.join("\n");
     let html = format!(
         "<pre style=\"font-family:inherit;white-space:pre-wrap\">{}</pre>",
-        escape(&text)
+        mamori_notify::escape_html(&text)
     );
     let mail = Mail {
         subject,
@@ -168,14 +168,6 @@ async fn mail_the_answer(state: &AppState, c: &Consultation, body: &str) -> Mail
             Mailed::Failed
         }
     }
-}
-
-/// Text made safe inside HTML.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

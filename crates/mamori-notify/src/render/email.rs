@@ -126,8 +126,9 @@ fn html(c: &Content, lang: crate::Lang) -> String {
     out
 }
 
-/// Escapes text for HTML element content and quoted attributes.
-fn escape(s: &str) -> String {
+/// Escapes text for HTML element content and quoted attributes: every HTML mail body, the
+/// notices' and the other mails mamori writes, goes through this one function.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
