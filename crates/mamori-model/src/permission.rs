@@ -45,7 +45,8 @@ pub enum Deed {
     AskTheDesk,
     /// Answer consultations, assign them and settle them (the provider's staff).
     AnswerConsultations,
-    /// Report an incident the company noticed itself ("something happened").
+    /// Open an incident: the company reporting what it noticed ("something happened"), or the
+    /// provider's staff from scratch.
     ReportIncident,
     /// Tick the company's items of an incident's checklist.
     WorkIncident,
@@ -101,7 +102,7 @@ impl Deed {
             Deed::RecordDeclaration => &[Admin, Owner],
             Deed::AskTheDesk => &[Owner, Staff],
             Deed::AnswerConsultations => &[Admin, Analyst],
-            Deed::ReportIncident => &[Owner, Staff],
+            Deed::ReportIncident => &[Admin, Analyst, Owner, Staff],
             Deed::WorkIncident => &[Admin, Analyst, Owner],
         }
     }

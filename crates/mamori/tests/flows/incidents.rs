@@ -267,6 +267,26 @@ async fn the_owner_reports_ransomware_and_both_sides_work_the_three_steps() {
             404
         );
 
+        // The desk may open one from scratch too.
+        let desk_list = page_text(&app, &admin, &list).await;
+        let opened = admin
+            .post(app.url(&list))
+            .form(&[
+                ("csrf", csrf_of(&desk_list).as_str()),
+                ("category", "unauthorised_access"),
+                ("title", "VPN への不審なログイン"),
+                ("what_happened", "夜間に海外からのログイン成功を確認した。"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), 303, "{}", app.backend);
+        assert!(
+            page_text(&app, &owner, &list)
+                .await
+                .contains("VPN への不審なログイン")
+        );
+
         // Another company sees none of it.
         assert_eq!(
             other.get(app.url(&path)).send().await.unwrap().status(),
