@@ -9,7 +9,7 @@ use crate::audit::{Actor, AuditAction, record};
 use crate::error::InvalidInput;
 use crate::incidents::add_entry;
 use crate::tenant::Incidents;
-use crate::{StoreError, new_id, now};
+use crate::{Store, StoreError, new_id, now};
 
 /// A dispatch as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -178,24 +178,47 @@ impl Incidents<'_> {
         from: i64,
         to: i64,
     ) -> Result<DispatchFigures, StoreError> {
-        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT requested_at, arrived_at FROM dispatches
-             WHERE org_id = $1 AND requested_at >= $2 AND requested_at < $3",
-        )
-        .bind(self.org.id())
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.org.store.pool)
-        .await?;
-        let waits: Vec<i64> = rows
-            .iter()
-            .filter_map(|(requested, arrived)| arrived.map(|a| (a - requested).max(0)))
-            .collect();
-        Ok(DispatchFigures {
-            dispatches: rows.len() as i64,
-            arrived: waits.len() as i64,
-            average_minutes_to_arrival: (!waits.is_empty())
-                .then(|| waits.iter().sum::<i64>() / waits.len() as i64 / 60),
-        })
+        figures(&self.org.store.pool, Some(self.org.id()), from, to).await
     }
+}
+
+impl Store {
+    /// Dispatches requested in `[from, to)` across every organisation `scope` may see.
+    pub async fn all_dispatch_figures(
+        &self,
+        scope: &mamori_model::Scope,
+        from: i64,
+        to: i64,
+    ) -> Result<DispatchFigures, StoreError> {
+        figures(&self.pool, scope.only_org(), from, to).await
+    }
+}
+
+/// Dispatches of organisation `org_id` (or of all with `None`; the caller has checked the
+/// scope) requested in `[from, to)`.
+async fn figures(
+    pool: &sqlx::AnyPool,
+    org_id: Option<&str>,
+    from: i64,
+    to: i64,
+) -> Result<DispatchFigures, StoreError> {
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT requested_at, arrived_at FROM dispatches
+         WHERE ($1 IS NULL OR org_id = $1) AND requested_at >= $2 AND requested_at < $3",
+    )
+    .bind(org_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    let waits: Vec<i64> = rows
+        .iter()
+        .filter_map(|(requested, arrived)| arrived.map(|a| (a - requested).max(0)))
+        .collect();
+    Ok(DispatchFigures {
+        dispatches: rows.len() as i64,
+        arrived: waits.len() as i64,
+        average_minutes_to_arrival: (!waits.is_empty())
+            .then(|| waits.iter().sum::<i64>() / waits.len() as i64 / 60),
+    })
 }

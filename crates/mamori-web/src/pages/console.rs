@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -78,13 +79,20 @@ async fn render_orgs(
 ) -> Response {
     let store = &page.state.store;
     let all = Scope::AllOrganisations;
+    // This month so far, on the site's clock.
+    let (zone, now) = (store.zone(), mamori_store::now());
+    let month_start = zone
+        .date(now)
+        .with_day(1)
+        .map_or(now, |first| zone.midnight(first));
     match tokio::try_join!(
         store.orgs(&all),
         store.open_alerts_by_org(&all),
         store.route_health(&all),
-        store.declarations(&all)
+        store.declarations(&all),
+        store.all_dispatch_figures(&all, month_start, now + 1),
     ) {
-        Ok((orgs, open, health, declarations)) => {
+        Ok((orgs, open, health, declarations, visits)) => {
             let mut rows: Vec<Value> = Vec::with_capacity(orgs.len());
             for org in &orgs {
                 let route = health.get(&org.id).copied().unwrap_or_default();
@@ -101,8 +109,19 @@ async fn render_orgs(
                     declared => declarations.iter().find(|d| d.org_id == org.id).map(|d| Value::from(Serde(d))),
                 });
             }
+            let visits = match (visits.dispatches, visits.average_minutes_to_arrival) {
+                (0, _) => page.lang.t("console.orgs.visits_none"),
+                (n, Some(minutes)) => page.lang.tf(
+                    "console.orgs.visits",
+                    &[("n", &n.to_string()), ("minutes", &minutes.to_string())],
+                ),
+                (n, None) => page
+                    .lang
+                    .tf("console.orgs.visits_waiting", &[("n", &n.to_string())]),
+            };
             let ctx = context! {
                 orgs => Value::from(Serde(&orgs)),
+                visits => visits,
                 rows => rows,
                 choices => org_choices(),
                 form => Value::from(Serde(form)),

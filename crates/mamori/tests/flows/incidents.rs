@@ -231,6 +231,11 @@ async fn the_owner_reports_ransomware_and_both_sides_work_the_three_steps() {
             "arrived, so no longer planned"
         );
         assert!(own.contains("駆け付けを手配しました（担当：現地担当 鈴木）"));
+        let console = page_text(&app, &admin, "/console/orgs").await;
+        assert!(
+            console.contains("今月の駆け付けは1件、依頼から到着まで平均"),
+            "the console counts the month's visits"
+        );
 
         // The incident report: the PDF holds the record, who was told and the timeline.
         let pdf = owner
