@@ -295,6 +295,7 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             body: "遠隔ロックの手順をお送りします。".into(),
             from_desk: true,
             status: mamori_model::ConsultationStatus::Resolved,
+            attachments: Vec::new(),
         };
         tenant
             .consultations()

@@ -119,6 +119,8 @@ pub struct Reply {
     pub from_desk: bool,
     /// The status afterwards.
     pub status: ConsultationStatus,
+    /// Files sent with it (the caller has checked their number and size).
+    pub attachments: Vec<NewAttachment>,
 }
 
 const SELECT: &str = "SELECT c.id, c.org_id, o.name, c.topic, c.urgency, c.subject, c.status,
@@ -195,6 +197,34 @@ async fn add_message(
     Ok(())
 }
 
+/// Stores `files` with consultation `consultation` of `org_id`.
+async fn insert_attachments(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    consultation: &str,
+    org_id: &str,
+    files: &[NewAttachment],
+    at: i64,
+) -> Result<(), StoreError> {
+    for file in files {
+        sqlx::query(
+            "INSERT INTO consultation_attachments (id, consultation_id, org_id, name,
+                 content_type, size, data, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id())
+        .bind(consultation)
+        .bind(org_id)
+        .bind(file.name.trim())
+        .bind(&file.content_type)
+        .bind(file.bytes.len() as i64)
+        .bind(&file.bytes)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 impl Consultations<'_> {
     /// Opens a consultation asked by `author` with its first message.
     pub async fn open(
@@ -223,23 +253,7 @@ impl Consultations<'_> {
         .execute(&mut *tx)
         .await?;
         add_message(&mut tx, &id, org_id, author, false, body, at).await?;
-        for file in &new.attachments {
-            sqlx::query(
-                "INSERT INTO consultation_attachments (id, consultation_id, org_id, name,
-                     content_type, size, data, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(new_id())
-            .bind(&id)
-            .bind(org_id)
-            .bind(file.name.trim())
-            .bind(&file.content_type)
-            .bind(file.bytes.len() as i64)
-            .bind(&file.bytes)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_attachments(&mut tx, &id, org_id, &new.attachments, at).await?;
         let action = AuditAction::ConsultationOpened;
         record(&mut *tx, actor, action, Some(org_id), Some(subject)).await?;
         tx.commit().await?;

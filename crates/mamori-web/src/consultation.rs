@@ -4,7 +4,7 @@
 
 use mamori_model::{ConsultationStatus, Deed, ResponseTargets, User};
 use mamori_notify::Mail;
-use mamori_store::{Actor, Consultation, OrgStore, Reply, Store, StoreError};
+use mamori_store::{Actor, Consultation, NewAttachment, OrgStore, Reply, Store, StoreError};
 use serde::Serialize;
 
 use crate::i18n::{Lang, Messages};
@@ -62,25 +62,37 @@ pub(crate) fn may_write(user: &User, org_id: &str) -> bool {
     user.may(Deed::AnswerConsultations) || user.may_in(Deed::AskTheDesk, org_id)
 }
 
-/// Adds a reply by `user` to consultation `cid` of `org` (the caller has checked that `user`
-/// may write there): from the desk when `user` answers consultations, settling it when
-/// `resolve`; the desk's answer is e-mailed to whoever asked. Returns the consultation and,
-/// for the desk's answers, what became of the mail.
+/// A reply as its writer sent it.
+pub(crate) struct Written {
+    /// The text.
+    pub body: String,
+    /// The desk settles the consultation with it.
+    pub resolve: bool,
+    /// Files sent with it (checked for number and size).
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// Adds reply `written` by `user` to consultation `cid` of `org` (the caller has checked
+/// that `user` may write there): from the desk when `user` answers consultations, settling it
+/// when asked to; the desk's answer is e-mailed to whoever asked. Returns the consultation
+/// and, for the desk's answers, what became of the mail.
 pub(crate) async fn add_reply(
     state: &AppState,
     actor: &Actor,
     user: &User,
     org: &OrgStore,
     cid: &str,
-    body: &str,
-    resolve: bool,
+    written: Written,
 ) -> Result<(Consultation, Option<Mailed>), StoreError> {
     let from_desk = user.may(Deed::AnswerConsultations);
     let current = org.consultations().get(cid).await?;
     let reply = Reply {
-        body: body.to_owned(),
+        body: written.body,
         from_desk,
-        status: current.status.after_reply(from_desk, from_desk && resolve),
+        status: current
+            .status
+            .after_reply(from_desk, from_desk && written.resolve),
+        attachments: written.attachments,
     };
     let replied = org.consultations().reply(actor, user, cid, &reply).await?;
     let mailed = match from_desk {

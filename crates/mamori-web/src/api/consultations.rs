@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::assessments::visible_org;
 use crate::auth::{ApiCaller, ClientAddr};
-use crate::consultation::{ConsultationView, add_reply, may_write, targets};
+use crate::consultation::{ConsultationView, Written, add_reply, may_write, targets};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::i18n::Messages;
@@ -250,17 +250,15 @@ pub async fn reply(
         return Err(ApiError::forbidden(caller.lang));
     }
     let actor = Actor::user(&caller.user, Some(addr));
-    let (_, mailed) = add_reply(
-        &state,
-        &actor,
-        &caller.user,
-        &org,
-        &cid,
-        &body.body,
-        body.resolve,
-    )
-    .await
-    .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    let written = Written {
+        body: body.body,
+        resolve: body.resolve,
+        // Files are attached on the portal's form; the JSON API carries text only.
+        attachments: Vec::new(),
+    };
+    let (_, mailed) = add_reply(&state, &actor, &caller.user, &org, &cid, written)
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
     let mail = mailed.map(|m| m.as_str().to_owned());
     let detail = detail(&state, &caller, &org, &cid, mail).await?;
     Ok((StatusCode::CREATED, Json(detail)))

@@ -3,6 +3,8 @@
 //! The desk's queue across every client shows each consultation's first-answer deadline from
 //! the desk's targets and what is overdue.
 
+use std::collections::HashMap;
+
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -18,7 +20,7 @@ use super::org::store_error_message;
 use super::reports::document_file;
 use super::{Page, PageResult};
 use crate::auth::{ClientAddr, Viewer};
-use crate::consultation::{ConsultationView, add_reply, may_write, targets, within};
+use crate::consultation::{ConsultationView, Written, add_reply, may_write, targets, within};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
@@ -138,12 +140,12 @@ impl FilesRefused {
     }
 }
 
-/// Reads the consultation form (`multipart/form-data`, for its files): the fields and the
-/// attached files, refusing too many or too large files before anything is stored.
-async fn read_ask_form(
+/// Reads a consultation form (`multipart/form-data`, for its files): the text fields by name
+/// and the attached files, refusing too many or too large files before anything is stored.
+async fn read_form(
     mut multipart: Multipart,
-) -> Result<(AskForm, Vec<NewAttachment>), FilesRefused> {
-    let mut form = AskForm::default();
+) -> Result<(HashMap<String, String>, Vec<NewAttachment>), FilesRefused> {
+    let mut fields = HashMap::new();
     let mut files = Vec::new();
     let refused = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -179,16 +181,9 @@ async fn read_ask_form(
             continue;
         }
         let text = field.text().await.map_err(refused)?;
-        match name.as_str() {
-            "csrf" => form.csrf = text,
-            "topic" => form.topic = text,
-            "urgency" => form.urgency = text,
-            "subject" => form.subject = text,
-            "body" => form.body = text,
-            _ => {}
-        }
+        fields.insert(name, text);
     }
-    Ok((form, files))
+    Ok((fields, files))
 }
 
 /// `POST /orgs/{id}/consultations`: asks the desk, with up to three small files.
@@ -201,8 +196,18 @@ pub async fn ask(
     multipart: Multipart,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
-    let (form, attachments) = match read_ask_form(multipart).await {
-        Ok(read) => read,
+    let (form, attachments) = match read_form(multipart).await {
+        Ok((mut fields, files)) => {
+            let mut take = |name: &str| fields.remove(name).unwrap_or_default();
+            let form = AskForm {
+                csrf: take("csrf"),
+                topic: take("topic"),
+                urgency: take("urgency"),
+                subject: take("subject"),
+                body: take("body"),
+            };
+            (form, files)
+        }
         Err(why) => {
             // Nothing was stored; the form is shown again with what was wrong.
             let org = page.org_store(&id).await?;
@@ -333,6 +338,8 @@ async fn render_detail(
         c => Value::from(Serde(&view)),
         messages => Value::from(Serde(&messages)),
         files => Value::from(Serde(&files)),
+        max_files => MAX_FILES,
+        max_mb => MAX_FILE_BYTES / (1024 * 1024),
         within => within(page.lang, targets.minutes(view.consultation.urgency)),
         may_reply => may_write(&viewer.user, org.id()),
         answers => answers,
@@ -379,43 +386,35 @@ pub async fn detail(
     render_detail(&page, &viewer, &org, &cid, StatusCode::OK, notice, None).await
 }
 
-/// The reply form.
-#[derive(Deserialize)]
-pub struct ReplyForm {
-    csrf: String,
-    #[serde(default)]
-    body: String,
-    /// The desk settles the consultation with this reply.
-    #[serde(default)]
-    resolve: Option<String>,
-}
-
-/// `POST /orgs/{id}/consultations/{cid}`: a reply from the desk (mailed to the asker) or from
-/// the company.
 pub async fn reply(
     State(state): State<AppState>,
     Negotiated(lang): Negotiated,
     ClientAddr(addr): ClientAddr,
     viewer: Viewer,
     Path((id, cid)): Path<(String, String)>,
-    PageForm(form): PageForm<ReplyForm>,
+    multipart: Multipart,
 ) -> PageResult {
     let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
-    page.authorise(&id, may_write(&viewer.user, &id), &form.csrf)?;
+    let (mut fields, attachments) = match read_form(multipart).await {
+        Ok(read) => read,
+        Err(why) => {
+            // Nothing was stored; the consultation is shown again with what was wrong.
+            let error = Some(why.message(lang));
+            let notice = Notice::default();
+            return render_detail(&page, &viewer, &org, &cid, why.status(), notice, error).await;
+        }
+    };
+    let csrf = fields.remove("csrf").unwrap_or_default();
+    page.authorise(&id, may_write(&viewer.user, &id), &csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    let resolve = form.resolve.is_some();
-    let mailed = match add_reply(
-        &state,
-        &actor,
-        &viewer.user,
-        &org,
-        &cid,
-        &form.body,
-        resolve,
-    )
-    .await
-    {
+    let written = Written {
+        body: fields.remove("body").unwrap_or_default(),
+        // The desk's "settle it with this reply" box.
+        resolve: fields.contains_key("resolve"),
+        attachments,
+    };
+    let mailed = match add_reply(&state, &actor, &viewer.user, &org, &cid, written).await {
         Ok((_, mailed)) => mailed,
         Err(e @ StoreError::Invalid(_)) => {
             return refused(&page, &viewer, &org, &cid, &e).await;

@@ -212,7 +212,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/orgs/{id}/consultations/{cid}",
-            get(consultations::detail).post(consultations::reply),
+            get(consultations::detail)
+                .post(consultations::reply)
+                .layer(DefaultBodyLimit::max(consultations::MAX_FORM_BYTES)),
         )
         .route(
             "/orgs/{id}/consultations/{cid}/assign",

@@ -10,6 +10,15 @@ use crate::common::{
 use mamori_testkit::TestDatabase;
 use mamori_testkit::smtp::SmtpSink;
 
+/// A consultation page's form as the browser sends it (multipart, for its file field).
+fn multipart(fields: &[(&str, &str)]) -> reqwest::multipart::Form {
+    fields
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+            form.text(name.to_string(), value.to_string())
+        })
+}
+
 #[tokio::test]
 async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
     for db in TestDatabase::all().await {
@@ -176,13 +185,13 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
         let desk_page = page_text(&app, &admin, &path).await;
         let answered = admin
             .post(app.url(&path))
-            .form(&[
+            .multipart(multipart(&[
                 ("csrf", csrf_of(&desk_page).as_str()),
                 (
                     "body",
                     "添付ファイルは開かずに、メールごと削除してください。",
                 ),
-            ])
+            ]))
             .send()
             .await
             .unwrap();
@@ -211,10 +220,17 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
         // The company writes back; the turn is the desk's again, and the desk settles it.
         let reply = owner
             .post(app.url(&path))
-            .form(&[
-                ("csrf", csrf_of(&seen).as_str()),
-                ("body", "削除しました。ありがとうございました。"),
-            ])
+            .multipart(
+                multipart(&[
+                    ("csrf", csrf_of(&seen).as_str()),
+                    ("body", "削除しました。ありがとうございました。"),
+                ])
+                .part(
+                    "attachment",
+                    reqwest::multipart::Part::bytes(b"mail headers".to_vec())
+                        .file_name("headers.txt"),
+                ),
+            )
             .send()
             .await
             .unwrap();
@@ -231,11 +247,11 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
         let desk_page = page_text(&app, &admin, &path).await;
         let settled = admin
             .post(app.url(&path))
-            .form(&[
+            .multipart(multipart(&[
                 ("csrf", csrf_of(&desk_page).as_str()),
                 ("body", "ご対応ありがとうございました。"),
                 ("resolve", "1"),
-            ])
+            ]))
             .send()
             .await
             .unwrap();
