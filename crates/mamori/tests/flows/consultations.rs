@@ -354,9 +354,9 @@ async fn an_owner_asks_the_desk_answers_by_mail_and_settles_it() {
 
 #[tokio::test]
 async fn consultations_over_the_api_stay_with_their_organisation() {
-    use crate::common::tenants::{org, owner_token};
-    use mamori_model::Role;
-    use mamori_store::{Actor, NewUser};
+    use crate::common::api;
+    use crate::common::tenants::{analyst_token, org, owner_token};
+    use mamori_store::Actor;
     use serde_json::{Value, json};
 
     for db in TestDatabase::all().await {
@@ -370,40 +370,11 @@ async fn consultations_over_the_api_stay_with_their_organisation() {
         let beta = app.store.create_org(&cli, org("ベータ商事")).await.unwrap();
         let alpha_token = owner_token(&app.store, &alpha.id, "owner@alpha.example").await;
         let beta_token = owner_token(&app.store, &beta.id, "owner@beta.example").await;
-        let analyst = app
-            .store
-            .create_user(
-                &cli,
-                NewUser {
-                    email: "analyst@provider.example".into(),
-                    display_name: "解析 花子".into(),
-                    role: Role::Analyst,
-                    org_id: None,
-                    password: None,
-                },
-            )
-            .await
-            .unwrap();
-        let desk_token = app
-            .store
-            .create_token(&cli, &analyst, "desk")
-            .await
-            .unwrap()
-            .1;
-        let http = reqwest::Client::new();
+        let desk_token = analyst_token(&app.store, "analyst@provider.example").await;
         let call = |method: reqwest::Method, path: String, token: &str, body: Option<Value>| {
-            let mut request = http.request(method, app.url(&path)).bearer_auth(token);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            async move {
-                let response = request.send().await.expect("request");
-                let status = response.status().as_u16();
-                (
-                    status,
-                    response.json::<Value>().await.unwrap_or(Value::Null),
-                )
-            }
+            let app = &app;
+            let token = token.to_owned();
+            async move { api(app, method, &path, &token, body).await }
         };
         use reqwest::Method;
         let list = format!("/api/v1/orgs/{}/consultations", alpha.id);

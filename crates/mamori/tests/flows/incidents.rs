@@ -378,9 +378,9 @@ async fn in_a_browser_something_happened_leads_to_the_first_moves_and_the_desk()
 
 #[tokio::test]
 async fn incidents_over_the_api_stay_with_their_organisation() {
-    use crate::common::tenants::{org, owner_token};
-    use mamori_model::Role;
-    use mamori_store::{Actor, NewUser};
+    use crate::common::api;
+    use crate::common::tenants::{analyst_token, org, owner_token};
+    use mamori_store::Actor;
     use reqwest::Method;
     use serde_json::{Value, json};
 
@@ -395,40 +395,11 @@ async fn incidents_over_the_api_stay_with_their_organisation() {
         let beta = app.store.create_org(&cli, org("ベータ商事")).await.unwrap();
         let alpha_token = owner_token(&app.store, &alpha.id, "owner@alpha.example").await;
         let beta_token = owner_token(&app.store, &beta.id, "owner@beta.example").await;
-        let analyst = app
-            .store
-            .create_user(
-                &cli,
-                NewUser {
-                    email: "analyst@provider.example".into(),
-                    display_name: String::new(),
-                    role: Role::Analyst,
-                    org_id: None,
-                    password: None,
-                },
-            )
-            .await
-            .unwrap();
-        let desk_token = app
-            .store
-            .create_token(&cli, &analyst, "desk")
-            .await
-            .unwrap()
-            .1;
-        let http = reqwest::Client::new();
+        let desk_token = analyst_token(&app.store, "analyst@provider.example").await;
         let call = |method: Method, path: String, token: &str, body: Option<Value>| {
-            let mut request = http.request(method, app.url(&path)).bearer_auth(token);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            async move {
-                let response = request.send().await.expect("request");
-                let status = response.status().as_u16();
-                (
-                    status,
-                    response.json::<Value>().await.unwrap_or(Value::Null),
-                )
-            }
+            let app = &app;
+            let token = token.to_owned();
+            async move { api(app, method, &path, &token, body).await }
         };
         let list = format!("/api/v1/orgs/{}/incidents", alpha.id);
         let bad = json!({"category": "meteor", "what_happened": "x"});

@@ -236,3 +236,26 @@ pub async fn page_text(app: &TestApp, client: &reqwest::Client, path: &str) -> S
         .await
         .expect("page body")
 }
+
+/// Calls the API at `path` as the holder of `token`, with a JSON `body` when given: the status
+/// and the JSON answer (null when there is none).
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("API request");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}

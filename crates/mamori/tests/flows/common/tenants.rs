@@ -55,3 +55,26 @@ pub async fn loopback_ssh_source(store: &Store, org_id: &str) {
         .await
         .expect("source");
 }
+
+/// Creates a provider analyst with e-mail `email` and returns a fresh API token of theirs.
+pub async fn analyst_token(store: &Store, email: &str) -> String {
+    let cli = Actor::cli();
+    let user: User = store
+        .create_user(
+            &cli,
+            NewUser {
+                email: email.to_owned(),
+                display_name: String::new(),
+                role: Role::Analyst,
+                org_id: None,
+                password: None,
+            },
+        )
+        .await
+        .expect("analyst");
+    store
+        .create_token(&cli, &user, "desk")
+        .await
+        .expect("token")
+        .1
+}
