@@ -50,11 +50,7 @@ pub async fn compose(
     let fact_rows: Vec<Value> = IncidentFacts::TEXT_FIELDS
         .iter()
         .map(|field| {
-            let value = serde_json::to_value(&facts)
-                .ok()
-                .and_then(|v| v.get(*field).and_then(Value::as_str).map(str::to_owned))
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| "—".to_owned());
+            let value = facts.text(field).filter(|v| !v.is_empty()).unwrap_or("—");
             json!({"label": label(&format!("fact_{field}")), "value": value})
         })
         .collect();

@@ -51,6 +51,21 @@ impl IncidentFacts {
         "affected_systems",
         "configuration",
     ];
+
+    /// The text field named `field` (one of [`IncidentFacts::TEXT_FIELDS`]).
+    pub fn text(&self, field: &str) -> Option<&str> {
+        Some(match field {
+            "parties" => &self.parties,
+            "people_in_charge" => &self.people_in_charge,
+            "discovered_at" => &self.discovered_at,
+            "occurred_at" => &self.occurred_at,
+            "observed" => &self.observed,
+            "presumed_cause" => &self.presumed_cause,
+            "affected_systems" => &self.affected_systems,
+            "configuration" => &self.configuration,
+            _ => return None,
+        })
+    }
 }
 
 /// Somewhere to report to or ask.
@@ -225,5 +240,10 @@ mod tests {
         assert!(contacts().iter().any(|c| c.duty_key() == "duty.ppc"));
         let facts: IncidentFacts = serde_json::from_str("{\"observed\": \"x\"}").unwrap();
         assert_eq!(facts.observed, "x");
+        for field in IncidentFacts::TEXT_FIELDS {
+            assert!(facts.text(field).is_some(), "{field}");
+        }
+        assert_eq!(facts.text("observed"), Some("x"));
+        assert_eq!(facts.text("nothing"), None);
     }
 }

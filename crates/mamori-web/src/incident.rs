@@ -63,3 +63,19 @@ pub(crate) async fn tick(
         .set_check(actor, iid, key, done, &entry)
         .await
 }
+
+/// Replaces incident `iid`'s record with `facts`, noting it in the timeline.
+pub(crate) async fn save_record(
+    org: &OrgStore,
+    actor: &Actor,
+    iid: &str,
+    facts: &IncidentFacts,
+) -> Result<(), StoreError> {
+    // A struct of strings and booleans always serialises.
+    let value = serde_json::to_value(facts).unwrap_or_default();
+    let entry = Lang::Ja.t("incidents.record.saved_entry");
+    org.incidents()
+        .set_facts(actor, iid, &value, &entry)
+        .await?;
+    Ok(())
+}

@@ -17,7 +17,7 @@ use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::i18n::{Lang, Messages};
-use crate::incident::{checklist_item, facts_of, may_tick, tick};
+use crate::incident::{checklist_item, facts_of, may_tick, save_record, tick};
 use crate::state::AppState;
 
 /// Someone to tell about the incident, and whether they were.
@@ -235,11 +235,8 @@ pub async fn record(
     if !caller.user.may_in(Deed::WorkIncident, &id) {
         return Err(ApiError::forbidden(lang));
     }
-    let value = serde_json::to_value(&facts).map_err(|_| ApiError::not_found(lang))?;
-    let entry = Lang::Ja.t("incidents.record.saved_entry");
     let actor = Actor::user(&caller.user, Some(addr));
-    org.incidents()
-        .set_facts(&actor, &iid, &value, &entry)
+    save_record(&org, &actor, &iid, &facts)
         .await
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok(Json(detail(&org, lang, &iid).await?))

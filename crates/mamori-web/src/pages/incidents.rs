@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use mamori_model::{Deed, IncidentStatus};
 use mamori_response::{IncidentFacts, Need, Who, duties, playbook, steps};
 
-use crate::incident::{checklist_item, facts_of, may_tick, tick};
+use crate::incident::{checklist_item, facts_of, may_tick, save_record, tick};
 use mamori_store::{Actor, AlertFilter, DispatchRecord, INCIDENT_CATEGORIES, OrgStore, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -145,7 +145,7 @@ pub async fn detail(
     };
     let (alerts, timeline, checks, dispatches) = tokio::try_join!(
         state.store.alerts(&scope, &filter),
-        state.store.incident_timeline(&scope, &iid),
+        incidents.timeline(&iid),
         incidents.checks(&iid),
         incidents.dispatches(&iid),
     )?;
@@ -342,14 +342,8 @@ pub async fn record(
         crime_suspected: form.crime_suspected.is_some(),
         regulated_sector: form.regulated_sector.is_some(),
     };
-    let Ok(value) = serde_json::to_value(&facts) else {
-        return Err(PageError::NotFound);
-    };
-    let entry = Lang::Ja.t("incidents.record.saved_entry");
     let actor = Actor::user(&viewer.user, Some(addr));
-    org.incidents()
-        .set_facts(&actor, &iid, &value, &entry)
-        .await?;
+    save_record(&org, &actor, &iid, &facts).await?;
     Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#record")).into_response())
 }
 
