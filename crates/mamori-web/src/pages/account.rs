@@ -1,6 +1,6 @@
 //! The signed-in person's own account: password and API tokens.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
@@ -11,14 +11,13 @@ use mamori_store::{Actor, StoreError};
 
 use super::login::{CsrfOnly, start_session};
 use super::org::store_error_message;
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::Messages;
 
 async fn render(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     status: StatusCode,
     notice: Option<String>,
@@ -35,20 +34,8 @@ async fn render(
 }
 
 /// `GET /account`.
-pub async fn page(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> Response {
-    render(
-        &Page::new(&state, lang, Some(&viewer)),
-        &viewer,
-        StatusCode::OK,
-        None,
-        None,
-        None,
-    )
-    .await
+pub async fn page(Signed(page, viewer): Signed) -> Response {
+    render(&page, &viewer, StatusCode::OK, None, None, None).await
 }
 
 /// The change-password form.
@@ -63,13 +50,10 @@ pub struct PasswordForm {
 /// `POST /account/password`: checks the current password, sets the new one, ends other
 /// sessions and keeps this browser signed in.
 pub async fn change_password(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<PasswordForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.check_csrf(&form.csrf)?;
     let fail = |key: &str| {
         render(
@@ -77,14 +61,15 @@ pub async fn change_password(
             &viewer,
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
-            Some(lang.t(key)),
+            Some(page.lang.t(key)),
             None,
         )
     };
     if form.password != form.password_confirm {
         return Ok(fail("error.password_mismatch").await);
     }
-    match state
+    match page
+        .state
         .store
         .authenticate(&viewer.user.email, &form.current)
         .await
@@ -94,16 +79,17 @@ pub async fn change_password(
         Err(e) => return Err(PageError::from(e)),
     }
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state
+    match page
+        .state
         .store
         .set_password(&actor, &viewer.user.id, &form.password)
         .await
     {
-        Ok(()) => start_session(&state, &viewer.user, "/account")
+        Ok(()) => start_session(&page.state, &viewer.user, "/account")
             .await
             .map_err(|e| PageError::from(e.into_response())),
         Err(e @ StoreError::Invalid(_)) => {
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             Ok(render(
                 &page,
                 &viewer,
@@ -127,16 +113,14 @@ pub struct TokenForm {
 
 /// `POST /account/tokens`: creates an API token and shows it once.
 pub async fn create_token(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.check_csrf(&form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state
+    match page
+        .state
         .store
         .create_token(&actor, &viewer.user, &form.name)
         .await
@@ -145,13 +129,13 @@ pub async fn create_token(
             &page,
             &viewer,
             StatusCode::OK,
-            Some(lang.t("account.token.created")),
+            Some(page.lang.t("account.token.created")),
             None,
             Some(secret),
         )
         .await),
         Err(e @ StoreError::Invalid(_)) => {
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             Ok(render(
                 &page,
                 &viewer,
@@ -168,16 +152,14 @@ pub async fn create_token(
 
 /// `POST /account/tokens/{id}/revoke`.
 pub async fn revoke_token(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.check_csrf(&form.csrf)?;
-    match state
+    match page
+        .state
         .store
         .revoke_token(&Actor::user(&viewer.user, Some(addr)), &viewer.user, &id)
         .await

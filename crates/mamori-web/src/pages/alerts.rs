@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
@@ -21,12 +21,11 @@ use serde::Deserialize;
 
 use super::detections::watched;
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::api::alerts::AlertQuery;
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::{Lang, Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::{Lang, Messages};
 use crate::triage::{AlertAction, AlertView, change_for};
 
 /// Alerts per page.
@@ -102,13 +101,10 @@ impl BulkDone {
 
 /// `GET /console/alerts`: the queue, most urgent and oldest first, open alerts by default.
 pub async fn queue(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Query(mut query): Query<AlertQuery>,
     Query(bulk): Query<BulkDone>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(PageError::Forbidden);
     }
@@ -121,9 +117,9 @@ pub async fn queue(
     };
     let scope = viewer.user.scope();
     let (found, orgs, health) = match tokio::try_join!(
-        state.store.alerts(&scope, &filter),
-        state.store.orgs(&scope),
-        state.store.route_health(&scope),
+        page.state.store.alerts(&scope, &filter),
+        page.state.store.orgs(&scope),
+        page.state.store.route_health(&scope),
     ) {
         Ok(all) => all,
         Err(e) => return Err(PageError::from(e)),
@@ -137,7 +133,7 @@ pub async fn queue(
     let alerts: Vec<AlertView> = found
         .alerts
         .into_iter()
-        .map(|a| AlertView::new(a, lang))
+        .map(|a| AlertView::new(a, page.lang))
         .collect();
     let ctx = context! {
         alerts => Value::from(Serde(&alerts)),
@@ -152,7 +148,7 @@ pub async fn queue(
         orgs => Value::from(Serde(&orgs)),
         broken => broken,
         severities => severity_words(),
-        bulk_done => bulk.sentence(lang),
+        bulk_done => bulk.sentence(page.lang),
         statuses => std::iter::once("open")
             .chain(AlertStatus::ALL.iter().map(|s| s.as_str()))
             .collect::<Vec<_>>(),
@@ -164,13 +160,10 @@ pub async fn queue(
 /// `GET /orgs/{id}/alerts`: one organisation's alerts, newest first, with this month's
 /// summary and what was watched.
 pub async fn list(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     Query(query): Query<AlertQuery>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     let tenant = page.org_store(&id).await?;
     let org = tenant.org();
@@ -179,8 +172,8 @@ pub async fn list(
         limit: PAGE_SIZE,
         ..query.filter(AlertOrder::OpenFirst)
     };
-    let (month_start, month_days) = month_so_far(state.store.zone());
-    let found = state.store.alerts(&scope, &filter).await;
+    let (month_start, month_days) = month_so_far(page.state.store.zone());
+    let found = page.state.store.alerts(&scope, &filter).await;
     let counts = tenant.alerts().counts(month_start, now() + 1).await;
     let suppressions = tenant.suppressions().list().await;
     let incidents = tenant.incidents().list().await;
@@ -201,7 +194,7 @@ pub async fn list(
     let alerts: Vec<AlertView> = found
         .alerts
         .into_iter()
-        .map(|a| AlertView::new(a, lang))
+        .map(|a| AlertView::new(a, page.lang))
         .collect();
     let ctx = context! {
         org => Value::from(Serde(&org)),
@@ -227,14 +220,14 @@ pub async fn list(
 
 /// The alert detail page, with an optional error message from a refused action.
 async fn render_detail(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org_id: &str,
     alert_id: &str,
     status: StatusCode,
     error: Option<String>,
 ) -> PageResult {
-    let state = page.state;
+    let state = &page.state;
     let scope = viewer.user.scope();
     let org = page.org(&scope, org_id).await?;
     let alert = match state.store.alert(&scope, alert_id).await {
@@ -393,12 +386,9 @@ fn alert_fields(details: &serde_json::Value) -> Vec<String> {
 
 /// `GET /orgs/{id}/alerts/{aid}`.
 pub async fn detail(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path((id, aid)): Path<(String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     render_detail(&page, &viewer, &id, &aid, StatusCode::OK, None).await
 }
 
@@ -412,7 +402,7 @@ pub struct ActionForm {
 
 /// Answers a store refusal on the detail page (422 with the reason, else the error page).
 async fn refused_on_detail(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     id: &str,
     aid: &str,
@@ -438,20 +428,17 @@ async fn refused_on_detail(
 
 /// `POST /orgs/{id}/alerts/{aid}/action`: acknowledge, resolve, reopen, assign, comment.
 pub async fn act(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
     PageForm(form): PageForm<ActionForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.authorise(&id, true, &form.csrf)?;
     let change = match change_for(&viewer.user, &form.action) {
         Ok(change) => change,
         Err(crate::triage::ActionRefused::Forbidden) => return Err(PageError::Forbidden),
         Err(why) => {
-            let message = lang.t(why.key_and_code().0);
+            let message = page.lang.t(why.key_and_code().0);
             return render_detail(
                 &page,
                 &viewer,
@@ -464,7 +451,8 @@ pub async fn act(
         }
     };
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state
+    match page
+        .state
         .store
         .change_alert(&actor, &viewer.user.scope(), &aid, change)
         .await
@@ -487,17 +475,15 @@ pub struct EscalateForm {
 
 /// `POST /orgs/{id}/alerts/{aid}/escalate`.
 pub async fn escalate(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state
+    match page
+        .state
         .store
         .escalate_alert(
             &actor,
@@ -530,17 +516,14 @@ pub struct SuppressForm {
 
 /// `POST /orgs/{id}/alerts/{aid}/suppress`.
 pub async fn suppress(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, aid)): Path<(String, String)>,
     PageForm(form): PageForm<SuppressForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
-    let alert = match state.store.alert(&scope, &aid).await {
+    let alert = match page.state.store.alert(&scope, &aid).await {
         Ok(Some(alert)) if alert.org_id == id => alert,
         Ok(_) => return Err(PageError::NotFound),
         Err(e) => return Err(PageError::from(e)),
@@ -556,7 +539,12 @@ pub async fn suppress(
         alert_id: Some(alert.id),
     };
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state.store.create_suppression(&actor, &scope, new).await {
+    match page
+        .state
+        .store
+        .create_suppression(&actor, &scope, new)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
         Err(e) => Err(PageError::from(
             refused_on_detail(&page, &viewer, &id, &aid, e).await,
@@ -566,17 +554,15 @@ pub async fn suppress(
 
 /// `POST /orgs/{id}/suppressions/{sid}/revoke`.
 pub async fn revoke(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, sid)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state
+    match page
+        .state
         .store
         .revoke_suppression(&actor, &Scope::Organisation(id.clone()), &sid)
         .await
@@ -588,13 +574,10 @@ pub async fn revoke(
 
 /// `POST /console/alerts/bulk`: one action on every ticked alert (`id_<alert id>` fields).
 pub async fn bulk(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<HashMap<String, String>>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::TriageAlerts) {
         return Err(PageError::Forbidden);
     }
@@ -610,7 +593,7 @@ pub async fn bulk(
                     page.message(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "error.title",
-                        lang.t("alerts.error.action"),
+                        page.lang.t("alerts.error.action"),
                     )
                     .await,
                 ));
@@ -631,7 +614,8 @@ pub async fn bulk(
     let scope = viewer.user.scope();
     let (mut done, mut skipped) = (0, 0);
     for id in form.keys().filter_map(|k| k.strip_prefix("id_")) {
-        match state
+        match page
+            .state
             .store
             .change_alert(&actor, &scope, id, change.clone())
             .await

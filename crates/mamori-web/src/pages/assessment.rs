@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
@@ -16,20 +16,19 @@ use mamori_model::{Deed, Organisation, Zone};
 use mamori_store::OrgStore;
 use mamori_store::{Actor, AnswerKind};
 
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::{Lang, Messages, Negotiated};
+use crate::i18n::{Lang, Messages};
 use crate::measures::{
     MeasureError, Scored, Submission, benchmark, edition, history, org_readiness, submit_assessment,
 };
-use crate::state::AppState;
 use mamori_docs::charts::{Series, radar, trend};
 
 /// The organisation `id` if `viewer` may see it; otherwise the page to show instead (404 for
 /// other tenants, exactly as for organisations that do not exist).
 pub(super) async fn visible_org(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     id: &str,
 ) -> Result<OrgStore, PageError> {
@@ -41,7 +40,7 @@ pub(super) async fn visible_org(
 
 /// Like [`visible_org`], and the viewer must be allowed to answer for it.
 pub(super) async fn answering_org(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     id: &str,
 ) -> Result<OrgStore, PageError> {
@@ -53,7 +52,7 @@ pub(super) async fn answering_org(
 }
 
 /// The error page for a failed questionnaire operation.
-pub(super) async fn measure_error(page: &Page<'_>, e: MeasureError) -> Response {
+pub(super) async fn measure_error(page: &Page, e: MeasureError) -> Response {
     let (status, _, message) = e.describe(page.lang);
     page.message(status, "error.title", message).await
 }
@@ -144,18 +143,15 @@ pub(super) fn trend_svg(lang: Lang, zone: Zone, history: &[Scored]) -> Value {
 
 /// `GET /orgs/{id}/assessment`: where the self-assessment starts and its history is kept.
 pub async fn hub(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: axum::http::HeaderMap,
-    viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
     let loaded = async {
         let history = history(&org).await?;
         let draft = org.answers().draft(AnswerKind::SelfAssessment, "").await?;
-        let base = super::public_base(&state, &headers);
+        let base = super::public_base(&page.state, &headers);
         let (readiness, acknowledged) = org_readiness(&org, &base).await?;
         Ok::<_, MeasureError>((history, draft, readiness, acknowledged))
     };
@@ -186,7 +182,7 @@ pub async fn hub(
         draft_updated => draft.as_ref().map(|d| d.updated_at),
         questions => questions,
         history => rows,
-        trend => (!history.is_empty()).then(|| trend_svg(lang, state.store.zone(), &history)),
+        trend => (!history.is_empty()).then(|| trend_svg(page.lang, page.state.store.zone(), &history)),
         readiness => Value::from(Serde(&readiness)),
         acknowledged_at => acknowledged.map(|a| a.at),
     };
@@ -218,7 +214,7 @@ async fn draft_words(org: &OrgStore) -> Result<BTreeMap<String, String>, PageErr
 
 /// Renders the screen of part `part_id` with `answers` filled in.
 async fn render_part(
-    page: &Page<'_>,
+    page: &Page,
     org: &Organisation,
     edition: &Edition,
     part_id: &str,
@@ -257,7 +253,7 @@ async fn render_part(
 }
 
 /// The default catalog edition, or the error page.
-pub(super) async fn default_edition(page: &Page<'_>) -> Result<&'static Edition, PageError> {
+pub(super) async fn default_edition(page: &Page) -> Result<&'static Edition, PageError> {
     match edition(None) {
         Ok(edition) => Ok(edition),
         Err(e) => Err(PageError::from(measure_error(page, e).await)),
@@ -267,13 +263,10 @@ pub(super) async fn default_edition(page: &Page<'_>) -> Result<&'static Edition,
 /// `GET /orgs/{id}/assessment/answer?part=…`: one part of the questionnaire, with the draft's
 /// answers filled in.
 pub async fn part_form(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     Query(query): Query<PartQuery>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
     let edition = default_edition(&page).await?;
     let answers = draft_words(&org).await?;
@@ -294,7 +287,7 @@ pub async fn part_form(
 /// Checks a posted questionnaire form: the viewer may answer for organisation `id`, and the
 /// form carries the session's token. Returns the organisation and the parsed form.
 pub(super) async fn answering_form(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     id: &str,
     pairs: Vec<(String, String)>,
@@ -360,14 +353,11 @@ impl AnswerForm {
 /// to the previous or next part, back to the hub, or (on the last screen) completes the
 /// assessment and shows the result.
 pub async fn part_submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let (org, form) = answering_form(&page, &viewer, &id, pairs).await?;
     let edition = default_edition(&page).await?;
     let mut answers = draft_words(&org).await?;
@@ -377,7 +367,7 @@ pub async fn part_submit(
     let actor = Actor::user(&viewer.user, Some(addr));
     let submission = |complete| Submission::new(&org, &actor, None, complete);
     if let Err(e) = submit_assessment(&submission(false), &answers).await {
-        let (status, _, message) = e.describe(lang);
+        let (status, _, message) = e.describe(page.lang);
         return Ok(render_part(
             &page,
             org.org(),
@@ -403,7 +393,7 @@ pub async fn part_submit(
                 let missing_part = first_missing
                     .and_then(|n| edition.self_assessment.item(n))
                     .map_or(part.clone(), |item| item.part.clone());
-                let (_, _, message) = e.describe(lang);
+                let (_, _, message) = e.describe(page.lang);
                 return Ok(render_part(
                     &page,
                     org.org(),
@@ -436,12 +426,9 @@ struct Change<'a> {
 
 /// `GET /orgs/{id}/assessment/{aid}`: one completed assessment's result.
 pub async fn result(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path((id, aid)): Path<(String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
     let all = match history(&org).await {
         Ok(all) => all,
@@ -479,7 +466,7 @@ pub async fn result(
             })
         })
         .collect();
-    let cat_lang = lang;
+    let cat_lang = page.lang;
     let part_names = current
         .result
         .parts
@@ -497,8 +484,8 @@ pub async fn result(
         assessment_id => current.set.id.clone(),
         completed_at => current.set.completed_at,
         result => Value::from(Serde(&current.result)),
-        parts_chart => radar_svg(lang, "assessment.chart.parts", part_names, part_percents(&current.result), previous.map(|p| part_percents(&p.result))),
-        rules_chart => radar_svg(lang, "assessment.chart.rules", rule_names, rule_percents(&current.result), previous.map(|p| rule_percents(&p.result))),
+        parts_chart => radar_svg(page.lang, "assessment.chart.parts", part_names, part_percents(&current.result), previous.map(|p| part_percents(&p.result))),
+        rules_chart => radar_svg(page.lang, "assessment.chart.rules", rule_names, rule_percents(&current.result), previous.map(|p| rule_percents(&p.result))),
         previous_total => previous.map(|p| p.result.total),
         previous_at => previous.and_then(|p| p.set.completed_at),
         changes => Value::from(Serde(&changes)),

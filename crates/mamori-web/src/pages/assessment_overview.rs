@@ -1,31 +1,22 @@
 //! The provider-wide view for analysts and administrators: which clients are weakest, and on
 //! which self-assessment items most clients still have work to do.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use mamori_model::Deed;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
 use super::assessment::{default_edition, measure_error};
-use super::{Page, PageError, PageResult};
-use crate::auth::Viewer;
-use crate::i18n::Negotiated;
+use super::{PageError, PageResult, Signed};
 use crate::measures::overview;
-use crate::state::AppState;
 
 /// `GET /console/assessments`.
-pub async fn page(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn page(Signed(page, viewer): Signed) -> PageResult {
     if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(PageError::Forbidden);
     }
     let edition = default_edition(&page).await?;
-    let overview = match overview(&state.store, &viewer.user.scope()).await {
+    let overview = match overview(&page.state.store, &viewer.user.scope()).await {
         Ok(overview) => overview,
         Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };

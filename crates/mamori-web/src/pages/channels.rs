@@ -2,7 +2,7 @@
 //! the "send a test" button with the result per channel, and the latest notifications.
 //! A company with no working channel is told so in red, never left with a blank address.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_alerts::{RouteCheck, test_route};
@@ -13,24 +13,23 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::api::channels::ChannelView;
 use crate::auth::{ClientAddr, Viewer};
 use crate::channel_input::ChannelInput;
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::Messages;
 
 /// Renders the page, with a form error or the results of a test just sent.
 async fn render(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org_id: &str,
     status: StatusCode,
     error: Option<String>,
     checks: Option<Vec<RouteCheck>>,
 ) -> PageResult {
-    let state = page.state;
+    let state = &page.state;
     let tenant = page.org_store(org_id).await?;
     let org = tenant.org();
     let channels = tenant.channels();
@@ -53,13 +52,7 @@ async fn render(
 }
 
 /// `GET /orgs/{id}/channels`.
-pub async fn page(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn page(Signed(page, viewer): Signed, Path(id): Path<String>) -> PageResult {
     render(&page, &viewer, &id, StatusCode::OK, None, None).await
 }
 
@@ -111,25 +104,22 @@ impl ChannelFields {
 
 /// `POST /orgs/{id}/channels`: adds a channel.
 pub async fn create(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<ChannelForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     page.authorise(
         &id,
         viewer.user.may_at(Deed::ManageChannels, Some(&id)),
         &form.csrf,
     )?;
-    let new = match form
-        .input
-        .input()
-        .to_new(Some(id.clone()), lang, &state.webhook_destinations())
-    {
+    let new = match form.input.input().to_new(
+        Some(id.clone()),
+        page.lang,
+        &page.state.webhook_destinations(),
+    ) {
         Ok(new) => new,
         Err(message) => {
             return render(
@@ -143,7 +133,8 @@ pub async fn create(
             .await;
         }
     };
-    match state
+    match page
+        .state
         .store
         .create_channel(&Actor::user(&viewer.user, Some(addr)), &scope, new)
         .await
@@ -155,26 +146,24 @@ pub async fn create(
 
 /// `POST /orgs/{id}/channels/{cid}/delete`.
 pub async fn delete(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, cid)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     page.authorise(
         &id,
         viewer.user.may_at(Deed::ManageChannels, Some(&id)),
         &form.csrf,
     )?;
-    match state.store.channel(&scope, &cid).await {
+    match page.state.store.channel(&scope, &cid).await {
         Ok(Some(channel)) if channel.org_id.as_deref() == Some(id.as_str()) => {}
         Ok(_) => return Err(PageError::NotFound),
         Err(e) => return Err(PageError::from(e)),
     }
-    match state
+    match page
+        .state
         .store
         .delete_channel(&Actor::user(&viewer.user, Some(addr)), &scope, &cid)
         .await
@@ -186,27 +175,24 @@ pub async fn delete(
 
 /// `POST /orgs/{id}/channels/test`: sends the test and shows the result per channel.
 pub async fn test(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     page.authorise(&id, viewer.user.may_in(Deed::TestRoute, &id), &form.csrf)?;
-    let Some(alerting) = &state.alerting else {
+    let Some(alerting) = &page.state.alerting else {
         return Err(PageError::from(
             page.message(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "error.title",
-                lang.t("channels.error.off"),
+                page.lang.t("channels.error.off"),
             )
             .await,
         ));
     };
     match test_route(
-        &state.store,
+        &page.state.store,
         &alerting.notifier,
         &alerting.settings,
         &scope,
@@ -222,7 +208,7 @@ pub async fn test(
                 page.message(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "error.title",
-                    lang.t("error.internal"),
+                    page.lang.t("error.internal"),
                 )
                 .await,
             ))

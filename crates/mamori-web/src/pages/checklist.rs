@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
@@ -17,25 +17,17 @@ use mamori_store::{Actor, AnswerKind, OrgStore};
 use super::assessment::{
     AnswerForm, answering_form, answering_org, default_edition, measure_error, visible_org,
 };
-use super::{Page, PageError, PageResult};
-use crate::auth::{ClientAddr, Viewer};
+use super::{Page, PageError, PageResult, Signed};
+use crate::auth::ClientAddr;
 use crate::extract::PageForm;
-use crate::i18n::Negotiated;
 use crate::measures::{
     MeasureError, RawExecutive, Submission, cloud_services, latest_executive, submit_cloud,
     submit_executive,
 };
-use crate::state::AppState;
 
 /// `GET /orgs/{id}/checklists`: the executive checklist's state and every checked cloud
 /// service.
-pub async fn index(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn index(Signed(page, viewer): Signed, Path(id): Path<String>) -> PageResult {
     let org = visible_org(&page, &viewer, &id).await?;
     let loaded = async {
         let executive = latest_executive(&org).await?;
@@ -96,7 +88,7 @@ async fn saved_answers(
 /// Renders the form of checklist `kind` (cloud or executive) with `answers` filled in, and
 /// the status and message of a refused submission, if any.
 async fn render_form(
-    page: &Page<'_>,
+    page: &Page,
     org: &Organisation,
     kind: AnswerKind,
     service: &str,
@@ -130,13 +122,10 @@ async fn render_form(
 
 /// `GET /orgs/{id}/checklists/cloud?service=…`: the cloud checklist for one service.
 pub async fn cloud_form(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     Query(query): Query<ServiceQuery>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
     let service = query.service.trim();
     if service.is_empty() {
@@ -154,14 +143,11 @@ fn submission<'a>(org: &'a OrgStore, actor: &'a Actor, form: &AnswerForm) -> Sub
 
 /// `POST /orgs/{id}/checklists/cloud`.
 pub async fn cloud_submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let (org, form) = answering_form(&page, &viewer, &id, pairs).await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     let service = form.field("service").trim().to_owned();
@@ -169,7 +155,7 @@ pub async fn cloud_submit(
     match submit_cloud(&submission, &service, &form.answers).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response()),
         Err(e) => {
-            let (status, _, message) = e.describe(lang);
+            let (status, _, message) = e.describe(page.lang);
             let answers = serde_json::to_value(&form.answers).unwrap_or_default();
             Ok(render_form(
                 &page,
@@ -185,13 +171,7 @@ pub async fn cloud_submit(
 }
 
 /// `GET /orgs/{id}/checklists/executive`.
-pub async fn executive_form(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn executive_form(Signed(page, viewer): Signed, Path(id): Path<String>) -> PageResult {
     let org = answering_org(&page, &viewer, &id).await?;
     let answers = saved_answers(&org, AnswerKind::Executive, "").await?;
     Ok(render_form(&page, org.org(), AnswerKind::Executive, "", &answers, None).await)
@@ -199,14 +179,11 @@ pub async fn executive_form(
 
 /// `POST /orgs/{id}/checklists/executive`: principles as `p1`…`p3`, actions as `a1`…`a7`.
 pub async fn executive_submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let (org, form) = answering_form(&page, &viewer, &id, pairs).await?;
     let actor = Actor::user(&viewer.user, Some(addr));
     let raw = RawExecutive {
@@ -217,7 +194,7 @@ pub async fn executive_submit(
     match submit_executive(&submission, &raw).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response()),
         Err(e) => {
-            let (status, _, message) = e.describe(lang);
+            let (status, _, message) = e.describe(page.lang);
             let answers: BTreeMap<&str, &BTreeMap<String, String>> =
                 [("principles", &raw.principles), ("actions", &raw.actions)].into();
             let answers = serde_json::to_value(answers).unwrap_or_default();

@@ -1,6 +1,5 @@
 //! The provider console: every client organisation, the provider's own staff, the audit log.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
@@ -12,12 +11,11 @@ use mamori_model::{Deed, EmployeeBand, Industry, Role, Scope};
 use mamori_store::{Actor, NewOrganisation, NewUser, StoreError};
 
 use super::org::{invite, store_error_message};
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::audit_view::AuditLine;
-use crate::auth::{ClientAddr, Viewer};
+use crate::auth::ClientAddr;
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::Messages;
 
 /// The organisation form, shared by creation and editing.
 #[derive(Deserialize, Clone, serde::Serialize)]
@@ -57,7 +55,7 @@ pub fn org_choices() -> Value {
 
 /// How many SECURITY ACTION stars organisation `org_id` is ready to declare (0, 1 or 2), by
 /// the same readiness rules as its own pages.
-async fn star_status(page: &Page<'_>, org_id: &str) -> Result<u8, PageError> {
+async fn star_status(page: &Page, org_id: &str) -> Result<u8, PageError> {
     let org = page.org_store(org_id).await?;
     match crate::measures::org_readiness(&org, "").await {
         Ok((readiness, _)) => Ok(if readiness.two_stars {
@@ -72,7 +70,7 @@ async fn star_status(page: &Page<'_>, org_id: &str) -> Result<u8, PageError> {
 }
 
 async fn render_orgs(
-    page: &Page<'_>,
+    page: &Page,
     status: StatusCode,
     form: Option<&OrgForm>,
     error: Option<String>,
@@ -134,25 +132,17 @@ async fn render_orgs(
 }
 
 /// `GET /console/orgs`.
-pub async fn orgs(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn orgs(Signed(page, _viewer): Signed) -> PageResult {
     page.require(Deed::WatchAllOrganisations)?;
     Ok(render_orgs(&page, StatusCode::OK, None, None).await)
 }
 
 /// `POST /console/orgs`: an administrator adds a client organisation.
 pub async fn create_org(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.require(Deed::AdministerProvider)?;
     page.check_csrf(&form.csrf)?;
     let new = match form.to_new() {
@@ -162,19 +152,20 @@ pub async fn create_org(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&form),
-                Some(lang.t(key)),
+                Some(page.lang.t(key)),
             )
             .await);
         }
     };
-    match state
+    match page
+        .state
         .store
         .create_org(&Actor::user(&viewer.user, Some(addr)), new)
         .await
     {
         Ok(org) => Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response()),
         Err(e @ StoreError::Invalid(_)) => {
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             Ok(render_orgs(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -187,11 +178,7 @@ pub async fn create_org(
     }
 }
 
-async fn render_provider_users(
-    page: &Page<'_>,
-    status: StatusCode,
-    error: Option<String>,
-) -> Response {
+async fn render_provider_users(page: &Page, status: StatusCode, error: Option<String>) -> Response {
     match page.state.store.provider_users().await {
         Ok(users) => {
             page.render(
@@ -206,12 +193,7 @@ async fn render_provider_users(
 }
 
 /// `GET /console/users`: the provider's administrators and analysts.
-pub async fn provider_users(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn provider_users(Signed(page, _viewer): Signed) -> PageResult {
     page.require(Deed::AdministerProvider)?;
     Ok(render_provider_users(&page, StatusCode::OK, None).await)
 }
@@ -227,14 +209,11 @@ pub struct InviteForm {
 
 /// `POST /console/users`: invite an administrator or analyst.
 pub async fn invite_provider_user(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.require(Deed::AdministerProvider)?;
     page.check_csrf(&form.csrf)?;
     let role = match form.role.parse::<Role>() {
@@ -243,7 +222,7 @@ pub async fn invite_provider_user(
             return Ok(render_provider_users(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(lang.t("users.error.role")),
+                Some(page.lang.t("users.error.role")),
             )
             .await);
         }
@@ -258,7 +237,7 @@ pub async fn invite_provider_user(
     match invite(&page, &headers, &Actor::user(&viewer.user, Some(addr)), new).await {
         Ok(response) => Ok(response),
         Err(e @ (StoreError::Invalid(_) | StoreError::EmailTaken)) => {
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             Ok(render_provider_users(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await)
         }
         Err(e) => Err(PageError::from(e)),
@@ -266,18 +245,18 @@ pub async fn invite_provider_user(
 }
 
 /// `GET /console/audit`: the newest audit entries.
-pub async fn audit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn audit(Signed(page, _viewer): Signed) -> PageResult {
     page.require(Deed::AdministerProvider)?;
-    match state.store.audit_log(&Scope::AllOrganisations, 200).await {
+    match page
+        .state
+        .store
+        .audit_log(&Scope::AllOrganisations, 200)
+        .await
+    {
         Ok(entries) => {
             let lines: Vec<AuditLine> = entries
                 .into_iter()
-                .map(|e| AuditLine::new(e, lang))
+                .map(|e| AuditLine::new(e, page.lang))
                 .collect();
             Ok(page
                 .render(

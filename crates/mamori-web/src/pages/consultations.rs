@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{ConsultationStatus, ConsultationTopic, Deed, ResponseTargets, Scope, Urgency};
@@ -18,12 +18,11 @@ use serde::Deserialize;
 
 use super::org::store_error_message;
 use super::reports::document_file;
-use super::{Page, PageResult};
+use super::{Page, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::consultation::{ConsultationView, Written, add_reply, may_write, targets, within};
 use crate::extract::PageForm;
-use crate::i18n::{Lang, Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::{Lang, Messages};
 
 /// Each urgency with its stable name and the desk's promise for it, for the form.
 fn urgency_choices(lang: Lang, targets: &ResponseTargets) -> Vec<Value> {
@@ -49,7 +48,7 @@ pub struct AskForm {
 
 /// The organisation's consultations and, for its members, the form to ask the desk.
 async fn render_list(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org: &OrgStore,
     status: StatusCode,
@@ -80,13 +79,7 @@ async fn render_list(
 }
 
 /// `GET /orgs/{id}/consultations`.
-pub async fn list(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn list(Signed(page, viewer): Signed, Path(id): Path<String>) -> PageResult {
     let org = page.org_store(&id).await?;
     render_list(
         &page,
@@ -188,14 +181,11 @@ async fn read_form(
 
 /// `POST /orgs/{id}/consultations`: asks the desk, with up to three small files.
 pub async fn ask(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let (form, attachments) = match read_form(multipart).await {
         Ok((mut fields, files)) => {
             let mut take = |name: &str| fields.remove(name).unwrap_or_default();
@@ -218,7 +208,7 @@ pub async fn ask(
                 &org,
                 why.status(),
                 &form,
-                Some(why.message(lang)),
+                Some(why.message(page.lang)),
             )
             .await;
         }
@@ -241,11 +231,11 @@ pub async fn ask(
                     let to = format!("/orgs/{id}/consultations/{}?asked=1", c.id);
                     return Ok(Redirect::to(&to).into_response());
                 }
-                Err(e @ StoreError::Invalid(_)) => store_error_message(lang, &e),
+                Err(e @ StoreError::Invalid(_)) => store_error_message(page.lang, &e),
                 Err(e) => return Err(e.into()),
             }
         }
-        _ => lang.t("consultations.error.choose"),
+        _ => page.lang.t("consultations.error.choose"),
     };
     render_list(&page, &viewer, &org, UNPROCESSABLE, &form, Some(message)).await
 }
@@ -253,12 +243,9 @@ pub async fn ask(
 /// `GET /orgs/{id}/consultations/{cid}/files/{fid}`: an attached file, to save (never shown
 /// inline, whatever its type).
 pub async fn file(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, _viewer): Signed,
     Path((id, cid, fid)): Path<(String, String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let (info, bytes) = org.consultations().attachment(&cid, &fid).await?;
     // Served as bytes to save: a file from outside must never run in the portal's origin.
@@ -294,7 +281,7 @@ pub struct Notice {
 /// One consultation with its thread, the reply form for whoever may write, and the
 /// assignment form for the desk.
 async fn render_detail(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org: &OrgStore,
     cid: &str,
@@ -354,7 +341,7 @@ async fn render_detail(
 
 /// The consultation page again, saying why a change to it was refused.
 async fn refused(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org: &OrgStore,
     cid: &str,
@@ -375,32 +362,26 @@ async fn refused(
 
 /// `GET /orgs/{id}/consultations/{cid}`.
 pub async fn detail(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path((id, cid)): Path<(String, String)>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     render_detail(&page, &viewer, &org, &cid, StatusCode::OK, notice, None).await
 }
 
 pub async fn reply(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, cid)): Path<(String, String)>,
     multipart: Multipart,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let (mut fields, attachments) = match read_form(multipart).await {
         Ok(read) => read,
         Err(why) => {
             // Nothing was stored; the consultation is shown again with what was wrong.
-            let error = Some(why.message(lang));
+            let error = Some(why.message(page.lang));
             let notice = Notice::default();
             return render_detail(&page, &viewer, &org, &cid, why.status(), notice, error).await;
         }
@@ -414,7 +395,7 @@ pub async fn reply(
         resolve: fields.contains_key("resolve"),
         attachments,
     };
-    let mailed = match add_reply(&state, &actor, &viewer.user, &org, &cid, written).await {
+    let mailed = match add_reply(&page.state, &actor, &viewer.user, &org, &cid, written).await {
         Ok((_, mailed)) => mailed,
         Err(e @ StoreError::Invalid(_)) => {
             return refused(&page, &viewer, &org, &cid, &e).await;
@@ -452,14 +433,11 @@ pub struct EscalateForm {
 /// `POST /orgs/{id}/consultations/{cid}/incident`: the desk records the consultation as an
 /// incident and goes on there.
 pub async fn escalate(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, cid)): Path<(String, String)>,
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::AnswerConsultations, &form.csrf)
         .await?;
@@ -489,14 +467,11 @@ pub struct AssignForm {
 /// `POST /orgs/{id}/consultations/{cid}/assign`: gives the consultation to someone at the
 /// desk (or to nobody).
 pub async fn assign(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, cid)): Path<(String, String)>,
     PageForm(form): PageForm<AssignForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::AnswerConsultations, &form.csrf)
         .await?;
@@ -511,16 +486,12 @@ pub async fn assign(
 
 /// `GET /console/consultations`: the desk's queue across every client, overdue first, then
 /// by urgency, oldest first.
-pub async fn queue(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn queue(Signed(page, _viewer): Signed) -> PageResult {
     page.require(Deed::AnswerConsultations)?;
     let targets = targets(&page.state.store).await?;
     let now = mamori_store::now();
-    let mut queue: Vec<ConsultationView> = state
+    let mut queue: Vec<ConsultationView> = page
+        .state
         .store
         .consultation_queue(&Scope::AllOrganisations)
         .await?
@@ -545,7 +516,7 @@ pub async fn queue(
         queue => Value::from(Serde(&queue)),
         waiting => waiting,
         overdue => overdue,
-        targets => urgency_choices(lang, &targets),
+        targets => urgency_choices(page.lang, &targets),
     };
     Ok(page
         .render(StatusCode::OK, "console_consultations.html", ctx)

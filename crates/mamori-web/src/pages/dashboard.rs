@@ -50,11 +50,11 @@ fn step_link(org_id: &str, step: StepId) -> String {
 
 /// Everything the dashboard shows, as template context.
 pub(super) async fn dashboard(
-    page: &Page<'_>,
+    page: &Page,
     org: &OrgStore,
     headers: &HeaderMap,
 ) -> Result<Value, MeasureError> {
-    let state = page.state;
+    let state = &page.state;
     let lang = page.lang;
     let id = org.id();
     let now = mamori_store::now();

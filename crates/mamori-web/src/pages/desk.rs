@@ -1,7 +1,7 @@
 //! The provider's consultation desk (相談窓口): set once by an administrator, shown to client
 //! companies wherever mamori tells them to get in touch.
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_model::{Deed, ResponseTargets};
@@ -11,11 +11,10 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::org::store_error_message;
-use super::{Page, PageError, PageResult};
-use crate::auth::{ClientAddr, Viewer};
+use super::{Page, PageError, PageResult, Signed};
+use crate::auth::ClientAddr;
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::Messages;
 
 /// The desk form. The first-response targets are typed as text and read here, because
 /// form fields beside a flattened struct arrive as text.
@@ -59,7 +58,7 @@ impl DeskForm {
 }
 
 async fn render(
-    page: &Page<'_>,
+    page: &Page,
     status: StatusCode,
     desk: Option<Desk>,
     error: Option<String>,
@@ -80,16 +79,16 @@ pub struct Saved {
 }
 
 /// `GET /console/desk`: the desk's details, for administrators to set.
-pub async fn show(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Query(saved): Query<Saved>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn show(Signed(page, _viewer): Signed, Query(saved): Query<Saved>) -> PageResult {
     page.require(Deed::AdministerProvider)?;
     let saved = saved.saved.is_some();
-    match state.store.provider().await.map(|p| p.and_then(|p| p.desk)) {
+    match page
+        .state
+        .store
+        .provider()
+        .await
+        .map(|p| p.and_then(|p| p.desk))
+    {
         Ok(desk) => Ok(render(&page, StatusCode::OK, desk, None, saved).await),
         Err(e) => Err(PageError::from(e)),
     }
@@ -97,25 +96,22 @@ pub async fn show(
 
 /// `POST /console/desk`: saves the desk's details.
 pub async fn save(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<DeskForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.require(Deed::AdministerProvider)?;
     page.check_csrf(&form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
     let Some(desk) = form.desk() else {
-        let message = lang.t("desk.error.target");
+        let message = page.lang.t("desk.error.target");
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(render(&page, status, Some(form.desk), Some(message), false).await);
     };
-    match state.store.set_desk(&actor, &desk).await {
+    match page.state.store.set_desk(&actor, &desk).await {
         Ok(_) => Ok(Redirect::to("/console/desk?saved=1").into_response()),
         Err(e @ StoreError::Invalid(_)) => {
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(render(&page, status, Some(desk), Some(message), false).await)
         }

@@ -2,7 +2,7 @@
 //! first, in the reader's language with what to do. Analysts and the organisation's own
 //! members see it; other tenants get a 404 like every organisation page.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use mamori_model::Severity;
 use mamori_store::{DetectionFilter, StoredDetection, now};
@@ -10,11 +10,9 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Serialize;
 
-use super::{Page, PageError, PageResult};
+use super::{PageError, PageResult, Signed};
 use crate::api::detections::DetectionQuery;
-use crate::auth::Viewer;
-use crate::i18n::{Lang, Negotiated};
-use crate::state::AppState;
+use crate::i18n::Lang;
 use crate::triage::group_pairs;
 
 /// Detections per page.
@@ -101,16 +99,13 @@ pub(crate) async fn watched(
 
 /// `GET /orgs/{id}/detections`.
 pub async fn list(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, _viewer): Signed,
     Path(id): Path<String>,
     Query(query): Query<DetectionQuery>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let tenant = page.org_store(&id).await?;
     let org = tenant.org();
-    let (filter, error) = page.list_filter(query.filter(state.store.zone()));
+    let (filter, error) = page.list_filter(query.filter(page.state.store.zone()));
     let filter = DetectionFilter {
         limit: PAGE_SIZE,
         ..filter
@@ -127,7 +122,7 @@ pub async fn list(
     let rows: Vec<DetectionRow> = found
         .detections
         .into_iter()
-        .map(|d| DetectionRow::new(d, lang))
+        .map(|d| DetectionRow::new(d, page.lang))
         .collect();
     let ctx = context! {
         org => Value::from(Serde(&org)),

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use mamori_model::{Deed, Lang, Scope};
 use mamori_parse::Format;
@@ -16,11 +15,10 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::events::render_sources;
-use super::{Page, PageError, PageResult, public_base};
-use crate::auth::{ClientAddr, Viewer};
+use super::{Page, PageError, PageResult, Signed, public_base};
+use crate::auth::ClientAddr;
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::Messages;
 
 /// The setup guides, one per log format (see `guides/devices.toml`).
 static GUIDES: LazyLock<Result<BTreeMap<String, Guide>, String>> = LazyLock::new(|| {
@@ -78,7 +76,7 @@ fn host_of(base: &str) -> String {
 }
 
 /// The sources page again, saying what was wrong with the form.
-async fn refused(page: &Page<'_>, key: &str) -> PageResult {
+async fn refused(page: &Page, key: &str) -> PageResult {
     let message = page.lang.t(key);
     Ok(render_sources(page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await)
 }
@@ -108,14 +106,11 @@ const MAX_SILENT_MINUTES: i64 = 7 * 24 * 60;
 
 /// `POST /console/sources`: registers a source and shows how to set the device up.
 pub async fn register(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<DeviceForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.require(Deed::RegisterSources)?;
     page.check_csrf(&form.csrf)?;
     let name = form.name.trim();
@@ -144,7 +139,8 @@ pub async fn register(
             _ => return refused(&page, "ingest.register.error.silent").await,
         },
     };
-    let org = match state
+    let org = match page
+        .state
         .store
         .org_store(&Scope::AllOrganisations, &form.org)
         .await
@@ -153,7 +149,8 @@ pub async fn register(
         Err(StoreError::NotFound) => return refused(&page, "ingest.register.error.org").await,
         Err(e) => return Err(PageError::from(e)),
     };
-    let created = state
+    let created = page
+        .state
         .store
         .create_source(
             &Actor::user(&viewer.user, Some(addr)),
@@ -169,13 +166,13 @@ pub async fn register(
         .await;
     let (source, token) = match created {
         Ok(created) => {
-            if let Some(ingest) = &state.ingest {
+            if let Some(ingest) = &page.state.ingest {
                 ingest.sources_changed();
             }
             created
         }
         Err(e @ StoreError::Invalid(_)) => {
-            let message = super::org::store_error_message(lang, &e);
+            let message = super::org::store_error_message(page.lang, &e);
             return Ok(render_sources(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -194,20 +191,20 @@ pub async fn register(
                 page.message(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "error.title",
-                    lang.t("error.internal"),
+                    page.lang.t("error.internal"),
                 )
                 .await,
             ));
         }
     };
-    let base = public_base(&state, &headers);
-    let ports = state.settings.syslog_ports;
+    let base = public_base(&page.state, &headers);
+    let ports = page.state.settings.syslog_ports;
     let port = ports.udp.or(ports.tcp);
     let config = guide
         .config
         .replace("{host}", &host_of(&base))
         .replace("{port}", &port.unwrap_or(514).to_string());
-    let (steps, port_note) = match lang {
+    let (steps, port_note) = match page.lang {
         Lang::Ja => (&guide.ja, &guide.port_note_ja),
         Lang::En => (&guide.en, &guide.port_note_en),
     };

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_model::Deed;
@@ -19,10 +19,10 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use super::assessment::measure_error;
-use super::{Page, PageError, PageResult, public_base};
+use super::{Page, PageError, PageResult, Signed, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::{Lang, Messages, Negotiated};
+use crate::i18n::{Lang, Messages};
 use crate::measures::documents::{
     Built, Overrides, build, issue, issued, latest_version, policy_facts, public_policy_url,
     stamped, texts,
@@ -93,21 +93,18 @@ async fn render_file(
 
 /// The documents hub: each document's state, what is missing, and the way to SECURITY ACTION.
 pub async fn hub(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
-    viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let gathered = async {
         let mut cards = Vec::new();
         for kind in DocumentKind::ALL {
-            let built = build(&org, kind, lang, Overrides::default()).await?;
+            let built = build(&org, kind, page.lang, Overrides::default()).await?;
             let latest = latest_version(&org, kind).await?;
             let missing = match &built.document {
-                Err(mamori_policies::PolicyError::Params(p)) => p.describe(texts()?, lang),
+                Err(mamori_policies::PolicyError::Params(p)) => p.describe(texts()?, page.lang),
                 _ => String::new(),
             };
             cards.push(context! {
@@ -119,7 +116,7 @@ pub async fn hub(
             });
         }
         let publication = org.documents().policy_publication().await?;
-        let (readiness, _) = org_readiness(&org, &public_base(&state, &headers)).await?;
+        let (readiness, _) = org_readiness(&org, &public_base(&page.state, &headers)).await?;
         Ok::<_, MeasureError>((cards, publication, readiness))
     }
     .await;
@@ -127,7 +124,7 @@ pub async fn hub(
         Ok(found) => found,
         Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
-    let base = public_base(&state, &headers);
+    let base = public_base(&page.state, &headers);
     let ctx = context! {
         org => Value::from(Serde(org.org())),
         cards => cards,
@@ -149,7 +146,7 @@ pub struct Notice {
 }
 
 async fn params_page(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org_id: &str,
     status: StatusCode,
@@ -203,13 +200,10 @@ async fn params_page(
 
 /// `GET /orgs/{id}/documents/params`.
 pub async fn params_form(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let values = match org.documents().params().await {
         Ok(v) => Params(v),
@@ -230,14 +224,11 @@ pub async fn params_form(
 /// `POST /orgs/{id}/documents/params`: saves the parameters; values in the wrong shape are
 /// refused with every problem named, and nothing typed is lost.
 pub async fn params_submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<FieldMap>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let csrf = form.get("csrf").cloned().unwrap_or_default();
     let org = page.authorise_org(&id, Deed::EditDocuments, &csrf).await?;
     let texts = match texts() {
@@ -252,7 +243,7 @@ pub async fn params_submit(
     }
     let problems = mamori_policies::check_values(texts, &values);
     if !problems.is_empty() {
-        let message = problems.describe(texts, lang);
+        let message = problems.describe(texts, page.lang);
         return params_page(
             &page,
             &viewer,
@@ -301,7 +292,7 @@ fn lang_from(form: &FieldMap) -> Option<Lang> {
 /// action did. Every caller has all eight values at hand, so they are passed as they are.
 #[allow(clippy::too_many_arguments)]
 async fn editor_page(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     headers: &HeaderMap,
     org_id: &str,
@@ -310,7 +301,7 @@ async fn editor_page(
     error: Option<String>,
     notice: Notice,
 ) -> PageResult {
-    let state = page.state;
+    let state = &page.state;
     let org = page.org_store(org_id).await?;
     let gathered = async {
         let built = build(&org, kind, page.lang, Overrides::default()).await?;
@@ -418,14 +409,11 @@ fn suggested_slug(name: &str, org_id: &str) -> String {
 /// `GET /orgs/{id}/documents/{kind}`: the editor (owners and provider staff) or, for staff,
 /// the issued document to read.
 pub async fn editor(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
-    viewer: Viewer,
     Path((id, kind)): Path<(String, String)>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
         return Err(PageError::NotFound);
     };
@@ -447,14 +435,11 @@ pub async fn editor(
 
 /// `POST /orgs/{id}/documents/{kind}`: saves the draft's edits and language.
 pub async fn save(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, kind)): Path<(String, String)>,
     PageForm(form): PageForm<FieldMap>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
         return Err(PageError::NotFound);
     };
@@ -464,7 +449,7 @@ pub async fn save(
         Ok(e) => e,
         Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
-    let doc_lang = lang_from(&form).unwrap_or(lang);
+    let doc_lang = lang_from(&form).unwrap_or(page.lang);
     let json = serde_json::to_string(&edits).unwrap_or_else(|_| "{}".into());
     match org
         .documents()
@@ -484,13 +469,10 @@ pub async fn save(
 /// `POST /orgs/{id}/documents/{kind}/preview`: the document as the unsaved form would make
 /// it, as an HTML fragment for the live preview.
 pub async fn preview(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, _viewer): Signed,
     Path((id, kind)): Path<(String, String)>,
     PageForm(form): PageForm<FieldMap>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
         return Err(PageError::NotFound);
     };
@@ -502,14 +484,14 @@ pub async fn preview(
             edits: Some(edits_from(&form, kind)?),
             lang: lang_from(&form),
         };
-        let built = build(&org, kind, lang, overrides).await?;
+        let built = build(&org, kind, page.lang, overrides).await?;
         Ok::<_, MeasureError>(html_body(&built.document?)?)
     }
     .await;
     match result {
         Ok(html) => Ok(Html(html).into_response()),
         Err(e) => {
-            let (status, _, message) = e.describe(lang);
+            let (status, _, message) = e.describe(page.lang);
             Ok((
                 status,
                 Html(format!(
@@ -534,15 +516,12 @@ pub struct ApproveForm {
 
 /// `POST /orgs/{id}/documents/{kind}/approve`: records who approved the current draft.
 pub async fn approve(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, kind)): Path<(String, String)>,
     PageForm(form): PageForm<ApproveForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
         return Err(PageError::NotFound);
     };
@@ -550,11 +529,11 @@ pub async fn approve(
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
         .await?;
     // Approving a draft that cannot be generated would approve nothing.
-    let built = build(&org, kind, lang, Overrides::default()).await;
+    let built = build(&org, kind, page.lang, Overrides::default()).await;
     match built.map(|b| b.document.map(|_| ())) {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
-            let (status, _, message) = MeasureError::from(e).describe(lang);
+            let (status, _, message) = MeasureError::from(e).describe(page.lang);
             return editor_page(
                 &page,
                 &viewer,
@@ -584,7 +563,7 @@ pub async fn approve(
             Ok(Redirect::to(&format!("/orgs/{id}/documents/{kind}?approved=1")).into_response())
         }
         Err(e) => {
-            let message = super::org::store_error_message(lang, &e);
+            let message = super::org::store_error_message(page.lang, &e);
             editor_page(
                 &page,
                 &viewer,
@@ -608,15 +587,12 @@ pub struct TokenForm {
 
 /// `POST /orgs/{id}/documents/{kind}/issue`: issues the approved draft as the next version.
 pub async fn issue_version(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, kind)): Path<(String, String)>,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let Some(kind) = kind_of(&kind) else {
         return Err(PageError::NotFound);
     };
@@ -630,7 +606,7 @@ pub async fn issue_version(
                 .into_response(),
         ),
         Err(e) => {
-            let (status, _, message) = e.describe(lang);
+            let (status, _, message) = e.describe(page.lang);
             if status == StatusCode::NOT_FOUND {
                 return Err(PageError::NotFound);
             }
@@ -658,13 +634,10 @@ pub struct Against {
 /// `GET /orgs/{id}/documents/{kind}/versions/{vid}`: an issued version, with its differences
 /// from the previous one (or from `?against=`).
 pub async fn version(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, _viewer): Signed,
     Path((id, kind, vid)): Path<(String, String, String)>,
     Query(against): Query<Against>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let Some(kind) = kind_of(&kind) else {
         return Err(PageError::NotFound);
@@ -719,12 +692,9 @@ fn file_name(org: &str, kind: DocumentKind, version: Option<i64>) -> String {
 
 /// `GET /orgs/{id}/documents/{kind}/versions/{vid}/{format}`: an issued version as a file.
 pub async fn version_file(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, _viewer): Signed,
     Path((id, kind, vid, format)): Path<(String, String, String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
         return Err(PageError::NotFound);
     };
@@ -737,7 +707,7 @@ pub async fn version_file(
             .filter(|v| v.kind == kind.as_str())
             .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
         let doc = issued(&org, &version).await?;
-        let bytes = render_file(&state, doc, format).await?;
+        let bytes = render_file(&page.state, doc, format).await?;
         Ok::<_, MeasureError>((bytes, version))
     }
     .await;
@@ -755,12 +725,9 @@ pub async fn version_file(
 /// `GET /orgs/{id}/documents/{kind}/draft/{format}`: the current draft as a file (to review
 /// or keep editing in Word before issuing).
 pub async fn draft_file(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path((id, kind, format)): Path<(String, String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let (Some(kind), Some(format)) = (kind_of(&kind), format_of(&format)) else {
         return Err(PageError::NotFound);
     };
@@ -769,8 +736,8 @@ pub async fn draft_file(
         return Err(PageError::NotFound);
     }
     let result = async {
-        let built = build(&org, kind, lang, Overrides::default()).await?;
-        render_file(&state, built.document?, format).await
+        let built = build(&org, kind, page.lang, Overrides::default()).await?;
+        render_file(&page.state, built.document?, format).await
     }
     .await;
     match result {
@@ -794,15 +761,12 @@ pub struct PublishForm {
 
 /// `POST /orgs/{id}/documents/policy/publish`: puts the issued policy online.
 pub async fn publish(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<PublishForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
         .await?;
@@ -817,7 +781,7 @@ pub async fn publish(
         }
         Err(mamori_store::StoreError::NotFound) => Err(PageError::NotFound),
         Err(e) => {
-            let message = super::org::store_error_message(lang, &e);
+            let message = super::org::store_error_message(page.lang, &e);
             editor_page(
                 &page,
                 &viewer,
@@ -835,14 +799,11 @@ pub async fn publish(
 
 /// `POST /orgs/{id}/documents/policy/unpublish`: takes the public page offline.
 pub async fn unpublish(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
         .await?;
@@ -858,24 +819,19 @@ pub async fn unpublish(
 
 /// `GET /public/{slug}/policy`: the issued basic policy for anyone, without signing in.
 /// Only the policy's text is reachable here; everything else stays behind the login.
-pub async fn public_policy(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    Path(slug): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, None);
+pub async fn public_policy(page: Page, Path(slug): Path<String>) -> PageResult {
     let not_published = || async {
         page.message(
             StatusCode::NOT_FOUND,
             "documents.public.missing_title",
-            lang.t("documents.public.missing_body"),
+            page.lang.t("documents.public.missing_body"),
         )
         .await
     };
     if !mamori_store::valid_slug(&slug) {
         return Err(PageError::from(not_published().await));
     }
-    match state.store.public_policy(&slug).await {
+    match page.state.store.public_policy(&slug).await {
         Ok(Some((content, version))) => {
             match stamped(&content, &version).and_then(|d| Ok(html_page(&d)?)) {
                 Ok(html) => Ok(file_response(
@@ -894,12 +850,7 @@ pub async fn public_policy(
 
 /// What a staff member sees: the latest issued document, and for the handbook a button to
 /// confirm they read it.
-async fn read_page(
-    page: &Page<'_>,
-    viewer: &Viewer,
-    org_id: &str,
-    kind: DocumentKind,
-) -> PageResult {
+async fn read_page(page: &Page, viewer: &Viewer, org_id: &str, kind: DocumentKind) -> PageResult {
     let org = page.org_store(org_id).await?;
     let gathered = async {
         let Some(version) = latest_version(&org, kind).await? else {
@@ -934,13 +885,7 @@ async fn read_page(
 
 /// `GET /orgs/{id}/documents/handbook/readers`: who has confirmed reading the current
 /// handbook and who has not.
-pub async fn readers(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn readers(Signed(page, viewer): Signed, Path(id): Path<String>) -> PageResult {
     if !viewer.user.may_in(Deed::EditDocuments, &id) {
         return Err(PageError::NotFound);
     }
@@ -979,18 +924,18 @@ pub async fn readers(
     let chart = (!readers.is_empty()).then(|| {
         let parts = [
             mamori_docs::charts::Part {
-                label: &lang.t("documents.readers.read"),
+                label: &page.lang.t("documents.readers.read"),
                 colour: Some("#1e8e3e"),
                 count: read as u64,
             },
             mamori_docs::charts::Part {
-                label: &lang.t("documents.readers.not_yet"),
+                label: &page.lang.t("documents.readers.not_yet"),
                 colour: Some("#f2a600"),
                 count: (readers.len() - read) as u64,
             },
         ];
         Value::from_safe_string(mamori_docs::charts::proportion(
-            &lang.t("documents.readers.title"),
+            &page.lang.t("documents.readers.title"),
             &parts,
         ))
     });
@@ -1022,14 +967,11 @@ pub struct ReaderForm {
 /// `POST /orgs/{id}/documents/handbook/readers`: adds a name, removes one, or records that a
 /// reader without an account confirmed reading the current version.
 pub async fn readers_submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<ReaderForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
         .await?;
@@ -1065,14 +1007,11 @@ pub async fn readers_submit(
 /// `POST /orgs/{id}/documents/handbook/read`: the signed-in member confirms reading the
 /// current handbook version.
 pub async fn confirm_read(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::ConfirmHandbook, &form.csrf)
         .await?;
@@ -1096,26 +1035,23 @@ pub async fn confirm_read(
 /// `GET /orgs/{id}/security-action`: the declaration kit — the readiness steps and every
 /// fact the owner types into IPA's declaration form.
 pub async fn declaration_kit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
-    viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     kit_page(&page, &viewer, &headers, &id, StatusCode::OK, None).await
 }
 
 /// The declaration kit with `status` and, after a refused form, what was wrong.
 async fn kit_page(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     headers: &HeaderMap,
     id: &str,
     status: StatusCode,
     error: Option<String>,
 ) -> PageResult {
-    let state = page.state;
+    let state = &page.state;
     let org = page.org_store(id).await?;
     let base = public_base(state, headers);
     let gathered = async {
@@ -1163,7 +1099,7 @@ async fn kit_page(
 }
 
 /// Today's date in the site's time zone: the latest day a declaration can have been made.
-fn today(page: &Page<'_>) -> chrono::NaiveDate {
+fn today(page: &Page) -> chrono::NaiveDate {
     page.state.store.zone().date(mamori_store::now())
 }
 
@@ -1180,15 +1116,12 @@ pub struct DeclaredForm {
 /// `POST /orgs/{id}/security-action`: the company records that it declared SECURITY
 /// ACTION (which star, which day), so the provider sees it.
 pub async fn record_declaration(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<DeclaredForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::RecordDeclaration, &form.csrf)
         .await?;
@@ -1198,7 +1131,7 @@ pub async fn record_declaration(
         .filter(|d| *d <= today);
     let stars = form.stars.trim().parse::<i64>().unwrap_or(0);
     let Some(day) = day else {
-        let message = lang.t("documents.kit.declared_date_invalid");
+        let message = page.lang.t("documents.kit.declared_date_invalid");
         return kit_page(
             &page,
             &viewer,
@@ -1216,7 +1149,7 @@ pub async fn record_declaration(
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/security-action")).into_response()),
         Err(e @ mamori_store::StoreError::Invalid(_)) => {
-            let message = super::org::store_error_message(lang, &e);
+            let message = super::org::store_error_message(page.lang, &e);
             kit_page(
                 &page,
                 &viewer,

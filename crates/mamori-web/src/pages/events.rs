@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_ingest::rework::assign_quarantine;
@@ -19,11 +19,10 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::api::events::EventQuery;
 use crate::auth::{ClientAddr, Viewer};
-use crate::i18n::{Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::Messages;
 
 /// Events per page on the search page.
 const PAGE_SIZE: i64 = 50;
@@ -40,7 +39,7 @@ struct SourceRow {
 
 /// The sources of `org` with their health, or with `None` every source `scope` may see.
 async fn sources_with_health(
-    page: &Page<'_>,
+    page: &Page,
     scope: &Scope,
     org: Option<&OrgStore>,
 ) -> Result<Vec<SourceRow>, StoreError> {
@@ -139,17 +138,14 @@ fn echo(query: &EventQuery) -> BTreeMap<&'static str, String> {
 
 /// `GET /orgs/{id}/events`: search an organisation's logs.
 pub async fn search(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     Query(query): Query<EventQuery>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     let tenant = page.org_store(&id).await?;
     let org = tenant.org();
-    let (filter, error) = page.list_filter(query.filter(state.store.zone()));
+    let (filter, error) = page.list_filter(query.filter(page.state.store.zone()));
     let filter = mamori_store::EventFilter {
         limit: PAGE_SIZE,
         ..filter
@@ -187,7 +183,7 @@ pub async fn search(
 
 /// The console's sources page with an optional notice (what was just done) or error.
 pub(super) async fn render_sources(
-    page: &Page<'_>,
+    page: &Page,
     status: StatusCode,
     notice: Option<String>,
     error: Option<String>,
@@ -219,19 +215,14 @@ pub(super) async fn render_sources(
         kept => KEPT_PER_SENDER,
         notice => notice,
         error => error,
-        may_assign => page.viewer.is_some_and(|v| v.user.may(Deed::AssignSenders)),
-        may_register => page.viewer.is_some_and(|v| v.user.may(Deed::RegisterSources)),
+        may_assign => page.viewer.as_ref().is_some_and(|v| v.user.may(Deed::AssignSenders)),
+        may_register => page.viewer.as_ref().is_some_and(|v| v.user.may(Deed::RegisterSources)),
     };
     page.render(status, "sources.html", ctx).await
 }
 
 /// `GET /console/sources`: every monitored source and the quarantine (provider staff).
-pub async fn console(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn console(Signed(page, viewer): Signed) -> PageResult {
     if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(PageError::Forbidden);
     }
@@ -252,7 +243,7 @@ pub struct QuarantineForm {
 }
 
 /// Lets only administrators change the quarantine, with the session's form token.
-async fn admin_form(page: &Page<'_>, viewer: &Viewer, csrf: &str) -> Result<(), PageError> {
+async fn admin_form(page: &Page, viewer: &Viewer, csrf: &str) -> Result<(), PageError> {
     if !viewer.user.may(Deed::AssignSenders) {
         return Err(PageError::Forbidden);
     }
@@ -262,16 +253,13 @@ async fn admin_form(page: &Page<'_>, viewer: &Viewer, csrf: &str) -> Result<(), 
 /// `POST /console/quarantine/assign`: registers the sender as an organisation's source and
 /// turns its kept lines into that organisation's events (administrators).
 pub async fn assign(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Form(form): Form<QuarantineForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     admin_form(&page, &viewer, &form.csrf).await?;
     let Ok(format) = form.format.parse::<Format>() else {
-        let message = lang.t("ingest.error.format");
+        let message = page.lang.t("ingest.error.format");
         return Ok(
             render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await,
         );
@@ -285,12 +273,12 @@ pub async fn assign(
         expected_interval_secs: 3600,
     };
     let actor = Actor::user(&viewer.user, Some(addr));
-    match assign_quarantine(&state.store, &actor, &form.peer, new).await {
+    match assign_quarantine(&page.state.store, &actor, &form.peer, new).await {
         Ok((source, count)) => {
-            if let Some(ingest) = &state.ingest {
+            if let Some(ingest) = &page.state.ingest {
                 ingest.sources_changed();
             }
-            let notice = lang.tf(
+            let notice = page.lang.tf(
                 "ingest.quarantine.assigned",
                 &[
                     ("peer", &form.peer),
@@ -301,11 +289,11 @@ pub async fn assign(
             Ok(render_sources(&page, StatusCode::OK, Some(notice), None).await)
         }
         Err(StoreError::Invalid(InvalidInput::SourceTaken)) => {
-            let message = lang.t("ingest.error.source_taken");
+            let message = page.lang.t("ingest.error.source_taken");
             Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await)
         }
         Err(e @ StoreError::Invalid(_)) => {
-            let message = super::org::store_error_message(lang, &e);
+            let message = super::org::store_error_message(page.lang, &e);
             Ok(render_sources(&page, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message)).await)
         }
         Err(e) => Err(PageError::from(e)),
@@ -313,15 +301,9 @@ pub async fn assign(
 }
 
 /// `POST /console/quarantine/dismiss`: deletes a sender's kept lines (administrators).
-pub async fn dismiss(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Form(form): Form<QuarantineForm>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn dismiss(Signed(page, viewer): Signed, Form(form): Form<QuarantineForm>) -> PageResult {
     admin_form(&page, &viewer, &form.csrf).await?;
-    match state.store.settle_quarantine(&form.peer, &[]).await {
+    match page.state.store.settle_quarantine(&form.peer, &[]).await {
         Ok(()) => Ok(Redirect::to("/console/sources").into_response()),
         Err(e) => Err(PageError::from(e)),
     }

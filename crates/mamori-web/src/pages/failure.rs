@@ -111,7 +111,11 @@ pub(crate) async fn render_errors(
         },
         None => None,
     };
-    Page::new(&state, lang, viewer.as_ref())
-        .message(failure.status, "error.title", lang.t(&failure.message_key))
-        .await
+    Page {
+        state,
+        lang,
+        viewer,
+    }
+    .message(failure.status, "error.title", lang.t(&failure.message_key))
+    .await
 }

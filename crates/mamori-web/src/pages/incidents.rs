@@ -4,7 +4,7 @@
 //! the IPA guideline's three steps as a checklist with who ticked what and when, the linked
 //! alerts and the timeline, and how to reach the consultation desk.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{Deed, IncidentStatus};
@@ -18,11 +18,10 @@ use serde::Deserialize;
 
 use super::org::store_error_message;
 use super::reports::document_file;
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::{Lang, Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::{Lang, Messages};
 use crate::triage::AlertView;
 
 /// The "something happened" form.
@@ -38,7 +37,7 @@ pub struct ReportForm {
 }
 
 async fn render_list(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org: &OrgStore,
     status: StatusCode,
@@ -58,13 +57,7 @@ async fn render_list(
 }
 
 /// `GET /orgs/{id}/incidents`.
-pub async fn list(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn list(Signed(page, viewer): Signed, Path(id): Path<String>) -> PageResult {
     let org = page.org_store(&id).await?;
     render_list(
         &page,
@@ -79,14 +72,11 @@ pub async fn list(
 
 /// `POST /orgs/{id}/incidents`: the company reports something that happened.
 pub async fn report(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<ReportForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::ReportIncident, &form.csrf)
         .await?;
@@ -95,7 +85,7 @@ pub async fn report(
         false => "other",
     };
     // A company that does not name it gets the kind's own name as the title.
-    let kind = lang.t(&format!("alerts.category.{category}"));
+    let kind = page.lang.t(&format!("alerts.category.{category}"));
     let title = Some(form.title.trim())
         .filter(|t| !t.is_empty())
         .unwrap_or(&kind);
@@ -110,7 +100,7 @@ pub async fn report(
             Ok(Redirect::to(&to).into_response())
         }
         Err(e @ StoreError::Invalid(_)) => {
-            let error = Some(store_error_message(lang, &e));
+            let error = Some(store_error_message(page.lang, &e));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_list(&page, &viewer, &org, status, &form, error).await
         }
@@ -126,13 +116,10 @@ pub struct Reported {
 
 /// `GET /orgs/{id}/incidents/{iid}`.
 pub async fn detail(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path((id, iid)): Path<(String, String)>,
     Query(reported): Query<Reported>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     let org = page.org_store(&id).await?;
     let incidents = org.incidents();
@@ -144,7 +131,7 @@ pub async fn detail(
         ..AlertFilter::default()
     };
     let (alerts, timeline, checks, dispatches) = tokio::try_join!(
-        state.store.alerts(&scope, &filter),
+        page.state.store.alerts(&scope, &filter),
         incidents.timeline(&iid),
         incidents.checks(&iid),
         incidents.dispatches(&iid),
@@ -152,7 +139,7 @@ pub async fn detail(
     let alerts: Vec<AlertView> = alerts
         .alerts
         .into_iter()
-        .map(|a| AlertView::new(a, lang))
+        .map(|a| AlertView::new(a, page.lang))
         .collect();
     let steps: Vec<Value> = steps()
         .iter()
@@ -165,7 +152,7 @@ pub async fn detail(
                     let done = checks.iter().find(|c| c.item == key);
                     context! {
                         key => key,
-                        text => item.text(lang),
+                        text => item.text(page.lang),
                         desk => item.who == Who::Desk,
                         done_at => done.map(|c| c.done_at),
                         done_by => done.map(|c| c.done_by.clone()),
@@ -173,10 +160,10 @@ pub async fn detail(
                     }
                 })
                 .collect();
-            context! { title => step.title(lang), items => items }
+            context! { title => step.title(page.lang), items => items }
         })
         .collect();
-    let moves = playbook(&incident.category).moves(lang);
+    let moves = playbook(&incident.category).moves(page.lang);
     let facts = facts_of(&incident);
     let duties: Vec<Value> = duties(&incident.category, &facts)
         .into_iter()
@@ -185,8 +172,8 @@ pub async fn detail(
             let done = checks.iter().find(|check| check.item == c.duty_key());
             context! {
                 key => c.duty_key(),
-                name => c.name(lang),
-                purpose => c.purpose(lang),
+                name => c.name(page.lang),
+                purpose => c.purpose(page.lang),
                 phone => &c.phone,
                 web => &c.web,
                 source => &c.source,
@@ -213,7 +200,7 @@ pub async fn detail(
         statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         can_triage => viewer.user.may(Deed::TriageAlerts),
         reported => reported.reported.is_some(),
-        has_reports => state.reports.is_some(),
+        has_reports => page.state.reports.is_some(),
         dispatches => Value::from(Serde(&dispatches)),
     };
     Ok(page.render(StatusCode::OK, "incident.html", ctx).await)
@@ -231,17 +218,14 @@ pub struct IncidentForm {
 
 /// `POST /orgs/{id}/incidents/{iid}`: adds a note to the timeline and may change the status.
 pub async fn update(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, iid)): Path<(String, String)>,
     PageForm(form): PageForm<IncidentForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
     page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
-    match state.store.incident(&scope, &iid).await {
+    match page.state.store.incident(&scope, &iid).await {
         Ok(incident) if incident.org_id == id => {}
         Ok(_) => return Err(PageError::NotFound),
         Err(e) => return Err(PageError::from(e)),
@@ -249,7 +233,7 @@ pub async fn update(
     // The form offers the statuses as a list; anything else (or nothing) changes no status.
     let status = form.status.parse::<IncidentStatus>().ok();
     let actor = Actor::user(&viewer.user, Some(addr));
-    state
+    page.state
         .store
         .update_incident(&actor, &scope, &iid, &form.note, status)
         .await?;
@@ -268,14 +252,11 @@ pub struct CheckForm {
 /// `POST /orgs/{id}/incidents/{iid}/checks`: ticks or unticks one item of the three steps.
 /// The company ticks its own items, the desk its own and the company's.
 pub async fn check(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, iid)): Path<(String, String)>,
     PageForm(form): PageForm<CheckForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let Some((who, text)) = checklist_item(&form.item) else {
         return Err(PageError::NotFound);
@@ -317,14 +298,11 @@ pub struct RecordForm {
 /// `POST /orgs/{id}/incidents/{iid}/record`: saves the record's facts and flags (which decide
 /// who must be told).
 pub async fn record(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path((id, iid)): Path<(String, String)>,
     PageForm(form): PageForm<RecordForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page
         .authorise_org(&id, Deed::WorkIncident, &form.csrf)
         .await?;
@@ -350,31 +328,34 @@ pub async fn record(
 /// `GET /orgs/{id}/incidents/{iid}/report/{format}`: the incident report as PDF (to save) or
 /// HTML (to read), made from the incident as it stands.
 pub async fn report_file(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, _viewer): Signed,
     Path((id, iid, format)): Path<(String, String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = page.org_store(&id).await?;
     let incident = org.incidents().get(&iid).await?;
-    let Some(reporter) = &state.reports else {
+    let Some(reporter) = &page.state.reports else {
         return Err(PageError::NotFound);
     };
     if !matches!(format.as_str(), "pdf" | "html") {
         return Err(PageError::NotFound);
     }
-    let rendered = match reporter.render_incident(org.id(), &incident.id, lang).await {
+    let rendered = match reporter
+        .render_incident(org.id(), &incident.id, page.lang)
+        .await
+    {
         Ok(rendered) => rendered,
         Err(mamori_reports::ReportError::Store(e)) => return Err(e.into()),
         Err(e) => {
             tracing::error!(error = %e, incident = %incident.id, "incident report failed");
-            let message = lang.tf("reports.error.failed", &[("detail", &e.to_string())]);
+            let message = page
+                .lang
+                .tf("reports.error.failed", &[("detail", &e.to_string())]);
             let status = StatusCode::INTERNAL_SERVER_ERROR;
             return Ok(page.message(status, "error.title", message).await);
         }
     };
-    let day = state
+    let day = page
+        .state
         .store
         .zone()
         .date(mamori_store::now())
@@ -435,10 +416,8 @@ impl DispatchForm {
 /// `POST /orgs/{id}/incidents/{iid}/dispatches/{did}` (what happened since): the provider's
 /// staff record sending an engineer on site.
 pub async fn dispatch(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(path): Path<Vec<(String, String)>>,
     PageForm(form): PageForm<DispatchForm>,
 ) -> PageResult {
@@ -446,12 +425,11 @@ pub async fn dispatch(
     let (Some(id), Some(iid)) = (value("id"), value("iid")) else {
         return Err(PageError::NotFound);
     };
-    let page = Page::new(&state, lang, Some(&viewer));
     page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     let org = page.org_store(&id).await?;
     let back = format!("/orgs/{id}/incidents/{iid}#dispatch");
-    let Some(record) = form.record(state.store.zone()) else {
-        let message = lang.t("incidents.dispatch.bad_time");
+    let Some(record) = form.record(page.state.store.zone()) else {
+        let message = page.lang.t("incidents.dispatch.bad_time");
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(page.message(status, "error.title", message).await);
     };
@@ -485,7 +463,7 @@ pub async fn dispatch(
         Ok(()) => Ok(Redirect::to(&back).into_response()),
         Err(e @ StoreError::Invalid(_)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             Ok(page.message(status, "error.title", message).await)
         }
         Err(e) => Err(e.into()),

@@ -1,6 +1,6 @@
 //! Signing in and out, and the one-time links that let a person choose a password.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -9,11 +9,11 @@ use serde::Deserialize;
 use mamori_model::User;
 use mamori_store::{Actor, AuditAction, LinkPurpose, StoreError};
 
-use super::{Page, PageError, PageResult};
-use crate::auth::{ClientAddr, MaybeViewer, Viewer};
+use super::{Page, PageError, PageResult, Signed};
+use crate::auth::ClientAddr;
 use crate::cookies;
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
+use crate::i18n::Messages;
 use crate::state::AppState;
 
 /// Starts a session for `user` and redirects to `target` with the session (and the user's
@@ -60,18 +60,14 @@ pub struct LoginForm {
 }
 
 /// `GET /login`.
-pub async fn form(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    MaybeViewer(viewer): MaybeViewer,
-) -> PageResult {
-    if viewer.is_some() {
+pub async fn form(page: Page) -> PageResult {
+    if page.viewer.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    if state.store.provider().await.ok().flatten().is_none() {
+    if page.state.store.provider().await.ok().flatten().is_none() {
         return Ok(Redirect::to("/setup").into_response());
     }
-    Ok(Page::new(&state, lang, None)
+    Ok(page
         .render(
             StatusCode::OK,
             "login.html",
@@ -83,19 +79,17 @@ pub async fn form(
 /// `POST /login`: rate-limited per account and per address; the error never tells whether
 /// the e-mail address exists.
 pub async fn submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    page: Page,
     ClientAddr(addr): ClientAddr,
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, None);
-    let store = &state.store;
-    let limits = &state.settings.login_limits;
+    let store = &page.state.store;
+    let limits = &page.state.settings.login_limits;
     let refuse = |status: StatusCode, key: &str| {
         page.render(
             status,
             "login.html",
-            context! { email => form.email.clone(), error => lang.t(key) },
+            context! { email => form.email.clone(), error => page.lang.t(key) },
         )
     };
     match store.login_blocked(limits, &form.email, &addr).await {
@@ -124,7 +118,7 @@ pub async fn submit(
                     None,
                 )
                 .await;
-            start_session(&state, &user, "/")
+            start_session(&page.state, &user, "/")
                 .await
                 .map_err(|e| PageError::from(e.into_response()))
         }
@@ -152,13 +146,12 @@ pub struct CsrfOnly {
 
 /// `POST /logout`.
 pub async fn logout(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    Page::new(&state, lang, Some(&viewer)).check_csrf(&form.csrf)?;
+    page.check_csrf(&form.csrf)?;
+    let state = &page.state;
     let _ = state.store.delete_session(&viewer.cookie).await;
     let _ = state
         .store
@@ -185,7 +178,7 @@ pub struct ChoosePassword {
 }
 
 async fn render_link(
-    page: &Page<'_>,
+    page: &Page,
     status: StatusCode,
     token: &str,
     error: Option<String>,
@@ -214,33 +207,28 @@ async fn render_link(
 }
 
 /// `GET /links/{token}`.
-pub async fn link_form(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    Path(token): Path<String>,
-) -> Response {
-    render_link(&Page::new(&state, lang, None), StatusCode::OK, &token, None).await
+pub async fn link_form(page: Page, Path(token): Path<String>) -> Response {
+    render_link(&page, StatusCode::OK, &token, None).await
 }
 
 /// `POST /links/{token}`: sets the password and signs the person in.
 pub async fn link_submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    page: Page,
     ClientAddr(addr): ClientAddr,
     Path(token): Path<String>,
     PageForm(form): PageForm<ChoosePassword>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, None);
     if form.password != form.password_confirm {
-        let error = Some(lang.t("error.password_mismatch"));
+        let error = Some(page.lang.t("error.password_mismatch"));
         return Ok(render_link(&page, StatusCode::UNPROCESSABLE_ENTITY, &token, error).await);
     }
-    match state
+    match page
+        .state
         .store
         .redeem_password_link(&token, &form.password, Some(addr))
         .await
     {
-        Ok(user) => start_session(&state, &user, "/")
+        Ok(user) => start_session(&page.state, &user, "/")
             .await
             .map_err(|e| PageError::from(e.into_response())),
         Err(e @ StoreError::Invalid(_)) => {
@@ -249,7 +237,7 @@ pub async fn link_submit(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &token,
-                Some(lang.t(&key)),
+                Some(page.lang.t(&key)),
             )
             .await)
         }

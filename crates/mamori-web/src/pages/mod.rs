@@ -23,7 +23,8 @@ mod rules;
 mod setup;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -254,20 +255,58 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Renders pages with what every page needs (language, signed-in user, navigation).
-pub(crate) struct Page<'a> {
-    pub state: &'a AppState,
+/// What every browser page starts from: the server's state, the visitor's language and who is
+/// signed in (if anyone); renders pages with the common header. Handlers take it as an
+/// extractor (or [`Signed`] where only signed-in people may come) instead of assembling it.
+pub(crate) struct Page {
+    pub state: AppState,
     pub lang: Lang,
-    pub viewer: Option<&'a Viewer>,
+    pub viewer: Option<Viewer>,
 }
 
-impl<'a> Page<'a> {
-    /// A renderer for `viewer` in `lang`.
-    pub fn new(state: &'a AppState, lang: Lang, viewer: Option<&'a Viewer>) -> Self {
-        Page {
-            state,
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(Negotiated(lang)) = Negotiated::from_request_parts(parts, state).await;
+        let MaybeViewer(viewer) = MaybeViewer::from_request_parts(parts, state).await?;
+        Ok(Page {
+            state: state.clone(),
             lang,
             viewer,
+        })
+    }
+}
+
+/// A page only signed-in people reach: the page and its viewer (visitors without a session
+/// are sent to sign in).
+pub(crate) struct Signed(pub Page, pub Viewer);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let page = Page::from_request_parts(parts, state).await?;
+        match page.viewer.clone() {
+            Some(viewer) => Ok(Signed(page, viewer)),
+            None => Err(Redirect::to("/login").into_response()),
+        }
+    }
+}
+
+impl Page {
+    /// A renderer for someone not signed in, for answers made outside a page handler.
+    pub fn anonymous(state: &AppState, lang: Lang) -> Self {
+        Page {
+            state: state.clone(),
+            lang,
+            viewer: None,
         }
     }
 
@@ -281,6 +320,7 @@ impl<'a> Page<'a> {
         // Members of a client company see their own company's name in the header.
         let own_org = match self
             .viewer
+            .as_ref()
             .and_then(|v| v.user.org_id.as_deref().map(|o| (v, o)))
         {
             Some((v, org_id)) => self
@@ -293,7 +333,7 @@ impl<'a> Page<'a> {
                 .map(|o| o.name),
             None => None,
         };
-        let user = self.viewer.map(|v| {
+        let user = self.viewer.as_ref().map(|v| {
             context! {
                 email => v.user.email.clone(),
                 display_name => v.user.display_name.clone(),
@@ -310,7 +350,7 @@ impl<'a> Page<'a> {
             own_org_name => own_org,
             desk => desk.map(|d| Value::from(minijinja::value::Serde(d))),
             user => user,
-            csrf => self.viewer.map(|v| v.session.csrf_token.clone()),
+            csrf => self.viewer.as_ref().map(|v| v.session.csrf_token.clone()),
             ..extra
         };
         match self.state.templates.render(template, ctx) {
@@ -353,7 +393,7 @@ impl<'a> Page<'a> {
     /// Organisation `id`'s data as the viewer may see it; otherwise the page to answer with
     /// (404 for absent and other tenants' organisations alike).
     pub async fn org_store(&self, id: &str) -> Result<mamori_store::OrgStore, PageError> {
-        let viewer = self.viewer.ok_or(PageError::NotFound)?;
+        let viewer = self.viewer.as_ref().ok_or(PageError::NotFound)?;
         Ok(self.state.store.org_store(&viewer.user.scope(), id).await?)
     }
 
@@ -372,7 +412,7 @@ impl<'a> Page<'a> {
     /// Lets through only a viewer whose role may do `deed` outside any one organisation (the
     /// console); 403 otherwise.
     pub fn require(&self, deed: Deed) -> Result<(), PageError> {
-        if self.viewer.is_some_and(|v| v.user.may(deed)) {
+        if self.viewer.as_ref().is_some_and(|v| v.user.may(deed)) {
             Ok(())
         } else {
             Err(PageError::Forbidden)
@@ -383,7 +423,7 @@ impl<'a> Page<'a> {
     /// the organisation (else 404, like absent rows), whose role may make the change
     /// (`allowed`, else 403) and who sent the session's form token.
     pub fn authorise(&self, org_id: &str, allowed: bool, csrf: &str) -> Result<(), PageError> {
-        match self.viewer {
+        match &self.viewer {
             Some(v) if v.user.scope().permits(org_id) => {}
             _ => return Err(PageError::NotFound),
         }
@@ -402,14 +442,17 @@ impl<'a> Page<'a> {
         csrf: &str,
     ) -> Result<mamori_store::OrgStore, PageError> {
         let org = self.org_store(org_id).await?;
-        let allowed = self.viewer.is_some_and(|v| v.user.may_in(deed, org_id));
+        let allowed = self
+            .viewer
+            .as_ref()
+            .is_some_and(|v| v.user.may_in(deed, org_id));
         self.authorise(org_id, allowed, csrf)?;
         Ok(org)
     }
 
     /// Refuses a form whose CSRF token does not match the session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), PageError> {
-        match self.viewer {
+        match &self.viewer {
             Some(v) if v.csrf_ok(token) => Ok(()),
             _ => Err(PageError::Csrf),
         }
@@ -417,18 +460,21 @@ impl<'a> Page<'a> {
 }
 
 /// `/`: sends each person to where they start.
-async fn home(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    MaybeViewer(viewer): MaybeViewer,
-) -> PageResult {
-    let set_up = state
+async fn home(page: Page) -> PageResult {
+    let set_up = page
+        .state
         .store
         .provider()
         .await
-        .map_err(|_| (StatusCode::SERVICE_UNAVAILABLE, lang.t("error.internal")).into_response())?
+        .map_err(|_| {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                page.lang.t("error.internal"),
+            )
+                .into_response()
+        })?
         .is_some();
-    let target = match (&viewer, set_up) {
+    let target = match (&page.viewer, set_up) {
         (_, false) => "/setup".to_owned(),
         (None, true) => "/login".to_owned(),
         (Some(v), true) => match &v.user.org_id {

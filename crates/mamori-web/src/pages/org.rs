@@ -1,7 +1,7 @@
 //! An organisation's own page: company details and members. Provider staff reach every
 //! organisation's page; members reach only their own (others get 404).
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
@@ -12,12 +12,11 @@ use mamori_store::{Actor, LinkPurpose, NewUser, StoreError};
 
 use super::console::{InviteForm, OrgForm, org_choices};
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult, public_base};
+use super::{Page, PageError, PageResult, Signed, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::error::describe_store_error;
 use crate::extract::PageForm;
-use crate::i18n::{Lang, Messages, Negotiated};
-use crate::state::AppState;
+use crate::i18n::{Lang, Messages};
 
 /// The sentence for a store error, in `lang`.
 pub(crate) fn store_error_message(lang: Lang, e: &StoreError) -> String {
@@ -26,7 +25,7 @@ pub(crate) fn store_error_message(lang: Lang, e: &StoreError) -> String {
 
 /// Creates a user without a password and shows the invitation link to pass on.
 pub(crate) async fn invite(
-    page: &Page<'_>,
+    page: &Page,
     headers: &HeaderMap,
     actor: &Actor,
     new: NewUser,
@@ -37,7 +36,7 @@ pub(crate) async fn invite(
 }
 
 async fn show_link(
-    page: &Page<'_>,
+    page: &Page,
     headers: &HeaderMap,
     actor: &Actor,
     user: &User,
@@ -49,7 +48,7 @@ async fn show_link(
         .create_password_link(actor, user, purpose, page.state.settings.link_lifetime_secs)
         .await?;
     let ctx = context! {
-        link => format!("{}/links/{token}", public_base(page.state, headers)),
+        link => format!("{}/links/{token}", public_base(&page.state, headers)),
         email => user.email.clone(),
         invitation => purpose == LinkPurpose::Invitation,
         back => user.org_id.as_ref().map(|o| format!("/orgs/{o}")).unwrap_or_else(|| "/console/users".to_owned()),
@@ -59,7 +58,7 @@ async fn show_link(
 }
 
 async fn render_home(
-    page: &Page<'_>,
+    page: &Page,
     headers: &HeaderMap,
     viewer: &Viewer,
     org_id: &str,
@@ -110,22 +109,19 @@ const MAX_RETENTION_DAYS: i64 = 3650;
 /// `POST /orgs/{id}/retention`: the provider's administrator sets how long the
 /// organisation's events are kept.
 pub async fn set_retention(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<RetentionForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let tenant = page
         .authorise_org(&id, Deed::SetRetention, &form.csrf)
         .await?;
     let days = match form.days.trim().parse::<i64>() {
         Ok(days) if (1..=MAX_RETENTION_DAYS).contains(&days) => days,
         _ => {
-            let message = lang.tf(
+            let message = page.lang.tf(
                 "org.retention.invalid",
                 &[("max", &MAX_RETENTION_DAYS.to_string())],
             );
@@ -149,27 +145,21 @@ pub async fn set_retention(
 
 /// `GET /orgs/{id}`.
 pub async fn home(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
-    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let page = Page::new(&state, lang, Some(&viewer));
     render_home(&page, &headers, &viewer, &id, StatusCode::OK, None).await
 }
 
 /// `POST /orgs/{id}`: change the company details.
 pub async fn update(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<OrgForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.authorise(
         &id,
         viewer.user.may_in(Deed::ManageOrganisation, &id),
@@ -184,20 +174,21 @@ pub async fn update(
                 &viewer,
                 &id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(lang.t(key)),
+                Some(page.lang.t(key)),
             )
             .await);
         }
     };
     let actor = Actor::user(&viewer.user, Some(addr));
-    match state
+    match page
+        .state
         .store
         .update_org(&actor, &viewer.user.scope(), &id, changes)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
         Err(e @ StoreError::Invalid(_)) => {
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             Ok(render_home(
                 &page,
                 &headers,
@@ -214,15 +205,12 @@ pub async fn update(
 
 /// `POST /orgs/{id}/users`: invite an owner or staff member.
 pub async fn invite_member(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<InviteForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.authorise(
         &id,
         viewer.user.may_in(Deed::ManageOrganisation, &id),
@@ -237,7 +225,7 @@ pub async fn invite_member(
                 &viewer,
                 &id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(lang.t("users.error.role")),
+                Some(page.lang.t("users.error.role")),
             )
             .await);
         }
@@ -252,7 +240,7 @@ pub async fn invite_member(
     match invite(&page, &headers, &Actor::user(&viewer.user, Some(addr)), new).await {
         Ok(response) => Ok(response),
         Err(e @ (StoreError::Invalid(_) | StoreError::EmailTaken)) => {
-            let message = store_error_message(lang, &e);
+            let message = store_error_message(page.lang, &e);
             Ok(render_home(
                 &page,
                 &headers,
@@ -269,20 +257,17 @@ pub async fn invite_member(
 
 /// `POST /users/{id}/reset`: an administrator issues a password-reset link.
 pub async fn reset_password(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: HeaderMap,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::ResetPasswords) {
         return Err(PageError::Forbidden);
     }
     page.check_csrf(&form.csrf)?;
-    let user = match state.store.user_by_id(&id).await {
+    let user = match page.state.store.user_by_id(&id).await {
         Ok(Some(user)) => user,
         Ok(None) => return Err(PageError::NotFound),
         Err(e) => return Err(PageError::from(e)),

@@ -3,7 +3,7 @@
 //! links that e-mails carry, and the provider's view of the monthly run (failures first)
 //! with the overview across organisations.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_model::{Deed, Scope};
@@ -14,12 +14,11 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult};
+use super::{Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
+use crate::i18n::Messages;
 use crate::report_access::{last_month, make, month_or_last, report_lang, settings_from};
-use crate::state::AppState;
 
 /// What the list page says after an action.
 #[derive(Deserialize, Default)]
@@ -29,14 +28,14 @@ pub struct Notice {
 }
 
 async fn render(
-    page: &Page<'_>,
+    page: &Page,
     viewer: &Viewer,
     org_id: &str,
     status: StatusCode,
     error: Option<String>,
     notice: Notice,
 ) -> PageResult {
-    let state = page.state;
+    let state = &page.state;
     let scope = viewer.user.scope();
     let org = page.org(&scope, org_id).await?;
     let reports = match page.org_store(org_id).await?.reports().list().await {
@@ -67,13 +66,10 @@ async fn render(
 
 /// `GET /orgs/{id}/reports`.
 pub async fn list(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     render(&page, &viewer, &id, StatusCode::OK, None, notice).await
 }
 
@@ -89,18 +85,15 @@ pub struct MakeForm {
 
 /// `POST /orgs/{id}/reports`: makes and archives a report now (a new version).
 pub async fn create(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(id): Path<String>,
     PageForm(form): PageForm<MakeForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     page.authorise(&id, viewer.user.may_in(Deed::MakeReports, &id), &form.csrf)?;
-    let Some(reporter) = &state.reports else {
+    let Some(reporter) = &page.state.reports else {
         return Err(PageError::NotFound);
     };
-    let month = match month_or_last(reporter, Some(&form.month), lang) {
+    let month = match month_or_last(reporter, Some(&form.month), page.lang) {
         Ok(m) => m,
         Err(message) => {
             let error = Some(message);
@@ -115,14 +108,17 @@ pub async fn create(
             .await;
         }
     };
-    let report_lang = report_lang(lang, Some(&form.lang));
+    let report_lang = report_lang(page.lang, Some(&form.lang));
     match make(reporter, &viewer.user, &id, month, report_lang, "web").await {
         Ok(report) => {
             Ok(Redirect::to(&format!("/orgs/{id}/reports?made={}", report.id)).into_response())
         }
         Err(e) => {
             tracing::error!(error = %e, org = %id, "report failed");
-            let error = Some(lang.tf("reports.error.failed", &[("detail", &e.to_string())]));
+            let error = Some(
+                page.lang
+                    .tf("reports.error.failed", &[("detail", &e.to_string())]),
+            );
             render(
                 &page,
                 &viewer,
@@ -150,18 +146,15 @@ pub struct SettingsForm {
 
 /// `POST /orgs/{id}/reports/settings`: who receives the reports, in which language, how.
 pub async fn save_settings(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<SettingsForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let tenant = page
         .authorise_org(&id, Deed::SetReportRecipients, &form.csrf)
         .await?;
-    let settings = match settings_from(lang, &form.recipients, &form.lang, &form.delivery) {
+    let settings = match settings_from(page.lang, &form.recipients, &form.lang, &form.delivery) {
         Ok(s) => s,
         Err(message) => {
             return render(
@@ -187,14 +180,11 @@ pub async fn save_settings(
 
 /// `GET /orgs/{id}/reports/{rid}/{format}`: the archived PDF (a download) or HTML.
 pub async fn file(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path((id, rid, format)): Path<(String, String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    match state.store.report(&scope, &rid).await {
+    match page.state.store.report(&scope, &rid).await {
         Ok(Some(report)) if report.org_id.as_deref() == Some(id.as_str()) => {
             serve_file(&page, &scope, &report, &format).await
         }
@@ -227,12 +217,7 @@ pub(crate) fn document_file(
 }
 
 /// Answers with the report's PDF or HTML exactly as archived.
-async fn serve_file(
-    page: &Page<'_>,
-    scope: &Scope,
-    report: &StoredReport,
-    format: &str,
-) -> PageResult {
+async fn serve_file(page: &Page, scope: &Scope, report: &StoredReport, format: &str) -> PageResult {
     let store = &page.state.store;
     let (body, content_type, disposition) = match format {
         "pdf" => match store.report_pdf(scope, &report.id).await {
@@ -256,13 +241,9 @@ async fn serve_file(
 
 /// `GET /report-links/{token}`: the PDF a report e-mail links to, without signing in,
 /// while the link is valid.
-pub async fn by_link(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    Path(token): Path<String>,
-) -> PageResult {
-    let page = Page::new(&state, lang, None);
-    match state
+pub async fn by_link(page: Page, Path(token): Path<String>) -> PageResult {
+    match page
+        .state
         .store
         .report_by_link(&token, mamori_store::now())
         .await
@@ -275,7 +256,7 @@ pub async fn by_link(
             page.message(
                 StatusCode::NOT_FOUND,
                 "reports.link_expired.title",
-                lang.t("reports.link_expired.body"),
+                page.lang.t("reports.link_expired.body"),
             )
             .await,
         )),
@@ -285,18 +266,13 @@ pub async fn by_link(
 
 /// `GET /console/reports`: this year's monthly run per organisation (failures first) and
 /// the provider's overviews.
-pub async fn console(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
-) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
+pub async fn console(Signed(page, viewer): Signed) -> PageResult {
     if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(PageError::Forbidden);
     }
     let (jobs, overviews) = match tokio::try_join!(
-        state.store.report_jobs(None),
-        state.store.overviews(&Scope::AllOrganisations),
+        page.state.store.report_jobs(None),
+        page.state.store.overviews(&Scope::AllOrganisations),
     ) {
         Ok(found) => found,
         Err(e) => return Err(PageError::from(e)),
@@ -305,7 +281,7 @@ pub async fn console(
         jobs => Value::from(Serde(&jobs)),
         overviews => Value::from(Serde(&overviews)),
         failed => jobs.iter().filter(|j| j.status == mamori_model::ReportJobStatus::Failed).count(),
-        can_make => state.reports.is_some(),
+        can_make => page.state.reports.is_some(),
     };
     Ok(page
         .render(StatusCode::OK, "console_reports.html", ctx)
@@ -314,20 +290,17 @@ pub async fn console(
 
 /// `POST /console/reports/overview`: makes the provider's overview for a month.
 pub async fn make_overview(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     PageForm(form): PageForm<MakeForm>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(PageError::Forbidden);
     }
     page.check_csrf(&form.csrf)?;
-    let Some(reporter) = &state.reports else {
+    let Some(reporter) = &page.state.reports else {
         return Err(PageError::NotFound);
     };
-    let month = match month_or_last(reporter, Some(&form.month), lang) {
+    let month = match month_or_last(reporter, Some(&form.month), page.lang) {
         Ok(m) => m,
         Err(message) => {
             return Err(PageError::from(
@@ -341,7 +314,7 @@ pub async fn make_overview(
         created_by: Some(&viewer.user.id),
     };
     match reporter
-        .overview(month, report_lang(lang, Some(&form.lang)), request)
+        .overview(month, report_lang(page.lang, Some(&form.lang)), request)
         .await
     {
         Ok(_) => Ok(Redirect::to("/console/reports").into_response()),
@@ -349,7 +322,8 @@ pub async fn make_overview(
             page.message(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "error.title",
-                lang.tf("reports.error.failed", &[("detail", &e.to_string())]),
+                page.lang
+                    .tf("reports.error.failed", &[("detail", &e.to_string())]),
             )
             .await,
         )),
@@ -358,14 +332,11 @@ pub async fn make_overview(
 
 /// `GET /console/reports/{rid}/{format}`: an overview's file.
 pub async fn overview_file(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path((rid, format)): Path<(String, String)>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let scope = viewer.user.scope();
-    match state.store.report(&scope, &rid).await {
+    match page.state.store.report(&scope, &rid).await {
         Ok(Some(report)) if report.org_id.is_none() => {
             serve_file(&page, &scope, &report, &format).await
         }
@@ -376,18 +347,15 @@ pub async fn overview_file(
 
 /// `POST /console/reports/jobs/{jid}/retry`: tries a failed report again now.
 pub async fn retry(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
-    viewer: Viewer,
+    Signed(page, viewer): Signed,
     Path(jid): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let page = Page::new(&state, lang, Some(&viewer));
     if !viewer.user.may(Deed::WatchAllOrganisations) {
         return Err(PageError::Forbidden);
     }
     page.check_csrf(&form.csrf)?;
-    match state.store.retry_report_job(&jid).await {
+    match page.state.store.retry_report_job(&jid).await {
         Ok(()) => Ok(Redirect::to("/console/reports").into_response()),
         Err(e) => Err(PageError::from(e)),
     }

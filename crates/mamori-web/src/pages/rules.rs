@@ -1,7 +1,7 @@
 //! The five basic rules and SECURITY ACTION readiness: the owner reads the rules, acknowledges
 //! them (the one-star step), and sees which two-star steps remain.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::value::Serde;
@@ -12,26 +12,21 @@ use mamori_store::Actor;
 
 use super::assessment::{answering_org, default_edition, measure_error, visible_org};
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult};
-use crate::auth::{ClientAddr, Viewer};
+use super::{PageError, PageResult, Signed};
+use crate::auth::ClientAddr;
 use crate::extract::PageForm;
-use crate::i18n::Negotiated;
 use crate::measures::{acknowledge_rules, org_readiness};
-use crate::state::AppState;
 
 /// `GET /orgs/{id}/rules`.
 pub async fn page(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     headers: axum::http::HeaderMap,
-    viewer: Viewer,
     Path(id): Path<String>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = visible_org(&page, &viewer, &id).await?;
     let edition = default_edition(&page).await?;
     let (readiness, acknowledged) =
-        match org_readiness(&org, &super::public_base(&state, &headers)).await {
+        match org_readiness(&org, &super::public_base(&page.state, &headers)).await {
             Ok(found) => found,
             Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
         };
@@ -49,14 +44,11 @@ pub async fn page(
 
 /// `POST /orgs/{id}/rules`: the organisation commits to the five basic rules.
 pub async fn acknowledge(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
-    viewer: Viewer,
     Path(id): Path<String>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> PageResult {
-    let page = Page::new(&state, lang, Some(&viewer));
     let org = answering_org(&page, &viewer, &id).await?;
     page.check_csrf(&form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));

@@ -1,6 +1,5 @@
 //! First-run setup: create the provider and its first administrator. Runs only once.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use minijinja::context;
@@ -13,7 +12,7 @@ use super::login::start_session;
 use super::{Page, PageError, PageResult};
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
-use crate::i18n::{Messages, Negotiated};
+use crate::i18n::Messages;
 use crate::state::AppState;
 
 /// The setup form.
@@ -36,11 +35,11 @@ async fn already_set_up(state: &AppState) -> Result<bool, PageError> {
 }
 
 /// `GET /setup`.
-pub async fn form(State(state): State<AppState>, Negotiated(lang): Negotiated) -> PageResult {
-    if already_set_up(&state).await? {
+pub async fn form(page: Page) -> PageResult {
+    if already_set_up(&page.state).await? {
         return Ok(Redirect::to("/login").into_response());
     }
-    Ok(Page::new(&state, lang, None)
+    Ok(page
         .render(
             StatusCode::OK,
             "setup.html",
@@ -51,15 +50,13 @@ pub async fn form(State(state): State<AppState>, Negotiated(lang): Negotiated) -
 
 /// `POST /setup`.
 pub async fn submit(
-    State(state): State<AppState>,
-    Negotiated(lang): Negotiated,
+    page: Page,
     ClientAddr(addr): ClientAddr,
     PageForm(form): PageForm<SetupForm>,
 ) -> PageResult {
-    if already_set_up(&state).await? {
+    if already_set_up(&page.state).await? {
         return Ok(Redirect::to("/login").into_response());
     }
-    let page = Page::new(&state, lang, None);
     let retry = |message: String| {
         let ctx = context! {
             form => context! { provider_name => form.provider_name.clone(), admin_name => form.admin_name.clone(), email => form.email.clone() },
@@ -68,10 +65,10 @@ pub async fn submit(
         page.render(StatusCode::UNPROCESSABLE_ENTITY, "setup.html", ctx)
     };
     if form.provider_name.trim().is_empty() {
-        return Ok(retry(lang.t("setup.error.provider_name")).await);
+        return Ok(retry(page.lang.t("setup.error.provider_name")).await);
     }
     if form.password != form.password_confirm {
-        return Ok(retry(lang.t("error.password_mismatch")).await);
+        return Ok(retry(page.lang.t("error.password_mismatch")).await);
     }
     let admin = NewUser {
         email: form.email.clone(),
@@ -81,14 +78,19 @@ pub async fn submit(
         password: Some(form.password.clone()),
     };
     let actor = Actor::anonymous(form.email.trim(), Some(addr));
-    match state.store.setup(&actor, &form.provider_name, admin).await {
-        Ok((_, user)) => start_session(&state, &user, "/console/orgs")
+    match page
+        .state
+        .store
+        .setup(&actor, &form.provider_name, admin)
+        .await
+    {
+        Ok((_, user)) => start_session(&page.state, &user, "/console/orgs")
             .await
             .map_err(|e| PageError::from(e.into_response())),
         Err(StoreError::AlreadySetUp) => Ok(Redirect::to("/login").into_response()),
         Err(e @ (StoreError::Invalid(_) | StoreError::EmailTaken)) => {
             let (_, _, key) = crate::error::describe_store_error(&e);
-            Ok(retry(lang.t(&key)).await)
+            Ok(retry(page.lang.t(&key)).await)
         }
         Err(e) => Err(PageError::from(e)),
     }
