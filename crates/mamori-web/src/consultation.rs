@@ -4,7 +4,9 @@
 
 use mamori_model::{ConsultationStatus, Deed, ResponseTargets, User};
 use mamori_notify::Mail;
-use mamori_store::{Actor, Consultation, NewAttachment, OrgStore, Reply, Store, StoreError};
+use mamori_store::{
+    Actor, Consultation, NewAttachment, OrgStore, Provider, Reply, Store, StoreError,
+};
 use serde::Serialize;
 
 use crate::i18n::{Lang, Messages};
@@ -36,11 +38,15 @@ impl ConsultationView {
 
 /// The desk's first-response targets (the usual ones until the provider sets its own).
 pub(crate) async fn targets(store: &Store) -> Result<ResponseTargets, StoreError> {
-    let provider = store.provider().await?;
-    Ok(provider
-        .and_then(|p| p.desk)
+    Ok(targets_of(store.provider().await?.as_ref()))
+}
+
+/// The first-response targets of `provider`'s desk, or the usual ones.
+pub(crate) fn targets_of(provider: Option<&Provider>) -> ResponseTargets {
+    provider
+        .and_then(|p| p.desk.as_ref())
         .map(|d| d.targets)
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// "within 4 hours" for a target of 240 minutes, in `lang`.

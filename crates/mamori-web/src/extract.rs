@@ -155,7 +155,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
             Ok(Form(value)) => Ok(PageForm(value)),
             Err(rejection) => {
                 tracing::info!(reason = %rejection.body_text(), "unreadable form");
-                let page = Page::anonymous(state, lang);
+                let page = Page::new(state, lang, None);
                 let response = page
                     .message(
                         StatusCode::BAD_REQUEST,

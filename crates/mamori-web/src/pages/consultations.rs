@@ -20,7 +20,7 @@ use super::org::store_error_message;
 use super::reports::document_file;
 use super::{Page, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
-use crate::consultation::{ConsultationView, Written, add_reply, may_write, targets, within};
+use crate::consultation::{ConsultationView, Written, add_reply, may_write, targets_of, within};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages};
 
@@ -55,7 +55,7 @@ async fn render_list(
     form: &AskForm,
     error: Option<String>,
 ) -> PageResult {
-    let targets = targets(&page.state.store).await?;
+    let targets = targets_of(page.provider().await?);
     let now = mamori_store::now();
     let consultations: Vec<ConsultationView> = org
         .consultations()
@@ -295,7 +295,7 @@ async fn render_detail(
         consultations.messages(cid).await?,
         consultations.attachments(cid).await?,
     );
-    let targets = targets(&page.state.store).await?;
+    let targets = targets_of(page.provider().await?);
     let view = ConsultationView::new(consultation, &targets, mamori_store::now());
     let answers = viewer.user.may(Deed::AnswerConsultations);
     let staff: Vec<Value> = if answers {
@@ -488,7 +488,7 @@ pub async fn assign(
 /// by urgency, oldest first.
 pub async fn queue(Signed(page, _viewer): Signed) -> PageResult {
     page.require(Deed::AnswerConsultations)?;
-    let targets = targets(&page.state.store).await?;
+    let targets = targets_of(page.provider().await?);
     let now = mamori_store::now();
     let mut queue: Vec<ConsultationView> = page
         .state

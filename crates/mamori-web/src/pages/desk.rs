@@ -82,16 +82,8 @@ pub struct Saved {
 pub async fn show(Signed(page, _viewer): Signed, Query(saved): Query<Saved>) -> PageResult {
     page.require(Deed::AdministerProvider)?;
     let saved = saved.saved.is_some();
-    match page
-        .state
-        .store
-        .provider()
-        .await
-        .map(|p| p.and_then(|p| p.desk))
-    {
-        Ok(desk) => Ok(render(&page, StatusCode::OK, desk, None, saved).await),
-        Err(e) => Err(PageError::from(e)),
-    }
+    let desk = page.provider().await?.and_then(|p| p.desk.clone());
+    Ok(render(&page, StatusCode::OK, desk, None, saved).await)
 }
 
 /// `POST /console/desk`: saves the desk's details.

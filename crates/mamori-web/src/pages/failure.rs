@@ -111,11 +111,7 @@ pub(crate) async fn render_errors(
         },
         None => None,
     };
-    Page {
-        state,
-        lang,
-        viewer,
-    }
-    .message(failure.status, "error.title", lang.t(&failure.message_key))
-    .await
+    Page::new(&state, lang, viewer)
+        .message(failure.status, "error.title", lang.t(&failure.message_key))
+        .await
 }

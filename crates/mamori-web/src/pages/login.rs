@@ -64,7 +64,7 @@ pub async fn form(page: Page) -> PageResult {
     if page.viewer.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    if page.state.store.provider().await.ok().flatten().is_none() {
+    if page.provider().await.ok().flatten().is_none() {
         return Ok(Redirect::to("/setup").into_response());
     }
     Ok(page

@@ -37,6 +37,8 @@ use crate::cookies;
 use crate::i18n::{Lang, Messages, Negotiated};
 use crate::state::AppState;
 use mamori_model::Deed;
+use mamori_store::Provider;
+use tokio::sync::OnceCell;
 
 pub(crate) use failure::{PageError, render_errors};
 
@@ -262,6 +264,9 @@ pub(crate) struct Page {
     pub state: AppState,
     pub lang: Lang,
     pub viewer: Option<Viewer>,
+    /// The provider and its desk, read once per request however many parts of the page
+    /// need them (the header, the desk's response targets).
+    provider: OnceCell<Option<Provider>>,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -273,11 +278,7 @@ impl FromRequestParts<AppState> for Page {
     ) -> Result<Self, Self::Rejection> {
         let Ok(Negotiated(lang)) = Negotiated::from_request_parts(parts, state).await;
         let MaybeViewer(viewer) = MaybeViewer::from_request_parts(parts, state).await?;
-        Ok(Page {
-            state: state.clone(),
-            lang,
-            viewer,
-        })
+        Ok(Page::new(state, lang, viewer))
     }
 }
 
@@ -301,20 +302,32 @@ impl FromRequestParts<AppState> for Signed {
 }
 
 impl Page {
-    /// A renderer for someone not signed in, for answers made outside a page handler.
-    pub fn anonymous(state: &AppState, lang: Lang) -> Self {
+    /// A page for `viewer` in `lang`, for answers made outside a page handler (error pages).
+    pub fn new(state: &AppState, lang: Lang, viewer: Option<Viewer>) -> Self {
         Page {
             state: state.clone(),
             lang,
-            viewer: None,
+            viewer,
+            provider: OnceCell::new(),
         }
+    }
+
+    /// The provider (with its desk), once set up; read from the store at most once per page.
+    pub async fn provider(&self) -> Result<Option<&Provider>, mamori_store::StoreError> {
+        self.provider
+            .get_or_try_init(|| self.state.store.provider())
+            .await
+            .map(Option::as_ref)
     }
 
     /// Renders `template` with `extra` merged into the common context.
     pub async fn render(&self, status: StatusCode, template: &str, extra: Value) -> Response {
-        let (provider, desk) = match self.state.store.provider().await.ok().flatten() {
+        let (provider, desk) = match self.provider().await.ok().flatten() {
             // Where a company turns for help, on every page that tells it to get in touch.
-            Some(p) => (Some(p.name), p.desk.filter(|_| self.viewer.is_some())),
+            Some(p) => (
+                Some(p.name.as_str()),
+                p.desk.as_ref().filter(|_| self.viewer.is_some()),
+            ),
             None => (None, None),
         };
         // Members of a client company see their own company's name in the header.

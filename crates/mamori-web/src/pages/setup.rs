@@ -13,7 +13,6 @@ use super::{Page, PageError, PageResult};
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
 use crate::i18n::Messages;
-use crate::state::AppState;
 
 /// The setup form.
 #[derive(Deserialize, Default)]
@@ -25,10 +24,8 @@ pub struct SetupForm {
     password_confirm: String,
 }
 
-async fn already_set_up(state: &AppState) -> Result<bool, PageError> {
-    state
-        .store
-        .provider()
+async fn already_set_up(page: &Page) -> Result<bool, PageError> {
+    page.provider()
         .await
         .map(|p| p.is_some())
         .map_err(|_| PageError::from(StatusCode::SERVICE_UNAVAILABLE.into_response()))
@@ -36,7 +33,7 @@ async fn already_set_up(state: &AppState) -> Result<bool, PageError> {
 
 /// `GET /setup`.
 pub async fn form(page: Page) -> PageResult {
-    if already_set_up(&page.state).await? {
+    if already_set_up(&page).await? {
         return Ok(Redirect::to("/login").into_response());
     }
     Ok(page
@@ -54,7 +51,7 @@ pub async fn submit(
     ClientAddr(addr): ClientAddr,
     PageForm(form): PageForm<SetupForm>,
 ) -> PageResult {
-    if already_set_up(&page.state).await? {
+    if already_set_up(&page).await? {
         return Ok(Redirect::to("/login").into_response());
     }
     let retry = |message: String| {
