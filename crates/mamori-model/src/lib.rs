@@ -3,6 +3,7 @@
 //! ways of writing things that must read the same everywhere (counts, digests).
 
 pub mod address;
+pub mod contact;
 pub mod event;
 pub mod hash;
 pub mod lang;
@@ -17,6 +18,7 @@ pub mod user;
 mod vocabulary;
 
 pub use address::from_internet;
+pub use contact::Contact;
 pub use event::{Action, Category, Event, Severity};
 pub use hash::sha256_hex;
 pub use lang::{Lang, UnknownLang};

@@ -4,7 +4,7 @@
 //! incident as it stands whenever someone asks.
 
 use mamori_model::Scope;
-use mamori_response::{IncidentFacts, Need, duties, steps};
+use mamori_response::{Directory, IncidentFacts, Need, steps};
 use mamori_store::Store;
 use serde_json::{Value, json};
 
@@ -28,6 +28,7 @@ pub async fn compose(
     let scope = Scope::Organisation(org_id.to_owned());
     let timeline = store.incident_timeline(&scope, incident_id).await?;
     let checks = incidents.checks(incident_id).await?;
+    let directory = Directory::new(store.contact_edits().await?);
     let facts: IncidentFacts = incident
         .facts
         .clone()
@@ -74,12 +75,20 @@ pub async fn compose(
             json!({"title": step.title(lang), "items": items})
         })
         .collect();
-    let told: Vec<Value> = duties(&incident.category, &facts)
+    let told: Vec<Value> = directory
+        .duties(&incident.category, &facts, incident.created_at)
         .into_iter()
         .map(|duty| {
             let need = match duty.need {
                 Need::Must => label("required"),
                 Need::Should => label("advisable"),
+            };
+            let need = match duty.due_at {
+                Some(due) => {
+                    let date = w.date(zone.local_ts(due).date_naive());
+                    w.fill("incident_due", &[("need", &need), ("date", &date)])
+                }
+                None => need,
             };
             json!({
                 "name": duty.contact.name(lang),

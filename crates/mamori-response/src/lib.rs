@@ -3,6 +3,7 @@
 //! of incident, the company's first moves in plain words, the desk's steps and the evidence to
 //! keep. Pages and reports read it; the store only records which items were done.
 
+mod directory;
 mod record;
 
 use std::sync::LazyLock;
@@ -10,7 +11,8 @@ use std::sync::LazyLock;
 use mamori_model::Lang;
 use serde::Deserialize;
 
-pub use record::{Contact, Duty, IncidentFacts, Need, contacts, duties};
+pub use directory::{ContactProblem, Directory, Duty, Entry, Need, Origin, checked, published};
+pub use record::IncidentFacts;
 
 /// Who does a checklist item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

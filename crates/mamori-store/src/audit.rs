@@ -110,6 +110,10 @@ pub enum AuditAction {
     SecurityActionDeclared,
     /// The provider's consultation desk details were changed.
     DeskChanged,
+    /// An entry of the contacts directory was corrected or added (the target names it).
+    ContactSaved,
+    /// The provider's edit of a directory entry was removed (the published entry returns).
+    ContactEditRemoved,
     /// A company asked the consultation desk.
     ConsultationOpened,
     /// A reply was added to a consultation (by the desk or the company).
@@ -144,7 +148,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -170,6 +174,8 @@ impl AuditAction {
         AuditAction::RulesAcknowledged,
         AuditAction::SecurityActionDeclared,
         AuditAction::DeskChanged,
+        AuditAction::ContactSaved,
+        AuditAction::ContactEditRemoved,
         AuditAction::ConsultationOpened,
         AuditAction::ConsultationReplied,
         AuditAction::ConsultationAssigned,
@@ -215,6 +221,8 @@ impl AuditAction {
             AuditAction::RulesAcknowledged => "rules.acknowledged",
             AuditAction::SecurityActionDeclared => "security_action.declared",
             AuditAction::DeskChanged => "desk.changed",
+            AuditAction::ContactSaved => "contact.saved",
+            AuditAction::ContactEditRemoved => "contact.edit_removed",
             AuditAction::ConsultationOpened => "consultation.opened",
             AuditAction::ConsultationReplied => "consultation.replied",
             AuditAction::ConsultationAssigned => "consultation.assigned",

@@ -16,6 +16,7 @@ mod db;
 mod declarations;
 mod deliveries;
 mod detections;
+mod directory;
 mod dispatches;
 mod documents;
 mod error;

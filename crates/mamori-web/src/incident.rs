@@ -3,7 +3,7 @@
 //! timeline entry.
 
 use mamori_model::{Deed, User};
-use mamori_response::{IncidentFacts, Who, contacts, steps};
+use mamori_response::{Directory, IncidentFacts, Who, steps};
 use mamori_store::{Actor, Incident, OrgStore, StoreError};
 
 use crate::i18n::{Lang, Messages};
@@ -27,8 +27,9 @@ pub(crate) fn may_tick(user: &User, who: Who, org_id: &str) -> bool {
 }
 
 /// A checklist item by its key: a step's item or having told a contact; who does it and how
-/// the timeline names it. `None` for a key that names neither.
-pub(crate) fn checklist_item(key: &str) -> Option<(Who, String)> {
+/// the timeline names it (contacts as `directory` names them). `None` for a key that names
+/// neither.
+pub(crate) fn checklist_item(key: &str, directory: &Directory) -> Option<(Who, String)> {
     // The timeline is written in the portal's default language, as its other entries are.
     let lang = Lang::Ja;
     let step_item = steps()
@@ -38,10 +39,12 @@ pub(crate) fn checklist_item(key: &str) -> Option<(Who, String)> {
     if let Some((_, item)) = step_item {
         return Some((item.who, item.text(lang).to_owned()));
     }
-    contacts().iter().find(|c| c.duty_key() == key).map(|c| {
-        let told = lang.tf("incidents.duties.told", &[("name", c.name(lang))]);
-        (Who::Company, told)
-    })
+    let contact = key.strip_prefix("duty.").and_then(|k| directory.get(k))?;
+    let told = lang.tf(
+        "incidents.duties.told",
+        &[("name", contact.contact.name(lang))],
+    );
+    Some((Who::Company, told))
 }
 
 /// Ticks (`done`) or unticks checklist item `key` (named `text` in the timeline) of incident

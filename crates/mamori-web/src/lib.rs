@@ -11,6 +11,7 @@ mod auth;
 mod channel_input;
 mod consultation;
 mod cookies;
+mod directory;
 mod error;
 mod extract;
 mod fallback;

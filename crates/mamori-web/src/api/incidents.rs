@@ -7,13 +7,14 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_model::Deed;
-use mamori_response::{IncidentFacts, Need, contacts, duties, playbook, steps};
+use mamori_response::{Directory, IncidentFacts, Need, playbook, steps};
 use mamori_store::{Actor, Check, Dispatch, DispatchRecord, Incident, OrgStore, TimelineEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assessments::visible_org;
 use crate::auth::{ApiCaller, ClientAddr};
+use crate::directory::directory;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::i18n::{Lang, Messages};
@@ -32,6 +33,8 @@ pub struct DutyItem {
     need: String,
     /// Its phone number, when the directory has one.
     phone: String,
+    /// By when (Unix seconds), where the provider set a deadline for this contact.
+    due_at: Option<i64>,
     /// When they were told (Unix seconds).
     told_at: Option<i64>,
 }
@@ -62,7 +65,26 @@ pub struct IncidentDetail {
     first_moves: Vec<String>,
 }
 
-async fn detail(org: &OrgStore, lang: Lang, iid: &str) -> Result<IncidentDetail, ApiError> {
+/// Incident `iid` of `org` as the API shows it, with who to tell from the directory in force.
+async fn detail(
+    state: &AppState,
+    org: &OrgStore,
+    lang: Lang,
+    iid: &str,
+) -> Result<IncidentDetail, ApiError> {
+    let directory = directory(&state.store)
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?;
+    detail_with(org, lang, iid, &directory).await
+}
+
+/// Incident `iid` of `org` with who to tell from `directory`.
+async fn detail_with(
+    org: &OrgStore,
+    lang: Lang,
+    iid: &str,
+    directory: &Directory,
+) -> Result<IncidentDetail, ApiError> {
     let store_error = |e| ApiError::from_store(lang, e);
     let incidents = org.incidents();
     let incident = incidents.get(iid).await.map_err(store_error)?;
@@ -73,7 +95,8 @@ async fn detail(org: &OrgStore, lang: Lang, iid: &str) -> Result<IncidentDetail,
     )
     .map_err(store_error)?;
     let facts = facts_of(&incident);
-    let duties = duties(&incident.category, &facts)
+    let duties = directory
+        .duties(&incident.category, &facts, incident.created_at)
         .into_iter()
         .map(|d| DutyItem {
             contact: d.contact.key.clone(),
@@ -83,6 +106,7 @@ async fn detail(org: &OrgStore, lang: Lang, iid: &str) -> Result<IncidentDetail,
                 Need::Should => "should".into(),
             },
             phone: d.contact.phone.clone(),
+            due_at: d.due_at,
             told_at: done
                 .iter()
                 .find(|c| c.item == d.contact.duty_key())
@@ -163,7 +187,7 @@ pub async fn report(
         .map_err(|e| ApiError::from_store(lang, e))?;
     Ok((
         StatusCode::CREATED,
-        Json(detail(&org, lang, &incident.id).await?),
+        Json(detail(&state, &org, lang, &incident.id).await?),
     ))
 }
 
@@ -177,7 +201,7 @@ pub async fn get_one(
     Path((id, iid)): Path<(String, String)>,
 ) -> Result<Json<IncidentDetail>, ApiError> {
     let org = visible_org(&state, &caller, &id).await?;
-    Ok(Json(detail(&org, caller.lang, &iid).await?))
+    Ok(Json(detail(&state, &org, caller.lang, &iid).await?))
 }
 
 /// A checklist item ticked or unticked.
@@ -204,7 +228,10 @@ pub async fn check(
 ) -> Result<Json<IncidentDetail>, ApiError> {
     let lang = caller.lang;
     let org = visible_org(&state, &caller, &id).await?;
-    let Some((who, text)) = checklist_item(&body.item) else {
+    let directory = directory(&state.store)
+        .await
+        .map_err(|e| ApiError::from_store(lang, e))?;
+    let Some((who, text)) = checklist_item(&body.item, &directory) else {
         let message = lang.t("incidents.error.item");
         return Err(ApiError::invalid("invalid_input.item", message));
     };
@@ -215,7 +242,7 @@ pub async fn check(
     tick(&org, &actor, &iid, &body.item, &text, body.done)
         .await
         .map_err(|e| ApiError::from_store(lang, e))?;
-    Ok(Json(detail(&org, lang, &iid).await?))
+    Ok(Json(detail_with(&org, lang, &iid, &directory).await?))
 }
 
 /// Replaces the record's facts and flags (which decide who must be told).
@@ -239,7 +266,7 @@ pub async fn record(
     save_record(&org, &actor, &iid, &facts)
         .await
         .map_err(|e| ApiError::from_store(lang, e))?;
-    Ok(Json(detail(&org, lang, &iid).await?))
+    Ok(Json(detail(&state, &org, lang, &iid).await?))
 }
 
 /// An on-site visit arranged.
@@ -283,45 +310,8 @@ pub async fn dispatch(
         .dispatch(&actor, &iid, &record, &entry)
         .await
         .map_err(|e| ApiError::from_store(lang, e))?;
-    Ok((StatusCode::CREATED, Json(detail(&org, lang, &iid).await?)))
-}
-
-/// One entry of the contacts directory.
-#[derive(Serialize, ToSchema)]
-pub struct ContactItem {
-    /// Stable key.
-    key: String,
-    /// Name.
-    name: String,
-    /// What it is for.
-    purpose: String,
-    /// Phone number (may be empty).
-    phone: String,
-    /// Web address (may be empty).
-    web: String,
-    /// Where the number comes from.
-    source: String,
-    /// When the source gave it.
-    as_of: String,
-}
-
-/// Where incidents are reported and help is asked, with the source and date of each number.
-#[utoipa::path(get, path = "/contacts", tag = "incidents",
-    responses((status = 200, body = Vec<ContactItem>), (status = 401, body = ErrorBody)))]
-pub async fn directory(caller: ApiCaller) -> Json<Vec<ContactItem>> {
-    let lang = caller.lang;
-    Json(
-        contacts()
-            .iter()
-            .map(|c| ContactItem {
-                key: c.key.clone(),
-                name: c.name(lang).to_owned(),
-                purpose: c.purpose(lang).to_owned(),
-                phone: c.phone.clone(),
-                web: c.web.clone(),
-                source: c.source.clone(),
-                as_of: c.as_of.clone(),
-            })
-            .collect(),
-    )
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(&state, &org, lang, &iid).await?),
+    ))
 }

@@ -6,6 +6,7 @@ mod assessments;
 pub(crate) mod channels;
 mod checklists;
 mod consultations;
+mod contacts;
 pub(crate) mod detections;
 mod doc;
 mod documents;
@@ -62,7 +63,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(incidents::check))
         .routes(routes!(incidents::record))
         .routes(routes!(incidents::dispatch))
-        .routes(routes!(incidents::directory))
+        .routes(routes!(contacts::list))
+        .routes(routes!(contacts::save, contacts::remove))
         .routes(routes!(consultations::list, consultations::ask))
         .routes(routes!(consultations::get_one))
         .routes(routes!(consultations::reply))

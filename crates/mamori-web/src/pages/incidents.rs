@@ -8,8 +8,9 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use mamori_model::{Deed, IncidentStatus};
-use mamori_response::{IncidentFacts, Need, Who, duties, playbook, steps};
+use mamori_response::{IncidentFacts, Need, Who, playbook, steps};
 
+use crate::directory::directory;
 use crate::incident::{checklist_item, facts_of, may_tick, save_record, tick};
 use mamori_store::{Actor, AlertFilter, DispatchRecord, INCIDENT_CATEGORIES, OrgStore, StoreError};
 use minijinja::value::Serde;
@@ -130,11 +131,12 @@ pub async fn detail(
         limit: 100,
         ..AlertFilter::default()
     };
-    let (alerts, timeline, checks, dispatches) = tokio::try_join!(
+    let (alerts, timeline, checks, dispatches, directory) = tokio::try_join!(
         page.state.store.alerts(&scope, &filter),
         incidents.timeline(&iid),
         incidents.checks(&iid),
         incidents.dispatches(&iid),
+        directory(&page.state.store),
     )?;
     let alerts: Vec<AlertView> = alerts
         .alerts
@@ -165,7 +167,9 @@ pub async fn detail(
         .collect();
     let moves = playbook(&incident.category).moves(page.lang);
     let facts = facts_of(&incident);
-    let duties: Vec<Value> = duties(&incident.category, &facts)
+    let now = mamori_store::now();
+    let duties: Vec<Value> = directory
+        .duties(&incident.category, &facts, incident.created_at)
         .into_iter()
         .map(|duty| {
             let c = duty.contact;
@@ -175,9 +179,12 @@ pub async fn detail(
                 name => c.name(page.lang),
                 purpose => c.purpose(page.lang),
                 phone => &c.phone,
+                address => &c.address,
                 web => &c.web,
                 source => &c.source,
-                as_of => &c.as_of,
+                as_of => c.as_of_text(page.lang),
+                due_at => duty.due_at,
+                overdue => done.is_none() && duty.due_at.is_some_and(|due| due < now),
                 must => duty.need == Need::Must,
                 done_at => done.map(|d| d.done_at),
                 done_by => done.map(|d| d.done_by.clone()),
@@ -258,7 +265,8 @@ pub async fn check(
     PageForm(form): PageForm<CheckForm>,
 ) -> PageResult {
     let org = page.org_store(&id).await?;
-    let Some((who, text)) = checklist_item(&form.item) else {
+    let directory = directory(&page.state.store).await?;
+    let Some((who, text)) = checklist_item(&form.item, &directory) else {
         return Err(PageError::NotFound);
     };
     page.authorise(&id, may_tick(&viewer.user, who, &id), &form.csrf)?;

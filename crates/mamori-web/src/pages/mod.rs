@@ -8,6 +8,7 @@ mod channels;
 mod checklist;
 mod console;
 mod consultations;
+mod contacts;
 mod dashboard;
 mod desk;
 mod detections;
@@ -71,6 +72,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/audit", get(console::audit))
         .route("/console/desk", get(desk::show).post(desk::save))
+        .route("/console/contacts", get(contacts::list))
+        .route(
+            "/console/contacts/new",
+            get(contacts::new_form).post(contacts::create),
+        )
+        .route(
+            "/console/contacts/{key}",
+            get(contacts::edit_form).post(contacts::update),
+        )
+        .route("/console/contacts/{key}/reset", post(contacts::reset))
         .route("/console/assessments", get(assessment_overview::page))
         .route("/orgs/{id}/assessment", get(assessment::hub))
         .route(

@@ -12,6 +12,7 @@ mod assessments;
 mod channels_pages;
 mod cli;
 mod consultations;
+mod contacts;
 mod desk;
 mod detections;
 mod devices;

@@ -58,6 +58,15 @@ pub async fn loopback_ssh_source(store: &Store, org_id: &str) {
 
 /// Creates a provider analyst with e-mail `email` and returns a fresh API token of theirs.
 pub async fn analyst_token(store: &Store, email: &str) -> String {
+    provider_token(store, email, Role::Analyst).await
+}
+
+/// Creates a provider administrator with e-mail `email` and returns a fresh API token of theirs.
+pub async fn admin_token(store: &Store, email: &str) -> String {
+    provider_token(store, email, Role::Admin).await
+}
+
+async fn provider_token(store: &Store, email: &str, role: Role) -> String {
     let cli = Actor::cli();
     let user: User = store
         .create_user(
@@ -65,13 +74,13 @@ pub async fn analyst_token(store: &Store, email: &str) -> String {
             NewUser {
                 email: email.to_owned(),
                 display_name: String::new(),
-                role: Role::Analyst,
+                role,
                 org_id: None,
                 password: None,
             },
         )
         .await
-        .expect("analyst");
+        .expect("provider user");
     store
         .create_token(&cli, &user, "desk")
         .await
