@@ -456,3 +456,87 @@ async fn consultations_over_the_api_stay_with_their_organisation() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn in_a_browser_the_desk_answers_from_its_queue_and_works_the_incident() {
+    use crate::common::browser::{Browser, sign_in};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(TestDatabase::sqlite()).await;
+    let (_admin, alpha, owner) = org_with_owner(&app, "アルファ工業").await;
+    let list = format!("/orgs/{alpha}/consultations");
+    let page = page_text(&app, &owner, &list).await;
+    let asked = owner
+        .post(app.url(&list))
+        .multipart(multipart(&[
+            ("csrf", &csrf_of(&page)),
+            ("topic", "strange_pc"),
+            ("urgency", "high"),
+            ("subject", "経理のパソコンの画面がおかしい"),
+            ("body", "ファイルの名前が全部変わって、開けなくなりました。"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 303);
+
+    sign_in(&browser, &app, "admin@mamori.example", "admin password 123").await;
+    browser
+        .client
+        .goto(&app.url("/console/orgs"))
+        .await
+        .unwrap();
+    browser.click("nav a[href='/console/consultations']").await;
+    browser
+        .wait_for_path(|p| p.ends_with("/console/consultations"))
+        .await;
+    let queue = browser.text("main").await;
+    assert!(queue.contains("アルファ工業") && queue.contains("経理のパソコンの画面がおかしい"));
+    browser.screenshot("desk-01-queue").await;
+    browser
+        .click(&format!("main a[href^='/orgs/{alpha}/consultations/']"))
+        .await;
+    browser
+        .wait_for_path(|p| p.contains("/consultations/"))
+        .await;
+    browser
+        .fill(
+            "textarea[name=body]",
+            "LAN ケーブルを抜いて、電源は入れたままにしてください。すぐに伺います。",
+        )
+        .await;
+    browser
+        .click("form[enctype='multipart/form-data'] button.primary")
+        .await;
+    browser.wait_for_text("main", "返事を送りました。").await;
+    let thread = browser.text("main").await;
+    assert!(thread.contains("すぐに伺います"), "{thread}");
+    // No mail server is configured here: the page says so rather than pretending.
+    assert!(
+        thread.contains("メールサーバーが設定されていない"),
+        "{thread}"
+    );
+    browser.screenshot("desk-02-answered").await;
+
+    // The desk records it as an incident, ransomware, and works its own step.
+    browser.choose("select[name=category]", "ransomware").await;
+    browser.click("form[action$='/incident'] button").await;
+    browser.wait_for_path(|p| p.contains("/incidents/")).await;
+    browser.wait_for_text("#steps", "1.").await;
+    browser
+        .click("#steps form:has(input[name=item][value='detect.desk_assessed']) button")
+        .await;
+    browser
+        .wait_for_text("#steps", "admin@mamori.example")
+        .await;
+    browser.screenshot("desk-03-incident").await;
+    let main = browser.text("main").await;
+    assert!(main.contains("経理のパソコンの画面がおかしい"), "{main}");
+    assert!(
+        main.contains("JPCERT/CC"),
+        "ransomware calls for JPCERT/CC: {main}"
+    );
+    browser.close().await;
+    app.stop().await;
+}
