@@ -4,7 +4,9 @@
 use mamori_notify::{DigestItem, Lang, Notice, NoticeKind};
 use mamori_store::Alert;
 
+use crate::seen::words;
 use crate::settings::AlertSettings;
+use mamori_model::group_digits;
 
 /// The channel's language word as the notifier's language (Japanese unless `en`).
 pub fn lang_of(word: &str) -> Lang {
@@ -13,14 +15,7 @@ pub fn lang_of(word: &str) -> Lang {
 
 /// What to do when the rule gives no advice of its own.
 fn default_action(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Ja => {
-            "担当のアナリストが内容を確認しています。心当たりがあれば、mamori のアラートの画面でコメントしてください。"
-        }
-        Lang::En => {
-            "An analyst is looking into it. If you know what caused it, comment on the alert in mamori."
-        }
-    }
+    &words(lang).default_action
 }
 
 /// The portal address of alert `alert`, when the public address is known.
@@ -76,10 +71,7 @@ pub fn test_notice(
     lang: Lang,
     provider_name: &str,
 ) -> Notice {
-    let title = match lang {
-        Lang::Ja => "通知のテスト",
-        Lang::En => "Notification test",
-    };
+    let title = &words(lang).test_title;
     Notice {
         kind: NoticeKind::Test,
         lang,
@@ -114,10 +106,9 @@ pub fn digest_notice(
     provider_name: &str,
 ) -> Notice {
     let code = lang.code();
-    let title = match lang {
-        Lang::Ja => format!("重要度の低いアラートのまとめ（{}件）", alerts.len()),
-        Lang::En => format!("Daily summary of {} low-severity alerts", alerts.len()),
-    };
+    let title = words(lang)
+        .digest_title
+        .replace("{count}", &group_digits(alerts.len() as i64));
     Notice {
         kind: NoticeKind::Digest,
         lang,

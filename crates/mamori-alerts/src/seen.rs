@@ -24,6 +24,12 @@ pub(crate) struct Words {
     a_device: String,
     generic: String,
     generic_from: String,
+    /// What to do when the rule gives no advice of its own.
+    pub default_action: String,
+    /// Title of the route-test notice.
+    pub test_title: String,
+    /// Title of the daily digest ({count} alerts).
+    pub digest_title: String,
     /// Title of the alert about a channel that keeps failing.
     pub channel_failing_title: String,
     /// What to do about a channel that keeps failing.

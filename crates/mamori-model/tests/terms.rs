@@ -1,7 +1,8 @@
 //! Every text people read uses the term table's words (`terms.toml`): no listed variant
 //! appears in the page messages, templates, report and document wording, catalogs, detection
-//! rule titles or the strings of the crates that write notices, and nothing is counted with
-//! 「つ」 after a number placeholder or a number of ten or more.
+//! rule titles or the strings of the crates that write notices; nothing is counted with
+//! 「つ」 after a number placeholder or a number of ten or more; and no space stands between a
+//! number and its counter (「5回」, not 「5 回」).
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +35,7 @@ fn crates() -> PathBuf {
 /// Text files people read, by directory and extension. Tests and benchmarks are left out:
 /// they may name a variant to prove it is absent.
 fn texts() -> Vec<PathBuf> {
-    let places: [(&str, &[&str]); 14] = [
+    let places: [(&str, &[&str]); 15] = [
         ("mamori-web/locales", &["yml"]),
         ("mamori-web/templates", &["html"]),
         ("mamori-web/guides", &["toml"]),
@@ -45,6 +46,7 @@ fn texts() -> Vec<PathBuf> {
         ("mamori-catalog/catalog", &["toml"]),
         ("mamori-detect/rules/mamori", &["yml"]),
         ("mamori-notify/src", &["rs"]),
+        ("mamori-notify", &["yml"]),
         ("mamori-alerts/src", &["rs"]),
         ("mamori-alerts", &["yml"]),
         ("mamori-response", &["toml"]),
@@ -83,6 +85,25 @@ fn counted_with_tsu(line: &str) -> bool {
     })
 }
 
+/// Japanese counters, longest first so 「日間」 is named whole.
+const COUNTERS: [&str; 17] = [
+    "日間", "時間", "か月", "項目", "文字", "件", "回", "日", "点", "人", "台", "分", "秒", "行",
+    "社", "問", "つ",
+];
+
+/// A number (digits or a placeholder) with a space before its counter: 「5 回」「%{n} 件」.
+fn spaced_counter(line: &str) -> Option<&'static str> {
+    let chars: Vec<char> = line.chars().collect();
+    (1..chars.len()).find_map(|i| {
+        let before = chars[i - 1];
+        if chars[i] != ' ' || !(before.is_ascii_digit() || before == '}') {
+            return None;
+        }
+        let rest: String = chars[i + 1..].iter().take(2).collect();
+        COUNTERS.into_iter().find(|c| rest.starts_with(c))
+    })
+}
+
 #[test]
 fn every_text_uses_the_term_table() {
     let table: Table =
@@ -105,6 +126,13 @@ fn every_text_uses_the_term_table() {
                         ));
                     }
                 }
+            }
+            if let Some(counter) = spaced_counter(line) {
+                problems.push(format!(
+                    "{}:{}: no space before 「{counter}」",
+                    file.display(),
+                    n + 1
+                ));
             }
             if counted_with_tsu(line) {
                 problems.push(format!(
@@ -129,4 +157,14 @@ fn the_count_check_knows_what_it_looks_for() {
     assert!(counted_with_tsu("10つの項目"));
     assert!(!counted_with_tsu("3つのパートに分かれています"));
     assert!(!counted_with_tsu("10件の項目"));
+}
+
+#[test]
+fn the_spacing_check_knows_what_it_looks_for() {
+    assert_eq!(spaced_counter("合計 %{score} 点"), Some("点"));
+    assert_eq!(spaced_counter("{{ n }} 件"), Some("件"));
+    assert_eq!(spaced_counter("90 日間"), Some("日間"));
+    assert_eq!(spaced_counter("合計 %{score}点"), None);
+    assert_eq!(spaced_counter("%{when} に保存"), None);
+    assert_eq!(spaced_counter("within 5 days"), None);
 }

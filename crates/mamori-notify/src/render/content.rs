@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use mamori_model::{Zone, group_digits};
 
+use super::words::{fill, words};
 use crate::{Lang, Notice, NoticeKind};
 
 /// One labelled fact, e.g. ("重要度", "高").
@@ -61,51 +62,41 @@ pub struct Content {
 
 /// The severity word, per the writing guide's table; unknown levels are shown as given.
 pub fn severity_word(lang: Lang, severity: &str) -> String {
-    let word = match (lang, severity) {
-        (Lang::Ja, "critical") => "緊急",
-        (Lang::Ja, "high") => "高",
-        (Lang::Ja, "medium") => "中",
-        (Lang::Ja, "low") => "低",
-        (Lang::Ja, "info") => "情報",
-        (Lang::En, "critical") => "Critical",
-        (Lang::En, "high") => "High",
-        (Lang::En, "medium") => "Medium",
-        (Lang::En, "low") => "Low",
-        (Lang::En, "info") => "Info",
-        _ => severity,
-    };
-    word.to_string()
+    words(lang)
+        .severity
+        .get(severity)
+        .cloned()
+        .unwrap_or_else(|| severity.to_owned())
 }
 
 /// What the severity asks of the reader, in one sentence.
 fn severity_advice(lang: Lang, severity: &str) -> &'static str {
-    match (lang, severity) {
-        (Lang::Ja, "critical") => {
-            "すぐに対応してください。侵入や情報の持ち出しが起きているおそれがあります。"
-        }
-        (Lang::Ja, "high") => "本日中に対応してください。",
-        (Lang::Ja, "medium") => "今週中に確認してください。",
-        (Lang::Ja, "low") => "記録のためのお知らせです。繰り返し起きなければ対応は不要です。",
-        (Lang::Ja, _) => "参考情報です。対応は不要です。",
-        (Lang::En, "critical") => {
-            "Please act now: someone may be inside your network, or data may be leaving it."
-        }
-        (Lang::En, "high") => "Please deal with this today.",
-        (Lang::En, "medium") => "Please take a look this week.",
-        (Lang::En, "low") => "This is for the record; no action is needed unless it happens again.",
-        (Lang::En, _) => "This is for your information; no action is needed.",
-    }
+    let advice = &words(lang).advice;
+    advice
+        .get(severity)
+        .or_else(|| advice.get("other"))
+        .map(String::as_str)
+        .unwrap_or_default()
 }
 
 /// A time on the site's clock (`zone`), saying which clock: 「日本時間」 in Japanese for
 /// Japan, else the zone's name; the zone's abbreviation in English.
 fn format_time(lang: Lang, zone: Zone, at: DateTime<Utc>) -> String {
     let local = zone.local(at);
-    match lang {
-        Lang::Ja if zone.is_japan() => format!("{}（日本時間）", local.format("%Y/%m/%d %H:%M")),
-        Lang::Ja => format!("{}（{zone}）", local.format("%Y/%m/%d %H:%M")),
-        Lang::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
-    }
+    let w = words(lang);
+    let (time, zone_name) = match lang {
+        Lang::Ja => (local.format("%Y/%m/%d %H:%M"), zone.to_string()),
+        Lang::En => (
+            local.format("%Y-%m-%d %H:%M"),
+            local.format("%Z").to_string(),
+        ),
+    };
+    let frame = if zone.is_japan() {
+        &w.time_japan
+    } else {
+        &w.time_zone
+    };
+    fill(frame, &[("time", &time.to_string()), ("zone", &zone_name)])
 }
 
 /// The date only, on the site's clock.
@@ -119,27 +110,19 @@ fn format_date(lang: Lang, zone: Zone, at: DateTime<Utc>) -> String {
 
 /// "3回" / "3 times" (how often something was seen).
 fn times(lang: Lang, n: i64) -> String {
-    match (lang, n) {
-        (Lang::Ja, _) => format!("{}回", group_digits(n)),
-        (Lang::En, 1) => "once".into(),
-        (Lang::En, _) => format!("{} times", group_digits(n)),
+    let w = words(lang);
+    match n {
+        1 => w.times_once.clone(),
+        _ => fill(&w.times, &[("n", &group_digits(n))]),
     }
 }
 
 /// "3件" / "3 alerts".
 fn alerts(lang: Lang, n: i64) -> String {
-    match (lang, n) {
-        (Lang::Ja, _) => format!("{}件", group_digits(n)),
-        (Lang::En, 1) => "1 alert".into(),
-        (Lang::En, _) => format!("{} alerts", group_digits(n)),
-    }
-}
-
-/// Picks the Japanese or the English string.
-fn pick<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
+    let w = words(lang);
+    match n {
+        1 => w.alerts_one.clone(),
+        _ => fill(&w.alerts, &[("n", &group_digits(n))]),
     }
 }
 
@@ -147,6 +130,8 @@ impl Content {
     /// Puts `notice` into words. `now` dates a digest that carries no times of its own.
     pub fn new(notice: &Notice, now: DateTime<Utc>) -> Content {
         let lang = notice.lang;
+        let w = words(lang);
+        let labels = &w.labels;
         let org = notice.org_name.as_str();
         let severity = severity_word(lang, &notice.severity);
         let mut facts = Vec::new();
@@ -161,178 +146,68 @@ impl Content {
         let zone = notice.zone;
         let when =
             |t: Option<DateTime<Utc>>| t.map(|t| format_time(lang, zone, t)).unwrap_or_default();
-        let (subject, heading, intro, todo_label, items_label, link_label);
-        match notice.kind {
+        let (kind, count, intro_lines) = match notice.kind {
             NoticeKind::Alert => {
-                subject = match lang {
-                    Lang::Ja => format!("[mamori] 【重要度: {severity}】{} — {org}", notice.title),
-                    Lang::En => format!("[mamori] [{severity}] {} — {org}", notice.title),
-                };
-                heading = match lang {
-                    Lang::Ja => format!("【重要度: {severity}】{}", notice.title),
-                    Lang::En => format!("[{severity}] {}", notice.title),
-                };
-                intro = vec![
-                    match lang {
-                        Lang::Ja => format!("{org}の監視で、アラートがありました。"),
-                        Lang::En => format!("mamori raised an alert while watching {org}."),
-                    },
-                    notice.seen.clone(),
-                    severity_advice(lang, &notice.severity).to_string(),
-                ]
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect();
-                fact(pick(lang, "重要度", "Severity"), severity.clone());
+                fact(&labels.severity, severity.clone());
                 if notice.count > 0 {
-                    fact(pick(lang, "検知回数", "Seen"), times(lang, notice.count));
+                    fact(&labels.seen, times(lang, notice.count));
                 }
-                fact(
-                    pick(lang, "最初の検知", "First seen"),
-                    when(notice.first_seen),
-                );
-                fact(
-                    pick(lang, "最後の検知", "Last seen"),
-                    when(notice.last_seen),
-                );
-                fact(
-                    pick(lang, "監視対象機器", "Monitored source"),
-                    notice.source.clone().unwrap_or_default(),
-                );
-                todo_label = pick(lang, "すること", "What to do");
-                items_label = "";
-                link_label = pick(lang, "アラートの詳細を見る", "Open the alert");
+                fact(&labels.first_seen, when(notice.first_seen));
+                fact(&labels.last_seen, when(notice.last_seen));
+                fact(&labels.source, notice.source.clone().unwrap_or_default());
+                (&w.alert, String::new(), &w.alert.intro)
             }
             NoticeKind::Test => {
-                subject = match lang {
-                    Lang::Ja => format!("[mamori] テスト送信: アラートの通知先の確認 — {org}"),
-                    Lang::En => format!("[mamori] Test: checking where your alerts go — {org}"),
-                };
-                heading = pick(lang, "テスト送信です", "This is a test").to_string();
-                intro = match lang {
-                    Lang::Ja => vec![
-                        format!("{org}のアラートの通知先を確認するためのテストです。"),
-                        "対応は必要ありません。".into(),
-                        "このメッセージが届いていれば、アラートはこの通知先に届きます。".into(),
-                    ],
-                    Lang::En => vec![
-                        format!("This is a test of the alert route for {org}."),
-                        "Nothing needs doing.".into(),
-                        "If you can read this, alerts will reach you here.".into(),
-                    ],
-                };
-                fact(
-                    pick(lang, "送信時刻", "Sent at"),
-                    format_time(lang, zone, now),
-                );
-                todo_label = pick(lang, "すること", "What to do");
-                items_label = "";
-                link_label = pick(lang, "mamori を開く", "Open mamori");
+                fact(&labels.sent_at, format_time(lang, zone, now));
+                (&w.test, String::new(), &w.test.intro)
             }
             NoticeKind::Digest => {
-                let date = format_date(lang, zone, notice.last_seen.unwrap_or(now));
                 let total = if notice.count > 0 {
                     notice.count
                 } else {
                     notice.items.len() as i64
                 };
-                subject = match lang {
-                    Lang::Ja => format!(
-                        "[mamori] アラートのまとめ {date}（{}） — {org}",
-                        alerts(lang, total)
-                    ),
-                    Lang::En => format!(
-                        "[mamori] Alert summary for {date} ({}) — {org}",
-                        alerts(lang, total)
-                    ),
+                fact(&labels.first_seen, when(notice.first_seen));
+                fact(&labels.last_seen, when(notice.last_seen));
+                let intro = if total == 0 {
+                    &w.digest.intro_none
+                } else {
+                    &w.digest.intro
                 };
-                heading = match lang {
-                    Lang::Ja => format!("アラートのまとめ（{date}）"),
-                    Lang::En => format!("Alert summary for {date}"),
-                };
-                intro = match (lang, total) {
-                    (Lang::Ja, 0) => vec![
-                        format!("{org}の監視で、対応が必要なアラートはありませんでした。"),
-                        "監視は続いています。".into(),
-                    ],
-                    (Lang::Ja, _) => vec![format!(
-                        "{org}の監視で見つかったアラート{}をまとめてお知らせします。",
-                        alerts(lang, total)
-                    )],
-                    (Lang::En, 0) => vec![
-                        format!("Nothing needed action at {org}."),
-                        "Monitoring goes on as usual.".into(),
-                    ],
-                    (Lang::En, _) => vec![format!(
-                        "Here is a summary of {} found while watching {org}.",
-                        alerts(lang, total)
-                    )],
-                };
-                fact(
-                    pick(lang, "最初の検知", "First seen"),
-                    when(notice.first_seen),
-                );
-                fact(
-                    pick(lang, "最後の検知", "Last seen"),
-                    when(notice.last_seen),
-                );
-                todo_label = pick(lang, "すること", "What to do");
-                items_label = pick(lang, "アラート一覧", "Alerts");
-                link_label = pick(lang, "アラート一覧を見る", "Open the alert list");
+                (&w.digest, alerts(lang, total), intro)
             }
             NoticeKind::ChannelFailing => {
-                subject = match lang {
-                    Lang::Ja => {
-                        format!("[mamori] 通知先に届いていません: {} — {org}", notice.title)
-                    }
-                    Lang::En => {
-                        format!("[mamori] Alerts are not reaching {} — {org}", notice.title)
-                    }
-                };
-                heading = match lang {
-                    Lang::Ja => format!("通知先「{}」に届いていません", notice.title),
-                    Lang::En => format!("Alerts are not reaching {}", notice.title),
-                };
-                intro = match lang {
-                    Lang::Ja => vec![
-                        format!(
-                            "{org}のアラートの通知先「{}」への送信が続けて失敗しています。",
-                            notice.title
-                        ),
-                        "このままでは、この通知先にアラートが届きません。".into(),
-                    ],
-                    Lang::En => vec![
-                        format!("Sending {org}'s alerts to {} keeps failing.", notice.title),
-                        "Until this is fixed, alerts will not arrive there.".into(),
-                    ],
-                };
                 if notice.count > 0 {
-                    fact(
-                        pick(lang, "失敗した回数", "Failed attempts"),
-                        times(lang, notice.count),
-                    );
+                    fact(&labels.failed_attempts, times(lang, notice.count));
                 }
-                fact(
-                    pick(lang, "最初の失敗", "First failure"),
-                    when(notice.first_seen),
-                );
-                fact(
-                    pick(lang, "最後の失敗", "Last failure"),
-                    when(notice.last_seen),
-                );
-                todo_label = pick(lang, "すること", "What to do");
-                items_label = "";
-                link_label = pick(lang, "通知先の設定を開く", "Open the alert route settings");
+                fact(&labels.first_failure, when(notice.first_seen));
+                fact(&labels.last_failure, when(notice.last_seen));
+                (&w.channel_failing, String::new(), &w.channel_failing.intro)
             }
+        };
+        let date = format_date(lang, zone, notice.last_seen.unwrap_or(now));
+        let values = [
+            ("org", org),
+            ("title", notice.title.as_str()),
+            ("severity", severity.as_str()),
+            ("date", date.as_str()),
+            ("count", count.as_str()),
+        ];
+        let subject = fill(&kind.subject, &values);
+        let heading = fill(&kind.heading, &values);
+        let mut intro: Vec<String> = intro_lines.iter().map(|l| fill(l, &values)).collect();
+        if notice.kind == NoticeKind::Alert {
+            intro.push(notice.seen.clone());
+            intro.push(severity_advice(lang, &notice.severity).to_owned());
+            intro.retain(|p| !p.is_empty());
         }
-        let todo = match (notice.kind, notice.what_to_do.trim()) {
-            (NoticeKind::ChannelFailing, "") => pick(
-                lang,
-                "通知先の設定（メールアドレスやURL）を確認し、設定画面からテスト送信してください。",
-                "Check the address or URL in the alert route settings, then send a test from there.",
-            )
-            .to_string(),
-            (_, todo) => todo.to_string(),
+        let items_label = match notice.kind {
+            NoticeKind::Digest => labels.alert_list.as_str(),
+            _ => "",
+        };
+        let todo = match notice.what_to_do.trim() {
+            "" => kind.todo.clone(),
+            todo => todo.to_string(),
         };
         let items = notice
             .items
@@ -340,7 +215,7 @@ impl Content {
             .map(|item| {
                 let mut detail = times(lang, item.count);
                 if let Some(last) = item.last_seen {
-                    detail.push_str(pick(lang, "・最後の検知 ", ", last seen "));
+                    detail.push_str(&labels.last_seen_after_count);
                     detail.push_str(&format_time(lang, zone, last));
                 }
                 Line {
@@ -352,15 +227,9 @@ impl Content {
             })
             .collect();
         let provider = notice.provider_name.as_str();
-        let footer = match (lang, provider.trim().is_empty()) {
-            (Lang::Ja, false) => format!(
-                "このメッセージは mamori が自動で送信しています。{org}の監視は{provider}が行っています。"
-            ),
-            (Lang::Ja, true) => "このメッセージは mamori が自動で送信しています。".into(),
-            (Lang::En, false) => {
-                format!("Sent automatically by mamori. {provider} is watching over {org}.")
-            }
-            (Lang::En, true) => "Sent automatically by mamori.".into(),
+        let footer = match provider.trim() {
+            "" => w.footer.clone(),
+            _ => fill(&w.footer_provider, &[("org", org), ("provider", provider)]),
         };
         let footer = match notice.contact.trim() {
             "" => footer,
@@ -372,11 +241,11 @@ impl Content {
             heading,
             intro,
             facts,
-            todo_label: todo_label.to_string(),
+            todo_label: labels.todo.clone(),
             todo,
-            items_label: items_label.to_string(),
+            items_label: items_label.to_owned(),
             items,
-            link_label: link_label.to_string(),
+            link_label: kind.link.clone(),
             link: notice.link.clone().filter(|l| !l.trim().is_empty()),
             footer,
             summary,

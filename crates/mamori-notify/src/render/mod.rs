@@ -9,6 +9,7 @@ pub mod email;
 pub mod slack;
 pub mod teams;
 pub mod webhook;
+mod words;
 
 pub use content::Content;
 pub use email::{RenderedEmail, email};

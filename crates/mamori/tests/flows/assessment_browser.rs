@@ -48,7 +48,7 @@ async fn owner_completes_the_assessment_and_sees_the_result() {
     }
     browser.click("button[value=next]").await;
     browser.wait_for_text("h1", "パート 2（全3パート）").await;
-    assert!(browser.text(".progress").await.contains("5 問"));
+    assert!(browser.text(".progress").await.contains("5問"));
     for n in 6..=18 {
         browser
             .click(&format!("input[name=q{n}][value=partial]"))
@@ -67,14 +67,14 @@ async fn owner_completes_the_assessment_and_sees_the_result() {
     assert!(result_path.starts_with(&format!("/orgs/{org}/assessment/")));
 
     // 4 yes ×4 + 1 no + 13 partial ×2 + 7 yes ×4 = 16 + 26 + 28 = 70.
-    assert!(browser.text("#total").await.contains("合計 70 点"));
+    assert!(browser.text("#total").await.contains("合計 70点"));
     let problems = browser.text("#problems").await;
     assert!(
         problems.contains("重要情報を見られる人の制限"),
         "{problems}"
     );
     assert!(problems.contains("最初の一歩"));
-    assert!(browser.text("#peers").await.contains("5 社分そろうと"));
+    assert!(browser.text("#peers").await.contains("5社分そろうと"));
     browser.screenshot("assessment-04-result").await;
     browser
         .client

@@ -291,7 +291,7 @@ async fn organisations_invitations_and_tenant_isolation() {
             malformed["error"]["message"]
                 .as_str()
                 .unwrap()
-                .contains("1 行目"),
+                .contains("1行目"),
             "{malformed}"
         );
         // Bodies are answered in the documented shape, naming the field, never a Rust type.
