@@ -2,7 +2,7 @@
 
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use mamori_store::{Actor, StoreError};
 
 use super::login::{CsrfOnly, start_session};
 use super::org::store_error_message;
-use super::{Page, PageError, PageResult, Signed};
+use super::{Done, Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::Messages;
@@ -164,7 +164,7 @@ pub async fn revoke_token(
         .revoke_token(&Actor::user(&viewer.user, Some(addr)), &viewer.user, &id)
         .await
     {
-        Ok(()) => Ok(Redirect::to("/account").into_response()),
+        Ok(()) => Ok(Done::TokenRevoked.redirect("/account")),
         // Someone else's token, or one already gone: say so instead of pretending.
         Err(StoreError::NotFound) => Err(PageError::NotFound),
         Err(e) => Err(PageError::from(e)),

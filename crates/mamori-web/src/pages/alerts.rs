@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::detections::watched;
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult, Signed};
+use super::{Done, Page, PageError, PageResult, Signed};
 use crate::api::alerts::AlertQuery;
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
@@ -457,7 +457,7 @@ pub async fn act(
         .change_alert(&actor, &viewer.user.scope(), &aid, change)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
+        Ok(_) => Ok(Done::AlertUpdated.redirect(&format!("/orgs/{id}/alerts/{aid}"))),
         Err(e) => Err(PageError::from(
             refused_on_detail(&page, &viewer, &id, &aid, e).await,
         )),
@@ -494,7 +494,7 @@ pub async fn escalate(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
+        Ok(_) => Ok(Done::AlertEscalated.redirect(&format!("/orgs/{id}/alerts/{aid}"))),
         Err(e) => Err(PageError::from(
             refused_on_detail(&page, &viewer, &id, &aid, e).await,
         )),
@@ -545,7 +545,7 @@ pub async fn suppress(
         .create_suppression(&actor, &scope, new)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts/{aid}")).into_response()),
+        Ok(_) => Ok(Done::SuppressionAdded.redirect(&format!("/orgs/{id}/alerts/{aid}"))),
         Err(e) => Err(PageError::from(
             refused_on_detail(&page, &viewer, &id, &aid, e).await,
         )),
@@ -567,7 +567,7 @@ pub async fn revoke(
         .revoke_suppression(&actor, &Scope::Organisation(id.clone()), &sid)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/alerts#suppressions")).into_response()),
+        Ok(_) => Ok(Done::SuppressionLifted.redirect(&format!("/orgs/{id}/alerts"))),
         Err(e) => Err(PageError::from(e)),
     }
 }

@@ -4,7 +4,6 @@
 
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use mamori_alerts::{RouteCheck, test_route};
 use mamori_model::{Deed, Severity};
 use mamori_store::Actor;
@@ -13,7 +12,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult, Signed};
+use super::{Done, Page, PageError, PageResult, Signed};
 use crate::api::channels::ChannelView;
 use crate::auth::{ClientAddr, Viewer};
 use crate::channel_input::ChannelInput;
@@ -139,7 +138,7 @@ pub async fn create(
         .create_channel(&Actor::user(&viewer.user, Some(addr)), &scope, new)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/channels")).into_response()),
+        Ok(_) => Ok(Done::ChannelAdded.redirect(&format!("/orgs/{id}/channels"))),
         Err(e) => Err(PageError::from(e)),
     }
 }
@@ -168,7 +167,7 @@ pub async fn delete(
         .delete_channel(&Actor::user(&viewer.user, Some(addr)), &scope, &cid)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/channels")).into_response()),
+        Ok(()) => Ok(Done::ChannelRemoved.redirect(&format!("/orgs/{id}/channels"))),
         Err(e) => Err(PageError::from(e)),
     }
 }

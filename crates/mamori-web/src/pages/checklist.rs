@@ -17,7 +17,7 @@ use mamori_store::{Actor, AnswerKind, OrgStore};
 use super::assessment::{
     AnswerForm, answering_form, answering_org, default_edition, measure_error, visible_org,
 };
-use super::{Page, PageError, PageResult, Signed};
+use super::{Done, Page, PageError, PageResult, Signed};
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
 use crate::measures::{
@@ -153,7 +153,7 @@ pub async fn cloud_submit(
     let service = form.field("service").trim().to_owned();
     let submission = submission(&org, &actor, &form);
     match submit_cloud(&submission, &service, &form.answers).await {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response()),
+        Ok(_) => Ok(Done::ChecklistSaved.redirect(&format!("/orgs/{id}/checklists"))),
         Err(e) => {
             let (status, _, message) = e.describe(page.lang);
             let answers = serde_json::to_value(&form.answers).unwrap_or_default();
@@ -192,7 +192,7 @@ pub async fn executive_submit(
     };
     let submission = submission(&org, &actor, &form);
     match submit_executive(&submission, &raw).await {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/checklists")).into_response()),
+        Ok(_) => Ok(Done::ChecklistSaved.redirect(&format!("/orgs/{id}/checklists"))),
         Err(e) => {
             let (status, _, message) = e.describe(page.lang);
             let answers: BTreeMap<&str, &BTreeMap<String, String>> =

@@ -1,7 +1,7 @@
 //! The provider console: every client organisation, the provider's own staff, the audit log.
 
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -11,7 +11,7 @@ use mamori_model::{Deed, EmployeeBand, Industry, Role, Scope};
 use mamori_store::{Actor, NewOrganisation, NewUser, StoreError};
 
 use super::org::{invite, store_error_message};
-use super::{Page, PageError, PageResult, Signed};
+use super::{Done, Page, PageError, PageResult, Signed};
 use crate::audit_view::AuditLine;
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
@@ -163,7 +163,7 @@ pub async fn create_org(
         .create_org(&Actor::user(&viewer.user, Some(addr)), new)
         .await
     {
-        Ok(org) => Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response()),
+        Ok(org) => Ok(Done::OrgCreated.redirect(&format!("/orgs/{}", org.id))),
         Err(e @ StoreError::Invalid(_)) => {
             let message = store_error_message(page.lang, &e);
             Ok(render_orgs(

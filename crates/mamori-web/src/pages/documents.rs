@@ -19,7 +19,7 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use super::assessment::measure_error;
-use super::{Page, PageError, PageResult, Signed, public_base};
+use super::{Done, Page, PageError, PageResult, Signed, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages};
@@ -812,7 +812,7 @@ pub async fn unpublish(
         .unpublish_policy(&Actor::user(&viewer.user, Some(addr)))
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/policy")).into_response()),
+        Ok(()) => Ok(Done::PolicyWithdrawn.redirect(&format!("/orgs/{id}/documents/policy"))),
         Err(e) => Err(PageError::from(e)),
     }
 }
@@ -998,7 +998,7 @@ pub async fn readers_submit(
     .await;
     match result {
         Ok(()) => {
-            Ok(Redirect::to(&format!("/orgs/{id}/documents/handbook/readers")).into_response())
+            Ok(Done::ReadersChanged.redirect(&format!("/orgs/{id}/documents/handbook/readers")))
         }
         Err(e) => Err(PageError::from(measure_error(&page, e).await)),
     }
@@ -1027,7 +1027,7 @@ pub async fn confirm_read(
     }
     .await;
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}/documents/handbook")).into_response()),
+        Ok(()) => Ok(Done::HandbookRead.redirect(&format!("/orgs/{id}/documents/handbook"))),
         Err(e) => Err(PageError::from(measure_error(&page, e).await)),
     }
 }
@@ -1147,7 +1147,7 @@ pub async fn record_declaration(
         .record(&Actor::user(&viewer.user, Some(addr)), stars, day)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}/security-action")).into_response()),
+        Ok(_) => Ok(Done::DeclarationRecorded.redirect(&format!("/orgs/{id}/security-action"))),
         Err(e @ mamori_store::StoreError::Invalid(_)) => {
             let message = super::org::store_error_message(page.lang, &e);
             kit_page(

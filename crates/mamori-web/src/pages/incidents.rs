@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::org::store_error_message;
 use super::reports::document_file;
-use super::{Page, PageError, PageResult, Signed};
+use super::{Done, Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages};
@@ -244,7 +244,7 @@ pub async fn update(
         .store
         .update_incident(&actor, &scope, &iid, &form.note, status)
         .await?;
-    Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}")).into_response())
+    Ok(Done::IncidentUpdated.redirect(&format!("/orgs/{id}/incidents/{iid}")))
 }
 
 /// The checklist form: one item, ticked or not.
@@ -272,7 +272,12 @@ pub async fn check(
     page.authorise(&id, may_tick(&viewer.user, who, &id), &form.csrf)?;
     let actor = Actor::user(&viewer.user, Some(addr));
     tick(&org, &actor, &iid, &form.item, &text, form.done == "1").await?;
-    Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#steps")).into_response())
+    let done = if form.item.starts_with("duty.") {
+        Done::DutyTicked
+    } else {
+        Done::StepTicked
+    };
+    Ok(done.redirect(&format!("/orgs/{id}/incidents/{iid}")))
 }
 
 /// The record form: the facts and the three flags.
@@ -330,7 +335,7 @@ pub async fn record(
     };
     let actor = Actor::user(&viewer.user, Some(addr));
     save_record(&org, &actor, &iid, &facts).await?;
-    Ok(Redirect::to(&format!("/orgs/{id}/incidents/{iid}#record")).into_response())
+    Ok(Done::RecordSaved.redirect(&format!("/orgs/{id}/incidents/{iid}")))
 }
 
 /// `GET /orgs/{id}/incidents/{iid}/report/{format}`: the incident report as PDF (to save) or
@@ -435,7 +440,6 @@ pub async fn dispatch(
     };
     page.authorise(&id, viewer.user.may(Deed::TriageAlerts), &form.csrf)?;
     let org = page.org_store(&id).await?;
-    let back = format!("/orgs/{id}/incidents/{iid}#dispatch");
     let Some(record) = form.record(page.state.store.zone()) else {
         let message = page.lang.t("incidents.dispatch.bad_time");
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -468,7 +472,7 @@ pub async fn dispatch(
         }
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Ok(()) => Ok(Done::DispatchSaved.redirect(&format!("/orgs/{id}/incidents/{iid}"))),
         Err(e @ StoreError::Invalid(_)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             let message = store_error_message(page.lang, &e);

@@ -14,6 +14,7 @@ mod desk;
 mod detections;
 mod devices;
 mod documents;
+mod done;
 mod events;
 mod failure;
 mod incidents;
@@ -41,6 +42,7 @@ use mamori_model::Deed;
 use mamori_store::Provider;
 use tokio::sync::OnceCell;
 
+pub(crate) use done::Done;
 pub(crate) use failure::{PageError, render_errors};
 
 /// What page handlers return: the page (or a redirect), or why it is not shown.
@@ -278,6 +280,8 @@ pub(crate) struct Page {
     /// The provider and its desk, read once per request however many parts of the page
     /// need them (the header, the desk's response targets).
     provider: OnceCell<Option<Provider>>,
+    /// What the previous form did, to confirm on this page (`?done=`).
+    done: Option<Done>,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -289,7 +293,9 @@ impl FromRequestParts<AppState> for Page {
     ) -> Result<Self, Self::Rejection> {
         let Ok(Negotiated(lang)) = Negotiated::from_request_parts(parts, state).await;
         let MaybeViewer(viewer) = MaybeViewer::from_request_parts(parts, state).await?;
-        Ok(Page::new(state, lang, viewer))
+        let mut page = Page::new(state, lang, viewer);
+        page.done = Done::from_query(parts.uri.query());
+        Ok(page)
     }
 }
 
@@ -320,6 +326,7 @@ impl Page {
             lang,
             viewer,
             provider: OnceCell::new(),
+            done: None,
         }
     }
 
@@ -375,6 +382,10 @@ impl Page {
             desk => desk.map(|d| Value::from(minijinja::value::Serde(d))),
             user => user,
             csrf => self.viewer.as_ref().map(|v| v.session.csrf_token.clone()),
+            done => self.done.map(|d| context! {
+                text => self.lang.t(&format!("done.{}", d.key())),
+                place => d.section(),
+            }),
             ..extra
         };
         match self.state.templates.render(template, ctx) {

@@ -3,7 +3,7 @@
 
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
@@ -12,7 +12,7 @@ use mamori_store::{Actor, LinkPurpose, NewUser, StoreError};
 
 use super::console::{InviteForm, OrgForm, org_choices};
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult, Signed, public_base};
+use super::{Done, Page, PageError, PageResult, Signed, public_base};
 use crate::auth::{ClientAddr, Viewer};
 use crate::error::describe_store_error;
 use crate::extract::PageForm;
@@ -138,7 +138,7 @@ pub async fn set_retention(
     };
     let actor = Actor::user(&viewer.user, Some(addr));
     match tenant.events().set_retention(&actor, days).await {
-        Ok(()) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
+        Ok(()) => Ok(Done::RetentionSaved.redirect(&format!("/orgs/{id}"))),
         Err(e) => Err(PageError::from(e)),
     }
 }
@@ -186,7 +186,7 @@ pub async fn update(
         .update_org(&actor, &viewer.user.scope(), &id, changes)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}")).into_response()),
+        Ok(_) => Ok(Done::OrgSaved.redirect(&format!("/orgs/{id}"))),
         Err(e @ StoreError::Invalid(_)) => {
             let message = store_error_message(page.lang, &e);
             Ok(render_home(

@@ -14,7 +14,7 @@ use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 
 use super::login::CsrfOnly;
-use super::{Page, PageError, PageResult, Signed};
+use super::{Done, Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::Messages;
@@ -317,7 +317,7 @@ pub async fn make_overview(
         .overview(month, report_lang(page.lang, Some(&form.lang)), request)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/console/reports").into_response()),
+        Ok(_) => Ok(Done::ReportRetried.redirect("/console/reports")),
         Err(e) => Err(PageError::from(
             page.message(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -356,7 +356,7 @@ pub async fn retry(
     }
     page.check_csrf(&form.csrf)?;
     match page.state.store.retry_report_job(&jid).await {
-        Ok(()) => Ok(Redirect::to("/console/reports").into_response()),
+        Ok(()) => Ok(Done::OverviewQueued.redirect("/console/reports")),
         Err(e) => Err(PageError::from(e)),
     }
 }

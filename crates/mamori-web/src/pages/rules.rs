@@ -3,7 +3,6 @@
 
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
@@ -12,7 +11,7 @@ use mamori_store::Actor;
 
 use super::assessment::{answering_org, default_edition, measure_error, visible_org};
 use super::login::CsrfOnly;
-use super::{PageError, PageResult, Signed};
+use super::{Done, PageError, PageResult, Signed};
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
 use crate::measures::{acknowledge_rules, org_readiness};
@@ -55,5 +54,5 @@ pub async fn acknowledge(
     if let Err(e) = acknowledge_rules(&org, &actor).await {
         return Err(PageError::from(measure_error(&page, e).await));
     }
-    Ok(Redirect::to(&format!("/orgs/{id}/rules")).into_response())
+    Ok(Done::RulesAcknowledged.redirect(&format!("/orgs/{id}/rules")))
 }

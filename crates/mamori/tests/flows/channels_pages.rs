@@ -39,8 +39,12 @@ async fn owner_adds_a_webhook_and_the_test_proves_it() {
             .await
             .unwrap();
         assert_eq!(added.status(), 303);
-        assert_eq!(location(&added), channels);
-        let page = page_text(&app, &owner, &channels).await;
+        assert_eq!(location(&added), format!("{channels}?done=channel_added"));
+        let page = page_text(&app, &owner, &location(&added)).await;
+        assert!(
+            page.contains("通知先を追加しました。"),
+            "the page confirms it"
+        );
         assert!(
             page.contains("まだ確認していません"),
             "untested until the test"

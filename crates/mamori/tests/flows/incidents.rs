@@ -372,6 +372,34 @@ async fn in_a_browser_something_happened_leads_to_the_first_moves_and_the_desk()
     ] {
         assert!(main.contains(shown), "{shown}: {main}");
     }
+
+    // Saving the record far down the page confirms it there, in view, not at the top.
+    browser
+        .fill(
+            "#record textarea[name=observed]",
+            "画面に英語の脅迫文が出ている",
+        )
+        .await;
+    browser.click("#record button[type=submit]").await;
+    browser
+        .wait_for_text("#record", "記録を保存しました。")
+        .await;
+    let seen = browser
+        .client
+        .execute(
+            "const done = document.querySelector('#record #done').getBoundingClientRect();
+             return [done.top >= 0 && done.bottom <= window.innerHeight, window.scrollY > 0,
+                     document.querySelectorAll('#done').length];",
+            vec![],
+        )
+        .await
+        .expect("where the confirmation is");
+    assert_eq!(
+        seen,
+        serde_json::json!([true, true, 1]),
+        "in view, below the top, once"
+    );
+    browser.screenshot("incident-03-record-saved").await;
     browser.close().await;
     app.stop().await;
 }

@@ -41,7 +41,12 @@ async fn retention_is_shown_to_members_and_set_by_the_administrator() {
             .await
             .unwrap();
         assert_eq!(saved.status(), 303);
-        assert_eq!(location(&saved), path);
+        assert_eq!(location(&saved), format!("{path}?done=retention_saved"));
+        assert!(
+            page_text(&app, &admin, &location(&saved))
+                .await
+                .contains("ログの保存期間を変更しました。")
+        );
         assert_eq!(
             app.store
                 .org_store(&Scope::AllOrganisations, &org)

@@ -148,7 +148,10 @@ pub async fn create_org(app: &TestApp, admin: &reqwest::Client, name: &str) -> S
         .await
         .unwrap();
     assert_eq!(response.status(), 303, "create org on {}", app.backend);
-    location(&response).trim_start_matches("/orgs/").to_owned()
+    let to = location(&response);
+    assert!(to.ends_with("?done=org_created"), "{to}");
+    let path = to.split('?').next().unwrap_or_default();
+    path.trim_start_matches("/orgs/").to_owned()
 }
 
 /// Invites `email` as `role` into `org_id` and accepts the invitation with `password`;
