@@ -190,3 +190,84 @@ async fn the_provider_registers_devices_and_their_first_lines_arrive() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn in_a_browser_the_provider_registers_a_router_and_sees_its_first_line() {
+    use crate::common::browser::{Browser, sign_in};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(TestDatabase::sqlite(), &["--syslog-udp", "127.0.0.1:0"]).await;
+    let (_admin, org, _owner) = org_with_owner(&app, "アルファ工業").await;
+    sign_in(&browser, &app, "admin@mamori.example", "admin password 123").await;
+    browser
+        .client
+        .goto(&app.url("/console/orgs"))
+        .await
+        .unwrap();
+    browser.click("nav a[href='/console/sources']").await;
+    browser
+        .wait_for_path(|p| p.ends_with("/console/sources"))
+        .await;
+    browser.choose("select[name=org]", &org).await;
+    browser.fill("input[name=name]", "本社 RTX1210").await;
+    browser.choose("select[name=format]", "rtx").await;
+    browser.fill("input[name=address]", "127.0.0.1").await;
+    browser
+        .click("form[action='/console/sources'] button.primary")
+        .await;
+    browser.wait_for_text("main", "syslog host 127.0.0.1").await;
+    browser.screenshot("device-01-guide").await;
+    let guide = browser.text("main").await;
+    assert!(guide.contains("ヤマハ RTX の設定手順"), "{guide}");
+    let port: u16 = guide
+        .split("UDP ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .expect("the guide names the UDP port");
+
+    // Nothing heard yet; then the router's first line arrives and the list shows when.
+    let before = device_row(&browser, &app, "本社 RTX1210").await;
+    assert!(before.contains("まだ受信していません"), "{before}");
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    socket
+        .send_to(
+            b"[INSPECT] LAN2[in][101099] TCP 198.51.100.77:40001 > 192.168.0.20:25 (04/30 23:59:59)",
+            ("127.0.0.1", port),
+        )
+        .expect("send");
+    wait_for_events(&app, &org, 1).await;
+    let row = device_row(&browser, &app, "本社 RTX1210").await;
+    assert!(row.contains("ヤマハ RTX"), "{row}");
+    assert!(
+        !row.contains("まだ受信していません"),
+        "the first line arrived: {row}"
+    );
+    browser.screenshot("device-02-heard").await;
+    browser.close().await;
+    app.stop().await;
+}
+
+/// The text of device `name`'s row on the console's device list, freshly loaded.
+async fn device_row(
+    browser: &crate::common::browser::Browser,
+    app: &TestApp,
+    name: &str,
+) -> String {
+    browser
+        .client
+        .goto(&app.url("/console/sources"))
+        .await
+        .unwrap();
+    let row = browser
+        .client
+        .execute(
+            "const row = [...document.querySelectorAll('tr')].find(r => r.textContent.includes(arguments[0]));
+             return row ? row.textContent : '';",
+            vec![serde_json::json!(name)],
+        )
+        .await
+        .expect("the device's row");
+    row.as_str().unwrap_or_default().to_owned()
+}
