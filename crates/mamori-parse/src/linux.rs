@@ -3,10 +3,17 @@
 //! header:
 //!
 //! - `sshd[812]: Failed password for invalid user admin from 203.0.113.5 port 4444 ssh2`
+//!   (also `sshd-session[812]` from OpenSSH 9.8 on, and pre-authentication disconnects,
+//!   time-outs and failed key negotiations, which name the address)
+//! - `sshd(pam_unix)[812]: authentication failure; … rhost=203.0.113.5  user=root` (older
+//!   systems) and `pam_unix(sshd:auth): authentication failure; …`
 //! - `sudo: alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt update`
 //! - `kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.5 DST=192.0.2.10 … PROTO=TCP SPT=41523 DPT=23`
+//! - `message repeated 3 times: [ Failed password for root from …]` (rsyslog folding identical
+//!   lines) reads as the inner line with `repeated: 3`, so the three failures count as three.
 //!
-//! Other lines from these hosts are kept as `info` events with their text.
+//! Other lines from these hosts are kept as `info` events with their text; only the programs
+//! that authenticate people are labelled `auth`.
 
 use mamori_model::{Action, Category, Event, Severity};
 use serde_json::Value;
@@ -22,13 +29,33 @@ envelope_parser!(
     parse_envelope
 );
 
-/// Applications whose lines this parser understands.
-const AUTH_APPS: [&str; 6] = ["sshd", "sudo", "su", "login", "systemd-logind", "kernel"];
+/// Programs that authenticate people or change accounts: their lines are `auth`.
+const AUTH_APPS: [&str; 13] = [
+    "sshd",
+    "sshd-session",
+    "sudo",
+    "su",
+    "login",
+    "systemd-logind",
+    "passwd",
+    "chpasswd",
+    "chage",
+    "useradd",
+    "usermod",
+    "userdel",
+    "groupadd",
+];
+
+/// A program's name without the PAM module some systems add: `sshd(pam_unix)` → `sshd`.
+fn program(app: &str) -> &str {
+    app.split_once('(').map_or(app, |(name, _)| name)
+}
 
 /// Whether a line comes from a Linux auth source or is a kernel firewall line; used by
 /// auto-detection.
 pub fn looks_like(app: Option<&str>, msg: &str) -> bool {
-    app.is_some_and(|app| AUTH_APPS.contains(&app)) || firewall_start(msg).is_some()
+    app.is_some_and(|app| AUTH_APPS.contains(&program(app)) || app == "kernel")
+        || firewall_start(msg).is_some()
 }
 
 /// Where the `IN=` of a kernel firewall line starts, when the line is one.
@@ -44,22 +71,42 @@ fn firewall_start(msg: &str) -> Option<usize> {
 /// Reads a Linux line from an already split line.
 pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
     let mut event = envelope.event(Format::LinuxAuth);
-    let msg = envelope.msg().trim();
-    event.message = text(msg);
-    event.category = match envelope.app() {
-        Some("kernel") | None => Category::System,
-        Some(_) => Category::Auth,
+    let whole = envelope.msg().trim();
+    event.message = text(whole);
+    let msg = match repeated(whole) {
+        Some((times, inner)) => {
+            event.fields.insert("repeated".into(), Value::from(times));
+            inner
+        }
+        None => whole,
+    };
+    let app = envelope.app();
+    let name = app.map(program);
+    event.category = match name {
+        Some(name) if AUTH_APPS.contains(&name) => Category::Auth,
+        _ => Category::System,
     };
     if let Some(start) = firewall_start(msg) {
         firewall(&mut event, &msg[..start], &msg[start..]);
     } else if let Some(rest) = msg.strip_prefix("pam_unix(") {
-        pam(&mut event, rest);
-    } else if envelope.app() == Some("sudo") {
+        let (service, detail) = rest.split_once("): ").unwrap_or((rest, ""));
+        pam(&mut event, service, detail);
+    } else if app.is_some_and(|a| a.ends_with("(pam_unix)")) {
+        pam(&mut event, name.unwrap_or_default(), msg);
+    } else if name == Some("sudo") {
         sudo(&mut event, msg);
-    } else {
+    } else if matches!(name, Some("sshd" | "sshd-session") | None) {
         sshd(&mut event, msg);
     }
     Ok(event)
+}
+
+/// `message repeated 3 times: [ Failed password for …]` → (3, the inner line).
+fn repeated(msg: &str) -> Option<(u32, &str)> {
+    let rest = msg.strip_prefix("message repeated ")?;
+    let (times, rest) = rest.split_once(" times: [")?;
+    let inner = rest.strip_suffix(']')?.trim();
+    Some((times.parse().ok()?, inner))
 }
 
 /// A kernel firewall line: `prefix` is the rule's log prefix (after any `[uptime]`), `kv` the
@@ -109,10 +156,10 @@ fn firewall(event: &mut Event, prefix: &str, kv: &str) {
     }
 }
 
-/// `pam_unix(sshd:auth): authentication failure; logname= … rhost=203.0.113.5  user=root`
-/// and the session opened / closed lines.
-fn pam(event: &mut Event, rest: &str) {
-    let (service, detail) = rest.split_once("): ").unwrap_or((rest, ""));
+/// `authentication failure; logname= … rhost=203.0.113.5  user=root` and the session opened
+/// / closed lines of PAM's unix module for `service` (`sshd:auth`, or the program's name in the
+/// older `sshd(pam_unix)` form).
+fn pam(event: &mut Event, service: &str, detail: &str) {
     put(event, "pam_service", service);
     event.category = Category::Auth;
     if let Some(kv) = detail.strip_prefix("authentication failure;") {
@@ -127,6 +174,12 @@ fn pam(event: &mut Event, rest: &str) {
             }
             put(event, key, &value);
         }
+    } else if detail.starts_with("check pass; user unknown") {
+        event.action = Action::LoginFailure;
+        event.severity = Severity::Low;
+        event
+            .fields
+            .insert("invalid_user".into(), Value::Bool(true));
     } else if let Some(user) = detail.strip_prefix("session opened for user ") {
         event.user = text(user.split(['(', ' ']).next().unwrap_or(""));
     } else if let Some(user) = detail.strip_prefix("session closed for user ") {
@@ -159,9 +212,79 @@ fn sudo(event: &mut Event, msg: &str) {
     }
 }
 
+/// sshd messages about a connection before anyone logged in: who it came from and, where
+/// sshd names one, the account being tried. `(action, rest)` where `rest` starts at the
+/// account (`user_first`) or at the address.
+fn sshd_connection(msg: &str) -> Option<(Action, bool, &str)> {
+    const SHAPES: [(&str, Action, bool); 10] = [
+        ("Received disconnect from ", Action::Info, false),
+        ("Unable to negotiate with ", Action::Deny, false),
+        ("Timeout before authentication for ", Action::Info, false),
+        ("Disconnected from authenticating user ", Action::Info, true),
+        ("Disconnected from invalid user ", Action::Info, true),
+        (
+            "Connection closed by authenticating user ",
+            Action::Info,
+            true,
+        ),
+        ("Connection closed by invalid user ", Action::Info, true),
+        ("Connection closed by ", Action::Info, false),
+        ("Connection reset by ", Action::Info, false),
+        ("Disconnected from ", Action::Info, false),
+    ];
+    SHAPES.iter().find_map(|(prefix, action, user_first)| {
+        msg.strip_prefix(prefix)
+            .map(|rest| (*action, *user_first, rest))
+    })
+}
+
+/// `ADDRESS port N…` or `ADDRESS: …` (older sshd without a port).
+fn address_and_port(event: &mut Event, rest: &str) {
+    let mut words = rest.split(' ');
+    event.src_ip = words
+        .next()
+        .map(|w| w.trim_end_matches(':'))
+        .and_then(parse_ip);
+    if words.next() == Some("port") {
+        event.src_port = words
+            .next()
+            .map(|p| p.split(':').next().unwrap_or(p))
+            .and_then(parse_port);
+    }
+}
+
 /// sshd messages: accepted and failed logins, invalid users, disconnects.
 fn sshd(event: &mut Event, msg: &str) {
     let msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    if !msg.starts_with("Disconnected from user ")
+        && let Some((action, user_first, rest)) = sshd_connection(msg)
+    {
+        event.category = Category::Auth;
+        event.action = action;
+        event.protocol = Some("ssh".to_owned());
+        event.severity = if action == Action::Deny {
+            Severity::Low
+        } else {
+            Severity::Info
+        };
+        let rest = if user_first {
+            if msg.contains(" invalid user ") {
+                event
+                    .fields
+                    .insert("invalid_user".into(), Value::Bool(true));
+            }
+            let (user, addr) = rest.split_once(' ').unwrap_or((rest, ""));
+            event.user = text(user);
+            addr
+        } else {
+            rest
+        };
+        address_and_port(event, rest);
+        if msg.ends_with("[preauth]") {
+            event.fields.insert("preauth".into(), Value::Bool(true));
+        }
+        return;
+    }
     let (action, rest) = if let Some(rest) = msg.strip_prefix("Accepted ") {
         (Action::Login, rest)
     } else if let Some(rest) = msg.strip_prefix("Failed ") {
@@ -206,11 +329,7 @@ fn sshd(event: &mut Event, msg: &str) {
         None => who.split_once(' ').unwrap_or((who, "")),
     };
     event.user = text(user);
-    let mut words = addr.split(' ');
-    event.src_ip = words.next().and_then(parse_ip);
-    if words.next() == Some("port") {
-        event.src_port = words.next().and_then(parse_port);
-    }
+    address_and_port(event, addr);
 }
 
 #[cfg(test)]

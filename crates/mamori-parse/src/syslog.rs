@@ -280,7 +280,10 @@ fn split_tag(content: &str) -> (Option<&str>, Option<&str>, &str) {
     let valid = !name.is_empty()
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'));
+            // Older Linux logs name the PAM module in brackets: `sshd(pam_unix)[812]:`.
+            .all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b'(' | b')')
+            });
     if valid {
         (Some(name), pid, rest)
     } else {
