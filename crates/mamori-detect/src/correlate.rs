@@ -242,6 +242,9 @@ struct Entry {
     ts: i64,
     rule: usize,
     value: Option<Arc<str>>,
+    /// How many events this one stands for: a line the sender folded ("message repeated 3
+    /// times") counts as that many.
+    weight: u32,
 }
 
 /// A contributing event kept for a correlation detection: JSON as it came, or a normalised
@@ -312,7 +315,7 @@ struct Counts {
 
 impl Counts {
     fn add(&mut self, kind: CorrelationType, entry: &Entry) {
-        self.len += 1;
+        self.len += entry.weight as usize;
         match kind {
             CorrelationType::ValueCount => {
                 if let Some(value) = &entry.value {
@@ -333,7 +336,7 @@ impl Counts {
     }
 
     fn remove(&mut self, kind: CorrelationType, entry: &Entry) {
-        self.len -= 1;
+        self.len -= entry.weight as usize;
         match kind {
             CorrelationType::ValueCount => {
                 if let Some(value) = &entry.value
@@ -564,7 +567,14 @@ impl Correlator {
         while group.entries.front().is_some_and(|e| e.ts < cutoff) {
             group.pop_oldest(spec.kind);
         }
-        let newest = group.insert(spec.kind, spec.span, Entry { ts, rule, value });
+        let weight = repeated(observed);
+        let entry = Entry {
+            ts,
+            rule,
+            value,
+            weight,
+        };
+        let newest = group.insert(spec.kind, spec.span, entry);
         if group.entries.len() > self.config.max_entries_per_group {
             group.pop_oldest(spec.kind);
         }
@@ -583,7 +593,7 @@ impl Correlator {
             None => fire_window(spec, group.entries.make_contiguous(), ts),
         }?;
         let samples: Vec<Value> = group.samples.drain(..).map(Sample::into_json).collect();
-        let event_count = group.entries.len() as u64;
+        let event_count = group.entries.iter().map(|e| u64::from(e.weight)).sum();
         group.clear();
         Some(Detection {
             rule: spec.meta.clone(),
@@ -615,6 +625,21 @@ impl Correlator {
 }
 
 /// `field` (or the alias it stands for with `rule_id`) of the observed event, as text.
+/// The most one folded line may stand for, so a forged count cannot swamp a window.
+const MAX_REPEATED: i64 = 10_000;
+
+/// How many events `observed` stands for: its `fields.repeated` (set by parsers for lines the
+/// sender folded), or one.
+fn repeated(observed: &impl Observed) -> u32 {
+    let n = match observed.field("fields.repeated") {
+        Some(EventValue::Int(n)) => n,
+        Some(EventValue::Str(s)) => s.parse().unwrap_or(1),
+        _ => 1,
+    };
+    // Clamped to 1..=MAX_REPEATED, so the cast cannot truncate.
+    n.clamp(1, MAX_REPEATED) as u32
+}
+
 fn field_text(spec: &Spec, rule_id: &str, observed: &impl Observed, field: &str) -> Option<String> {
     let name = spec
         .aliases

@@ -217,6 +217,21 @@ fn ssh_brute_force_then_success() {
 }
 
 #[test]
+fn folded_repeats_count_as_the_failures_they_stand_for() {
+    let detector = detector();
+    let failed = "<38>Nov  2 10:15:00 web01 sshd[814]: Failed password for root from 203.0.113.5 port 4000 ssh2";
+    let folded = "<38>Nov  2 10:15:01 web01 sshd[814]: message repeated 9 times: [ Failed password for root from 203.0.113.5 port 4000 ssh2]";
+    let lines = [failed.to_owned(), folded.to_owned()];
+    assert_eq!(
+        correlate(&detector, Format::LinuxAuth, &lines),
+        ["SSH brute force"],
+        "one failure and nine folded ones are ten"
+    );
+    let unfolded = [failed.to_owned(), failed.to_owned()];
+    assert!(correlate(&detector, Format::LinuxAuth, &unfolded).is_empty());
+}
+
+#[test]
 fn linux_firewall_disabled() {
     let detector = detector();
     let line = "<85>Nov  2 10:15:39 web01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/sbin/ufw disable";
