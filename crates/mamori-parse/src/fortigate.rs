@@ -1,17 +1,23 @@
-//! FortiGate `key=value` logs (traffic, UTM and event logs), bare or behind a syslog header:
+//! FortiGate logs (traffic, UTM and event logs), bare or behind a syslog header, in the three
+//! shapes FortiOS writes:
 //!
-//! `date=2024-05-01 time=10:15:30 devname="FG60F" eventtime=1714526130123456789 tz="+0900"
-//! logid="0000000013" type="traffic" subtype="forward" level="notice" srcip=192.168.1.10 …`
+//! - `key=value` with spaces, whatever the first key: `date=2024-05-01 time=10:15:30
+//!   devname="FG60F" eventtime=1714526130123456789 tz="+0900" logid="0000000013"
+//!   type="traffic" subtype="forward" level="notice" srcip=192.168.1.10 …`
+//! - the same with commas, as the log export writes it: `date=2024-05-01,time=10:15:30,…`
+//! - CEF: `CEF:0|Fortinet|Fortigate|v7.2.4|00013|traffic:forward close|3|src=… FTNTFGTlevel=notice …`,
+//!   whose standard keys are read as FortiGate's own (`src` as `srcip`, `FTNTFGTlevel` as
+//!   `level`).
 //!
 //! Every pair is kept in `fields` (values as strings, exactly as written); the normalised
-//! fields are read from them.
+//! fields are read from them. A user written as `N/A` is no user.
 
 use chrono::{DateTime, Utc};
 use mamori_model::{Action, Category, Event, Severity};
 use serde_json::{Map, Value};
 
 use super::syslog::Envelope;
-use super::{Format, ParseError};
+use super::{Format, ParseError, cef};
 use crate::normalise::{
     KvPairs, LOCAL_OFFSET, from_epoch, parse_datetime, parse_ip, parse_port, parse_zone,
     protocol_name, severity_from_word, text,
@@ -24,28 +30,90 @@ envelope_parser!(
     parse_envelope
 );
 
-/// Whether `content` looks like a FortiGate log; used by auto-detection.
+/// Whether `content` looks like a FortiGate log; used by auto-detection: CEF from Fortinet,
+/// or `key=value` pairs (any first key) with FortiGate's `logid` and `type`.
 pub fn looks_like(content: &str) -> bool {
-    [
-        "date=",
-        "logver=",
-        "eventtime=",
-        "devname=",
-        "timestamp=",
-        "logid=",
-    ]
-    .iter()
-    .any(|p| content.starts_with(p))
+    if content.starts_with("CEF:") {
+        return content
+            .get(..40)
+            .unwrap_or(content)
+            .contains("|Fortinet|Fortigate|");
+    }
+    let first_key = content.split_once('=').is_some_and(|(key, _)| {
+        !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    });
+    first_key
+        && (content.starts_with("logid=")
+            || content.contains(" logid=")
+            || content.contains(",logid="))
+        && (content.starts_with("type=")
+            || content.contains(" type=")
+            || content.contains(",type="))
+}
+
+/// FortiGate's own names for CEF's standard keys.
+const CEF_KEYS: [(&str, &str); 15] = [
+    ("src", "srcip"),
+    ("dst", "dstip"),
+    ("spt", "srcport"),
+    ("dpt", "dstport"),
+    ("proto", "proto"),
+    ("act", "action"),
+    ("duser", "user"),
+    ("suser", "srcuser"),
+    ("dvchost", "devname"),
+    ("deviceExternalId", "devid"),
+    ("msg", "msg"),
+    ("fname", "filename"),
+    ("request", "url"),
+    ("deviceInboundInterface", "srcintf"),
+    ("deviceOutboundInterface", "dstintf"),
+];
+
+/// The pairs of a FortiGate line in any of its shapes, under FortiGate's names.
+fn pairs_of(content: &str) -> Map<String, Value> {
+    let Some(record) = cef::read(content) else {
+        // Collecting sorts once and builds the map in bulk, faster than inserting pair by pair.
+        return KvPairs::detect(content)
+            .filter_map(|(key, value)| Some((key.to_owned(), Value::String(value?.into_owned()))))
+            .collect();
+    };
+    let mut pairs = Map::new();
+    for (key, value) in record.extension {
+        let name = match key.strip_prefix("FTNTFGT") {
+            Some(own) => own,
+            None => CEF_KEYS
+                .iter()
+                .find(|(cef, _)| *cef == key)
+                .map_or(key, |(_, own)| own),
+        };
+        pairs
+            .entry(name.to_owned())
+            .or_insert(Value::String(value.into_owned()));
+    }
+    // `cat=traffic:forward` names the type and subtype when FortiGate's own keys do not.
+    if let Some((kind, subtype)) = pairs
+        .get("cat")
+        .and_then(Value::as_str)
+        .and_then(|c| c.split_once(':'))
+        .map(|(k, s)| (k.to_owned(), s.to_owned()))
+    {
+        pairs.entry("type").or_insert(Value::String(kind));
+        pairs.entry("subtype").or_insert(Value::String(subtype));
+    }
+    pairs.insert("cef_name".into(), Value::String(record.name.into_owned()));
+    pairs.insert(
+        "cef_severity".into(),
+        Value::String(record.severity.into_owned()),
+    );
+    pairs
 }
 
 /// Reads a FortiGate log from an already split line.
 pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
     let mut event = envelope.event(Format::Fortigate);
-    // Collecting sorts once and builds the map in bulk, faster than inserting pair by pair;
-    // the header's fields join afterwards.
-    let mut pairs: Map<String, Value> = KvPairs::new(envelope.content())
-        .filter_map(|(key, value)| Some((key.to_owned(), Value::String(value?.into_owned()))))
-        .collect();
+    // The header's fields join the line's own.
+    let mut pairs = pairs_of(envelope.content());
     pairs.append(&mut event.fields);
     let get = |key: &str| {
         pairs
@@ -80,9 +148,12 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
     event.dst_ip = get("dstip").or(get("locip")).and_then(parse_ip);
     event.dst_port = get("dstport").or(get("locport")).and_then(parse_port);
     event.protocol = get("proto").and_then(protocol_name);
+    // FortiGate writes `N/A` where no user is known.
+    let known = |u: &&str| !u.eq_ignore_ascii_case("N/A");
     event.user = get("user")
-        .or(get("srcuser"))
-        .or(get("unauthuser"))
+        .filter(known)
+        .or(get("srcuser").filter(known))
+        .or(get("unauthuser").filter(known))
         .and_then(text);
     event.message = get("msg").or(get("logdesc")).and_then(text);
     let level = get("level").and_then(severity_from_word);

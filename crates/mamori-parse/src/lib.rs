@@ -42,6 +42,7 @@ macro_rules! envelope_parser {
 }
 
 mod auto;
+pub mod cef;
 mod eve;
 mod filterlog;
 mod fortigate;

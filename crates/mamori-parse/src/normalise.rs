@@ -18,17 +18,34 @@ use crate::{Format, ParseError};
 pub const LOCAL_OFFSET: FixedOffset = mamori_model::JST;
 
 /// Iterator over `key=value` pairs separated by spaces, as FortiGate and kernel firewall lines
-/// write them. Values may be double-quoted with spaces and `\"` escapes inside; a token
-/// without `=` (kernel flags such as `SYN`) comes out with no value. An unterminated quote
-/// runs to the end of the line rather than failing.
+/// write them, or by commas, as FortiGate's log export writes them. Values may be
+/// double-quoted with spaces and `\"` escapes inside; a token without `=` (kernel flags such
+/// as `SYN`) comes out with no value. An unterminated quote runs to the end of the line
+/// rather than failing.
 pub struct KvPairs<'a> {
     rest: &'a str,
+    /// Pairs are separated by commas (unquoted values may then hold spaces).
+    commas: bool,
 }
 
 impl<'a> KvPairs<'a> {
-    /// Starts splitting `text`.
+    /// Starts splitting space-separated `text`.
     pub fn new(text: &'a str) -> Self {
-        Self { rest: text }
+        Self {
+            rest: text,
+            commas: false,
+        }
+    }
+
+    /// Starts splitting `text`, separated by commas when its first pair is followed by one
+    /// (`date=2024-05-01,time=10:15:30,…`), else by spaces.
+    pub fn detect(text: &'a str) -> Self {
+        let mut first = Self {
+            rest: text,
+            commas: true,
+        };
+        let commas = first.next().is_some_and(|(_, v)| v.is_some()) && first.rest.starts_with(',');
+        Self { rest: text, commas }
     }
 }
 
@@ -36,12 +53,21 @@ impl<'a> Iterator for KvPairs<'a> {
     type Item = (&'a str, Option<Cow<'a, str>>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let text = self.rest.trim_start_matches([' ', '\t']);
+        let text = if self.commas {
+            self.rest.trim_start_matches([' ', '\t', ','])
+        } else {
+            self.rest.trim_start_matches([' ', '\t'])
+        };
         if text.is_empty() {
             self.rest = text;
             return None;
         }
-        let token_end = text.find([' ', '\t', '=']).unwrap_or(text.len());
+        let token_end = if self.commas {
+            text.find([' ', '\t', '=', ','])
+        } else {
+            text.find([' ', '\t', '='])
+        }
+        .unwrap_or(text.len());
         let key = &text[..token_end];
         let after = &text[token_end..];
         let Some(value_text) = after.strip_prefix('=') else {
@@ -51,7 +77,12 @@ impl<'a> Iterator for KvPairs<'a> {
         let (value, rest) = match value_text.strip_prefix('"') {
             Some(quoted) => split_quoted(quoted),
             None => {
-                let end = value_text.find([' ', '\t']).unwrap_or(value_text.len());
+                let end = if self.commas {
+                    value_text.find(',')
+                } else {
+                    value_text.find([' ', '\t'])
+                }
+                .unwrap_or(value_text.len());
                 (Cow::Borrowed(&value_text[..end]), &value_text[end..])
             }
         };
