@@ -30,7 +30,8 @@ envelope_parser!(
 
 /// Whether `content` looks like an RTX message; used by auto-detection.
 pub fn looks_like(content: &str) -> bool {
-    content.starts_with("[INSPECT]")
+    bracket_tag(content)
+        || content.starts_with("[INSPECT]")
         || content.starts_with("[NAT(")
         || content.starts_with("PP[")
         || content.starts_with("TUNNEL[")
@@ -42,6 +43,23 @@ pub fn looks_like(content: &str) -> bool {
         || content.contains(" Passed at ")
         || content.contains(": link up")
         || content.contains(": link down")
+}
+
+/// Whether `content` starts with an RTX function tag: `[SSHD]`, `[DHCPD]`, `[NAT(1000)]` —
+/// capitals, digits, `_` and brackets, never a space (a kernel's `[ 12.345]` uptime or a
+/// firewall prefix such as `[UFW BLOCK]` is not one).
+fn bracket_tag(content: &str) -> bool {
+    let Some(rest) = content.strip_prefix('[') else {
+        return false;
+    };
+    let Some((tag, _)) = rest.split_once(']') else {
+        return false;
+    };
+    (2..=16).contains(&tag.len())
+        && tag.as_bytes()[0].is_ascii_uppercase()
+        && tag.bytes().all(|b| {
+            b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b'(' | b')')
+        })
 }
 
 /// Reads an RTX message from an already split line.

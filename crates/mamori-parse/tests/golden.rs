@@ -122,3 +122,49 @@ fn every_corpus_matches_its_golden_file() {
         failures.join("\n")
     );
 }
+
+/// Formats `auto` must recognise on sight: for every line of their corpus that their own
+/// parser reads, `auto` picks that parser, never a less specific one.
+const RECOGNISED: [Format; 5] = [
+    Format::Rtx,
+    Format::Fortigate,
+    Format::Filterlog,
+    Format::Eve,
+    Format::LinuxAuth,
+];
+
+#[test]
+fn auto_picks_the_pinned_parser_for_every_line_it_reads() {
+    let mut wrong = String::new();
+    for format in RECOGNISED {
+        let path = corpus_dir().join(format.as_str()).join("sample.log");
+        let input = std::fs::read_to_string(&path).expect("corpus");
+        for (number, line) in input.lines().enumerate() {
+            let Ok(pinned) = parse_line(format, line, received_at()) else {
+                continue;
+            };
+            // Lines from programs the Linux parser does not know (logrotate, ftpd) are plain
+            // syslog to it too: generic syslog is then the most specific reading.
+            let unclaimed = format == Format::LinuxAuth
+                && pinned.category == mamori_model::Category::System
+                && pinned.src_ip.is_none();
+            if line.trim().is_empty() || unclaimed {
+                continue;
+            }
+            let picked = parse_line(Format::Auto, line, received_at())
+                .map(|e| e.format)
+                .unwrap_or_else(|e| format!("error: {e}"));
+            if picked != format.as_str() {
+                let _ = writeln!(
+                    wrong,
+                    "{format} line {}: auto read it as {picked}",
+                    number + 1
+                );
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "auto chose a less specific parser:\n{wrong}"
+    );
+}
