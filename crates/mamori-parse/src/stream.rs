@@ -13,11 +13,33 @@ use crate::{Format, parser_for};
 pub struct ParseSummary {
     /// Lines turned into events.
     pub parsed: u64,
+    /// Of the parsed lines, those `auto` could only read as a bare syslog envelope: no
+    /// device format recognised them, so they carry a time, a host and the text, little more.
+    /// Many of them mean the device sends a format mamori does not understand.
+    pub envelope_only: u64,
     /// Lines that could not be read (each reported on the error stream).
     pub failed: u64,
 }
 
 impl ParseSummary {
+    /// Adds another run's counts (several files in one command).
+    pub fn add(&mut self, other: ParseSummary) {
+        self.parsed += other.parsed;
+        self.envelope_only += other.envelope_only;
+        self.failed += other.failed;
+    }
+
+    /// One line for people: `lines 120, parsed 118 (envelope only 3), failed 2`.
+    pub fn line(&self) -> String {
+        format!(
+            "lines {}, parsed {} (envelope only {}), failed {}",
+            self.parsed + self.failed,
+            self.parsed,
+            self.envelope_only,
+            self.failed
+        )
+    }
+
     /// The process exit code for the command: 0 when every line was read, 1 when some failed.
     pub fn exit_code(&self) -> i32 {
         if self.failed == 0 { 0 } else { 1 }
@@ -55,6 +77,10 @@ pub fn parse_stream<R: BufRead, W: Write, E: Write>(
                 serde_json::to_writer(&mut out, &event)?;
                 out.write_all(b"\n")?;
                 summary.parsed += 1;
+                let generic = [Format::Rfc3164.as_str(), Format::Rfc5424.as_str()];
+                if format == Format::Auto && generic.contains(&event.format.as_str()) {
+                    summary.envelope_only += 1;
+                }
             }
             Err(e) => {
                 writeln!(err, "line {number}: {e}")?;
@@ -85,6 +111,7 @@ mod tests {
             summary,
             ParseSummary {
                 parsed: 2,
+                envelope_only: 0,
                 failed: 1
             }
         );
@@ -103,6 +130,29 @@ mod tests {
         assert_eq!(events[0]["timestamp"], "2024-05-01T01:15:30Z");
         assert_eq!(events[0]["action"], "deny");
         assert_eq!(events[1]["src_ip"], "2001:db8::10");
+    }
+
+    #[test]
+    fn auto_counts_lines_it_could_only_read_as_an_envelope() {
+        let input = "<14>May  1 10:15:31 nas01 backupd[3]: Backup finished\n\
+<38>May  1 10:15:32 web01 sshd[814]: Failed password for root from 203.0.113.5 port 4444 ssh2\n\
+just some text\n";
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut summary =
+            parse_stream(Format::Auto, input.as_bytes(), &mut out, &mut err).expect("in-memory");
+        assert_eq!(
+            (summary.parsed, summary.envelope_only, summary.failed),
+            (3, 2, 0)
+        );
+        summary.add(ParseSummary {
+            parsed: 1,
+            envelope_only: 0,
+            failed: 1,
+        });
+        assert_eq!(
+            summary.line(),
+            "lines 5, parsed 4 (envelope only 2), failed 1"
+        );
     }
 
     #[test]

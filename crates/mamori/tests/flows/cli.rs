@@ -300,7 +300,23 @@ fn parse_reports_failures_by_line_and_exit_code() {
         "{\"event_type\":\"dns\",\"timestamp\":\"2026-11-01T00:00:00Z\"}\nnot json\n",
     );
     assert_eq!(mixed.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&mixed.stderr).contains("line 2"));
+    let said = String::from_utf8_lossy(&mixed.stderr);
+    assert!(said.contains("line 2"));
+    assert!(
+        said.contains("lines 2, parsed 1 (envelope only 0), failed 1"),
+        "{said}"
+    );
+    // --stats: only the summary; auto counts what it could only read as an envelope.
+    let stats = run(
+        &["parse", "--stats"],
+        "<38>May  1 10:15:32 web01 sshd[814]: Failed password for root from 203.0.113.5 port 4444 ssh2\nhello world\n",
+    );
+    assert_eq!(stats.status.code(), Some(0));
+    assert!(stats.stdout.is_empty(), "no events with --stats");
+    assert!(
+        String::from_utf8_lossy(&stats.stderr)
+            .contains("lines 2, parsed 2 (envelope only 1), failed 0")
+    );
     let usage = run(&["parse", "--format", "nonsense"], "");
     assert_eq!(usage.status.code(), Some(2));
 }
