@@ -35,6 +35,7 @@ pub fn looks_like(content: &str) -> bool {
         || content.starts_with("[NAT(")
         || content.starts_with("PP[")
         || content.starts_with("TUNNEL[")
+        || content.starts_with("IP Tunnel[")
         || content.starts_with("Login succeeded")
         || content.starts_with("Login failed")
         || content.starts_with("Logout ")
@@ -82,11 +83,20 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
             .ok_or_else(|| fail("[INSPECT] line without 'IF[dir][filter] PROTO src > dst'"))?,
         Some(tag) if tag.starts_with("NAT(") => nat(&mut event, tag, body),
         _ => {
-            if !message(&mut event, body)? && tag.is_some_and(is_command_channel) {
+            let understood = message(&mut event, body)?;
+            if understood {
+                // The message said what it is.
+            } else if tag.is_some_and(is_command_channel) {
                 event.category = Category::Config;
                 event.action = Action::Execute;
                 event.severity = Severity::Low;
                 put(&mut event, "command", body);
+            } else if tag.is_some_and(|t| matches!(t, "IKE" | "L2TP" | "DHCPD")) {
+                event.category = Category::Network;
+                event.src_ip = first_address(body);
+                if let Some(mac) = body.split(' ').find(|w| is_mac(w)) {
+                    put(&mut event, "src_mac", mac);
+                }
             }
         }
     }
@@ -181,11 +191,19 @@ fn message(event: &mut Event, body: &str) -> Result<bool, ParseError> {
         access_channel(event, body);
         return Ok(true);
     }
-    let (iface, rest) = body.split_once(' ').unwrap_or((body, ""));
+    // `IP Tunnel[1] Up` names its interface in two words.
+    let (iface, rest) = match body.strip_prefix("IP Tunnel[") {
+        Some(after) => match after.split_once(']') {
+            Some((n, rest)) => (&body[..10 + n.len() + 1], rest.trim_start()),
+            None => (body, ""),
+        },
+        None => body.split_once(' ').unwrap_or((body, "")),
+    };
     let iface = iface.strip_suffix(':').unwrap_or(iface);
-    let link = if rest.starts_with("link up") {
+    let rest_lower = rest.to_ascii_lowercase();
+    let link = if rest.starts_with("link up") || rest_lower == "up" {
         Some(Action::LinkUp)
-    } else if rest.starts_with("link down") || rest.contains("Disconnect") {
+    } else if rest.starts_with("link down") || rest.contains("Disconnect") || rest_lower == "down" {
         Some(Action::LinkDown)
     } else if rest.contains("Connect") {
         Some(Action::LinkUp)
@@ -254,6 +272,44 @@ fn flow<'a>(event: &mut Event, text_in: &'a str) -> Option<&'a str> {
     Some(parts.next().unwrap_or("").trim_start_matches([':', ' ']))
 }
 
+/// A MAC filter's `[MAC] 00:a0:de:01:02:03 > 00:a0:de:04:05:06 [rest]`: the two hardware
+/// addresses, kept as `src_mac` and `dst_mac`.
+fn mac_flow<'a>(event: &mut Event, text_in: &'a str) -> Option<&'a str> {
+    let text_in = text_in.trim();
+    let text_in = text_in.strip_prefix("MAC ").unwrap_or(text_in);
+    let mut parts = text_in.splitn(4, ' ');
+    let src = parts.next()?;
+    if parts.next()? != ">" {
+        return None;
+    }
+    let dst = parts.next()?.trim_end_matches([',', ':']);
+    if !is_mac(src) || !is_mac(dst) {
+        return None;
+    }
+    put(event, "src_mac", src);
+    put(event, "dst_mac", dst);
+    event.category = Category::Network;
+    Some(parts.next().unwrap_or("").trim_start_matches([':', ' ']))
+}
+
+/// `00:a0:de:01:02:03` (six hex pairs, colons or hyphens).
+fn is_mac(text_in: &str) -> bool {
+    let pairs: Vec<&str> = text_in.split([':', '-']).collect();
+    pairs.len() == 6
+        && pairs
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The first IP address in `body` (after words such as `to`, `from`, `Allocates`), with a
+/// trailing `:` or `,` ignored: the peer of an IKE or L2TP line, the client a DHCP server
+/// answered.
+fn first_address(body: &str) -> Option<std::net::IpAddr> {
+    body.split(' ')
+        .map(|w| w.trim_end_matches([':', ',', '.']))
+        .find_map(|w| w.parse().ok())
+}
+
 /// An RTX endpoint: `a.b.c.d:port`, `[v6]:port`, a bare address, or NAT's `a.b.c.d.port`.
 fn endpoint(text_in: &str) -> Option<(std::net::IpAddr, Option<u16>)> {
     parse_endpoint(text_in, false).or_else(|| parse_endpoint(text_in, true))
@@ -276,7 +332,7 @@ fn filter(event: &mut Event, iface: &str, rest: &str, action: Action) -> Option<
     let (direction, after_dir) = rest.split_once('(')?;
     let (number, after_number) = after_dir.split_once(')')?;
     let flow_text = after_number.trim_start().strip_prefix("filter:")?;
-    let extra = flow(event, flow_text)?;
+    let extra = flow(event, flow_text).or_else(|| mac_flow(event, flow_text))?;
     event.action = action;
     event.severity = if action == Action::Deny {
         Severity::Low
