@@ -6,6 +6,11 @@
 //! `class,flowlabel,hoplimit,protoname,protonum,length,src,dst,`, then for TCP and UDP
 //! `srcport,dstport,datalen,` (TCP adds `tcpflags,seq,ack,window,urg,options`), for ICMP the
 //! ICMP type and its details.
+//!
+//! The same firewalls' web GUI sign-ins come through here too (pfSense's `php-fpm`,
+//! OPNsense's `audit`): `/index.php: webConfigurator authentication error for user 'admin'
+//! from: 203.0.113.60`, `/index.php: Web GUI authentication error for 'root' from 203.0.113.61`
+//! and the successful forms, with the account and the address.
 
 use mamori_model::{Action, Category, Event, Severity};
 
@@ -20,11 +25,52 @@ envelope_parser!(
     parse_envelope
 );
 
-/// Whether a line is filterlog output; used by auto-detection.
+/// Whether a line is filterlog output or a web GUI sign-in of these firewalls; used by
+/// auto-detection.
 pub fn looks_like(app: Option<&str>, msg: &str) -> bool {
     app == Some("filterlog")
         || (msg.as_bytes().first().is_some_and(u8::is_ascii_digit)
             && (msg.contains(",block,") || msg.contains(",pass,")))
+        || gui_login_kind(msg).is_some()
+}
+
+/// What a web GUI line says: a failed or a successful sign-in.
+fn gui_login_kind(msg: &str) -> Option<Action> {
+    let rest = msg.strip_prefix("/index.php: ")?;
+    if rest.starts_with("webConfigurator authentication error")
+        || rest.starts_with("Web GUI authentication error")
+    {
+        Some(Action::LoginFailure)
+    } else if rest.starts_with("Successful login") || rest.starts_with("User logged in") {
+        Some(Action::Login)
+    } else {
+        None
+    }
+}
+
+/// A web GUI sign-in: the account in quotes, the address after `from`.
+fn gui_login(envelope: &Envelope<'_>, msg: &str, action: Action) -> Event {
+    let mut event = envelope.event(Format::Filterlog);
+    event.message = text(msg);
+    event.category = Category::Auth;
+    event.action = action;
+    event.severity = if action == Action::LoginFailure {
+        Severity::Low
+    } else {
+        Severity::Info
+    };
+    event.protocol = Some("https".to_owned());
+    put(&mut event, "service", "webgui");
+    event.user = msg
+        .split_once('\'')
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .and_then(|(user, _)| text(user));
+    event.src_ip = msg
+        .rsplit_once(" from")
+        .map(|(_, rest)| rest.trim_start_matches(':').trim_start())
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(parse_ip);
+    event
 }
 
 /// The leading columns every filterlog line has, in order.
@@ -85,7 +131,11 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
             "only part of the CSV: the '{name}' column is missing"
         ))
     };
-    let columns: Vec<&str> = envelope.msg().trim().split(',').collect();
+    let msg = envelope.msg().trim();
+    if let Some(action) = gui_login_kind(msg) {
+        return Ok(gui_login(envelope, msg, action));
+    }
+    let columns: Vec<&str> = msg.split(',').collect();
     let ip_names: &[&str] = match columns.get(COMMON.len() - 1) {
         Some(&"4") => &IPV4,
         Some(&"6") => &IPV6,
