@@ -16,7 +16,7 @@ use mamori_model::{Action, Category, Event, Severity};
 
 use super::syslog::Envelope;
 use super::{Format, ParseError};
-use crate::normalise::{parse_ip, parse_port, protocol_name, put, text};
+use crate::normalise::{parse_ip, parse_port, protocol_name, put, sign_in, text};
 
 envelope_parser!(
     /// pfSense / OPNsense filterlog lines.
@@ -52,13 +52,7 @@ fn gui_login_kind(msg: &str) -> Option<Action> {
 fn gui_login(envelope: &Envelope<'_>, msg: &str, action: Action) -> Event {
     let mut event = envelope.event(Format::Filterlog);
     event.message = text(msg);
-    event.category = Category::Auth;
-    event.action = action;
-    event.severity = if action == Action::LoginFailure {
-        Severity::Low
-    } else {
-        Severity::Info
-    };
+    sign_in(&mut event, action);
     event.protocol = Some("https".to_owned());
     put(&mut event, "service", "webgui");
     event.user = msg

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::syslog::Envelope;
 use super::{Format, ParseError};
-use crate::normalise::{KvPairs, parse_ip, parse_port, protocol_name, put, text};
+use crate::normalise::{KvPairs, parse_ip, parse_port, protocol_name, put, sign_in, text};
 
 envelope_parser!(
     /// Linux auth log and kernel firewall lines.
@@ -298,14 +298,8 @@ fn sshd(event: &mut Event, msg: &str) {
     } else {
         return;
     };
-    event.category = Category::Auth;
-    event.action = action;
+    sign_in(event, action);
     event.protocol = Some("ssh".to_owned());
-    event.severity = if action == Action::LoginFailure {
-        Severity::Low
-    } else {
-        Severity::Info
-    };
 
     // `METHOD for [invalid user ]USER from IP port N`, `USER from IP port N` (Invalid user)
     // or `USER IP port N` (Disconnected).

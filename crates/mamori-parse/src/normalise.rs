@@ -91,6 +91,19 @@ impl<'a> Iterator for KvPairs<'a> {
     }
 }
 
+/// Marks `event` as a sign-in, a failed sign-in or a sign-out (`action`): category `auth`,
+/// and `low` for a failure (one failure is worth a record; repeated ones are for detection
+/// rules), `info` otherwise.
+pub fn sign_in(event: &mut Event, action: mamori_model::Action) {
+    event.category = mamori_model::Category::Auth;
+    event.action = action;
+    event.severity = if action == mamori_model::Action::LoginFailure {
+        Severity::Low
+    } else {
+        Severity::Info
+    };
+}
+
 /// Splits the inside of a double-quoted value (opening quote already removed) into the value,
 /// with `\"`, `\\` and `\]` unescaped, and the text after the closing quote.
 fn split_quoted(text: &str) -> (Cow<'_, str>, &str) {

@@ -18,7 +18,8 @@ use mamori_model::{Action, Category, Event, Severity};
 use super::syslog::Envelope;
 use super::{Format, ParseError};
 use crate::normalise::{
-    LOCAL_OFFSET, parse_datetime, parse_endpoint, parse_month_day_time, protocol_name, put, text,
+    LOCAL_OFFSET, parse_datetime, parse_endpoint, parse_month_day_time, protocol_name, put,
+    sign_in, text,
 };
 
 envelope_parser!(
@@ -165,13 +166,7 @@ fn message(event: &mut Event, body: &str) -> Result<bool, ParseError> {
         ("Logout", Action::Logout, None),
     ] {
         if let Some(rest) = body.strip_prefix(prefix) {
-            event.category = Category::Auth;
-            event.action = action;
-            event.severity = if action == Action::LoginFailure {
-                Severity::Low
-            } else {
-                Severity::Info
-            };
+            sign_in(event, action);
             event.user = user.map(str::to_owned);
             access_channel(event, rest);
             return Ok(true);

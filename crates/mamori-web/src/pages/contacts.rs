@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::login::CsrfOnly;
 use super::{Page, PageError, PageResult, Signed};
 use crate::auth::ClientAddr;
-use crate::directory::{directory, new_key, problem_message};
+use crate::directory::{contact_view, directory, new_key, problem_message};
 use crate::extract::PageForm;
 
 /// An entry as the form sends it; the deadline is typed as text (blank: none).
@@ -91,15 +91,9 @@ pub async fn list(Signed(page, _viewer): Signed, Query(done): Query<Done>) -> Pa
             let c = &e.contact;
             context! {
                 key => &c.key,
-                name => c.name(page.lang),
-                purpose => c.purpose(page.lang),
-                phone => &c.phone,
-                address => &c.address,
-                web => &c.web,
-                source => &c.source,
-                as_of => c.as_of_text(page.lang),
                 days => c.report_within_days,
                 origin => Value::from(Serde(e.origin)),
+                ..contact_view(c, page.lang)
             }
         })
         .collect();

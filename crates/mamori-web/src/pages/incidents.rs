@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use mamori_model::{Deed, IncidentStatus};
 use mamori_response::{IncidentFacts, Need, Who, playbook, steps};
 
-use crate::directory::directory;
+use crate::directory::{contact_view, directory};
 use crate::incident::{checklist_item, facts_of, may_tick, save_record, tick};
 use mamori_store::{Actor, AlertFilter, DispatchRecord, INCIDENT_CATEGORIES, OrgStore, StoreError};
 use minijinja::value::Serde;
@@ -176,18 +176,12 @@ pub async fn detail(
             let done = checks.iter().find(|check| check.item == c.duty_key());
             context! {
                 key => c.duty_key(),
-                name => c.name(page.lang),
-                purpose => c.purpose(page.lang),
-                phone => &c.phone,
-                address => &c.address,
-                web => &c.web,
-                source => &c.source,
-                as_of => c.as_of_text(page.lang),
                 due_at => duty.due_at,
                 overdue => done.is_none() && duty.due_at.is_some_and(|due| due < now),
                 must => duty.need == Need::Must,
                 done_at => done.map(|d| d.done_at),
                 done_by => done.map(|d| d.done_by.clone()),
+                ..contact_view(c, page.lang)
             }
         })
         .collect();

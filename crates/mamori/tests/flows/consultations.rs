@@ -482,15 +482,7 @@ async fn in_a_browser_the_desk_answers_from_its_queue_and_works_the_incident() {
     assert_eq!(asked.status(), 303);
 
     sign_in(&browser, &app, "admin@mamori.example", "admin password 123").await;
-    browser
-        .client
-        .goto(&app.url("/console/orgs"))
-        .await
-        .unwrap();
-    browser.click("nav a[href='/console/consultations']").await;
-    browser
-        .wait_for_path(|p| p.ends_with("/console/consultations"))
-        .await;
+    browser.open_from_nav(&app, "/console/consultations").await;
     let queue = browser.text("main").await;
     assert!(queue.contains("アルファ工業") && queue.contains("経理のパソコンの画面がおかしい"));
     browser.screenshot("desk-01-queue").await;

@@ -185,24 +185,12 @@ async fn the_administrator_keeps_the_directory_and_incidents_follow_it() {
             (status, body["error"]["code"].as_str()),
             (422, Some("invalid_input.bad_web"))
         );
-        let (status, _) = api(
-            &app,
-            Method::DELETE,
-            "/api/v1/contacts/police",
-            &admin_api,
-            None,
-        )
-        .await;
-        assert_eq!(status, 204);
-        let (status, _) = api(
-            &app,
-            Method::DELETE,
-            "/api/v1/contacts/police",
-            &admin_api,
-            None,
-        )
-        .await;
-        assert_eq!(status, 404, "nothing left to undo");
+        // Undone once; the second time there is nothing left to undo.
+        for expected in [204, 404] {
+            let undo = "/api/v1/contacts/police";
+            let (status, _) = api(&app, Method::DELETE, undo, &admin_api, None).await;
+            assert_eq!(status, expected);
+        }
         let (_, list) = api(&app, Method::GET, "/api/v1/contacts", &owner_api, None).await;
         assert_eq!(entry(&list, "police")["phone"], "03-5805-1731");
         assert_eq!(entry(&list, "police")["origin"], "published");

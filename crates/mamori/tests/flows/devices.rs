@@ -30,6 +30,17 @@ async fn register(
     (status, response.text().await.expect("page"))
 }
 
+/// Sends one Yamaha RTX line over UDP syslog to this server's `port`, from 127.0.0.1.
+fn send_rtx_line(port: u16) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    socket
+        .send_to(
+            b"[INSPECT] LAN2[in][101099] TCP 198.51.100.77:40001 > 192.168.0.20:25 (04/30 23:59:59)",
+            ("127.0.0.1", port),
+        )
+        .expect("send");
+}
+
 /// Waits until organisation `org` has `n` stored events.
 async fn wait_for_events(app: &TestApp, org: &str, n: i64) {
     let handle = app
@@ -115,13 +126,7 @@ async fn the_provider_registers_devices_and_their_first_lines_arrive() {
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|digits| digits.parse().ok())
             .expect("the guide names the UDP port");
-        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
-        socket
-            .send_to(
-                b"[INSPECT] LAN2[in][101099] TCP 198.51.100.77:40001 > 192.168.0.20:25 (04/30 23:59:59)",
-                ("127.0.0.1", port),
-            )
-            .expect("send");
+        send_rtx_line(port);
         wait_for_events(&app, &org, 1).await;
         let sources = page_text(&app, &admin, "/console/sources").await;
         assert!(sources.contains("本社 RTX1210") && sources.contains("ヤマハ RTX"));
@@ -200,15 +205,7 @@ async fn in_a_browser_the_provider_registers_a_router_and_sees_its_first_line() 
     let app = TestApp::spawn_with(TestDatabase::sqlite(), &["--syslog-udp", "127.0.0.1:0"]).await;
     let (_admin, org, _owner) = org_with_owner(&app, "アルファ工業").await;
     sign_in(&browser, &app, "admin@mamori.example", "admin password 123").await;
-    browser
-        .client
-        .goto(&app.url("/console/orgs"))
-        .await
-        .unwrap();
-    browser.click("nav a[href='/console/sources']").await;
-    browser
-        .wait_for_path(|p| p.ends_with("/console/sources"))
-        .await;
+    browser.open_from_nav(&app, "/console/sources").await;
     browser.choose("select[name=org]", &org).await;
     browser.fill("input[name=name]", "本社 RTX1210").await;
     browser.choose("select[name=format]", "rtx").await;
@@ -230,13 +227,7 @@ async fn in_a_browser_the_provider_registers_a_router_and_sees_its_first_line() 
     // Nothing heard yet; then the router's first line arrives and the list shows when.
     let before = device_row(&browser, &app, "本社 RTX1210").await;
     assert!(before.contains("まだ受信していません"), "{before}");
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
-    socket
-        .send_to(
-            b"[INSPECT] LAN2[in][101099] TCP 198.51.100.77:40001 > 192.168.0.20:25 (04/30 23:59:59)",
-            ("127.0.0.1", port),
-        )
-        .expect("send");
+    send_rtx_line(port);
     wait_for_events(&app, &org, 1).await;
     let row = device_row(&browser, &app, "本社 RTX1210").await;
     assert!(row.contains("ヤマハ RTX"), "{row}");

@@ -103,6 +103,17 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}={value}: {e}"));
     }
 
+    /// Opens console page `path` the way a person does: from the console's first page, by
+    /// its link in the header.
+    pub async fn open_from_nav(&self, app: &super::TestApp, path: &str) {
+        self.client
+            .goto(&app.url("/console/orgs"))
+            .await
+            .expect("console");
+        self.click(&format!("nav a[href='{path}']")).await;
+        self.wait_for_path(|p| p.ends_with(path)).await;
+    }
+
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
         let element = self
