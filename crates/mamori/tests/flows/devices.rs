@@ -30,6 +30,16 @@ async fn register(
     (status, response.text().await.expect("page"))
 }
 
+/// The UDP syslog port a setup guide names (`UDP 5514`).
+fn udp_port(guide: &str) -> u16 {
+    guide
+        .split("UDP ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .expect("the guide names the UDP port")
+}
+
 /// Sends one Yamaha RTX line over UDP syslog to this server's `port`, from 127.0.0.1.
 fn send_rtx_line(port: u16) {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
@@ -120,12 +130,7 @@ async fn the_provider_registers_devices_and_their_first_lines_arrive() {
                 app.backend
             );
         }
-        let port: u16 = guide
-            .split("UDP ")
-            .nth(1)
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|digits| digits.parse().ok())
-            .expect("the guide names the UDP port");
+        let port = udp_port(&guide);
         send_rtx_line(port);
         wait_for_events(&app, &org, 1).await;
         let sources = page_text(&app, &admin, "/console/sources").await;
@@ -217,12 +222,7 @@ async fn in_a_browser_the_provider_registers_a_router_and_sees_its_first_line() 
     browser.screenshot("device-01-guide").await;
     let guide = browser.text("main").await;
     assert!(guide.contains("ヤマハ RTX の設定手順"), "{guide}");
-    let port: u16 = guide
-        .split("UDP ")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|digits| digits.parse().ok())
-        .expect("the guide names the UDP port");
+    let port = udp_port(&guide);
 
     // Nothing heard yet; then the router's first line arrives and the list shows when.
     let before = device_row(&browser, &app, "本社 RTX1210").await;
