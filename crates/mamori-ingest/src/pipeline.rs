@@ -3,6 +3,7 @@
 //! reason; unknown senders go to the quarantine), and stores each batch in one transaction
 //! together with the queue cursor. Parsing the next batch overlaps storing the previous one.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -20,9 +21,14 @@ use crate::source::{Origin, Route, SourceTable};
 const BATCH: usize = 2000;
 /// How often the source table is reloaded to pick up new registrations.
 const REFRESH: Duration = Duration::from_secs(5);
-/// How soon a line from an unknown sender makes the table reload (a source registered a
-/// moment ago should not have its first lines quarantined).
-const REFRESH_ON_MISS: Duration = Duration::from_secs(1);
+/// How long a sender found unknown after a reload stays known-unknown: its further lines
+/// are quarantined without asking the database again, so a flood from one unregistered
+/// device costs one reload per second. A sender not seen unknown before makes the table
+/// reload at once, so a source registered a moment ago (by the CLI, the web page or another
+/// node) is recognised on its first line.
+const UNKNOWN_FOR: Duration = Duration::from_secs(1);
+/// The most senders remembered as unknown; past it the memory starts afresh.
+const UNKNOWN_KEPT: usize = 10_000;
 /// The wait between attempts when the database refuses a batch.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -261,20 +267,35 @@ pub async fn run_pipeline(
             return Ok(());
         };
         let mut loaded = Instant::now();
+        let mut unknown: HashMap<Origin, Instant> = HashMap::new();
         loop {
             let records = reader.next_batch(BATCH, &mut shutdown).await?;
             let Some(last) = records.last().map(|r| r.seq) else {
                 return Ok(()); // shutdown
             };
+            let now = Instant::now();
+            let new_stranger = records.iter().any(|r| {
+                table.resolve(&r.origin).is_none()
+                    && unknown
+                        .get(&r.origin)
+                        .is_none_or(|seen| now.duration_since(*seen) > UNKNOWN_FOR)
+            });
             let stale = stats.sources_changed.swap(false, Ordering::AcqRel)
                 || loaded.elapsed() > REFRESH
-                || (loaded.elapsed() > REFRESH_ON_MISS
-                    && records.iter().any(|r| table.resolve(&r.origin).is_none()));
+                || new_stranger;
             if stale {
                 if let Ok(fresh) = SourceTable::load(&store).await {
                     table = fresh;
                 }
                 loaded = Instant::now();
+                if unknown.len() > UNKNOWN_KEPT {
+                    unknown.clear();
+                }
+                for record in &records {
+                    if table.resolve(&record.origin).is_none() {
+                        unknown.insert(record.origin.clone(), loaded);
+                    }
+                }
             }
             let mut batch = IngestBatch {
                 node_id: node_id.clone(),

@@ -13,7 +13,7 @@ use mamori_store::{Source, Store, StoreError};
 use mamori_parse::{Format, JsonMapping, JsonParser, Parser, parser_for};
 
 /// Where a line came from, as the listener saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Origin {
     /// A syslog datagram from this address.
     Udp(IpAddr),

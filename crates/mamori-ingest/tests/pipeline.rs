@@ -304,6 +304,54 @@ fn pki(dir: &std::path::Path) -> (TlsSettings, Pki) {
 }
 
 #[tokio::test]
+async fn a_sender_registered_behind_the_server_s_back_is_known_on_its_first_line() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let cli = Actor::cli();
+        let a = store.create_org(&cli, org("alpha")).await.expect("org");
+        let ingest = RunningIngest::start(store.clone(), settings(db.data_dir.path(), None), None)
+            .await
+            .expect("start");
+        let udp_to = ingest.udp.expect("udp bound");
+        // An unregistered device: quarantined, and the table has just been reloaded for it.
+        let stranger = UdpSocket::bind("127.0.0.2:0").await.expect("udp bind");
+        stranger
+            .send_to(RTX.as_bytes(), udp_to)
+            .await
+            .expect("send");
+        wait_stored(&ingest, 0, 1).await;
+        // Registered straight in the database (as the CLI or another node does), nobody tells
+        // this server; its very first line must still be stored, not quarantined.
+        store
+            .create_source(
+                &cli,
+                source(
+                    &a.id,
+                    "new RTX",
+                    "rtx",
+                    SourceIdentity::Address("127.0.0.3".into()),
+                ),
+            )
+            .await
+            .expect("source");
+        let newcomer = UdpSocket::bind("127.0.0.3:0").await.expect("udp bind");
+        newcomer
+            .send_to(RTX.as_bytes(), udp_to)
+            .await
+            .expect("send");
+        wait_stored(&ingest, 1, 1).await;
+        let status = ingest.handle.status();
+        assert_eq!(
+            (status.pipeline.stored, status.pipeline.quarantined),
+            (1, 1),
+            "{}",
+            db.backend
+        );
+        ingest.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn tls_senders_are_known_by_their_client_certificate() {
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
