@@ -6,7 +6,7 @@ use mamori_store::Alert;
 
 use crate::seen::words;
 use crate::settings::AlertSettings;
-use mamori_model::group_digits;
+use mamori_model::{fill, group_digits};
 
 /// The channel's language word as the notifier's language (Japanese unless `en`).
 pub fn lang_of(word: &str) -> Lang {
@@ -106,9 +106,8 @@ pub fn digest_notice(
     provider_name: &str,
 ) -> Notice {
     let code = lang.code();
-    let title = words(lang)
-        .digest_title
-        .replace("{count}", &group_digits(alerts.len() as i64));
+    let count = group_digits(alerts.len() as i64);
+    let title = fill(&words(lang).digest_title, &[("count", &count)]);
     Notice {
         kind: NoticeKind::Digest,
         lang,

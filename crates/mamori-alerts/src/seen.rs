@@ -59,13 +59,14 @@ pub fn desk_line(desk: &mamori_store::Desk, lang: Lang) -> String {
                 "hours" => &w.desk_hours,
                 _ => &w.desk_after_hours,
             };
-            frame.replace("{value}", value)
+            mamori_model::fill(frame, &[("value", value)])
         })
         .collect();
     let separator = if lang == Lang::Ja { "、" } else { ", " };
-    w.desk
-        .replace("{name}", &desk.name)
-        .replace("{ways}", &ways.join(separator))
+    mamori_model::fill(
+        &w.desk,
+        &[("name", &desk.name), ("ways", &ways.join(separator))],
+    )
 }
 
 /// The sentence for `alert` in `lang`.
@@ -78,7 +79,7 @@ pub fn what_was_seen(alert: &Alert, lang: Lang) -> String {
         } else {
             &w.inside
         };
-        frame.replace("{address}", &address)
+        mamori_model::fill(frame, &[("address", &address)])
     });
     let evidence = first_event(alert);
     let lookup = |name: &str| -> Option<String> {

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod contact;
 pub mod event;
+pub mod fill;
 pub mod hash;
 pub mod lang;
 pub mod numbers;
@@ -20,6 +21,7 @@ mod vocabulary;
 pub use address::from_internet;
 pub use contact::Contact;
 pub use event::{Action, Category, Event, Severity};
+pub use fill::{fill, fill_marked};
 pub use hash::sha256_hex;
 pub use lang::{Lang, UnknownLang};
 pub use numbers::group_digits;

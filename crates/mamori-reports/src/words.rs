@@ -77,15 +77,10 @@ impl Words {
     /// The sentence `key` with its placeholders filled. A missing key shows as the key
     /// itself, which the wording tests rule out.
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
-        let mut out = self
-            .text
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_owned());
-        for (name, value) in values {
-            out = out.replace(&format!("{{{name}}}"), value);
+        match self.text.get(key) {
+            Some(template) => mamori_model::fill(template, values),
+            None => key.to_owned(),
         }
-        out
     }
 
     /// The word for `key` in `table`, or the key itself when the table lacks it (a value

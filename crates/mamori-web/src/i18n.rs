@@ -24,9 +24,7 @@ impl Messages for Lang {
     }
 
     fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
-        args.iter().fold(self.t(key), |text, (name, value)| {
-            text.replace(&format!("%{{{name}}}"), value)
-        })
+        mamori_model::fill_marked(&self.t(key), "%{", args)
     }
 }
 

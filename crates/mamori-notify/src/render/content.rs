@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use mamori_model::{Zone, group_digits};
+use mamori_model::{Zone, fill, group_digits};
 
-use super::words::{fill, words};
+use super::words::words;
 use crate::{Lang, Notice, NoticeKind};
 
 /// One labelled fact, e.g. ("重要度", "高").

@@ -67,36 +67,6 @@ pub(crate) fn words(lang: Lang) -> &'static Words {
     &WORDS[lang.code()]
 }
 
-/// `template` with each `{name}` replaced by its value, in one pass: a value that itself
-/// holds `{…}` (a company named 「{date}商事」) is written as it is, never filled again.
-pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
-            values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v, close))
-        });
-        match value {
-            Some((value, close)) => {
-                out.push_str(value);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,9 +89,5 @@ mod tests {
             }
             assert!(!w.digest.intro_none.is_empty() && !w.channel_failing.todo.is_empty());
         }
-        assert_eq!(
-            fill("{org}の{title}", &[("org", "A社"), ("title", "x")]),
-            "A社のx"
-        );
     }
 }

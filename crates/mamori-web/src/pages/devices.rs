@@ -200,10 +200,11 @@ pub async fn register(
     let base = public_base(&page.state, &headers);
     let ports = page.state.settings.syslog_ports;
     let port = ports.udp.or(ports.tcp);
-    let config = guide
-        .config
-        .replace("{host}", &host_of(&base))
-        .replace("{port}", &port.unwrap_or(514).to_string());
+    let port_text = port.unwrap_or(514).to_string();
+    let config = mamori_model::fill(
+        &guide.config,
+        &[("host", &host_of(&base)), ("port", &port_text)],
+    );
     let (steps, port_note) = match page.lang {
         Lang::Ja => (&guide.ja, &guide.port_note_ja),
         Lang::En => (&guide.en, &guide.port_note_en),
