@@ -94,19 +94,15 @@ fn http_summary(object: &Map<String, Value>) -> Option<String> {
     }
 }
 
-/// Fills action, severity and signature of an alert. Suricata's severity runs from 1 (most
-/// severe) to 3 or 4: 1 → high, 2 → medium, 3 → low, anything else → info.
+/// Fills action, severity and signature of an alert; the level follows `severity.toml`.
 fn alert(event: &mut Event, object: &Map<String, Value>) {
     event.action = match str_at(object, "alert.action") {
         Some("blocked") => Action::Drop,
         _ => Action::Alert,
     };
-    event.severity = match value_at(object, "alert.severity").and_then(Value::as_u64) {
-        Some(1) => Severity::High,
-        Some(2) => Severity::Medium,
-        Some(3) => Severity::Low,
-        _ => Severity::Info,
-    };
+    event.severity = value_at(object, "alert.severity")
+        .and_then(Value::as_u64)
+        .map_or(Severity::Info, crate::severity::suricata);
     event.signature = str_at(object, "alert.signature").and_then(text);
 }
 

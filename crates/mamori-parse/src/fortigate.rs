@@ -17,10 +17,10 @@ use mamori_model::{Action, Category, Event, Severity};
 use serde_json::{Map, Value};
 
 use super::syslog::Envelope;
-use super::{Format, ParseError, cef};
+use super::{Format, ParseError, cef, severity};
 use crate::normalise::{
     KvPairs, LOCAL_OFFSET, from_epoch, parse_datetime, parse_ip, parse_port, parse_zone,
-    protocol_name, severity_from_word, text,
+    protocol_name, text,
 };
 
 envelope_parser!(
@@ -156,7 +156,10 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
         .or(get("unauthuser").filter(known))
         .and_then(text);
     event.message = get("msg").or(get("logdesc")).and_then(text);
-    let level = get("level").and_then(severity_from_word);
+    // A CEF line without FortiGate's own level falls back to the header's 0-10.
+    let level = get("level")
+        .and_then(severity::fortigate)
+        .or_else(|| get("cef_severity").and_then(severity::cef));
     let action = get("action").unwrap_or("").to_ascii_lowercase();
 
     match (kind, utm_kind) {
@@ -196,7 +199,7 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
             };
             let stated = get("severity")
                 .or(get("crlevel"))
-                .and_then(severity_from_word);
+                .and_then(severity::fortigate);
             let floor = if category == Category::Malware {
                 Severity::High
             } else {

@@ -11,7 +11,7 @@ use super::syslog::Envelope;
 use super::{Format, ParseError, Parser};
 use crate::normalise::{
     LOCAL_OFFSET, from_epoch, json_object, parse_datetime, parse_ip, port_at, protocol_name,
-    severity_from_word, str_at, text, value_at,
+    str_at, text, value_at,
 };
 
 /// Which keys of a JSON object hold each normalised field. Each field lists candidate keys,
@@ -122,7 +122,7 @@ impl JsonParser {
         event.action = lower(&m.action)
             .and_then(|a| a.parse().ok())
             .unwrap_or(Action::Info);
-        if let Some(severity) = first_str(&m.severity).and_then(severity_from_word) {
+        if let Some(severity) = first_str(&m.severity).and_then(crate::severity::word) {
             event.severity = severity;
         }
         event.src_ip = first_str(&m.src_ip).and_then(parse_ip);

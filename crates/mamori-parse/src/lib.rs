@@ -52,6 +52,7 @@ mod rtx;
 mod syslog;
 
 pub mod normalise;
+pub mod severity;
 mod stream;
 
 use std::fmt;

@@ -190,32 +190,6 @@ pub fn protocol_name(text: &str) -> Option<String> {
     Some(name.to_owned())
 }
 
-/// Severity from a syslog PRI value: emergency to critical → critical, error → high,
-/// warning → medium, notice → low, informational and debug → info.
-pub fn severity_from_pri(pri: u8) -> Severity {
-    match pri & 7 {
-        0..=2 => Severity::Critical,
-        3 => Severity::High,
-        4 => Severity::Medium,
-        5 => Severity::Low,
-        _ => Severity::Info,
-    }
-}
-
-/// Severity from a word a device uses for a level (`critical`, `error`, `warning`,
-/// `notice`, `high`, …), case-insensitively; `None` when the word is unknown.
-pub fn severity_from_word(word: &str) -> Option<Severity> {
-    let lower = word.trim().to_ascii_lowercase();
-    Some(match lower.as_str() {
-        "emergency" | "emerg" | "alert" | "critical" | "crit" => Severity::Critical,
-        "error" | "err" | "high" => Severity::High,
-        "warning" | "warn" | "medium" => Severity::Medium,
-        "notice" | "low" => Severity::Low,
-        "information" | "informational" | "info" | "debug" => Severity::Info,
-        _ => return None,
-    })
-}
-
 /// Reads `digits` ASCII digits at the start of `text`.
 fn number(text: &str, digits: usize) -> Option<u32> {
     let part = text.get(..digits)?;

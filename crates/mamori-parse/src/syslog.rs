@@ -12,8 +12,7 @@ use serde_json::{Map, Value};
 
 use super::{Format, ParseError};
 use crate::normalise::{
-    LOCAL_OFFSET, parse_bsd_timestamp, parse_datetime, parse_datetime_prefix, put,
-    severity_from_pri, text,
+    LOCAL_OFFSET, parse_bsd_timestamp, parse_datetime, parse_datetime_prefix, put, text,
 };
 
 /// Which RFC a header followed.
@@ -337,7 +336,7 @@ fn generic(format: Format, envelope: &Envelope<'_>) -> Event {
     let mut event = envelope.event(format);
     event.category = Category::System;
     if let Some(pri) = envelope.header.as_ref().and_then(|h| h.pri) {
-        event.severity = severity_from_pri(pri);
+        event.severity = crate::severity::from_pri(pri);
     }
     event.message = text(envelope.msg());
     event
