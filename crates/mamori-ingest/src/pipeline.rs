@@ -181,6 +181,7 @@ fn routed(
     event.device_kind = route.device_kind().map(str::to_owned);
     event.received_at = Some(received);
     NewEvent {
+        envelope_only: parse_error.is_none() && mamori_parse::envelope_only(route.format, &event),
         id,
         event,
         parse_error,

@@ -478,6 +478,7 @@ async fn quarantined_senders_can_be_assigned_and_dead_letters_reparsed() {
                     id: "dead-1".into(),
                     event: dead,
                     parse_error: Some("rtx: old parser".into()),
+                    envelope_only: false,
                 }],
                 quarantined: Vec::new(),
                 detections: Vec::new(),

@@ -125,6 +125,15 @@ impl Format {
     }
 }
 
+/// Whether `event`, read from a source whose format is `pinned`, was understood only as far as
+/// the syslog envelope: `auto` recognised no device format in the message and fell back to
+/// the bare RFC 3164/5424 reading (a time, a host and the text). Counted per source, so a
+/// provider sees at once that a device sends a format mamori does not read.
+pub fn envelope_only(pinned: Format, event: &mamori_model::Event) -> bool {
+    pinned == Format::Auto
+        && [Format::Rfc3164.as_str(), Format::Rfc5424.as_str()].contains(&event.format.as_str())
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -6,7 +6,7 @@ use std::io::{self, BufRead, Write};
 
 use chrono::Utc;
 
-use crate::{Format, parser_for};
+use crate::{Format, envelope_only, parser_for};
 
 /// How many lines a [`parse_stream`] run read and how many it could not.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,10 +77,7 @@ pub fn parse_stream<R: BufRead, W: Write, E: Write>(
                 serde_json::to_writer(&mut out, &event)?;
                 out.write_all(b"\n")?;
                 summary.parsed += 1;
-                let generic = [Format::Rfc3164.as_str(), Format::Rfc5424.as_str()];
-                if format == Format::Auto && generic.contains(&event.format.as_str()) {
-                    summary.envelope_only += 1;
-                }
+                summary.envelope_only += u64::from(envelope_only(format, &event));
             }
             Err(e) => {
                 writeln!(err, "line {number}: {e}")?;

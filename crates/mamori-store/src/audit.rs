@@ -126,6 +126,8 @@ pub enum AuditAction {
     SetupCompleted,
     /// A monitored source was registered.
     SourceCreated,
+    /// A monitored source's name, format or allowed silence was changed.
+    SourceChanged,
     /// Alerts of a kind were suppressed.
     SuppressionCreated,
     /// A suppression was lifted.
@@ -148,7 +150,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 43] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -182,6 +184,7 @@ impl AuditAction {
         AuditAction::DispatchRecorded,
         AuditAction::SetupCompleted,
         AuditAction::SourceCreated,
+        AuditAction::SourceChanged,
         AuditAction::SuppressionCreated,
         AuditAction::SuppressionRevoked,
         AuditAction::TokenCreated,
@@ -229,6 +232,7 @@ impl AuditAction {
             AuditAction::DispatchRecorded => "dispatch.recorded",
             AuditAction::SetupCompleted => "setup.completed",
             AuditAction::SourceCreated => "source.created",
+            AuditAction::SourceChanged => "source.changed",
             AuditAction::SuppressionCreated => "suppression.created",
             AuditAction::SuppressionRevoked => "suppression.revoked",
             AuditAction::TokenCreated => "token.created",

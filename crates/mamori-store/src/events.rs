@@ -27,6 +27,9 @@ pub struct NewEvent {
     pub event: Event,
     /// Why the line could not be parsed, for dead letters.
     pub parse_error: Option<String>,
+    /// Set by ingest when the line was read only as a bare syslog envelope (see
+    /// `mamori_parse::envelope_only`); counted per source and hour.
+    pub envelope_only: bool,
 }
 
 /// What one delivery from a durable queue writes, all or nothing.
@@ -200,12 +203,20 @@ pub(crate) async fn insert_events(
     Ok(())
 }
 
+/// One source's lines in one hour of a batch.
+#[derive(Default)]
+struct HourCounts {
+    events: i64,
+    failures: i64,
+    envelope_only: i64,
+}
+
 /// Adds the batch's counts to each source's hourly health counters and last-seen time.
 async fn count_per_source(
     tx: &mut Transaction<'_, Any>,
     events: &[NewEvent],
 ) -> Result<(), StoreError> {
-    let mut per_hour: HashMap<(&str, i64), (i64, i64)> = HashMap::new();
+    let mut per_hour: HashMap<(&str, i64), HourCounts> = HashMap::new();
     let mut last_seen: HashMap<&str, i64> = HashMap::new();
     for new in events {
         let source = new.event.source_id.as_deref().unwrap_or_default();
@@ -213,22 +224,26 @@ async fn count_per_source(
         let counts = per_hour
             .entry((source, received - received.rem_euclid(3600)))
             .or_default();
-        counts.0 += 1;
-        counts.1 += i64::from(new.parse_error.is_some());
+        counts.events += 1;
+        counts.failures += i64::from(new.parse_error.is_some());
+        counts.envelope_only += i64::from(new.envelope_only);
         let seen = last_seen.entry(source).or_default();
         *seen = (*seen).max(received);
     }
-    for ((source, hour), (events, failures)) in per_hour {
+    for ((source, hour), counts) in per_hour {
         sqlx::query(
-            "INSERT INTO source_stats (source_id, hour, events, failures) VALUES ($1, $2, $3, $4)
+            "INSERT INTO source_stats (source_id, hour, events, failures, envelope_only)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (source_id, hour) DO UPDATE
              SET events = source_stats.events + excluded.events,
-                 failures = source_stats.failures + excluded.failures",
+                 failures = source_stats.failures + excluded.failures,
+                 envelope_only = source_stats.envelope_only + excluded.envelope_only",
         )
         .bind(source)
         .bind(hour)
-        .bind(events)
-        .bind(failures)
+        .bind(counts.events)
+        .bind(counts.failures)
+        .bind(counts.envelope_only)
         .execute(&mut **tx)
         .await?;
     }

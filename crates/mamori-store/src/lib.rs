@@ -78,7 +78,7 @@ pub use rollups::{
     BlockedRow, DEFAULT_RETENTION_DAYS, RollupRow, SourceHealth, SourceHour, Talker,
 };
 pub use sessions::Session;
-pub use sources::{NewSource, Source, SourceIdentity};
+pub use sources::{NewSource, Source, SourceChange, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
 pub use tenant::{
     Alerts, Answers, Consultations, Declarations, Detections, Documents, Events, Incidents,

@@ -65,6 +65,8 @@ pub struct SourceHour {
     pub events: i64,
     /// Of those, lines that did not parse.
     pub failures: i64,
+    /// Of those, lines `auto` read only as a bare syslog envelope.
+    pub envelope_only: i64,
 }
 
 /// A source's ingest health.
@@ -80,6 +82,9 @@ pub struct SourceHealth {
     pub events_24h: i64,
     /// Share of those that failed to parse, 0 to 1.
     pub failure_rate: f64,
+    /// Share of those that `auto` read only as a bare syslog envelope (no device format
+    /// recognised), 0 to 1; always 0 for a source with a pinned format.
+    pub envelope_only_rate: f64,
     /// Silent for longer than its expected interval.
     pub silent: bool,
 }
@@ -157,8 +162,9 @@ impl Store {
     ) -> Result<Vec<SourceHealth>, StoreError> {
         let sources = self.sources_of(org_id).await?;
         let hour = now - now.rem_euclid(3600);
-        let stats: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT st.source_id, st.hour, st.events, st.failures FROM source_stats st
+        let stats: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT st.source_id, st.hour, st.events, st.failures, st.envelope_only
+             FROM source_stats st
              JOIN sources s ON s.id = st.source_id
              WHERE st.hour >= $1 AND ($2 IS NULL OR s.org_id = $2)",
         )
@@ -170,22 +176,28 @@ impl Store {
             .into_iter()
             .map(|s| {
                 let mine = stats.iter().filter(|(id, ..)| *id == s.id);
-                let (events_24h, failures_24h) = mine
+                let (events_24h, failures_24h, envelope_only_24h) = mine
                     .clone()
-                    .fold((0, 0), |(e, f), (_, _, ev, fa)| (e + ev, f + fa));
+                    .fold((0, 0, 0), |(e, f, o), (_, _, ev, fa, on)| {
+                        (e + ev, f + fa, o + on)
+                    });
+                let share = |part: i64| {
+                    if events_24h == 0 {
+                        0.0
+                    } else {
+                        part as f64 / events_24h as f64
+                    }
+                };
                 let last_hour: i64 = mine
                     .filter(|(_, h, ..)| *h >= hour - 3600)
-                    .map(|(_, _, ev, _)| ev)
+                    .map(|(_, _, ev, ..)| ev)
                     .sum();
                 let minutes = ((now - (hour - 3600)) as f64 / 60.0).max(1.0);
                 let quiet_since = s.last_seen_at.unwrap_or(s.created_at);
                 SourceHealth {
                     events_per_min: last_hour as f64 / minutes,
-                    failure_rate: if events_24h == 0 {
-                        0.0
-                    } else {
-                        failures_24h as f64 / events_24h as f64
-                    },
+                    failure_rate: share(failures_24h),
+                    envelope_only_rate: share(envelope_only_24h),
                     events_24h,
                     silent: now - quiet_since > s.expected_interval_secs,
                     last_seen_at: s.last_seen_at,
@@ -311,8 +323,9 @@ impl Rollups<'_> {
     /// hours without a line are absent. Live: written with every stored batch.
     pub async fn source_hours(&self, from: i64, to: i64) -> Result<Vec<SourceHour>, StoreError> {
         let org_id = self.org.id();
-        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT st.source_id, st.hour, st.events, st.failures FROM source_stats st
+        let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT st.source_id, st.hour, st.events, st.failures, st.envelope_only
+             FROM source_stats st
              JOIN sources s ON s.id = st.source_id
              WHERE s.org_id = $1 AND st.hour >= $2 AND st.hour < $3 ORDER BY st.source_id, st.hour",
         )
@@ -323,12 +336,15 @@ impl Rollups<'_> {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(source_id, hour, events, failures)| SourceHour {
-                source_id,
-                hour,
-                events,
-                failures,
-            })
+            .map(
+                |(source_id, hour, events, failures, envelope_only)| SourceHour {
+                    source_id,
+                    hour,
+                    events,
+                    failures,
+                    envelope_only,
+                },
+            )
             .collect())
     }
 }

@@ -39,6 +39,18 @@ pub struct NewSource {
     pub expected_interval_secs: i64,
 }
 
+/// What the provider may change on a registered source; how it is recognised stays.
+#[derive(Debug, Clone)]
+pub struct SourceChange {
+    /// A friendly name.
+    pub name: String,
+    /// The format name; the caller checks it is known. A `json` source keeps its mapping
+    /// only while it stays `json`.
+    pub format: String,
+    /// How long it may stay silent before it is flagged, in seconds.
+    pub expected_interval_secs: i64,
+}
+
 /// A registered source as listed to people and loaded by ingest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
@@ -184,6 +196,50 @@ impl Store {
             last_seen_at: None,
         };
         Ok((source, token))
+    }
+
+    /// Changes source `id`'s name, format and allowed silence, if `scope` may see it;
+    /// [`StoreError::NotFound`] otherwise. Audited; returns the source as now stored.
+    pub async fn change_source(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+        change: SourceChange,
+    ) -> Result<Source, StoreError> {
+        let name = change.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid(InvalidInput::NameRequired));
+        }
+        let mut tx = self.begin_write().await?;
+        let org_id: Option<String> = sqlx::query_scalar(
+            "UPDATE sources SET name = $1, format = $2, expected_interval_secs = $3,
+                 json_mapping = CASE WHEN $2 = 'json' THEN json_mapping ELSE NULL END
+             WHERE id = $4 AND ($5 IS NULL OR org_id = $5)
+             RETURNING org_id",
+        )
+        .bind(name)
+        .bind(&change.format)
+        .bind(change.expected_interval_secs)
+        .bind(id)
+        .bind(scope.only_org())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let org_id = org_id.ok_or(StoreError::NotFound)?;
+        record(
+            &mut *tx,
+            actor,
+            AuditAction::SourceChanged,
+            Some(&org_id),
+            Some(name),
+        )
+        .await?;
+        tx.commit().await?;
+        self.sources_of(Some(&org_id))
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or(StoreError::NotFound)
     }
 
     /// Every source `scope` may see (all for the provider, its own for an organisation's

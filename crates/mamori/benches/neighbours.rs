@@ -107,6 +107,7 @@ fn event(org_id: &str, source_id: &str, prefix: &str, first_ts: i64, i: usize) -
         id: format!("{prefix}-{i:08}"),
         event: e,
         parse_error: None,
+        envelope_only: false,
     }
 }
 

@@ -228,6 +228,7 @@ mod tests {
             id: new_id(),
             event,
             parse_error: None,
+            envelope_only: false,
         }
     }
 

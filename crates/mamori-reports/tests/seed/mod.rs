@@ -98,6 +98,7 @@ pub async fn hourly_events(
                 id: new_id(),
                 event: e,
                 parse_error: None,
+                envelope_only: false,
             }
         })
         .collect();

@@ -288,6 +288,7 @@ async fn event_counts_stop_at_the_bound() {
                 id: new_id(),
                 event,
                 parse_error: None,
+                envelope_only: false,
             }
         };
         let mut events: Vec<NewEvent> = (0..=COUNT_BOUND).map(|n| event(&big.id, n)).collect();

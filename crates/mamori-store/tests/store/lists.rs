@@ -40,6 +40,7 @@ async fn events_for(store: &Store, org_id: &str, name: &str, count: usize, seq: 
                 id: format!("{name}-{i:03}"),
                 event: e,
                 parse_error: None,
+                envelope_only: false,
             }
         })
         .collect();

@@ -42,6 +42,7 @@ async fn a_refresh_keeps_roll_ups_whose_events_are_gone() {
                     id: format!("old-{i}"),
                     event: e,
                     parse_error: None,
+                    envelope_only: false,
                 }
             })
             .collect();
@@ -115,6 +116,7 @@ async fn days_follow_the_site_time_zone() {
                     id: "late".into(),
                     event: e,
                     parse_error: None,
+                    envelope_only: false,
                 }],
                 quarantined: Vec::new(),
                 detections: Vec::new(),

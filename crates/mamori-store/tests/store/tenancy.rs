@@ -62,6 +62,7 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     event: e,
                     // One line that failed to parse: a dead letter.
                     parse_error: (i == 2).then(|| "no known format".to_owned()),
+                    envelope_only: false,
                 }
             })
             .collect();

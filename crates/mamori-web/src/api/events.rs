@@ -271,6 +271,10 @@ pub struct SourceView {
     events_24h: i64,
     /// Share of the last 24 hours' lines that failed to parse.
     failure_rate: f64,
+    /// Share of the last 24 hours' lines that `auto` read only as a bare syslog envelope:
+    /// no device format recognised them. High values mean the device sends a format mamori
+    /// does not read; pin the source's format or ask for a parser.
+    envelope_only_rate: f64,
     /// Silent longer than its expected interval: worth a look.
     silent: bool,
 }
@@ -316,6 +320,7 @@ pub async fn sources(
             events_per_min: h.events_per_min,
             events_24h: h.events_24h,
             failure_rate: h.failure_rate,
+            envelope_only_rate: h.envelope_only_rate,
             silent: h.silent,
         })
         .collect();

@@ -1,19 +1,23 @@
-//! Registering a monitored source on the web (the provider's administrators): which
-//! organisation, a name, the model in words people know, and how it is recognised (its sender
-//! address, or an HTTP token shown once). The answer is the setup guide for that model, with
-//! this server's address and syslog port already filled in.
+//! Registering and changing a monitored source on the web (the provider's administrators):
+//! which organisation, a name, the model in words people know, and how it is recognised (its
+//! sender address, or an HTTP token shown once). The answer to a registration is the setup
+//! guide for that model, with this server's address and syslog port already filled in. A
+//! registered source's name, format and allowed silence can be changed later (for instance
+//! when the sources table shows that `auto` does not recognise what it sends).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use mamori_model::{Deed, Lang, Scope};
 use mamori_parse::Format;
-use mamori_store::{Actor, NewSource, SourceIdentity, StoreError};
+use mamori_store::{Actor, NewSource, Source, SourceChange, SourceIdentity, StoreError};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::done::Done;
 use super::events::render_sources;
 use super::{Page, PageError, PageResult, Signed, public_base};
 use crate::auth::ClientAddr;
@@ -104,6 +108,17 @@ pub struct DeviceForm {
 /// Longest silence that can be allowed: a week.
 const MAX_SILENT_MINUTES: i64 = 7 * 24 * 60;
 
+/// The allowed silence typed in minutes (60 when left empty); `None` outside 1 to a week.
+fn silent_minutes(text: &str) -> Option<i64> {
+    match text.trim() {
+        "" => Some(60),
+        text => text
+            .parse::<i64>()
+            .ok()
+            .filter(|m| (1..=MAX_SILENT_MINUTES).contains(m)),
+    }
+}
+
 /// `POST /console/sources`: registers a source and shows how to set the device up.
 pub async fn register(
     Signed(page, viewer): Signed,
@@ -132,12 +147,8 @@ pub async fn register(
             Err(_) => return refused(&page, "ingest.register.error.address").await,
         },
     };
-    let silent = match form.silent_minutes.trim() {
-        "" => 60,
-        text => match text.parse::<i64>() {
-            Ok(m) if (1..=MAX_SILENT_MINUTES).contains(&m) => m,
-            _ => return refused(&page, "ingest.register.error.silent").await,
-        },
+    let Some(silent) = silent_minutes(&form.silent_minutes) else {
+        return refused(&page, "ingest.register.error.silent").await;
     };
     let org = match page
         .state
@@ -226,6 +237,114 @@ pub async fn register(
     Ok(page
         .render(StatusCode::CREATED, "source_created.html", ctx)
         .await)
+}
+
+/// The change form of a registered source.
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    silent_minutes: String,
+}
+
+/// The source `id` as the provider sees it.
+async fn source_of(page: &Page, id: &str) -> Result<Source, PageError> {
+    page.state
+        .store
+        .all_sources(&Scope::AllOrganisations)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(PageError::NotFound)
+}
+
+/// The change page for `source`, with what the form said and what was wrong with it.
+async fn render_change(
+    page: &Page,
+    status: StatusCode,
+    source: &Source,
+    form: Option<&ChangeForm>,
+    error: Option<String>,
+) -> PageResult {
+    let org = page
+        .state
+        .store
+        .org(&Scope::AllOrganisations, &source.org_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    // A `json` source keeps its format on offer: its key mapping comes from the CLI.
+    let mut formats = web_formats();
+    if source.format == Format::Json.as_str() {
+        formats.push(Format::Json.as_str());
+    }
+    let ctx = context! {
+        source => minijinja::Value::from(minijinja::value::Serde(source)),
+        org_name => org.name,
+        formats => formats,
+        name => form.map_or(source.name.as_str(), |f| f.name.as_str()),
+        format => form.map_or(source.format.as_str(), |f| f.format.as_str()),
+        silent_minutes => form.map_or((source.expected_interval_secs / 60).to_string(), |f| f.silent_minutes.clone()),
+        error => error,
+    };
+    Ok(page.render(status, "source_change.html", ctx).await)
+}
+
+/// `GET /console/sources/{id}`: the form that changes a source (administrators).
+pub async fn change_form(Signed(page, _viewer): Signed, Path(id): Path<String>) -> PageResult {
+    page.require(Deed::RegisterSources)?;
+    let source = source_of(&page, &id).await?;
+    render_change(&page, StatusCode::OK, &source, None, None).await
+}
+
+/// `POST /console/sources/{id}`: changes a source's name, format and allowed silence, and
+/// tells ingest to read its next line in the new format.
+pub async fn change(
+    Signed(page, viewer): Signed,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ChangeForm>,
+) -> PageResult {
+    page.require(Deed::RegisterSources)?;
+    page.check_csrf(&form.csrf)?;
+    let source = source_of(&page, &id).await?;
+    let refuse = |key: &str| page.lang.t(key);
+    let name = form.name.trim();
+    let format = form
+        .format
+        .parse::<Format>()
+        .ok()
+        .filter(|f| *f != Format::Json || source.format == Format::Json.as_str());
+    let problem = if name.is_empty() || name.chars().count() > 200 {
+        Some(refuse("ingest.register.error.name"))
+    } else if format.is_none() {
+        Some(refuse("ingest.error.format"))
+    } else {
+        None
+    };
+    let silent = silent_minutes(&form.silent_minutes);
+    let (Some(format), Some(silent), None) = (format, silent, &problem) else {
+        let message = problem.unwrap_or_else(|| refuse("ingest.register.error.silent"));
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_change(&page, status, &source, Some(&form), Some(message)).await;
+    };
+    let change = SourceChange {
+        name: name.to_owned(),
+        format: format.to_string(),
+        expected_interval_secs: silent * 60,
+    };
+    let actor = Actor::user(&viewer.user, Some(addr));
+    page.state
+        .store
+        .change_source(&actor, &Scope::AllOrganisations, &id, change)
+        .await?;
+    if let Some(ingest) = &page.state.ingest {
+        ingest.sources_changed();
+    }
+    Ok(Done::SourceChanged.redirect("/console/sources"))
 }
 
 #[cfg(test)]

@@ -30,11 +30,12 @@ pub(crate) enum Done {
     DeclarationRecorded,
     ReportRetried,
     OverviewQueued,
+    SourceChanged,
 }
 
 impl Done {
     /// Every confirmation, for the catalog test.
-    pub const ALL: [Done; 23] = [
+    pub const ALL: [Done; 24] = [
         Done::AlertUpdated,
         Done::AlertEscalated,
         Done::SuppressionAdded,
@@ -58,6 +59,7 @@ impl Done {
         Done::DeclarationRecorded,
         Done::ReportRetried,
         Done::OverviewQueued,
+        Done::SourceChanged,
     ];
 
     /// Its word in the address and its message key (`done.<key>`).
@@ -86,6 +88,7 @@ impl Done {
             Done::DeclarationRecorded => "declaration_recorded",
             Done::ReportRetried => "report_retried",
             Done::OverviewQueued => "overview_queued",
+            Done::SourceChanged => "source_changed",
         }
     }
 

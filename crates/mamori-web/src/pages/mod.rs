@@ -108,6 +108,10 @@ pub fn router() -> Router<AppState> {
             "/console/sources",
             get(events::console).post(devices::register),
         )
+        .route(
+            "/console/sources/{id}",
+            get(devices::change_form).post(devices::change),
+        )
         .route("/console/quarantine/assign", post(events::assign))
         .route("/console/quarantine/dismiss", post(events::dismiss))
         .route("/orgs/{id}/events", get(events::search))

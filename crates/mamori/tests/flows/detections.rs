@@ -171,6 +171,7 @@ async fn the_detections_page_explains_in_japanese_and_stays_in_its_tenant() {
                     id: format!("e-{i}"),
                     event,
                     parse_error: None,
+                    envelope_only: false,
                 }
             })
             .collect();

@@ -9,7 +9,8 @@ use mamori_model::Scope;
 use mamori_store::EventFilter;
 use mamori_testkit::TestDatabase;
 
-use crate::common::{TestApp, create_org, csrf_of, org_with_owner, page_text};
+use crate::common::tenants::admin_token;
+use crate::common::{TestApp, api, create_org, csrf_of, location, org_with_owner, page_text};
 
 /// Registers a device through the console form and returns the status and page.
 async fn register(
@@ -40,15 +41,18 @@ fn udp_port(guide: &str) -> u16 {
         .expect("the guide names the UDP port")
 }
 
+/// Sends `line` over UDP syslog to this server's `port`, from 127.0.0.1.
+fn send_line(port: u16, line: &[u8]) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+    socket.send_to(line, ("127.0.0.1", port)).expect("send");
+}
+
 /// Sends one Yamaha RTX line over UDP syslog to this server's `port`, from 127.0.0.1.
 fn send_rtx_line(port: u16) {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
-    socket
-        .send_to(
-            b"[INSPECT] LAN2[in][101099] TCP 198.51.100.77:40001 > 192.168.0.20:25 (04/30 23:59:59)",
-            ("127.0.0.1", port),
-        )
-        .expect("send");
+    send_line(
+        port,
+        b"[INSPECT] LAN2[in][101099] TCP 198.51.100.77:40001 > 192.168.0.20:25 (04/30 23:59:59)",
+    );
 }
 
 /// Waits until organisation `org` has `n` stored events.
@@ -197,6 +201,145 @@ async fn the_provider_registers_devices_and_their_first_lines_arrive() {
             .await
             .unwrap();
         assert_eq!(refused.status(), 403, "{}", app.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn lines_auto_cannot_place_are_counted_and_the_provider_chooses_the_model() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn_with(db, &["--syslog-udp", "127.0.0.1:0"]).await;
+        let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        let (status, guide) = register(
+            &app,
+            &admin,
+            &[
+                ("org", &org),
+                ("name", "本社ルーター"),
+                ("format", "auto"),
+                ("method", "address"),
+                ("address", "127.0.0.1"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 201, "{guide}");
+        let port = udp_port(&guide);
+        // One line auto recognises, one it can read only as a syslog envelope.
+        send_rtx_line(port);
+        send_line(
+            port,
+            b"<134>Dec  7 10:00:00 gw acme-box: session 12 opened for port 3",
+        );
+        wait_for_events(&app, &org, 2).await;
+
+        let console = page_text(&app, &admin, "/console/sources").await;
+        for expected in [
+            "形式を判別できなかった割合",
+            "50.0%",
+            "機器の「変更」から機種を選んで",
+        ] {
+            assert!(
+                console.contains(expected),
+                "{expected} on {}: {console}",
+                app.backend
+            );
+        }
+        let portal = page_text(&app, &owner, &format!("/orgs/{org}/events")).await;
+        assert!(
+            portal.contains("運用事業者に機器の設定の見直しを依頼"),
+            "{portal}"
+        );
+        assert!(
+            !portal.contains("/console/sources/"),
+            "owners get no change button"
+        );
+        let token = admin_token(&app.store, "api-admin@mamori.example").await;
+        let (status, listed) = api(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/orgs/{org}/sources"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{listed}");
+        assert_eq!(listed["sources"][0]["envelope_only_rate"], 0.5, "{listed}");
+
+        // The provider chooses the model; wrong input is refused with the reason.
+        let source = app
+            .store
+            .all_sources(&Scope::AllOrganisations)
+            .await
+            .expect("sources")
+            .remove(0);
+        let path = format!("/console/sources/{}", source.id);
+        let form = page_text(&app, &admin, &path).await;
+        assert!(form.contains("監視対象機器の設定を変更") && form.contains("アルファ工業"));
+        let csrf = csrf_of(&form);
+        let post = |fields: Vec<(&'static str, String)>| {
+            let mut fields = fields;
+            fields.push(("csrf", csrf.clone()));
+            admin.post(app.url(&path)).form(&fields).send()
+        };
+        let refused = post(vec![
+            ("name", "本社ルーター".into()),
+            ("format", "rtx".into()),
+            ("silent_minutes", "0".into()),
+        ])
+        .await
+        .expect("post");
+        assert_eq!(refused.status(), 422);
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("1 から 10080 までの分数")
+        );
+        let changed = post(vec![
+            ("name", "本社 RTX830".into()),
+            ("format", "rtx".into()),
+            ("silent_minutes", "15".into()),
+        ])
+        .await
+        .expect("post");
+        assert_eq!(changed.status(), 303, "{}", app.backend);
+        assert_eq!(location(&changed), "/console/sources?done=source_changed");
+        let stored = app
+            .store
+            .all_sources(&Scope::AllOrganisations)
+            .await
+            .expect("sources")
+            .remove(0);
+        assert_eq!(
+            (
+                stored.name.as_str(),
+                stored.format.as_str(),
+                stored.expected_interval_secs
+            ),
+            ("本社 RTX830", "rtx", 900)
+        );
+        let console = page_text(&app, &admin, "/console/sources?done=source_changed").await;
+        assert!(
+            console.contains("監視対象機器の設定を変更しました"),
+            "{console}"
+        );
+        assert!(
+            !console.contains("機器の「変更」から機種を選んで"),
+            "a chosen model is not counted"
+        );
+        let audit = page_text(&app, &admin, "/console/audit").await;
+        assert!(audit.contains("監視対象機器の設定の変更"), "{audit}");
+
+        // Only the provider's administrator changes sources; unknown ids are not found.
+        let forbidden = owner.get(app.url(&path)).send().await.expect("get");
+        assert_eq!(forbidden.status(), 403);
+        let missing = admin
+            .get(app.url("/console/sources/nope"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(missing.status(), 404);
         app.stop().await;
     }
 }

@@ -202,6 +202,7 @@ async fn under_way(app: &TestApp, org: &str) {
                 id: "home-1".into(),
                 event,
                 parse_error: None,
+                envelope_only: false,
             }],
             quarantined: Vec::new(),
             detections: Vec::new(),
