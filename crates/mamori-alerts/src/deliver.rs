@@ -16,6 +16,7 @@ use crate::promote::{Audience, Raised, raise};
 use crate::seen::words;
 use crate::send::send;
 use crate::settings::AlertSettings;
+use crate::watch::back_line;
 
 /// The rule id of the alert raised when a channel gives up.
 pub const CHANNEL_FAILING_RULE: &str = "mamori.notify.channel-failing";
@@ -45,7 +46,7 @@ async fn notice_for(
     delivery: &Delivery,
     channel: &Channel,
 ) -> Result<Option<Notice>, AlertsError> {
-    if delivery.kind != DeliveryKind::Alert {
+    if !matches!(delivery.kind, DeliveryKind::Alert | DeliveryKind::Resolved) {
         return Ok(delivery
             .notice
             .as_deref()
@@ -66,6 +67,14 @@ async fn notice_for(
     let mut notice = alert_notice(settings, &alert, lang, provider_name);
     if let Some(desk) = provider.as_ref().and_then(|p| p.desk.as_ref()) {
         notice.contact = crate::desk_line(desk, lang);
+    }
+    if delivery.kind == DeliveryKind::Resolved {
+        // Said once the alert is resolved: when, and why there is nothing left to do.
+        notice.kind = NoticeKind::Resolved;
+        notice.last_seen = DateTime::from_timestamp(alert.updated_at, 0);
+        notice.seen = back_line(alert.source_name.as_deref(), lang);
+        notice.what_to_do = String::new();
+        return Ok(Some(notice));
     }
     if alert.rule_id == CHANNEL_FAILING_RULE {
         // Say which channel fails and the exact error, so the provider can fix it.

@@ -11,6 +11,7 @@ mod seen;
 mod send;
 mod service;
 mod settings;
+mod watch;
 
 pub use deliver::{CHANNEL_FAILING_RULE, Outcome, deliver_one, record_attempt};
 pub use promote::{AlertingRules, Promotion, promote_detections};
@@ -19,6 +20,7 @@ pub use seen::{desk_line, what_was_seen};
 pub use send::OWN_FAILURE_CODES;
 pub use service::{RunningAlerts, make_digests};
 pub use settings::AlertSettings;
+pub use watch::{SOURCE_SILENT_RULE, Watched, watch_sources};
 
 /// What can stop the alerting stage from doing its work.
 #[derive(Debug, thiserror::Error)]

@@ -152,7 +152,7 @@ pub(crate) async fn raise(
 
 /// Whether a channel is told of a new alert of `severity` at once: not below its threshold,
 /// and low and info alerts wait for the daily digest on channels that take one.
-fn wants(route: &AlertRoute, severity: Severity) -> bool {
+pub(crate) fn wants(route: &AlertRoute, severity: Severity) -> bool {
     severity >= route.min_severity && !(route.digest && severity <= Severity::Low)
 }
 

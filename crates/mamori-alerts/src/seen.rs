@@ -21,7 +21,8 @@ pub(crate) struct Words {
     desk_after_hours: String,
     outside: String,
     inside: String,
-    a_device: String,
+    /// What a source without a name is called.
+    pub a_device: String,
     generic: String,
     generic_from: String,
     /// What to do when the rule gives no advice of its own.
@@ -34,6 +35,43 @@ pub(crate) struct Words {
     pub channel_failing_title: String,
     /// What to do about a channel that keeps failing.
     pub channel_failing_action: String,
+    /// Title of the alert about a source that stopped sending.
+    pub source_silent_title: String,
+    /// What was seen ({device}, {interval}).
+    pub source_silent_seen: String,
+    /// What to do about a silent source.
+    pub source_silent_action: String,
+    /// Why a silent source's alert was resolved ({device}).
+    pub source_back: String,
+    /// A length of time in minutes, hours and days ({n}), one and many.
+    pub duration: Duration,
+}
+
+/// How a length of time is written.
+#[derive(Deserialize)]
+pub(crate) struct Duration {
+    minute: String,
+    minutes: String,
+    hour: String,
+    hours: String,
+    day: String,
+    days: String,
+}
+
+impl Duration {
+    /// `secs` in the largest whole unit: 「90分」, 「2時間」, "1 day".
+    pub fn of(&self, secs: i64) -> String {
+        let minutes = (secs / 60).max(1);
+        let (n, one, many) = if minutes % 1440 == 0 {
+            (minutes / 1440, &self.day, &self.days)
+        } else if minutes % 60 == 0 {
+            (minutes / 60, &self.hour, &self.hours)
+        } else {
+            (minutes, &self.minute, &self.minutes)
+        };
+        let frame = if n == 1 { one } else { many };
+        mamori_model::fill(frame, &[("n", &group_digits(n))])
+    }
 }
 
 static WORDS: LazyLock<HashMap<String, Words>> = LazyLock::new(|| {

@@ -1,6 +1,6 @@
 //! The running alerting stage inside `mamori serve`: one task turns detections into alerts,
 //! one sends queued notifications (several at a time, each retried on its own schedule),
-//! one makes the daily digests. All state is in the store, so a restart picks up where the
+//! one makes the daily digests, one watches for sources that stopped sending. All state is in the store, so a restart picks up where the
 //! last run stopped.
 
 use std::collections::HashSet;
@@ -19,12 +19,16 @@ use crate::deliver::{deliver_one, provider_name};
 use crate::notice::{digest_notice, lang_of};
 use crate::promote::promote_detections;
 use crate::settings::AlertSettings;
+use crate::watch::watch_sources;
 
 /// Detections turned into alerts per transaction.
 const PROMOTE_BATCH: i64 = 500;
 
 /// How often digests are looked at.
 const DIGEST_CHECK: Duration = Duration::from_secs(60);
+
+/// How often sources are checked for silence.
+const WATCH_EVERY: Duration = Duration::from_secs(60);
 
 /// The alerting stage's tasks; dropping it does not stop them, [`RunningAlerts::stop`] does.
 pub struct RunningAlerts {
@@ -55,6 +59,12 @@ impl RunningAlerts {
         tasks.spawn(delivery_loop(
             store.clone(),
             notifier,
+            settings.clone(),
+            wake.clone(),
+            stopped.clone(),
+        ));
+        tasks.spawn(watch_loop(
+            store.clone(),
             settings.clone(),
             wake,
             stopped.clone(),
@@ -252,6 +262,35 @@ async fn digest_loop(
             tracing::warn!(error = %e, "daily digests not made; trying again in a minute");
         }
         if !pause(DIGEST_CHECK, None, &mut stopped).await {
+            return;
+        }
+    }
+}
+
+async fn watch_loop(
+    store: Store,
+    settings: Arc<AlertSettings>,
+    wake_delivery: Arc<Notify>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        match watch_sources(&store, &settings, mamori_store::now()).await {
+            Ok(done) => {
+                if done.queued > 0 {
+                    wake_delivery.notify_one();
+                }
+                if done.opened + done.resolved > 0 {
+                    tracing::info!(
+                        silent = done.opened,
+                        back = done.resolved,
+                        notifications = done.queued,
+                        "monitored sources watched"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "sources not watched; trying again in a minute"),
+        }
+        if !pause(WATCH_EVERY, None, &mut stopped).await {
             return;
         }
     }

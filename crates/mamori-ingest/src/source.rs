@@ -12,6 +12,19 @@ use mamori_store::{Source, Store, StoreError};
 
 use mamori_parse::{Format, JsonMapping, JsonParser, Parser, parser_for};
 
+/// How long a source of `format` may usually stay silent before it is flagged and an alert
+/// is raised, when the provider does not say (seconds). Firewalls and routers log traffic
+/// all day, so an hour without a line means something; a Linux server's sign-in log can be
+/// quiet for a night; a device whose format is not known gets a half-way value.
+pub fn usual_silence_secs(format: Format) -> i64 {
+    const HOUR: i64 = 3600;
+    match format {
+        Format::Rtx | Format::Fortigate | Format::Filterlog | Format::Eve => HOUR,
+        Format::LinuxAuth | Format::Json => 24 * HOUR,
+        Format::Auto | Format::Rfc3164 | Format::Rfc5424 => 4 * HOUR,
+    }
+}
+
 /// Where a line came from, as the listener saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Origin {

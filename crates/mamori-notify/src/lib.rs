@@ -12,14 +12,14 @@
 //!
 //! ```json
 //! {
-//!   "type": "alert",                     // "alert" | "test" | "digest" | "channel_failing"
+//!   "type": "alert",                     // "alert" | "test" | "digest" | "channel_failing" | "resolved"
 //!   "sent_at": "2026-11-22T05:05:00Z",   // RFC 3339, UTC
 //!   "lang": "ja",                        // language of the text fields
 //!   "text": "【重要度: 高】… — 株式会社サンプル", // one-line summary for chat tools
 //!   "organisation": "株式会社サンプル",
 //!   "provider": "サンプル運用株式会社",
 //!   "alert": {
-//!     "id": "…", "severity": "high", "title": "…", "what_to_do": "…",
+//!     "id": "…", "severity": "high", "title": "…", "seen": "…", "what_to_do": "…",
 //!     "rule_id": "…", "count": 3,
 //!     "first_seen": "2026-11-22T04:55:00Z", "last_seen": "2026-11-22T05:04:00Z",
 //!     "source": "本社UTM", "link": "https://portal.example.jp/alerts/…"
@@ -31,7 +31,9 @@
 //! ```
 //!
 //! Absent values are `null`. `alert` is always present; for a test or digest it carries the
-//! notice's own title and severity.
+//! notice's own title and severity. `seen` is what was seen in one sentence (for `resolved`:
+//! what changed); `resolved` is sent when mamori closes an alert of its own (a silent source
+//! sends again), with the alert's id, and `last_seen` is then the time it was resolved.
 //!
 //! When the channel has a secret, two more headers are sent:
 //! `X-Mamori-Timestamp: <unix seconds>` and

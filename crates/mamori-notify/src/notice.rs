@@ -17,6 +17,9 @@ pub enum NoticeKind {
     Digest,
     /// Another channel of the same organisation keeps failing.
     ChannelFailing,
+    /// An alert mamori raised about the monitoring itself has cleared (a silent source is
+    /// sending again); `seen` says what changed.
+    Resolved,
 }
 
 impl NoticeKind {
@@ -27,6 +30,7 @@ impl NoticeKind {
             NoticeKind::Test => "test",
             NoticeKind::Digest => "digest",
             NoticeKind::ChannelFailing => "channel_failing",
+            NoticeKind::Resolved => "resolved",
         }
     }
 }

@@ -8,7 +8,7 @@ use mamori_model::{AlertStatus, DeliveryStatus, Severity};
 use serde_json::Value;
 use sqlx::{Any, Row, Transaction};
 
-use crate::alerts::{append_history, severity_rank};
+use crate::alerts::{Resolution, append_history, severity_rank};
 use crate::audit::Actor;
 use crate::channels::Channel;
 use crate::deliveries::{Attempt, Delivery, DeliveryKind, queue_delivery, record_attempt};
@@ -77,6 +77,17 @@ impl DetectionOutcome {
 
 /// `detections.alerted` of a detection still waiting.
 const WAITING: i64 = 0;
+
+/// The latest alert of a group, open or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestAlert {
+    /// Identifier.
+    pub id: String,
+    /// Where it is in triage.
+    pub status: AlertStatus,
+    /// When it was first seen (µs).
+    pub first_seen_us: i64,
+}
 
 /// An open alert a repeat can be counted on.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,6 +231,35 @@ impl AlertingTx {
         .transpose()
     }
 
+    /// The latest alert of `org_id` with `group_key`, whatever its status: for alerts mamori
+    /// raises about a lasting state (a silent source), to raise one per episode.
+    pub async fn latest_alert(
+        &mut self,
+        org_id: &str,
+        group_key: &str,
+    ) -> Result<Option<LatestAlert>, StoreError> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, status, first_seen_us FROM alerts
+             WHERE org_id = $1 AND group_key = $2
+             ORDER BY first_seen_us DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .bind(group_key)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|(id, status, first_seen_us)| {
+            let status = status
+                .parse()
+                .map_err(|_| StoreError::corrupt("alerts.status", &status))?;
+            Ok(LatestAlert {
+                id,
+                status,
+                first_seen_us,
+            })
+        })
+        .transpose()
+    }
+
     /// Opens `alert` (with its "created" history entry); returns its id.
     pub async fn insert_alert(&mut self, alert: &NewAlert) -> Result<String, StoreError> {
         let id = new_id();
@@ -357,6 +397,51 @@ impl AlertingTx {
             Some(org_id),
             Some(alert_id),
             DeliveryKind::Alert,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Resolves open alert `alert_id` of `org_id` on mamori's own account (what it warned of
+    /// has cleared: a silent source sends again), recorded in its history as `recovered`.
+    pub async fn resolve_alert(&mut self, alert_id: &str, org_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alerts SET status = $1, resolution = $2, updated_at = $3
+             WHERE id = $4 AND org_id = $5",
+        )
+        .bind(AlertStatus::Resolved.as_str())
+        .bind(Resolution::TruePositive.as_str())
+        .bind(now())
+        .bind(alert_id)
+        .bind(org_id)
+        .execute(&mut *self.tx)
+        .await?;
+        append_history(
+            &mut *self.tx,
+            alert_id,
+            org_id,
+            &Actor::system(),
+            "recovered",
+            None,
+        )
+        .await
+    }
+
+    /// Queues the notice that alert `alert_id` of `org_id` has cleared, for channel
+    /// `channel_id`.
+    pub async fn queue_resolved_notice(
+        &mut self,
+        channel_id: &str,
+        org_id: &str,
+        alert_id: &str,
+    ) -> Result<(), StoreError> {
+        queue_delivery(
+            &mut self.tx,
+            channel_id,
+            Some(org_id),
+            Some(alert_id),
+            DeliveryKind::Resolved,
             None,
         )
         .await?;

@@ -199,7 +199,7 @@ pub struct AlertEvent {
     /// Who (an e-mail address, `mamori` or `cli`).
     pub actor: String,
     /// `created`, `acknowledged`, `assigned`, `unassigned`, `commented`, `resolved`,
-    /// `reopened`, `escalated`, `suppressed`, `notified`.
+    /// `reopened`, `escalated`, `suppressed`, `notified`, `recovered` (mamori resolved it).
     pub action: String,
     /// The comment, resolution or other detail.
     pub note: Option<String>,

@@ -21,6 +21,9 @@ pub enum DeliveryKind {
     Digest,
     /// Another channel keeps failing.
     ChannelFailing,
+    /// An alert mamori raised about the monitoring itself has cleared (the notice is built
+    /// from the resolved alert when it is sent).
+    Resolved,
 }
 
 impl DeliveryKind {
@@ -31,6 +34,7 @@ impl DeliveryKind {
             DeliveryKind::Test => "test",
             DeliveryKind::Digest => "digest",
             DeliveryKind::ChannelFailing => "channel_failing",
+            DeliveryKind::Resolved => "resolved",
         }
     }
 
@@ -39,6 +43,7 @@ impl DeliveryKind {
             "test" => DeliveryKind::Test,
             "digest" => DeliveryKind::Digest,
             "channel_failing" => DeliveryKind::ChannelFailing,
+            "resolved" => DeliveryKind::Resolved,
             _ => DeliveryKind::Alert,
         }
     }

@@ -42,8 +42,8 @@ mod users;
 
 pub use acknowledgements::RulesAcknowledgement;
 pub use alerting::{
-    ActiveSuppression, AlertFacts, AlertRoute, AlertingTx, DetectionOutcome, NewAlert, OpenAlert,
-    Repeat, UnalertedDetection,
+    ActiveSuppression, AlertFacts, AlertRoute, AlertingTx, DetectionOutcome, LatestAlert, NewAlert,
+    OpenAlert, Repeat, UnalertedDetection,
 };
 pub use alerts::{
     Alert, AlertChange, AlertEvent, AlertFilter, AlertOrder, AlertPage, OpenAlerts, Resolution,

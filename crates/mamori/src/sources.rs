@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use mamori_ingest::listen::fingerprint;
+use mamori_ingest::source::usual_silence_secs;
 use mamori_parse::{Format, JsonMapping};
 use mamori_store::{Actor, NewSource, SourceIdentity};
 use tokio_rustls::rustls::pki_types::CertificateDer;
@@ -38,9 +39,11 @@ pub struct AddSourceArgs {
     /// The device's TLS client certificate (PEM) for syslog over TLS.
     #[arg(long)]
     client_cert: Option<PathBuf>,
-    /// Minutes of silence after which the source is flagged.
-    #[arg(long, default_value_t = 60)]
-    expected_interval: i64,
+    /// Minutes of silence after which the source is flagged and an alert is raised (by
+    /// default the usual one for its format: an hour for routers and UTMs, a day for Linux
+    /// servers and JSON, four hours otherwise).
+    #[arg(long)]
+    expected_interval: Option<i64>,
     /// For --format json: a JSON file saying which keys hold the normalised fields.
     #[arg(long)]
     json_mapping: Option<PathBuf>,
@@ -74,7 +77,9 @@ pub async fn add_source(args: AddSourceArgs) -> anyhow::Result<()> {
         format: args.format.to_string(),
         json_mapping,
         identity,
-        expected_interval_secs: args.expected_interval.max(1) * 60,
+        expected_interval_secs: args
+            .expected_interval
+            .map_or(usual_silence_secs(args.format), |m| m.max(1) * 60),
     };
     let (source, token) = store
         .create_source(&Actor::cli(), new)

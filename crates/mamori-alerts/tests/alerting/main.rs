@@ -3,3 +3,4 @@
 
 mod delivery;
 mod promote;
+mod watch;

@@ -184,6 +184,12 @@ impl Content {
                 fact(&labels.last_failure, when(notice.last_seen));
                 (&w.channel_failing, String::new(), &w.channel_failing.intro)
             }
+            NoticeKind::Resolved => {
+                fact(&labels.source, notice.source.clone().unwrap_or_default());
+                fact(&labels.first_seen, when(notice.first_seen));
+                fact(&labels.resolved_at, when(notice.last_seen));
+                (&w.resolved, String::new(), &w.resolved.intro)
+            }
         };
         let date = format_date(lang, zone, notice.last_seen.unwrap_or(now));
         let values = [
@@ -196,11 +202,13 @@ impl Content {
         let subject = fill(&kind.subject, &values);
         let heading = fill(&kind.heading, &values);
         let mut intro: Vec<String> = intro_lines.iter().map(|l| fill(l, &values)).collect();
-        if notice.kind == NoticeKind::Alert {
+        if matches!(notice.kind, NoticeKind::Alert | NoticeKind::Resolved) {
             intro.push(notice.seen.clone());
-            intro.push(severity_advice(lang, &notice.severity).to_owned());
-            intro.retain(|p| !p.is_empty());
         }
+        if notice.kind == NoticeKind::Alert {
+            intro.push(severity_advice(lang, &notice.severity).to_owned());
+        }
+        intro.retain(|p| !p.is_empty());
         let items_label = match notice.kind {
             NoticeKind::Digest => labels.alert_list.as_str(),
             _ => "",

@@ -35,6 +35,7 @@ pub fn webhook_json(notice: &Notice, sent_at: DateTime<Utc>) -> Value {
             "id": notice.alert_id,
             "severity": notice.severity,
             "title": notice.title,
+            "seen": notice.seen,
             "what_to_do": notice.what_to_do,
             "rule_id": notice.rule_id,
             "count": notice.count,

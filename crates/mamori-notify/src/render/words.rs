@@ -32,6 +32,7 @@ pub(crate) struct Labels {
     pub failed_attempts: String,
     pub first_failure: String,
     pub last_failure: String,
+    pub resolved_at: String,
     pub todo: String,
     pub alert_list: String,
     pub last_seen_after_count: String,
@@ -53,6 +54,7 @@ pub(crate) struct Words {
     pub test: KindWords,
     pub digest: KindWords,
     pub channel_failing: KindWords,
+    pub resolved: KindWords,
     pub footer: String,
     pub footer_provider: String,
 }
@@ -81,7 +83,13 @@ mod tests {
             for level in ["critical", "high", "medium", "low", "other"] {
                 assert!(w.advice.contains_key(level), "{lang:?} {level}");
             }
-            for kind in [&w.alert, &w.test, &w.digest, &w.channel_failing] {
+            for kind in [
+                &w.alert,
+                &w.test,
+                &w.digest,
+                &w.channel_failing,
+                &w.resolved,
+            ] {
                 assert!(
                     !kind.subject.is_empty() && !kind.intro.is_empty() && !kind.link.is_empty()
                 );

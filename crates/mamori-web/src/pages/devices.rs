@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
+use mamori_ingest::source::usual_silence_secs;
 use mamori_model::{Deed, Lang, Scope};
 use mamori_parse::Format;
 use mamori_store::{Actor, NewSource, Source, SourceChange, SourceIdentity, StoreError};
@@ -108,14 +109,16 @@ pub struct DeviceForm {
 /// Longest silence that can be allowed: a week.
 const MAX_SILENT_MINUTES: i64 = 7 * 24 * 60;
 
-/// The allowed silence typed in minutes (60 when left empty); `None` outside 1 to a week.
-fn silent_minutes(text: &str) -> Option<i64> {
+/// The allowed silence typed in minutes, in seconds (the usual one for `format` when left
+/// empty); `None` outside 1 minute to a week.
+fn silent_secs(text: &str, format: Format) -> Option<i64> {
     match text.trim() {
-        "" => Some(60),
+        "" => Some(usual_silence_secs(format)),
         text => text
             .parse::<i64>()
             .ok()
-            .filter(|m| (1..=MAX_SILENT_MINUTES).contains(m)),
+            .filter(|m| (1..=MAX_SILENT_MINUTES).contains(m))
+            .map(|m| m * 60),
     }
 }
 
@@ -147,7 +150,7 @@ pub async fn register(
             Err(_) => return refused(&page, "ingest.register.error.address").await,
         },
     };
-    let Some(silent) = silent_minutes(&form.silent_minutes) else {
+    let Some(silent) = silent_secs(&form.silent_minutes, format) else {
         return refused(&page, "ingest.register.error.silent").await;
     };
     let org = match page
@@ -171,7 +174,7 @@ pub async fn register(
                 format: format.to_string(),
                 json_mapping: None,
                 identity,
-                expected_interval_secs: silent * 60,
+                expected_interval_secs: silent,
             },
         )
         .await;
@@ -325,7 +328,7 @@ pub async fn change(
     } else {
         None
     };
-    let silent = silent_minutes(&form.silent_minutes);
+    let silent = format.and_then(|f| silent_secs(&form.silent_minutes, f));
     let (Some(format), Some(silent), None) = (format, silent, &problem) else {
         let message = problem.unwrap_or_else(|| refuse("ingest.register.error.silent"));
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -334,7 +337,7 @@ pub async fn change(
     let change = SourceChange {
         name: name.to_owned(),
         format: format.to_string(),
-        expected_interval_secs: silent * 60,
+        expected_interval_secs: silent,
     };
     let actor = Actor::user(&viewer.user, Some(addr));
     page.state

@@ -270,7 +270,7 @@ pub async fn assign(
         format: format.to_string(),
         json_mapping: None,
         identity: SourceIdentity::Address(form.peer.clone()),
-        expected_interval_secs: 3600,
+        expected_interval_secs: mamori_ingest::source::usual_silence_secs(format),
     };
     let actor = Actor::user(&viewer.user, Some(addr));
     match assign_quarantine(&page.state.store, &actor, &form.peer, new).await {

@@ -185,6 +185,21 @@ async fn the_provider_registers_devices_and_their_first_lines_arrive() {
             .expect("ingest");
         assert_eq!(accepted.status(), 200, "{}", app.backend);
         wait_for_events(&app, &org, 2).await;
+        // Left empty, the allowed silence is the usual one for the model (30 minutes were
+        // asked for the router).
+        let sources = app
+            .store
+            .all_sources(&Scope::AllOrganisations)
+            .await
+            .unwrap();
+        let silence = |name: &str| {
+            sources
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.expected_interval_secs)
+        };
+        assert_eq!(silence("クラウド WAF"), Some(4 * 3600));
+        assert_eq!(silence("本社 RTX1210"), Some(30 * 60));
 
         // Only the provider's administrator registers devices.
         let csrf = csrf_of(&page_text(&app, &owner, &format!("/orgs/{org}")).await);
