@@ -3,6 +3,7 @@
 //! ways of writing things that must read the same everywhere (counts, digests).
 
 pub mod address;
+pub mod asset;
 pub mod contact;
 pub mod event;
 pub mod fill;
@@ -19,6 +20,7 @@ pub mod user;
 mod vocabulary;
 
 pub use address::from_internet;
+pub use asset::InformationAsset;
 pub use contact::Contact;
 pub use event::{Action, Category, Event, Severity};
 pub use fill::{fill, fill_marked};

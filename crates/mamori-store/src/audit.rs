@@ -124,6 +124,12 @@ pub enum AuditAction {
     DispatchRecorded,
     /// First-run setup was done.
     SetupCompleted,
+    /// An information asset was added to the ledger or changed.
+    AssetSaved,
+    /// An information asset was removed from the ledger.
+    AssetRemoved,
+    /// A ledger file was imported (the target is the number of assets).
+    AssetsImported,
     /// A monitored source was registered.
     SourceCreated,
     /// A monitored source's name, format or allowed silence was changed.
@@ -150,7 +156,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 46] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -183,6 +189,9 @@ impl AuditAction {
         AuditAction::ConsultationAssigned,
         AuditAction::DispatchRecorded,
         AuditAction::SetupCompleted,
+        AuditAction::AssetSaved,
+        AuditAction::AssetRemoved,
+        AuditAction::AssetsImported,
         AuditAction::SourceCreated,
         AuditAction::SourceChanged,
         AuditAction::SuppressionCreated,
@@ -231,6 +240,9 @@ impl AuditAction {
             AuditAction::ConsultationAssigned => "consultation.assigned",
             AuditAction::DispatchRecorded => "dispatch.recorded",
             AuditAction::SetupCompleted => "setup.completed",
+            AuditAction::AssetSaved => "asset.saved",
+            AuditAction::AssetRemoved => "asset.removed",
+            AuditAction::AssetsImported => "asset.imported",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SourceChanged => "source.changed",
             AuditAction::SuppressionCreated => "suppression.created",

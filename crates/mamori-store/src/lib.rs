@@ -9,6 +9,7 @@ mod acknowledgements;
 mod alerting;
 mod alerts;
 mod answer_sets;
+mod assets;
 mod audit;
 mod channels;
 mod consultations;
@@ -81,7 +82,7 @@ pub use sessions::Session;
 pub use sources::{NewSource, Source, SourceChange, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
 pub use tenant::{
-    Alerts, Answers, Consultations, Declarations, Detections, Documents, Events, Incidents,
+    Alerts, Answers, Assets, Consultations, Declarations, Detections, Documents, Events, Incidents,
     Members, OrgStore, Reports, Rollups, RulesAcknowledgements, Suppressions,
 };
 pub use tokens::{ApiToken, TOKEN_USE_RESOLUTION_SECS};

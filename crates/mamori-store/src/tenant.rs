@@ -76,6 +76,10 @@ repository!(
     /// The organisation's notification channels and what was sent through them.
     Channels
 );
+repository!(
+    /// The organisation's information asset ledger.
+    Assets
+);
 
 /// One organisation's data, for a caller whose scope was checked against it.
 #[derive(Clone, Debug)]
@@ -182,6 +186,11 @@ impl OrgStore {
     /// Its SECURITY ACTION declaration, as the company records it.
     pub fn declarations(&self) -> Declarations<'_> {
         Declarations { org: self }
+    }
+
+    /// The organisation's information asset ledger.
+    pub fn assets(&self) -> Assets<'_> {
+        Assets { org: self }
     }
 
     /// Acknowledgements of the five basic rules.

@@ -166,10 +166,40 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             Err(mamori_store::StoreError::Invalid(_))
         ));
 
+        let ledger = alpha
+            .assets()
+            .save(
+                &cli,
+                &mamori_model::InformationAsset {
+                    name: "顧客名簿".into(),
+                    confidentiality: 2,
+                    registered_on: "2026-12-01".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+
         let beta = store
             .org_store(&Scope::Organisation(b.id.clone()), &b.id)
             .await
             .unwrap();
+        // Beta cannot read, change or remove Alpha's asset by its id.
+        assert_eq!(beta.assets().get(&ledger.id).await.unwrap(), None);
+        let mut taken = ledger.clone();
+        taken.name = "書き換え".into();
+        assert!(matches!(
+            beta.assets().save(&cli, &taken).await,
+            Err(mamori_store::StoreError::NotFound)
+        ));
+        assert!(matches!(
+            beta.assets().remove(&cli, &ledger.id).await,
+            Err(mamori_store::StoreError::NotFound)
+        ));
+        assert_eq!(
+            alpha.assets().get(&ledger.id).await.unwrap().map(|a| a.name),
+            Some("顧客名簿".to_owned())
+        );
         let today = store.zone().day_start(mamori_store::now());
         let (hour_from, hour_to) = (today, mamori_store::now() + 3600);
         let everything = EventFilter {
@@ -229,8 +259,9 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     .await
                     .unwrap()
                     .is_empty(),
+                !handle.assets().list().await.unwrap().is_empty(),
             ];
-            assert_eq!(found, [own; 16], "{name}'s handle on {}", db.backend);
+            assert_eq!(found, [own; 17], "{name}'s handle on {}", db.backend);
         }
         assert!(
             store
