@@ -50,11 +50,13 @@ pub enum Deed {
     ReportIncident,
     /// Tick the company's items of an incident's checklist.
     WorkIncident,
+    /// Keep the information asset ledger: add, change, remove and import assets.
+    KeepAssets,
 }
 
 impl Deed {
     /// Every deed, in the order of the table.
-    pub const ALL: [Deed; 20] = [
+    pub const ALL: [Deed; 21] = [
         Deed::WatchAllOrganisations,
         Deed::AdministerProvider,
         Deed::ManageOrganisation,
@@ -75,6 +77,7 @@ impl Deed {
         Deed::AnswerConsultations,
         Deed::ReportIncident,
         Deed::WorkIncident,
+        Deed::KeepAssets,
     ];
 
     /// The table: which roles may do this. An organisation role (owner, staff) may do it
@@ -104,6 +107,8 @@ impl Deed {
             Deed::AnswerConsultations => &[Admin, Analyst],
             Deed::ReportIncident => &[Admin, Analyst, Owner, Staff],
             Deed::WorkIncident => &[Admin, Analyst, Owner],
+            // The company knows what it keeps; the provider's staff help fill the ledger in.
+            Deed::KeepAssets => &[Admin, Analyst, Owner],
         }
     }
 }

@@ -197,7 +197,12 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             Err(mamori_store::StoreError::NotFound)
         ));
         assert_eq!(
-            alpha.assets().get(&ledger.id).await.unwrap().map(|a| a.name),
+            alpha
+                .assets()
+                .get(&ledger.id)
+                .await
+                .unwrap()
+                .map(|a| a.name),
             Some("顧客名簿".to_owned())
         );
         let today = store.zone().day_start(mamori_store::now());

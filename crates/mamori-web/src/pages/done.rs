@@ -31,11 +31,14 @@ pub(crate) enum Done {
     ReportRetried,
     OverviewQueued,
     SourceChanged,
+    AssetSaved,
+    AssetRemoved,
+    AssetsImported,
 }
 
 impl Done {
     /// Every confirmation, for the catalog test.
-    pub const ALL: [Done; 24] = [
+    pub const ALL: [Done; 27] = [
         Done::AlertUpdated,
         Done::AlertEscalated,
         Done::SuppressionAdded,
@@ -60,6 +63,9 @@ impl Done {
         Done::ReportRetried,
         Done::OverviewQueued,
         Done::SourceChanged,
+        Done::AssetSaved,
+        Done::AssetRemoved,
+        Done::AssetsImported,
     ];
 
     /// Its word in the address and its message key (`done.<key>`).
@@ -89,6 +95,9 @@ impl Done {
             Done::ReportRetried => "report_retried",
             Done::OverviewQueued => "overview_queued",
             Done::SourceChanged => "source_changed",
+            Done::AssetSaved => "asset_saved",
+            Done::AssetRemoved => "asset_removed",
+            Done::AssetsImported => "assets_imported",
         }
     }
 

@@ -4,6 +4,7 @@ mod account;
 pub(crate) mod alerts;
 mod assessment;
 mod assessment_overview;
+mod assets;
 mod channels;
 mod checklist;
 mod console;
@@ -108,6 +109,18 @@ pub fn router() -> Router<AppState> {
             "/console/sources",
             get(events::console).post(devices::register),
         )
+        .route("/orgs/{id}/assets", get(assets::ledger))
+        .route("/orgs/{id}/assets.csv", get(assets::export))
+        .route(
+            "/orgs/{id}/assets/new",
+            get(assets::new_form).post(assets::create),
+        )
+        .route("/orgs/{id}/assets/import", post(assets::import))
+        .route(
+            "/orgs/{id}/assets/{aid}",
+            get(assets::edit_form).post(assets::change),
+        )
+        .route("/orgs/{id}/assets/{aid}/delete", post(assets::remove))
         .route(
             "/console/sources/{id}",
             get(devices::change_form).post(devices::change),

@@ -9,6 +9,7 @@ mod alerts_browser;
 mod alerts_flow;
 mod assessment_browser;
 mod assessments;
+mod assets;
 mod channels_pages;
 mod cli;
 mod consultations;

@@ -1,0 +1,246 @@
+//! The information asset ledger on the web: the owner adds an asset and sees the importance
+//! mamori computes (sensitive personal information makes it 2), a hand-set importance needs a
+//! reason, the ledger goes out as CSV in the IPA columns and comes back in (a file with a bad
+//! row adds nothing and names the line and column; a Shift_JIS file from Excel is read), staff
+//! may look but not change, and another company's assets are not found.
+
+use mamori_model::Scope;
+use mamori_testkit::TestDatabase;
+
+use crate::common::{
+    TestApp, create_org, csrf_of, invite_and_accept, location, org_with_owner, page_text,
+};
+
+/// Posts the asset form at `path` and returns the status and the redirect or page.
+async fn post_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let csrf = csrf_of(&page_text(app, client, path).await);
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let response = client.post(app.url(path)).form(&form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let to = location(&response);
+    let body = response.text().await.unwrap();
+    (status, if to.is_empty() { body } else { to })
+}
+
+/// Uploads `file` to the ledger's import form.
+async fn import(
+    app: &TestApp,
+    client: &reqwest::Client,
+    org: &str,
+    file: Vec<u8>,
+) -> (u16, String) {
+    let csrf = csrf_of(&page_text(app, client, &format!("/orgs/{org}/assets")).await);
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(file).file_name("ledger.csv"),
+    );
+    let response = client
+        .post(app.url(&format!("/orgs/{org}/assets/import")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let to = location(&response);
+    let body = response.text().await.unwrap();
+    (status, if to.is_empty() { body } else { to })
+}
+
+/// The names of organisation `org`'s assets, as stored.
+async fn stored(app: &TestApp, org: &str) -> Vec<String> {
+    let handle = app
+        .store
+        .org_store(&Scope::AllOrganisations, org)
+        .await
+        .unwrap();
+    handle
+        .assets()
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_company_keeps_its_asset_ledger_on_the_web_and_in_csv() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        let beta = create_org(&app, &admin, "ベータ商事").await;
+        let ledger = format!("/orgs/{org}/assets");
+        let empty = page_text(&app, &owner, &ledger).await;
+        assert!(empty.contains("まだ何も記録されていません"), "{empty}");
+
+        // Sensitive personal information makes the asset important whatever C, I, A say.
+        let (status, to) = post_form(
+            &app,
+            &owner,
+            &format!("{ledger}/new"),
+            &[
+                ("name", "健康診断の結果"),
+                ("category", "人事"),
+                ("medium", "書類"),
+                ("personal", "on"),
+                ("sensitive", "on"),
+                ("confidentiality", "1"),
+                ("integrity", "0"),
+                ("availability", "0"),
+                ("retention", "5年"),
+                ("registered_on", "2016/7/1"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("{ledger}?done=asset_saved").as_str())
+        );
+        let page = page_text(&app, &owner, &format!("{ledger}?done=asset_saved")).await;
+        for expected in [
+            "情報資産の台帳を保存しました",
+            "健康診断の結果",
+            "1件を記録しています。資産の重要度 2 が 1件",
+            // Pages escape "/" in text as "&#x2f;".
+            "2016&#x2f;07&#x2f;01",
+        ] {
+            assert!(
+                page.contains(expected),
+                "{expected} on {}: {page}",
+                app.backend
+            );
+        }
+
+        // A hand-set importance without a reason is refused and nothing changes; with one it
+        // counts, and the computed value stays visible.
+        let (status, refused) = post_form(
+            &app,
+            &owner,
+            &format!("{ledger}/new"),
+            &[
+                ("name", "見積書"),
+                ("confidentiality", "2"),
+                ("importance", "0"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(refused.contains("理由を書いてください"), "{refused}");
+        assert_eq!(stored(&app, &org).await, ["健康診断の結果"]);
+        let (status, _) = post_form(
+            &app,
+            &owner,
+            &format!("{ledger}/new"),
+            &[
+                ("name", "見積書"),
+                ("confidentiality", "2"),
+                ("importance", "1"),
+                ("override_reason", "取引先にも控えがある"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let page = page_text(&app, &owner, &ledger).await;
+        assert!(page.contains("（手で設定。求めた値は 2）"), "{page}");
+
+        // Out as CSV in the IPA columns.
+        let csv = owner
+            .get(app.url(&format!("/orgs/{org}/assets.csv")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = csv.text().await.unwrap();
+        assert!(
+            text.starts_with("\u{feff}業務分類,情報資産名称,備考"),
+            "{text}"
+        );
+        assert!(
+            text.contains("人事,健康診断の結果,,,,書類,○,○,,1,0,0,2,,5年,2016-07-01"),
+            "{text}"
+        );
+
+        // In: one bad row and nothing is taken; then Excel's Shift_JIS file is.
+        let bad = "情報資産名称,機密性,個人情報\n顧客名簿,2,○\n社員名簿,3,○\n";
+        let (status, page) = import(&app, &owner, &org, bad.as_bytes().to_vec()).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("何も取り込んでいません"), "{page}");
+        assert!(
+            page.contains("3行目: 「機密性」は 0、1、2 のどれかにしてください。"),
+            "{page}"
+        );
+        assert_eq!(stored(&app, &org).await.len(), 2);
+        let (sjis, _, _) =
+            encoding_rs::SHIFT_JIS.encode("情報資産名称,機密性,個人情報\r\n顧客名簿,2,○\r\n");
+        let (status, to) = import(&app, &owner, &org, sjis.into_owned()).await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("{ledger}?done=assets_imported").as_str())
+        );
+        assert!(stored(&app, &org).await.contains(&"顧客名簿".to_owned()));
+
+        // Staff look but do not change.
+        let staff = invite_and_accept(
+            &app,
+            &owner,
+            &org,
+            "staff@alpha.example",
+            "staff",
+            "staff password 12",
+        )
+        .await;
+        let seen = page_text(&app, &staff, &ledger).await;
+        assert!(seen.contains("健康診断の結果") && !seen.contains("情報資産を追加"));
+        let denied = staff
+            .get(app.url(&format!("{ledger}/new")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(denied.status(), 403);
+
+        // Another company's assets are not found, by list or by id.
+        let (status, _) = post_form(
+            &app,
+            &admin,
+            &format!("/orgs/{beta}/assets/new"),
+            &[("name", "ベータの名簿")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let beta_id = app
+            .store
+            .org_store(&Scope::AllOrganisations, &beta)
+            .await
+            .unwrap()
+            .assets()
+            .list()
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        for path in [
+            format!("/orgs/{beta}/assets"),
+            format!("{ledger}/{beta_id}"),
+            format!("/orgs/{beta}/assets.csv"),
+        ] {
+            let response = owner.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(response.status(), 404, "{path} on {}", app.backend);
+        }
+        let csrf = csrf_of(&page_text(&app, &owner, &ledger).await);
+        let taken = owner
+            .post(app.url(&format!("{ledger}/{beta_id}/delete")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(taken.status(), 404);
+        assert_eq!(stored(&app, &beta).await, ["ベータの名簿"]);
+        app.stop().await;
+    }
+}
