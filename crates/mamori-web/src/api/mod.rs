@@ -3,6 +3,7 @@
 
 pub(crate) mod alerts;
 mod assessments;
+mod assets;
 pub(crate) mod channels;
 mod checklists;
 mod consultations;
@@ -63,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(incidents::check))
         .routes(routes!(incidents::record))
         .routes(routes!(incidents::dispatch))
+        .routes(routes!(assets::list, assets::create))
+        .routes(routes!(assets::get_one, assets::replace, assets::remove))
         .routes(routes!(contacts::list))
         .routes(routes!(contacts::save, contacts::remove))
         .routes(routes!(consultations::list, consultations::ask))

@@ -41,7 +41,7 @@ impl AssetRow {
 }
 
 /// What went wrong with a form or a file, in the reader's language.
-pub(crate) fn problem_message(lang: Lang, problem: &AssetProblem) -> String {
+pub(crate) fn asset_problem_message(lang: Lang, problem: &AssetProblem) -> String {
     let field = problem
         .field()
         .map(|f| lang.t(&format!("assets.field.{}", f.key())))
@@ -213,7 +213,7 @@ async fn save(
     let asset = match asset {
         Ok(asset) => asset,
         Err(problem) => {
-            let message = problem_message(page.lang, &problem);
+            let message = asset_problem_message(page.lang, &problem);
             // Show back what was typed, levels included where they could be read.
             let typed = form.asset(asset_id).unwrap_or_else(|_| InformationAsset {
                 id: asset_id.to_owned(),
@@ -333,7 +333,9 @@ pub async fn import(
         Err(problems) => {
             let listed = problems
                 .iter()
-                .map(|RowProblem { line, problem }| (*line, problem_message(page.lang, problem)))
+                .map(|RowProblem { line, problem }| {
+                    (*line, asset_problem_message(page.lang, problem))
+                })
                 .collect();
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_ledger(&page, &viewer, &org, status, listed).await

@@ -43,6 +43,7 @@ use mamori_model::Deed;
 use mamori_store::Provider;
 use tokio::sync::OnceCell;
 
+pub(crate) use assets::asset_problem_message;
 pub(crate) use done::Done;
 pub(crate) use failure::{PageError, render_errors};
 

@@ -244,3 +244,118 @@ async fn the_company_keeps_its_asset_ledger_on_the_web_and_in_csv() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_ledger_over_the_api_checks_rows_and_keeps_tenants_apart() {
+    use crate::common::api;
+    use crate::common::tenants::{analyst_token, org, owner_token};
+    use reqwest::Method;
+    use serde_json::json;
+
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let cli = mamori_store::Actor::cli();
+        let alpha = app
+            .store
+            .create_org(&cli, org("アルファ工業"))
+            .await
+            .unwrap()
+            .id;
+        let beta = app
+            .store
+            .create_org(&cli, org("ベータ商事"))
+            .await
+            .unwrap()
+            .id;
+        let alpha_owner = owner_token(&app.store, &alpha, "owner@alpha.example").await;
+        let beta_owner = owner_token(&app.store, &beta, "owner@beta.example").await;
+        let analyst = analyst_token(&app.store, "analyst@mamori.example").await;
+        let path = format!("/api/v1/orgs/{alpha}/assets");
+
+        let (status, made) = api(
+            &app,
+            Method::POST,
+            &path,
+            &alpha_owner,
+            Some(
+                json!({"name": "給与データ", "category": "経理", "my_number": true, "integrity": 1,
+                        "registered_on": "2016-07-01"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{made}");
+        assert_eq!(
+            (
+                made["importance"].as_u64(),
+                made["computed_importance"].as_u64()
+            ),
+            (Some(2), Some(2))
+        );
+        let aid = made["id"].as_str().unwrap().to_owned();
+
+        // A hand-set importance without a reason is refused with its code.
+        let (status, refused) = api(
+            &app,
+            Method::PUT,
+            &format!("{path}/{aid}"),
+            &analyst,
+            Some(json!({"name": "給与データ", "my_number": true, "importance_override": 1})),
+        )
+        .await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (422, Some("invalid_input.reason_missing")),
+            "{refused}"
+        );
+        let (status, changed) = api(
+            &app,
+            Method::PUT,
+            &format!("{path}/{aid}"),
+            &analyst,
+            Some(
+                json!({"name": "給与データ", "my_number": true, "importance_override": 1,
+                        "override_reason": "紙の控えのみ社外に保管"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{changed}");
+        assert_eq!(
+            (
+                changed["importance"].as_u64(),
+                changed["computed_importance"].as_u64()
+            ),
+            (Some(1), Some(2))
+        );
+
+        // Beta's owner neither reads nor changes Alpha's ledger.
+        for (method, target) in [
+            (Method::GET, path.clone()),
+            (Method::GET, format!("{path}/{aid}")),
+            (Method::DELETE, format!("{path}/{aid}")),
+        ] {
+            let (status, _) = api(&app, method.clone(), &target, &beta_owner, None).await;
+            assert_eq!(status, 404, "{method} {target} on {}", app.backend);
+        }
+        let (status, listed) = api(&app, Method::GET, &path, &alpha_owner, None).await;
+        assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)));
+        let (status, _) = api(
+            &app,
+            Method::DELETE,
+            &format!("{path}/{aid}"),
+            &alpha_owner,
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = api(
+            &app,
+            Method::GET,
+            &format!("{path}/{aid}"),
+            &alpha_owner,
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+        app.stop().await;
+    }
+}
