@@ -12,6 +12,7 @@ pub mod lang;
 pub mod numbers;
 pub mod org;
 pub mod permission;
+pub mod risk;
 pub mod role;
 pub mod scope;
 pub mod status;
@@ -29,6 +30,7 @@ pub use lang::{Lang, UnknownLang};
 pub use numbers::group_digits;
 pub use org::{EmployeeBand, Industry, Organisation, ParseClassError};
 pub use permission::Deed;
+pub use risk::{RiskEntry, Treatment};
 pub use role::{Role, RoleScope};
 pub use scope::Scope;
 pub use status::{

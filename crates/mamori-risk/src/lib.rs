@@ -2,13 +2,20 @@
 //! applies to a company's information asset ledger. An asset's importance comes from its
 //! confidentiality, integrity and availability and from the personal information it holds
 //! ([`importance`]); a ledger row is checked before it is kept ([`checked`]); and the ledger
-//! reads and writes the IPA sheet's columns as CSV ([`ledger`]).
+//! reads and writes the IPA sheet's columns as CSV ([`ledger`]). The risk analysis sheet
+//! assesses each threat to an asset: likelihood from threat and vulnerability, risk =
+//! importance × likelihood, its band and what is left after the measures ([`analysis`]),
+//! with the threats to walk through ([`threats`]).
 //!
 //! Pure rules: no database, no web. The store keeps assets; pages and the API ask here.
 
+pub mod analysis;
 mod check;
 pub mod importance;
 pub mod ledger;
+pub mod threats;
 
+pub use analysis::{Assessed, Band, LikelihoodTable, RiskProblem, assess, checked_risk};
 pub use check::{AssetProblem, Field, checked};
 pub use importance::{computed_importance, importance};
+pub use threats::{Threat, threat, threats};

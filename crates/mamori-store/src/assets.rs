@@ -168,11 +168,18 @@ impl Assets<'_> {
         Ok(assets.len())
     }
 
-    /// Removes asset `id` of the organisation; [`StoreError::NotFound`] when it has none.
+    /// Removes asset `id` of the organisation with its lines of the risk analysis sheet;
+    /// [`StoreError::NotFound`] when it has none.
     pub async fn remove(&self, actor: &Actor, id: &str) -> Result<(), StoreError> {
         let org_id = self.org.id();
         let asset = self.get(id).await?.ok_or(StoreError::NotFound)?;
         let mut tx = self.org.store.begin_write().await?;
+        // Its lines of the risk analysis sheet go with it.
+        sqlx::query("DELETE FROM risk_entries WHERE org_id = $1 AND asset_id = $2")
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM information_assets WHERE org_id = $1 AND id = $2")
             .bind(org_id)
             .bind(id)

@@ -130,6 +130,10 @@ pub enum AuditAction {
     AssetRemoved,
     /// A ledger file was imported (the target is the number of assets).
     AssetsImported,
+    /// A line of the risk analysis sheet was added or changed.
+    RiskSaved,
+    /// A line of the risk analysis sheet was removed.
+    RiskRemoved,
     /// A monitored source was registered.
     SourceCreated,
     /// A monitored source's name, format or allowed silence was changed.
@@ -156,7 +160,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 46] = [
+    pub const ALL: [AuditAction; 48] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -192,6 +196,8 @@ impl AuditAction {
         AuditAction::AssetSaved,
         AuditAction::AssetRemoved,
         AuditAction::AssetsImported,
+        AuditAction::RiskSaved,
+        AuditAction::RiskRemoved,
         AuditAction::SourceCreated,
         AuditAction::SourceChanged,
         AuditAction::SuppressionCreated,
@@ -243,6 +249,8 @@ impl AuditAction {
             AuditAction::AssetSaved => "asset.saved",
             AuditAction::AssetRemoved => "asset.removed",
             AuditAction::AssetsImported => "asset.imported",
+            AuditAction::RiskSaved => "risk.saved",
+            AuditAction::RiskRemoved => "risk.removed",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SourceChanged => "source.changed",
             AuditAction::SuppressionCreated => "suppression.created",

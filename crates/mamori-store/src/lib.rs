@@ -31,6 +31,7 @@ mod providers;
 mod quarantine;
 mod report_jobs;
 mod reports;
+mod risks;
 mod rollups;
 pub mod secrets;
 mod sessions;
@@ -83,7 +84,7 @@ pub use sources::{NewSource, Source, SourceChange, SourceIdentity};
 pub use suppressions::{NewSuppression, Suppression};
 pub use tenant::{
     Alerts, Answers, Assets, Consultations, Declarations, Detections, Documents, Events, Incidents,
-    Members, OrgStore, Reports, Rollups, RulesAcknowledgements, Suppressions,
+    Members, OrgStore, Reports, Risks, Rollups, RulesAcknowledgements, Suppressions,
 };
 pub use tokens::{ApiToken, TOKEN_USE_RESOLUTION_SECS};
 pub use users::NewUser;

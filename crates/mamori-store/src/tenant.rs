@@ -80,6 +80,10 @@ repository!(
     /// The organisation's information asset ledger.
     Assets
 );
+repository!(
+    /// The organisation's risk analysis sheet.
+    Risks
+);
 
 /// One organisation's data, for a caller whose scope was checked against it.
 #[derive(Clone, Debug)]
@@ -191,6 +195,11 @@ impl OrgStore {
     /// The organisation's information asset ledger.
     pub fn assets(&self) -> Assets<'_> {
         Assets { org: self }
+    }
+
+    /// The organisation's risk analysis sheet.
+    pub fn risks(&self) -> Risks<'_> {
+        Risks { org: self }
     }
 
     /// Acknowledgements of the five basic rules.

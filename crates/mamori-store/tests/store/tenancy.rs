@@ -205,6 +205,30 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                 .map(|a| a.name),
             Some("顧客名簿".to_owned())
         );
+        let line = mamori_model::RiskEntry {
+            id: String::new(),
+            asset_id: ledger.id.clone(),
+            threat: "theft".into(),
+            threat_level: 2,
+            vulnerability: 3,
+            treatment: None,
+            measures: String::new(),
+            owner: String::new(),
+            due_on: String::new(),
+            done_on: String::new(),
+            residual_vulnerability: None,
+        };
+        let risk = alpha.risks().save(&cli, &line).await.unwrap();
+        // Beta can neither read Alpha's line nor hang a line on Alpha's asset.
+        assert_eq!(beta.risks().get(&risk.id).await.unwrap(), None);
+        assert!(matches!(
+            beta.risks().save(&cli, &line).await,
+            Err(mamori_store::StoreError::NotFound)
+        ));
+        assert!(matches!(
+            beta.risks().remove(&cli, &risk.id).await,
+            Err(mamori_store::StoreError::NotFound)
+        ));
         let today = store.zone().day_start(mamori_store::now());
         let (hour_from, hour_to) = (today, mamori_store::now() + 3600);
         let everything = EventFilter {
@@ -265,8 +289,9 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     .unwrap()
                     .is_empty(),
                 !handle.assets().list().await.unwrap().is_empty(),
+                !handle.risks().list().await.unwrap().is_empty(),
             ];
-            assert_eq!(found, [own; 17], "{name}'s handle on {}", db.backend);
+            assert_eq!(found, [own; 18], "{name}'s handle on {}", db.backend);
         }
         assert!(
             store
