@@ -34,11 +34,13 @@ pub(crate) enum Done {
     AssetSaved,
     AssetRemoved,
     AssetsImported,
+    RiskSaved,
+    RiskRemoved,
 }
 
 impl Done {
     /// Every confirmation, for the catalog test.
-    pub const ALL: [Done; 27] = [
+    pub const ALL: [Done; 29] = [
         Done::AlertUpdated,
         Done::AlertEscalated,
         Done::SuppressionAdded,
@@ -66,6 +68,8 @@ impl Done {
         Done::AssetSaved,
         Done::AssetRemoved,
         Done::AssetsImported,
+        Done::RiskSaved,
+        Done::RiskRemoved,
     ];
 
     /// Its word in the address and its message key (`done.<key>`).
@@ -98,6 +102,8 @@ impl Done {
             Done::AssetSaved => "asset_saved",
             Done::AssetRemoved => "asset_removed",
             Done::AssetsImported => "assets_imported",
+            Done::RiskSaved => "risk_saved",
+            Done::RiskRemoved => "risk_removed",
         }
     }
 

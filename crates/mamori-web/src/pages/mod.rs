@@ -22,6 +22,7 @@ mod incidents;
 mod login;
 mod org;
 pub(crate) mod reports;
+mod risks;
 mod rules;
 mod setup;
 
@@ -122,6 +123,16 @@ pub fn router() -> Router<AppState> {
             get(assets::edit_form).post(assets::change),
         )
         .route("/orgs/{id}/assets/{aid}/delete", post(assets::remove))
+        .route("/orgs/{id}/risks", get(risks::sheet))
+        .route(
+            "/orgs/{id}/risks/new",
+            get(risks::new_form).post(risks::create),
+        )
+        .route(
+            "/orgs/{id}/risks/{rid}",
+            get(risks::edit_form).post(risks::change),
+        )
+        .route("/orgs/{id}/risks/{rid}/delete", post(risks::remove))
         .route(
             "/console/sources/{id}",
             get(devices::change_form).post(devices::change),

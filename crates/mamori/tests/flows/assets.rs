@@ -2,7 +2,8 @@
 //! mamori computes (sensitive personal information makes it 2), a hand-set importance needs a
 //! reason, the ledger goes out as CSV in the IPA columns and comes back in (a file with a bad
 //! row adds nothing and names the line and column; a Shift_JIS file from Excel is read), staff
-//! may look but not change, and another company's assets are not found.
+//! may look but not change, and another company's assets are not found. The risk analysis
+//! sheet on those assets: large and overdue risks first, residual risk, tenancy.
 
 use mamori_model::Scope;
 use mamori_testkit::TestDatabase;
@@ -356,6 +357,155 @@ async fn the_ledger_over_the_api_checks_rows_and_keeps_tenants_apart() {
         )
         .await;
         assert_eq!(status, 404);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_risk_analysis_puts_large_and_overdue_risks_first_and_stays_with_its_company() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        let beta = create_org(&app, &admin, "ベータ商事").await;
+        let sheet = format!("/orgs/{org}/risks");
+        let before = page_text(&app, &owner, &sheet).await;
+        assert!(
+            before.contains("先に情報資産の台帳に資産を登録してください"),
+            "{before}"
+        );
+        for (org_id, client, name) in [
+            (&org, &owner, "顧客データベース"),
+            (&beta, &admin, "ベータの名簿"),
+        ] {
+            let (status, _) = post_form(
+                &app,
+                client,
+                &format!("/orgs/{org_id}/assets/new"),
+                &[("name", name), ("confidentiality", "2")],
+            )
+            .await;
+            assert_eq!(status, 303);
+        }
+        let asset_of = |org_id: String| {
+            let app = &app;
+            async move {
+                app.store
+                    .org_store(&Scope::AllOrganisations, &org_id)
+                    .await
+                    .unwrap()
+                    .assets()
+                    .list()
+                    .await
+                    .unwrap()
+                    .remove(0)
+                    .id
+            }
+        };
+        let (ours, theirs) = (asset_of(org.clone()).await, asset_of(beta.clone()).await);
+
+        // The guideline's example: an important database, a frequent threat, nothing in its
+        // way — 2 × 3 = 6, large; its measures are past their date.
+        let line = |asset: &str, level: &str| {
+            vec![
+                ("asset_id", asset.to_owned()),
+                ("threat", "unauthorised_access".to_owned()),
+                ("threat_level", "3".to_owned()),
+                ("vulnerability", level.to_owned()),
+                ("treatment", "reduce".to_owned()),
+                ("measures", "WAF を入れる".to_owned()),
+                ("owner", "田中".to_owned()),
+                ("due_on", "2026/12/01".to_owned()),
+            ]
+        };
+        let post = |path: String, fields: Vec<(&'static str, String)>| {
+            let (app, owner) = (&app, &owner);
+            async move {
+                let borrowed: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                post_form(app, owner, &path, &borrowed).await
+            }
+        };
+        let (status, refused) = post(format!("{sheet}/new"), line(&ours, "7")).await;
+        assert_eq!(status, 422);
+        assert!(refused.contains("1、2、3 から選んでください"), "{refused}");
+        let (status, refused) = post(format!("{sheet}/new"), line(&theirs, "3")).await;
+        assert_eq!(status, 422, "another company's asset is not offered");
+        assert!(
+            refused.contains("台帳にある情報資産を選んでください"),
+            "{refused}"
+        );
+        let (status, to) = post(format!("{sheet}/new"), line(&ours, "3")).await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("{sheet}?done=risk_saved").as_str())
+        );
+        let page = page_text(&app, &owner, &sheet).await;
+        for expected in [
+            "大きなリスクが 1件あります",
+            "期限を過ぎた対策が 1件あります",
+            "6（大）",
+            "<td class=\"band-large\" title=\"大\">1</td>",
+            "期限切れ",
+            "担当: 田中",
+        ] {
+            assert!(
+                page.contains(expected),
+                "{expected} on {}: {page}",
+                app.backend
+            );
+        }
+
+        // Done, and what is left after the measures.
+        let rid = app
+            .store
+            .org_store(&Scope::AllOrganisations, &org)
+            .await
+            .unwrap()
+            .risks()
+            .list()
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let mut done = line(&ours, "3");
+        done.push(("done_on", "2026-12-05".to_owned()));
+        done.push(("residual_vulnerability", "1".to_owned()));
+        let (status, _) = post(format!("{sheet}/{rid}"), done).await;
+        assert_eq!(status, 303);
+        let page = page_text(&app, &owner, &sheet).await;
+        assert!(
+            page.contains("2（中）") && !page.contains("期限を過ぎた対策"),
+            "{page}"
+        );
+
+        // Another company sees nothing of it; removing the asset removes its lines.
+        let beta_owner = invite_and_accept(
+            &app,
+            &admin,
+            &beta,
+            "owner@beta.example",
+            "owner",
+            "owner password 34",
+        )
+        .await;
+        for path in [sheet.clone(), format!("{sheet}/{rid}")] {
+            let response = beta_owner.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(response.status(), 404, "{path}");
+        }
+        let csrf = csrf_of(&page_text(&app, &owner, &format!("/orgs/{org}/assets")).await);
+        let removed = owner
+            .post(app.url(&format!("/orgs/{org}/assets/{ours}/delete")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(removed.status(), 303);
+        let handle = app
+            .store
+            .org_store(&Scope::AllOrganisations, &org)
+            .await
+            .unwrap();
+        assert!(handle.risks().list().await.unwrap().is_empty());
         app.stop().await;
     }
 }
