@@ -76,6 +76,9 @@ pub fn verdict(f: &Figures, w: &Words) -> Verdict {
         let hours = w.fill("hours", &[("n", &n(s.longest_gap_hours))]);
         amber.push(w.fill("attention_silent", &[("name", &s.name), ("hours", &hours)]));
     }
+    if f.risks.overdue > 0 {
+        amber.push(w.fill("attention_risk_overdue", &[("n", &n(f.risks.overdue))]));
+    }
     let high = f.alerts.get(1).map_or(0, |c| c.count);
     if high > 0 && f.open_important == 0 && critical == 0 {
         amber.push(w.fill("attention_high", &[("n", &n(high))]));
@@ -150,6 +153,9 @@ pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
         .filter(|s| s.longest_gap_hours > SILENT_FINDING_HOURS)
     {
         steps.push(w.fill("step_silent", &[("name", &s.name)]));
+    }
+    if f.risks.large > 0 || f.risks.overdue > 0 {
+        steps.push(w.fill("step_risks", &[]));
     }
     match &f.assessment {
         None => steps.push(w.fill("step_assessment", &[])),
@@ -449,8 +455,25 @@ fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
             "title": s.title.get(lang),
         })).collect::<Vec<_>>(),
     });
+    let digits = group_digits;
+    let r = &f.risks;
+    let risks = if r.assets == 0 {
+        w.fill("risks_no_assets", &[])
+    } else if r.lines == 0 {
+        w.fill("risks_no_lines", &[("assets", &digits(r.assets))])
+    } else {
+        w.fill(
+            "risks_summary",
+            &[
+                ("assets", &digits(r.assets)),
+                ("lines", &digits(r.lines)),
+                ("large", &digits(r.large)),
+                ("overdue", &digits(r.overdue)),
+            ],
+        )
+    };
     let Some(a) = &f.assessment else {
-        return json!({"summary": w.fill("assessment_none", &[]), "assessment": null, "readiness": readiness});
+        return json!({"summary": w.fill("assessment_none", &[]), "assessment": null, "readiness": readiness, "risks": risks});
     };
     let r = &a.result;
     let points = |score: i32, max: i32| {
@@ -483,6 +506,7 @@ fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
             })).collect::<Vec<_>>(),
         },
         "readiness": readiness,
+        "risks": risks,
     })
 }
 

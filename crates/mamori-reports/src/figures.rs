@@ -73,6 +73,22 @@ pub struct Figures {
     pub assessment: Option<AssessmentFigures>,
     /// SECURITY ACTION readiness.
     pub readiness: Readiness,
+    /// The asset ledger and the risk analysis sheet as they stand, measures judged at the
+    /// month's last day.
+    pub risks: RiskFigures,
+}
+
+/// The asset ledger and the risk analysis sheet in four numbers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RiskFigures {
+    /// Information assets in the ledger.
+    pub assets: i64,
+    /// Lines of the risk analysis sheet.
+    pub lines: i64,
+    /// Of those, large risks (4-6).
+    pub large: i64,
+    /// Of those, measures past their date and not in place.
+    pub overdue: i64,
 }
 
 /// A source's month.
@@ -277,6 +293,7 @@ pub async fn gather(
         dispatches: tenant.incidents().dispatch_figures(from, to).await?,
         assessment: gather_assessment(&tenant, to).await?,
         readiness: gather_readiness(&tenant, public_url).await?,
+        risks: gather_risks(&tenant, zone.date(to - 1)).await?,
     })
 }
 
@@ -550,6 +567,32 @@ async fn gather_assessment(
 /// SECURITY ACTION readiness as of now. The policy counts as published when its public page
 /// is live; its address is under `public_url` (the server's configured address), so without
 /// one the published step cannot be confirmed and stays pending.
+/// The ledger and the sheet, overdue measures judged on `last_day`.
+async fn gather_risks(
+    org: &OrgStore,
+    last_day: chrono::NaiveDate,
+) -> Result<RiskFigures, ReportError> {
+    let assets = org.assets().list().await?;
+    let lines = org.risks().list().await?;
+    let table = mamori_risk::LikelihoodTable::default();
+    let assessed: Vec<mamori_risk::Assessed> = lines
+        .iter()
+        .filter_map(|line| {
+            let asset = assets.iter().find(|a| a.id == line.asset_id)?;
+            Some(mamori_risk::assess(line, asset, &table, last_day))
+        })
+        .collect();
+    let count = |keep: fn(&mamori_risk::Assessed) -> bool| {
+        assessed.iter().filter(|a| keep(a)).count() as i64
+    };
+    Ok(RiskFigures {
+        assets: assets.len() as i64,
+        lines: assessed.len() as i64,
+        large: count(|a| a.band == mamori_risk::Band::Large),
+        overdue: count(|a| a.overdue),
+    })
+}
+
 async fn gather_readiness(
     org: &OrgStore,
     public_url: Option<&str>,

@@ -320,6 +320,39 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             .await
             .expect("dispatch");
 
+        // An important asset with a large risk whose measures are long overdue.
+        let asset = tenant
+            .assets()
+            .save(
+                &Actor::cli(),
+                &mamori_model::InformationAsset {
+                    name: "顧客データベース".into(),
+                    confidentiality: 2,
+                    registered_on: "2026-01-05".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("asset");
+        let line = mamori_model::RiskEntry {
+            id: String::new(),
+            asset_id: asset.id,
+            threat: "unauthorised_access".into(),
+            threat_level: 3,
+            vulnerability: 3,
+            treatment: Some(mamori_model::Treatment::Reduce),
+            measures: "WAF を入れる".into(),
+            owner: "田中".into(),
+            due_on: "2000-01-31".into(),
+            done_on: String::new(),
+            residual_vulnerability: None,
+        };
+        tenant
+            .risks()
+            .save(&Actor::cli(), &line)
+            .await
+            .expect("risk");
+
         let reporter = reporter(&store);
         let monthly = reporter
             .render_monthly(&org, month, Lang::Ja)
@@ -332,6 +365,8 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             "パソコンやスマートフォンをなくした",
             "解決済み",
             "1分",
+            "情報資産1件、リスク分析1件のうち、大きなリスクが1件、期限を過ぎた対策が1件です（月末時点）。",
+            "リスク分析で期限を過ぎた対策が1件あります。",
         ] {
             assert!(monthly.html.contains(needle), "report lacks {needle:?}");
         }
@@ -410,6 +445,7 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
             "今月、駆け付けはありませんでした。",
             "100%",
             "自社診断（25問、5分ほど）",
+            "情報資産の台帳はまだありません",
             "用語の説明",
             "<svg",
             "困ったときの相談先：守りサービス 相談窓口（電話 03-1234-5678）",
