@@ -3,8 +3,9 @@
 //!
 //! Files are written in UTF-8 with a byte-order mark (so Excel in Japanese opens them
 //! correctly) and read in UTF-8 or Shift_JIS (what Excel in Japanese saves as "CSV"). Columns
-//! are found by their Japanese or English heading in any order. A file is taken whole or not
-//! at all: every row's problem is reported with its line and column.
+//! are found by their Japanese or English heading in any order, below any blank rows. A file
+//! is taken whole or not at all: every row's problem is reported with its line and column.
+//! The same reading serves Excel workbooks ([`crate::workbook`]).
 
 use chrono::NaiveDate;
 use mamori_model::InformationAsset;
@@ -41,6 +42,9 @@ pub const COLUMNS: [(Field, &str, &str); 16] = [
     (Field::RegisteredOn, "登録日", "Registered on"),
 ];
 
+/// How many rows from the top are searched for the heading row.
+const HEADING_SEARCH: usize = 20;
+
 /// How a yes is written in the file.
 const YES: &str = "○";
 
@@ -58,34 +62,39 @@ pub fn write_csv(assets: &[InformationAsset]) -> Vec<u8> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        let flag = |on: bool| if on { YES } else { "" };
         // Writing to memory cannot fail, so errors are not expected here; the `let _` keeps
         // the signature simple for a file made in memory.
         let _ = writer.write_record(COLUMNS.iter().map(|(_, ja, _)| *ja));
         for a in assets {
-            let row = COLUMNS.map(|(field, ..)| match field {
-                Field::Category => a.category.clone(),
-                Field::Name => a.name.clone(),
-                Field::Remarks => a.remarks.clone(),
-                Field::Users => a.users.clone(),
-                Field::OwnerDept => a.owner_dept.clone(),
-                Field::Medium => a.medium.clone(),
-                Field::Personal => flag(a.personal).to_owned(),
-                Field::Sensitive => flag(a.sensitive).to_owned(),
-                Field::MyNumber => flag(a.my_number).to_owned(),
-                Field::Confidentiality => a.confidentiality.to_string(),
-                Field::Integrity => a.integrity.to_string(),
-                Field::Availability => a.availability.to_string(),
-                Field::Importance => importance(a).to_string(),
-                Field::OverrideReason => a.override_reason.clone(),
-                Field::Retention => a.retention.clone(),
-                Field::RegisteredOn => a.registered_on.clone(),
-            });
+            let row = row_of(a);
             let _ = writer.write_record(&row);
         }
         let _ = writer.flush();
     }
     out
+}
+
+/// An asset's cells in [`COLUMNS`] order, with the importance that counts.
+pub(crate) fn row_of(a: &InformationAsset) -> [String; 16] {
+    let flag = |on: bool| if on { YES } else { "" }.to_owned();
+    COLUMNS.map(|(field, ..)| match field {
+        Field::Category => a.category.clone(),
+        Field::Name => a.name.clone(),
+        Field::Remarks => a.remarks.clone(),
+        Field::Users => a.users.clone(),
+        Field::OwnerDept => a.owner_dept.clone(),
+        Field::Medium => a.medium.clone(),
+        Field::Personal => flag(a.personal),
+        Field::Sensitive => flag(a.sensitive),
+        Field::MyNumber => flag(a.my_number),
+        Field::Confidentiality => a.confidentiality.to_string(),
+        Field::Integrity => a.integrity.to_string(),
+        Field::Availability => a.availability.to_string(),
+        Field::Importance => importance(a).to_string(),
+        Field::OverrideReason => a.override_reason.clone(),
+        Field::Retention => a.retention.clone(),
+        Field::RegisteredOn => a.registered_on.clone(),
+    })
 }
 
 /// `bytes` as text: UTF-8 (with or without a byte-order mark), else Shift_JIS.
@@ -129,7 +138,7 @@ fn read_level(text: &str, field: Field, empty: Option<u8>) -> Result<Option<u8>,
 
 /// One data row read through the heading's column positions.
 fn read_row(
-    record: &csv::StringRecord,
+    record: &[String],
     at: &[(Field, usize)],
     today: NaiveDate,
 ) -> Result<InformationAsset, AssetProblem> {
@@ -137,7 +146,7 @@ fn read_row(
         at.iter()
             .find(|(f, _)| *f == field)
             .and_then(|(_, i)| record.get(*i))
-            .unwrap_or("")
+            .map_or("", String::as_str)
     };
     let flag = |field: Field| read_flag(cell(field)).ok_or(AssetProblem::BadFlag(field));
     let level = |field: Field| {
@@ -173,52 +182,74 @@ fn read_row(
 pub fn read_csv(bytes: &[u8], today: NaiveDate) -> Result<Vec<InformationAsset>, Vec<RowProblem>> {
     let text = decode(bytes);
     let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let unreadable = |line| {
-        vec![RowProblem {
-            line,
-            problem: AssetProblem::Unreadable,
-        }]
-    };
-    let Ok(headings) = reader.headers().cloned() else {
-        return Err(unreadable(1));
-    };
-    let at: Vec<(Field, usize)> = COLUMNS
-        .iter()
-        .filter_map(|(field, ja, en)| {
-            headings
-                .iter()
-                .position(|h| {
-                    let h = h.trim();
-                    h == *ja || h.eq_ignore_ascii_case(en)
-                })
-                .map(|i| (*field, i))
-        })
-        .collect();
-    if !at.iter().any(|(f, _)| *f == Field::Name) {
-        return Err(vec![RowProblem {
-            line: 1,
-            problem: AssetProblem::MissingColumn(Field::Name),
-        }]);
-    }
-    let mut assets = Vec::new();
-    let mut problems = Vec::new();
+    let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
-        let fallback_line = index as u64 + 2;
-        let record = match record {
-            Ok(record) => record,
+        let fallback_line = index as u64 + 1;
+        match record {
+            Ok(record) => {
+                let line = record.position().map_or(fallback_line, |p| p.line());
+                rows.push((line, record.iter().map(str::to_owned).collect()));
+            }
             Err(e) => {
                 let line = e.position().map_or(fallback_line, |p| p.line());
-                problems.extend(unreadable(line));
-                continue;
+                return Err(vec![RowProblem {
+                    line,
+                    problem: AssetProblem::Unreadable,
+                }]);
             }
-        };
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
         }
-        let line = record.position().map_or(fallback_line, |p| p.line());
-        match read_row(&record, &at, today) {
+    }
+    read_grid(rows, today)
+}
+
+/// Reads a ledger laid out as rows of text cells, each with its line (or spreadsheet row)
+/// number, the first row holding the headings: every asset, or every problem.
+pub(crate) fn read_grid(
+    rows: Vec<(u64, Vec<String>)>,
+    today: NaiveDate,
+) -> Result<Vec<InformationAsset>, Vec<RowProblem>> {
+    let rows: Vec<(u64, Vec<String>)> = rows
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        .collect();
+    // The heading row is the first that names the asset column: a sheet may open with a
+    // title or notes above it (IPA's workbook does).
+    let columns_of = |headings: &[String]| -> Vec<(Field, usize)> {
+        COLUMNS
+            .iter()
+            .filter_map(|(field, ja, en)| {
+                headings
+                    .iter()
+                    .position(|h| {
+                        let h = h.trim();
+                        h == *ja || h.eq_ignore_ascii_case(en)
+                    })
+                    .map(|i| (*field, i))
+            })
+            .collect()
+    };
+    let found = rows
+        .iter()
+        .take(HEADING_SEARCH)
+        .enumerate()
+        .find_map(|(i, (_, cells))| {
+            let at = columns_of(cells);
+            at.iter().any(|(f, _)| *f == Field::Name).then_some((i, at))
+        });
+    let Some((heading, at)) = found else {
+        return Err(vec![RowProblem {
+            line: rows.first().map_or(1, |(line, _)| *line),
+            problem: AssetProblem::MissingColumn(Field::Name),
+        }]);
+    };
+    let rows = rows.into_iter().skip(heading + 1);
+    let mut assets = Vec::new();
+    let mut problems = Vec::new();
+    for (line, cells) in rows {
+        match read_row(&cells, &at, today) {
             Ok(asset) => assets.push(asset),
             Err(problem) => problems.push(RowProblem { line, problem }),
         }

@@ -14,6 +14,7 @@ mod check;
 pub mod importance;
 pub mod ledger;
 pub mod threats;
+pub mod workbook;
 
 pub use analysis::{Assessed, Band, LikelihoodTable, RiskProblem, assess, checked_risk};
 pub use check::{AssetProblem, Field, checked};

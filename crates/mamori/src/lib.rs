@@ -15,6 +15,7 @@ mod logging;
 mod parse;
 mod reparse;
 mod reports;
+mod risk;
 mod rules;
 mod scan;
 pub mod serve;
@@ -59,6 +60,9 @@ enum Command {
     /// Write the basic policy, handbook or regulations (DOCX, PDF or HTML); list parameters.
     #[command(subcommand)]
     Docs(docs::DocsCommand),
+    /// The information asset ledger and risk analysis: `risk export --org ID -o FILE`.
+    #[command(subcommand)]
+    Risk(risk::RiskCommand),
     /// Benchmarks: `bench ingest --rate N --duration S`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -77,6 +81,7 @@ pub fn run() -> ExitCode {
         Command::Reparse(args) => run_async(cli.log_format, |_| reparse::run(args)),
         Command::Docs(cmd) => run_async(cli.log_format, |_| docs::run(cmd)),
         Command::Report(args) => run_async(cli.log_format, |_| reports::run(*args)),
+        Command::Risk(cmd) => run_async(cli.log_format, |_| risk::run(cmd)),
         Command::Bench(cmd) => run_async(cli.log_format, |format| {
             // Warnings only: the figures are what a benchmark prints.
             logging::init(format.unwrap_or(logging::LogFormat::Text), "warn");

@@ -9,7 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use mamori_model::{Deed, InformationAsset};
 use mamori_risk::ledger::{RowProblem, read_csv, write_csv};
-use mamori_risk::{AssetProblem, Field, checked, computed_importance, importance};
+use mamori_risk::workbook::{read_xlsx, write_xlsx};
+use mamori_risk::{AssetProblem, Field, LikelihoodTable, checked, computed_importance, importance};
 use mamori_store::{Actor, OrgStore};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -284,6 +285,41 @@ pub async fn export(Signed(page, _viewer): Signed, Path(id): Path<String>) -> Pa
         .into_response())
 }
 
+/// `GET /orgs/{id}/assets.xlsx`: the ledger and the risk analysis sheet as an Excel workbook
+/// in IPA's layout.
+pub async fn export_workbook(Signed(page, _viewer): Signed, Path(id): Path<String>) -> PageResult {
+    let org = page.org_store(&id).await?;
+    let assets = org.assets().list().await?;
+    let lines = org.risks().list().await?;
+    let today = today(&page);
+    let file = match write_xlsx(&assets, &lines, &LikelihoodTable::default(), today) {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::error!(error = %e, "workbook not written");
+            let status = StatusCode::INTERNAL_SERVER_ERROR;
+            let message = page.lang.t("error.internal");
+            return Err(PageError::from(
+                page.message(status, "error.title", message).await,
+            ));
+        }
+    };
+    let name = format!("risk-analysis-{}.xlsx", today.format("%Y%m%d"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        file,
+    )
+        .into_response())
+}
+
 /// The import form: the session's form token and the file; `None` when the form cannot be
 /// read (too large, cut short).
 async fn read_import(mut multipart: Multipart) -> Option<(String, Vec<u8>)> {
@@ -318,7 +354,13 @@ pub async fn import(
         return render_ledger(&page, &viewer, &org, status, problems).await;
     };
     let org = page.authorise_org(&id, Deed::KeepAssets, &csrf).await?;
-    match read_csv(&file, today(&page)) {
+    // An Excel workbook is a zip file; anything else is read as CSV.
+    let read = if file.starts_with(b"PK\x03\x04") {
+        read_xlsx(&file, today(&page))
+    } else {
+        read_csv(&file, today(&page))
+    };
+    match read {
         Ok(assets) if assets.is_empty() => {
             let problems = vec![(0, page.lang.t("assets.import.empty"))];
             let status = StatusCode::UNPROCESSABLE_ENTITY;

@@ -113,6 +113,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/orgs/{id}/assets", get(assets::ledger))
         .route("/orgs/{id}/assets.csv", get(assets::export))
+        .route("/orgs/{id}/assets.xlsx", get(assets::export_workbook))
         .route(
             "/orgs/{id}/assets/new",
             get(assets::new_form).post(assets::create),

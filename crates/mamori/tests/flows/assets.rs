@@ -186,6 +186,70 @@ async fn the_company_keeps_its_asset_ledger_on_the_web_and_in_csv() {
         );
         assert!(stored(&app, &org).await.contains(&"顧客名簿".to_owned()));
 
+        // The workbook, from the page and from the command line, reads back the same ledger.
+        let today = chrono::Utc::now().date_naive();
+        let workbook = owner
+            .get(app.url(&format!("/orgs/{org}/assets.xlsx")))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let from_page =
+            mamori_risk::workbook::read_xlsx(&workbook, today).expect("the ledger sheet");
+        let names = |assets: Vec<mamori_model::InformationAsset>| -> Vec<String> {
+            let mut names: Vec<String> = assets.into_iter().map(|a| a.name).collect();
+            names.sort();
+            names
+        };
+        let mut expected = stored(&app, &org).await;
+        expected.sort();
+        assert_eq!(names(from_page), expected);
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("risk.xlsx");
+        let exported = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+            .args([
+                "risk",
+                "export",
+                "--org",
+                &org,
+                "--database-url",
+                app.database_url(),
+                "-o",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            exported.status.success(),
+            "{}",
+            String::from_utf8_lossy(&exported.stderr)
+        );
+        let from_cli =
+            mamori_risk::workbook::read_xlsx(&std::fs::read(&path).unwrap(), today).unwrap();
+        assert_eq!(names(from_cli), expected);
+        let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+            .args([
+                "risk",
+                "export",
+                "--org",
+                "nope",
+                "--database-url",
+                app.database_url(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(unknown.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("there is no organisation nope"));
+        // A workbook goes back in through the same import: every asset once more.
+        let (status, to) = import(&app, &owner, &org, workbook.to_vec()).await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("{ledger}?done=assets_imported").as_str())
+        );
+        assert_eq!(stored(&app, &org).await.len(), 2 * expected.len());
+
         // Staff look but do not change.
         let staff = invite_and_accept(
             &app,

@@ -21,6 +21,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The database's URL, for running the `mamori` binary against the same data.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
     /// Starts what `mamori serve` runs, through the same code, on `db` and a free loopback
     /// port: default settings, no mail server, and webhooks allowed to reach loopback,
     /// where the tests' webhook listeners are.
