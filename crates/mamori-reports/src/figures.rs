@@ -210,9 +210,9 @@ pub async fn gather(
     };
     let org = tenant.org();
     let provider = store.provider().await?;
-    let (provider_name, desk) = match provider {
-        Some(p) => (p.name, p.desk),
-        None => (String::new(), None),
+    let (provider_name, desk, likelihood) = match provider {
+        Some(p) => (p.name, p.desk, p.likelihood),
+        None => (String::new(), None, None),
     };
     let (from, to) = month.bounds(zone);
     let day_starts: Vec<i64> = month.days().into_iter().map(|d| zone.midnight(d)).collect();
@@ -293,7 +293,7 @@ pub async fn gather(
         dispatches: tenant.incidents().dispatch_figures(from, to).await?,
         assessment: gather_assessment(&tenant, to).await?,
         readiness: gather_readiness(&tenant, public_url).await?,
-        risks: gather_risks(&tenant, zone.date(to - 1)).await?,
+        risks: gather_risks(&tenant, likelihood, zone.date(to - 1)).await?,
     })
 }
 
@@ -564,17 +564,16 @@ async fn gather_assessment(
         }))
 }
 
-/// SECURITY ACTION readiness as of now. The policy counts as published when its public page
-/// is live; its address is under `public_url` (the server's configured address), so without
-/// one the published step cannot be confirmed and stays pending.
-/// The ledger and the sheet, overdue measures judged on `last_day`.
+/// The ledger and the sheet with the provider's likelihood table, overdue measures judged
+/// on `last_day`.
 async fn gather_risks(
     org: &OrgStore,
+    likelihood: Option<[[u8; 3]; 3]>,
     last_day: chrono::NaiveDate,
 ) -> Result<RiskFigures, ReportError> {
     let assets = org.assets().list().await?;
     let lines = org.risks().list().await?;
-    let table = mamori_risk::LikelihoodTable::default();
+    let table = mamori_risk::LikelihoodTable::of_provider(likelihood);
     let assessed: Vec<mamori_risk::Assessed> = lines
         .iter()
         .filter_map(|line| {
@@ -593,6 +592,9 @@ async fn gather_risks(
     })
 }
 
+/// SECURITY ACTION readiness as of now. The policy counts as published when its public page
+/// is live; its address is under `public_url` (the server's configured address), so without
+/// one the published step cannot be confirmed and stays pending.
 async fn gather_readiness(
     org: &OrgStore,
     public_url: Option<&str>,

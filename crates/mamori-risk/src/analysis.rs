@@ -26,6 +26,20 @@ impl Default for LikelihoodTable {
 }
 
 impl LikelihoodTable {
+    /// The provider's table when it set one (and it holds only 1-3), else the default.
+    pub fn of_provider(grid: Option<[[u8; 3]; 3]>) -> Self {
+        grid.and_then(|g| Self::checked(g).ok()).unwrap_or_default()
+    }
+
+    /// `grid` as a table, when every likelihood is 1, 2 or 3.
+    pub fn checked(grid: [[u8; 3]; 3]) -> Result<Self, RiskProblem> {
+        if grid.iter().flatten().all(|l| (1..=3).contains(l)) {
+            Ok(LikelihoodTable(grid))
+        } else {
+            Err(RiskProblem::LevelOutOfRange)
+        }
+    }
+
     /// The likelihood of a threat of `threat_level` against `vulnerability` (both 1-3,
     /// values outside read as the nearest level).
     pub fn likelihood(&self, threat_level: u8, vulnerability: u8) -> u8 {
@@ -219,6 +233,28 @@ mod tests {
         assert_eq!(row(3), [1, 2, 3]);
         assert_eq!(row(2), [1, 1, 2]);
         assert_eq!(row(1), [1, 1, 1]);
+    }
+
+    #[test]
+    fn a_provider_s_table_counts_when_it_holds_only_levels() {
+        let strict = [[1, 1, 2], [1, 2, 3], [2, 3, 3]];
+        assert_eq!(
+            LikelihoodTable::of_provider(Some(strict)).likelihood(1, 3),
+            2
+        );
+        assert_eq!(
+            LikelihoodTable::of_provider(None),
+            LikelihoodTable::default()
+        );
+        let broken = [[0, 1, 1], [1, 1, 2], [1, 2, 3]];
+        assert_eq!(
+            LikelihoodTable::checked(broken),
+            Err(RiskProblem::LevelOutOfRange)
+        );
+        assert_eq!(
+            LikelihoodTable::of_provider(Some(broken)),
+            LikelihoodTable::default()
+        );
     }
 
     #[test]

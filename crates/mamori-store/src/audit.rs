@@ -134,6 +134,8 @@ pub enum AuditAction {
     RiskSaved,
     /// A line of the risk analysis sheet was removed.
     RiskRemoved,
+    /// The provider's likelihood table for risk analysis was changed.
+    LikelihoodChanged,
     /// A monitored source was registered.
     SourceCreated,
     /// A monitored source's name, format or allowed silence was changed.
@@ -160,7 +162,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 48] = [
+    pub const ALL: [AuditAction; 49] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -198,6 +200,7 @@ impl AuditAction {
         AuditAction::AssetsImported,
         AuditAction::RiskSaved,
         AuditAction::RiskRemoved,
+        AuditAction::LikelihoodChanged,
         AuditAction::SourceCreated,
         AuditAction::SourceChanged,
         AuditAction::SuppressionCreated,
@@ -251,6 +254,7 @@ impl AuditAction {
             AuditAction::AssetsImported => "asset.imported",
             AuditAction::RiskSaved => "risk.saved",
             AuditAction::RiskRemoved => "risk.removed",
+            AuditAction::LikelihoodChanged => "risk.likelihood_changed",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SourceChanged => "source.changed",
             AuditAction::SuppressionCreated => "suppression.created",

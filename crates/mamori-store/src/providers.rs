@@ -17,6 +17,9 @@ pub struct Provider {
     pub name: String,
     /// The consultation desk, once an administrator has set it.
     pub desk: Option<Desk>,
+    /// The provider's likelihood table for risk analysis (rows: threat level 1-3, columns:
+    /// vulnerability 1-3), once an administrator has set one; checked by `mamori-risk`.
+    pub likelihood: Option<[[u8; 3]; 3]>,
 }
 
 /// The provider's consultation desk (相談窓口): who a client company calls or writes to when
@@ -106,18 +109,60 @@ impl Store {
 
     /// The provider with its consultation desk, or `None` before first-run setup.
     pub async fn provider(&self) -> Result<Option<Provider>, StoreError> {
-        let row: Option<(String, String, Option<String>)> =
-            sqlx::query_as("SELECT id, name, desk FROM providers ORDER BY created_at LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((id, name, desk)) = row else {
+        let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, name, desk, likelihood FROM providers ORDER BY created_at LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((id, name, desk, likelihood)) = row else {
             return Ok(None);
         };
         let desk = desk
             .map(|text| serde_json::from_str(&text))
             .transpose()
             .map_err(|e| StoreError::corrupt("providers.desk", e))?;
-        Ok(Some(Provider { id, name, desk }))
+        let likelihood = likelihood
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| StoreError::corrupt("providers.likelihood", e))?;
+        Ok(Some(Provider {
+            id,
+            name,
+            desk,
+            likelihood,
+        }))
+    }
+
+    /// Keeps the provider's likelihood table (checked by the caller), or `None` to go back to
+    /// mamori's default. [`StoreError::NotFound`] before first-run setup.
+    pub async fn set_likelihood(
+        &self,
+        actor: &Actor,
+        table: Option<[[u8; 3]; 3]>,
+    ) -> Result<(), StoreError> {
+        let text = table
+            .map(|t| serde_json::to_string(&t))
+            .transpose()
+            .map_err(|e| StoreError::corrupt("likelihood", e))?;
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE providers SET likelihood = $1")
+            .bind(text.as_deref())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let target = text.unwrap_or_default();
+        record(
+            &mut *tx,
+            actor,
+            AuditAction::LikelihoodChanged,
+            None,
+            Some(&target),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// First-run setup: creates the provider and its first administrator in one transaction.
@@ -140,6 +185,7 @@ impl Store {
             id: "provider".to_owned(),
             name: provider_name.trim().to_owned(),
             desk: None,
+            likelihood: None,
         };
         sqlx::query("INSERT INTO providers (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&provider.id)

@@ -65,7 +65,9 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let (file, default_name) = match args.format {
         ExportFormat::Xlsx => {
             let lines = org.risks().list().await?;
-            let file = write_xlsx(&assets, &lines, &LikelihoodTable::default(), today)?;
+            let grid = store.provider().await?.and_then(|p| p.likelihood);
+            let table = LikelihoodTable::of_provider(grid);
+            let file = write_xlsx(&assets, &lines, &table, today)?;
             (file, "risk-analysis.xlsx")
         }
         ExportFormat::Csv => (write_csv(&assets), "information-assets.csv"),

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use mamori_model::{Deed, InformationAsset};
 use mamori_risk::ledger::{RowProblem, read_csv, write_csv};
 use mamori_risk::workbook::{read_xlsx, write_xlsx};
-use mamori_risk::{AssetProblem, Field, LikelihoodTable, checked, computed_importance, importance};
+use mamori_risk::{AssetProblem, Field, checked, computed_importance, importance};
 use mamori_store::{Actor, OrgStore};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -292,7 +292,8 @@ pub async fn export_workbook(Signed(page, _viewer): Signed, Path(id): Path<Strin
     let assets = org.assets().list().await?;
     let lines = org.risks().list().await?;
     let today = today(&page);
-    let file = match write_xlsx(&assets, &lines, &LikelihoodTable::default(), today) {
+    let table = super::risks::likelihood_table(&page).await?;
+    let file = match write_xlsx(&assets, &lines, &table, today) {
         Ok(file) => file,
         Err(e) => {
             tracing::error!(error = %e, "workbook not written");

@@ -36,11 +36,12 @@ pub(crate) enum Done {
     AssetsImported,
     RiskSaved,
     RiskRemoved,
+    LikelihoodSaved,
 }
 
 impl Done {
     /// Every confirmation, for the catalog test.
-    pub const ALL: [Done; 29] = [
+    pub const ALL: [Done; 30] = [
         Done::AlertUpdated,
         Done::AlertEscalated,
         Done::SuppressionAdded,
@@ -70,6 +71,7 @@ impl Done {
         Done::AssetsImported,
         Done::RiskSaved,
         Done::RiskRemoved,
+        Done::LikelihoodSaved,
     ];
 
     /// Its word in the address and its message key (`done.<key>`).
@@ -104,6 +106,7 @@ impl Done {
             Done::AssetsImported => "assets_imported",
             Done::RiskSaved => "risk_saved",
             Done::RiskRemoved => "risk_removed",
+            Done::LikelihoodSaved => "likelihood_saved",
         }
     }
 

@@ -126,6 +126,10 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}/assets/{aid}/delete", post(assets::remove))
         .route("/orgs/{id}/risks", get(risks::sheet))
         .route(
+            "/console/likelihood",
+            get(risks::table_form).post(risks::save_table),
+        )
+        .route(
             "/orgs/{id}/risks/new",
             get(risks::new_form).post(risks::create),
         )

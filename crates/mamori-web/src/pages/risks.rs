@@ -101,12 +101,18 @@ fn heat_map(rows: &[RiskRow]) -> Vec<Vec<(usize, &'static str)>> {
         .collect()
 }
 
+/// The provider's likelihood table, or mamori's default.
+pub(crate) async fn likelihood_table(page: &Page) -> Result<LikelihoodTable, PageError> {
+    let grid = page.provider().await?.and_then(|p| p.likelihood);
+    Ok(LikelihoodTable::of_provider(grid))
+}
+
 /// `GET /orgs/{id}/risks`.
 pub async fn sheet(Signed(page, viewer): Signed, Path(id): Path<String>) -> PageResult {
     let org = page.org_store(&id).await?;
     let assets = org.assets().list().await?;
     let entries = org.risks().list().await?;
-    let table = LikelihoodTable::default();
+    let table = likelihood_table(&page).await?;
     let rows = rows(page.lang, entries, &assets, &table, today(&page));
     let large = rows
         .iter()
@@ -121,6 +127,7 @@ pub async fn sheet(Signed(page, viewer): Signed, Path(id): Path<String>) -> Page
         overdue => overdue,
         has_assets => !assets.is_empty(),
         may_keep => viewer.user.may_in(Deed::KeepAssets, &id),
+        may_set_table => viewer.user.may(Deed::AdministerProvider),
     };
     Ok(page.render(StatusCode::OK, "risks.html", ctx).await)
 }
@@ -298,4 +305,68 @@ pub async fn remove(
         .remove(&Actor::user(&viewer.user, Some(addr)), &rid)
         .await?;
     Ok(Done::RiskRemoved.redirect(&format!("/orgs/{id}/risks")))
+}
+
+/// The likelihood table form: one select per cell, `t{threat}v{vulnerability}`.
+#[derive(Deserialize)]
+pub struct TableForm {
+    csrf: String,
+    #[serde(flatten)]
+    cells: HashMap<String, String>,
+}
+
+/// The likelihood table page, with what was wrong.
+async fn render_table(page: &Page, status: StatusCode, error: Option<String>) -> PageResult {
+    let table = likelihood_table(page).await?;
+    let ctx = context! {
+        grid => table.0,
+        is_default => table == LikelihoodTable::default(),
+        default_grid => LikelihoodTable::default().0,
+        error => error,
+    };
+    Ok(page.render(status, "console_likelihood.html", ctx).await)
+}
+
+/// `GET /console/likelihood`: the provider's likelihood table (administrators).
+pub async fn table_form(Signed(page, _viewer): Signed) -> PageResult {
+    page.require(Deed::AdministerProvider)?;
+    render_table(&page, StatusCode::OK, None).await
+}
+
+/// `POST /console/likelihood`: keeps the provider's table, or goes back to the default with
+/// `reset`.
+pub async fn save_table(
+    Signed(page, viewer): Signed,
+    ClientAddr(addr): ClientAddr,
+    PageForm(form): PageForm<TableForm>,
+) -> PageResult {
+    page.require(Deed::AdministerProvider)?;
+    page.check_csrf(&form.csrf)?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    if form.cells.contains_key("reset") {
+        page.state.store.set_likelihood(&actor, None).await?;
+        return Ok(Done::LikelihoodSaved.redirect("/console/likelihood"));
+    }
+    let mut grid = [[0u8; 3]; 3];
+    for (t, row) in grid.iter_mut().enumerate() {
+        for (v, cell) in row.iter_mut().enumerate() {
+            let name = format!("t{}v{}", t + 1, v + 1);
+            *cell = form
+                .cells
+                .get(&name)
+                .and_then(|text| text.trim().parse().ok())
+                .unwrap_or(0);
+        }
+    }
+    match LikelihoodTable::checked(grid) {
+        Ok(table) => {
+            let keep = (table != LikelihoodTable::default()).then_some(table.0);
+            page.state.store.set_likelihood(&actor, keep).await?;
+            Ok(Done::LikelihoodSaved.redirect("/console/likelihood"))
+        }
+        Err(problem) => {
+            let message = risk_problem_message(page.lang, problem);
+            render_table(&page, StatusCode::UNPROCESSABLE_ENTITY, Some(message)).await
+        }
+    }
 }

@@ -542,6 +542,55 @@ async fn the_risk_analysis_puts_large_and_overdue_risks_first_and_stays_with_its
             "{page}"
         );
 
+        // The provider's administrator changes the likelihood table for every company: a
+        // frequent threat against no protection is now only likely 1.
+        let table = "/console/likelihood";
+        let form = page_text(&app, &admin, table).await;
+        assert!(form.contains("標準の表"), "{form}");
+        let cells = |corner: &str| -> Vec<(String, String)> {
+            let grid = [[1, 1, 1], [1, 1, 2], [1, 2, 3]];
+            let mut cells = Vec::new();
+            for (t, row) in grid.iter().enumerate() {
+                for (v, cell) in row.iter().enumerate() {
+                    let name = format!("t{}v{}", t + 1, v + 1);
+                    let value = if name == "t3v3" {
+                        corner.to_owned()
+                    } else {
+                        cell.to_string()
+                    };
+                    cells.push((name, value));
+                }
+            }
+            cells
+        };
+        let send = |fields: Vec<(String, String)>| {
+            let (app, admin) = (&app, &admin);
+            async move {
+                let borrowed: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                post_form(app, admin, table, &borrowed).await
+            }
+        };
+        let (status, page) = send(cells("5")).await;
+        assert_eq!(status, 422, "{page}");
+        let (status, to) = send(cells("1")).await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, "/console/likelihood?done=likelihood_saved")
+        );
+        let page = page_text(&app, &owner, &sheet).await;
+        assert!(
+            !page.contains("6（大）") && page.contains("2（中）"),
+            "{page}"
+        );
+        let refused = owner.get(app.url(table)).send().await.unwrap();
+        assert_eq!(refused.status(), 403, "companies do not set the table");
+        let (status, _) = send(vec![("reset".to_owned(), "1".to_owned())]).await;
+        assert_eq!(status, 303);
+        assert!(page_text(&app, &owner, &sheet).await.contains("6（大）"));
+
         // Another company sees nothing of it; removing the asset removes its lines.
         let beta_owner = invite_and_accept(
             &app,
