@@ -6,8 +6,8 @@
 
 use mamori_model::Severity;
 use mamori_store::{
-    ActiveSuppression, AlertFacts, AlertRoute, AlertingTx, DetectionOutcome, NewAlert, Repeat,
-    Store, StoreError, UnalertedDetection,
+    ActiveSuppression, AlertFacts, AlertRoute, AlertingTx, DeliveryKind, DetectionOutcome,
+    NewAlert, Repeat, Store, StoreError, UnalertedDetection,
 };
 use serde_json::{Value, json};
 
@@ -142,7 +142,7 @@ pub(crate) async fn raise(
     let provider_only = audience == Audience::ProviderOnly;
     for route in tx.routes(&alert.org_id, provider_only).await? {
         if wants(&route, alert.facts.severity) {
-            tx.queue_alert_notice(&route.channel_id, &alert.org_id, &id)
+            tx.queue_alert_notice(&route.channel_id, &alert.org_id, &id, DeliveryKind::Alert)
                 .await?;
             queued += 1;
         }

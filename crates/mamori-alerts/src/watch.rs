@@ -8,7 +8,7 @@
 //! same silence: the next alert waits for the next episode.
 
 use mamori_model::{AlertStatus, Lang, Scope, Severity};
-use mamori_store::{AlertFacts, NewAlert, Source, Store};
+use mamori_store::{AlertFacts, DeliveryKind, NewAlert, Source, Store};
 use serde_json::json;
 
 use crate::AlertsError;
@@ -76,7 +76,8 @@ pub async fn watch_sources(
                 tx.resolve_alert(&open.id, &source.org_id).await?;
                 for route in tx.routes(&source.org_id, false).await? {
                     if wants(&route, SEVERITY) {
-                        tx.queue_resolved_notice(&route.channel_id, &source.org_id, &open.id)
+                        let (channel, org) = (&route.channel_id, &source.org_id);
+                        tx.queue_alert_notice(channel, org, &open.id, DeliveryKind::Resolved)
                             .await?;
                         done.queued += 1;
                     }

@@ -384,19 +384,21 @@ impl AlertingTx {
             .collect())
     }
 
-    /// Queues the notice of alert `alert_id` of `org_id` for channel `channel_id`.
+    /// Queues a notice built from alert `alert_id` of `org_id` for channel `channel_id`:
+    /// [`DeliveryKind::Alert`] for a new alert, [`DeliveryKind::Resolved`] once it cleared.
     pub async fn queue_alert_notice(
         &mut self,
         channel_id: &str,
         org_id: &str,
         alert_id: &str,
+        kind: DeliveryKind,
     ) -> Result<(), StoreError> {
         queue_delivery(
             &mut self.tx,
             channel_id,
             Some(org_id),
             Some(alert_id),
-            DeliveryKind::Alert,
+            kind,
             None,
         )
         .await?;
@@ -426,26 +428,6 @@ impl AlertingTx {
             None,
         )
         .await
-    }
-
-    /// Queues the notice that alert `alert_id` of `org_id` has cleared, for channel
-    /// `channel_id`.
-    pub async fn queue_resolved_notice(
-        &mut self,
-        channel_id: &str,
-        org_id: &str,
-        alert_id: &str,
-    ) -> Result<(), StoreError> {
-        queue_delivery(
-            &mut self.tx,
-            channel_id,
-            Some(org_id),
-            Some(alert_id),
-            DeliveryKind::Resolved,
-            None,
-        )
-        .await?;
-        Ok(())
     }
 
     /// Records one attempt on `delivery` through `channel`, with the channel's status and,
