@@ -16,6 +16,7 @@ mod health;
 mod incidents;
 mod orgs;
 mod reports;
+mod risks;
 
 use std::sync::Arc;
 
@@ -66,6 +67,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(incidents::dispatch))
         .routes(routes!(assets::list, assets::create))
         .routes(routes!(assets::get_one, assets::replace, assets::remove))
+        .routes(routes!(risks::list, risks::create))
+        .routes(routes!(risks::get_one, risks::replace, risks::remove))
         .routes(routes!(contacts::list))
         .routes(routes!(contacts::save, contacts::remove))
         .routes(routes!(consultations::list, consultations::ask))

@@ -392,6 +392,62 @@ async fn the_ledger_over_the_api_checks_rows_and_keeps_tenants_apart() {
             (Some(1), Some(2))
         );
 
+        // A line of the risk analysis on that asset, assessed in the answer.
+        let risks = format!("/api/v1/orgs/{alpha}/risks");
+        let line = json!({"asset_id": aid, "threat": "loss", "threat_level": 3, "vulnerability": 2,
+                          "treatment": "transfer", "due_on": "2000/01/31"});
+        let (status, risk) =
+            api(&app, Method::POST, &risks, &alpha_owner, Some(line.clone())).await;
+        assert_eq!(status, 201, "{risk}");
+        assert_eq!(
+            (
+                risk["likelihood"].as_u64(),
+                risk["risk"].as_u64(),
+                risk["band"].as_str(),
+                risk["overdue"].as_bool()
+            ),
+            (Some(2), Some(2), Some("medium"), Some(true)),
+            "importance 1 (set by hand) × likelihood(3, 2) = 2: {risk}"
+        );
+        assert_eq!(risk["due_on"], "2000-01-31");
+        let rid = risk["id"].as_str().unwrap().to_owned();
+        let beta_asset = {
+            let (status, made) = api(
+                &app,
+                Method::POST,
+                &format!("/api/v1/orgs/{beta}/assets"),
+                &beta_owner,
+                Some(json!({"name": "ベータの名簿"})),
+            )
+            .await;
+            assert_eq!(status, 201);
+            made["id"].as_str().unwrap().to_owned()
+        };
+        let mut foreign = line.clone();
+        foreign["asset_id"] = json!(beta_asset);
+        let (status, refused) = api(&app, Method::POST, &risks, &alpha_owner, Some(foreign)).await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (422, Some("invalid_input.asset_missing"))
+        );
+        let mut unknown = line.clone();
+        unknown["threat"] = json!("meteor");
+        let (status, refused) = api(&app, Method::POST, &risks, &alpha_owner, Some(unknown)).await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (422, Some("invalid_input.unknown_threat"))
+        );
+        for (method, target) in [
+            (Method::GET, risks.clone()),
+            (Method::GET, format!("{risks}/{rid}")),
+            (Method::DELETE, format!("{risks}/{rid}")),
+        ] {
+            let (status, _) = api(&app, method.clone(), &target, &beta_owner, None).await;
+            assert_eq!(status, 404, "{method} {target}");
+        }
+        let (status, listed) = api(&app, Method::GET, &risks, &alpha_owner, None).await;
+        assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)));
+
         // Beta's owner neither reads nor changes Alpha's ledger.
         for (method, target) in [
             (Method::GET, path.clone()),
