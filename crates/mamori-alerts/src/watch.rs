@@ -7,6 +7,8 @@
 //! An alert an analyst resolved while the source stayed silent is not raised again for the
 //! same silence: the next alert waits for the next episode.
 
+use std::collections::HashSet;
+
 use mamori_model::{AlertStatus, Lang, Scope, Severity};
 use mamori_store::{AlertFacts, DeliveryKind, NewAlert, Source, Store};
 use serde_json::json;
@@ -44,16 +46,34 @@ fn silent_since(source: &Source, now: i64) -> Option<i64> {
 
 /// Looks at every source at time `now` (Unix seconds, a parameter so tests can move the
 /// clock): opens an alert for each source that went silent and resolves the alert of each
-/// that sends again, queueing notices in the same transaction.
+/// that sends again, queueing notices in the same transaction. Two reads when nothing
+/// changed; a write transaction only when something did.
 pub async fn watch_sources(
     store: &Store,
     settings: &AlertSettings,
     now: i64,
 ) -> Result<Watched, AlertsError> {
     let sources = store.all_sources(&Scope::AllOrganisations).await?;
+    let open: HashSet<(String, String)> = store
+        .open_group_keys(SOURCE_SILENT_RULE)
+        .await?
+        .into_iter()
+        .collect();
+    // Only a source whose silence and open alert disagree needs work: a new silence, or logs
+    // back while its alert is open. Most minutes that is none, and no transaction is opened.
+    let work: Vec<&Source> = sources
+        .iter()
+        .filter(|s| {
+            let alerted = open.contains(&(s.org_id.clone(), group_key(s)));
+            silent_since(s, now).is_some() != alerted
+        })
+        .collect();
     let mut done = Watched::default();
+    if work.is_empty() {
+        return Ok(done);
+    }
     let mut tx = store.begin_alerting().await?;
-    for source in &sources {
+    for source in work {
         let key = group_key(source);
         let latest = tx.latest_alert(&source.org_id, &key).await?;
         match (silent_since(source, now), latest) {

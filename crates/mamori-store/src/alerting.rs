@@ -159,6 +159,22 @@ pub struct AlertingTx {
 }
 
 impl Store {
+    /// The organisation and group key of every alert of `rule_id` not yet resolved, in every
+    /// organisation: the alerting stage's quick look at what it raised itself before it
+    /// opens a transaction (a silent source with an open alert needs nothing more).
+    pub async fn open_group_keys(
+        &self,
+        rule_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT org_id, group_key FROM alerts WHERE rule_id = $1 AND status <> $2",
+        )
+        .bind(rule_id)
+        .bind(AlertStatus::Resolved.as_str())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Opens the alerting stage's transaction; nothing is written until
     /// [`AlertingTx::commit`].
     pub async fn begin_alerting(&self) -> Result<AlertingTx, StoreError> {
