@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use axum::extract::Path;
 use axum::http::StatusCode;
+use mamori_catalog::Answers;
 use mamori_model::{Deed, InformationAsset, RiskEntry, Treatment};
 use mamori_risk::{
     Assessed, Band, LikelihoodTable, RiskProblem, assess, checked_risk, threat, threats,
 };
-use mamori_store::{Actor, OrgStore};
+use mamori_store::{Actor, AnswerKind, OrgStore};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -185,6 +186,18 @@ impl RiskForm {
     }
 }
 
+/// The latest completed self-assessment's answers and when it was finished, when there is
+/// one whose answers can be read.
+async fn latest_answers(org: &OrgStore) -> Result<Option<(Answers, i64)>, PageError> {
+    let sets = org.answers().latest(AnswerKind::SelfAssessment).await?;
+    Ok(sets.into_iter().find_map(|set| {
+        let at = set.completed_at?;
+        serde_json::from_value::<Answers>(set.answers)
+            .ok()
+            .map(|a| (a, at))
+    }))
+}
+
 /// The add/change page for `entry` (`None`: a new line), with what was wrong.
 async fn render_form(
     page: &Page,
@@ -207,10 +220,12 @@ async fn render_form(
                 (lang.t(&format!("risks.group.{group}")), members)
             })
             .collect();
+    let assessed_at = latest_answers(org).await?.map(|(_, at)| at);
     let ctx = context! {
         org => Value::from(Serde(org.org())),
         entry => entry.map(|e| Value::from(Serde(e))),
         assets => Value::from(Serde(&assets)),
+        assessed_at => assessed_at,
         groups => groups,
         treatments => Treatment::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         error => error,
@@ -250,7 +265,14 @@ async fn save(
     form: RiskForm,
 ) -> PageResult {
     let org = page.authorise_org(id, Deed::KeepAssets, &form.csrf).await?;
-    let typed = form.entry(risk_id);
+    let mut typed = form.entry(risk_id);
+    // "From the self-assessment": the vulnerability its answers suggest for this threat.
+    if form.vulnerability.trim() == "auto"
+        && let (Some(threat), Some((answers, _))) =
+            (threat(&typed.threat), latest_answers(&org).await?)
+    {
+        typed.vulnerability = threat.suggested_vulnerability(&answers).unwrap_or(0);
+    }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     // A line hangs on one of this company's own assets; anything else is a form problem.
     let asset_known = org.assets().get(typed.asset_id.trim()).await?.is_some();

@@ -598,6 +598,46 @@ async fn the_risk_analysis_puts_large_and_overdue_risks_first_and_stays_with_its
             "{page}"
         );
 
+        // After a self-assessment, the vulnerability can come from its answers: theft's items
+        // are 13, 16 and 17, and the office is not always locked (17: no) — 3.
+        let mut answered = serde_json::Map::new();
+        for n in 1..=25 {
+            answered.insert(
+                n.to_string(),
+                serde_json::json!(if n == 17 { "no" } else { "yes" }),
+            );
+        }
+        let handle = app
+            .store
+            .org_store(&Scope::AllOrganisations, &org)
+            .await
+            .unwrap();
+        handle
+            .answers()
+            .complete(
+                &mamori_store::Actor::cli(),
+                mamori_store::NewAnswers {
+                    kind: mamori_store::AnswerKind::SelfAssessment,
+                    subject: "",
+                    edition: "ipa-sme-3.1",
+                    answers: &serde_json::Value::Object(answered),
+                },
+            )
+            .await
+            .unwrap();
+        let form = page_text(&app, &owner, &format!("{sheet}/new")).await;
+        assert!(form.contains("自社診断の回答から決める"), "{form}");
+        let mut theft = line(&ours, "auto");
+        theft[1].1 = "theft".to_owned();
+        let (status, _) = post(format!("{sheet}/new"), theft).await;
+        assert_eq!(status, 303);
+        let lines = handle.risks().list().await.unwrap();
+        let stored_theft = lines
+            .iter()
+            .find(|l| l.threat == "theft")
+            .expect("the theft line");
+        assert_eq!(stored_theft.vulnerability, 3, "item 17 is not in place");
+
         // The provider's administrator changes the likelihood table for every company: a
         // frequent threat against no protection is now only likely 1.
         let table = "/console/likelihood";
