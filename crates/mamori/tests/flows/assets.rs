@@ -718,3 +718,66 @@ async fn the_risk_analysis_puts_large_and_overdue_risks_first_and_stays_with_its
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn in_a_browser_the_owner_records_an_asset_and_its_large_risk() {
+    use crate::common::browser::{Browser, sign_in};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(TestDatabase::sqlite()).await;
+    let (_admin, org, _owner) = org_with_owner(&app, "アルファ工業").await;
+    sign_in(&browser, &app, "owner@alpha.example", "owner password 12").await;
+    browser
+        .client
+        .goto(&app.url(&format!("/orgs/{org}")))
+        .await
+        .unwrap();
+    browser
+        .click(&format!("nav a[href='/orgs/{org}/assets']"))
+        .await;
+    browser
+        .wait_for_text("main", "まだ何も記録されていません")
+        .await;
+    browser
+        .click(&format!("a[href='/orgs/{org}/assets/new']"))
+        .await;
+    browser.fill("input[name=name]", "健康診断の結果").await;
+    browser.fill("input[name=medium]", "書類").await;
+    browser.click("input[name=sensitive]").await;
+    browser.choose("select[name=confidentiality]", "1").await;
+    browser.click("form.stacked button.primary").await;
+    browser
+        .wait_for_text("main", "情報資産の台帳を保存しました")
+        .await;
+    let ledger = browser.text("main").await;
+    assert!(
+        ledger.contains("1件を記録しています。資産の重要度 2 が 1件"),
+        "{ledger}"
+    );
+    browser.screenshot("assets-01-ledger").await;
+
+    browser.click(&format!("a[href='/orgs/{org}/risks']")).await;
+    browser
+        .click(&format!("a[href='/orgs/{org}/risks/new']"))
+        .await;
+    browser.choose("select[name=threat]", "theft").await;
+    browser.choose("select[name=threat_level]", "3").await;
+    browser.choose("select[name=vulnerability]", "3").await;
+    browser.choose("select[name=treatment]", "reduce").await;
+    browser
+        .fill("textarea[name=measures]", "書類を鍵付きの棚に移す")
+        .await;
+    browser.click("form.stacked button.primary").await;
+    browser
+        .wait_for_text("main", "大きなリスクが 1件あります")
+        .await;
+    let sheet = browser.text("main").await;
+    assert!(
+        sheet.contains("6（大）") && sheet.contains("盗難"),
+        "{sheet}"
+    );
+    browser.screenshot("assets-02-risks").await;
+    browser.close().await;
+    app.stop().await;
+}
