@@ -321,23 +321,29 @@ pub async fn export_workbook(Signed(page, _viewer): Signed, Path(id): Path<Strin
         .into_response())
 }
 
-/// The import form: the session's form token and the file; `None` when the form cannot be
-/// read (too large, cut short).
-async fn read_import(mut multipart: Multipart) -> Option<(String, Vec<u8>)> {
+/// The largest ledger file taken: far more than any company's ledger (a row is a few
+/// hundred bytes), small enough to read in memory.
+pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The import form: the session's form token and the file; otherwise the message key of
+/// what was wrong with the form (too large, cut short).
+async fn read_import(mut multipart: Multipart) -> Result<(String, Vec<u8>), &'static str> {
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "assets.import.too_large"
+        } else {
+            "assets.problem.unreadable"
+        }
+    };
     let (mut csrf, mut file) = (String::new(), Vec::new());
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return None,
-        };
+    while let Some(field) = multipart.next_field().await.map_err(refused)? {
         match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.ok()?,
-            "file" => file = field.bytes().await.ok()?.to_vec(),
+            "csrf" => csrf = field.text().await.map_err(refused)?,
+            "file" => file = field.bytes().await.map_err(refused)?.to_vec(),
             _ => {}
         }
     }
-    Some((csrf, file))
+    Ok((csrf, file))
 }
 
 /// `POST /orgs/{id}/assets/import`: adds every asset of a ledger file, or lists every
@@ -348,11 +354,14 @@ pub async fn import(
     Path(id): Path<String>,
     multipart: Multipart,
 ) -> PageResult {
-    let Some((csrf, file)) = read_import(multipart).await else {
-        let org = page.org_store(&id).await?;
-        let problems = vec![(0, page.lang.t("assets.problem.unreadable"))];
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return render_ledger(&page, &viewer, &org, status, problems).await;
+    let (csrf, file) = match read_import(multipart).await {
+        Ok(form) => form,
+        Err(key) => {
+            let org = page.org_store(&id).await?;
+            let problems = vec![(0, page.lang.t(key))];
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_ledger(&page, &viewer, &org, status, problems).await;
+        }
     };
     let org = page.authorise_org(&id, Deed::KeepAssets, &csrf).await?;
     // An Excel workbook is a zip file; anything else is read as CSV.

@@ -119,7 +119,10 @@ pub fn router() -> Router<AppState> {
             "/orgs/{id}/assets/new",
             get(assets::new_form).post(assets::create),
         )
-        .route("/orgs/{id}/assets/import", post(assets::import))
+        .route(
+            "/orgs/{id}/assets/import",
+            post(assets::import).layer(DefaultBodyLimit::max(assets::MAX_IMPORT_BYTES)),
+        )
         .route(
             "/orgs/{id}/assets/{aid}",
             get(assets::edit_form).post(assets::change),

@@ -177,6 +177,12 @@ async fn the_company_keeps_its_asset_ledger_on_the_web_and_in_csv() {
             "{page}"
         );
         assert_eq!(stored(&app, &org).await.len(), 2);
+        let (status, page) = import(&app, &owner, &org, vec![b'a'; 11 * 1024 * 1024]).await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("ファイルが大きすぎます（10MB まで）"),
+            "{page}"
+        );
         let (sjis, _, _) =
             encoding_rs::SHIFT_JIS.encode("情報資産名称,機密性,個人情報\r\n顧客名簿,2,○\r\n");
         let (status, to) = import(&app, &owner, &org, sjis.into_owned()).await;
