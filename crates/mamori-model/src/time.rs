@@ -134,6 +134,11 @@ impl Zone {
     pub fn date(self, ts: i64) -> NaiveDate {
         self.local_ts(ts).date_naive()
     }
+
+    /// Today's local date.
+    pub fn today(self) -> NaiveDate {
+        self.date(chrono::Utc::now().timestamp())
+    }
 }
 
 #[cfg(test)]

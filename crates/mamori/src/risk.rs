@@ -59,9 +59,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("there is no organisation {}", args.org))?;
     let assets = org.assets().list().await?;
-    let today = chrono::Utc::now()
-        .with_timezone(&store.zone().tz())
-        .date_naive();
+    let today = store.zone().today();
     let (file, default_name) = match args.format {
         ExportFormat::Xlsx => {
             let lines = org.risks().list().await?;

@@ -125,17 +125,28 @@ pub(crate) async fn visible_org(
         .map_err(|e| ApiError::from_store(caller.lang, e))
 }
 
+/// Finds the organisation (404 when the caller may not see it) and checks the caller's role
+/// may do `deed` there (403 otherwise): the API's side of the permission table.
+pub(crate) async fn org_for(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+    deed: Deed,
+) -> Result<OrgStore, ApiError> {
+    let org = visible_org(state, caller, id).await?;
+    if !caller.user.may_in(deed, id) {
+        return Err(ApiError::forbidden(caller.lang));
+    }
+    Ok(org)
+}
+
 /// Finds the organisation and checks the caller may answer for it (owner or administrator).
 pub(crate) async fn answering_org(
     state: &AppState,
     caller: &ApiCaller,
     id: &str,
 ) -> Result<OrgStore, ApiError> {
-    let org = visible_org(state, caller, id).await?;
-    if !caller.user.may_in(Deed::AnswerQuestionnaires, id) {
-        return Err(ApiError::forbidden(caller.lang));
-    }
-    Ok(org)
+    org_for(state, caller, id, Deed::AnswerQuestionnaires).await
 }
 
 fn view(scored: &Scored, previous: Option<&Scored>) -> AssessmentView {

@@ -11,7 +11,7 @@ use mamori_store::{Actor, OrgStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::assessments::visible_org;
+use super::assessments::{org_for, visible_org};
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
@@ -152,15 +152,6 @@ impl AssetItem {
     }
 }
 
-/// The organisation, when the caller may also keep its ledger.
-async fn keeping_org(state: &AppState, caller: &ApiCaller, id: &str) -> Result<OrgStore, ApiError> {
-    let org = visible_org(state, caller, id).await?;
-    if !caller.user.may_in(Deed::KeepAssets, id) {
-        return Err(ApiError::forbidden(caller.lang));
-    }
-    Ok(org)
-}
-
 /// Checks and keeps `asset`, answering with it as stored.
 async fn keep(
     org: &OrgStore,
@@ -169,9 +160,7 @@ async fn keep(
     asset: InformationAsset,
 ) -> Result<AssetItem, ApiError> {
     let lang = caller.lang;
-    let today = chrono::Utc::now()
-        .with_timezone(&org.zone().tz())
-        .date_naive();
+    let today = org.zone().today();
     let asset = checked(asset, today).map_err(|p: AssetProblem| {
         ApiError::invalid(
             &format!("invalid_input.{}", p.code()),
@@ -216,7 +205,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AssetBody>,
 ) -> Result<(StatusCode, Json<AssetItem>), ApiError> {
-    let org = keeping_org(&state, &caller, &id).await?;
+    let org = org_for(&state, &caller, &id, Deed::KeepAssets).await?;
     let item = keep(&org, &caller, addr, body.into_asset(String::new())).await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
@@ -252,7 +241,7 @@ pub async fn replace(
     Path((id, aid)): Path<(String, String)>,
     ApiJson(body): ApiJson<AssetBody>,
 ) -> Result<Json<AssetItem>, ApiError> {
-    let org = keeping_org(&state, &caller, &id).await?;
+    let org = org_for(&state, &caller, &id, Deed::KeepAssets).await?;
     Ok(Json(keep(&org, &caller, addr, body.into_asset(aid)).await?))
 }
 
@@ -266,7 +255,7 @@ pub async fn remove(
     ClientAddr(addr): ClientAddr,
     Path((id, aid)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let org = keeping_org(&state, &caller, &id).await?;
+    let org = org_for(&state, &caller, &id, Deed::KeepAssets).await?;
     org.assets()
         .remove(&Actor::user(&caller.user, Some(addr)), &aid)
         .await

@@ -11,7 +11,7 @@ use mamori_store::{Actor, OrgStore};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::assessments::visible_org;
+use super::assessments::{org_for, visible_org};
 use crate::auth::{ApiCaller, ClientAddr};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
@@ -123,9 +123,7 @@ async fn items(
     let assets = org.assets().list().await?;
     let grid = state.store.provider().await?.and_then(|p| p.likelihood);
     let table = LikelihoodTable::of_provider(grid);
-    let today = chrono::Utc::now()
-        .with_timezone(&org.zone().tz())
-        .date_naive();
+    let today = org.zone().today();
     Ok(lines
         .into_iter()
         .filter_map(|line| {
@@ -143,15 +141,6 @@ async fn items(
             })
         })
         .collect())
-}
-
-/// The organisation, when the caller may also keep its sheet.
-async fn keeping_org(state: &AppState, caller: &ApiCaller, id: &str) -> Result<OrgStore, ApiError> {
-    let org = visible_org(state, caller, id).await?;
-    if !caller.user.may_in(Deed::KeepAssets, id) {
-        return Err(ApiError::forbidden(caller.lang));
-    }
-    Ok(org)
 }
 
 /// Checks and keeps `line`, answering with it assessed.
@@ -219,7 +208,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RiskBody>,
 ) -> Result<(StatusCode, Json<RiskItem>), ApiError> {
-    let org = keeping_org(&state, &caller, &id).await?;
+    let org = org_for(&state, &caller, &id, Deed::KeepAssets).await?;
     let item = keep(&state, &org, &caller, addr, body.into_entry(String::new())).await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
@@ -257,7 +246,7 @@ pub async fn replace(
     Path((id, rid)): Path<(String, String)>,
     ApiJson(body): ApiJson<RiskBody>,
 ) -> Result<Json<RiskItem>, ApiError> {
-    let org = keeping_org(&state, &caller, &id).await?;
+    let org = org_for(&state, &caller, &id, Deed::KeepAssets).await?;
     Ok(Json(
         keep(&state, &org, &caller, addr, body.into_entry(rid)).await?,
     ))
@@ -273,7 +262,7 @@ pub async fn remove(
     ClientAddr(addr): ClientAddr,
     Path((id, rid)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let org = keeping_org(&state, &caller, &id).await?;
+    let org = org_for(&state, &caller, &id, Deed::KeepAssets).await?;
     org.risks()
         .remove(&Actor::user(&caller.user, Some(addr)), &rid)
         .await

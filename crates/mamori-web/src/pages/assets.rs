@@ -53,12 +53,6 @@ pub(crate) fn asset_problem_message(lang: Lang, problem: &AssetProblem) -> Strin
     )
 }
 
-/// Today in the site's time zone, for assets registered without a date.
-fn today(page: &Page) -> chrono::NaiveDate {
-    let zone = page.state.store.zone();
-    chrono::Utc::now().with_timezone(&zone.tz()).date_naive()
-}
-
 /// The ledger page, with the problems of a file that was not taken.
 async fn render_ledger(
     page: &Page,
@@ -210,7 +204,7 @@ async fn save(
     let org = page.authorise_org(id, Deed::KeepAssets, &form.csrf).await?;
     let asset = form
         .asset(asset_id)
-        .and_then(|asset| checked(asset, today(page)));
+        .and_then(|asset| checked(asset, page.state.store.zone().today()));
     let asset = match asset {
         Ok(asset) => asset,
         Err(problem) => {
@@ -271,7 +265,10 @@ pub async fn remove(
 pub async fn export(Signed(page, _viewer): Signed, Path(id): Path<String>) -> PageResult {
     let org = page.org_store(&id).await?;
     let assets = org.assets().list().await?;
-    let file = format!("information-assets-{}.csv", today(&page).format("%Y%m%d"));
+    let file = format!(
+        "information-assets-{}.csv",
+        page.state.store.zone().today().format("%Y%m%d")
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -291,7 +288,7 @@ pub async fn export_workbook(Signed(page, _viewer): Signed, Path(id): Path<Strin
     let org = page.org_store(&id).await?;
     let assets = org.assets().list().await?;
     let lines = org.risks().list().await?;
-    let today = today(&page);
+    let today = page.state.store.zone().today();
     let table = super::risks::likelihood_table(&page).await?;
     let file = match write_xlsx(&assets, &lines, &table, today) {
         Ok(file) => file,
@@ -366,9 +363,9 @@ pub async fn import(
     let org = page.authorise_org(&id, Deed::KeepAssets, &csrf).await?;
     // An Excel workbook is a zip file; anything else is read as CSV.
     let read = if file.starts_with(b"PK\x03\x04") {
-        read_xlsx(&file, today(&page))
+        read_xlsx(&file, page.state.store.zone().today())
     } else {
-        read_csv(&file, today(&page))
+        read_csv(&file, page.state.store.zone().today())
     };
     match read {
         Ok(assets) if assets.is_empty() => {

@@ -39,13 +39,6 @@ pub(crate) fn risk_problem_message(lang: Lang, problem: RiskProblem) -> String {
     lang.t(&format!("risks.problem.{}", problem.code()))
 }
 
-/// Today in the site's time zone.
-fn today(page: &Page) -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&page.state.store.zone().tz())
-        .date_naive()
-}
-
 /// The sheet's lines, assessed, large risks first.
 fn rows(
     lang: Lang,
@@ -114,7 +107,13 @@ pub async fn sheet(Signed(page, viewer): Signed, Path(id): Path<String>) -> Page
     let assets = org.assets().list().await?;
     let entries = org.risks().list().await?;
     let table = likelihood_table(&page).await?;
-    let rows = rows(page.lang, entries, &assets, &table, today(&page));
+    let rows = rows(
+        page.lang,
+        entries,
+        &assets,
+        &table,
+        page.state.store.zone().today(),
+    );
     let large = rows
         .iter()
         .filter(|r| r.assessed.band == Band::Large)
