@@ -5,6 +5,7 @@
 pub mod address;
 pub mod asset;
 pub mod contact;
+pub mod device;
 pub mod event;
 pub mod fill;
 pub mod hash;
@@ -23,6 +24,7 @@ mod vocabulary;
 pub use address::from_internet;
 pub use asset::InformationAsset;
 pub use contact::Contact;
+pub use device::{Device, DeviceKind, UtmFunction, UtmLicence};
 pub use event::{Action, Category, Event, Severity};
 pub use fill::{fill, fill_marked};
 pub use hash::sha256_hex;

@@ -5,12 +5,16 @@
 //! reads and writes the IPA sheet's columns as CSV ([`ledger`]). The risk analysis sheet
 //! assesses each threat to an asset: likelihood from threat and vulnerability, risk =
 //! importance × likelihood, its band and what is left after the measures ([`analysis`]),
-//! with the threats to walk through ([`threats`]).
+//! with the threats to walk through ([`threats`]). The device inventory is checked here too
+//! ([`devices`]), and the days its devices stop being protected are read from it, with how
+//! close each one is ([`expiry`]).
 //!
 //! Pure rules: no database, no web. The store keeps assets; pages and the API ask here.
 
 pub mod analysis;
 mod check;
+pub mod devices;
+pub mod expiry;
 pub mod importance;
 pub mod ledger;
 pub mod threats;

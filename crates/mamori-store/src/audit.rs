@@ -136,6 +136,10 @@ pub enum AuditAction {
     RiskRemoved,
     /// The provider's likelihood table for risk analysis was changed.
     LikelihoodChanged,
+    /// A device was added to the inventory or changed.
+    DeviceSaved,
+    /// A device was removed from the inventory.
+    DeviceRemoved,
     /// A monitored source was registered.
     SourceCreated,
     /// A monitored source's name, format or allowed silence was changed.
@@ -162,7 +166,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 49] = [
+    pub const ALL: [AuditAction; 51] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -201,6 +205,8 @@ impl AuditAction {
         AuditAction::RiskSaved,
         AuditAction::RiskRemoved,
         AuditAction::LikelihoodChanged,
+        AuditAction::DeviceSaved,
+        AuditAction::DeviceRemoved,
         AuditAction::SourceCreated,
         AuditAction::SourceChanged,
         AuditAction::SuppressionCreated,
@@ -255,6 +261,8 @@ impl AuditAction {
             AuditAction::RiskSaved => "risk.saved",
             AuditAction::RiskRemoved => "risk.removed",
             AuditAction::LikelihoodChanged => "risk.likelihood_changed",
+            AuditAction::DeviceSaved => "device.saved",
+            AuditAction::DeviceRemoved => "device.removed",
             AuditAction::SourceCreated => "source.created",
             AuditAction::SourceChanged => "source.changed",
             AuditAction::SuppressionCreated => "suppression.created",

@@ -72,6 +72,8 @@ pub enum InvalidInput {
     ProviderRoleWithOrganisation,
     /// Another monitored source already uses this sender address or client certificate.
     SourceTaken,
+    /// Another device of the inventory already stands for this monitored source.
+    SourceDescribed,
     /// A comment, reason or title was left empty.
     TextRequired,
     /// The alert is already resolved; reopen it first.
@@ -110,6 +112,7 @@ impl InvalidInput {
             InvalidInput::RoleNeedsOrganisation => "role_needs_organisation",
             InvalidInput::ProviderRoleWithOrganisation => "provider_role_with_organisation",
             InvalidInput::SourceTaken => "source_taken",
+            InvalidInput::SourceDescribed => "source_described",
             InvalidInput::TextRequired => "text_required",
             InvalidInput::TextTooLong => "text_too_long",
             InvalidInput::AlertResolved => "alert_resolved",

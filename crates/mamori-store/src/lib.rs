@@ -17,6 +17,7 @@ mod db;
 mod declarations;
 mod deliveries;
 mod detections;
+mod devices;
 mod directory;
 mod dispatches;
 mod documents;
@@ -60,6 +61,7 @@ pub use db::{Backend, Store, sqlite_url};
 pub use declarations::Declaration;
 pub use deliveries::{Attempt, Delivery, DeliveryKind, DeliveryRecord, now_ms};
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
+pub use devices::OrgDevice;
 pub use dispatches::{Dispatch, DispatchFigures, DispatchRecord};
 pub use documents::{
     DocumentDraft, DocumentVersion, HandbookAcknowledgement, HandbookReader, PolicyPublication,

@@ -84,6 +84,10 @@ repository!(
     /// The organisation's risk analysis sheet.
     Risks
 );
+repository!(
+    /// The organisation's device inventory.
+    Devices
+);
 
 /// One organisation's data, for a caller whose scope was checked against it.
 #[derive(Clone, Debug)]
@@ -200,6 +204,11 @@ impl OrgStore {
     /// The organisation's risk analysis sheet.
     pub fn risks(&self) -> Risks<'_> {
         Risks { org: self }
+    }
+
+    /// The device inventory.
+    pub fn devices(&self) -> Devices<'_> {
+        Devices { org: self }
     }
 
     /// Acknowledgements of the five basic rules.

@@ -229,6 +229,39 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
             beta.risks().remove(&cli, &risk.id).await,
             Err(mamori_store::StoreError::NotFound)
         ));
+        let mut router =
+            mamori_model::Device::new(mamori_model::DeviceKind::Router, "本社ルーター");
+        router.source_id = Some(source.id.clone());
+        router.support_ends = "2027-03-31".into();
+        let device = alpha.devices().save(&cli, &router).await.unwrap();
+        // Beta can neither read, change nor remove Alpha's device, nor claim Alpha's source.
+        assert_eq!(beta.devices().get(&device.id).await.unwrap(), None);
+        assert!(matches!(
+            beta.devices().save(&cli, &device).await,
+            Err(mamori_store::StoreError::NotFound)
+        ));
+        let mut claim = router.clone();
+        claim.name = "横取り".into();
+        assert!(matches!(
+            beta.devices().save(&cli, &claim).await,
+            Err(mamori_store::StoreError::NotFound)
+        ));
+        assert!(matches!(
+            beta.devices().remove(&cli, &device.id).await,
+            Err(mamori_store::StoreError::NotFound)
+        ));
+        let reached = |scope: Scope| {
+            let store = store.clone();
+            async move {
+                let all = store.all_devices(&scope).await.unwrap();
+                all.into_iter().map(|d| d.device.name).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            reached(Scope::Organisation(b.id.clone())).await,
+            Vec::<String>::new()
+        );
+        assert_eq!(reached(Scope::AllOrganisations).await, ["本社ルーター"]);
         let today = store.zone().day_start(mamori_store::now());
         let (hour_from, hour_to) = (today, mamori_store::now() + 3600);
         let everything = EventFilter {
@@ -290,8 +323,9 @@ async fn another_organisations_handle_reaches_none_of_its_rows() {
                     .is_empty(),
                 !handle.assets().list().await.unwrap().is_empty(),
                 !handle.risks().list().await.unwrap().is_empty(),
+                !handle.devices().list().await.unwrap().is_empty(),
             ];
-            assert_eq!(found, [own; 18], "{name}'s handle on {}", db.backend);
+            assert_eq!(found, [own; 19], "{name}'s handle on {}", db.backend);
         }
         assert!(
             store

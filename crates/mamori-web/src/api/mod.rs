@@ -9,6 +9,7 @@ mod checklists;
 mod consultations;
 mod contacts;
 pub(crate) mod detections;
+mod devices;
 mod doc;
 mod documents;
 pub(crate) mod events;
@@ -67,6 +68,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(incidents::dispatch))
         .routes(routes!(assets::list, assets::create))
         .routes(routes!(assets::get_one, assets::replace, assets::remove))
+        .routes(routes!(devices::list, devices::create))
+        .routes(routes!(devices::get_one, devices::replace, devices::remove))
         .routes(routes!(risks::list, risks::create))
         .routes(routes!(risks::get_one, risks::replace, risks::remove))
         .routes(routes!(contacts::list))

@@ -37,11 +37,13 @@ pub(crate) enum Done {
     RiskSaved,
     RiskRemoved,
     LikelihoodSaved,
+    DeviceSaved,
+    DeviceRemoved,
 }
 
 impl Done {
     /// Every confirmation, for the catalog test.
-    pub const ALL: [Done; 30] = [
+    pub const ALL: [Done; 32] = [
         Done::AlertUpdated,
         Done::AlertEscalated,
         Done::SuppressionAdded,
@@ -72,6 +74,8 @@ impl Done {
         Done::RiskSaved,
         Done::RiskRemoved,
         Done::LikelihoodSaved,
+        Done::DeviceSaved,
+        Done::DeviceRemoved,
     ];
 
     /// Its word in the address and its message key (`done.<key>`).
@@ -107,6 +111,8 @@ impl Done {
             Done::RiskSaved => "risk_saved",
             Done::RiskRemoved => "risk_removed",
             Done::LikelihoodSaved => "likelihood_saved",
+            Done::DeviceSaved => "device_saved",
+            Done::DeviceRemoved => "device_removed",
         }
     }
 

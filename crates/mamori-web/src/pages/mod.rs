@@ -19,6 +19,7 @@ mod done;
 mod events;
 mod failure;
 mod incidents;
+mod inventory;
 mod login;
 mod org;
 pub(crate) mod reports;
@@ -47,6 +48,7 @@ use tokio::sync::OnceCell;
 pub(crate) use assets::asset_problem_message;
 pub(crate) use done::Done;
 pub(crate) use failure::{PageError, render_errors};
+pub(crate) use inventory::{device_problem_message, inventory_of};
 pub(crate) use risks::risk_problem_message;
 
 /// What page handlers return: the page (or a redirect), or why it is not shown.
@@ -128,6 +130,17 @@ pub fn router() -> Router<AppState> {
             get(assets::edit_form).post(assets::change),
         )
         .route("/orgs/{id}/assets/{aid}/delete", post(assets::remove))
+        .route("/orgs/{id}/devices", get(inventory::inventory))
+        .route(
+            "/orgs/{id}/devices/new",
+            get(inventory::new_form).post(inventory::create),
+        )
+        .route(
+            "/orgs/{id}/devices/{did}",
+            get(inventory::edit_form).post(inventory::change),
+        )
+        .route("/orgs/{id}/devices/{did}/delete", post(inventory::remove))
+        .route("/console/expiries", get(inventory::console_expiries))
         .route("/orgs/{id}/risks", get(risks::sheet))
         .route(
             "/console/likelihood",

@@ -24,5 +24,6 @@ mod home;
 mod incidents;
 mod ingest_api;
 mod ingest_kill;
+mod inventory;
 mod reports_pages;
 mod retention;
