@@ -2,8 +2,11 @@
 //! grouped alerts (decided here, written in one store transaction per batch), notifications go out through
 //! e-mail, webhooks, Slack and Teams with retries and back-off, low-severity alerts can be
 //! gathered into a daily digest, and the alert-route self-test proves each channel works.
+//! mamori also watches the watchers: a silent source and a device's licence or support that
+//! ends raise alerts of their own, the latter after reminders.
 
 mod deliver;
+mod expiries;
 pub mod notice;
 mod promote;
 mod route;
@@ -14,6 +17,7 @@ mod settings;
 mod watch;
 
 pub use deliver::{CHANNEL_FAILING_RULE, Outcome, deliver_one, record_attempt};
+pub use expiries::{END_DATE_RULE, Reminded, watch_end_dates};
 pub use promote::{AlertingRules, Promotion, promote_detections};
 pub use route::{RouteCheck, test_route};
 pub use seen::{desk_line, what_was_seen};

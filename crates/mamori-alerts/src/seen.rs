@@ -43,6 +43,14 @@ pub(crate) struct Words {
     pub source_silent_action: String,
     /// Why a silent source's alert was resolved ({device}).
     pub source_back: String,
+    /// What a reminder or an end-date alert is about ({device}, {lapse}).
+    pub end_date_title: String,
+    /// What a reminder says ({lapse}, {date}, {left}).
+    pub end_date_soon_seen: String,
+    /// Title of the alert on an end date ({device}, {lapse}).
+    pub end_date_lapsed_title: String,
+    /// What the alert on an end date says ({device}, {lapse}, {date}).
+    pub end_date_lapsed_seen: String,
     /// A length of time in minutes, hours and days ({n}), one and many.
     pub duration: Duration,
 }

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 
 use crate::AlertsError;
 use crate::deliver::{deliver_one, provider_name};
+use crate::expiries::watch_end_dates;
 use crate::notice::{digest_notice, lang_of};
 use crate::promote::promote_detections;
 use crate::settings::AlertSettings;
@@ -29,6 +30,10 @@ const DIGEST_CHECK: Duration = Duration::from_secs(60);
 
 /// How often sources are checked for silence.
 const WATCH_EVERY: Duration = Duration::from_secs(60);
+
+/// How often devices' end dates are checked: they change by the day, so a quarter of an
+/// hour is prompt enough and keeps the reads rare.
+const END_DATES_EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// The alerting stage's tasks; dropping it does not stop them, [`RunningAlerts::stop`] does.
 pub struct RunningAlerts {
@@ -64,6 +69,12 @@ impl RunningAlerts {
             stopped.clone(),
         ));
         tasks.spawn(watch_loop(
+            store.clone(),
+            settings.clone(),
+            wake.clone(),
+            stopped.clone(),
+        ));
+        tasks.spawn(end_date_loop(
             store.clone(),
             settings.clone(),
             wake,
@@ -291,6 +302,35 @@ async fn watch_loop(
             Err(e) => tracing::warn!(error = %e, "sources not watched; trying again in a minute"),
         }
         if !pause(WATCH_EVERY, None, &mut stopped).await {
+            return;
+        }
+    }
+}
+
+async fn end_date_loop(
+    store: Store,
+    settings: Arc<AlertSettings>,
+    wake_delivery: Arc<Notify>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        match watch_end_dates(&store, &settings, mamori_store::now()).await {
+            Ok(done) => {
+                if done.queued > 0 {
+                    wake_delivery.notify_one();
+                }
+                if done.reminders + done.alerts > 0 {
+                    tracing::info!(
+                        reminders = done.reminders,
+                        alerts = done.alerts,
+                        notifications = done.queued,
+                        "devices' end dates watched"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "end dates not watched; trying again later"),
+        }
+        if !pause(END_DATES_EVERY, None, &mut stopped).await {
             return;
         }
     }

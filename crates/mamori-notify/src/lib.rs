@@ -12,7 +12,7 @@
 //!
 //! ```json
 //! {
-//!   "type": "alert",                     // "alert" | "test" | "digest" | "channel_failing" | "resolved"
+//!   "type": "alert",                     // "alert" | "test" | "digest" | "channel_failing" | "resolved" | "reminder"
 //!   "sent_at": "2026-11-22T05:05:00Z",   // RFC 3339, UTC
 //!   "lang": "ja",                        // language of the text fields
 //!   "text": "【重要度: 高】… — 株式会社サンプル", // one-line summary for chat tools
@@ -34,6 +34,8 @@
 //! notice's own title and severity. `seen` is what was seen in one sentence (for `resolved`:
 //! what changed); `resolved` is sent when mamori closes an alert of its own (a silent source
 //! sends again), with the alert's id, and `last_seen` is then the time it was resolved.
+//! `reminder` says something of a device ends soon: `source` names the device, `seen` what
+//! ends on which day, and `alert.id` is null.
 //!
 //! When the channel has a secret, two more headers are sent:
 //! `X-Mamori-Timestamp: <unix seconds>` and

@@ -20,6 +20,9 @@ pub enum NoticeKind {
     /// An alert mamori raised about the monitoring itself has cleared (a silent source is
     /// sending again); `seen` says what changed.
     Resolved,
+    /// Something of a device ends soon (a licence, the OS's support, a support contract);
+    /// `source` names the device and `seen` says what ends when.
+    Reminder,
 }
 
 impl NoticeKind {
@@ -31,6 +34,7 @@ impl NoticeKind {
             NoticeKind::Digest => "digest",
             NoticeKind::ChannelFailing => "channel_failing",
             NoticeKind::Resolved => "resolved",
+            NoticeKind::Reminder => "reminder",
         }
     }
 }

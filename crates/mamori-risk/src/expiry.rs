@@ -3,11 +3,30 @@
 //! licence lapsed stops updating without a word. mamori reminds the company 60, 30 and 7
 //! days before such a day and raises an alert on it.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use chrono::NaiveDate;
-use mamori_model::{Device, UtmFunction};
-use serde::Serialize;
+use mamori_model::{Device, Lang, Severity, UtmFunction};
+use serde::{Deserialize, Serialize};
 
 use crate::devices::stored_date;
+
+/// How `lapses.toml` describes one lapse.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Words {
+    ja: String,
+    en: String,
+    todo_ja: String,
+    todo_en: String,
+    severity: Severity,
+}
+
+static WORDS: LazyLock<HashMap<String, Words>> = LazyLock::new(|| {
+    // Compiled in and read whole by this module's tests, so it cannot be unreadable in a build.
+    toml::from_str(include_str!("../lapses.toml")).expect("lapses.toml is valid")
+});
 
 /// What ends on an expiry day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +51,41 @@ impl Lapse {
             Lapse::Support => "support".to_owned(),
             Lapse::Licence(function) => format!("licence.{function}"),
         }
+    }
+
+    /// Every lapse, in the order pages list them.
+    pub fn all() -> impl Iterator<Item = Lapse> {
+        [Lapse::OsSupport, Lapse::Antivirus, Lapse::Support]
+            .into_iter()
+            .chain(UtmFunction::ALL.iter().map(|&f| Lapse::Licence(f)))
+    }
+
+    fn words(self) -> &'static Words {
+        // Every key has an entry: the tests read each one.
+        &WORDS[&self.key()]
+    }
+
+    /// Its name in `lang`: 「不正侵入防止（IPS）」.
+    pub fn name(self, lang: Lang) -> &'static str {
+        let w = self.words();
+        match lang {
+            Lang::Ja => &w.ja,
+            Lang::En => &w.en,
+        }
+    }
+
+    /// What the company should do before the day, in `lang`.
+    pub fn todo(self, lang: Lang) -> &'static str {
+        let w = self.words();
+        match lang {
+            Lang::Ja => &w.todo_ja,
+            Lang::En => &w.todo_en,
+        }
+    }
+
+    /// How urgent the alert on the day is.
+    pub fn severity(self) -> Severity {
+        self.words().severity
     }
 
     /// Its place when two end on the same day: the device's own dates, then the licences.
@@ -216,6 +270,12 @@ mod tests {
             assert_eq!(Lapse::from_key(&lapse.key()), Some(lapse));
         }
         assert_eq!(Lapse::from_key("licence.coffee"), None);
+        // Every lapse has words, and the file has no entry for a lapse that does not exist.
+        for lapse in Lapse::all() {
+            assert!(!lapse.name(Lang::Ja).is_empty() && !lapse.todo(Lang::En).is_empty());
+        }
+        assert_eq!(WORDS.len(), Lapse::all().count());
+        assert_eq!(Lapse::Licence(UtmFunction::Ips).severity(), Severity::High);
         for stage in Stage::ALL {
             assert_eq!(Stage::from_str_opt(stage.as_str()), Some(stage));
         }

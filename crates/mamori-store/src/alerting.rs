@@ -457,6 +457,23 @@ impl AlertingTx {
         record_attempt(&mut self.tx, delivery, channel, attempt).await
     }
 
+    /// Queues prepared notice `notice` (JSON) of `kind` for `channel`.
+    pub async fn queue_prepared_notice(
+        &mut self,
+        channel: &crate::Channel,
+        kind: DeliveryKind,
+        notice: &str,
+    ) -> Result<(), StoreError> {
+        let org_id = channel.org_id.as_deref();
+        queue_delivery(&mut self.tx, &channel.id, org_id, None, kind, Some(notice)).await?;
+        Ok(())
+    }
+
+    /// The transaction's connection, for statements of the store's other modules.
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
     /// Writes everything this transaction did.
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;

@@ -24,6 +24,8 @@ pub enum DeliveryKind {
     /// An alert mamori raised about the monitoring itself has cleared (the notice is built
     /// from the resolved alert when it is sent).
     Resolved,
+    /// Something of a device ends soon (a prepared notice).
+    Reminder,
 }
 
 impl DeliveryKind {
@@ -35,6 +37,7 @@ impl DeliveryKind {
             DeliveryKind::Digest => "digest",
             DeliveryKind::ChannelFailing => "channel_failing",
             DeliveryKind::Resolved => "resolved",
+            DeliveryKind::Reminder => "reminder",
         }
     }
 
@@ -44,6 +47,7 @@ impl DeliveryKind {
             "digest" => DeliveryKind::Digest,
             "channel_failing" => DeliveryKind::ChannelFailing,
             "resolved" => DeliveryKind::Resolved,
+            "reminder" => DeliveryKind::Reminder,
             _ => DeliveryKind::Alert,
         }
     }

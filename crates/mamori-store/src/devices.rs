@@ -2,7 +2,7 @@
 //! keeps them with their UTM licences, scoped to the organisation, and records every change
 //! in the audit log. A device may stand for one of the organisation's own monitored sources.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use mamori_model::{Device, Scope, UtmLicence};
 use sqlx::any::AnyRow;
@@ -10,7 +10,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::audit::{Actor, AuditAction, record};
 use crate::tenant::Devices;
-use crate::{InvalidInput, Store, StoreError, new_id, now};
+use crate::{AlertingTx, InvalidInput, Store, StoreError, new_id, now};
 
 const COLUMNS: &str = "id, org_id, kind, name, owner, location, os, os_version, os_support_ends,
     antivirus, antivirus_expires, support_ends, source_id, remarks";
@@ -239,12 +239,13 @@ impl Devices<'_> {
         let org_id = self.org.id();
         let device = self.get(id).await?.ok_or(StoreError::NotFound)?;
         let mut tx = self.org.store.begin_write().await?;
-        for table in ["device_licences", "devices"] {
-            let column = if table == "devices" {
-                "id"
-            } else {
-                "device_id"
-            };
+        // Its licences and the reminders sent about it go with it.
+        let rows = [
+            ("device_licences", "device_id"),
+            ("expiry_notices", "device_id"),
+            ("devices", "id"),
+        ];
+        for (table, column) in rows {
             sqlx::query(AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE org_id = $1 AND {column} = $2"
             )))
@@ -263,5 +264,47 @@ impl Devices<'_> {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// One reminder or alert already sent about a device's end date: the device, what ends
+/// (`Lapse::key`), the day it ends (`YYYY-MM-DD`) and the stage (`days30` …).
+pub type ExpiryNoticeKey = (String, String, String, String);
+
+impl Store {
+    /// Every reminder and alert already sent about devices' end dates, so the watch can
+    /// tell what is new without opening a write transaction.
+    pub async fn expiry_notices_sent(&self) -> Result<HashSet<ExpiryNoticeKey>, StoreError> {
+        let rows: Vec<ExpiryNoticeKey> =
+            sqlx::query_as("SELECT device_id, lapse, ends_on, stage FROM expiry_notices")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
+impl AlertingTx {
+    /// Records that the reminder or alert `key` of `org_id`'s device is being sent; `false`
+    /// when it was already (another node, or an earlier pass, got there first).
+    pub async fn note_expiry(
+        &mut self,
+        org_id: &str,
+        key: &ExpiryNoticeKey,
+    ) -> Result<bool, StoreError> {
+        let (device_id, lapse, ends_on, stage) = key;
+        let done = sqlx::query(
+            "INSERT INTO expiry_notices (org_id, device_id, lapse, ends_on, stage, sent_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (device_id, lapse, ends_on, stage) DO NOTHING",
+        )
+        .bind(org_id)
+        .bind(device_id)
+        .bind(lapse)
+        .bind(ends_on)
+        .bind(stage)
+        .bind(now())
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -61,7 +61,7 @@ pub use db::{Backend, Store, sqlite_url};
 pub use declarations::Declaration;
 pub use deliveries::{Attempt, Delivery, DeliveryKind, DeliveryRecord, now_ms};
 pub use detections::{DetectionFilter, DetectionPage, NewDetection, StoredDetection};
-pub use devices::OrgDevice;
+pub use devices::{ExpiryNoticeKey, OrgDevice};
 pub use dispatches::{Dispatch, DispatchFigures, DispatchRecord};
 pub use documents::{
     DocumentDraft, DocumentVersion, HandbookAcknowledgement, HandbookReader, PolicyPublication,

@@ -2,5 +2,6 @@
 //! real HTTP listeners, in one test binary: one module per part of the stage.
 
 mod delivery;
+mod end_dates;
 mod promote;
 mod watch;

@@ -18,7 +18,7 @@ use mamori_testkit::TestDatabase;
 use mamori_testkit::webhook::WebhookSink;
 use serde_json::json;
 
-async fn org(store: &Store, name: &str) -> String {
+pub(crate) async fn org(store: &Store, name: &str) -> String {
     let org = NewOrganisation {
         name: name.into(),
         industry: "E".parse().unwrap(),
@@ -28,7 +28,7 @@ async fn org(store: &Store, name: &str) -> String {
     store.create_org(&Actor::cli(), org).await.unwrap().id
 }
 
-fn webhook(org_id: &str, url: &str) -> NewChannel {
+pub(crate) fn webhook(org_id: &str, url: &str) -> NewChannel {
     NewChannel {
         org_id: Some(org_id.to_owned()),
         kind: "webhook".into(),
@@ -62,7 +62,7 @@ fn line(org_id: &str, source_id: &str, at: i64, seq: i64) -> IngestBatch {
 }
 
 /// Sends every due notification and returns the webhook bodies received so far.
-async fn deliver_all(
+pub(crate) async fn deliver_all(
     store: &Store,
     notifier: &Notifier,
     settings: &AlertSettings,

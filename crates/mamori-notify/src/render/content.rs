@@ -190,6 +190,10 @@ impl Content {
                 fact(&labels.resolved_at, when(notice.last_seen));
                 (&w.resolved, String::new(), &w.resolved.intro)
             }
+            NoticeKind::Reminder => {
+                fact(&labels.device, notice.source.clone().unwrap_or_default());
+                (&w.reminder, String::new(), &w.reminder.intro)
+            }
         };
         let date = format_date(lang, zone, notice.last_seen.unwrap_or(now));
         let values = [
@@ -202,7 +206,10 @@ impl Content {
         let subject = fill(&kind.subject, &values);
         let heading = fill(&kind.heading, &values);
         let mut intro: Vec<String> = intro_lines.iter().map(|l| fill(l, &values)).collect();
-        if matches!(notice.kind, NoticeKind::Alert | NoticeKind::Resolved) {
+        if matches!(
+            notice.kind,
+            NoticeKind::Alert | NoticeKind::Resolved | NoticeKind::Reminder
+        ) {
             intro.push(notice.seen.clone());
         }
         if notice.kind == NoticeKind::Alert {

@@ -33,6 +33,7 @@ pub(crate) struct Labels {
     pub first_failure: String,
     pub last_failure: String,
     pub resolved_at: String,
+    pub device: String,
     pub todo: String,
     pub alert_list: String,
     pub last_seen_after_count: String,
@@ -55,6 +56,7 @@ pub(crate) struct Words {
     pub digest: KindWords,
     pub channel_failing: KindWords,
     pub resolved: KindWords,
+    pub reminder: KindWords,
     pub footer: String,
     pub footer_provider: String,
 }
@@ -89,6 +91,7 @@ mod tests {
                 &w.digest,
                 &w.channel_failing,
                 &w.resolved,
+                &w.reminder,
             ] {
                 assert!(
                     !kind.subject.is_empty() && !kind.intro.is_empty() && !kind.link.is_empty()
@@ -96,6 +99,7 @@ mod tests {
                 assert!(kind.subject.starts_with("[mamori] "), "{}", kind.subject);
             }
             assert!(!w.digest.intro_none.is_empty() && !w.channel_failing.todo.is_empty());
+            assert!(!w.reminder.todo.is_empty());
         }
     }
 }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use mamori_model::{Deed, Device, DeviceKind, UtmFunction, UtmLicence};
 use mamori_risk::devices::{DeviceProblem, WatchedSource, checked_device, with_sources};
-use mamori_risk::expiry::{Expiry, Stage, expiries, upcoming};
+use mamori_risk::expiry::{Expiry, Lapse, Stage, expiries, upcoming};
 use mamori_store::{Actor, OrgStore};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -27,14 +27,17 @@ use crate::i18n::{Lang, Messages};
 pub(crate) struct ExpiryView {
     #[serde(flatten)]
     expiry: Expiry,
+    /// What ends, in the reader's language.
+    name: &'static str,
     days_left: i64,
     /// `lapsed`, `days7`, `days30`, `days60`, or `later`.
     stage: &'static str,
 }
 
 impl ExpiryView {
-    pub(crate) fn new(expiry: Expiry, today: NaiveDate) -> Self {
+    pub(crate) fn new(expiry: Expiry, today: NaiveDate, lang: Lang) -> Self {
         ExpiryView {
+            name: expiry.lapse.name(lang),
             days_left: expiry.days_left(today),
             stage: Stage::reached(expiry.on, today).map_or("later", Stage::as_str),
             expiry,
@@ -85,7 +88,7 @@ pub async fn inventory(Signed(page, viewer): Signed, Path(id): Path<String>) -> 
             next: expiries(&device)
                 .into_iter()
                 .next()
-                .map(|e| ExpiryView::new(e, today)),
+                .map(|e| ExpiryView::new(e, today, page.lang)),
             device,
         })
         .collect();
@@ -189,7 +192,10 @@ async fn render_form(
         device => Value::from(Serde(device)),
         licences => licences,
         kinds => DeviceKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        functions => UtmFunction::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        functions => UtmFunction::ALL
+            .iter()
+            .map(|&f| (f.as_str(), Lapse::Licence(f).name(page.lang)))
+            .collect::<Vec<_>>(),
         error => error,
     };
     Ok(page.render(status, "device_form.html", ctx).await)
@@ -340,7 +346,7 @@ pub async fn console_expiries(Signed(page, _viewer): Signed) -> PageResult {
                     device_id: entry.device.id.clone(),
                     device_name: entry.device.name.clone(),
                     kind: entry.device.kind,
-                    expiry: ExpiryView::new(expiry, today),
+                    expiry: ExpiryView::new(expiry, today, page.lang),
                 })
         })
         .collect();
