@@ -94,6 +94,10 @@ pub struct Device {
     /// The last day of the support or maintenance contract, `YYYY-MM-DD` (empty: none).
     #[serde(default)]
     pub support_ends: String,
+    /// Where the device itself sends its own alerts (a UTM's or router's alert e-mail
+    /// setting); empty: not set, or not known.
+    #[serde(default)]
+    pub alert_email: String,
     /// A UTM's licences, one per function.
     #[serde(default)]
     pub licences: Vec<UtmLicence>,
@@ -120,6 +124,7 @@ impl Device {
             antivirus: String::new(),
             antivirus_expires: String::new(),
             support_ends: String::new(),
+            alert_email: String::new(),
             licences: Vec::new(),
             source_id: None,
             remarks: String::new(),

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use mamori_model::{Device, DeviceKind};
+use mamori_model::{Device, DeviceKind, normal_email};
 
 use crate::check::read_date;
 
@@ -31,6 +31,8 @@ pub enum DeviceField {
     AntivirusExpires,
     /// The end of the support contract.
     SupportEnds,
+    /// Where the device sends its own alerts.
+    AlertEmail,
     /// A UTM function's licence.
     Licence,
     /// Anything worth noting.
@@ -50,6 +52,7 @@ impl DeviceField {
             DeviceField::Antivirus => "antivirus",
             DeviceField::AntivirusExpires => "antivirus_expires",
             DeviceField::SupportEnds => "support_ends",
+            DeviceField::AlertEmail => "alert_email",
             DeviceField::Licence => "licences",
             DeviceField::Remarks => "remarks",
         }
@@ -76,6 +79,9 @@ pub enum DeviceProblem {
     /// A date is not a date.
     #[error("{} is not a date such as 2026-12-07", .0.key())]
     BadDate(DeviceField),
+    /// The alert destination is not an e-mail address.
+    #[error("the alert e-mail destination is not an address such as alerts@example.co.jp")]
+    BadEmail,
     /// The same UTM function is licensed twice.
     #[error("a UTM function is listed twice")]
     LicenceTwice,
@@ -87,6 +93,7 @@ impl DeviceProblem {
         match self {
             DeviceProblem::NameMissing => DeviceField::Name,
             DeviceProblem::TooLong(f) | DeviceProblem::BadDate(f) => *f,
+            DeviceProblem::BadEmail => DeviceField::AlertEmail,
             DeviceProblem::LicenceTwice => DeviceField::Licence,
         }
     }
@@ -97,6 +104,7 @@ impl DeviceProblem {
             DeviceProblem::NameMissing => "name_missing",
             DeviceProblem::TooLong(_) => "too_long",
             DeviceProblem::BadDate(_) => "bad_date",
+            DeviceProblem::BadEmail => "bad_email",
             DeviceProblem::LicenceTwice => "licence_twice",
         }
     }
@@ -140,6 +148,10 @@ pub fn checked_device(mut device: Device) -> Result<Device, DeviceProblem> {
     for (field, date) in dates {
         *date = normal_date(date, field)?;
     }
+    device.alert_email = match device.alert_email.trim() {
+        "" => String::new(),
+        given => normal_email(given).ok_or(DeviceProblem::BadEmail)?,
+    };
     let mut seen = HashSet::new();
     for licence in &mut device.licences {
         if !seen.insert(licence.function) {
@@ -154,6 +166,13 @@ pub fn checked_device(mut device: Device) -> Result<Device, DeviceProblem> {
         device.source_id = None;
     }
     Ok(device)
+}
+
+/// Whether `device` is an edge device (a UTM or a router) with no alert e-mail destination
+/// recorded: the vendor handbook's second failure, where a UTM saw the infection and told
+/// nobody because the field was blank.
+pub fn alert_destination_missing(device: &Device) -> bool {
+    matches!(device.kind, DeviceKind::Utm | DeviceKind::Router) && device.alert_email.is_empty()
 }
 
 /// The kind of device a source sending logs in `format` most likely is.
@@ -243,6 +262,9 @@ mod tests {
             licence(UtmFunction::Ips, "2028-01-01"),
         ];
         assert_eq!(checked_device(twice), Err(DeviceProblem::LicenceTwice));
+        let mut mail = Device::new(DeviceKind::Utm, "UTM");
+        mail.alert_email = "security at example".into();
+        assert_eq!(checked_device(mail), Err(DeviceProblem::BadEmail));
         let mut long = Device::new(DeviceKind::Pc, "PC");
         long.location = "あ".repeat(201);
         assert_eq!(
@@ -275,5 +297,16 @@ mod tests {
             ("", DeviceKind::Router, Some("s2"))
         );
         assert_eq!(kind_for_format("auto"), DeviceKind::Other);
+        assert!(
+            alert_destination_missing(&all[1]),
+            "a router nobody described"
+        );
+        let mut told = all[1].clone();
+        told.alert_email = "it@alpha.example".into();
+        assert!(!alert_destination_missing(&told));
+        assert!(!alert_destination_missing(&Device::new(
+            DeviceKind::Pc,
+            "PC"
+        )));
     }
 }

@@ -13,7 +13,7 @@ use crate::tenant::Devices;
 use crate::{AlertingTx, InvalidInput, Store, StoreError, new_id, now};
 
 const COLUMNS: &str = "id, org_id, kind, name, owner, location, os, os_version, os_support_ends,
-    antivirus, antivirus_expires, support_ends, source_id, remarks";
+    antivirus, antivirus_expires, support_ends, source_id, remarks, alert_email";
 
 /// A device of one organisation, for readers that span organisations (the provider's list
 /// of expiries, the reminder watch).
@@ -43,6 +43,7 @@ fn from_row(row: &AnyRow) -> Result<OrgDevice, StoreError> {
         antivirus: text(9)?,
         antivirus_expires: text(10)?,
         support_ends: text(11)?,
+        alert_email: text(14)?,
         licences: Vec::new(),
         source_id: row.try_get(12)?,
         remarks: text(13)?,
@@ -120,12 +121,12 @@ async fn write(
     let done = sqlx::query(
         "INSERT INTO devices (id, org_id, kind, name, owner, location, os, os_version,
              os_support_ends, antivirus, antivirus_expires, support_ends, source_id, remarks,
-             updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             updated_at, alert_email)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (id) DO UPDATE SET kind = $3, name = $4, owner = $5, location = $6,
              os = $7, os_version = $8, os_support_ends = $9, antivirus = $10,
              antivirus_expires = $11, support_ends = $12, source_id = $13, remarks = $14,
-             updated_at = $15
+             updated_at = $15, alert_email = $16
          WHERE devices.org_id = $2",
     )
     .bind(id)
@@ -143,6 +144,7 @@ async fn write(
     .bind(device.source_id.as_deref())
     .bind(&device.remarks)
     .bind(now())
+    .bind(&device.alert_email)
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {

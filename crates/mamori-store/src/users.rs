@@ -30,20 +30,7 @@ pub struct NewUser {
 
 /// Lower-cases and trims an e-mail address and checks its rough shape.
 pub(crate) fn normalise_email(email: &str) -> Result<String, StoreError> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if valid {
-        Ok(email)
-    } else {
-        Err(StoreError::Invalid(InvalidInput::Email))
-    }
+    mamori_model::normal_email(email).ok_or(StoreError::Invalid(InvalidInput::Email))
 }
 
 const USER_COLUMNS: &str =

@@ -71,6 +71,10 @@ pub struct DeviceBody {
     #[serde(default)]
     #[schema(max_length = 10)]
     support_ends: String,
+    /// Where the device sends its own alerts (a UTM's or router's setting).
+    #[serde(default)]
+    #[schema(max_length = 254)]
+    alert_email: String,
     /// A UTM's licences, one per function.
     #[serde(default)]
     licences: Vec<LicenceBody>,
@@ -97,6 +101,7 @@ impl DeviceBody {
             antivirus: self.antivirus,
             antivirus_expires: self.antivirus_expires,
             support_ends: self.support_ends,
+            alert_email: self.alert_email,
             licences: self
                 .licences
                 .into_iter()
@@ -122,6 +127,7 @@ impl DeviceBody {
             antivirus: d.antivirus,
             antivirus_expires: d.antivirus_expires,
             support_ends: d.support_ends,
+            alert_email: d.alert_email,
             licences: d
                 .licences
                 .into_iter()

@@ -89,11 +89,13 @@ async fn render_orgs(
         store.route_health(&all),
         store.declarations(&all),
         store.all_dispatch_figures(&all, month_start, now + 1),
+        super::unwarned_by_org(store),
     ) {
-        Ok((orgs, open, health, declarations, visits)) => {
+        Ok((orgs, open, health, declarations, visits, unwarned)) => {
             let mut rows: Vec<Value> = Vec::with_capacity(orgs.len());
             for org in &orgs {
                 let route = health.get(&org.id).copied().unwrap_or_default();
+                let unwarned = unwarned.get(&org.id).copied().unwrap_or_default();
                 let stars = match star_status(page, &org.id).await {
                     Ok(stars) => stars,
                     Err(response) => return response.into_response(),
@@ -102,7 +104,9 @@ async fn render_orgs(
                     org => Value::from(Serde(org)),
                     alerts => Value::from(Serde(open.get(&org.id).cloned().unwrap_or_default())),
                     route => Value::from(Serde(route)),
-                    route_broken => route.broken(),
+                    route_broken => route.broken() || unwarned > 0,
+                    channels_broken => route.broken(),
+                    unwarned => unwarned,
                     stars_ready => stars,
                     declared => declarations.iter().find(|d| d.org_id == org.id).map(|d| Value::from(Serde(d))),
                 });

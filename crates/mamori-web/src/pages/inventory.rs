@@ -9,9 +9,11 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use mamori_model::{Deed, Device, DeviceKind, UtmFunction, UtmLicence};
-use mamori_risk::devices::{DeviceProblem, WatchedSource, checked_device, with_sources};
+use mamori_risk::devices::{
+    DeviceProblem, WatchedSource, alert_destination_missing, checked_device, with_sources,
+};
 use mamori_risk::expiry::{Expiry, Lapse, Stage, expiries, upcoming};
-use mamori_store::{Actor, OrgStore};
+use mamori_store::{Actor, OrgStore, Source, StoreError};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -51,6 +53,8 @@ struct DeviceRow {
     #[serde(flatten)]
     device: Device,
     next: Option<ExpiryView>,
+    /// A UTM or router with nowhere to send its own alerts.
+    alert_destination_missing: bool,
 }
 
 /// What went wrong with the form, in the reader's language.
@@ -62,19 +66,51 @@ pub(crate) fn device_problem_message(lang: Lang, problem: &DeviceProblem) -> Str
     )
 }
 
-/// The organisation's devices, with the monitored sources not described yet.
-pub(crate) async fn inventory_of(org: &OrgStore) -> Result<Vec<Device>, mamori_store::StoreError> {
-    let devices = org.devices().list().await?;
-    let sources = org.sources().await?;
-    let watched: Vec<WatchedSource<'_>> = sources
+/// `sources` as the inventory needs to know them.
+fn watched(sources: &[Source]) -> Vec<WatchedSource<'_>> {
+    sources
         .iter()
         .map(|s| WatchedSource {
             id: &s.id,
             name: &s.name,
             format: &s.format,
         })
-        .collect();
-    Ok(with_sources(devices, &watched))
+        .collect()
+}
+
+/// The organisation's devices, with the monitored sources not described yet.
+pub(crate) async fn inventory_of(org: &OrgStore) -> Result<Vec<Device>, StoreError> {
+    let devices = org.devices().list().await?;
+    let sources = org.sources().await?;
+    Ok(with_sources(devices, &watched(&sources)))
+}
+
+/// For each organisation, how many of its UTMs and routers (described or only monitored)
+/// have no alert e-mail destination recorded; organisations with none are left out.
+pub(crate) async fn unwarned_by_org(
+    store: &mamori_store::Store,
+) -> Result<HashMap<String, usize>, StoreError> {
+    let all = mamori_model::Scope::AllOrganisations;
+    let (devices, sources) = tokio::try_join!(store.all_devices(&all), store.all_sources(&all))?;
+    let mut by_org: HashMap<String, (Vec<Device>, Vec<Source>)> = HashMap::new();
+    for entry in devices {
+        by_org.entry(entry.org_id).or_default().0.push(entry.device);
+    }
+    for source in sources {
+        by_org
+            .entry(source.org_id.clone())
+            .or_default()
+            .1
+            .push(source);
+    }
+    Ok(by_org
+        .into_iter()
+        .filter_map(|(org_id, (devices, sources))| {
+            let all = with_sources(devices, &watched(&sources));
+            let count = all.iter().filter(|d| alert_destination_missing(d)).count();
+            (count > 0).then_some((org_id, count))
+        })
+        .collect())
 }
 
 /// `GET /orgs/{id}/devices`.
@@ -85,6 +121,7 @@ pub async fn inventory(Signed(page, viewer): Signed, Path(id): Path<String>) -> 
         .await?
         .into_iter()
         .map(|device| DeviceRow {
+            alert_destination_missing: alert_destination_missing(&device),
             next: expiries(&device)
                 .into_iter()
                 .next()
@@ -102,6 +139,7 @@ pub async fn inventory(Signed(page, viewer): Signed, Path(id): Path<String>) -> 
         devices => Value::from(Serde(&rows)),
         lapsed => urgent(&["lapsed"]),
         soon => urgent(&["days7", "days30", "days60"]),
+        unwarned => rows.iter().filter(|r| r.alert_destination_missing).count(),
         may_keep => viewer.user.may_in(Deed::KeepAssets, org.id()),
     };
     Ok(page
@@ -135,6 +173,8 @@ pub struct DeviceForm {
     #[serde(default)]
     support_ends: String,
     #[serde(default)]
+    alert_email: String,
+    #[serde(default)]
     source_id: String,
     #[serde(default)]
     remarks: String,
@@ -167,6 +207,7 @@ impl DeviceForm {
             antivirus: self.antivirus.clone(),
             antivirus_expires: self.antivirus_expires.clone(),
             support_ends: self.support_ends.clone(),
+            alert_email: self.alert_email.clone(),
             licences,
             source_id: Some(self.source_id.clone()).filter(|s| !s.is_empty()),
             remarks: self.remarks.clone(),

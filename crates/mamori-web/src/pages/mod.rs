@@ -48,7 +48,7 @@ use tokio::sync::OnceCell;
 pub(crate) use assets::asset_problem_message;
 pub(crate) use done::Done;
 pub(crate) use failure::{PageError, render_errors};
-pub(crate) use inventory::{device_problem_message, inventory_of};
+pub(crate) use inventory::{device_problem_message, inventory_of, unwarned_by_org};
 pub(crate) use risks::risk_problem_message;
 
 /// What page handlers return: the page (or a redirect), or why it is not shown.

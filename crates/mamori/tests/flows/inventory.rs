@@ -10,7 +10,9 @@ use mamori_model::Scope;
 use mamori_testkit::TestDatabase;
 
 use crate::common::tenants::loopback_ssh_source;
-use crate::common::{TestApp, create_org, csrf_of, location, org_with_owner, page_text};
+use crate::common::{
+    TestApp, create_org, csrf_of, invite_and_accept, location, org_with_owner, page_text,
+};
 
 /// Posts the device form at `path` and returns the status and the redirect or page.
 async fn post_form(
@@ -54,7 +56,16 @@ async fn the_company_lists_its_devices_and_the_provider_sees_what_ends_soon() {
     for db in TestDatabase::all().await {
         let app = TestApp::spawn(db).await;
         let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
-        create_org(&app, &admin, "ベータ商事").await;
+        let beta = create_org(&app, &admin, "ベータ商事").await;
+        let beta_owner = invite_and_accept(
+            &app,
+            &admin,
+            &beta,
+            "owner@beta.example",
+            "owner",
+            "beta owner password",
+        )
+        .await;
         loopback_ssh_source(&app.store, &org).await;
         let source = source_of(&app, &org).await;
         let inventory = format!("/orgs/{org}/devices");
@@ -145,6 +156,16 @@ async fn the_company_lists_its_devices_and_the_provider_sees_what_ends_soon() {
                 && !listed.contains("詳しい情報を記録する"),
             "each device shows its next end date; the source is described now"
         );
+        assert!(
+            listed.contains("UTM・ルーターのうち 1台は、警告メールの宛先が記録されていません。")
+                && listed.contains("警告メールの宛先が未設定です"),
+            "a UTM with nowhere to send its warnings is pointed out"
+        );
+        let orgs = page_text(&app, &admin, "/console/orgs").await;
+        assert!(
+            orgs.contains("警告メールの宛先がない UTM・ルーター: 1台"),
+            "and shown to the provider in red"
+        );
         let handle = app
             .store
             .org_store(&Scope::AllOrganisations, &org)
@@ -157,6 +178,59 @@ async fn the_company_lists_its_devices_and_the_provider_sees_what_ends_soon() {
             2,
             "an empty date is no licence to watch"
         );
+        let change = format!("{inventory}/{}", utm.id);
+        let (status, refused) = post_form(
+            &app,
+            &owner,
+            &change,
+            &[
+                ("kind", "utm"),
+                ("name", "本社UTM"),
+                ("alert_email", "情シス"),
+            ],
+        )
+        .await;
+        assert!(
+            status == 422
+                && refused.contains("「警告メールの宛先」を it@example.co.jp のようなメールアドレスで入力してください。"),
+            "{status}"
+        );
+        let fields = [
+            ("kind", "utm"),
+            ("name", "本社UTM"),
+            ("alert_email", " IT@Alpha.example "),
+            ("support_ends", contract.as_str()),
+            ("licence.ips", ips.as_str()),
+            ("licence.web_filter", filter.as_str()),
+        ];
+        let (status, _) = post_form(&app, &owner, &change, &fields).await;
+        assert_eq!(status, 303);
+        let orgs = page_text(&app, &admin, "/console/orgs").await;
+        assert!(!orgs.contains("警告メールの宛先がない"), "recorded now");
+        // Another company reaches none of it.
+        for path in [
+            inventory.clone(),
+            change.clone(),
+            format!("{inventory}/new"),
+        ] {
+            let response = beta_owner.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 404, "{path}");
+        }
+        let csrf = csrf_of(&page_text(&app, &beta_owner, &format!("/orgs/{beta}/devices")).await);
+        let response = beta_owner
+            .post(app.url(&format!("{change}/delete")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            404,
+            "beta cannot remove alpha's UTM"
+        );
+        let stored = handle.devices().list().await.unwrap();
+        let utm = stored.iter().find(|d| d.name == "本社UTM").unwrap();
+        assert_eq!(utm.alert_email, "it@alpha.example");
         assert_eq!(
             stored
                 .iter()
@@ -343,6 +417,87 @@ async fn the_inventory_over_the_api_keeps_tenants_and_sources_apart() {
             Some(""),
             "the source is undescribed again"
         );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_licence_seven_days_from_its_end_brings_one_reminder_by_mail() {
+    use mamori_model::{Device, DeviceKind, Severity, UtmFunction, UtmLicence};
+    use mamori_store::{Actor, NewChannel, Store};
+    use mamori_testkit::smtp::SmtpSink;
+    use std::time::Duration;
+
+    use crate::common::tenants::org;
+
+    for db in TestDatabase::all().await {
+        // The company, its mail channel and its UTM are there before mamori starts, so the
+        // first look at the end dates (at start) finds the licence.
+        let store = Store::connect(&db.url).await.expect("store");
+        let cli = Actor::cli();
+        let all = Scope::AllOrganisations;
+        let alpha = store
+            .create_org(&cli, org("アルファ工業"))
+            .await
+            .unwrap()
+            .id;
+        let channel = NewChannel {
+            org_id: Some(alpha.clone()),
+            kind: "email".into(),
+            config: serde_json::json!({"kind": "email", "to": ["it@alpha.example"]}),
+            min_severity: Severity::High,
+            quiet_hours: None,
+            digest: false,
+            lang: "ja".into(),
+        };
+        store.create_channel(&cli, &all, channel).await.unwrap();
+        let today = store.zone().today();
+        let mut utm = Device::new(DeviceKind::Utm, "本社UTM");
+        utm.alert_email = "it@alpha.example".into();
+        utm.licences = vec![UtmLicence {
+            function: UtmFunction::WebFilter,
+            expires_on: today
+                .checked_add_days(Days::new(7))
+                .unwrap()
+                .format("%Y-%m-%d")
+                .to_string(),
+        }];
+        let handle = store.org_store(&all, &alpha).await.unwrap();
+        handle.devices().save(&cli, &utm).await.unwrap();
+        store.close().await;
+
+        let smtp = SmtpSink::start().await;
+        let smtp_url = smtp.url();
+        let app = TestApp::spawn_with(
+            db,
+            &[
+                "--smtp-url",
+                &smtp_url,
+                "--smtp-from",
+                "mamori <alerts@provider.example>",
+                "--public-url",
+                "http://mamori.example",
+            ],
+        )
+        .await;
+        let mails = smtp.wait_for(1, Duration::from_secs(30)).await;
+        let mail = &mails[0];
+        assert_eq!(mail.to, ["it@alpha.example"]);
+        assert_eq!(
+            mail.subject(),
+            "[mamori] 期限のお知らせ: 本社UTMのWeb フィルタリング — アルファ工業"
+        );
+        let body = mail.text_body();
+        assert!(
+            body.contains("あと7日")
+                && body.contains("販売店に UTM のライセンス更新を申し込んでください")
+                && body.contains(&format!("http://mamori.example/orgs/{alpha}/devices")),
+            "{body}"
+        );
+        // One reminder: the channel's 'high and above' does not hold it back, and nothing
+        // more follows.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(smtp.messages().len(), 1, "on {}", app.backend);
         app.stop().await;
     }
 }
