@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use mamori_model::{Device, DeviceKind, normal_email};
+use mamori_model::{Device, DeviceKind, UtmFunction, normal_email};
 
 use crate::check::read_date;
 
@@ -175,6 +175,34 @@ pub fn alert_destination_missing(device: &Device) -> bool {
     matches!(device.kind, DeviceKind::Utm | DeviceKind::Router) && device.alert_email.is_empty()
 }
 
+/// The functions that make a UTM more than a firewall: without them it passes attacks,
+/// malware and dangerous sites along unexamined.
+pub const INSPECTING_FUNCTIONS: [UtmFunction; 3] = [
+    UtmFunction::Ips,
+    UtmFunction::Antivirus,
+    UtmFunction::WebFilter,
+];
+
+/// For a UTM, how many of its functions hold a licence that has not ended by `today`, and
+/// which inspecting functions do not (the vendor handbook's first failure: a UTM sold with
+/// only its firewall licence active). `None` for other kinds of device.
+pub fn licence_coverage(device: &Device, today: NaiveDate) -> Option<(usize, Vec<UtmFunction>)> {
+    if device.kind != DeviceKind::Utm {
+        return None;
+    }
+    let active: Vec<UtmFunction> = device
+        .licences
+        .iter()
+        .filter(|l| stored_date(&l.expires_on).is_some_and(|end| end >= today))
+        .map(|l| l.function)
+        .collect();
+    let missing = INSPECTING_FUNCTIONS
+        .into_iter()
+        .filter(|f| !active.contains(f))
+        .collect();
+    Some((active.len(), missing))
+}
+
 /// The kind of device a source sending logs in `format` most likely is.
 pub fn kind_for_format(format: &str) -> DeviceKind {
     match format {
@@ -219,7 +247,7 @@ pub(crate) fn stored_date(text: &str) -> Option<NaiveDate> {
 
 #[cfg(test)]
 mod tests {
-    use mamori_model::{UtmFunction, UtmLicence};
+    use mamori_model::UtmLicence;
 
     use super::*;
 
@@ -308,5 +336,23 @@ mod tests {
             DeviceKind::Pc,
             "PC"
         )));
+    }
+
+    #[test]
+    fn a_utm_with_only_its_firewall_licensed_is_told_apart() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let mut utm = Device::new(DeviceKind::Utm, "UTM");
+        utm.licences = vec![
+            licence(UtmFunction::Firewall, "2030-01-01"),
+            licence(UtmFunction::Ips, "2026-12-06"),
+            licence(UtmFunction::WebFilter, "2026-12-07"),
+        ];
+        let (active, missing) = licence_coverage(&utm, today).unwrap();
+        assert_eq!(active, 2, "the IPS licence ended yesterday");
+        assert_eq!(missing, [UtmFunction::Ips, UtmFunction::Antivirus]);
+        assert_eq!(
+            licence_coverage(&Device::new(DeviceKind::Pc, "PC"), today),
+            None
+        );
     }
 }

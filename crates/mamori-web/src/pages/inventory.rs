@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use mamori_model::{Deed, Device, DeviceKind, UtmFunction, UtmLicence};
 use mamori_risk::devices::{
-    DeviceProblem, WatchedSource, alert_destination_missing, checked_device, with_sources,
+    DeviceProblem, WatchedSource, alert_destination_missing, checked_device, licence_coverage,
+    with_sources,
 };
 use mamori_risk::expiry::{Expiry, Lapse, Stage, expiries, upcoming};
 use mamori_store::{Actor, OrgStore, Source, StoreError};
@@ -55,6 +56,10 @@ struct DeviceRow {
     next: Option<ExpiryView>,
     /// A UTM or router with nowhere to send its own alerts.
     alert_destination_missing: bool,
+    /// For a UTM: how many functions are licensed today.
+    active_licences: Option<usize>,
+    /// For a UTM: the inspecting functions without a licence today, in the reader's words.
+    uninspected: Vec<&'static str>,
 }
 
 /// What went wrong with the form, in the reader's language.
@@ -120,13 +125,25 @@ pub async fn inventory(Signed(page, viewer): Signed, Path(id): Path<String>) -> 
     let rows: Vec<DeviceRow> = inventory_of(&org)
         .await?
         .into_iter()
-        .map(|device| DeviceRow {
-            alert_destination_missing: alert_destination_missing(&device),
-            next: expiries(&device)
-                .into_iter()
-                .next()
-                .map(|e| ExpiryView::new(e, today, page.lang)),
-            device,
+        .map(|device| {
+            let coverage = licence_coverage(&device, today);
+            DeviceRow {
+                active_licences: coverage.as_ref().map(|c| c.0),
+                uninspected: coverage
+                    .map(|(_, missing)| {
+                        missing
+                            .into_iter()
+                            .map(|f| Lapse::Licence(f).name(page.lang))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                alert_destination_missing: alert_destination_missing(&device),
+                next: expiries(&device)
+                    .into_iter()
+                    .next()
+                    .map(|e| ExpiryView::new(e, today, page.lang)),
+                device,
+            }
         })
         .collect();
     let urgent = |stages: &[&str]| {
@@ -140,6 +157,7 @@ pub async fn inventory(Signed(page, viewer): Signed, Path(id): Path<String>) -> 
         lapsed => urgent(&["lapsed"]),
         soon => urgent(&["days7", "days30", "days60"]),
         unwarned => rows.iter().filter(|r| r.alert_destination_missing).count(),
+        functions_total => UtmFunction::ALL.len(),
         may_keep => viewer.user.may_in(Deed::KeepAssets, org.id()),
     };
     Ok(page

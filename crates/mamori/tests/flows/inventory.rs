@@ -161,6 +161,11 @@ async fn the_company_lists_its_devices_and_the_provider_sees_what_ends_soon() {
                 && listed.contains("警告メールの宛先が未設定です"),
             "a UTM with nowhere to send its warnings is pointed out"
         );
+        assert!(
+            listed.contains("有効なライセンス: 7機能中 1機能")
+                && listed.contains("不正侵入防止（IPS）・アンチウイルスのライセンスが記録されていないか、切れています。"),
+            "a UTM that inspects nothing is told apart from one that does"
+        );
         let orgs = page_text(&app, &admin, "/console/orgs").await;
         assert!(
             orgs.contains("警告メールの宛先がない UTM・ルーター: 1台"),
