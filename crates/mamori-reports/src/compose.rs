@@ -79,6 +79,10 @@ pub fn verdict(f: &Figures, w: &Words) -> Verdict {
     if f.risks.overdue > 0 {
         amber.push(w.fill("attention_risk_overdue", &[("n", &n(f.risks.overdue))]));
     }
+    if !f.devices.passed.is_empty() {
+        let n_passed = n(f.devices.passed.len() as i64);
+        amber.push(w.fill("attention_end_dates", &[("n", &n_passed)]));
+    }
     let high = f.alerts.get(1).map_or(0, |c| c.count);
     if high > 0 && f.open_important == 0 && critical == 0 {
         amber.push(w.fill("attention_high", &[("n", &n(high))]));
@@ -156,6 +160,9 @@ pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
     }
     if f.risks.large > 0 || f.risks.overdue > 0 {
         steps.push(w.fill("step_risks", &[]));
+    }
+    if !f.devices.passed.is_empty() || !f.devices.coming.is_empty() {
+        steps.push(w.fill("step_end_dates", &[]));
     }
     match &f.assessment {
         None => steps.push(w.fill("step_assessment", &[])),
@@ -472,8 +479,9 @@ fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
             ],
         )
     };
+    let devices = devices_summary(f, w, lang);
     let Some(a) = &f.assessment else {
-        return json!({"summary": w.fill("assessment_none", &[]), "assessment": null, "readiness": readiness, "risks": risks});
+        return json!({"summary": w.fill("assessment_none", &[]), "assessment": null, "readiness": readiness, "risks": risks, "devices": devices});
     };
     let r = &a.result;
     let points = |score: i32, max: i32| {
@@ -507,6 +515,40 @@ fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
         },
         "readiness": readiness,
         "risks": risks,
+        "devices": devices,
+    })
+}
+
+/// The inventory's end dates: a sentence, then what has ended and what ends soon.
+fn devices_summary(f: &Figures, w: &Words, lang: Lang) -> Value {
+    let d = &f.devices;
+    let line = |e: &crate::figures::EndDate| {
+        w.fill(
+            "end_date_line",
+            &[
+                ("device", &e.device),
+                ("lapse", e.lapse.name(lang)),
+                ("date", &w.date(e.on)),
+            ],
+        )
+    };
+    let summary = if d.devices == 0 {
+        w.fill("devices_none", &[])
+    } else {
+        w.fill(
+            "devices_summary",
+            &[
+                ("devices", &group_digits(d.devices)),
+                ("passed", &group_digits(d.passed.len() as i64)),
+                ("coming", &group_digits(d.coming.len() as i64)),
+                ("days", &crate::figures::END_DATES_AHEAD_DAYS.to_string()),
+            ],
+        )
+    };
+    json!({
+        "summary": summary,
+        "passed": d.passed.iter().map(line).collect::<Vec<_>>(),
+        "coming": d.coming.iter().map(line).collect::<Vec<_>>(),
     })
 }
 

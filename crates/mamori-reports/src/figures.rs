@@ -76,6 +76,33 @@ pub struct Figures {
     /// The asset ledger and the risk analysis sheet as they stand, measures judged at the
     /// month's last day.
     pub risks: RiskFigures,
+    /// The device inventory's end dates as they stand at the month's last day.
+    pub devices: DeviceFigures,
+}
+
+/// How far past the month's end the report looks for end dates coming up.
+pub const END_DATES_AHEAD_DAYS: i64 = 60;
+
+/// One end date of one device.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndDate {
+    /// The device's name.
+    pub device: String,
+    /// What ends.
+    pub lapse: mamori_risk::expiry::Lapse,
+    /// The last day it is protected.
+    pub on: chrono::NaiveDate,
+}
+
+/// The device inventory in a count and two lists.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeviceFigures {
+    /// Devices described in the inventory.
+    pub devices: i64,
+    /// End dates passed by the month's last day and not renewed, oldest first.
+    pub passed: Vec<EndDate>,
+    /// End dates within [`END_DATES_AHEAD_DAYS`] after the month's last day, soonest first.
+    pub coming: Vec<EndDate>,
 }
 
 /// The asset ledger and the risk analysis sheet in four numbers.
@@ -294,6 +321,7 @@ pub async fn gather(
         assessment: gather_assessment(&tenant, to).await?,
         readiness: gather_readiness(&tenant, public_url).await?,
         risks: gather_risks(&tenant, likelihood, zone.date(to - 1)).await?,
+        devices: gather_devices(&tenant, zone.date(to - 1)).await?,
     })
 }
 
@@ -590,6 +618,36 @@ async fn gather_risks(
         large: count(|a| a.band == mamori_risk::Band::Large),
         overdue: count(|a| a.overdue),
     })
+}
+
+/// The inventory's end dates judged on `last_day`.
+async fn gather_devices(
+    org: &OrgStore,
+    last_day: chrono::NaiveDate,
+) -> Result<DeviceFigures, ReportError> {
+    let devices = org.devices().list().await?;
+    let mut figures = DeviceFigures {
+        devices: devices.len() as i64,
+        ..DeviceFigures::default()
+    };
+    for device in &devices {
+        for expiry in mamori_risk::expiry::expiries(device) {
+            let left = expiry.days_left(last_day);
+            let end = EndDate {
+                device: device.name.clone(),
+                lapse: expiry.lapse,
+                on: expiry.on,
+            };
+            if left <= 0 {
+                figures.passed.push(end);
+            } else if left <= END_DATES_AHEAD_DAYS {
+                figures.coming.push(end);
+            }
+        }
+    }
+    figures.passed.sort_by_key(|e| e.on);
+    figures.coming.sort_by_key(|e| e.on);
+    Ok(figures)
 }
 
 /// SECURITY ACTION readiness as of now. The policy counts as published when its public page

@@ -83,6 +83,39 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
         seed::alerts(&store, &db.url, &alpha, "high", 2, mid, 3).await;
         seed::alerts(&store, &db.url, &alpha, "medium", 3, mid, 4).await;
         seed::alerts(&store, &db.url, &beta, "critical", 4, mid, 5).await;
+        // The office PC's antivirus licence ended mid-month; the server's OS support ends in
+        // January; beta's router is beta's alone.
+        let devices = |org: &str| {
+            let (store, org) = (store.clone(), org.to_owned());
+            async move {
+                store
+                    .org_store(&Scope::AllOrganisations, &org)
+                    .await
+                    .unwrap()
+            }
+        };
+        let mut pc = mamori_model::Device::new(mamori_model::DeviceKind::Pc, "経理PC");
+        pc.antivirus_expires = "2026-11-15".into();
+        let mut server =
+            mamori_model::Device::new(mamori_model::DeviceKind::Server, "ファイルサーバー");
+        server.os_support_ends = "2027-01-10".into();
+        for device in [pc, server] {
+            devices(&alpha)
+                .await
+                .devices()
+                .save(&Actor::cli(), &device)
+                .await
+                .unwrap();
+        }
+        let mut router =
+            mamori_model::Device::new(mamori_model::DeviceKind::Router, "ベータのルーター");
+        router.support_ends = "2026-11-01".into();
+        devices(&beta)
+            .await
+            .devices()
+            .save(&Actor::cli(), &router)
+            .await
+            .unwrap();
 
         let report = reporter(&store)
             .monthly(&alpha, month, Lang::Ja, CLI)
@@ -130,6 +163,9 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
             "3389".to_owned(),
             "203.0.113.7".to_owned(),
             "要対応".to_owned(),
+            "IT機器2台のうち、月末時点で期限が過ぎたままのものが1件、その後60日以内に期限が来るものが1件です。".to_owned(),
+            "経理PCのウイルス対策ソフトのライセンス（2026年11月15日）".to_owned(),
+            "ファイルサーバーのOS のサポート終了（2027年1月10日）".to_owned(),
         ];
         let html_text = html.replace("\n", "");
         for needle in &expected {
@@ -140,7 +176,7 @@ async fn a_seeded_month_states_the_figures_in_the_database() {
             );
         }
         assert!(
-            !html.contains("ベータ商事"),
+            !html.contains("ベータ商事") && !html.contains("ベータのルーター"),
             "another tenant leaked into the report"
         );
         if let Some(text) = pdf_text(&pdf) {
@@ -353,12 +389,37 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             .await
             .expect("risk");
 
+        // A UTM whose IPS licence ended in the month and whose support contract ends soon.
+        let last_day = tokyo().date(month.bounds(tokyo()).1 - 1);
+        let (ended, ending) = (
+            last_day - chrono::Days::new(10),
+            last_day + chrono::Days::new(15),
+        );
+        let mut utm = mamori_model::Device::new(mamori_model::DeviceKind::Utm, "本社UTM");
+        utm.licences = vec![mamori_model::UtmLicence {
+            function: mamori_model::UtmFunction::Ips,
+            expires_on: ended.format("%Y-%m-%d").to_string(),
+        }];
+        utm.support_ends = ending.format("%Y-%m-%d").to_string();
+        tenant
+            .devices()
+            .save(&Actor::cli(), &utm)
+            .await
+            .expect("device");
+
         let reporter = reporter(&store);
         let monthly = reporter
             .render_monthly(&org, month, Lang::Ja)
             .await
             .expect("report");
         for needle in [
+            "IT機器1台のうち、月末時点で期限が過ぎたままのものが1件、その後60日以内に期限が来るものが1件です。",
+            &format!(
+                "本社UTMの不正侵入防止（IPS）（{}）",
+                ended.format("%Y年%-m月%-d日")
+            ),
+            &format!("本社UTMの保守契約（{}）", ending.format("%Y年%-m月%-d日")),
+            "IT機器のライセンスやサポートで、期限が過ぎたままのものが1件あります。",
             "今月の駆け付けは1件で、依頼から到着まで平均45分でした。",
             "今月受け付けた、または対応が続いている相談は1件です。",
             "営業用ノートPCの紛失",
