@@ -72,7 +72,14 @@ async fn notice_for(
         // Said once the alert is resolved: when, and why there is nothing left to do.
         notice.kind = NoticeKind::Resolved;
         notice.last_seen = DateTime::from_timestamp(alert.updated_at, 0);
-        notice.seen = back_line(alert.source_name.as_deref(), lang);
+        // The alert says why it cleared when it knows (a renewed end date); a silent source's
+        // alert says its logs are back.
+        notice.seen = alert
+            .guidance(&format!("cleared_{}", lang.code()))
+            .map_or_else(
+                || back_line(alert.source_name.as_deref(), lang),
+                str::to_owned,
+            );
         notice.what_to_do = String::new();
         return Ok(Some(notice));
     }

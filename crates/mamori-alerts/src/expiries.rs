@@ -4,13 +4,15 @@
 //! get a reminder; on the day mamori raises an alert, which the provider's channels hear of
 //! too. Each reminder and alert is sent once per device, end date and stage, and a stage
 //! missed while mamori was down is not made up for (the company hears the one reached now).
+//! When the date is renewed (or the device removed), mamori resolves the alert itself and
+//! says so.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use mamori_model::{Device, Lang, Scope, fill};
+use mamori_model::{Device, Lang, Scope, Severity, fill};
 use mamori_notify::{Notice, NoticeKind};
-use mamori_risk::expiry::{Expiry, Stage, expiries};
+use mamori_risk::expiry::{Expiry, Lapse, Stage, expiries};
 use mamori_store::{
     AlertFacts, AlertingTx, Channel, DeliveryKind, ExpiryNoticeKey, NewAlert, OrgDevice, Store,
 };
@@ -22,6 +24,7 @@ use crate::notice::lang_of;
 use crate::promote::{Audience, Raised, raise};
 use crate::seen::words;
 use crate::settings::AlertSettings;
+use crate::watch::resolve_and_tell;
 
 /// The rule id of the alert raised when something of a device has ended.
 pub const END_DATE_RULE: &str = "mamori.inventory.end-date";
@@ -33,6 +36,8 @@ pub struct Reminded {
     pub reminders: usize,
     /// Alerts opened for end dates reached.
     pub alerts: usize,
+    /// Alerts resolved because the date was renewed (or the device removed).
+    pub resolved: usize,
     /// Notices queued for either.
     pub queued: usize,
 }
@@ -79,8 +84,25 @@ pub async fn watch_end_dates(
         })
         .filter(|due| !sent.contains(&due.key))
         .collect();
+    // An open end-date alert whose date no longer stands (renewed, or the device removed)
+    // is resolved.
+    let lapsed_now: HashSet<String> = devices
+        .iter()
+        .flat_map(|entry| {
+            expiries(&entry.device)
+                .into_iter()
+                .filter(|e| e.days_left(today) <= 0)
+                .map(|e| group_key(&entry.device, &e))
+        })
+        .collect();
+    let cleared: Vec<(String, String)> = store
+        .open_group_keys(END_DATE_RULE)
+        .await?
+        .into_iter()
+        .filter(|(_, key)| !lapsed_now.contains(key))
+        .collect();
     let mut done = Reminded::default();
-    if due.is_empty() {
+    if due.is_empty() && cleared.is_empty() {
         return Ok(done);
     }
     let provider = provider_name(store).await?;
@@ -95,6 +117,16 @@ pub async fn watch_end_dates(
         }
     }
     let mut tx = store.begin_alerting().await?;
+    for (org_id, key) in &cleared {
+        let Some(open) = tx.latest_alert(org_id, key).await? else {
+            continue;
+        };
+        if open.status.is_open() {
+            let severity = severity_of(key);
+            done.queued += resolve_and_tell(&mut tx, org_id, &open.id, severity).await?;
+            done.resolved += 1;
+        }
+    }
     for d in &due {
         let org_id = &d.entry.org_id;
         if !tx.note_expiry(org_id, &d.key).await? {
@@ -200,6 +232,25 @@ fn reminder_notice(settings: &AlertSettings, about: &About<'_>, lang: Lang) -> N
     }
 }
 
+/// The group key of the alert on `expiry` of `device`: one alert per device, lapse and day.
+fn group_key(device: &Device, expiry: &Expiry) -> String {
+    format!(
+        "end-date:{}:{}:{}",
+        device.id,
+        expiry.lapse.key(),
+        expiry.on.format("%Y-%m-%d")
+    )
+}
+
+/// The severity an end-date alert was raised with, read back from its group key.
+fn severity_of(group_key: &str) -> Severity {
+    group_key
+        .split(':')
+        .nth(2)
+        .and_then(Lapse::from_key)
+        .map_or(Severity::Medium, Lapse::severity)
+}
+
 /// The alert saying something of `device` has ended, seen at `now`.
 fn lapsed_alert(org_id: &str, device: &Device, expiry: &Expiry, now: i64) -> NewAlert {
     let date = day(expiry.on);
@@ -216,14 +267,10 @@ fn lapsed_alert(org_id: &str, device: &Device, expiry: &Expiry, now: i64) -> New
             &[device_name, lapse, ("date", &date)],
         )
     };
+    let cleared = |lang: Lang| fill(&words(lang).end_date_renewed, &names(device, expiry, lang));
     NewAlert {
         org_id: org_id.to_owned(),
-        group_key: format!(
-            "end-date:{}:{}:{}",
-            device.id,
-            expiry.lapse.key(),
-            expiry.on.format("%Y-%m-%d")
-        ),
+        group_key: group_key(device, expiry),
         source_id: device.source_id.clone(),
         seen_us: now * 1_000_000,
         events: 1,
@@ -240,6 +287,8 @@ fn lapsed_alert(org_id: &str, device: &Device, expiry: &Expiry, now: i64) -> New
                     "action_en": expiry.lapse.todo(Lang::En),
                     "seen_ja": seen(Lang::Ja),
                     "seen_en": seen(Lang::En),
+                    "cleared_ja": cleared(Lang::Ja),
+                    "cleared_en": cleared(Lang::En),
                 },
                 "device_id": device.id,
                 "lapse": expiry.lapse.key(),

@@ -51,6 +51,8 @@ pub(crate) struct Words {
     pub end_date_lapsed_title: String,
     /// What the alert on an end date says ({device}, {lapse}, {date}).
     pub end_date_lapsed_seen: String,
+    /// Why an end-date alert was resolved ({device}, {lapse}).
+    pub end_date_renewed: String,
     /// A length of time in minutes, hours and days ({n}), one and many.
     pub duration: Duration,
 }

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use mamori_model::{AlertStatus, Lang, Scope, Severity};
-use mamori_store::{AlertFacts, DeliveryKind, NewAlert, Source, Store};
+use mamori_store::{AlertFacts, AlertingTx, DeliveryKind, NewAlert, Source, Store};
 use serde_json::json;
 
 use crate::AlertsError;
@@ -93,15 +93,8 @@ pub async fn watch_sources(
                 }
             }
             (None, Some(open)) if open.status != AlertStatus::Resolved => {
-                tx.resolve_alert(&open.id, &source.org_id).await?;
-                for route in tx.routes(&source.org_id, false).await? {
-                    if wants(&route, SEVERITY) {
-                        let (channel, org) = (&route.channel_id, &source.org_id);
-                        tx.queue_alert_notice(channel, org, &open.id, DeliveryKind::Resolved)
-                            .await?;
-                        done.queued += 1;
-                    }
-                }
+                done.queued +=
+                    resolve_and_tell(&mut tx, &source.org_id, &open.id, SEVERITY).await?;
                 done.resolved += 1;
             }
             (None, _) => {}
@@ -109,6 +102,27 @@ pub async fn watch_sources(
     }
     tx.commit().await?;
     Ok(done)
+}
+
+/// Resolves alert `alert_id` of `org_id` on mamori's own account (what it warned of has
+/// cleared) and queues a `resolved` notice for every channel that heard of it (those that
+/// want `severity`); the number queued.
+pub(crate) async fn resolve_and_tell(
+    tx: &mut AlertingTx,
+    org_id: &str,
+    alert_id: &str,
+    severity: Severity,
+) -> Result<usize, AlertsError> {
+    tx.resolve_alert(alert_id, org_id).await?;
+    let mut queued = 0;
+    for route in tx.routes(org_id, false).await? {
+        if wants(&route, severity) {
+            tx.queue_alert_notice(&route.channel_id, org_id, alert_id, DeliveryKind::Resolved)
+                .await?;
+            queued += 1;
+        }
+    }
+    Ok(queued)
 }
 
 /// How urgent a silent source is: worth a look this week on its own, and the monitoring

@@ -1,7 +1,8 @@
 //! Devices' end dates against a real database and a real HTTP listener: 30 days before a
 //! UTM licence ends the company's channel gets a reminder (the provider's does not), on the
 //! day an antivirus licence ends an alert goes to both, nothing is sent twice, the 7-day
-//! reminder follows when the clock moves on, and a renewed date silences the old one.
+//! reminder follows when the clock moves on, a renewed date silences the old one, and the
+//! alert of a renewed date is resolved by mamori with a word to both channels.
 
 use std::sync::Arc;
 
@@ -62,7 +63,7 @@ async fn end_dates_bring_reminders_to_the_company_and_an_alert_on_the_day() {
         let utm = alpha_store.devices().save(&cli, &utm).await.unwrap();
         let mut pc = Device::new(DeviceKind::Pc, "経理PC");
         pc.antivirus_expires = on(today, 0);
-        alpha_store.devices().save(&cli, &pc).await.unwrap();
+        let pc = alpha_store.devices().save(&cli, &pc).await.unwrap();
         let mut server = Device::new(DeviceKind::Server, "ファイルサーバー");
         server.os_support_ends = on(today, 100);
         let beta_store = store.org_store(&all, &beta).await.unwrap();
@@ -152,5 +153,28 @@ async fn end_dates_bring_reminders_to_the_company_and_an_alert_on_the_day() {
             (alerts[0].org_id.as_str(), alerts[0].severity_level()),
             (alpha.as_str(), Severity::High)
         );
+
+        // The antivirus is renewed: mamori resolves its alert and tells both channels why.
+        let mut renewed = pc.clone();
+        renewed.antivirus_expires = on(today, 365);
+        alpha_store.devices().save(&cli, &renewed).await.unwrap();
+        let cleared = watch_end_dates(&store, &settings, later + 86_400)
+            .await
+            .unwrap();
+        assert_eq!((cleared.resolved, cleared.queued), (1, 2));
+        let bodies = deliver_all(&store, &notifier, &settings, &sink, 6).await;
+        for body in &bodies[4..] {
+            assert_eq!(body["type"], "resolved");
+            assert_eq!(
+                body["alert"]["seen"],
+                "経理PCのウイルス対策ソフトのライセンスの期限が IT機器の台帳で書き換えられました。"
+            );
+        }
+        let alert = store.alert(&all, &alerts[0].id).await.unwrap().unwrap();
+        assert_eq!(alert.status, mamori_model::AlertStatus::Resolved);
+        let calm = watch_end_dates(&store, &settings, later + 86_400)
+            .await
+            .unwrap();
+        assert_eq!((calm.resolved, calm.alerts, calm.reminders), (0, 0, 0));
     }
 }
