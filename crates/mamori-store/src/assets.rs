@@ -123,24 +123,12 @@ impl Assets<'_> {
         if !asset.id.is_empty() && self.get(&asset.id).await?.is_none() {
             return Err(StoreError::NotFound);
         }
-        let id = if asset.id.is_empty() {
-            new_id()
-        } else {
-            asset.id.clone()
-        };
-        let mut tx = self.org.store.begin_write().await?;
-        if write(&mut tx, org_id, &id, asset).await? == 0 {
-            return Err(StoreError::NotFound);
-        }
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::AssetSaved,
-            Some(org_id),
-            Some(&asset.name),
-        )
-        .await?;
-        tx.commit().await?;
+        let (id, mut tx) = self.org.open_row(&asset.id).await?;
+        let written = write(&mut tx, org_id, &id, asset).await?;
+        let action = AuditAction::AssetSaved;
+        self.org
+            .close_row(tx, written, actor, action, &asset.name)
+            .await?;
         self.get(&id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -171,29 +159,12 @@ impl Assets<'_> {
     /// Removes asset `id` of the organisation with its lines of the risk analysis sheet;
     /// [`StoreError::NotFound`] when it has none.
     pub async fn remove(&self, actor: &Actor, id: &str) -> Result<(), StoreError> {
-        let org_id = self.org.id();
         let asset = self.get(id).await?.ok_or(StoreError::NotFound)?;
-        let mut tx = self.org.store.begin_write().await?;
         // Its lines of the risk analysis sheet go with it.
-        sqlx::query("DELETE FROM risk_entries WHERE org_id = $1 AND asset_id = $2")
-            .bind(org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM information_assets WHERE org_id = $1 AND id = $2")
-            .bind(org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::AssetRemoved,
-            Some(org_id),
-            Some(&asset.name),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let rows = [("risk_entries", "asset_id"), ("information_assets", "id")];
+        let action = AuditAction::AssetRemoved;
+        self.org
+            .remove_rows(actor, action, &asset.name, id, &rows)
+            .await
     }
 }

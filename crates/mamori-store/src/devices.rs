@@ -8,9 +8,9 @@ use mamori_model::{Device, Scope, UtmLicence};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
-use crate::audit::{Actor, AuditAction, record};
+use crate::audit::{Actor, AuditAction};
 use crate::tenant::Devices;
-use crate::{AlertingTx, InvalidInput, Store, StoreError, new_id, now};
+use crate::{AlertingTx, InvalidInput, Store, StoreError, now};
 
 const COLUMNS: &str = "id, org_id, kind, name, owner, location, os, os_version, os_support_ends,
     antivirus, antivirus_expires, support_ends, source_id, remarks, alert_email";
@@ -214,58 +214,29 @@ impl Devices<'_> {
                 return Err(StoreError::Invalid(InvalidInput::SourceDescribed));
             }
         }
-        let id = if device.id.is_empty() {
-            new_id()
-        } else {
-            device.id.clone()
-        };
-        let mut tx = self.org.store.begin_write().await?;
-        if write(&mut tx, org_id, &id, device).await? == 0 {
-            return Err(StoreError::NotFound);
-        }
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::DeviceSaved,
-            Some(org_id),
-            Some(&device.name),
-        )
-        .await?;
-        tx.commit().await?;
+        let (id, mut tx) = self.org.open_row(&device.id).await?;
+        let written = write(&mut tx, org_id, &id, device).await?;
+        let action = AuditAction::DeviceSaved;
+        self.org
+            .close_row(tx, written, actor, action, &device.name)
+            .await?;
         self.get(&id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Removes device `id` of the organisation with its licences; [`StoreError::NotFound`]
     /// when it has none. A monitored source it stood for stays watched.
     pub async fn remove(&self, actor: &Actor, id: &str) -> Result<(), StoreError> {
-        let org_id = self.org.id();
         let device = self.get(id).await?.ok_or(StoreError::NotFound)?;
-        let mut tx = self.org.store.begin_write().await?;
         // Its licences and the reminders sent about it go with it.
         let rows = [
             ("device_licences", "device_id"),
             ("expiry_notices", "device_id"),
             ("devices", "id"),
         ];
-        for (table, column) in rows {
-            sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE org_id = $1 AND {column} = $2"
-            )))
-            .bind(org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::DeviceRemoved,
-            Some(org_id),
-            Some(&device.name),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let action = AuditAction::DeviceRemoved;
+        self.org
+            .remove_rows(actor, action, &device.name, id, &rows)
+            .await
     }
 }
 

@@ -24,6 +24,7 @@ mod documents;
 mod error;
 mod events;
 mod incidents;
+mod ledger;
 mod login_limits;
 mod orgs;
 mod password_links;

@@ -2,12 +2,12 @@
 //! the organisation's own assets, kept and audited here.
 
 use mamori_model::RiskEntry;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
-use crate::audit::{Actor, AuditAction, record};
+use crate::audit::{Actor, AuditAction};
 use crate::tenant::Risks;
-use crate::{StoreError, new_id, now};
+use crate::{StoreError, now};
 
 const COLUMNS: &str = "id, asset_id, threat, threat_level, vulnerability, treatment, measures,
     owner, due_on, done_on, residual_vulnerability";
@@ -39,6 +39,41 @@ fn from_row(row: &AnyRow) -> Result<RiskEntry, StoreError> {
         done_on: text(9)?,
         residual_vulnerability: row.try_get::<Option<i64>, _>(10)?.map(level),
     })
+}
+
+/// Writes `entry` under `id` for `org_id` (a new line, or line `id` replaced); the number of
+/// rows written.
+async fn write(
+    tx: &mut Transaction<'_, Any>,
+    org_id: &str,
+    id: &str,
+    entry: &RiskEntry,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO risk_entries (id, org_id, asset_id, threat, threat_level, vulnerability,
+             treatment, measures, owner, due_on, done_on, residual_vulnerability, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (id) DO UPDATE SET asset_id = $3, threat = $4, threat_level = $5,
+             vulnerability = $6, treatment = $7, measures = $8, owner = $9, due_on = $10,
+             done_on = $11, residual_vulnerability = $12, updated_at = $13
+         WHERE risk_entries.org_id = $2",
+    )
+    .bind(id)
+    .bind(org_id)
+    .bind(&entry.asset_id)
+    .bind(&entry.threat)
+    .bind(i64::from(entry.threat_level))
+    .bind(i64::from(entry.vulnerability))
+    .bind(entry.treatment.map(|t| t.as_str()))
+    .bind(&entry.measures)
+    .bind(&entry.owner)
+    .bind(&entry.due_on)
+    .bind(&entry.done_on)
+    .bind(entry.residual_vulnerability.map(i64::from))
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 impl Risks<'_> {
@@ -75,68 +110,23 @@ impl Risks<'_> {
         if !entry.id.is_empty() && self.get(&entry.id).await?.is_none() {
             return Err(StoreError::NotFound);
         }
-        let id = if entry.id.is_empty() {
-            new_id()
-        } else {
-            entry.id.clone()
-        };
-        let mut tx = self.org.store.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO risk_entries (id, org_id, asset_id, threat, threat_level, vulnerability,
-                 treatment, measures, owner, due_on, done_on, residual_vulnerability, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (id) DO UPDATE SET asset_id = $3, threat = $4, threat_level = $5,
-                 vulnerability = $6, treatment = $7, measures = $8, owner = $9, due_on = $10,
-                 done_on = $11, residual_vulnerability = $12, updated_at = $13
-             WHERE risk_entries.org_id = $2",
-        )
-        .bind(&id)
-        .bind(org_id)
-        .bind(&entry.asset_id)
-        .bind(&entry.threat)
-        .bind(i64::from(entry.threat_level))
-        .bind(i64::from(entry.vulnerability))
-        .bind(entry.treatment.map(|t| t.as_str()))
-        .bind(&entry.measures)
-        .bind(&entry.owner)
-        .bind(&entry.due_on)
-        .bind(&entry.done_on)
-        .bind(entry.residual_vulnerability.map(i64::from))
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
         let target = format!("{}: {}", asset.name, entry.threat);
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::RiskSaved,
-            Some(org_id),
-            Some(&target),
-        )
-        .await?;
-        tx.commit().await?;
+        let (id, mut tx) = self.org.open_row(&entry.id).await?;
+        let written = write(&mut tx, org_id, &id, entry).await?;
+        let action = AuditAction::RiskSaved;
+        self.org
+            .close_row(tx, written, actor, action, &target)
+            .await?;
         self.get(&id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Removes line `id` of the organisation's sheet; [`StoreError::NotFound`] when it has none.
     pub async fn remove(&self, actor: &Actor, id: &str) -> Result<(), StoreError> {
-        let org_id = self.org.id();
         let entry = self.get(id).await?.ok_or(StoreError::NotFound)?;
-        let mut tx = self.org.store.begin_write().await?;
-        sqlx::query("DELETE FROM risk_entries WHERE org_id = $1 AND id = $2")
-            .bind(org_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::RiskRemoved,
-            Some(org_id),
-            Some(&entry.threat),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let rows = [("risk_entries", "id")];
+        let action = AuditAction::RiskRemoved;
+        self.org
+            .remove_rows(actor, action, &entry.threat, id, &rows)
+            .await
     }
 }
