@@ -12,10 +12,9 @@ use mamori_model::{Device, DeviceKind, Scope, Severity, UtmFunction, UtmLicence}
 use mamori_notify::{DestinationPolicy, Notifier};
 use mamori_store::{Actor, AlertFilter, NewChannel, Store, now};
 use mamori_testkit::TestDatabase;
-use mamori_testkit::webhook::WebhookSink;
 use serde_json::json;
 
-use crate::watch::{deliver_all, org, webhook};
+use crate::watch::{deliver_all, two_companies, webhook};
 
 fn on(today: NaiveDate, days: u64) -> String {
     today
@@ -31,15 +30,7 @@ async fn end_dates_bring_reminders_to_the_company_and_an_alert_on_the_day() {
         let store = Store::connect(&db.url).await.expect("store");
         let cli = Actor::cli();
         let all = Scope::AllOrganisations;
-        let alpha = org(&store, "アルファ工業").await;
-        let beta = org(&store, "ベータ商事").await;
-        let sink = WebhookSink::start().await;
-        for (org_id, path) in [(&alpha, "/alpha"), (&beta, "/beta")] {
-            store
-                .create_channel(&cli, &all, webhook(org_id, &sink.url(path)))
-                .await
-                .unwrap();
-        }
+        let (alpha, beta, sink) = two_companies(&store).await;
         let provider = NewChannel {
             org_id: None,
             kind: "webhook".into(),

@@ -18,7 +18,26 @@ use mamori_testkit::TestDatabase;
 use mamori_testkit::webhook::WebhookSink;
 use serde_json::json;
 
-pub(crate) async fn org(store: &Store, name: &str) -> String {
+/// アルファ工業 and ベータ商事, each with a webhook channel into one sink (`/alpha`,
+/// `/beta`).
+pub(crate) async fn two_companies(store: &Store) -> (String, String, WebhookSink) {
+    let alpha = org(store, "アルファ工業").await;
+    let beta = org(store, "ベータ商事").await;
+    let sink = WebhookSink::start().await;
+    for (org_id, path) in [(&alpha, "/alpha"), (&beta, "/beta")] {
+        store
+            .create_channel(
+                &Actor::cli(),
+                &Scope::AllOrganisations,
+                webhook(org_id, &sink.url(path)),
+            )
+            .await
+            .unwrap();
+    }
+    (alpha, beta, sink)
+}
+
+async fn org(store: &Store, name: &str) -> String {
     let org = NewOrganisation {
         name: name.into(),
         industry: "E".parse().unwrap(),
@@ -88,15 +107,7 @@ async fn a_silent_source_raises_one_alert_per_silence_and_mamori_resolves_it_whe
         let store = Store::connect(&db.url).await.expect("store");
         let cli = Actor::cli();
         let all = Scope::AllOrganisations;
-        let alpha = org(&store, "アルファ工業").await;
-        let beta = org(&store, "ベータ商事").await;
-        let sink = WebhookSink::start().await;
-        for (org_id, path) in [(&alpha, "/alpha"), (&beta, "/beta")] {
-            store
-                .create_channel(&cli, &all, webhook(org_id, &sink.url(path)))
-                .await
-                .unwrap();
-        }
+        let (alpha, beta, sink) = two_companies(&store).await;
         let (source, _) = store
             .create_source(
                 &cli,
