@@ -506,3 +506,61 @@ async fn a_licence_seven_days_from_its_end_brings_one_reminder_by_mail() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn in_a_browser_the_owner_records_a_utm_and_sees_what_it_lacks() {
+    use crate::common::browser::{Browser, sign_in};
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(TestDatabase::sqlite()).await;
+    let (_admin, org, _owner) = org_with_owner(&app, "アルファ工業").await;
+    sign_in(&browser, &app, "owner@alpha.example", "owner password 12").await;
+    browser
+        .client
+        .goto(&app.url(&format!("/orgs/{org}")))
+        .await
+        .unwrap();
+    browser
+        .click(&format!("nav a[href='/orgs/{org}/devices']"))
+        .await;
+    browser
+        .wait_for_text("main", "まだ機器が記録されていません")
+        .await;
+    browser
+        .click(&format!("a[href='/orgs/{org}/devices/new']"))
+        .await;
+    browser.choose("select[name=kind]", "utm").await;
+    browser.fill("input[name=name]", "本社UTM").await;
+    browser
+        .fill("input[name=location]", "本社1階 サーバーラック")
+        .await;
+    browser.fill("input[name=os]", "FortiOS").await;
+    browser.click("form.stacked button.primary").await;
+    browser
+        .wait_for_text("main", "IT機器の台帳を保存しました")
+        .await;
+    let listed = browser.text("main").await;
+    assert!(
+        listed.contains("UTM・ファイアウォール")
+            && listed.contains("有効なライセンス: 7機能中 0機能")
+            && listed.contains("警告メールの宛先が未設定です")
+            && listed.contains("期限の記録なし"),
+        "{listed}"
+    );
+    browser.screenshot("devices-01-inventory").await;
+
+    // The alert destination is recorded; the warning goes.
+    browser.click("table a[href*='/devices/']").await;
+    browser
+        .fill("input[name=alert_email]", "it@alpha.example")
+        .await;
+    browser.click("form.stacked button.primary").await;
+    browser
+        .wait_for_text("main", "IT機器の台帳を保存しました")
+        .await;
+    let listed = browser.text("main").await;
+    assert!(!listed.contains("警告メールの宛先が未設定です"), "{listed}");
+    browser.close().await;
+    app.stop().await;
+}
