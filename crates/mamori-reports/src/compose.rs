@@ -164,6 +164,11 @@ pub fn next_steps(f: &Figures, w: &Words, lang: Lang, at: i64) -> Vec<String> {
     if !f.devices.passed.is_empty() || !f.devices.coming.is_empty() {
         steps.push(w.fill("step_end_dates", &[]));
     }
+    let h = &f.handbook;
+    if h.version.is_some() && h.confirmed < h.readers {
+        let left = group_digits(h.readers - h.confirmed);
+        steps.push(w.fill("step_handbook", &[("n", &left)]));
+    }
     match &f.assessment {
         None => steps.push(w.fill("step_assessment", &[])),
         Some(a) if at - a.completed_at > ASSESSMENT_STALE_DAYS * 86_400 => {
@@ -480,8 +485,9 @@ fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
         )
     };
     let devices = devices_summary(f, w, lang);
+    let handbook = handbook_summary(f, w);
     let Some(a) = &f.assessment else {
-        return json!({"summary": w.fill("assessment_none", &[]), "assessment": null, "readiness": readiness, "risks": risks, "devices": devices});
+        return json!({"summary": w.fill("assessment_none", &[]), "assessment": null, "readiness": readiness, "risks": risks, "devices": devices, "handbook": handbook});
     };
     let r = &a.result;
     let points = |score: i32, max: i32| {
@@ -516,7 +522,26 @@ fn measures_section(f: &Figures, w: &Words, e: Edition) -> Value {
         "readiness": readiness,
         "risks": risks,
         "devices": devices,
+        "handbook": handbook,
     })
+}
+
+/// Who has confirmed reading the current handbook, in one sentence.
+fn handbook_summary(f: &Figures, w: &Words) -> String {
+    let h = &f.handbook;
+    match h.version {
+        None => w.fill("handbook_none", &[]),
+        Some(_) if h.readers == 0 => w.fill("handbook_no_readers", &[]),
+        Some(version) => w.fill(
+            "handbook_summary",
+            &[
+                ("version", &version.to_string()),
+                ("readers", &group_digits(h.readers)),
+                ("confirmed", &group_digits(h.confirmed)),
+                ("percent", &(h.confirmed * 100 / h.readers).to_string()),
+            ],
+        ),
+    }
 }
 
 /// The inventory's end dates: a sentence, then what has ended and what ends soon.

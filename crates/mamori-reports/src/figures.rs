@@ -78,6 +78,19 @@ pub struct Figures {
     pub risks: RiskFigures,
     /// The device inventory's end dates as they stand at the month's last day.
     pub devices: DeviceFigures,
+    /// Who has confirmed reading the current handbook, as it stands now.
+    pub handbook: HandbookFigures,
+}
+
+/// The current handbook and how many of the people who must read it have confirmed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HandbookFigures {
+    /// The newest issued version's number; `None` before the first is issued.
+    pub version: Option<i64>,
+    /// Everyone who must read it (accounts and names on the list).
+    pub readers: i64,
+    /// Of those, who confirmed reading that version.
+    pub confirmed: i64,
 }
 
 /// How far past the month's end the report looks for end dates coming up.
@@ -322,6 +335,7 @@ pub async fn gather(
         readiness: gather_readiness(&tenant, public_url).await?,
         risks: gather_risks(&tenant, likelihood, zone.date(to - 1)).await?,
         devices: gather_devices(&tenant, zone.date(to - 1)).await?,
+        handbook: gather_handbook(&tenant).await?,
     })
 }
 
@@ -617,6 +631,28 @@ async fn gather_risks(
         lines: assessed.len() as i64,
         large: count(|a| a.band == mamori_risk::Band::Large),
         overdue: count(|a| a.overdue),
+    })
+}
+
+/// The newest handbook and its confirmations by the people who must read it now.
+async fn gather_handbook(org: &OrgStore) -> Result<HandbookFigures, ReportError> {
+    let documents = org.documents();
+    let readers = documents.readers().await?;
+    let Some(current) = documents.versions("handbook").await?.into_iter().next() else {
+        return Ok(HandbookFigures {
+            readers: readers.len() as i64,
+            ..HandbookFigures::default()
+        });
+    };
+    let acks = documents.handbook_acknowledgements(&current.id).await?;
+    let confirmed = readers
+        .iter()
+        .filter(|r| acks.iter().any(|a| a.reader_key == r.key))
+        .count();
+    Ok(HandbookFigures {
+        version: Some(current.version),
+        readers: readers.len() as i64,
+        confirmed: confirmed as i64,
     })
 }
 

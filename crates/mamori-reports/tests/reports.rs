@@ -407,12 +407,36 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             .await
             .expect("device");
 
+        // The handbook is issued; one of the people who must read it has confirmed.
+        let docs = tenant.documents();
+        docs.add_reader(&Actor::cli(), "パート 田中").await.unwrap();
+        docs.add_reader(&Actor::cli(), "パート 鈴木").await.unwrap();
+        docs.approve_draft(&Actor::cli(), "handbook", "ja", "山田")
+            .await
+            .unwrap();
+        let handbook = docs.issue(&Actor::cli(), "handbook", "{}").await.unwrap();
+        let readers = docs.readers().await.unwrap();
+        docs.acknowledge_handbook(&Actor::cli(), &handbook.id, &readers[0].key)
+            .await
+            .unwrap();
+        let confirmations = format!(
+            "情報セキュリティハンドブック（第1版）を読んだと確認した人は、{}人中1人（{}%）です。",
+            readers.len(),
+            100 / readers.len()
+        );
+        let remind = format!(
+            "情報セキュリティハンドブックをまだ確認していない{}人に",
+            readers.len() - 1
+        );
+
         let reporter = reporter(&store);
         let monthly = reporter
             .render_monthly(&org, month, Lang::Ja)
             .await
             .expect("report");
         for needle in [
+            confirmations.as_str(),
+            remind.as_str(),
             "IT機器1台のうち、月末時点で期限が過ぎたままのものが1件、その後60日以内に期限が来るものが1件です。",
             &format!(
                 "本社UTMの不正侵入防止（IPS）（{}）",
@@ -507,6 +531,8 @@ async fn a_quiet_month_says_what_was_watched_and_that_nothing_needed_action() {
             "100%",
             "自社診断（25問、5分ほど）",
             "情報資産の台帳はまだありません",
+            "IT機器の台帳はまだありません。",
+            "情報セキュリティハンドブックはまだ発行されていません。",
             "用語の説明",
             "<svg",
             "困ったときの相談先：守りサービス 相談窓口（電話 03-1234-5678）",
