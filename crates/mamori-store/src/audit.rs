@@ -86,6 +86,8 @@ pub enum AuditAction {
     DocumentsReaderAdded,
     /// A name was removed from the handbook's reading list.
     DocumentsReaderRemoved,
+    /// A personal link to confirm reading the handbook was made for someone on the list.
+    DocumentsReadLinkCreated,
     /// An alert was escalated into an incident.
     IncidentCreated,
     /// A sign-in failed.
@@ -166,7 +168,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 51] = [
+    pub const ALL: [AuditAction; 52] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -180,6 +182,7 @@ impl AuditAction {
         AuditAction::DocumentsPolicyWithdrawn,
         AuditAction::DocumentsReaderAdded,
         AuditAction::DocumentsReaderRemoved,
+        AuditAction::DocumentsReadLinkCreated,
         AuditAction::IncidentCreated,
         AuditAction::LoginFailed,
         AuditAction::LoginSucceeded,
@@ -236,6 +239,7 @@ impl AuditAction {
             AuditAction::DocumentsPolicyWithdrawn => "documents.policy_withdrawn",
             AuditAction::DocumentsReaderAdded => "documents.reader_added",
             AuditAction::DocumentsReaderRemoved => "documents.reader_removed",
+            AuditAction::DocumentsReadLinkCreated => "documents.read_link_created",
             AuditAction::IncidentCreated => "incident.created",
             AuditAction::LoginFailed => "login.failed",
             AuditAction::LoginSucceeded => "login.succeeded",

@@ -31,6 +31,7 @@ mod password_links;
 mod position;
 mod providers;
 mod quarantine;
+mod read_links;
 mod report_jobs;
 mod reports;
 mod risks;
@@ -77,6 +78,7 @@ pub use password_links::{LinkPurpose, PasswordLink};
 pub use position::{BadCursor, ListPosition};
 pub use providers::{Desk, Provider};
 pub use quarantine::{KEPT_PER_SENDER, QuarantineLine, QuarantineSender};
+pub use read_links::ReadLink;
 pub use report_jobs::ReportJob;
 pub use reports::{NewReport, ReportSettings, StoredReport, report_hash, report_kind};
 pub use rollups::{

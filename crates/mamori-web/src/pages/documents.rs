@@ -969,6 +969,7 @@ pub struct ReaderForm {
 pub async fn readers_submit(
     Signed(page, viewer): Signed,
     ClientAddr(addr): ClientAddr,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     PageForm(form): PageForm<ReaderForm>,
 ) -> PageResult {
@@ -976,6 +977,9 @@ pub async fn readers_submit(
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
         .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
+    if form.action == "link" {
+        return read_link_created(&page, &org, &actor, &headers, &form.reader).await;
+    }
     let result = async {
         match form.action.as_str() {
             "add" => org.documents().add_reader(&actor, &form.name).await?,
@@ -1002,6 +1006,127 @@ pub async fn readers_submit(
         }
         Err(e) => Err(PageError::from(measure_error(&page, e).await)),
     }
+}
+
+/// How long a personal reading link works.
+const READ_LINK_DAYS: i64 = 30;
+
+/// Makes a personal link for `reader` (a name on the list) to read and confirm the current
+/// handbook, and shows it once to hand over.
+async fn read_link_created(
+    page: &Page,
+    org: &mamori_store::OrgStore,
+    actor: &Actor,
+    headers: &axum::http::HeaderMap,
+    reader: &str,
+) -> PageResult {
+    let made = async {
+        let version = latest_version(org, DocumentKind::Handbook)
+            .await?
+            .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
+        let lifetime = READ_LINK_DAYS * 86_400;
+        let documents = org.documents();
+        let token = documents
+            .create_read_link(actor, reader, &version.id, lifetime)
+            .await?;
+        let name = documents
+            .readers()
+            .await?
+            .into_iter()
+            .find(|r| r.key == reader)
+            .map(|r| r.name)
+            .unwrap_or_default();
+        Ok::<_, MeasureError>((token, name))
+    }
+    .await;
+    let (token, name) = match made {
+        Ok(made) => made,
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
+    };
+    let ctx = context! {
+        org => Value::from(Serde(org.org())),
+        name => name,
+        link => format!("{}/read/{token}", super::public_base(&page.state, headers)),
+        days => READ_LINK_DAYS,
+    };
+    Ok(page
+        .render(StatusCode::OK, "read_link_created.html", ctx)
+        .await)
+}
+
+/// What a personal reading link opens: the handbook, or why it opens nothing.
+async fn read_link_page(page: &Page, token: &str, confirmed: bool) -> PageResult {
+    let gone = || async {
+        page.message(
+            StatusCode::NOT_FOUND,
+            "documents.read_link.gone_title",
+            page.lang.t("documents.read_link.gone_body"),
+        )
+        .await
+    };
+    let Some(link) = page.state.store.read_link(token).await? else {
+        return Err(PageError::from(gone().await));
+    };
+    let org = page
+        .state
+        .store
+        .org_store(&mamori_model::Scope::AllOrganisations, &link.org_id)
+        .await?;
+    let shown = async {
+        let version = org
+            .documents()
+            .version(&link.version_id)
+            .await?
+            .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
+        let doc = issued(&org, &version).await?;
+        Ok::<_, MeasureError>((version, doc))
+    }
+    .await;
+    let (version, doc) = match shown {
+        Ok(shown) => shown,
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
+    };
+    let ctx = context! {
+        org => Value::from(Serde(org.org())),
+        name => link.reader_name,
+        version => Value::from(Serde(&version)),
+        document => Value::from_safe_string(html_body(&doc).unwrap_or_default()),
+        token => token,
+        confirmed => confirmed,
+    };
+    Ok(page.render(StatusCode::OK, "read_link.html", ctx).await)
+}
+
+/// `GET /read/{token}`: someone on the handbook's name list opens their personal link.
+pub async fn read_link(page: Page, Path(token): Path<String>) -> PageResult {
+    read_link_page(&page, &token, false).await
+}
+
+/// `POST /read/{token}`: they confirm reading it; the link is used up.
+pub async fn confirm_read_link(
+    page: Page,
+    ClientAddr(addr): ClientAddr,
+    Path(token): Path<String>,
+) -> PageResult {
+    let Some(link) = page.state.store.read_link(&token).await? else {
+        return read_link_page(&page, &token, false).await;
+    };
+    let org = page
+        .state
+        .store
+        .org_store(&mamori_model::Scope::AllOrganisations, &link.org_id)
+        .await?;
+    let actor = Actor::anonymous(&link.reader_name, Some(addr));
+    org.documents()
+        .acknowledge_handbook(&actor, &link.version_id, &link.reader_key)
+        .await?;
+    page.state.store.use_read_link(&token).await?;
+    let ctx = context! {
+        org => Value::from(Serde(org.org())),
+        name => link.reader_name,
+        confirmed => true,
+    };
+    Ok(page.render(StatusCode::OK, "read_link.html", ctx).await)
 }
 
 /// `POST /orgs/{id}/documents/handbook/read`: the signed-in member confirms reading the

@@ -268,6 +268,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/public/{slug}/policy", get(documents::public_policy))
         .route(
+            "/read/{token}",
+            get(documents::read_link).post(documents::confirm_read_link),
+        )
+        .route(
             "/orgs/{id}/consultations",
             get(consultations::list)
                 .post(consultations::ask)

@@ -20,6 +20,7 @@ mod devices;
 mod documents_browser;
 mod first_run_browser;
 mod foundation;
+mod handbook;
 mod home;
 mod incidents;
 mod ingest_api;
