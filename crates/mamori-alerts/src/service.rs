@@ -68,17 +68,27 @@ impl RunningAlerts {
             wake.clone(),
             stopped.clone(),
         ));
+        let (s, set) = (store.clone(), settings.clone());
         tasks.spawn(watch_loop(
-            store.clone(),
-            settings.clone(),
+            "sources",
+            WATCH_EVERY,
             wake.clone(),
             stopped.clone(),
+            move || {
+                let (s, set) = (s.clone(), set.clone());
+                async move { look_at_sources(&s, &set).await }
+            },
         ));
-        tasks.spawn(end_date_loop(
-            store.clone(),
-            settings.clone(),
+        let (s, set) = (store.clone(), settings.clone());
+        tasks.spawn(watch_loop(
+            "end dates",
+            END_DATES_EVERY,
             wake,
             stopped.clone(),
+            move || {
+                let (s, set) = (s.clone(), set.clone());
+                async move { look_at_end_dates(&s, &set).await }
+            },
         ));
         tasks.spawn(digest_loop(store, settings, stopped));
         RunningAlerts { stop, tasks }
@@ -278,60 +288,55 @@ async fn digest_loop(
     }
 }
 
-async fn watch_loop(
-    store: Store,
-    settings: Arc<AlertSettings>,
+/// Runs `look` now and then every `every` until stopped, waking delivery when it queued
+/// notices. `look` logs what it did itself; a failure is logged here and tried again.
+async fn watch_loop<F, Fut>(
+    what: &'static str,
+    every: Duration,
     wake_delivery: Arc<Notify>,
     mut stopped: watch::Receiver<bool>,
-) {
+    mut look: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, AlertsError>>,
+{
     loop {
-        match watch_sources(&store, &settings, mamori_store::now()).await {
-            Ok(done) => {
-                if done.queued > 0 {
-                    wake_delivery.notify_one();
-                }
-                if done.opened + done.resolved > 0 {
-                    tracing::info!(
-                        silent = done.opened,
-                        back = done.resolved,
-                        notifications = done.queued,
-                        "monitored sources watched"
-                    );
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "sources not watched; trying again in a minute"),
+        match look().await {
+            Ok(queued) if queued > 0 => wake_delivery.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, what, "not watched; trying again later"),
         }
-        if !pause(WATCH_EVERY, None, &mut stopped).await {
+        if !pause(every, None, &mut stopped).await {
             return;
         }
     }
 }
 
-async fn end_date_loop(
-    store: Store,
-    settings: Arc<AlertSettings>,
-    wake_delivery: Arc<Notify>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    loop {
-        match watch_end_dates(&store, &settings, mamori_store::now()).await {
-            Ok(done) => {
-                if done.queued > 0 {
-                    wake_delivery.notify_one();
-                }
-                if done.reminders + done.alerts > 0 {
-                    tracing::info!(
-                        reminders = done.reminders,
-                        alerts = done.alerts,
-                        notifications = done.queued,
-                        "devices' end dates watched"
-                    );
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "end dates not watched; trying again later"),
-        }
-        if !pause(END_DATES_EVERY, None, &mut stopped).await {
-            return;
-        }
+/// One look at the sources' silence; the notices queued.
+async fn look_at_sources(store: &Store, settings: &AlertSettings) -> Result<usize, AlertsError> {
+    let done = watch_sources(store, settings, mamori_store::now()).await?;
+    if done.opened + done.resolved > 0 {
+        tracing::info!(
+            silent = done.opened,
+            back = done.resolved,
+            notifications = done.queued,
+            "monitored sources watched"
+        );
     }
+    Ok(done.queued)
+}
+
+/// One look at the devices' end dates; the notices queued.
+async fn look_at_end_dates(store: &Store, settings: &AlertSettings) -> Result<usize, AlertsError> {
+    let done = watch_end_dates(store, settings, mamori_store::now()).await?;
+    if done.reminders + done.alerts + done.resolved > 0 {
+        tracing::info!(
+            reminders = done.reminders,
+            alerts = done.alerts,
+            resolved = done.resolved,
+            notifications = done.queued,
+            "devices' end dates watched"
+        );
+    }
+    Ok(done.queued)
 }

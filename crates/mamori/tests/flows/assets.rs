@@ -727,21 +727,13 @@ async fn the_risk_analysis_puts_large_and_overdue_risks_first_and_stays_with_its
 
 #[tokio::test]
 async fn in_a_browser_the_owner_records_an_asset_and_its_large_risk() {
-    use crate::common::browser::{Browser, sign_in};
+    use crate::common::browser::{Browser, owner_opens};
     let Some(browser) = Browser::start().await else {
         return;
     };
     let app = TestApp::spawn(TestDatabase::sqlite()).await;
     let (_admin, org, _owner) = org_with_owner(&app, "アルファ工業").await;
-    sign_in(&browser, &app, "owner@alpha.example", "owner password 12").await;
-    browser
-        .client
-        .goto(&app.url(&format!("/orgs/{org}")))
-        .await
-        .unwrap();
-    browser
-        .click(&format!("nav a[href='/orgs/{org}/assets']"))
-        .await;
+    owner_opens(&browser, &app, &org, "assets").await;
     browser
         .wait_for_text("main", "まだ何も記録されていません")
         .await;

@@ -509,21 +509,13 @@ async fn a_licence_seven_days_from_its_end_brings_one_reminder_by_mail() {
 
 #[tokio::test]
 async fn in_a_browser_the_owner_records_a_utm_and_sees_what_it_lacks() {
-    use crate::common::browser::{Browser, sign_in};
+    use crate::common::browser::{Browser, owner_opens};
     let Some(browser) = Browser::start().await else {
         return;
     };
     let app = TestApp::spawn(TestDatabase::sqlite()).await;
     let (_admin, org, _owner) = org_with_owner(&app, "アルファ工業").await;
-    sign_in(&browser, &app, "owner@alpha.example", "owner password 12").await;
-    browser
-        .client
-        .goto(&app.url(&format!("/orgs/{org}")))
-        .await
-        .unwrap();
-    browser
-        .click(&format!("nav a[href='/orgs/{org}/devices']"))
-        .await;
+    owner_opens(&browser, &app, &org, "devices").await;
     browser
         .wait_for_text("main", "まだ機器が記録されていません")
         .await;

@@ -194,6 +194,20 @@ pub async fn sign_in(browser: &Browser, app: &super::TestApp, email: &str, passw
     browser.wait_for_path(|p| p != "/login").await;
 }
 
+/// Signs in as the owner `org_with_owner` makes and opens `section` of organisation `org`
+/// (`assets`, `devices` …) the way the owner would: from the portal's menu.
+pub async fn owner_opens(browser: &Browser, app: &super::TestApp, org: &str, section: &str) {
+    sign_in(browser, app, "owner@alpha.example", "owner password 12").await;
+    browser
+        .client
+        .goto(&app.url(&format!("/orgs/{org}")))
+        .await
+        .unwrap();
+    browser
+        .click(&format!("nav a[href='/orgs/{org}/{section}']"))
+        .await;
+}
+
 impl Browser {
     /// Downloads `path` inside the page with the browser's own cookies, as a click on a
     /// download link would: the status, the content type and the first bytes.
