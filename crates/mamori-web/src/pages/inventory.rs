@@ -201,7 +201,8 @@ pub struct DeviceForm {
 }
 
 impl DeviceForm {
-    /// The device the form describes (an unknown kind reads as "other").
+    /// The device the form describes (an unknown kind, refused by [`save`], is shown back as
+    /// "other").
     fn device(&self, id: &str) -> Device {
         let licences = UtmFunction::ALL
             .iter()
@@ -313,6 +314,11 @@ async fn save(
 ) -> PageResult {
     let org = page.authorise_org(id, Deed::KeepAssets, &form.csrf).await?;
     let typed = form.device(device_id);
+    if form.kind.parse::<DeviceKind>().is_err() {
+        let message = page.lang.t("inventory.problem.bad_kind");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_form(page, &org, status, &typed, Some(message)).await;
+    }
     let device = match checked_device(typed.clone()) {
         Ok(device) => device,
         Err(problem) => {

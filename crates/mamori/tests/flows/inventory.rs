@@ -276,11 +276,23 @@ async fn the_company_lists_its_devices_and_the_provider_sees_what_ends_soon() {
 
         // Removing the device: the source it stood for is listed again, undescribed.
         let server = stored.iter().find(|d| d.name == "本社サーバー").unwrap();
+        let change_server = format!("{inventory}/{}", server.id);
         let (status, refused) =
-            post_form(&app, &owner, &format!("{inventory}/{}", server.id), &[]).await;
+            post_form(&app, &owner, &change_server, &[("kind", "server")]).await;
         assert!(
             status == 422 && refused.contains("機器の名前を入力してください。"),
             "a change without a name is refused"
+        );
+        let (status, refused) = post_form(
+            &app,
+            &owner,
+            &change_server,
+            &[("kind", "toaster"), ("name", "本社サーバー")],
+        )
+        .await;
+        assert!(
+            status == 422 && refused.contains("機器の種類を一覧から選んでください。"),
+            "an unknown kind is refused, not guessed"
         );
         let csrf = csrf_of(&page_text(&app, &owner, &inventory).await);
         let response = owner
