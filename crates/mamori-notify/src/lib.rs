@@ -34,8 +34,9 @@
 //! notice's own title and severity. `seen` is what was seen in one sentence (for `resolved`:
 //! what changed); `resolved` is sent when mamori closes an alert of its own (a silent source
 //! sends again), with the alert's id, and `last_seen` is then the time it was resolved.
-//! `reminder` says something of a device ends soon: `source` names the device, `seen` what
-//! ends on which day, and `alert.id` is null.
+//! `reminder` asks for something before it is too late (a device's end date: `source` names
+//! the device and `seen` says what ends on which day; the handbook waiting to be read), and
+//! `alert.id` is null.
 //!
 //! When the channel has a secret, two more headers are sent:
 //! `X-Mamori-Timestamp: <unix seconds>` and

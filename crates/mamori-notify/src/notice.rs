@@ -20,8 +20,9 @@ pub enum NoticeKind {
     /// An alert mamori raised about the monitoring itself has cleared (a silent source is
     /// sending again); `seen` says what changed.
     Resolved,
-    /// Something of a device ends soon (a licence, the OS's support, a support contract);
-    /// `source` names the device and `seen` says what ends when.
+    /// Something needs doing before it is too late: a device's licence, OS support or
+    /// support contract ends soon (`source` names the device), or the handbook waits to be
+    /// read; `seen` says what and by when.
     Reminder,
 }
 

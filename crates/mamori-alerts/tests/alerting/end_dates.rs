@@ -92,12 +92,7 @@ async fn end_dates_bring_reminders_to_the_company_and_an_alert_on_the_day() {
                 date.format("%Y/%m/%d")
             )
         );
-        assert!(
-            reminder["text"]
-                .as_str()
-                .unwrap()
-                .starts_with("期限のお知らせ")
-        );
+        assert!(reminder["text"].as_str().unwrap().starts_with("お知らせ"));
         let alert = &bodies[0];
         assert_eq!(alert["alert"]["rule_id"], END_DATE_RULE);
         assert_eq!(

@@ -939,9 +939,18 @@ pub async fn readers(Signed(page, viewer): Signed, Path(id): Path<String>) -> Pa
             &parts,
         ))
     });
+    // Members with an account who have not confirmed can be reminded by e-mail.
+    let unread_accounts = match &version {
+        Some(_) => readers
+            .iter()
+            .filter(|r| r.has_account && !acks.iter().any(|a| a.reader_key == r.key))
+            .count(),
+        None => 0,
+    };
     let ctx = context! {
         org => Value::from(Serde(org.org())),
         version => version.map(|v| Value::from(Serde(v))),
+        unread_accounts => unread_accounts,
         chart => chart,
         rows => rows,
         read => read,
@@ -979,6 +988,10 @@ pub async fn readers_submit(
     let actor = Actor::user(&viewer.user, Some(addr));
     if form.action == "link" {
         return read_link_created(&page, &org, &actor, &headers, &form.reader).await;
+    }
+    if form.action == "remind" {
+        let base = super::public_base(&page.state, &headers);
+        return remind_unread(&page, &org, &base).await;
     }
     let result = async {
         match form.action.as_str() {
@@ -1051,6 +1064,90 @@ async fn read_link_created(
     };
     Ok(page
         .render(StatusCode::OK, "read_link_created.html", ctx)
+        .await)
+}
+
+/// E-mails every member with an account who has not confirmed the current handbook, each in
+/// their own language, and says how many were reached. (People on the name list have no
+/// address here; they get a personal link.)
+async fn remind_unread(page: &Page, org: &mamori_store::OrgStore, base: &str) -> PageResult {
+    let gathered = async {
+        let version = latest_version(org, DocumentKind::Handbook)
+            .await?
+            .ok_or(MeasureError::Store(mamori_store::StoreError::NotFound))?;
+        let readers = org.documents().readers().await?;
+        let acks = org
+            .documents()
+            .handbook_acknowledgements(&version.id)
+            .await?;
+        let mut unread = Vec::new();
+        for reader in readers.iter().filter(|r| r.has_account) {
+            if acks.iter().any(|a| a.reader_key == reader.key) {
+                continue;
+            }
+            let id = reader.key.trim_start_matches("user:");
+            if let Some(user) = page.state.store.user_by_id(id).await? {
+                unread.push(user);
+            }
+        }
+        Ok::<_, MeasureError>((version, unread))
+    }
+    .await;
+    let (version, unread) = match gathered {
+        Ok(found) => found,
+        Err(e) => return Err(PageError::from(measure_error(page, e).await)),
+    };
+    let (mut sent, mut failed) = (0, 0);
+    for user in &unread {
+        let lang = user
+            .locale
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(page.lang);
+        let notice = mamori_notify::Notice {
+            kind: mamori_notify::NoticeKind::Reminder,
+            lang,
+            zone: page.state.store.zone(),
+            org_name: org.org().name.clone(),
+            provider_name: String::new(),
+            alert_id: None,
+            severity: "info".to_owned(),
+            title: lang.tf(
+                "documents.remind.title",
+                &[("n", &version.version.to_string())],
+            ),
+            seen: lang.t("documents.remind.seen"),
+            what_to_do: lang.t("documents.remind.todo"),
+            contact: String::new(),
+            rule_id: None,
+            count: 0,
+            first_seen: None,
+            last_seen: None,
+            source: None,
+            link: Some(format!("{base}/orgs/{}/documents/handbook", org.id())),
+            items: Vec::new(),
+        };
+        let to = mamori_notify::Channel::Email {
+            to: vec![user.email.clone()],
+        };
+        let delivered = match &page.state.alerting {
+            Some(alerting) => alerting.notifier.deliver(&to, &notice).await.map(|_| ()),
+            None => Err(mamori_notify::NotifyError::NoSmtp),
+        };
+        match delivered {
+            Ok(()) => sent += 1,
+            Err(e) => {
+                tracing::warn!(error = %e, "handbook reminder not sent");
+                failed += 1;
+            }
+        }
+    }
+    let body = page.lang.tf(
+        "documents.remind.done",
+        &[("sent", &sent.to_string()), ("failed", &failed.to_string())],
+    );
+    Ok(page
+        .message(StatusCode::OK, "documents.remind.done_title", body)
         .await)
 }
 

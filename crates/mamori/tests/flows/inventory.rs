@@ -502,7 +502,7 @@ async fn a_licence_seven_days_from_its_end_brings_one_reminder_by_mail() {
         assert_eq!(mail.to, ["it@alpha.example"]);
         assert_eq!(
             mail.subject(),
-            "[mamori] 期限のお知らせ: 本社UTMのWeb フィルタリング — アルファ工業"
+            "[mamori] お知らせ: 本社UTMのWeb フィルタリング — アルファ工業"
         );
         let body = mail.text_body();
         assert!(
