@@ -319,28 +319,19 @@ async fn the_company_keeps_its_asset_ledger_on_the_web_and_in_csv() {
 #[tokio::test]
 async fn the_ledger_over_the_api_checks_rows_and_keeps_tenants_apart() {
     use crate::common::api;
-    use crate::common::tenants::{analyst_token, org, owner_token};
+    use crate::common::tenants::{TwoTenants, two_tenants};
     use reqwest::Method;
     use serde_json::json;
 
     for db in TestDatabase::all().await {
         let app = TestApp::spawn(db).await;
-        let cli = mamori_store::Actor::cli();
-        let alpha = app
-            .store
-            .create_org(&cli, org("アルファ工業"))
-            .await
-            .unwrap()
-            .id;
-        let beta = app
-            .store
-            .create_org(&cli, org("ベータ商事"))
-            .await
-            .unwrap()
-            .id;
-        let alpha_owner = owner_token(&app.store, &alpha, "owner@alpha.example").await;
-        let beta_owner = owner_token(&app.store, &beta, "owner@beta.example").await;
-        let analyst = analyst_token(&app.store, "analyst@mamori.example").await;
+        let TwoTenants {
+            alpha,
+            beta,
+            alpha_owner,
+            beta_owner,
+            analyst,
+        } = two_tenants(&app.store).await;
         let path = format!("/api/v1/orgs/{alpha}/assets");
 
         let (status, made) = api(

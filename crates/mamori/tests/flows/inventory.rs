@@ -314,30 +314,21 @@ async fn the_company_lists_its_devices_and_the_provider_sees_what_ends_soon() {
 #[tokio::test]
 async fn the_inventory_over_the_api_keeps_tenants_and_sources_apart() {
     use crate::common::api;
-    use crate::common::tenants::{analyst_token, org, owner_token};
+    use crate::common::tenants::{TwoTenants, two_tenants};
     use reqwest::Method;
     use serde_json::json;
 
     for db in TestDatabase::all().await {
         let app = TestApp::spawn(db).await;
-        let cli = mamori_store::Actor::cli();
-        let alpha = app
-            .store
-            .create_org(&cli, org("アルファ工業"))
-            .await
-            .unwrap()
-            .id;
-        let beta = app
-            .store
-            .create_org(&cli, org("ベータ商事"))
-            .await
-            .unwrap()
-            .id;
+        let TwoTenants {
+            alpha,
+            beta,
+            alpha_owner,
+            beta_owner,
+            analyst,
+        } = two_tenants(&app.store).await;
         loopback_ssh_source(&app.store, &alpha).await;
         let source = source_of(&app, &alpha).await;
-        let alpha_owner = owner_token(&app.store, &alpha, "owner@alpha.example").await;
-        let beta_owner = owner_token(&app.store, &beta, "owner@beta.example").await;
-        let analyst = analyst_token(&app.store, "analyst@mamori.example").await;
         let path = format!("/api/v1/orgs/{alpha}/devices");
 
         let (status, listed) = api(&app, Method::GET, &path, &alpha_owner, None).await;

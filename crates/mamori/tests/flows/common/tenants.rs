@@ -87,3 +87,40 @@ async fn provider_token(store: &Store, email: &str, role: Role) -> String {
         .expect("token")
         .1
 }
+
+/// Two client organisations made in the store, with an owner's API token for each and a
+/// provider analyst's: the fixture of the API tenancy tests.
+pub struct TwoTenants {
+    /// アルファ工業's id.
+    pub alpha: String,
+    /// ベータ商事's id.
+    pub beta: String,
+    /// owner@alpha.example's token.
+    pub alpha_owner: String,
+    /// owner@beta.example's token.
+    pub beta_owner: String,
+    /// analyst@mamori.example's token.
+    pub analyst: String,
+}
+
+/// Makes [`TwoTenants`] in `store`.
+pub async fn two_tenants(store: &Store) -> TwoTenants {
+    let cli = Actor::cli();
+    let alpha = store
+        .create_org(&cli, org("アルファ工業"))
+        .await
+        .expect("alpha")
+        .id;
+    let beta = store
+        .create_org(&cli, org("ベータ商事"))
+        .await
+        .expect("beta")
+        .id;
+    TwoTenants {
+        alpha_owner: owner_token(store, &alpha, "owner@alpha.example").await,
+        beta_owner: owner_token(store, &beta, "owner@beta.example").await,
+        analyst: analyst_token(store, "analyst@mamori.example").await,
+        alpha,
+        beta,
+    }
+}
