@@ -89,6 +89,10 @@ pub enum EntryFlag {
 /// A labelled rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
+    /// The self-assessment item the rule answers (1-25); 0 in versions issued before entries
+    /// carried it.
+    #[serde(default)]
+    pub item: u8,
     /// The label (自社診断 No.3).
     pub label: String,
     /// The rule's title.

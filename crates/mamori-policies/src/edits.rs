@@ -16,12 +16,20 @@ pub struct SectionEdit {
     pub text: String,
     /// When set, the text replaces the generated wording instead of following it.
     pub replace: bool,
+    /// Why the company leaves the section out; a regulations chapter cannot be left out
+    /// without one, and the document says it where the chapter would stand.
+    pub reason: String,
 }
 
 impl SectionEdit {
     /// Whether the edit changes nothing.
     pub fn is_noop(&self) -> bool {
         self.included.is_none() && self.text.trim().is_empty()
+    }
+
+    /// Whether the owner left the section out.
+    pub fn left_out(&self) -> bool {
+        self.included == Some(false)
     }
 
     /// The owner's paragraphs.

@@ -18,6 +18,15 @@ pub enum PolicyError {
     /// Company parameters are missing or invalid.
     #[error("{0}")]
     Params(ParamProblems),
+    /// Sections were left out without the reason they need (regulations chapters); the ids
+    /// of the sections, in document order.
+    #[error("a reason is needed for leaving out: {}", .ids.join(", "))]
+    Unexplained {
+        /// Which document.
+        kind: crate::DocumentKind,
+        /// The sections' ids.
+        ids: Vec<String>,
+    },
     /// A shipped text file is broken (caught by the unit tests before release).
     #[error("document texts {file}: {reason}")]
     Texts {

@@ -46,6 +46,8 @@ pub struct OutlineSection {
     pub removable: bool,
     /// Whether it is in the document when the owner has not decided.
     pub included_by_default: bool,
+    /// Whether leaving it out needs a reason (regulations chapters).
+    pub needs_reason: bool,
 }
 
 /// Fills templates: plain text out (renderers escape), undefined variables are errors so a
@@ -93,6 +95,9 @@ struct Draft {
     section: Section,
     removable: bool,
     default_in: bool,
+    /// The line that stands where the section would be when the owner left it out with a
+    /// reason; `None` drops a left-out section without a trace.
+    stand_in: Option<String>,
     children: Vec<Draft>,
 }
 
@@ -102,6 +107,7 @@ impl Draft {
             section,
             removable: false,
             default_in: true,
+            stand_in: None,
             children: Vec::new(),
         }
     }
@@ -120,6 +126,10 @@ pub fn generate(input: GenerateInput<'_>) -> Result<Document, PolicyError> {
         edits,
     } = input;
     let vars = resolve_params(texts, kind, company, params, lang)?;
+    let ids = unexplained(texts, kind, edits);
+    if !ids.is_empty() {
+        return Err(PolicyError::Unexplained { kind, ids });
+    }
     let f = Filler {
         env: strict_env(),
         vars: &vars,
@@ -141,7 +151,7 @@ pub fn generate(input: GenerateInput<'_>) -> Result<Document, PolicyError> {
         DocumentKind::Regulations => (
             f.fill(&texts.regulations.title)?,
             Vec::new(),
-            regulations(texts, &f)?,
+            regulations(texts, &f, edits)?,
             Vec::new(),
         ),
     };
@@ -179,46 +189,74 @@ impl Texts {
 /// The editable sections of `kind`, in document order.
 pub fn outline(texts: &Texts, kind: DocumentKind, lang: Lang) -> Vec<OutlineSection> {
     let mut out = Vec::new();
-    let mut push = |id: &str, heading: &Words, depth, removable, included_by_default| {
-        let heading = match heading.get(lang) {
-            "" => texts.policy.title.get(lang),
-            h => h,
+    let mut push =
+        |id: &str, heading: &Words, depth, removable, included_by_default, needs_reason| {
+            let heading = match heading.get(lang) {
+                "" => texts.policy.title.get(lang),
+                h => h,
+            };
+            out.push(OutlineSection {
+                id: id.to_owned(),
+                heading: heading.to_owned(),
+                depth,
+                removable,
+                included_by_default,
+                needs_reason,
+            });
         };
-        out.push(OutlineSection {
-            id: id.to_owned(),
-            heading: heading.to_owned(),
-            depth,
-            removable,
-            included_by_default,
-        });
-    };
     let l = &texts.labels;
     match kind {
         DocumentKind::Policy => {
             for s in &texts.policy.sections {
-                push(&s.id, &s.heading, 0, s.optional, !s.optional);
+                push(&s.id, &s.heading, 0, s.optional, !s.optional, false);
             }
         }
         DocumentKind::Handbook => {
             for g in &texts.handbook.groups {
-                push(&g.id, &g.heading, 0, false, true);
+                push(&g.id, &g.heading, 0, false, true, false);
             }
-            push("devices", &l.devices_heading, 0, false, true);
+            push("devices", &l.devices_heading, 0, false, true, false);
             for d in &texts.handbook.devices {
-                push(&d.id, &d.heading, 1, true, true);
+                push(&d.id, &d.heading, 1, true, true, false);
             }
-            push("contact", &l.contact_heading, 0, false, true);
+            push("contact", &l.contact_heading, 0, false, true, false);
         }
         DocumentKind::Regulations => {
             for c in &texts.regulations.chapters {
-                push(&c.id, &c.title, 0, c.number != 1, true);
+                let removable = chapter_removable(c);
+                push(&c.id, &c.title, 0, removable, true, removable);
                 for (i, a) in c.articles.iter().enumerate() {
-                    push(&article_id(&c.id, i), &a.title, 1, false, true);
+                    push(&article_id(&c.id, i), &a.title, 1, false, true, false);
                 }
             }
+            let supplementary = &texts.regulations.supplementary.title;
+            push(SUPPLEMENTARY, supplementary, 0, false, true, false);
         }
     }
     out
+}
+
+/// The id of the supplementary provisions (附則) after the last chapter.
+const SUPPLEMENTARY: &str = "supplementary";
+
+/// Every chapter but the first (the organisation, whose role table the rest relies on) can be
+/// left out.
+fn chapter_removable(chapter: &crate::texts::Chapter) -> bool {
+    chapter.number != 1
+}
+
+/// The sections of `kind` the edits leave out without the reason they need, in document order.
+pub fn unexplained(texts: &Texts, kind: DocumentKind, edits: &Edits) -> Vec<String> {
+    outline(texts, kind, Lang::Ja)
+        .into_iter()
+        .filter(|s| s.needs_reason)
+        .filter(|s| {
+            edits
+                .get(&s.id)
+                .is_some_and(|e| e.left_out() && e.reason.trim().is_empty())
+        })
+        .map(|s| s.id)
+        .collect()
 }
 
 fn article_id(chapter: &str, index: usize) -> String {
@@ -238,6 +276,7 @@ fn policy(texts: &Texts, f: &Filler) -> Result<Vec<Draft>, PolicyError> {
                 section,
                 removable: s.optional,
                 default_in: !s.optional,
+                stand_in: None,
                 children: Vec::new(),
             })
         })
@@ -260,6 +299,7 @@ fn handbook(
                 Some(Answer::Yes) | None => None,
             };
             section.entries.push(Entry {
+                item: r.item,
                 label: f.numbered(&l.item, r.item)?,
                 title: f.fill(&r.title)?,
                 lines: f.fill_all(&r.rule)?,
@@ -283,6 +323,7 @@ fn handbook(
             section,
             removable: true,
             default_in: true,
+            stand_in: None,
             children: Vec::new(),
         });
     }
@@ -346,7 +387,7 @@ fn management_table(texts: &Texts, f: &Filler) -> Table {
     }
 }
 
-fn regulations(texts: &Texts, f: &Filler) -> Result<Vec<Draft>, PolicyError> {
+fn regulations(texts: &Texts, f: &Filler, edits: &Edits) -> Result<Vec<Draft>, PolicyError> {
     let l = &texts.labels;
     let mut out = Vec::new();
     for c in &texts.regulations.chapters {
@@ -355,10 +396,21 @@ fn regulations(texts: &Texts, f: &Filler) -> Result<Vec<Draft>, PolicyError> {
         if c.number == 1 {
             section.table = Some(management_table(texts, f));
         }
+        let stand_in = edits
+            .get(&c.id)
+            .filter(|e| e.left_out())
+            .map(|e| {
+                f.env.render_str(
+                    l.left_out.get(f.lang),
+                    minijinja::context! { reason => e.reason.trim() },
+                )
+            })
+            .transpose()?;
         let mut chapter = Draft {
             section,
-            removable: c.number != 1,
+            removable: chapter_removable(c),
             default_in: true,
+            stand_in,
             children: Vec::new(),
         };
         for (i, a) in c.articles.iter().enumerate() {
@@ -369,6 +421,11 @@ fn regulations(texts: &Texts, f: &Filler) -> Result<Vec<Draft>, PolicyError> {
         }
         out.push(chapter);
     }
+    let provisions = &texts.regulations.supplementary;
+    let mut supplementary = Section::new(SUPPLEMENTARY, "", f.fill(&provisions.title)?);
+    supplementary.items = f.fill_all(&provisions.clauses)?;
+    supplementary.ordered = true;
+    out.push(Draft::fixed(supplementary));
     Ok(out)
 }
 
@@ -378,6 +435,7 @@ fn apply(draft: Draft, edits: &Edits) -> Option<Section> {
         mut section,
         removable,
         default_in,
+        stand_in,
         children,
     } = draft;
     let edit = edits.get(&section.id);
@@ -386,7 +444,11 @@ fn apply(draft: Draft, edits: &Edits) -> Option<Section> {
         (true, choice) => choice.unwrap_or(default_in),
     };
     if !included {
-        return None;
+        // The heading stays with the reason in place of the body.
+        return stand_in.map(|line| Section {
+            paragraphs: vec![line],
+            ..Section::new(section.id, section.number, section.heading)
+        });
     }
     if let Some(edit) = edit {
         let own = edit.paragraphs();

@@ -7,6 +7,7 @@
 //! the owner's edits and writes the result as HTML, PDF or DOCX. Generation itself does no I/O;
 //! reading the stored draft is [`build`]; publishing belongs to the web layer.
 
+mod changes;
 mod diff;
 mod document;
 mod docx;
@@ -20,12 +21,13 @@ mod pdf;
 mod stored;
 mod texts;
 
+pub use changes::{RuleChange, rule_changes};
 pub use diff::{DiffLine, DiffTag, diff, plain_lines};
 pub use document::{Document, Entry, EntryFlag, Section, Table};
 pub use docx::docx;
 pub use edits::{Edits, SectionEdit};
 pub use error::PolicyError;
-pub use generate::{GenerateInput, OutlineSection, generate, outline};
+pub use generate::{GenerateInput, OutlineSection, generate, outline, unexplained};
 pub use html::{html_body, html_page};
 pub use kind::{DocumentKind, Format};
 pub use params::{Invalid, ParamProblems, Params, check_values, date_text, resolve_params};

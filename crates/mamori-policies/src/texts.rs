@@ -274,6 +274,9 @@ pub struct RegulationsText {
     pub title: Words,
     /// The twelve chapters.
     pub chapters: Vec<Chapter>,
+    /// The supplementary provisions (附則) after the last chapter; they stay whichever
+    /// chapters are left out.
+    pub supplementary: Article,
 }
 
 /// Words the document structure needs around the texts (`labels.toml`): headings of the
@@ -309,6 +312,8 @@ pub struct Labels {
     pub chapter: Words,
     /// Article number (`n`).
     pub article: Words,
+    /// The line standing in for a chapter the company left out (`reason`).
+    pub left_out: Words,
     /// "Applies to".
     pub applies_to: Words,
     /// Version stamp (`n` = version, `date` = issue date, `approver`).

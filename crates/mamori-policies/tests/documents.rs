@@ -9,7 +9,7 @@ use std::process::Command;
 use mamori_catalog::{Answer, Answers, Lang};
 use mamori_policies::{
     Document, DocumentKind, Edits, EntryFlag, GenerateInput, Invalid, Params, PolicyError,
-    SectionEdit, Texts, diff, docx, generate, html_page, outline, pdf, plain_lines,
+    SectionEdit, Texts, diff, docx, generate, html_page, outline, pdf, plain_lines, rule_changes,
 };
 
 const COMPANY: &str = "山田商事株式会社";
@@ -120,7 +120,7 @@ fn entry(doc: &Document, item: u8) -> &mamori_policies::Entry {
     doc.walk()
         .into_iter()
         .flat_map(|(_, s)| s.entries.iter())
-        .find(|e| e.label.ends_with(&label))
+        .find(|e| e.item == item && (e.label.ends_with(&label) || doc.lang == Lang::En))
         .unwrap_or_else(|| panic!("no rule for item {item}"))
 }
 
@@ -196,6 +196,41 @@ fn the_handbook_follows_the_self_assessment_answers() {
             .any(|l| l.text.contains(&texts.labels.unknown.ja))
     );
     assert!(changed.iter().any(|l| l.text.starts_with('※')));
+
+    // Issued with gaps, then a new assessment: exactly the items whose answer moved between
+    // "in place" and not are rule changes, whatever the language of either document.
+    let mut later = mixed.clone();
+    later.insert(9, Answer::Yes);
+    later.insert(2, Answer::Partial);
+    later.insert(17, Answer::No); // still not in place: no change
+    let now = make(
+        &texts,
+        DocumentKind::Handbook,
+        Lang::En,
+        &params(),
+        Some(&later),
+        &Edits::default(),
+    )
+    .unwrap();
+    let changes = rule_changes(&gaps, &now);
+    let moved: Vec<(u8, Option<EntryFlag>, Option<EntryFlag>)> = changes
+        .iter()
+        .map(|c| (c.item, c.before, c.after))
+        .collect();
+    assert_eq!(
+        moved,
+        [
+            (2, None, Some(EntryFlag::Todo)),
+            (9, Some(EntryFlag::Todo), None),
+        ]
+    );
+    assert!(changes[1].settled() && !changes[0].settled());
+    assert_eq!(
+        changes[1].title,
+        entry(&now, 9).title,
+        "the draft's wording"
+    );
+    assert!(rule_changes(&gaps, &gaps).is_empty());
 }
 
 #[test]
@@ -405,9 +440,14 @@ fn regulations_have_twelve_chapters_and_continuous_article_numbers() {
         &Edits::default(),
     )
     .unwrap();
-    assert_eq!(doc.sections.len(), 12);
+    assert_eq!(
+        doc.sections.len(),
+        13,
+        "twelve chapters and the supplementary provisions"
+    );
     assert_eq!(doc.sections[0].number, "第1章");
     assert_eq!(doc.sections[11].number, "第12章");
+    assert_eq!(doc.sections[12].heading, "附則");
     let articles: Vec<&str> = doc
         .sections
         .iter()
@@ -431,14 +471,37 @@ fn regulations_have_twelve_chapters_and_continuous_article_numbers() {
         text.contains("2026年12月1日"),
         "revision date in the supplementary provisions"
     );
+
+    // Leaving a chapter out needs a reason; without one nothing is generated.
     let mut edits = Edits::default();
     edits.0.insert(
         "telework".into(),
         SectionEdit {
             included: Some(false),
+            reason: "  ".into(),
             ..SectionEdit::default()
         },
     );
+    let refused = make(
+        &texts,
+        DocumentKind::Regulations,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    );
+    assert!(
+        matches!(&refused, Err(PolicyError::Unexplained { ids, .. }) if ids == &["telework"]),
+        "{refused:?}"
+    );
+    assert_eq!(
+        mamori_policies::unexplained(&texts, DocumentKind::Regulations, &edits),
+        ["telework"]
+    );
+
+    // With a reason, the chapter keeps its heading and number and says why; its articles go,
+    // the others are renumbered, and the supplementary provisions stay.
+    edits.0.get_mut("telework").unwrap().reason = "テレワークを行わないため".into();
     let fewer = make(
         &texts,
         DocumentKind::Regulations,
@@ -448,7 +511,52 @@ fn regulations_have_twelve_chapters_and_continuous_article_numbers() {
         &edits,
     )
     .unwrap();
-    assert_eq!(fewer.sections.len(), 11);
+    assert_eq!(fewer.sections.len(), 13);
+    let telework = &fewer.sections[11];
+    assert_eq!(telework.number, "第12章");
+    assert!(telework.children.is_empty());
+    assert_eq!(
+        telework.paragraphs,
+        ["当社はこの章を定めない。理由：テレワークを行わないため"]
+    );
+    let remaining = fewer
+        .sections
+        .iter()
+        .flat_map(|c| c.children.iter())
+        .count();
+    assert_eq!(remaining, articles.len() - doc.sections[11].children.len());
+    assert!(all_text(&fewer).contains("2026年12月1日"), "附則 kept");
+    let en = make(
+        &texts,
+        DocumentKind::Regulations,
+        Lang::En,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    assert!(
+        en.sections[11].paragraphs[0].ends_with("Reason: テレワークを行わないため"),
+        "the owner's reason as written"
+    );
+    // The first chapter holds the roles the others rely on and cannot be left out.
+    edits.0.insert(
+        "organisation".into(),
+        SectionEdit {
+            included: Some(false),
+            ..SectionEdit::default()
+        },
+    );
+    let kept = make(
+        &texts,
+        DocumentKind::Regulations,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    assert!(!kept.sections[0].children.is_empty());
 }
 
 #[test]

@@ -9,7 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use mamori_model::{Deed, Lang};
 use mamori_policies::{
-    DiffLine, Document, DocumentKind, Edits, Params, PolicyError, check_values, diff, outline,
+    DiffLine, Document, DocumentKind, Edits, Params, PolicyError, RuleChange, check_values, diff,
+    outline, unexplained,
 };
 use mamori_store::{Actor, DocumentDraft, DocumentVersion, OrgStore};
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::i18n::Messages;
 use crate::measures::MeasureError;
-use crate::measures::documents::{Overrides, build, issue, issued, texts};
+use crate::measures::documents::{Overrides, build, handbook_changes, issue, issued, texts};
 use crate::state::AppState;
 
 /// The company parameters shared by the three documents.
@@ -43,6 +44,17 @@ pub struct DocumentDraftView {
     document: Option<Document>,
     /// Why it could not be generated: the missing parameter keys.
     missing: Vec<String>,
+    /// Why it could not be generated: the sections (regulations chapters) left out without a
+    /// reason.
+    unexplained: Vec<String>,
+    /// Handbook only: the issued version the latest self-assessment is compared with, when
+    /// it changes rules.
+    changed_since: Option<i64>,
+    /// Handbook only: the rules whose standing the latest self-assessment changed since that
+    /// version (`item`, `title`, `before`, `after`: `todo`, `unknown` or null for in place).
+    /// Approving and issuing the draft brings the handbook up to date.
+    #[schema(value_type = Vec<Object>)]
+    rule_changes: Vec<RuleChange>,
     /// The stored draft: language, edits and approval.
     #[schema(value_type = Option<Object>)]
     draft: Option<DocumentDraft>,
@@ -55,7 +67,9 @@ pub struct DraftEdits {
     #[schema(pattern = "^(ja|en)$")]
     lang: Option<String>,
     /// Edits by section id: `{"purpose": {"text": "…", "replace": false}, "scope": {"included":
-    /// false}}`. Ids are those of `GET …/documents/{kind}`'s sections; others are refused.
+    /// false}}`. Ids are those of `GET …/documents/{kind}`'s sections; others are refused. A
+    /// regulations chapter left out needs a `reason` (`{"telework": {"included": false,
+    /// "reason": "…"}}`), printed where the chapter would be.
     #[schema(value_type = Object)]
     edits: Edits,
 }
@@ -194,15 +208,26 @@ pub async fn get_draft(
     let built = build(&org, kind, caller.lang, Overrides::default())
         .await
         .map_err(measure(&caller))?;
-    let (document, missing) = match built.document {
-        Ok(d) => (Some(d), Vec::new()),
-        Err(PolicyError::Params(p)) => (None, p.missing),
+    let changes = match (kind, &built.document) {
+        (DocumentKind::Handbook, Ok(draft)) => handbook_changes(&org, draft)
+            .await
+            .map_err(measure(&caller))?,
+        _ => None,
+    };
+    let (changed_since, rule_changes) = changes.unzip();
+    let (document, missing, unexplained) = match built.document {
+        Ok(d) => (Some(d), Vec::new(), Vec::new()),
+        Err(PolicyError::Params(p)) => (None, p.missing, Vec::new()),
+        Err(PolicyError::Unexplained { ids, .. }) => (None, Vec::new(), ids),
         Err(e) => return Err(MeasureError::Document(e).api(caller.lang)),
     };
     Ok(Json(DocumentDraftView {
         kind: kind.as_str().to_owned(),
         document,
         missing,
+        unexplained,
+        changed_since,
+        rule_changes: rule_changes.unwrap_or_default(),
         draft: built.draft,
     }))
 }
@@ -245,6 +270,12 @@ pub async fn put_draft(
                 .lang
                 .tf("documents.error.unknown_section", &[("id", unknown)]),
         ));
+    }
+    let ids = unexplained(texts().map_err(measure(&caller))?, kind, &body.edits);
+    if !ids.is_empty() {
+        return Err(
+            MeasureError::Document(PolicyError::Unexplained { kind, ids }).api(caller.lang),
+        );
     }
     let json = serde_json::to_string(&body.edits.compact())
         .map_err(|e| MeasureError::Broken(e.to_string()).api(caller.lang))?;

@@ -3,16 +3,55 @@
 //! facts the policy feeds. Pages and API routes stay thin on top of this.
 
 use mamori_model::Lang;
-use mamori_policies::{Document, DocumentKind, Texts};
+use mamori_policies::{
+    Document, DocumentKind, PolicyError, RuleChange, Texts, outline, rule_changes,
+};
 use mamori_store::{Actor, DocumentVersion, OrgStore};
 
 use super::MeasureError;
+use crate::i18n::Messages;
 
 pub(crate) use mamori_policies::{Built, Overrides};
 
 /// The document texts this build ships.
 pub(crate) fn texts() -> Result<&'static Texts, MeasureError> {
     Ok(mamori_policies::builtin_texts()?)
+}
+
+/// The sentence asking for the reasons still missing: the sections `ids` of `kind` were left
+/// out without one.
+pub(crate) fn unexplained_message(kind: DocumentKind, ids: &[String], lang: Lang) -> String {
+    let headings: Vec<String> = match texts() {
+        Ok(texts) => outline(texts, kind, lang)
+            .into_iter()
+            .filter(|s| ids.contains(&s.id))
+            .map(|s| s.heading)
+            .collect(),
+        Err(_) => ids.to_vec(),
+    };
+    lang.tf(
+        "documents.editor.reason_missing",
+        &[(
+            "sections",
+            &headings.join(lang.t("form.list_separator").as_str()),
+        )],
+    )
+}
+
+/// What the owner has to settle before `kind` can be generated, in their language: missing
+/// parameters (`params` true) or sections left out without a reason; `None` for failures that
+/// are not the owner's to fix.
+pub(crate) fn owner_problem(err: &PolicyError, lang: Lang) -> Option<(String, bool)> {
+    match err {
+        PolicyError::Params(p) => Some((
+            texts().map_or_else(|_| p.to_string(), |t| p.describe(t, lang)),
+            true,
+        )),
+        PolicyError::Unexplained { kind, ids } => {
+            Some((unexplained_message(*kind, ids, lang), false))
+        }
+        _ => None,
+    }
 }
 
 /// Generates the current draft of `kind` for the organisation.
@@ -38,6 +77,35 @@ pub(crate) async fn issue(
         .documents()
         .issue(actor, kind.as_str(), &content)
         .await?)
+}
+
+/// The handbook rules the latest self-assessment changes against the latest issued handbook,
+/// with that version's number: what the owner is told after a new assessment. `draft` is the
+/// handbook as generated now. `None` when no handbook was issued or no rule changed.
+pub(crate) async fn handbook_changes(
+    org: &OrgStore,
+    draft: &Document,
+) -> Result<Option<(i64, Vec<RuleChange>)>, MeasureError> {
+    let Some(version) = latest_version(org, DocumentKind::Handbook).await? else {
+        return Ok(None);
+    };
+    let changes = rule_changes(&issued(org, &version).await?, draft);
+    Ok((!changes.is_empty()).then_some((version.version, changes)))
+}
+
+/// [`handbook_changes`] for the handbook as the stored draft generates it now; `None` also
+/// when it cannot be generated (parameters missing).
+pub(crate) async fn current_handbook_changes(
+    org: &OrgStore,
+    lang: Lang,
+) -> Result<Option<(i64, Vec<RuleChange>)>, MeasureError> {
+    match build(org, DocumentKind::Handbook, lang, Overrides::default())
+        .await?
+        .document
+    {
+        Ok(draft) => handbook_changes(org, &draft).await,
+        Err(_) => Ok(None),
+    }
 }
 
 /// An issued version read back, with its issue stamp.

@@ -66,6 +66,12 @@ impl MeasureError {
                 };
                 invalid("document_params", message)
             }
+            MeasureError::Document(mamori_policies::PolicyError::Unexplained { kind, ids }) => {
+                invalid(
+                    "document_reason",
+                    super::documents::unexplained_message(*kind, ids, lang),
+                )
+            }
             MeasureError::Document(mamori_policies::PolicyError::Store(e)) => {
                 let (status, code, key) = describe_store_error(e);
                 (status, code, lang.t(&key))

@@ -20,6 +20,7 @@ use super::{Page, PageError, PageResult, Signed};
 use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages};
+use crate::measures::documents::current_handbook_changes;
 use crate::measures::{
     MeasureError, Scored, Submission, benchmark, edition, history, org_readiness, submit_assessment,
 };
@@ -466,6 +467,15 @@ pub async fn result(
             })
         })
         .collect();
+    // The owner hears at once when the newest answers change handbook rules.
+    let handbook_changes = if index == 0 && viewer.user.may_in(Deed::EditDocuments, &id) {
+        match current_handbook_changes(&org, page.lang).await {
+            Ok(found) => found.map(|(_, changes)| changes.len()),
+            Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
+        }
+    } else {
+        None
+    };
     let cat_lang = page.lang;
     let part_names = current
         .result
@@ -491,6 +501,7 @@ pub async fn result(
         changes => Value::from(Serde(&changes)),
         peers => Value::from(Serde(&peers)),
         is_latest => index == 0,
+        handbook_changes => handbook_changes,
     };
     Ok(page
         .render(StatusCode::OK, "assessment_result.html", ctx)

@@ -24,8 +24,8 @@ use crate::auth::{ClientAddr, Viewer};
 use crate::extract::PageForm;
 use crate::i18n::{Lang, Messages};
 use crate::measures::documents::{
-    Built, Overrides, build, issue, issued, latest_version, policy_facts, public_policy_url,
-    stamped, texts,
+    Built, Overrides, build, handbook_changes, issue, issued, latest_version, owner_problem,
+    policy_facts, public_policy_url, stamped, texts,
 };
 use crate::measures::{MeasureError, org_readiness};
 use crate::state::AppState;
@@ -104,8 +104,8 @@ pub async fn hub(
             let built = build(&org, kind, page.lang, Overrides::default()).await?;
             let latest = latest_version(&org, kind).await?;
             let missing = match &built.document {
-                Err(mamori_policies::PolicyError::Params(p)) => p.describe(texts()?, page.lang),
-                _ => String::new(),
+                Err(e) => owner_problem(e, page.lang).map(|(m, _)| m),
+                Ok(_) => None,
             };
             cards.push(context! {
                 kind => kind.as_str(),
@@ -265,7 +265,8 @@ pub async fn params_submit(
     }
 }
 
-/// The owner's edits from the editor form: `include.<id>`, `text.<id>`, `replace.<id>`.
+/// The owner's edits from the editor form: `include.<id>`, `text.<id>`, `replace.<id>`,
+/// `reason.<id>`.
 fn edits_from(form: &FieldMap, kind: DocumentKind) -> Result<Edits, MeasureError> {
     let mut edits = Edits::default();
     for s in outline(texts()?, kind, Lang::Ja) {
@@ -278,6 +279,10 @@ fn edits_from(form: &FieldMap, kind: DocumentKind) -> Result<Edits, MeasureError
                 .cloned()
                 .unwrap_or_default(),
             replace: form.contains_key(&format!("replace.{}", s.id)),
+            reason: form
+                .get(&format!("reason.{}", s.id))
+                .map(|r| r.trim().to_owned())
+                .unwrap_or_default(),
         };
         edits.0.insert(s.id, edit);
     }
@@ -310,10 +315,14 @@ async fn editor_page(
             DocumentKind::Policy => org.documents().policy_publication().await?,
             _ => None,
         };
-        Ok::<_, MeasureError>((built, versions, publication))
+        let changes = match (kind, &built.document) {
+            (DocumentKind::Handbook, Ok(draft)) => handbook_changes(&org, draft).await?,
+            _ => None,
+        };
+        Ok::<_, MeasureError>((built, versions, publication, changes))
     }
     .await;
-    let (built, versions, publication) = match gathered {
+    let (built, versions, publication, changes) = match gathered {
         Ok(found) => found,
         Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
@@ -339,21 +348,24 @@ async fn editor_page(
                 depth => s.depth,
                 removable => s.removable,
                 included => edit.included.unwrap_or(s.included_by_default),
+                needs_reason => s.needs_reason,
+                reason => edit.reason,
                 text => edit.text,
                 replace => edit.replace,
             }
         })
         .collect();
-    let (preview, missing) = match &document {
-        Ok(doc) => (html_body(doc).unwrap_or_default(), None),
-        Err(mamori_policies::PolicyError::Params(p)) => {
-            (String::new(), Some(p.describe(texts, page.lang)))
-        }
-        Err(e) => {
-            return Err(PageError::from(
-                measure_error(page, MeasureError::Broken(e.to_string())).await,
-            ));
-        }
+    let (preview, missing, unexplained) = match &document {
+        Ok(doc) => (html_body(doc).unwrap_or_default(), None, None),
+        Err(e) => match owner_problem(e, page.lang) {
+            Some((message, true)) => (String::new(), Some(message), None),
+            Some((message, false)) => (String::new(), None, Some(message)),
+            None => {
+                return Err(PageError::from(
+                    measure_error(page, MeasureError::Broken(e.to_string())).await,
+                ));
+            }
+        },
     };
     let base = public_base(state, headers);
     let ctx = context! {
@@ -362,6 +374,7 @@ async fn editor_page(
         sections => sections,
         preview => Value::from_safe_string(preview),
         missing => missing,
+        unexplained => unexplained,
         doc_lang => doc_lang.code(),
         draft => draft.map(|d| Value::from(Serde(d))),
         versions => Value::from(Serde(&versions)),
@@ -369,6 +382,8 @@ async fn editor_page(
         public_url => publication.as_ref().map(|p| public_policy_url(&base, &p.slug)),
         suggested_slug => suggested_slug(&org.org().name, org_id),
         has_assessment => has_assessment,
+        changed_since => changes.as_ref().map(|(version, _)| *version),
+        rule_changes => changes.map(|(_, c)| Value::from(Serde(c))),
         can_edit => viewer.user.may_in(Deed::EditDocuments, org_id),
         approver => viewer.user.display_name.clone(),
         error => error,
@@ -571,6 +586,51 @@ pub async fn approve(
                 &id,
                 kind,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+                Notice::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /orgs/{id}/documents/handbook/reissue`: after a new self-assessment, approves the
+/// handbook as the answers now make it and issues it as the next version in one step.
+pub async fn reissue_handbook(
+    Signed(page, viewer): Signed,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ApproveForm>,
+) -> PageResult {
+    let kind = DocumentKind::Handbook;
+    let org = page
+        .authorise_org(&id, Deed::EditDocuments, &form.csrf)
+        .await?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    let result = async {
+        let built = build(&org, kind, page.lang, Overrides::default()).await?;
+        built.document?;
+        org.documents()
+            .approve_draft(&actor, kind.as_str(), built.lang.code(), &form.approver)
+            .await?;
+        issue(&org, &actor, kind).await
+    }
+    .await;
+    match result {
+        Ok(v) => Ok(
+            Redirect::to(&format!("/orgs/{id}/documents/{kind}?issued={}", v.version))
+                .into_response(),
+        ),
+        Err(e) => {
+            let (status, _, message) = e.describe(page.lang);
+            editor_page(
+                &page,
+                &viewer,
+                &headers,
+                &id,
+                kind,
+                status,
                 Some(message),
                 Notice::default(),
             )

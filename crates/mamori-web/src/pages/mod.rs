@@ -227,6 +227,10 @@ pub fn router() -> Router<AppState> {
             post(documents::confirm_read),
         )
         .route(
+            "/orgs/{id}/documents/handbook/reissue",
+            post(documents::reissue_handbook),
+        )
+        .route(
             "/orgs/{id}/documents/policy/publish",
             post(documents::publish),
         )

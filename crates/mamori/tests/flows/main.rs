@@ -17,6 +17,7 @@ mod contacts;
 mod desk;
 mod detections;
 mod devices;
+mod documents;
 mod documents_browser;
 mod first_run_browser;
 mod foundation;
