@@ -17,7 +17,7 @@ use crate::common::{
 };
 
 /// Saves every parameter the three documents need for `org`.
-async fn fill_params(app: &TestApp, org: &str) {
+pub(crate) async fn fill_params(app: &TestApp, org: &str) {
     let handle = app
         .store
         .org_store(&Scope::AllOrganisations, org)
