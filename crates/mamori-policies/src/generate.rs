@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::document::{Document, Entry, EntryFlag, Section, Table};
 use crate::edits::Edits;
 use crate::params::{Params, resolve_params};
-use crate::texts::{Texts, Words};
+use crate::texts::{PersonDetail, Texts, Words};
 use crate::{DocumentKind, PolicyError};
 
 /// Everything one document is made from.
@@ -330,15 +330,15 @@ fn handbook(
     out.push(devices);
     let mut contact = Section::new("contact", "", l.contact_heading.get(f.lang));
     contact.paragraphs = f.fill_all(&texts.handbook.contact)?;
-    contact.table = Some(emergency_table(texts, f));
+    contact.table = Some(emergency_table(texts, f)?);
     out.push(Draft::fixed(contact));
     Ok(out)
 }
 
 /// Table 9 with the company's people: who does what when an incident happens.
-fn emergency_table(texts: &Texts, f: &Filler) -> Table {
+fn emergency_table(texts: &Texts, f: &Filler) -> Result<Table, PolicyError> {
     let l = &texts.labels;
-    Table {
+    Ok(Table {
         header: vec![
             l.role.get(f.lang).to_owned(),
             l.holder.get(f.lang).to_owned(),
@@ -350,23 +350,23 @@ fn emergency_table(texts: &Texts, f: &Filler) -> Table {
             .iter()
             .map(|r| {
                 let holder = match r.holder.as_str() {
-                    "finder" => l.finder.get(f.lang).to_owned(),
-                    key => f.vars.get(key).cloned().unwrap_or_default(),
+                    "finder" => Ok(l.finder.get(f.lang).to_owned()),
+                    key => holder(texts, f, key),
                 };
-                vec![
+                Ok(vec![
                     r.name.get(f.lang).to_owned(),
-                    holder,
+                    holder?,
                     r.duty.get(f.lang).to_owned(),
-                ]
+                ])
             })
-            .collect(),
-    }
+            .collect::<Result<_, PolicyError>>()?,
+    })
 }
 
 /// Table 8 with the company's people.
-fn management_table(texts: &Texts, f: &Filler) -> Table {
+fn management_table(texts: &Texts, f: &Filler) -> Result<Table, PolicyError> {
     let l = &texts.labels;
-    Table {
+    Ok(Table {
         header: vec![
             l.role.get(f.lang).to_owned(),
             l.holder.get(f.lang).to_owned(),
@@ -377,14 +377,34 @@ fn management_table(texts: &Texts, f: &Filler) -> Table {
             .management
             .iter()
             .map(|r| {
-                vec![
+                Ok(vec![
                     r.name.get(f.lang).to_owned(),
-                    f.vars.get(&r.key).cloned().unwrap_or_default(),
+                    holder(texts, f, &r.key)?,
                     r.duty.get(f.lang).to_owned(),
-                ]
+                ])
             })
-            .collect(),
+            .collect::<Result<_, PolicyError>>()?,
+    })
+}
+
+/// The holder of the role whose person parameter is `key`: the name, with the department and
+/// contact when the company gave them.
+fn holder(texts: &Texts, f: &Filler, key: &str) -> Result<String, PolicyError> {
+    let name = f.vars.get(key).cloned().unwrap_or_default();
+    let details: Vec<&str> = PersonDetail::ALL
+        .into_iter()
+        .filter_map(|d| f.vars.get(&d.key(key)))
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if name.is_empty() || details.is_empty() {
+        return Ok(name);
     }
+    let l = &texts.labels;
+    Ok(f.env.render_str(
+        l.person_with_details.get(f.lang),
+        minijinja::context! { name => name, details => details.join(l.details_separator.get(f.lang)) },
+    )?)
 }
 
 fn regulations(texts: &Texts, f: &Filler, edits: &Edits) -> Result<Vec<Draft>, PolicyError> {
@@ -394,7 +414,7 @@ fn regulations(texts: &Texts, f: &Filler, edits: &Edits) -> Result<Vec<Draft>, P
         let mut section = Section::new(&c.id, f.numbered(&l.chapter, c.number)?, f.fill(&c.title)?);
         section.note = format!("{}: {}", l.applies_to.get(f.lang), f.fill(&c.applies_to)?);
         if c.number == 1 {
-            section.table = Some(management_table(texts, f));
+            section.table = Some(management_table(texts, f)?);
         }
         let stand_in = edits
             .get(&c.id)

@@ -33,4 +33,4 @@ pub use kind::{DocumentKind, Format};
 pub use params::{Invalid, ParamProblems, Params, check_values, date_text, resolve_params};
 pub use pdf::pdf;
 pub use stored::{Built, Overrides, build, builtin_texts, latest_answers};
-pub use texts::{ChoiceDef, Input, ParamDef, ParamGroup, Texts};
+pub use texts::{ChoiceDef, Input, ParamDef, ParamGroup, PersonDetail, Texts};

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use mamori_catalog::Lang;
 use serde::{Deserialize, Serialize};
 
-use crate::texts::{Input, ParamDef, Texts};
+use crate::texts::{Input, ParamDef, PersonDetail, Texts};
 use crate::{DocumentKind, PolicyError};
 
 /// The longest value a parameter may hold; names and product names are far shorter.
@@ -179,6 +179,16 @@ fn check(def: &ParamDef, value: &str) -> Result<(), Invalid> {
     }
 }
 
+/// Checks a key that is not a parameter of its own: a person's detail is free text within the
+/// length limit; anything else is unknown.
+fn check_detail(texts: &Texts, key: &str, value: &str) -> Result<(), Invalid> {
+    match texts.person_detail(key) {
+        Some(_) if value.trim().chars().count() > MAX_LEN => Err(Invalid::TooLong),
+        Some(_) => Ok(()),
+        None => Err(Invalid::UnknownKey),
+    }
+}
+
 fn parse_date(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
 }
@@ -196,13 +206,12 @@ pub fn date_text(date: NaiveDate, lang: Lang) -> String {
 pub fn check_values(texts: &Texts, params: &Params) -> ParamProblems {
     let mut problems = ParamProblems::default();
     for (key, value) in &params.0 {
-        match texts.param(key) {
-            None => problems.invalid.push((key.clone(), Invalid::UnknownKey)),
-            Some(def) => {
-                if let Err(why) = check(def, value.trim()) {
-                    problems.invalid.push((key.clone(), why));
-                }
-            }
+        let outcome = match texts.param(key) {
+            Some(def) => check(def, value.trim()),
+            None => check_detail(texts, key, value),
+        };
+        if let Err(why) = outcome {
+            problems.invalid.push((key.clone(), why));
         }
     }
     problems
@@ -220,9 +229,11 @@ pub fn resolve_params(
     lang: Lang,
 ) -> Result<BTreeMap<String, String>, PolicyError> {
     let mut problems = ParamProblems::default();
-    for key in params.0.keys() {
-        if texts.param(key).is_none() {
-            problems.invalid.push((key.clone(), Invalid::UnknownKey));
+    for (key, value) in &params.0 {
+        if texts.param(key).is_none()
+            && let Err(why) = check_detail(texts, key, value)
+        {
+            problems.invalid.push((key.clone(), why));
         }
     }
     let mut vars = BTreeMap::from([("company".to_owned(), company.to_owned())]);
@@ -261,7 +272,14 @@ pub fn resolve_params(
                     .unwrap_or_default();
                 vars.insert(format!("{}_label", def.key), label);
             }
-            _ => {}
+            Input::Person => {
+                for detail in PersonDetail::ALL {
+                    let key = detail.key(&def.key);
+                    let given = params.get(&key).map(str::trim).unwrap_or_default();
+                    vars.insert(key, given.to_owned());
+                }
+            }
+            Input::Text | Input::Number => {}
         }
         vars.insert(def.key.clone(), value);
     }

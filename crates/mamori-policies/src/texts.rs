@@ -50,8 +50,40 @@ pub enum Input {
     Number,
     /// One of the listed choices.
     Choice,
-    /// The name of the person who holds a role.
+    /// The name of the person who holds a role; their department and contact go with it as
+    /// `<key>_department` and `<key>_contact` (see [`PersonDetail`]).
     Person,
+}
+
+/// What a role's holder may carry beside the name, printed with it in the role tables so that
+/// staff know where to find the person and how to reach them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonDetail {
+    /// The department or team.
+    Department,
+    /// A phone number, extension or e-mail address.
+    Contact,
+}
+
+impl PersonDetail {
+    /// Both details, in the order the tables print them.
+    pub const ALL: [PersonDetail; 2] = [PersonDetail::Department, PersonDetail::Contact];
+
+    /// The parameter key of this detail of the person parameter `person`.
+    pub fn key(self, person: &str) -> String {
+        match self {
+            PersonDetail::Department => format!("{person}_department"),
+            PersonDetail::Contact => format!("{person}_contact"),
+        }
+    }
+
+    /// The detail's label on forms and in `mamori docs params`.
+    pub fn label(self, labels: &Labels) -> &Words {
+        match self {
+            PersonDetail::Department => &labels.person_department,
+            PersonDetail::Contact => &labels.person_contact,
+        }
+    }
 }
 
 /// One allowed value of a choice parameter.
@@ -316,6 +348,14 @@ pub struct Labels {
     pub left_out: Words,
     /// "Applies to".
     pub applies_to: Words,
+    /// Label of a role holder's department.
+    pub person_department: Words,
+    /// Label of a role holder's contact.
+    pub person_contact: Words,
+    /// A role holder with details (`name`, `details`).
+    pub person_with_details: Words,
+    /// What separates a holder's details.
+    pub details_separator: Words,
     /// Version stamp (`n` = version, `date` = issue date, `approver`).
     pub issued: Words,
     /// Draft stamp.
@@ -430,6 +470,32 @@ impl Texts {
     /// The parameter with this key.
     pub fn param(&self, key: &str) -> Option<&ParamDef> {
         self.params.iter().find(|p| p.key == key)
+    }
+
+    /// The person parameter `key` is a detail of (`security_officer_contact`), with the detail.
+    pub fn person_detail(&self, key: &str) -> Option<(&ParamDef, PersonDetail)> {
+        self.params
+            .iter()
+            .filter(|p| p.input == Input::Person)
+            .find_map(|p| {
+                PersonDetail::ALL
+                    .into_iter()
+                    .find(|d| d.key(&p.key) == key)
+                    .map(|d| (p, d))
+            })
+    }
+
+    /// Every key a company may set, in form order: each parameter, followed by a person's
+    /// details.
+    pub fn settable_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        for p in &self.params {
+            keys.push(p.key.clone());
+            if p.input == Input::Person {
+                keys.extend(PersonDetail::ALL.map(|d| d.key(&p.key)));
+            }
+        }
+        keys
     }
 
     /// The parameters `kind` needs, in form order.

@@ -9,7 +9,8 @@ use std::process::Command;
 use mamori_catalog::{Answer, Answers, Lang};
 use mamori_policies::{
     Document, DocumentKind, Edits, EntryFlag, GenerateInput, Invalid, Params, PolicyError,
-    SectionEdit, Texts, diff, docx, generate, html_page, outline, pdf, plain_lines, rule_changes,
+    SectionEdit, Texts, check_values, diff, docx, generate, html_page, outline, pdf, plain_lines,
+    rule_changes,
 };
 
 const COMPANY: &str = "山田商事株式会社";
@@ -627,6 +628,63 @@ fn missing_and_malformed_parameters_are_named_all_at_once() {
         problems
             .invalid
             .contains(&("no_such_key".into(), Invalid::UnknownKey))
+    );
+}
+
+#[test]
+fn role_holders_carry_their_department_and_contact_into_both_role_tables() {
+    let texts = texts();
+    let mut p = params();
+    p.set("system_administrator_department", "総務部");
+    p.set("system_administrator_contact", "内線101");
+    p.set("security_officer_contact", "03-1234-5678");
+    assert!(check_values(&texts, &p).is_empty());
+    let rows = |kind, lang| {
+        let doc = make(&texts, kind, lang, &p, None, &Edits::default()).unwrap();
+        doc.walk()
+            .into_iter()
+            .filter_map(|(_, s)| s.table.clone())
+            .flat_map(|t| t.rows)
+            .map(|r| r[1].clone())
+            .collect::<Vec<_>>()
+    };
+    let regulations = rows(DocumentKind::Regulations, Lang::Ja);
+    assert!(
+        regulations.contains(&"鈴木 一郎（総務部・内線101）".to_owned()),
+        "{regulations:?}"
+    );
+    assert!(regulations.contains(&"山田 太郎（03-1234-5678）".to_owned()));
+    assert!(
+        regulations.contains(&"高橋 次郎".to_owned()),
+        "no details, the name alone"
+    );
+    let handbook = rows(DocumentKind::Handbook, Lang::En);
+    assert!(
+        handbook.contains(&"鈴木 一郎 (総務部, 内線101)".to_owned()),
+        "{handbook:?}"
+    );
+
+    // Details are free text within the limit; a detail of something that is not a person is
+    // no parameter at all.
+    let mut bad = Params::default();
+    bad.set("system_administrator_contact", &"1".repeat(201));
+    bad.set("scope_contact", "x");
+    let problems = check_values(&texts, &bad);
+    assert!(
+        problems
+            .invalid
+            .contains(&("system_administrator_contact".into(), Invalid::TooLong))
+    );
+    assert!(
+        problems
+            .invalid
+            .contains(&("scope_contact".into(), Invalid::UnknownKey))
+    );
+    let keys = texts.settable_keys();
+    let at = keys.iter().position(|k| k == "security_officer").unwrap();
+    assert_eq!(
+        keys[at + 1..at + 3],
+        ["security_officer_department", "security_officer_contact"]
     );
 }
 

@@ -8,7 +8,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use mamori_catalog::Lang;
 use mamori_model::Scope;
-use mamori_policies::{DocumentKind, Format, Overrides, Params, PolicyError, builtin_texts};
+use mamori_policies::{
+    DocumentKind, Format, Input, Overrides, Params, PersonDetail, PolicyError, builtin_texts,
+};
 
 use crate::config::StorageArgs;
 
@@ -165,6 +167,16 @@ fn params(args: &ParamsArgs) -> anyhow::Result<()> {
             line.push_str(&format!(" (default {d})"));
         }
         println!("{line}\n{:<37}{}", "", p.help.get(args.lang));
+        if p.input == Input::Person {
+            for detail in PersonDetail::ALL {
+                println!(
+                    "{:<26} {:<9} {}",
+                    detail.key(&p.key),
+                    "optional",
+                    detail.label(&texts.labels).get(args.lang)
+                );
+            }
+        }
     }
     Ok(())
 }

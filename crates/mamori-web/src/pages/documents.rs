@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_model::Deed;
 use mamori_policies::{
-    Document, DocumentKind, Edits, Format, Input, Params, SectionEdit, diff, docx, html_body,
-    html_page, outline, pdf,
+    Document, DocumentKind, Edits, Format, Input, ParamDef, Params, PersonDetail, SectionEdit,
+    Texts, diff, docx, html_body, html_page, outline, pdf,
 };
 use mamori_store::{Actor, DocumentVersion};
 use minijinja::context;
@@ -173,7 +173,8 @@ async fn params_page(
                         label => p.label.get(lang),
                         help => p.help.get(lang),
                         input => match p.input {
-                            Input::Text | Input::Person => "text",
+                            Input::Text => "text",
+                            Input::Person => "person",
                             Input::Date => "date",
                             Input::Number => "number",
                             Input::Choice => "choice",
@@ -182,6 +183,7 @@ async fn params_page(
                         value => values.get(&p.key).map(str::to_owned).or_else(|| p.default.clone()).unwrap_or_default(),
                         kinds => p.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
                         choices => p.choices.iter().map(|c| context! { value => c.value.clone(), label => c.label.get(lang) }).collect::<Vec<_>>(),
+                        details => person_details(texts, p, values, lang),
                     }
                 })
                 .collect();
@@ -196,6 +198,24 @@ async fn params_page(
         can_edit => viewer.user.may_in(Deed::EditDocuments, org_id),
     };
     Ok(page.render(status, "documents_params.html", ctx).await)
+}
+
+/// A person parameter's department and contact fields; none for other inputs.
+fn person_details(texts: &Texts, param: &ParamDef, values: &Params, lang: Lang) -> Vec<Value> {
+    if param.input != Input::Person {
+        return Vec::new();
+    }
+    PersonDetail::ALL
+        .into_iter()
+        .map(|d| {
+            let key = d.key(&param.key);
+            context! {
+                label => d.label(&texts.labels).get(lang),
+                value => values.get(&key).unwrap_or_default(),
+                key => key,
+            }
+        })
+        .collect()
 }
 
 /// `GET /orgs/{id}/documents/params`.
@@ -236,9 +256,9 @@ pub async fn params_submit(
         Err(e) => return Err(PageError::from(measure_error(&page, e).await)),
     };
     let mut values = Params::default();
-    for p in &texts.params {
-        if let Some(v) = form.get(&p.key) {
-            values.set(&p.key, v);
+    for key in texts.settable_keys() {
+        if let Some(v) = form.get(&key) {
+            values.set(&key, v);
         }
     }
     let problems = mamori_policies::check_values(texts, &values);

@@ -16,14 +16,9 @@ use crate::common::{
     tenants::owner_token,
 };
 
-/// Saves every parameter the three documents need for `org`.
-pub(crate) async fn fill_params(app: &TestApp, org: &str) {
-    let handle = app
-        .store
-        .org_store(&Scope::AllOrganisations, org)
-        .await
-        .unwrap();
-    let params: BTreeMap<String, String> = [
+/// Every parameter the three documents need.
+fn params() -> BTreeMap<String, String> {
+    [
         ("representative_title", "代表取締役"),
         ("representative_name", "山田 太郎"),
         ("established_on", "2026-04-01"),
@@ -40,10 +35,19 @@ pub(crate) async fn fill_params(app: &TestApp, org: &str) {
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    .collect()
+}
+
+/// Saves every parameter the three documents need for `org`.
+pub(crate) async fn fill_params(app: &TestApp, org: &str) {
+    let handle = app
+        .store
+        .org_store(&Scope::AllOrganisations, org)
+        .await
+        .unwrap();
     handle
         .documents()
-        .save_params(&Actor::cli(), &params)
+        .save_params(&Actor::cli(), &params())
         .await
         .unwrap();
 }
@@ -342,6 +346,42 @@ async fn a_new_self_assessment_tells_the_owner_which_handbook_rules_change() {
             .await
             .unwrap();
         assert_eq!(denied.status().as_u16(), 404, "on {backend}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn role_holders_are_entered_with_their_department_and_contact() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let backend = app.backend;
+        let (_admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        let path = format!("/orgs/{org}/documents/params");
+        let page = page_text(&app, &owner, &path).await;
+        for field in [
+            "param-system_administrator_department",
+            "param-system_administrator_contact",
+        ] {
+            assert!(
+                page.contains(&format!("id=\"{field}\"")),
+                "{field} on {backend}"
+            );
+        }
+        let mut form: Vec<(String, String)> = params().into_iter().collect();
+        form.push(("csrf".into(), csrf_of(&page)));
+        form.push(("system_administrator_department".into(), "総務部".into()));
+        form.push(("system_administrator_contact".into(), "内線101".into()));
+        let saved = owner.post(app.url(&path)).form(&form).send().await.unwrap();
+        assert_eq!(saved.status().as_u16(), 303, "on {backend}");
+        let page = page_text(&app, &owner, &path).await;
+        assert!(page.contains("value=\"内線101\""), "shown back");
+        for kind in ["regulations", "handbook"] {
+            let editor = page_text(&app, &owner, &format!("/orgs/{org}/documents/{kind}")).await;
+            assert!(
+                editor.contains("鈴木 一郎（総務部・内線101）"),
+                "{kind} on {backend}: {editor}"
+            );
+        }
         app.stop().await;
     }
 }
