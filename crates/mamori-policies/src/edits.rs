@@ -19,12 +19,24 @@ pub struct SectionEdit {
     /// Why the company leaves the section out; a regulations chapter cannot be left out
     /// without one, and the document says it where the chapter would stand.
     pub reason: String,
+    /// The owner's wording of single clauses by number (1 for the first), each replacing the
+    /// generated clause while the others keep following the parameters.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub clauses: BTreeMap<usize, String>,
 }
 
 impl SectionEdit {
     /// Whether the edit changes nothing.
     pub fn is_noop(&self) -> bool {
-        self.included.is_none() && self.text.trim().is_empty()
+        self.included.is_none() && self.text.trim().is_empty() && self.clauses.is_empty()
+    }
+
+    /// The owner's wording of clause `n` (1-based), if they gave one.
+    pub fn clause(&self, n: usize) -> Option<&str> {
+        self.clauses
+            .get(&n)
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
     }
 
     /// Whether the owner left the section out.
@@ -56,6 +68,9 @@ impl Edits {
 
     /// Drops edits that change nothing, so stored drafts stay small.
     pub fn compact(mut self) -> Edits {
+        for e in self.0.values_mut() {
+            e.clauses.retain(|_, t| !t.trim().is_empty());
+        }
         self.0.retain(|_, e| !e.is_noop());
         self
     }

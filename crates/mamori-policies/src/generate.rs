@@ -48,6 +48,8 @@ pub struct OutlineSection {
     pub included_by_default: bool,
     /// Whether leaving it out needs a reason (regulations chapters).
     pub needs_reason: bool,
+    /// How many clauses the owner may reword one by one (regulations articles); 0 elsewhere.
+    pub clauses: usize,
 }
 
 /// Fills templates: plain text out (renderers escape), undefined variables are errors so a
@@ -188,49 +190,65 @@ impl Texts {
 
 /// The editable sections of `kind`, in document order.
 pub fn outline(texts: &Texts, kind: DocumentKind, lang: Lang) -> Vec<OutlineSection> {
-    let mut out = Vec::new();
-    let mut push =
-        |id: &str, heading: &Words, depth, removable, included_by_default, needs_reason| {
-            let heading = match heading.get(lang) {
-                "" => texts.policy.title.get(lang),
-                h => h,
-            };
-            out.push(OutlineSection {
-                id: id.to_owned(),
-                heading: heading.to_owned(),
-                depth,
-                removable,
-                included_by_default,
-                needs_reason,
-            });
-        };
+    // A fixed section: always in, nothing to explain, no clauses of its own.
+    let fixed = |id: &str, heading: &Words, depth| OutlineSection {
+        id: id.to_owned(),
+        heading: match heading.get(lang) {
+            "" => texts.policy.title.get(lang),
+            h => h,
+        }
+        .to_owned(),
+        depth,
+        removable: false,
+        included_by_default: true,
+        needs_reason: false,
+        clauses: 0,
+    };
     let l = &texts.labels;
+    let mut out = Vec::new();
     match kind {
         DocumentKind::Policy => {
             for s in &texts.policy.sections {
-                push(&s.id, &s.heading, 0, s.optional, !s.optional, false);
+                out.push(OutlineSection {
+                    removable: s.optional,
+                    included_by_default: !s.optional,
+                    ..fixed(&s.id, &s.heading, 0)
+                });
             }
         }
         DocumentKind::Handbook => {
             for g in &texts.handbook.groups {
-                push(&g.id, &g.heading, 0, false, true, false);
+                out.push(fixed(&g.id, &g.heading, 0));
             }
-            push("devices", &l.devices_heading, 0, false, true, false);
+            out.push(fixed("devices", &l.devices_heading, 0));
             for d in &texts.handbook.devices {
-                push(&d.id, &d.heading, 1, true, true, false);
+                out.push(OutlineSection {
+                    removable: true,
+                    ..fixed(&d.id, &d.heading, 1)
+                });
             }
-            push("contact", &l.contact_heading, 0, false, true, false);
+            out.push(fixed("contact", &l.contact_heading, 0));
         }
         DocumentKind::Regulations => {
             for c in &texts.regulations.chapters {
                 let removable = chapter_removable(c);
-                push(&c.id, &c.title, 0, removable, true, removable);
+                out.push(OutlineSection {
+                    removable,
+                    needs_reason: removable,
+                    ..fixed(&c.id, &c.title, 0)
+                });
                 for (i, a) in c.articles.iter().enumerate() {
-                    push(&article_id(&c.id, i), &a.title, 1, false, true, false);
+                    out.push(OutlineSection {
+                        clauses: a.clauses.len(),
+                        ..fixed(&article_id(&c.id, i), &a.title, 1)
+                    });
                 }
             }
-            let supplementary = &texts.regulations.supplementary.title;
-            push(SUPPLEMENTARY, supplementary, 0, false, true, false);
+            let supplementary = &texts.regulations.supplementary;
+            out.push(OutlineSection {
+                clauses: supplementary.clauses.len(),
+                ..fixed(SUPPLEMENTARY, &supplementary.title, 0)
+            });
         }
     }
     out
@@ -243,6 +261,23 @@ const SUPPLEMENTARY: &str = "supplementary";
 /// left out.
 fn chapter_removable(chapter: &crate::texts::Chapter) -> bool {
     chapter.number != 1
+}
+
+/// The clauses the edits reword that `kind` does not have, as section id and clause number:
+/// only the regulations' articles are worded clause by clause.
+pub fn unknown_clauses(texts: &Texts, kind: DocumentKind, edits: &Edits) -> Vec<(String, usize)> {
+    let outline = outline(texts, kind, Lang::Ja);
+    edits
+        .0
+        .iter()
+        .flat_map(|(id, e)| e.clauses.keys().map(move |n| (id, *n)))
+        .filter(|(id, n)| {
+            !outline
+                .iter()
+                .any(|s| &s.id == *id && (1..=s.clauses).contains(n))
+        })
+        .map(|(id, n)| (id.clone(), n))
+        .collect()
 }
 
 /// The sections of `kind` the edits leave out without the reason they need, in document order.
@@ -471,6 +506,11 @@ fn apply(draft: Draft, edits: &Edits) -> Option<Section> {
         });
     }
     if let Some(edit) = edit {
+        for (i, clause) in section.items.iter_mut().enumerate() {
+            if let Some(own) = edit.clause(i + 1) {
+                own.clone_into(clause);
+            }
+        }
         let own = edit.paragraphs();
         if edit.replace && !own.is_empty() {
             section.paragraphs.clear();

@@ -27,7 +27,9 @@ pub use document::{Document, Entry, EntryFlag, Section, Table};
 pub use docx::docx;
 pub use edits::{Edits, SectionEdit};
 pub use error::PolicyError;
-pub use generate::{GenerateInput, OutlineSection, generate, outline, unexplained};
+pub use generate::{
+    GenerateInput, OutlineSection, generate, outline, unexplained, unknown_clauses,
+};
 pub use html::{html_body, html_page};
 pub use kind::{DocumentKind, Format};
 pub use params::{Invalid, ParamProblems, Params, check_values, date_text, resolve_params};

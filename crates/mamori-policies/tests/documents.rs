@@ -561,6 +561,60 @@ fn regulations_have_twelve_chapters_and_continuous_article_numbers() {
 }
 
 #[test]
+fn regulation_clauses_are_reworded_one_by_one() {
+    let texts = texts();
+    let generated = make(
+        &texts,
+        DocumentKind::Regulations,
+        Lang::Ja,
+        &params(),
+        None,
+        &Edits::default(),
+    )
+    .unwrap();
+    let mut edits = Edits::default();
+    let mut own = SectionEdit::default();
+    own.clauses
+        .insert(2, "  当社の業務に携わる全員に適用する。 ".into());
+    own.clauses.insert(3, "   ".into()); // blank: the generated clause stays
+    edits.0.insert("organisation-1".into(), own);
+    assert!(mamori_policies::unknown_clauses(&texts, DocumentKind::Regulations, &edits).is_empty());
+    let doc = make(
+        &texts,
+        DocumentKind::Regulations,
+        Lang::Ja,
+        &params(),
+        None,
+        &edits,
+    )
+    .unwrap();
+    let (before, after) = (
+        &generated.sections[0].children[0],
+        &doc.sections[0].children[0],
+    );
+    assert_eq!(after.number, "第1条");
+    assert_eq!(after.items.len(), before.items.len());
+    assert_eq!(after.items[0], before.items[0]);
+    assert_eq!(after.items[1], "当社の業務に携わる全員に適用する。");
+    assert_eq!(after.items[2], before.items[2]);
+    assert_eq!(edits.clone().compact().0["organisation-1"].clauses.len(), 1);
+
+    // A clause the article does not have, or clauses of a section that has none, are named.
+    let mut wrong = Edits::default();
+    let mut far = SectionEdit::default();
+    far.clauses.insert(9, "x".into());
+    wrong.0.insert("organisation-1".into(), far.clone());
+    wrong.0.insert("organisation".into(), far);
+    assert_eq!(
+        mamori_policies::unknown_clauses(&texts, DocumentKind::Regulations, &wrong),
+        [
+            ("organisation".to_owned(), 9),
+            ("organisation-1".to_owned(), 9)
+        ]
+    );
+}
+
+#[test]
 fn missing_and_malformed_parameters_are_named_all_at_once() {
     let texts = texts();
     let err = make(

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use mamori_model::{Deed, Lang};
 use mamori_policies::{
     DiffLine, Document, DocumentKind, Edits, Params, PolicyError, RuleChange, check_values, diff,
-    outline, unexplained,
+    outline, unexplained, unknown_clauses,
 };
 use mamori_store::{Actor, DocumentDraft, DocumentVersion, OrgStore};
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,8 @@ pub struct DraftEdits {
     /// Edits by section id: `{"purpose": {"text": "…", "replace": false}, "scope": {"included":
     /// false}}`. Ids are those of `GET …/documents/{kind}`'s sections; others are refused. A
     /// regulations chapter left out needs a `reason` (`{"telework": {"included": false,
-    /// "reason": "…"}}`), printed where the chapter would be.
+    /// "reason": "…"}}`), printed where the chapter would be. Articles of the regulations are
+    /// reworded clause by clause: `{"organisation-1": {"clauses": {"2": "…"}}}`.
     #[schema(value_type = Object)]
     edits: Edits,
 }
@@ -259,7 +260,8 @@ pub async fn put_draft(
         })?,
         None => caller.lang,
     };
-    let sections: Vec<String> = outline(texts().map_err(measure(&caller))?, kind, lang)
+    let texts = texts().map_err(measure(&caller))?;
+    let sections: Vec<String> = outline(texts, kind, lang)
         .into_iter()
         .map(|s| s.id)
         .collect();
@@ -271,7 +273,16 @@ pub async fn put_draft(
                 .tf("documents.error.unknown_section", &[("id", unknown)]),
         ));
     }
-    let ids = unexplained(texts().map_err(measure(&caller))?, kind, &body.edits);
+    if let Some((id, n)) = unknown_clauses(texts, kind, &body.edits).into_iter().next() {
+        return Err(ApiError::invalid(
+            "invalid_input.clause",
+            caller.lang.tf(
+                "documents.error.unknown_clause",
+                &[("id", &id), ("n", &n.to_string())],
+            ),
+        ));
+    }
+    let ids = unexplained(texts, kind, &body.edits);
     if !ids.is_empty() {
         return Err(
             MeasureError::Document(PolicyError::Unexplained { kind, ids }).api(caller.lang),

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use mamori_model::Deed;
 use mamori_policies::{
-    Document, DocumentKind, Edits, Format, Input, ParamDef, Params, PersonDetail, SectionEdit,
-    Texts, diff, docx, html_body, html_page, outline, pdf,
+    Document, DocumentKind, Edits, Format, GenerateInput, Input, ParamDef, Params, PersonDetail,
+    SectionEdit, Texts, diff, docx, html_body, html_page, outline, pdf,
 };
 use mamori_store::{Actor, DocumentVersion};
 use minijinja::context;
@@ -286,7 +286,7 @@ pub async fn params_submit(
 }
 
 /// The owner's edits from the editor form: `include.<id>`, `text.<id>`, `replace.<id>`,
-/// `reason.<id>`.
+/// `reason.<id>` and `clause.<id>.<n>`.
 fn edits_from(form: &FieldMap, kind: DocumentKind) -> Result<Edits, MeasureError> {
     let mut edits = Edits::default();
     for s in outline(texts()?, kind, Lang::Ja) {
@@ -303,6 +303,12 @@ fn edits_from(form: &FieldMap, kind: DocumentKind) -> Result<Edits, MeasureError
                 .get(&format!("reason.{}", s.id))
                 .map(|r| r.trim().to_owned())
                 .unwrap_or_default(),
+            clauses: (1..=s.clauses)
+                .filter_map(|n| {
+                    let own = form.get(&format!("clause.{}.{n}", s.id))?.trim();
+                    (!own.is_empty()).then(|| (n, own.to_owned()))
+                })
+                .collect(),
         };
         edits.0.insert(s.id, edit);
     }
@@ -350,18 +356,48 @@ async fn editor_page(
         document,
         draft,
         edits,
+        params,
         lang: doc_lang,
         has_assessment,
-        ..
     } = built;
     let texts = match texts() {
         Ok(t) => t,
         Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
+    // The clauses as the parameters word them, beside the owner's rewording.
+    let unedited = mamori_policies::generate(GenerateInput {
+        texts,
+        kind,
+        lang: doc_lang,
+        company: &org.org().name,
+        params: &params,
+        answers: None,
+        edits: &Edits::default(),
+    });
+    let generated: BTreeMap<&str, &[String]> = unedited
+        .as_ref()
+        .map(|doc| {
+            doc.walk()
+                .into_iter()
+                .filter(|(_, s)| s.ordered)
+                .map(|(_, s)| (s.id.as_str(), s.items.as_slice()))
+                .collect()
+        })
+        .unwrap_or_default();
     let sections: Vec<Value> = outline(texts, kind, page.lang)
         .into_iter()
         .map(|s| {
             let edit = edits.get(&s.id).cloned().unwrap_or_default();
+            let wording = generated.get(s.id.as_str()).copied().unwrap_or_default();
+            let clauses: Vec<Value> = (1..=s.clauses)
+                .map(|n| {
+                    context! {
+                        n => n,
+                        generated => wording.get(n - 1).cloned().unwrap_or_default(),
+                        text => edit.clauses.get(&n).cloned().unwrap_or_default(),
+                    }
+                })
+                .collect();
             context! {
                 id => s.id.clone(),
                 heading => s.heading,
@@ -370,6 +406,8 @@ async fn editor_page(
                 included => edit.included.unwrap_or(s.included_by_default),
                 needs_reason => s.needs_reason,
                 reason => edit.reason,
+                clauses => clauses,
+                edited => !edit.text.is_empty() || !edit.clauses.is_empty(),
                 text => edit.text,
                 replace => edit.replace,
             }

@@ -385,3 +385,86 @@ async fn role_holders_are_entered_with_their_department_and_contact() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_regulation_clause_is_reworded_on_its_own() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let backend = app.backend;
+        let (_admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        fill_params(&app, &org).await;
+        let editor = format!("/orgs/{org}/documents/regulations");
+        let page = page_text(&app, &owner, &editor).await;
+        // Each clause of an article shows its generated wording with a field beside it.
+        assert!(
+            page.contains("id=\"clause-organisation-1-2\""),
+            "on {backend}"
+        );
+        assert!(
+            page.contains("この規程は、役員、正社員、契約社員"),
+            "generated clause shown"
+        );
+
+        let own = "この規程は、当社で働くすべての人に適用する。";
+        let csrf = csrf_of(&page);
+        let texts = mamori_policies::builtin_texts().unwrap();
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf),
+            ("doc_lang".into(), "ja".into()),
+            ("clause.organisation-1.2".into(), own.into()),
+        ];
+        for chapter in &texts.regulations.chapters {
+            form.push((format!("include.{}", chapter.id), "on".into()));
+        }
+        let saved = owner
+            .post(app.url(&editor))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status().as_u16(), 303);
+        let page = page_text(&app, &owner, &editor).await;
+        assert!(
+            page.contains(&format!(">{own}</textarea>")),
+            "kept in its field"
+        );
+        assert!(
+            page.contains(own) && page.contains("この規程の制定及び改定は"),
+            "the preview has the owner's clause and the generated ones around it"
+        );
+        assert!(
+            !page.contains("<li>この規程は、役員、正社員"),
+            "the generated clause 2 is replaced in the preview: {page}"
+        );
+
+        let token = owner_token(&app.store, &org, "second-owner@alpha.example").await;
+        let api_path = format!("/api/v1/orgs/{org}/documents/regulations");
+        let (_, draft) = api(&app, reqwest::Method::GET, &api_path, &token, None).await;
+        let article = &draft["document"]["sections"][0]["children"][0];
+        assert_eq!(article["items"][1], own, "{article}");
+        assert_eq!(
+            draft["draft"]["edits"]
+                .as_str()
+                .map(|e| e.contains("clauses")),
+            Some(true)
+        );
+        let (status, body) = api(
+            &app,
+            reqwest::Method::PUT,
+            &api_path,
+            &token,
+            Some(json!({"edits": {"organisation-1": {"clauses": {"9": "x"}}}})),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_input.clause");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("第9項はありません"),
+            "{body}"
+        );
+        app.stop().await;
+    }
+}
