@@ -72,6 +72,7 @@ fn main() {
             params: &params,
             answers: Some(&answers),
             edits: &edits,
+            desk: None,
         })
         .expect("generates")
     };

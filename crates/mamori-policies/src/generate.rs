@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use mamori_catalog::{Answer, Answers, Lang};
+use mamori_store::Desk;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
@@ -31,6 +32,9 @@ pub struct GenerateInput<'a> {
     pub answers: Option<&'a Answers>,
     /// The owner's edits.
     pub edits: &'a Edits,
+    /// The provider's consultation desk, which the handbook names beside the company's own
+    /// contact; `None` when the provider has not set one.
+    pub desk: Option<&'a Desk>,
 }
 
 /// A section as the editor lists it: what can be edited, and whether it can be left out.
@@ -115,6 +119,19 @@ impl Draft {
     }
 }
 
+/// The desk's details as template variables (`desk_name`, `desk_phone`, `desk_email`,
+/// `desk_hours`, `desk_after_hours`), empty when there is no desk so templates can test them.
+fn desk_vars(desk: Option<&Desk>) -> [(String, String); 5] {
+    let field = |get: fn(&Desk) -> &str| desk.map(|d| get(d).trim().to_owned()).unwrap_or_default();
+    [
+        ("desk_name".into(), field(|d| &d.name)),
+        ("desk_phone".into(), field(|d| &d.phone)),
+        ("desk_email".into(), field(|d| &d.email)),
+        ("desk_hours".into(), field(|d| &d.hours)),
+        ("desk_after_hours".into(), field(|d| &d.after_hours_phone)),
+    ]
+}
+
 /// Writes the document. Fails with every missing or invalid parameter when the parameters are
 /// incomplete.
 pub fn generate(input: GenerateInput<'_>) -> Result<Document, PolicyError> {
@@ -126,8 +143,10 @@ pub fn generate(input: GenerateInput<'_>) -> Result<Document, PolicyError> {
         params,
         answers,
         edits,
+        desk,
     } = input;
-    let vars = resolve_params(texts, kind, company, params, lang)?;
+    let mut vars = resolve_params(texts, kind, company, params, lang)?;
+    vars.extend(desk_vars(desk));
     let ids = unexplained(texts, kind, edits);
     if !ids.is_empty() {
         return Err(PolicyError::Unexplained { kind, ids });

@@ -92,9 +92,9 @@ pub async fn build(
         .lang
         .or_else(|| draft.as_ref().and_then(|d| d.lang.parse().ok()))
         .unwrap_or(fallback_lang);
-    let answers = match kind {
-        DocumentKind::Handbook => latest_answers(org).await?,
-        DocumentKind::Policy | DocumentKind::Regulations => None,
+    let (answers, provider) = match kind {
+        DocumentKind::Handbook => (latest_answers(org).await?, org.provider().await?),
+        DocumentKind::Policy | DocumentKind::Regulations => (None, None),
     };
     let document = generate(GenerateInput {
         texts,
@@ -104,6 +104,7 @@ pub async fn build(
         params: &params,
         answers: answers.as_ref(),
         edits: &edits,
+        desk: provider.as_ref().and_then(|p| p.desk.as_ref()),
     });
     Ok(Built {
         document,

@@ -57,6 +57,7 @@ fn make(
         params,
         answers,
         edits,
+        desk: None,
     })
 }
 
@@ -682,6 +683,57 @@ fn missing_and_malformed_parameters_are_named_all_at_once() {
         problems
             .invalid
             .contains(&("no_such_key".into(), Invalid::UnknownKey))
+    );
+}
+
+#[test]
+fn the_handbook_names_the_provider_s_consultation_desk_when_there_is_one() {
+    let texts = texts();
+    let desk = mamori_store::Desk {
+        name: "守りサービス セキュリティ相談窓口".into(),
+        phone: "0120-000-111".into(),
+        email: "desk@provider.example".into(),
+        hours: "平日 9:00〜18:00".into(),
+        after_hours_phone: "090-0000-1111".into(),
+        ..mamori_store::Desk::default()
+    };
+    let contact = |desk: Option<&mamori_store::Desk>, lang| {
+        let doc = generate(GenerateInput {
+            texts: &texts,
+            kind: DocumentKind::Handbook,
+            lang,
+            company: COMPANY,
+            params: &params(),
+            answers: None,
+            edits: &Edits::default(),
+            desk,
+        })
+        .unwrap();
+        let section = doc.sections.iter().find(|s| s.id == "contact").unwrap();
+        section.paragraphs.join("\n")
+    };
+    let ja = contact(Some(&desk), Lang::Ja);
+    assert!(
+        ja.contains("相談窓口「守りサービス セキュリティ相談窓口」に相談できます")
+            && ja.contains(
+                "相談窓口の連絡先：電話 0120-000-111（平日 9:00〜18:00）、メール desk@provider.example（受付時間外の緊急時：090-0000-1111）"
+            ),
+        "{ja}"
+    );
+    let en = contact(Some(&desk), Lang::En);
+    assert!(
+        en.contains("phone 0120-000-111 (平日 9:00〜18:00), e-mail desk@provider.example"),
+        "{en}"
+    );
+    let without = contact(None, Lang::Ja);
+    assert!(
+        !without.contains("相談窓口"),
+        "no desk, no sentence: {without}"
+    );
+    assert_eq!(
+        contact(None, Lang::Ja).lines().count() + 2,
+        ja.lines().count(),
+        "the two desk lines and nothing else"
     );
 }
 

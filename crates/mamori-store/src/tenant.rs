@@ -116,6 +116,12 @@ impl OrgStore {
         &self.org
     }
 
+    /// The provider serving the organisation (one per installation), with its consultation
+    /// desk; `None` before first-run setup.
+    pub async fn provider(&self) -> Result<Option<crate::Provider>, StoreError> {
+        self.store.provider().await
+    }
+
     /// The organisation's id.
     pub fn id(&self) -> &str {
         &self.org.id

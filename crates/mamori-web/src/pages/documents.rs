@@ -373,6 +373,7 @@ async fn editor_page(
         params: &params,
         answers: None,
         edits: &Edits::default(),
+        desk: None,
     });
     let generated: BTreeMap<&str, &[String]> = unedited
         .as_ref()

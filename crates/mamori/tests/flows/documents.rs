@@ -230,6 +230,10 @@ async fn a_new_self_assessment_tells_the_owner_which_handbook_rules_change() {
         }
         let (_, draft) = api(&app, reqwest::Method::GET, &handbook, &token, None).await;
         assert_eq!(draft["rule_changes"], json!([]), "nothing changed yet");
+        assert!(
+            !draft["document"].to_string().contains("相談窓口"),
+            "no desk set yet"
+        );
         let first_result = page_text(
             &app,
             &owner,
@@ -281,6 +285,26 @@ async fn a_new_self_assessment_tells_the_owner_which_handbook_rules_change() {
                 (21, json!("todo"), Value::Null),
                 (22, json!("todo"), Value::Null),
             ]
+        );
+
+        // The provider's consultation desk, set meanwhile, is named in the next version.
+        app.store
+            .set_desk(
+                &Actor::cli(),
+                &mamori_store::Desk {
+                    name: "守りサービス相談窓口".into(),
+                    phone: "0120-000-111".into(),
+                    ..mamori_store::Desk::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (_, draft) = api(&app, reqwest::Method::GET, &handbook, &token, None).await;
+        assert!(
+            draft["document"]
+                .to_string()
+                .contains("相談窓口の連絡先：電話 0120-000-111"),
+            "{draft}"
         );
 
         // The handbook page lists them and issues version 2 in one step.
