@@ -37,6 +37,15 @@ impl Actor {
         }
     }
 
+    /// An endpoint agent, named by its host name.
+    pub fn agent(hostname: &str) -> Self {
+        Actor {
+            user_id: None,
+            label: format!("agent:{hostname}"),
+            address: None,
+        }
+    }
+
     /// A signed-in user acting from `address`.
     pub fn user(user: &User, address: Option<String>) -> Self {
         Actor {
@@ -144,6 +153,10 @@ pub enum AuditAction {
     DeviceRemoved,
     /// A monitored source was registered.
     SourceCreated,
+    /// An enrolment token for endpoint agents was made.
+    AgentEnrolmentTokenCreated,
+    /// An endpoint agent enrolled.
+    AgentEnrolled,
     /// A monitored source's name, format or allowed silence was changed.
     SourceChanged,
     /// Alerts of a kind were suppressed.
@@ -168,7 +181,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 52] = [
+    pub const ALL: [AuditAction; 54] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -211,6 +224,8 @@ impl AuditAction {
         AuditAction::DeviceSaved,
         AuditAction::DeviceRemoved,
         AuditAction::SourceCreated,
+        AuditAction::AgentEnrolmentTokenCreated,
+        AuditAction::AgentEnrolled,
         AuditAction::SourceChanged,
         AuditAction::SuppressionCreated,
         AuditAction::SuppressionRevoked,
@@ -268,6 +283,8 @@ impl AuditAction {
             AuditAction::DeviceSaved => "device.saved",
             AuditAction::DeviceRemoved => "device.removed",
             AuditAction::SourceCreated => "source.created",
+            AuditAction::AgentEnrolmentTokenCreated => "agent.enrolment_token_created",
+            AuditAction::AgentEnrolled => "agent.enrolled",
             AuditAction::SourceChanged => "source.changed",
             AuditAction::SuppressionCreated => "suppression.created",
             AuditAction::SuppressionRevoked => "suppression.revoked",

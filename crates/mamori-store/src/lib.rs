@@ -6,6 +6,7 @@
 //! tenants never see each other's rows.
 
 mod acknowledgements;
+mod agents;
 mod alerting;
 mod alerts;
 mod answer_sets;
@@ -46,6 +47,7 @@ mod tokens;
 mod users;
 
 pub use acknowledgements::RulesAcknowledgement;
+pub use agents::{Agent, Enrolled, Enrolment};
 pub use alerting::{
     ActiveSuppression, AlertFacts, AlertRoute, AlertingTx, DetectionOutcome, LatestAlert, NewAlert,
     OpenAlert, Repeat, UnalertedDetection,

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod agents;
 mod answer_sets;
 mod documents;
 mod lists;

@@ -1,0 +1,246 @@
+//! Endpoint agents: enrolment tokens an organisation hands to its PCs, the agents enrolled
+//! with them, and each agent's latest heartbeat and posture report. An agent is a monitored
+//! source (its token carries its logs and heartbeats) and a device in the inventory; this
+//! module ties the three together and keeps them inside the organisation that made the token.
+
+use mamori_model::{Device, DeviceKind, Posture, Scope};
+use serde::Serialize;
+
+use crate::audit::{Actor, AuditAction, record};
+use crate::secrets::{digest, random_token};
+use crate::sources::{NewSource, SourceIdentity};
+use crate::tenant::OrgStore;
+use crate::{Store, StoreError, new_id, now};
+
+/// The format an agent's source is read in until the agent ships journald's own shape.
+const AGENT_FORMAT: &str = "json";
+
+/// An enrolled agent with its latest report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agent {
+    /// Identifier.
+    pub id: String,
+    /// The organisation it belongs to.
+    pub org_id: String,
+    /// The monitored source it sends as.
+    pub source_id: String,
+    /// The inventory device it reports for.
+    pub device_id: String,
+    /// The host name it enrolled with.
+    pub hostname: String,
+    /// When it enrolled.
+    pub enrolled_at: i64,
+    /// Its last heartbeat (its enrolment until the first).
+    pub last_seen_at: i64,
+    /// Its latest posture report, if it has sent one.
+    pub posture: Option<Posture>,
+    /// When that report came.
+    pub posture_at: Option<i64>,
+}
+
+/// What an agent tells about itself when it enrols.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    /// Its host name.
+    pub hostname: String,
+    /// Its operating system and version.
+    pub os: String,
+    /// The version of it.
+    pub os_version: String,
+    /// A PC or a server.
+    pub kind: DeviceKind,
+}
+
+/// An agent just enrolled, with the token it sends with from now on (shown only here).
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    /// The agent.
+    pub agent: Agent,
+    /// Its credential: the bearer token of its monitored source.
+    pub token: String,
+}
+
+type AgentRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+);
+
+const AGENT_COLUMNS: &str =
+    "id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at, posture, posture_at";
+
+fn agent_from_row(row: AgentRow) -> Result<Agent, StoreError> {
+    let (id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at, posture, at) = row;
+    let posture = posture
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| StoreError::corrupt("agents.posture", e))?;
+    Ok(Agent {
+        id,
+        org_id,
+        source_id,
+        device_id,
+        hostname,
+        enrolled_at,
+        last_seen_at,
+        posture,
+        posture_at: at,
+    })
+}
+
+impl OrgStore {
+    /// Makes an enrolment token for the organisation, valid for `valid_secs`; any number of
+    /// the organisation's machines may enrol with it until then. Returns the token (shown
+    /// only once) and when it stops working.
+    pub async fn create_enrolment_token(
+        &self,
+        actor: &Actor,
+        valid_secs: i64,
+    ) -> Result<(String, i64), StoreError> {
+        let token = random_token("mme_");
+        let expires_at = now() + valid_secs;
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO enrolment_tokens (token_hash, org_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(digest(&token))
+        .bind(self.id())
+        .bind(now())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        let action = AuditAction::AgentEnrolmentTokenCreated;
+        record(&mut *tx, actor, action, Some(self.id()), None).await?;
+        tx.commit().await?;
+        Ok((token, expires_at))
+    }
+
+    /// The organisation's agents, by host name.
+    pub async fn agents(&self) -> Result<Vec<Agent>, StoreError> {
+        let rows: Vec<AgentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE org_id = $1 ORDER BY hostname, id"
+        )))
+        .bind(self.id())
+        .fetch_all(&self.store.pool)
+        .await?;
+        rows.into_iter().map(agent_from_row).collect()
+    }
+}
+
+impl Store {
+    /// Enrols a machine with enrolment token `token`: registers it as a monitored source that
+    /// sends with a token of its own, adds it to the organisation's inventory and records the
+    /// agent. [`StoreError::NotFound`] when the token is unknown or has expired.
+    pub async fn enrol_agent(&self, token: &str, who: &Enrolment) -> Result<Enrolled, StoreError> {
+        let org_id: Option<String> = sqlx::query_scalar(
+            "SELECT org_id FROM enrolment_tokens WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(digest(token))
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        let org_id = org_id.ok_or(StoreError::NotFound)?;
+        let org = self.org_store(&Scope::AllOrganisations, &org_id).await?;
+        let actor = Actor::agent(&who.hostname);
+        let (source, secret) = self
+            .create_source(
+                &actor,
+                NewSource {
+                    org_id: org_id.clone(),
+                    name: who.hostname.clone(),
+                    format: AGENT_FORMAT.into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Token,
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await?;
+        let secret =
+            secret.ok_or_else(|| StoreError::corrupt("sources.token_hash", "none made"))?;
+        let mut device = Device::new(who.kind, &who.hostname);
+        device.os = who.os.clone();
+        device.os_version = who.os_version.clone();
+        device.source_id = Some(source.id.clone());
+        let device = org.devices().save(&actor, &device).await?;
+        let at = now();
+        let agent = Agent {
+            id: new_id(),
+            org_id: org_id.clone(),
+            source_id: source.id,
+            device_id: device.id,
+            hostname: who.hostname.clone(),
+            enrolled_at: at,
+            last_seen_at: at,
+            posture: None,
+            posture_at: None,
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO agents (id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(&agent.id)
+        .bind(&agent.org_id)
+        .bind(&agent.source_id)
+        .bind(&agent.device_id)
+        .bind(&agent.hostname)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        let action = AuditAction::AgentEnrolled;
+        record(&mut *tx, &actor, action, Some(&org_id), Some(&who.hostname)).await?;
+        tx.commit().await?;
+        Ok(Enrolled {
+            agent,
+            token: secret,
+        })
+    }
+
+    /// Records a heartbeat from the agent whose source token is `token`, with its posture
+    /// report when it sent one. [`StoreError::NotFound`] when no agent has that token.
+    pub async fn agent_heartbeat(
+        &self,
+        token: &str,
+        posture: Option<&Posture>,
+    ) -> Result<Agent, StoreError> {
+        let source = self
+            .source_by_token(token)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let at = now();
+        let report = posture
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("agents.posture", e))?;
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE agents SET last_seen_at = $1,
+                 posture = COALESCE($2, posture),
+                 posture_at = CASE WHEN $2 IS NULL THEN posture_at ELSE $1 END
+             WHERE source_id = $3",
+        )
+        .bind(at)
+        .bind(report.as_deref())
+        .bind(&source.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        let row: AgentRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE source_id = $1"
+        )))
+        .bind(&source.id)
+        .fetch_one(&self.pool)
+        .await?;
+        agent_from_row(row)
+    }
+}

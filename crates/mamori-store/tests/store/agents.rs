@@ -1,0 +1,115 @@
+//! Endpoint agents against real databases: an enrolment token enrols machines into the
+//! organisation that made it (source, device and agent together), expired and unknown tokens
+//! enrol nothing, heartbeats keep the latest posture, and another tenant sees none of it.
+
+use mamori_model::{CheckId, CheckStatus, DeviceKind, Posture, Scope};
+use mamori_store::{Actor, Enrolment, Store, StoreError};
+use mamori_testkit::TestDatabase;
+
+use crate::common::org;
+
+fn machine(name: &str) -> Enrolment {
+    Enrolment {
+        hostname: name.into(),
+        os: "Debian GNU/Linux".into(),
+        os_version: "12".into(),
+        kind: DeviceKind::Server,
+    }
+}
+
+#[tokio::test]
+async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let cli = Actor::cli();
+        let a = store.create_org(&cli, org("alpha")).await.unwrap();
+        let b = store.create_org(&cli, org("beta")).await.unwrap();
+        let org_a = store
+            .org_store(&Scope::Organisation(a.id.clone()), &a.id)
+            .await
+            .unwrap();
+        let org_b = store
+            .org_store(&Scope::Organisation(b.id.clone()), &b.id)
+            .await
+            .unwrap();
+        let (token, expires_at) = org_a.create_enrolment_token(&cli, 3600).await.unwrap();
+        assert!(token.starts_with("mme_") && expires_at > 0);
+
+        let enrolled = store.enrol_agent(&token, &machine("web01")).await.unwrap();
+        assert_eq!(enrolled.agent.org_id, a.id, "on {}", db.backend);
+        let again = store.enrol_agent(&token, &machine("web02")).await.unwrap();
+        assert_ne!(
+            again.token, enrolled.token,
+            "each machine its own credential"
+        );
+        let agents = org_a.agents().await.unwrap();
+        assert_eq!(
+            agents
+                .iter()
+                .map(|a| a.hostname.as_str())
+                .collect::<Vec<_>>(),
+            ["web01", "web02"]
+        );
+        assert!(
+            org_b.agents().await.unwrap().is_empty(),
+            "the other tenant sees none"
+        );
+        let device = org_a
+            .devices()
+            .get(&enrolled.agent.device_id)
+            .await
+            .unwrap()
+            .expect("the device is in the inventory");
+        assert_eq!(
+            device.source_id.as_deref(),
+            Some(enrolled.agent.source_id.as_str())
+        );
+        assert_eq!(
+            (device.kind, device.os_version.as_str()),
+            (DeviceKind::Server, "12")
+        );
+        assert!(org_b.devices().get(&device.id).await.unwrap().is_none());
+        let source = store
+            .source_by_token(&enrolled.token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(source.org_id, a.id);
+
+        // Unknown and expired tokens enrol nothing.
+        for bad in [
+            "mme_nothing",
+            &org_b.create_enrolment_token(&cli, 0).await.unwrap().0,
+        ] {
+            assert!(matches!(
+                store.enrol_agent(bad, &machine("intruder")).await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        assert!(org_b.agents().await.unwrap().is_empty());
+
+        // Heartbeats: a bare one keeps the last posture; a report replaces it.
+        let posture: Posture = serde_json::from_value(serde_json::json!({
+            "hostname": "web01", "os": "Debian GNU/Linux", "os_version": "12",
+            "checks": [{"id": "firewall", "status": "fail", "evidence": "Status: inactive"}]
+        }))
+        .unwrap();
+        let seen = store
+            .agent_heartbeat(&enrolled.token, Some(&posture))
+            .await
+            .unwrap();
+        assert_eq!(seen.posture.as_ref(), Some(&posture));
+        let bare = store.agent_heartbeat(&enrolled.token, None).await.unwrap();
+        assert_eq!(
+            bare.posture
+                .and_then(|p| p.check(CheckId::Firewall).map(|c| c.status)),
+            Some(CheckStatus::Fail)
+        );
+        assert!(bare.posture_at.is_some());
+        assert!(matches!(
+            store.agent_heartbeat("mms_nothing", None).await,
+            Err(StoreError::NotFound)
+        ));
+        db.cleanup().await;
+    }
+}
