@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use mamori_model::{EmployeeBand, Industry, Role};
+use mamori_model::{EmployeeBand, Industry, Role, Scope};
 use mamori_store::{Actor, NewOrganisation, NewUser};
 
 use crate::config::StorageArgs;
@@ -21,6 +21,9 @@ pub enum AdminCommand {
     CreateUser(CreateUserArgs),
     /// Create an API token for a user; prints the token.
     CreateToken(CreateTokenArgs),
+    /// Make an enrolment token for an organisation's machines; prints the token and the
+    /// command that enrols a machine with it.
+    CreateEnrolmentToken(CreateEnrolmentTokenArgs),
     /// Register a monitored source (UTM, router, server) for an organisation; prints its id,
     /// and its HTTP ingest token with --token.
     AddSource(crate::sources::AddSourceArgs),
@@ -106,6 +109,22 @@ pub struct CreateTokenArgs {
     name: String,
 }
 
+/// Options of `admin create-enrolment-token`.
+#[derive(Args)]
+pub struct CreateEnrolmentTokenArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// The organisation's id.
+    #[arg(long)]
+    org: String,
+    /// How many days the token works (1-90).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..=90))]
+    days: i64,
+    /// The address machines reach this server at, for the printed command.
+    #[arg(long)]
+    server: Option<String>,
+}
+
 /// Reads a password: a hidden prompt on a terminal, otherwise the first line of stdin.
 fn read_password(prompt: &str) -> anyhow::Result<String> {
     let password = if std::io::stdin().is_terminal() {
@@ -182,6 +201,24 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("no user with e-mail address {}", args.email))?;
             let (_, secret) = store.create_token(&cli, &user, &args.name).await?;
             println!("{secret}");
+        }
+        AdminCommand::CreateEnrolmentToken(args) => {
+            let store = args.storage.open().await?;
+            let org = store
+                .org_store(&Scope::AllOrganisations, &args.org)
+                .await
+                .with_context(|| format!("no organisation with id {}", args.org))?;
+            let (token, _) = org.create_enrolment_token(&cli, args.days * 86_400).await?;
+            println!("{token}");
+            let server = args.server.as_deref().unwrap_or("URL");
+            eprintln!(
+                "enrol a machine of {} (valid {} days):\n  mamori-agent enroll --server {server} --token {token}",
+                org.org().name,
+                args.days,
+            );
+            if args.server.is_none() {
+                eprintln!("  (URL: the address the machines reach this server at)");
+            }
         }
         AdminCommand::AddSource(args) => crate::sources::add_source(args).await?,
         AdminCommand::AddChannel(args) => crate::alerting::add_channel(args).await?,

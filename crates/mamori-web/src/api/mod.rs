@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (bearer tokens), the health check, and the OpenAPI document
 //! generated from the handlers themselves so it cannot drift from the code.
 
+pub(crate) mod agents;
 pub(crate) mod alerts;
 mod assessments;
 mod assets;
@@ -96,7 +97,11 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(events::search))
         .routes(routes!(events::sources))
         .routes(routes!(events::ingest))
-        .routes(routes!(events::status));
+        .routes(routes!(events::status))
+        .routes(routes!(agents::create_token))
+        .routes(routes!(agents::enrol))
+        .routes(routes!(agents::heartbeat))
+        .routes(routes!(agents::list));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .nest("/api/v1", v1)
