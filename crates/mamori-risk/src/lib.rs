@@ -17,6 +17,7 @@ pub mod devices;
 pub mod expiry;
 pub mod importance;
 pub mod ledger;
+pub mod posture;
 pub mod threats;
 pub mod workbook;
 

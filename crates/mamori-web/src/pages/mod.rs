@@ -16,6 +16,7 @@ mod detections;
 mod devices;
 mod documents;
 mod done;
+mod endpoints;
 mod events;
 mod failure;
 mod incidents;
@@ -130,6 +131,10 @@ pub fn router() -> Router<AppState> {
             get(assets::edit_form).post(assets::change),
         )
         .route("/orgs/{id}/assets/{aid}/delete", post(assets::remove))
+        .route(
+            "/orgs/{id}/endpoints",
+            get(endpoints::endpoints).post(endpoints::make_token),
+        )
         .route("/orgs/{id}/devices", get(inventory::inventory))
         .route(
             "/orgs/{id}/devices/new",

@@ -19,6 +19,7 @@ mod detections;
 mod devices;
 mod documents;
 mod documents_browser;
+mod endpoints;
 mod first_run_browser;
 mod foundation;
 mod handbook;

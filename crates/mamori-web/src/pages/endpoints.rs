@@ -1,0 +1,125 @@
+//! The company's PCs and servers that run `mamori-agent`: when each last reported, which
+//! posture checks pass or fail (each failing one explained with what to do), and the form
+//! that makes an enrolment token with the commands to install the agent.
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use mamori_model::{CheckStatus, Deed};
+use mamori_risk::posture::{Advice, advice};
+use mamori_store::{Actor, Agent, OrgStore};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Serialize;
+
+use super::login::CsrfOnly;
+use super::{Page, PageResult, Signed, public_base};
+use crate::api::agents::HEARTBEAT_SECS;
+use crate::auth::ClientAddr;
+use crate::extract::PageForm;
+
+/// Heartbeats missed before a machine counts as silent on the page.
+const MISSED_BEATS: i64 = 3;
+/// How long an enrolment token made on the page works.
+const TOKEN_DAYS: i64 = 7;
+
+/// One check as the page shows it.
+#[derive(Serialize)]
+struct CheckView {
+    advice: Advice,
+    status: CheckStatus,
+    evidence: String,
+}
+
+/// One machine as the page shows it.
+#[derive(Serialize)]
+struct AgentView {
+    agent: Agent,
+    silent: bool,
+    failing: Vec<CheckView>,
+    passing: usize,
+    unknown: Vec<CheckView>,
+}
+
+fn view(agent: Agent, now: i64, page: &Page) -> AgentView {
+    let checks: Vec<CheckView> = agent
+        .posture
+        .iter()
+        .flat_map(|p| p.checks.iter())
+        .map(|c| CheckView {
+            advice: advice(c.id, page.lang),
+            status: c.status,
+            evidence: c.evidence.clone(),
+        })
+        .collect();
+    let (failing, rest): (Vec<_>, Vec<_>) = checks
+        .into_iter()
+        .partition(|c| c.status == CheckStatus::Fail);
+    let (passing, unknown): (Vec<_>, Vec<_>) = rest
+        .into_iter()
+        .partition(|c| c.status == CheckStatus::Pass);
+    AgentView {
+        silent: now - agent.last_seen_at > MISSED_BEATS * HEARTBEAT_SECS as i64,
+        agent,
+        failing,
+        passing: passing.len(),
+        unknown,
+    }
+}
+
+async fn endpoints_page(
+    page: &Page,
+    org: &OrgStore,
+    headers: &HeaderMap,
+    token: Option<String>,
+) -> PageResult {
+    let now = chrono::Utc::now().timestamp();
+    let agents: Vec<AgentView> = org
+        .agents()
+        .await?
+        .into_iter()
+        .map(|a| view(a, now, page))
+        .collect();
+    let viewer_may = page
+        .viewer
+        .as_ref()
+        .is_some_and(|v| v.user.may_in(Deed::KeepAssets, org.id()));
+    let ctx = context! {
+        org => Value::from(Serde(org.org())),
+        agents => Value::from(Serde(&agents)),
+        silent => agents.iter().filter(|a| a.silent).count(),
+        failing => agents.iter().filter(|a| !a.failing.is_empty()).count(),
+        may_enrol => viewer_may,
+        token => token,
+        token_days => TOKEN_DAYS,
+        server => public_base(&page.state, headers),
+    };
+    Ok(page.render(StatusCode::OK, "endpoints.html", ctx).await)
+}
+
+/// `GET /orgs/{id}/endpoints`.
+pub async fn endpoints(
+    Signed(page, _viewer): Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
+    let org = page.org_store(&id).await?;
+    endpoints_page(&page, &org, &headers, None).await
+}
+
+/// `POST /orgs/{id}/endpoints`: makes an enrolment token and shows it once, with the
+/// commands that install the agent.
+pub async fn make_token(
+    Signed(page, viewer): Signed,
+    headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    let org = page
+        .authorise_org(&id, Deed::KeepAssets, &form.csrf)
+        .await?;
+    let (token, _) = org
+        .create_enrolment_token(&Actor::user(&viewer.user, Some(addr)), TOKEN_DAYS * 86_400)
+        .await?;
+    endpoints_page(&page, &org, &headers, Some(token)).await
+}

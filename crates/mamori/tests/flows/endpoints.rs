@@ -1,0 +1,106 @@
+//! The PCs and servers page: the owner makes an enrolment token and sees the commands once; a
+//! machine enrolled with it reports a failing firewall, and the page explains it with what to
+//! do; another company's owner reaches none of it.
+
+use mamori_testkit::TestDatabase;
+use serde_json::json;
+
+use crate::common::{TestApp, create_org, csrf_of, invite_and_accept, org_with_owner, page_text};
+
+#[tokio::test]
+async fn the_owner_enrols_a_machine_and_sees_what_to_fix() {
+    for db in TestDatabase::all().await {
+        let app = TestApp::spawn(db).await;
+        let backend = app.backend;
+        let (admin, org, owner) = org_with_owner(&app, "アルファ工業").await;
+        let path = format!("/orgs/{org}/endpoints");
+        let page = page_text(&app, &owner, &path).await;
+        assert!(page.contains("id=\"no-endpoints\""), "on {backend}");
+
+        let made = owner
+            .post(app.url(&path))
+            .form(&[("csrf", csrf_of(&page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(made.status().as_u16(), 200);
+        let page = made.text().await.unwrap();
+        let marker = "--token ";
+        let start = page.find(marker).expect("the enrol command is shown") + marker.len();
+        let token: String = page[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        assert!(token.starts_with("mme_"), "{token}");
+
+        let http = reqwest::Client::new();
+        let enrolled: serde_json::Value = http
+            .post(app.url("/api/v1/agents/enrol"))
+            .json(&json!({"token": token, "hostname": "keiri-pc", "os": "Ubuntu", "os_version": "24.04", "kind": "pc"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let agent_token = enrolled["token"]
+            .as_str()
+            .expect("the agent's token")
+            .to_owned();
+        let beat = http
+            .post(app.url("/api/v1/agents/heartbeat"))
+            .bearer_auth(&agent_token)
+            .json(&json!({"posture": {"hostname": "keiri-pc", "os": "Ubuntu", "os_version": "24.04",
+                "checks": [
+                    {"id": "firewall", "status": "fail", "evidence": "Status: inactive"},
+                    {"id": "auto_updates", "status": "pass"},
+                    {"id": "disk_encryption", "status": "unknown", "evidence": "lsblk could not be asked"}
+                ]}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(beat.status().as_u16(), 200);
+
+        let page = page_text(&app, &owner, &path).await;
+        for expected in [
+            "keiri-pc",
+            "Ubuntu 24.04",
+            "対策済み 1件・不十分 1件・確認できず 1件",
+            "ファイアウォール",
+            "すること：ファイアウォールを有効にしてください",
+            "確認した内容：Status: inactive",
+            "この機器では確かめられなかった項目：ディスクの暗号化（lsblk could not be asked）",
+        ] {
+            assert!(page.contains(expected), "{expected} on {backend}: {page}");
+        }
+        let devices = page_text(&app, &owner, &format!("/orgs/{org}/devices")).await;
+        assert!(
+            devices.contains("keiri-pc"),
+            "the machine is in the inventory"
+        );
+
+        // Another company's owner reaches neither the page nor the token form.
+        let other = create_org(&app, &admin, "ベータ商事").await;
+        let intruder = invite_and_accept(
+            &app,
+            &admin,
+            &other,
+            "owner@beta.example",
+            "owner",
+            "owner password 34",
+        )
+        .await;
+        let own_page = page_text(&app, &intruder, &format!("/orgs/{other}/endpoints")).await;
+        assert!(!own_page.contains("keiri-pc"));
+        let peek = intruder.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(peek.status().as_u16(), 404);
+        let forged = intruder
+            .post(app.url(&path))
+            .form(&[("csrf", csrf_of(&own_page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status().as_u16(), 404);
+        app.stop().await;
+    }
+}
