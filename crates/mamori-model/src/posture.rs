@@ -5,6 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How often an agent sends a heartbeat, in seconds: the server tells agents this, pages count
+/// a machine silent after missing a few, and the monthly report measures coverage against it.
+pub const HEARTBEAT_SECS: u64 = 300;
+
 /// One posture check an endpoint can run (DOMAIN 1.12's agent-verifiable checks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -119,6 +119,40 @@ pub fn headline(f: &Figures, w: &Words, v: &Verdict) -> Vec<String> {
     }
 }
 
+/// The endpoint agents' part of "what was watched": a sentence and a row per machine.
+fn agents(f: &Figures, w: &Words, lang: Lang) -> Value {
+    if f.agents.is_empty() {
+        return json!({ "summary": w.fill("agents_none", &[]), "rows": [] });
+    }
+    let rows: Vec<Value> = f
+        .agents
+        .iter()
+        .map(|a| {
+            let failing: Vec<&str> = a
+                .failing
+                .iter()
+                .map(|id| mamori_risk::posture::advice(*id, lang).name)
+                .collect();
+            json!({
+                "name": a.hostname,
+                "heard": format!("{}%", a.heard_percent),
+                "failing": failing,
+            })
+        })
+        .collect();
+    let summary = w.fill(
+        "agents_summary",
+        &[
+            ("n", &group_digits(f.agents.len() as i64)),
+            (
+                "failing",
+                &group_digits(f.agents.iter().filter(|a| !a.failing.is_empty()).count() as i64),
+            ),
+        ],
+    );
+    json!({ "summary": summary, "rows": rows })
+}
+
 fn watched_summary(f: &Figures, w: &Words) -> String {
     if f.sources.is_empty() {
         return w.fill("watched_none", &[]);
@@ -404,7 +438,7 @@ pub fn compose(f: &Figures, e: Edition) -> Result<Value, ReportError> {
         "watched": {
             "summary": watched_summary(f, w),
             "sources": sources,
-            "agents": w.fill("agents_none", &[]),
+            "agents": agents(f, w, e.lang),
         },
         "alerts": {
             "summary": if total_alerts == 0 {

@@ -80,6 +80,20 @@ pub struct Figures {
     pub devices: DeviceFigures,
     /// Who has confirmed reading the current handbook, as it stands now.
     pub handbook: HandbookFigures,
+    /// The PCs and servers running the endpoint agent: how much of the month each was heard
+    /// from and what its latest posture report left to work on.
+    pub agents: Vec<AgentFigures>,
+}
+
+/// One machine running the endpoint agent.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentFigures {
+    /// Its host name.
+    pub hostname: String,
+    /// Heartbeats received in the month against those due since it enrolled, 0-100.
+    pub heard_percent: i64,
+    /// The checks its latest report failed.
+    pub failing: Vec<mamori_model::CheckId>,
 }
 
 /// The current handbook and how many of the people who must read it have confirmed.
@@ -336,7 +350,41 @@ pub async fn gather(
         risks: gather_risks(&tenant, likelihood, zone.date(to - 1)).await?,
         devices: gather_devices(&tenant, zone.date(to - 1)).await?,
         handbook: gather_handbook(&tenant).await?,
+        agents: gather_agents(&tenant, zone, from, to).await?,
     })
+}
+
+/// Each enrolled machine's month: heartbeats against those due from the later of the month's
+/// start and its enrolment to the earlier of the month's end and now, and its latest failures.
+async fn gather_agents(
+    org: &OrgStore,
+    zone: mamori_model::Zone,
+    from: i64,
+    to: i64,
+) -> Result<Vec<AgentFigures>, ReportError> {
+    let agents = org.agents().await?;
+    if agents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let beats = org.agent_beats(zone.date(from), zone.date(to - 1)).await?;
+    let until = to.min(chrono::Utc::now().timestamp());
+    let beat = mamori_model::posture::HEARTBEAT_SECS as i64;
+    Ok(agents
+        .into_iter()
+        .filter(|a| a.enrolled_at < to)
+        .map(|a| {
+            let due = ((until - from.max(a.enrolled_at)) / beat).max(1);
+            let heard = beats.get(&a.id).copied().unwrap_or(0);
+            AgentFigures {
+                heard_percent: (heard * 100 / due).clamp(0, 100),
+                failing: a
+                    .posture
+                    .map(|p| p.failing().map(|c| c.id).collect())
+                    .unwrap_or_default(),
+                hostname: a.hostname,
+            }
+        })
+        .collect())
 }
 
 /// Each source's month: lines from the same roll-up rows as the report's total (so the table

@@ -429,15 +429,57 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             readers.len() - 1
         );
 
+        // A server runs the endpoint agent and last reported its firewall off.
+        let (enrolment, _) = tenant
+            .create_enrolment_token(&Actor::cli(), 3600)
+            .await
+            .unwrap();
+        let enrolled = store
+            .enrol_agent(
+                &enrolment,
+                &mamori_store::Enrolment {
+                    hostname: "keiri-server".into(),
+                    os: "Debian GNU/Linux".into(),
+                    os_version: "12".into(),
+                    kind: mamori_model::DeviceKind::Server,
+                },
+            )
+            .await
+            .unwrap();
+        let posture: mamori_model::Posture = serde_json::from_value(serde_json::json!({
+            "hostname": "keiri-server", "os": "Debian GNU/Linux",
+            "checks": [{"id": "firewall", "status": "fail"}, {"id": "antivirus", "status": "pass"}]
+        }))
+        .unwrap();
+        store
+            .agent_heartbeat(&enrolled.token, Some(&posture))
+            .await
+            .unwrap();
+
         let reporter = reporter(&store);
         let monthly = reporter
             .render_monthly(&org, month, Lang::Ja)
             .await
             .expect("report");
+        assert!(
+            monthly.html.contains(
+                "<td>keiri-server</td><td class=\"num\">100%</td><td>ファイアウォール</td>"
+            ),
+            "the machine's row: {}",
+            monthly.html
+        );
+        let text = pdf_text(&monthly.pdf).expect("pdftotext reads the PDF");
+        let flat: String = text.split_whitespace().collect();
+        assert!(
+            flat.contains("keiri-server100%ファイアウォール"),
+            "the PDF has the row too:\n{text}"
+        );
         for needle in [
+            "1台のパソコン・サーバーを端末エージェントで見守りました。対策が不十分な項目がある機器は1台です。",
             confirmations.as_str(),
             remind.as_str(),
-            "IT機器1台のうち、月末時点で期限が過ぎたままのものが1件、その後60日以内に期限が来るものが1件です。",
+            // The UTM and the enrolled server.
+            "IT機器2台のうち、月末時点で期限が過ぎたままのものが1件、その後60日以内に期限が来るものが1件です。",
             &format!(
                 "本社UTMの不正侵入防止（IPS）（{}）",
                 ended.format("%Y年%-m月%-d日")

@@ -3,6 +3,8 @@
 //! source (its token carries its logs and heartbeats) and a device in the inventory; this
 //! module ties the three together and keeps them inside the organisation that made the token.
 
+use std::collections::HashMap;
+
 use mamori_model::{Device, DeviceKind, Posture, Scope};
 use serde::Serialize;
 
@@ -122,6 +124,25 @@ impl OrgStore {
         Ok((token, expires_at))
     }
 
+    /// Heartbeats of each of the organisation's agents on the days `from`..=`to`
+    /// (`YYYY-MM-DD`, the site's calendar), by agent id.
+    pub async fn agent_beats(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT agent_id, CAST(SUM(beats) AS BIGINT) FROM agent_beats
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 GROUP BY agent_id",
+        )
+        .bind(self.id())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.store.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The organisation's agents, by host name.
     pub async fn agents(&self) -> Result<Vec<Agent>, StoreError> {
         let rows: Vec<AgentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -234,6 +255,16 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        let day = self.zone.today().to_string();
+        sqlx::query(
+            "INSERT INTO agent_beats (agent_id, org_id, day, beats)
+             SELECT id, org_id, $1, 1 FROM agents WHERE source_id = $2
+             ON CONFLICT (agent_id, day) DO UPDATE SET beats = agent_beats.beats + 1",
+        )
+        .bind(&day)
+        .bind(&source.id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         let row: AgentRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {AGENT_COLUMNS} FROM agents WHERE source_id = $1"

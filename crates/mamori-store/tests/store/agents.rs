@@ -106,6 +106,14 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
             Some(CheckStatus::Fail)
         );
         assert!(bare.posture_at.is_some());
+        let today = store.zone().today();
+        let beats = org_a.agent_beats(today, today).await.unwrap();
+        assert_eq!(
+            beats.get(&enrolled.agent.id),
+            Some(&2),
+            "two heartbeats today"
+        );
+        assert!(org_b.agent_beats(today, today).await.unwrap().is_empty());
         assert!(matches!(
             store.agent_heartbeat("mms_nothing", None).await,
             Err(StoreError::NotFound)

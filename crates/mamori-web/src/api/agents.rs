@@ -6,6 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use mamori_model::posture::HEARTBEAT_SECS;
 use mamori_model::{Deed, DeviceKind, Posture};
 use mamori_store::{Actor, Agent, Enrolment, StoreError};
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,6 @@ use crate::extract::ApiJson;
 use crate::i18n::negotiate;
 use crate::state::AppState;
 
-/// How often an agent sends a heartbeat, in seconds; told to it with every answer.
-pub const HEARTBEAT_SECS: u64 = 300;
 /// The longest an enrolment token may live, in days.
 const MAX_TOKEN_DAYS: i64 = 90;
 

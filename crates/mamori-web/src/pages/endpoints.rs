@@ -4,6 +4,7 @@
 
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
+use mamori_model::posture::HEARTBEAT_SECS;
 use mamori_model::{CheckStatus, Deed};
 use mamori_risk::posture::{Advice, advice};
 use mamori_store::{Actor, Agent, OrgStore};
@@ -13,7 +14,6 @@ use serde::Serialize;
 
 use super::login::CsrfOnly;
 use super::{Page, PageResult, Signed, public_base};
-use crate::api::agents::HEARTBEAT_SECS;
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
 
