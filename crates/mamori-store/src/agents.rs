@@ -16,6 +16,10 @@ use crate::{Store, StoreError, new_id, now};
 
 /// The format an agent's source is read in until the agent ships journald's own shape.
 const AGENT_FORMAT: &str = "json";
+/// How long a server may go unheard before the silent-source watch raises an alert.
+const SERVER_SILENCE_SECS: i64 = 3600;
+/// The same for a PC, which is switched off at night and over weekends.
+const PC_SILENCE_SECS: i64 = 3 * 86_400;
 
 /// An enrolled agent with its latest report.
 #[derive(Debug, Clone, Serialize)]
@@ -179,7 +183,10 @@ impl Store {
                     format: AGENT_FORMAT.into(),
                     json_mapping: None,
                     identity: SourceIdentity::Token,
-                    expected_interval_secs: 3600,
+                    expected_interval_secs: match who.kind {
+                        DeviceKind::Pc => PC_SILENCE_SECS,
+                        _ => SERVER_SILENCE_SECS,
+                    },
                 },
             )
             .await?;
@@ -255,6 +262,15 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        // A heartbeat is a sign of life: the silent-source watch alerts when they stop.
+        sqlx::query(
+            "UPDATE sources SET last_seen_at = $1
+             WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $1)",
+        )
+        .bind(at)
+        .bind(&source.id)
+        .execute(&mut *tx)
+        .await?;
         let day = self.zone.today().to_string();
         sqlx::query(
             "INSERT INTO agent_beats (agent_id, org_id, day, beats)

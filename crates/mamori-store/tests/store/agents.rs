@@ -106,6 +106,20 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
             Some(CheckStatus::Fail)
         );
         assert!(bare.posture_at.is_some());
+        let heard = store
+            .source_by_token(&enrolled.token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            heard.last_seen_at,
+            Some(bare.last_seen_at),
+            "a heartbeat keeps the silent-source watch quiet"
+        );
+        assert_eq!(
+            heard.expected_interval_secs, 3600,
+            "a server may be silent an hour"
+        );
         let today = store.zone().today();
         let beats = org_a.agent_beats(today, today).await.unwrap();
         assert_eq!(
