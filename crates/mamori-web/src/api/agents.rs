@@ -4,7 +4,8 @@
 //! agents and their latest posture.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use mamori_model::posture::HEARTBEAT_SECS;
 use mamori_model::{Deed, DeviceKind, Posture};
@@ -16,11 +17,26 @@ use super::assessments::{org_for, visible_org};
 use crate::auth::{ApiCaller, ClientAddr, bearer};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
-use crate::i18n::negotiate;
+use crate::i18n::{Lang, negotiate};
 use crate::state::AppState;
 
 /// The longest an enrolment token may live, in days.
 const MAX_TOKEN_DAYS: i64 = 90;
+
+/// An agent's bearer token (and the caller's language): a request without one is a 401
+/// before its body is read.
+pub struct AgentToken(String, Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for AgentToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let lang = negotiate(&parts.headers);
+        bearer(&parts.headers)
+            .map(|token| AgentToken(token.to_owned(), lang))
+            .ok_or_else(|| ApiError::unauthorized(lang))
+    }
+}
 
 /// How long a new enrolment token works.
 #[derive(Deserialize, ToSchema)]
@@ -135,7 +151,7 @@ pub async fn create_token(
 /// Enrols a machine with an organisation's enrolment token: it becomes a monitored source
 /// with a token of its own and a device in the inventory. Needs no sign-in; a token that is
 /// unknown or has expired is a 401.
-#[utoipa::path(post, path = "/agents/enrol", tag = "agents", request_body = EnrolRequest,
+#[utoipa::path(post, path = "/agents/enrol", tag = "agents", security(()), request_body = EnrolRequest,
     responses((status = 201, body = EnrolAnswer), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn enrol(
@@ -199,14 +215,12 @@ pub async fn enrol(
         (status = 422, body = ErrorBody)))]
 pub async fn heartbeat(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AgentToken(token, lang): AgentToken,
     ApiJson(body): ApiJson<Heartbeat>,
 ) -> Result<Json<HeartbeatAnswer>, ApiError> {
-    let lang = negotiate(&headers);
-    let token = bearer(&headers).ok_or_else(|| ApiError::unauthorized(lang))?;
     match state
         .store
-        .agent_heartbeat(token, body.posture.as_ref())
+        .agent_heartbeat(&token, body.posture.as_ref())
         .await
     {
         Ok(_) => Ok(Json(HeartbeatAnswer {
