@@ -3,11 +3,13 @@
 //! e-mail, webhooks, Slack and Teams with retries and back-off, low-severity alerts can be
 //! gathered into a daily digest, and the alert-route self-test proves each channel works.
 //! mamori also watches the watchers: a silent source and a device's licence or support that
-//! ends raise alerts of their own, the latter after reminders.
+//! ends raise alerts of their own, the latter after reminders, and so does a machine whose
+//! endpoint agent reports a posture check turned to fail.
 
 mod deliver;
 mod expiries;
 pub mod notice;
+mod posture;
 mod promote;
 mod route;
 mod seen;
@@ -18,6 +20,7 @@ mod watch;
 
 pub use deliver::{CHANNEL_FAILING_RULE, Outcome, deliver_one, record_attempt};
 pub use expiries::{END_DATE_RULE, Reminded, watch_end_dates};
+pub use posture::{POSTURE_RULE, PostureChange, posture_changed};
 pub use promote::{AlertingRules, Promotion, promote_detections};
 pub use route::{RouteCheck, test_route};
 pub use seen::{desk_line, what_was_seen};

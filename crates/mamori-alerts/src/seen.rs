@@ -53,6 +53,12 @@ pub(crate) struct Words {
     pub end_date_lapsed_seen: String,
     /// Why an end-date alert was resolved ({device}, {lapse}).
     pub end_date_renewed: String,
+    /// Title of the alert when a machine's posture check fails ({device}, {check}).
+    pub posture_title: String,
+    /// What that alert says ({device}, {check}, {evidence}).
+    pub posture_seen: String,
+    /// Why it was resolved ({device}, {check}).
+    pub posture_fixed: String,
     /// A length of time in minutes, hours and days ({n}), one and many.
     pub duration: Duration,
 }

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use mamori_model::{CheckId, Lang};
+use mamori_model::{CheckId, Lang, Severity};
 use serde::Deserialize;
 
 /// How `posture.toml` words one check.
 #[derive(Debug, Deserialize)]
 struct Words {
+    severity: Severity,
     ja: String,
     en: String,
     why_ja: String,
@@ -32,6 +33,13 @@ pub struct Advice {
     pub why: &'static str,
     /// What to do when it fails.
     pub todo: &'static str,
+}
+
+/// How urgent the alert is when check `id` turns to fail on a machine.
+pub fn severity(id: CheckId) -> Severity {
+    WORDS
+        .get(id.as_str())
+        .map_or(Severity::Medium, |w| w.severity)
 }
 
 /// The wording of check `id` in `lang`.

@@ -232,12 +232,14 @@ impl Store {
     }
 
     /// Records a heartbeat from the agent whose source token is `token`, with its posture
-    /// report when it sent one. [`StoreError::NotFound`] when no agent has that token.
+    /// report when it sent one. Answers the agent as it now stands and the posture report it
+    /// had before, so the alerting stage can tell which checks turned. [`StoreError::NotFound`]
+    /// when no agent has that token.
     pub async fn agent_heartbeat(
         &self,
         token: &str,
         posture: Option<&Posture>,
-    ) -> Result<Agent, StoreError> {
+    ) -> Result<(Agent, Option<Posture>), StoreError> {
         let source = self
             .source_by_token(token)
             .await?
@@ -248,6 +250,16 @@ impl Store {
             .transpose()
             .map_err(|e| StoreError::corrupt("agents.posture", e))?;
         let mut tx = self.begin_write().await?;
+        let before: Option<Option<String>> =
+            sqlx::query_scalar("SELECT posture FROM agents WHERE source_id = $1")
+                .bind(&source.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let before: Option<Posture> = before
+            .flatten()
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| StoreError::corrupt("agents.posture", e))?;
         let done = sqlx::query(
             "UPDATE agents SET last_seen_at = $1,
                  posture = COALESCE($2, posture),
@@ -288,6 +300,6 @@ impl Store {
         .bind(&source.id)
         .fetch_one(&self.pool)
         .await?;
-        agent_from_row(row)
+        Ok((agent_from_row(row)?, before))
     }
 }

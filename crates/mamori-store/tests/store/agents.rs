@@ -94,12 +94,14 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
             "checks": [{"id": "firewall", "status": "fail", "evidence": "Status: inactive"}]
         }))
         .unwrap();
-        let seen = store
+        let (seen, before) = store
             .agent_heartbeat(&enrolled.token, Some(&posture))
             .await
             .unwrap();
         assert_eq!(seen.posture.as_ref(), Some(&posture));
-        let bare = store.agent_heartbeat(&enrolled.token, None).await.unwrap();
+        assert!(before.is_none(), "the first report had nothing before it");
+        let (bare, before) = store.agent_heartbeat(&enrolled.token, None).await.unwrap();
+        assert_eq!(before.as_ref(), Some(&posture));
         assert_eq!(
             bare.posture
                 .and_then(|p| p.check(CheckId::Firewall).map(|c| c.status)),

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use mamori_alerts::posture_changed;
 use mamori_model::posture::HEARTBEAT_SECS;
 use mamori_model::{Deed, DeviceKind, Posture};
 use mamori_store::{Actor, Agent, Enrolment, StoreError};
@@ -208,7 +209,8 @@ pub async fn enrol(
 }
 
 /// A heartbeat from an enrolled agent (`Authorization: Bearer <the agent's token>`), with
-/// its posture report when it has a new one.
+/// its posture report when it has a new one. A check that turned to fail raises an alert; one
+/// back in place resolves it.
 #[utoipa::path(post, path = "/agents/heartbeat", tag = "agents", security(("bearer" = [])),
     request_body = Heartbeat,
     responses((status = 200, body = HeartbeatAnswer), (status = 401, body = ErrorBody),
@@ -223,9 +225,27 @@ pub async fn heartbeat(
         .agent_heartbeat(&token, body.posture.as_ref())
         .await
     {
-        Ok(_) => Ok(Json(HeartbeatAnswer {
-            next_in_secs: HEARTBEAT_SECS,
-        })),
+        Ok((agent, before)) => {
+            if let (Some(alerting), Some(_)) = (&state.alerting, &body.posture) {
+                // The report is kept whatever happens here; a failure only costs this turn's
+                // alert, and is logged.
+                let now = chrono::Utc::now().timestamp();
+                if let Err(e) = posture_changed(
+                    &state.store,
+                    &alerting.settings,
+                    &agent,
+                    before.as_ref(),
+                    now,
+                )
+                .await
+                {
+                    tracing::error!(error = %e, agent = %agent.id, "posture alerts not raised");
+                }
+            }
+            Ok(Json(HeartbeatAnswer {
+                next_in_secs: HEARTBEAT_SECS,
+            }))
+        }
         Err(StoreError::NotFound) => Err(ApiError::unauthorized(lang)),
         Err(e) => Err(ApiError::from_store(lang, e)),
     }

@@ -1,7 +1,11 @@
 //! The PCs and servers page: the owner makes an enrolment token and sees the commands once; a
 //! machine enrolled with it reports a failing firewall, and the page explains it with what to
-//! do; another company's owner reaches none of it.
+//! do, and an alert that resolves itself once the firewall is back on; another company's owner
+//! reaches none of it.
 
+use mamori_alerts::POSTURE_RULE;
+use mamori_model::{AlertStatus, Scope};
+use mamori_store::AlertFilter;
 use mamori_testkit::TestDatabase;
 use serde_json::json;
 
@@ -73,6 +77,69 @@ async fn the_owner_enrols_a_machine_and_sees_what_to_fix() {
         ] {
             assert!(page.contains(expected), "{expected} on {backend}: {page}");
         }
+        // The firewall turned to fail: one high alert for the organisation; the same report
+        // again adds none; the firewall back on resolves it.
+        let posture_alerts = || {
+            let (store, org) = (app.store.clone(), org.clone());
+            async move {
+                store
+                    .alerts(
+                        &Scope::AllOrganisations,
+                        &AlertFilter {
+                            org_id: Some(org),
+                            rule_id: Some(POSTURE_RULE.into()),
+                            limit: 10,
+                            ..AlertFilter::default()
+                        },
+                    )
+                    .await
+                    .unwrap()
+                    .alerts
+            }
+        };
+        let report = |firewall: &str| {
+            json!({"posture": {"hostname": "keiri-pc", "os": "Ubuntu", "os_version": "24.04",
+                "checks": [{"id": "firewall", "status": firewall, "evidence": "Status: inactive"}]}})
+        };
+        let send = |body: serde_json::Value| {
+            let (http, url, token) = (
+                http.clone(),
+                app.url("/api/v1/agents/heartbeat"),
+                agent_token.clone(),
+            );
+            async move {
+                let status = http
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status.as_u16(), 200);
+            }
+        };
+        let alerts = posture_alerts().await;
+        assert_eq!(alerts.len(), 1, "on {backend}");
+        assert_eq!(alerts[0].severity, "high");
+        assert_eq!(
+            alerts[0].title_ja.as_deref(),
+            Some("keiri-pcのファイアウォールが不十分です")
+        );
+        send(report("fail")).await;
+        assert_eq!(
+            posture_alerts().await.len(),
+            1,
+            "no second alert while nothing changed"
+        );
+        send(report("pass")).await;
+        let alerts = posture_alerts().await;
+        assert_eq!(
+            alerts[0].status,
+            AlertStatus::Resolved,
+            "back in place resolves it"
+        );
+
         let devices = page_text(&app, &owner, &format!("/orgs/{org}/devices")).await;
         assert!(
             devices.contains("keiri-pc"),
