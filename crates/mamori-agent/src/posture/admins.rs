@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use mamori_model::CheckStatus;
 
-use super::{System, outcome};
+use super::{System, judged, outcome};
 
 /// More administrators than this fail the check: an SME machine needs one or two people who
 /// can administer it, and every extra account is one more password to steal.
@@ -38,11 +38,7 @@ pub fn few(system: &dyn System) -> (CheckStatus, String) {
             &list
         }
     );
-    if admins.len() <= MAX_ADMINS {
-        outcome(CheckStatus::Pass, evidence)
-    } else {
-        outcome(CheckStatus::Fail, evidence)
-    }
+    judged(admins.len() <= MAX_ADMINS, evidence)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use mamori_model::CheckStatus;
 
-use super::{System, outcome};
+use super::{System, judged, outcome};
 
 /// Definitions older than this fail the check (DOMAIN 1.12: definitions current, daily).
 const MAX_AGE_SECS: u64 = 3 * 86_400;
@@ -22,11 +22,7 @@ pub fn current(system: &dyn System) -> (CheckStatus, String) {
     };
     let days = age / 86_400;
     let evidence = format!("ClamAV definitions updated {days} days ago");
-    if age <= MAX_AGE_SECS {
-        outcome(CheckStatus::Pass, evidence)
-    } else {
-        outcome(CheckStatus::Fail, evidence)
-    }
+    judged(age <= MAX_AGE_SECS, evidence)
 }
 
 #[cfg(test)]

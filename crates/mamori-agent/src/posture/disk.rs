@@ -4,7 +4,7 @@
 use mamori_model::CheckStatus;
 use serde::Deserialize;
 
-use super::{System, outcome};
+use super::{System, judged, outcome};
 
 /// One block device as `lsblk -J -o NAME,TYPE,MOUNTPOINTS` prints it.
 #[derive(Debug, Deserialize)]
@@ -55,12 +55,7 @@ pub fn root_encrypted(system: &dyn System) -> (CheckStatus, String) {
                 .map(|b| format!("{} ({})", b.name, b.kind))
                 .collect();
             let evidence = format!("/ is on {}", chain.join(" > "));
-            let status = if trail.iter().any(|b| b.kind == "crypt") {
-                CheckStatus::Pass
-            } else {
-                CheckStatus::Fail
-            };
-            return outcome(status, evidence);
+            return judged(trail.iter().any(|b| b.kind == "crypt"), evidence);
         }
     }
     outcome(

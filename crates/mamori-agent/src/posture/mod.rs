@@ -66,6 +66,16 @@ pub(crate) fn outcome(status: CheckStatus, evidence: impl Into<String>) -> (Chec
     (status, evidence.into())
 }
 
+/// Pass when `in_place`, fail otherwise, with the same evidence either way.
+pub(crate) fn judged(in_place: bool, evidence: impl Into<String>) -> (CheckStatus, String) {
+    let status = if in_place {
+        CheckStatus::Pass
+    } else {
+        CheckStatus::Fail
+    };
+    outcome(status, evidence)
+}
+
 /// Runs every check and reports the machine's posture.
 pub fn collect(system: &dyn System, reporter: &str) -> Posture {
     let release = os::Release::read(system);

@@ -3,7 +3,7 @@
 
 use mamori_model::CheckStatus;
 
-use super::{System, outcome};
+use super::{System, judged, outcome};
 
 /// Pass when no security update waits, fail when some do, unknown without apt or dnf.
 pub fn pending(system: &dyn System) -> (CheckStatus, String) {
@@ -15,22 +15,12 @@ pub fn pending(system: &dyn System) -> (CheckStatus, String) {
             "apt: {} updates waiting, {security} of them security fixes",
             waiting.len()
         );
-        let status = if security == 0 {
-            CheckStatus::Pass
-        } else {
-            CheckStatus::Fail
-        };
-        return outcome(status, evidence);
+        return judged(security == 0, evidence);
     }
     if let Some(text) = system.run("dnf", &["-q", "updateinfo", "list", "--security"]) {
         let security = text.lines().filter(|l| !l.trim().is_empty()).count();
-        let status = if security == 0 {
-            CheckStatus::Pass
-        } else {
-            CheckStatus::Fail
-        };
-        return outcome(
-            status,
+        return judged(
+            security == 0,
             format!("dnf: {security} security advisories waiting"),
         );
     }

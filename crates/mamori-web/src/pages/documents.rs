@@ -676,22 +676,39 @@ pub async fn reissue_handbook(
         issue(&org, &actor, kind).await
     }
     .await;
-    match result {
+    after_issue(&page, &viewer, &headers, &id, kind, result).await
+}
+
+/// Where issuing lands: the editor announcing the new version, or the editor saying why
+/// nothing was issued (a 404 when the document is not the caller's to see).
+async fn after_issue(
+    page: &Page,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    id: &str,
+    kind: DocumentKind,
+    issued: Result<DocumentVersion, MeasureError>,
+) -> PageResult {
+    match issued {
         Ok(v) => Ok(
             Redirect::to(&format!("/orgs/{id}/documents/{kind}?issued={}", v.version))
                 .into_response(),
         ),
         Err(e) => {
             let (status, _, message) = e.describe(page.lang);
+            if status == StatusCode::NOT_FOUND {
+                return Err(PageError::NotFound);
+            }
+            let notice = Notice::default();
             editor_page(
-                &page,
-                &viewer,
-                &headers,
-                &id,
+                page,
+                viewer,
+                headers,
+                id,
                 kind,
                 status,
                 Some(message),
-                Notice::default(),
+                notice,
             )
             .await
         }
@@ -719,29 +736,8 @@ pub async fn issue_version(
         .authorise_org(&id, Deed::EditDocuments, &form.csrf)
         .await?;
     let actor = Actor::user(&viewer.user, Some(addr));
-    match issue(&org, &actor, kind).await {
-        Ok(v) => Ok(
-            Redirect::to(&format!("/orgs/{id}/documents/{kind}?issued={}", v.version))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, _, message) = e.describe(page.lang);
-            if status == StatusCode::NOT_FOUND {
-                return Err(PageError::NotFound);
-            }
-            editor_page(
-                &page,
-                &viewer,
-                &headers,
-                &id,
-                kind,
-                status,
-                Some(message),
-                Notice::default(),
-            )
-            .await
-        }
-    }
+    let issued = issue(&org, &actor, kind).await;
+    after_issue(&page, &viewer, &headers, &id, kind, issued).await
 }
 
 /// Which version to compare with.
