@@ -162,7 +162,9 @@ impl OrgStore {
 impl Store {
     /// Enrols a machine with enrolment token `token`: registers it as a monitored source that
     /// sends with a token of its own, adds it to the organisation's inventory and records the
-    /// agent. [`StoreError::NotFound`] when the token is unknown or has expired.
+    /// agent. A machine the organisation already has under the same host name (reinstalled,
+    /// say) keeps its agent, source and device and gets a new token; the old one stops working.
+    /// [`StoreError::NotFound`] when the token is unknown or has expired.
     pub async fn enrol_agent(&self, token: &str, who: &Enrolment) -> Result<Enrolled, StoreError> {
         let org_id: Option<String> = sqlx::query_scalar(
             "SELECT org_id FROM enrolment_tokens WHERE token_hash = $1 AND expires_at > $2",
@@ -174,6 +176,14 @@ impl Store {
         let org_id = org_id.ok_or(StoreError::NotFound)?;
         let org = self.org_store(&Scope::AllOrganisations, &org_id).await?;
         let actor = Actor::agent(&who.hostname);
+        if let Some(known) = org
+            .agents()
+            .await?
+            .into_iter()
+            .find(|a| a.hostname == who.hostname)
+        {
+            return self.re_enrol(&actor, known).await;
+        }
         let (source, secret) = self
             .create_source(
                 &actor,
@@ -228,6 +238,33 @@ impl Store {
         Ok(Enrolled {
             agent,
             token: secret,
+        })
+    }
+
+    /// Gives agent `known` a new token (its source's), so a reinstalled machine carries on
+    /// as the same entry.
+    async fn re_enrol(&self, actor: &Actor, known: Agent) -> Result<Enrolled, StoreError> {
+        let token = random_token("mms_");
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE sources SET token_hash = $1 WHERE id = $2 AND org_id = $3")
+            .bind(digest(&token))
+            .bind(&known.source_id)
+            .bind(&known.org_id)
+            .execute(&mut *tx)
+            .await?;
+        let action = AuditAction::AgentEnrolled;
+        record(
+            &mut *tx,
+            actor,
+            action,
+            Some(&known.org_id),
+            Some(&known.hostname),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Enrolled {
+            agent: known,
+            token,
         })
     }
 

@@ -76,6 +76,19 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
             .unwrap();
         assert_eq!(source.org_id, a.id);
 
+        // A reinstalled machine enrols again as the same entry; its old token stops working.
+        let reinstalled = store.enrol_agent(&token, &machine("web02")).await.unwrap();
+        assert_eq!(reinstalled.agent.id, again.agent.id);
+        assert_eq!(org_a.agents().await.unwrap().len(), 2, "no second entry");
+        assert!(store.source_by_token(&again.token).await.unwrap().is_none());
+        assert!(
+            store
+                .source_by_token(&reinstalled.token)
+                .await
+                .unwrap()
+                .is_some()
+        );
+
         // Unknown and expired tokens enrol nothing.
         for bad in [
             "mme_nothing",
