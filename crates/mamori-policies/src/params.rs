@@ -80,55 +80,53 @@ impl ParamProblems {
         self.missing.is_empty() && self.invalid.is_empty()
     }
 
-    /// The problems in the reader's language, naming each parameter by its form label.
+    /// The problems in the reader's language, naming each parameter by its form label (a
+    /// person's department or contact by the person's label and the detail's). The wording is
+    /// in `labels.toml`.
     pub fn describe(&self, texts: &Texts, lang: Lang) -> String {
-        let label = |key: &str| {
-            texts
-                .param(key)
-                .map(|p| format!("{}（{key}）", p.label.get(lang)))
-                .unwrap_or_else(|| key.to_owned())
+        let l = &texts.labels;
+        let say = |words: &crate::texts::Words, vars: minijinja::Value| {
+            minijinja::Environment::new()
+                .render_str(words.get(lang), vars)
+                .unwrap_or_else(|_| words.get(lang).to_owned())
         };
+        let label = |key: &str| {
+            let shown = match (texts.param(key), texts.person_detail(key)) {
+                (Some(p), _) => p.label.get(lang).to_owned(),
+                (None, Some((p, d))) => {
+                    format!("{} {}", p.label.get(lang), d.label(l).get(lang))
+                }
+                (None, None) => return key.to_owned(),
+            };
+            say(
+                &l.param_name,
+                minijinja::context! { label => shown, key => key },
+            )
+        };
+        let separator = l.list_separator.get(lang);
         let mut parts = Vec::new();
         if !self.missing.is_empty() {
             let names: Vec<String> = self.missing.iter().map(|k| label(k)).collect();
-            parts.push(match lang {
-                Lang::Ja => format!("次の項目を入力してください: {}", names.join("、")),
-                Lang::En => format!("Please fill in: {}", names.join(", ")),
-            });
+            let list = names.join(separator);
+            parts.push(say(&l.params_missing, minijinja::context! { list => list }));
         }
         for (key, why) in &self.invalid {
             let name = label(key);
-            parts.push(match (lang, why) {
-                (Lang::Ja, Invalid::NotADate) => {
-                    format!("{name} は 2026-04-01 の形の日付で入力してください")
-                }
-                (Lang::En, Invalid::NotADate) => {
-                    format!("{name} must be a date such as 2026-04-01")
-                }
-                (Lang::Ja, Invalid::NotANumber) => {
-                    format!("{name} は 1〜1000 の整数で入力してください")
-                }
-                (Lang::En, Invalid::NotANumber) => {
-                    format!("{name} must be a whole number from 1 to 1000")
-                }
-                (Lang::Ja, Invalid::NotAChoice { allowed }) => {
-                    format!("{name} は {} のどれかを選んでください", allowed.join("、"))
-                }
-                (Lang::En, Invalid::NotAChoice { allowed }) => {
-                    format!("{name} must be one of {}", allowed.join(", "))
-                }
-                (Lang::Ja, Invalid::TooLong) => format!("{name} は{MAX_LEN}文字以内にしてください"),
-                (Lang::En, Invalid::TooLong) => {
-                    format!("{name} must be at most {MAX_LEN} characters")
-                }
-                (Lang::Ja, Invalid::UnknownKey) => format!("{name} という項目はありません"),
-                (Lang::En, Invalid::UnknownKey) => format!("there is no parameter called {name}"),
+            parts.push(match why {
+                Invalid::NotADate => say(&l.param_not_a_date, minijinja::context! { name }),
+                Invalid::NotANumber => say(&l.param_not_a_number, minijinja::context! { name }),
+                Invalid::NotAChoice { allowed } => say(
+                    &l.param_not_a_choice,
+                    minijinja::context! { name, list => allowed.join(separator) },
+                ),
+                Invalid::TooLong => say(
+                    &l.param_too_long,
+                    minijinja::context! { name, max => MAX_LEN },
+                ),
+                Invalid::UnknownKey => say(&l.param_unknown, minijinja::context! { name }),
             });
         }
-        parts.join(match lang {
-            Lang::Ja => "。",
-            Lang::En => ". ",
-        })
+        parts.join(l.problem_separator.get(lang))
     }
 }
 

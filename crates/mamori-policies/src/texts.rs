@@ -360,6 +360,24 @@ pub struct Labels {
     pub issued: Words,
     /// Draft stamp.
     pub draft: Words,
+    /// A parameter named in a problem (`label`, `key`).
+    pub param_name: Words,
+    /// Parameters still to fill in (`list`).
+    pub params_missing: Words,
+    /// A date in the wrong shape (`name`).
+    pub param_not_a_date: Words,
+    /// A number out of range (`name`).
+    pub param_not_a_number: Words,
+    /// A value not among the choices (`name`, `list`).
+    pub param_not_a_choice: Words,
+    /// A value too long (`name`, `max`).
+    pub param_too_long: Words,
+    /// A key that is no parameter (`name`).
+    pub param_unknown: Words,
+    /// Between the items of a list.
+    pub list_separator: Words,
+    /// Between two problems.
+    pub problem_separator: Words,
 }
 
 /// All document texts of one edition.

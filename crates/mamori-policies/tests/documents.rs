@@ -776,6 +776,10 @@ fn role_holders_carry_their_department_and_contact_into_both_role_tables() {
     bad.set("system_administrator_contact", &"1".repeat(201));
     bad.set("scope_contact", "x");
     let problems = check_values(&texts, &bad);
+    assert_eq!(
+        problems.describe(&texts, Lang::Ja),
+        "scope_contact という項目はありません。システム管理者 連絡先（電話・内線・メール）（system_administrator_contact） は200文字以内にしてください"
+    );
     assert!(
         problems
             .invalid
