@@ -364,19 +364,23 @@ async fn editor_page(
         Ok(t) => t,
         Err(e) => return Err(PageError::from(measure_error(page, e).await)),
     };
-    // The clauses as the parameters word them, beside the owner's rewording.
-    let unedited = mamori_policies::generate(GenerateInput {
-        texts,
-        kind,
-        lang: doc_lang,
-        company: &org.org().name,
-        params: &params,
-        answers: None,
-        edits: &Edits::default(),
-        desk: None,
+    // The clauses as the parameters word them, beside the owner's rewording; only the
+    // regulations are reworded clause by clause.
+    let unedited = matches!(kind, DocumentKind::Regulations).then(|| {
+        mamori_policies::generate(GenerateInput {
+            texts,
+            kind,
+            lang: doc_lang,
+            company: &org.org().name,
+            params: &params,
+            answers: None,
+            edits: &Edits::default(),
+            desk: None,
+        })
     });
     let generated: BTreeMap<&str, &[String]> = unedited
         .as_ref()
+        .and_then(|result| result.as_ref().ok())
         .map(|doc| {
             doc.walk()
                 .into_iter()
