@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use mamori_model::Event;
 
 use super::syslog::{self, Envelope, HeaderKind};
-use super::{DEFAULT_JSON, Format, ParseError, Parser, eve, filterlog, fortigate, linux, rtx};
+use super::{
+    DEFAULT_JSON, Format, ParseError, Parser, eve, filterlog, fortigate, journald, linux, rtx,
+};
 
 /// Detects the format of each line, then reads it with that format's parser.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,6 +28,7 @@ impl Parser for AutoParser {
             Format::Filterlog => filterlog::parse_envelope(&envelope),
             Format::Eve => eve::parse_envelope(&envelope),
             Format::LinuxAuth => linux::parse_envelope(&envelope),
+            Format::Journald => journald::parse_envelope(&envelope),
             Format::Json => DEFAULT_JSON.parse_envelope(&envelope),
             Format::Rfc5424 => syslog::parse_rfc5424(&envelope),
             // `detect` never answers `Auto`; lenient RFC 3164 reads anything.
@@ -42,6 +45,8 @@ pub fn detect(envelope: &Envelope<'_>) -> Format {
     if msg.starts_with('{') {
         return if eve::looks_like(msg) {
             Format::Eve
+        } else if journald::looks_like(msg) {
+            Format::Journald
         } else {
             Format::Json
         };

@@ -1,5 +1,5 @@
 //! Log line parsers for mamori's monitoring side: one small module per device format (Yamaha
-//! RTX, FortiGate, pfSense / OPNsense, Suricata EVE, Linux, syslog, JSON), each behind the
+//! RTX, FortiGate, pfSense / OPNsense, Suricata EVE, Linux, the systemd journal, syslog, JSON), each behind the
 //! [`Parser`] trait and turning one line into a normalised [`mamori_model::Event`]; the
 //! [`Format`] names users pick in configuration and on the command line; the shared field
 //! readers ([`normalise`]); and [`parse_stream`] for the offline `mamori parse`.
@@ -46,6 +46,7 @@ pub mod cef;
 mod eve;
 mod filterlog;
 mod fortigate;
+mod journald;
 mod json;
 mod linux;
 mod rtx;
@@ -65,6 +66,7 @@ pub use auto::AutoParser;
 pub use eve::EveParser;
 pub use filterlog::FilterlogParser;
 pub use fortigate::FortigateParser;
+pub use journald::JournaldParser;
 pub use json::{JsonMapping, JsonParser};
 pub use linux::LinuxAuthParser;
 pub use rtx::RtxParser;
@@ -91,13 +93,15 @@ pub enum Format {
     Rfc3164,
     /// Linux sshd, sudo and kernel firewall (iptables / nftables `LOG`) lines.
     LinuxAuth,
+    /// systemd journal entries in `journalctl -o json` form, as the endpoint agent ships them.
+    Journald,
     /// Plain JSON objects read through a [`JsonMapping`].
     Json,
 }
 
 impl Format {
     /// Every format, in the order they are listed to users.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Auto,
         Format::Rtx,
         Format::Fortigate,
@@ -106,6 +110,7 @@ impl Format {
         Format::Rfc5424,
         Format::Rfc3164,
         Format::LinuxAuth,
+        Format::Journald,
         Format::Json,
     ];
 
@@ -120,6 +125,7 @@ impl Format {
             Format::Rfc5424 => "rfc5424",
             Format::Rfc3164 => "rfc3164",
             Format::LinuxAuth => "linux-auth",
+            Format::Journald => "journald",
             Format::Json => "json",
         }
     }
@@ -143,7 +149,7 @@ impl fmt::Display for Format {
 /// A format name that mamori does not know, with the names it does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown format '{0}' (known: auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, json)"
+    "unknown format '{0}' (known: auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, journald, json)"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -204,6 +210,7 @@ pub fn parser_for(format: Format) -> &'static dyn Parser {
         Format::Rfc5424 => &Rfc5424Parser,
         Format::Rfc3164 => &Rfc3164Parser,
         Format::LinuxAuth => &LinuxAuthParser,
+        Format::Journald => &JournaldParser,
         Format::Json => &*DEFAULT_JSON,
     }
 }

@@ -112,10 +112,19 @@ fn repeated(msg: &str) -> Option<(u32, &str)> {
 /// A kernel firewall line: `prefix` is the rule's log prefix (after any `[uptime]`), `kv` the
 /// `IN= OUT= SRC= …` part.
 fn firewall(event: &mut Event, prefix: &str, kv: &str) {
-    let prefix = match prefix.trim().strip_prefix('[') {
-        // The kernel's uptime stamp `[ 1234.567890]` comes before the rule's prefix.
-        Some(stamped) => stamped.split_once(']').map_or("", |(_, p)| p),
-        None => prefix,
+    // The kernel's uptime stamp `[ 1234.567890]` may come before the rule's prefix (the
+    // journal strips it, so `[UFW BLOCK]` can be the first bracket too).
+    let prefix = prefix.trim();
+    let prefix = match prefix.strip_prefix('[').and_then(|s| s.split_once(']')) {
+        Some((stamp, rest))
+            if stamp
+                .trim()
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.') =>
+        {
+            rest
+        }
+        _ => prefix,
     }
     .trim();
     event.category = Category::Network;

@@ -208,7 +208,7 @@ pub fn kind_for_format(format: &str) -> DeviceKind {
     match format {
         "fortigate" | "filterlog" => DeviceKind::Utm,
         "rtx" => DeviceKind::Router,
-        "linux-auth" | "eve" => DeviceKind::Server,
+        "linux-auth" | "journald" | "eve" => DeviceKind::Server,
         _ => DeviceKind::Other,
     }
 }

@@ -14,8 +14,8 @@ use crate::sources::{NewSource, SourceIdentity};
 use crate::tenant::OrgStore;
 use crate::{Store, StoreError, new_id, now};
 
-/// The format an agent's source is read in until the agent ships journald's own shape.
-const AGENT_FORMAT: &str = "json";
+/// The format an agent's source is read in: the systemd journal entries it ships.
+const AGENT_FORMAT: &str = "journald";
 /// How long a server may go unheard before the silent-source watch raises an alert.
 const SERVER_SILENCE_SECS: i64 = 3600;
 /// The same for a PC, which is switched off at night and over weekends.

@@ -217,6 +217,23 @@ fn ssh_brute_force_then_success() {
 }
 
 #[test]
+fn journal_entries_from_the_agent_trip_the_same_rules() {
+    let detector = detector();
+    let lines: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"__REALTIME_TIMESTAMP":"17145261{i:02}000000","_HOSTNAME":"pc-01","SYSLOG_IDENTIFIER":"sshd","_PID":"814","MESSAGE":"Failed password for root from 203.0.113.5 port {} ssh2"}}"#, 4000 + i))
+        .collect();
+    assert_eq!(
+        correlate(&detector, Format::Journald, &lines),
+        ["SSH brute force"]
+    );
+    let sudo = r#"{"__REALTIME_TIMESTAMP":"1714526133000000","_HOSTNAME":"pc-01","SYSLOG_IDENTIFIER":"sudo","MESSAGE":"alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/sbin/ufw disable"}"#;
+    assert_eq!(
+        titles(&detect(&detector, Format::Journald, sudo)),
+        ["Firewall turned off on a Linux server"]
+    );
+}
+
+#[test]
 fn folded_repeats_count_as_the_failures_they_stand_for() {
     let detector = detector();
     let failed = "<38>Nov  2 10:15:00 web01 sshd[814]: Failed password for root from 203.0.113.5 port 4000 ssh2";

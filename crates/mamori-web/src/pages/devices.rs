@@ -58,11 +58,12 @@ fn guide(format: Format) -> Result<&'static Guide, String> {
 }
 
 /// Formats that can be registered on the web: all but `json`, whose key mapping is a file
-/// given to `mamori admin add-source`.
+/// given to `mamori admin add-source`, and `journald`, which only the endpoint agent sends
+/// (it registers itself on enrolment).
 pub(super) fn web_formats() -> Vec<&'static str> {
     Format::ALL
         .iter()
-        .filter(|f| **f != Format::Json)
+        .filter(|f| !matches!(f, Format::Json | Format::Journald))
         .map(|f| f.as_str())
         .collect()
 }
