@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use mamori_model::Posture;
+use mamori_model::{LogShipping, Posture};
 use serde::{Deserialize, Serialize};
 
 /// Why a call to the server failed.
@@ -45,11 +45,22 @@ struct EnrolRequest<'a> {
 #[derive(Serialize)]
 struct Heartbeat<'a> {
     posture: &'a Posture,
+    logs: &'a LogShipping,
 }
 
 #[derive(Deserialize)]
 struct HeartbeatAnswer {
     next_in_secs: u64,
+}
+
+/// The server's answer to shipped lines.
+#[derive(Debug, Deserialize)]
+pub struct Shipped {
+    /// Lines the server accepted.
+    pub accepted: usize,
+    /// Lines it refused, each kept on the server with the reason.
+    #[serde(default)]
+    pub rejected: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -99,14 +110,49 @@ impl Client {
         self.post("/api/v1/agents/enrol", None, &body)
     }
 
-    /// Sends a heartbeat with `posture`; answers the seconds until the next one is due.
-    pub fn heartbeat(&self, token: &str, posture: &Posture) -> Result<u64, ClientError> {
+    /// Sends a heartbeat with `posture` and how log shipping stands; answers the seconds
+    /// until the next one is due.
+    pub fn heartbeat(
+        &self,
+        token: &str,
+        posture: &Posture,
+        logs: &LogShipping,
+    ) -> Result<u64, ClientError> {
         let answer: HeartbeatAnswer = self.post(
             "/api/v1/agents/heartbeat",
             Some(token),
-            &Heartbeat { posture },
+            &Heartbeat { posture, logs },
         )?;
         Ok(answer.next_in_secs)
+    }
+
+    /// Ships log lines (each one JSON object) to the ingest API in one NDJSON request. On
+    /// success the server has them on disk.
+    pub fn ship(&self, token: &str, lines: &[Vec<u8>]) -> Result<Shipped, ClientError> {
+        let mut body = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+        for line in lines {
+            body.extend_from_slice(line);
+            body.push(b'\n');
+        }
+        let request = self
+            .request("/api/v1/ingest", Some(token))
+            .header("Content-Type", "application/x-ndjson");
+        Self::answer(request.send(&body[..]))
+    }
+
+    fn request(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.server))
+            .header("Accept-Language", "ja");
+        match token {
+            Some(token) => request.header("Authorization", format!("Bearer {token}")),
+            None => request,
+        }
     }
 
     fn post<T: for<'de> Deserialize<'de>>(
@@ -115,16 +161,14 @@ impl Client {
         token: Option<&str>,
         body: &impl Serialize,
     ) -> Result<T, ClientError> {
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.server))
-            .header("Accept-Language", "ja");
-        if let Some(token) = token {
-            request = request.header("Authorization", format!("Bearer {token}"));
-        }
-        let mut response = request
-            .send_json(body)
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Self::answer(self.request(path, token).send_json(body))
+    }
+
+    /// The body of a successful answer, or the server's own words for a refusal.
+    fn answer<T: for<'de> Deserialize<'de>>(
+        sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<T, ClientError> {
+        let mut response = sent.map_err(|e| ClientError::Transport(e.to_string()))?;
         let status = response.status().as_u16();
         if response.status().is_success() {
             return response

@@ -3,8 +3,11 @@
 //! the machine ([`posture`]) read it only through [`posture::System`], so they run on fixtures
 //! in tests and another operating system can be added beside Linux.
 
+pub mod buffer;
 pub mod client;
+pub mod logs;
 pub mod posture;
+pub mod ship;
 pub mod state;
 
 /// How the agent names itself in posture reports.

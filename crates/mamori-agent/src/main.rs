@@ -1,12 +1,16 @@
 //! `mamori-agent`: enrol this machine, report its posture, run as a service.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use mamori_agent::buffer::DiskBuffer;
 use mamori_agent::client::Client;
+use mamori_agent::logs::{self, LogChoice};
 use mamori_agent::posture::{self, Linux, System};
+use mamori_agent::ship;
 use mamori_agent::state::State;
 
 /// Where the agent keeps its enrolment unless told otherwise.
@@ -38,14 +42,22 @@ enum Command {
         #[arg(long, default_value = STATE_DIR)]
         state_dir: PathBuf,
     },
-    /// Send heartbeats with posture reports until stopped.
+    /// Send heartbeats with posture reports, and ship logs, until stopped.
     Run {
-        /// Where the enrolment is kept.
+        /// Where the enrolment (and the log buffer) is kept.
         #[arg(long, default_value = STATE_DIR)]
         state_dir: PathBuf,
-        /// Send one heartbeat and stop (exit status 1 when it failed).
+        /// Send one heartbeat and stop (exit status 1 when it failed); ships no logs.
         #[arg(long)]
         once: bool,
+        /// The log to ship: `auto` (the systemd journal, else /var/log/auth.log or
+        /// /var/log/secure), `journal`, a file's path, or `off`.
+        #[arg(long, default_value = "auto")]
+        logs: LogChoice,
+        /// The most log lines kept while the server cannot be reached, in MB; beyond it the
+        /// oldest lines are dropped and counted.
+        #[arg(long, default_value_t = 64)]
+        buffer_mb: u64,
     },
     /// Print this machine's posture report as JSON, without sending it.
     Posture,
@@ -68,7 +80,12 @@ fn main() -> anyhow::Result<()> {
             kind,
             state_dir,
         } => enroll(&server, &token, kind, &state_dir),
-        Command::Run { state_dir, once } => run(&state_dir, once),
+        Command::Run {
+            state_dir,
+            once,
+            logs,
+            buffer_mb,
+        } => run(&state_dir, once, &logs, buffer_mb),
         Command::Posture => {
             let report = posture::collect(&Linux, mamori_agent::REPORTER);
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -120,12 +137,16 @@ fn enroll(
     Ok(())
 }
 
-fn run(dir: &std::path::Path, once: bool) -> anyhow::Result<()> {
+fn run(dir: &std::path::Path, once: bool, logs: &LogChoice, buffer_mb: u64) -> anyhow::Result<()> {
     let state = State::load(dir).context("not enrolled yet: run `mamori-agent enroll` first")?;
     let client = Client::new(&state.server);
+    let shipping = Arc::new(ship::Status::default());
+    if !once {
+        start_shipping(dir, logs, buffer_mb, &state, &shipping)?;
+    }
     loop {
         let report = posture::collect(&Linux, mamori_agent::REPORTER);
-        let wait = match client.heartbeat(&state.token, &report) {
+        let wait = match client.heartbeat(&state.token, &report, &shipping.snapshot()) {
             Ok(next) => Duration::from_secs(next.max(10)),
             Err(e) if once => return Err(e).context("heartbeat failed"),
             Err(e) => {
@@ -142,6 +163,40 @@ fn run(dir: &std::path::Path, once: bool) -> anyhow::Result<()> {
         }
         std::thread::sleep(wait);
     }
+}
+
+/// Starts shipping the chosen log on a thread of its own. A failing buffer or feed stops the
+/// agent (with the reason) so that systemd starts it again.
+fn start_shipping(
+    dir: &std::path::Path,
+    choice: &LogChoice,
+    buffer_mb: u64,
+    state: &State,
+    status: &Arc<ship::Status>,
+) -> anyhow::Result<()> {
+    let Some(feed) = logs::open(choice, dir).context("cannot follow the log")? else {
+        if *choice == LogChoice::Auto {
+            eprintln!("no journal or auth log found: sending heartbeats only");
+        }
+        return Ok(());
+    };
+    let (buffer, note) = DiskBuffer::open(&dir.join("buffer"), buffer_mb.saturating_mul(1 << 20))
+        .context("cannot open the log buffer")?;
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
+    eprintln!("shipping {}", feed.name());
+    status.follow(feed.name());
+    let client = Client::new(&state.server);
+    let token = state.token.clone();
+    let status = Arc::clone(status);
+    std::thread::spawn(move || {
+        if let Err(e) = ship::run(feed, buffer, &client, &token, &status) {
+            eprintln!("log shipping stopped: {e}");
+            std::process::exit(1);
+        }
+    });
+    Ok(())
 }
 
 fn install_service(unit_dir: &std::path::Path, state_dir: &std::path::Path) -> anyhow::Result<()> {

@@ -42,6 +42,22 @@ pub enum StateError {
     },
 }
 
+/// Replaces `path` with `bytes` so that a crash leaves the old content or the new, never a
+/// mix: written beside it, flushed to disk, then renamed over it. Readable only by this user.
+pub fn keep(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".new");
+    let temporary = PathBuf::from(temporary);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(&temporary, path)
+}
+
 impl State {
     /// Writes the state into `dir` (made if missing), readable only by this user.
     pub fn save(&self, dir: &Path) -> Result<PathBuf, StateError> {
@@ -55,13 +71,7 @@ impl State {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&path).map_err(io)?;
-        file.write_all(&text).map_err(io)?;
-        file.sync_all().map_err(io)?;
+        keep(&path, &text).map_err(io)?;
         Ok(path)
     }
 

@@ -35,7 +35,7 @@ pub use lang::{Lang, UnknownLang};
 pub use numbers::group_digits;
 pub use org::{EmployeeBand, Industry, Organisation, ParseClassError};
 pub use permission::Deed;
-pub use posture::{Check, CheckId, CheckStatus, Posture};
+pub use posture::{Check, CheckId, CheckStatus, LogShipping, Posture};
 pub use risk::{RiskEntry, Treatment};
 pub use role::{Role, RoleScope};
 pub use scope::Scope;

@@ -103,6 +103,21 @@ pub struct Posture {
     pub checks: Vec<Check>,
 }
 
+/// How an agent's log shipping stands, sent with each heartbeat so a page can say when a
+/// machine's logs are held up or were lost for want of buffer room.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogShipping {
+    /// What the agent follows (`journal`, `/var/log/auth.log`); empty when it follows none.
+    #[serde(default)]
+    pub source: String,
+    /// Lines read and waiting in the agent's disk buffer.
+    #[serde(default)]
+    pub buffered: u64,
+    /// Lines dropped, oldest first, because the buffer was full (since installation).
+    #[serde(default)]
+    pub dropped: u64,
+}
+
 impl Posture {
     /// The outcome of `id`, if it was reported.
     pub fn check(&self, id: CheckId) -> Option<&Check> {

@@ -452,7 +452,7 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
         }))
         .unwrap();
         store
-            .agent_heartbeat(&enrolled.token, Some(&posture))
+            .agent_heartbeat(&enrolled.token, Some(&posture), None)
             .await
             .unwrap();
 

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use mamori_model::{Device, DeviceKind, Posture, Scope};
+use mamori_model::{Device, DeviceKind, LogShipping, Posture, Scope};
 use serde::Serialize;
 
 use crate::audit::{Actor, AuditAction, record};
@@ -42,6 +42,8 @@ pub struct Agent {
     pub posture: Option<Posture>,
     /// When that report came.
     pub posture_at: Option<i64>,
+    /// How its log shipping stood at the latest heartbeat that said.
+    pub logs: Option<LogShipping>,
 }
 
 /// What an agent tells about itself when it enrols.
@@ -76,17 +78,22 @@ type AgentRow = (
     i64,
     Option<String>,
     Option<i64>,
+    Option<String>,
 );
 
-const AGENT_COLUMNS: &str =
-    "id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at, posture, posture_at";
+const AGENT_COLUMNS: &str = "id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at, posture, posture_at, logs";
 
 fn agent_from_row(row: AgentRow) -> Result<Agent, StoreError> {
-    let (id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at, posture, at) = row;
+    let (id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at, posture, at, logs) =
+        row;
     let posture = posture
         .map(|text| serde_json::from_str(&text))
         .transpose()
         .map_err(|e| StoreError::corrupt("agents.posture", e))?;
+    let logs = logs
+        .map(|text| serde_json::from_str(&text))
+        .transpose()
+        .map_err(|e| StoreError::corrupt("agents.logs", e))?;
     Ok(Agent {
         id,
         org_id,
@@ -97,6 +104,7 @@ fn agent_from_row(row: AgentRow) -> Result<Agent, StoreError> {
         last_seen_at,
         posture,
         posture_at: at,
+        logs,
     })
 }
 
@@ -218,6 +226,7 @@ impl Store {
             last_seen_at: at,
             posture: None,
             posture_at: None,
+            logs: None,
         };
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -269,13 +278,14 @@ impl Store {
     }
 
     /// Records a heartbeat from the agent whose source token is `token`, with its posture
-    /// report when it sent one. Answers the agent as it now stands and the posture report it
-    /// had before, so the alerting stage can tell which checks turned. [`StoreError::NotFound`]
-    /// when no agent has that token.
+    /// report and how its log shipping stands when it sent them. Answers the agent as it now
+    /// stands and the posture report it had before, so the alerting stage can tell which
+    /// checks turned. [`StoreError::NotFound`] when no agent has that token.
     pub async fn agent_heartbeat(
         &self,
         token: &str,
         posture: Option<&Posture>,
+        logs: Option<&LogShipping>,
     ) -> Result<(Agent, Option<Posture>), StoreError> {
         let source = self
             .source_by_token(token)
@@ -286,6 +296,10 @@ impl Store {
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| StoreError::corrupt("agents.posture", e))?;
+        let logs = logs
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("agents.logs", e))?;
         let mut tx = self.begin_write().await?;
         let before: Option<Option<String>> =
             sqlx::query_scalar("SELECT posture FROM agents WHERE source_id = $1")
@@ -300,12 +314,14 @@ impl Store {
         let done = sqlx::query(
             "UPDATE agents SET last_seen_at = $1,
                  posture = COALESCE($2, posture),
-                 posture_at = CASE WHEN $2 IS NULL THEN posture_at ELSE $1 END
+                 posture_at = CASE WHEN $2 IS NULL THEN posture_at ELSE $1 END,
+                 logs = COALESCE($4, logs)
              WHERE source_id = $3",
         )
         .bind(at)
         .bind(report.as_deref())
         .bind(&source.id)
+        .bind(logs.as_deref())
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

@@ -108,13 +108,31 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
         }))
         .unwrap();
         let (seen, before) = store
-            .agent_heartbeat(&enrolled.token, Some(&posture))
+            .agent_heartbeat(&enrolled.token, Some(&posture), None)
             .await
             .unwrap();
         assert_eq!(seen.posture.as_ref(), Some(&posture));
         assert!(before.is_none(), "the first report had nothing before it");
-        let (bare, before) = store.agent_heartbeat(&enrolled.token, None).await.unwrap();
+        let shipping = mamori_model::LogShipping {
+            source: "journal".into(),
+            buffered: 12,
+            dropped: 3,
+        };
+        let (bare, before) = store
+            .agent_heartbeat(&enrolled.token, None, Some(&shipping))
+            .await
+            .unwrap();
         assert_eq!(before.as_ref(), Some(&posture));
+        assert_eq!(bare.logs.as_ref(), Some(&shipping));
+        let (later, _) = store
+            .agent_heartbeat(&enrolled.token, None, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            later.logs,
+            Some(shipping),
+            "a heartbeat without it keeps the last"
+        );
         assert_eq!(
             bare.posture
                 .and_then(|p| p.check(CheckId::Firewall).map(|c| c.status)),
@@ -139,12 +157,12 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
         let beats = org_a.agent_beats(today, today).await.unwrap();
         assert_eq!(
             beats.get(&enrolled.agent.id),
-            Some(&2),
-            "two heartbeats today"
+            Some(&3),
+            "three heartbeats today"
         );
         assert!(org_b.agent_beats(today, today).await.unwrap().is_empty());
         assert!(matches!(
-            store.agent_heartbeat("mms_nothing", None).await,
+            store.agent_heartbeat("mms_nothing", None, None).await,
             Err(StoreError::NotFound)
         ));
         db.cleanup().await;

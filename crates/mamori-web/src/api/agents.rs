@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use mamori_alerts::posture_changed;
 use mamori_model::posture::HEARTBEAT_SECS;
-use mamori_model::{Deed, DeviceKind, Posture};
+use mamori_model::{Deed, DeviceKind, LogShipping, Posture};
 use mamori_store::{Actor, Agent, Enrolment, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -96,6 +96,10 @@ pub struct Heartbeat {
     /// `checks` (each `id`, `status` = `pass`/`fail`/`unknown`, `evidence`).
     #[schema(value_type = Option<Object>)]
     posture: Option<Posture>,
+    /// How log shipping stands: `source` (what the agent follows), `buffered` (lines waiting
+    /// on the machine), `dropped` (lines lost for want of buffer room since installation).
+    #[schema(value_type = Option<Object>)]
+    logs: Option<LogShipping>,
 }
 
 /// What the server answers a heartbeat with.
@@ -222,7 +226,7 @@ pub async fn heartbeat(
 ) -> Result<Json<HeartbeatAnswer>, ApiError> {
     match state
         .store
-        .agent_heartbeat(&token, body.posture.as_ref())
+        .agent_heartbeat(&token, body.posture.as_ref(), body.logs.as_ref())
         .await
     {
         Ok((agent, before)) => {

@@ -59,7 +59,8 @@ async fn the_owner_enrols_a_machine_and_sees_what_to_fix() {
                     {"id": "firewall", "status": "fail", "evidence": "Status: inactive"},
                     {"id": "auto_updates", "status": "pass"},
                     {"id": "disk_encryption", "status": "unknown", "evidence": "lsblk could not be asked"}
-                ]}}))
+                ]},
+                "logs": {"source": "journal", "buffered": 1200, "dropped": 3456}}))
             .send()
             .await
             .unwrap();
@@ -74,6 +75,8 @@ async fn the_owner_enrols_a_machine_and_sees_what_to_fix() {
             "すること：ファイアウォールを有効にしてください",
             "確認した内容：Status: inactive",
             "この機器では確かめられなかった項目：ディスクの暗号化（lsblk could not be asked）",
+            "ログ：システムのログ（journald）の内容を mamori に送っています。送信待ちが 1,200行",
+            "古いログ 3,456行を送れないまま捨てました",
         ] {
             assert!(page.contains(expected), "{expected} on {backend}: {page}");
         }
