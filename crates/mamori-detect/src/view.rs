@@ -91,7 +91,11 @@ pub struct JsonView<'a> {
 impl<'a> JsonView<'a> {
     /// A view of `root`, recognising the Windows event layout when present.
     pub fn new(root: &'a Value, mapping: &'a Mapping) -> Self {
-        let event = root.get("Event").unwrap_or(root);
+        // A normalised Windows event rendered as JSON keeps the EVTX form in `fields.Event`.
+        let event = root
+            .get("Event")
+            .or_else(|| root.get("fields").and_then(|f| f.get("Event")))
+            .unwrap_or(root);
         let layout = match event.get("System").and_then(Value::as_object) {
             Some(system) => {
                 let data = event.get("EventData").and_then(Value::as_object);
@@ -134,7 +138,8 @@ impl<'a> JsonView<'a> {
                 })
                 .or_else(|| user.and_then(|u| u.get(name)))
                 .or_else(|| system_field(system, name))
-                .or_else(|| dotted(self.root, name)),
+                .or_else(|| dotted(self.root, name))
+                .or_else(|| self.root.get(name)),
             Layout::Flat => self.root.get(name).or_else(|| dotted(self.root, name)),
         }
     }
@@ -193,8 +198,10 @@ fn strings<'a>(value: &'a Value, depth: usize, out: &mut Vec<Cow<'a, str>>) {
     }
 }
 
-impl<'a> Event for JsonView<'a> {
-    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+impl<'a> JsonView<'a> {
+    /// A field by a rule's name: the event's own, else under one of the mapping's aliases,
+    /// else made from Windows' own auditing fields (see `audit_fields`).
+    fn field(&self, path: &str) -> Option<EventValue<'a>> {
         let view: JsonView<'a> = *self;
         let field = move |name: &str| -> Option<&'a Value> { view.lookup(name) };
         if crate::audit_fields::made_first(path, &field) {
@@ -209,6 +216,12 @@ impl<'a> Event for JsonView<'a> {
             })
             .map(event_value)
             .or_else(|| crate::audit_fields::derived(path, &field))
+    }
+}
+
+impl<'a> Event for JsonView<'a> {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        self.field(path)
     }
 
     fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
@@ -241,16 +254,37 @@ impl Leaves for JsonView<'_> {
 
 /// A read-only view of a normalised [`mamori_model::Event`]: the named fields by their JSON
 /// names, `fields.*` and bare names from the line's own fields, then the mapping's aliases.
+/// A Windows event (its EVTX form in `fields.Event`, as the `windows` parser keeps it) is
+/// read by any other name exactly as [`JsonView`] reads an EVTX file, so the same rules fire
+/// on events shipped live as on a file given to `mamori scan`.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelView<'a> {
     event: &'a ModelEvent,
     mapping: &'a Mapping,
+    windows: Option<JsonView<'a>>,
 }
 
 impl<'a> ModelView<'a> {
     /// A view of `event`.
     pub fn new(event: &'a ModelEvent, mapping: &'a Mapping) -> Self {
-        Self { event, mapping }
+        let windows = event
+            .fields
+            .get("Event")
+            .filter(|e| e.get("System").is_some_and(Value::is_object))
+            .map(|e| JsonView::new(e, mapping));
+        Self {
+            event,
+            mapping,
+            windows,
+        }
+    }
+
+    /// The Windows event's view, for a name that is neither a normalised field nor a path
+    /// into `fields`.
+    fn windows_for(&self, name: &str) -> Option<&JsonView<'a>> {
+        self.windows
+            .as_ref()
+            .filter(|_| !name.starts_with("fields.") && self.named(name).is_none())
     }
 
     /// The event itself.
@@ -309,6 +343,11 @@ impl<'a> ModelView<'a> {
     /// (`…Z`), `received_at` is present, the line's own fields are reached only through
     /// `fields.` and a path of object keys, and `fields` itself is an object.
     pub(crate) fn rendered_field(&self, name: &str) -> Option<EventValue<'a>> {
+        if let Some(windows) = self.windows_for(name)
+            && !matches!(name, "received_at" | "fields")
+        {
+            return windows.field(name);
+        }
         self.rendered_lookup(name).or_else(|| {
             self.mapping
                 .aliases(name)
@@ -350,6 +389,9 @@ fn dotted_in<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 
 impl Event for ModelView<'_> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        if let Some(windows) = self.windows_for(path) {
+            return windows.field(path);
+        }
         self.lookup(path).or_else(|| {
             self.mapping
                 .aliases(path)

@@ -20,7 +20,7 @@ pub fn usual_silence_secs(format: Format) -> i64 {
     const HOUR: i64 = 3600;
     match format {
         Format::Rtx | Format::Fortigate | Format::Filterlog | Format::Eve => HOUR,
-        Format::LinuxAuth | Format::Journald | Format::Json => 24 * HOUR,
+        Format::LinuxAuth | Format::Journald | Format::Windows | Format::Json => 24 * HOUR,
         Format::Auto | Format::Rfc3164 | Format::Rfc5424 => 4 * HOUR,
     }
 }

@@ -9,6 +9,7 @@ use mamori_model::Event;
 use super::syslog::{self, Envelope, HeaderKind};
 use super::{
     DEFAULT_JSON, Format, ParseError, Parser, eve, filterlog, fortigate, journald, linux, rtx,
+    windows,
 };
 
 /// Detects the format of each line, then reads it with that format's parser.
@@ -29,6 +30,7 @@ impl Parser for AutoParser {
             Format::Eve => eve::parse_envelope(&envelope),
             Format::LinuxAuth => linux::parse_envelope(&envelope),
             Format::Journald => journald::parse_envelope(&envelope),
+            Format::Windows => windows::parse_envelope(&envelope),
             Format::Json => DEFAULT_JSON.parse_envelope(&envelope),
             Format::Rfc5424 => syslog::parse_rfc5424(&envelope),
             // `detect` never answers `Auto`; lenient RFC 3164 reads anything.
@@ -47,6 +49,8 @@ pub fn detect(envelope: &Envelope<'_>) -> Format {
             Format::Eve
         } else if journald::looks_like(msg) {
             Format::Journald
+        } else if windows::looks_like(msg) {
+            Format::Windows
         } else {
             Format::Json
         };

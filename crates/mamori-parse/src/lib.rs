@@ -1,5 +1,5 @@
 //! Log line parsers for mamori's monitoring side: one small module per device format (Yamaha
-//! RTX, FortiGate, pfSense / OPNsense, Suricata EVE, Linux, the systemd journal, syslog, JSON), each behind the
+//! RTX, FortiGate, pfSense / OPNsense, Suricata EVE, Linux, the systemd journal, Windows event logs, syslog, JSON), each behind the
 //! [`Parser`] trait and turning one line into a normalised [`mamori_model::Event`]; the
 //! [`Format`] names users pick in configuration and on the command line; the shared field
 //! readers ([`normalise`]); and [`parse_stream`] for the offline `mamori parse`.
@@ -51,6 +51,7 @@ mod json;
 mod linux;
 mod rtx;
 mod syslog;
+mod windows;
 
 pub mod normalise;
 pub mod severity;
@@ -72,6 +73,7 @@ pub use linux::LinuxAuthParser;
 pub use rtx::RtxParser;
 pub use stream::{ParseSummary, parse_stream};
 pub use syslog::{Rfc3164Parser, Rfc5424Parser};
+pub use windows::WindowsParser;
 
 /// The formats mamori reads. The names (`rtx`, `linux-auth`, …) are what users write in a
 /// source's configuration and in `mamori parse --format`, and what [`Event::format`] records.
@@ -95,13 +97,15 @@ pub enum Format {
     LinuxAuth,
     /// systemd journal entries in `journalctl -o json` form, as the endpoint agent ships them.
     Journald,
+    /// Windows event logs from Winlogbeat, NXLog or Fluent Bit (or an EVTX reader's JSON).
+    Windows,
     /// Plain JSON objects read through a [`JsonMapping`].
     Json,
 }
 
 impl Format {
     /// Every format, in the order they are listed to users.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Auto,
         Format::Rtx,
         Format::Fortigate,
@@ -111,6 +115,7 @@ impl Format {
         Format::Rfc3164,
         Format::LinuxAuth,
         Format::Journald,
+        Format::Windows,
         Format::Json,
     ];
 
@@ -126,6 +131,7 @@ impl Format {
             Format::Rfc3164 => "rfc3164",
             Format::LinuxAuth => "linux-auth",
             Format::Journald => "journald",
+            Format::Windows => "windows",
             Format::Json => "json",
         }
     }
@@ -149,7 +155,7 @@ impl fmt::Display for Format {
 /// A format name that mamori does not know, with the names it does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown format '{0}' (known: auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, journald, json)"
+    "unknown format '{0}' (known: auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, journald, windows, json)"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -211,6 +217,7 @@ pub fn parser_for(format: Format) -> &'static dyn Parser {
         Format::Rfc3164 => &Rfc3164Parser,
         Format::LinuxAuth => &LinuxAuthParser,
         Format::Journald => &JournaldParser,
+        Format::Windows => &WindowsParser,
         Format::Json => &*DEFAULT_JSON,
     }
 }

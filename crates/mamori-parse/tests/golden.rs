@@ -125,13 +125,14 @@ fn every_corpus_matches_its_golden_file() {
 
 /// Formats `auto` must recognise on sight: for every line of their corpus that their own
 /// parser reads, `auto` picks that parser, never a less specific one.
-const RECOGNISED: [Format; 6] = [
+const RECOGNISED: [Format; 7] = [
     Format::Rtx,
     Format::Fortigate,
     Format::Filterlog,
     Format::Eve,
     Format::LinuxAuth,
     Format::Journald,
+    Format::Windows,
 ];
 
 #[test]

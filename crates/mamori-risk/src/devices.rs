@@ -209,6 +209,7 @@ pub fn kind_for_format(format: &str) -> DeviceKind {
         "fortigate" | "filterlog" => DeviceKind::Utm,
         "rtx" => DeviceKind::Router,
         "linux-auth" | "journald" | "eve" => DeviceKind::Server,
+        "windows" => DeviceKind::Pc,
         _ => DeviceKind::Other,
     }
 }

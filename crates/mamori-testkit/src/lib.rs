@@ -3,11 +3,13 @@
 //! `MAMORI_TEST_DATABASE_URL` points at a server whose role may create databases.
 //!
 //! Also real loopback servers for notification tests: [`smtp::SmtpSink`] and
-//! [`webhook::WebhookSink`]; and [`pdf::pdf_text`] to read generated PDFs back.
+//! [`webhook::WebhookSink`]; [`pdf::pdf_text`] to read generated PDFs back; and
+//! [`windows::Shipper`] to turn Windows events into what log shippers send.
 
 pub mod pdf;
 pub mod smtp;
 pub mod webhook;
+pub mod windows;
 
 use sqlx::Executor;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

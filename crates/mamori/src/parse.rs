@@ -14,7 +14,7 @@ use mamori_parse::{Format, ParseSummary, parse_stream};
 /// Options of `mamori parse`.
 #[derive(Args)]
 pub struct ParseArgs {
-    /// auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, journald or json.
+    /// auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, journald, windows or json.
     #[arg(long, default_value = "auto")]
     format: Format,
     /// Print only the summary, not the events.

@@ -27,7 +27,7 @@ pub struct AddSourceArgs {
     /// A friendly name, e.g. "本社 RTX1210".
     #[arg(long)]
     name: String,
-    /// auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, journald or json.
+    /// auto, rtx, fortigate, filterlog, eve, rfc5424, rfc3164, linux-auth, journald, windows or json.
     #[arg(long)]
     format: Format,
     /// The address the device sends syslog from.

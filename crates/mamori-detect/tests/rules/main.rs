@@ -8,3 +8,4 @@ mod benign;
 mod conformance;
 mod modifiers;
 mod pack;
+mod shippers;

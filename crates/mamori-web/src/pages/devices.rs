@@ -46,6 +46,10 @@ struct Guide {
     /// The same note in English.
     #[serde(default)]
     port_note_en: Option<String>,
+    /// For devices that send over HTTP with the source's token (the page fills `{host}`,
+    /// `{port}`, `{tls}` and `{token}` from this server's web address).
+    #[serde(default)]
+    http: bool,
 }
 
 /// The guide for `format`: its own, or the generic syslog one.
@@ -215,11 +219,34 @@ pub async fn register(
     let base = public_base(&page.state, &headers);
     let ports = page.state.settings.syslog_ports;
     let port = ports.udp.or(ports.tcp);
-    let port_text = port.unwrap_or(514).to_string();
-    let config = mamori_model::fill(
-        &guide.config,
-        &[("host", &host_of(&base)), ("port", &port_text)],
-    );
+    let config = if guide.http {
+        let url = url::Url::parse(&base).ok();
+        let web_port = url
+            .as_ref()
+            .and_then(url::Url::port_or_known_default)
+            .unwrap_or(443)
+            .to_string();
+        let tls = if url.is_some_and(|u| u.scheme() == "http") {
+            "Off"
+        } else {
+            "On"
+        };
+        mamori_model::fill(
+            &guide.config,
+            &[
+                ("host", &host_of(&base)),
+                ("port", &web_port),
+                ("tls", tls),
+                ("token", token.as_deref().unwrap_or("")),
+            ],
+        )
+    } else {
+        let port_text = port.unwrap_or(514).to_string();
+        mamori_model::fill(
+            &guide.config,
+            &[("host", &host_of(&base)), ("port", &port_text)],
+        )
+    };
     let (steps, port_note) = match page.lang {
         Lang::Ja => (&guide.ja, &guide.port_note_ja),
         Lang::En => (&guide.en, &guide.port_note_en),
@@ -231,6 +258,7 @@ pub async fn register(
         format => format.as_str(),
         by_address => source.address.clone(),
         token => token,
+        http_guide => guide.http,
         ingest_url => format!("{base}/api/v1/ingest"),
         steps => steps,
         config => config,

@@ -199,6 +199,41 @@ async fn the_provider_registers_devices_and_their_first_lines_arrive() {
                 .map(|s| s.expected_interval_secs)
         };
         assert_eq!(silence("クラウド WAF"), Some(4 * 3600));
+
+        // A Windows PC gets the Fluent Bit settings with this server and its token filled in.
+        let (status, windows) = register(
+            &app,
+            &admin,
+            &[
+                ("org", &org),
+                ("name", "経理のパソコン"),
+                ("format", "windows"),
+                ("method", "token"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 201, "{windows}");
+        // The page escapes '/' in the settings; a browser shows it plainly.
+        let windows = windows.replace("&#x2f;", "/");
+        let windows_token = windows
+            .split("<pre id=\"source-token\">")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .expect("the token is on the page");
+        for expected in [
+            "Fluent Bit",
+            "Render_Event_As_XML On",
+            "URI     /api/v1/ingest",
+            "Host    127.0.0.1",
+            "tls     Off",
+            &format!("Header  Authorization Bearer {windows_token}"),
+        ] {
+            assert!(windows.contains(expected), "{expected}: {windows}");
+        }
+        assert!(
+            !windows.contains("curl"),
+            "the Fluent Bit settings replace the curl line"
+        );
         assert_eq!(silence("本社 RTX1210"), Some(30 * 60));
 
         // Only the provider's administrator registers devices.

@@ -30,3 +30,4 @@ mod ingest_kill;
 mod inventory;
 mod reports_pages;
 mod retention;
+mod windows;

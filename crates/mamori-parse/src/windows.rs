@@ -1,0 +1,635 @@
+//! Windows event logs as the shippers SMEs' providers already run deliver them, one JSON
+//! object per line:
+//!
+//! - **Winlogbeat** (Elastic Common Schema): the event under `winlog` (`channel`, `event_id`,
+//!   `provider_name`, `computer_name`, `event_data`, `user_data`, …), its time in `@timestamp`;
+//! - **NXLog** (`im_msvistalog` with `to_json()`): flat, the system part under NXLog's own
+//!   names (`EventID`, `SourceName`, `Channel`, `Hostname`, `EventTime`, …) and each event
+//!   data field as a key of its own;
+//! - **Fluent Bit** (`winevtlog`): with `Render_Event_As_XML` the whole event as XML in
+//!   `System`; without it only the system part flat (`ProviderName`, `EventID`, `Computer`,
+//!   …) and the data values unnamed in `StringInserts`, which no rule can name;
+//! - and the event as an EVTX reader renders it (`{"Event": {"System": …, "EventData": …}}`),
+//!   which is what `mamori scan` reads.
+//!
+//! Whatever the shape, the event is rebuilt in that last form and kept in the event's
+//! `fields.Event`, so detection reads it exactly as it reads an EVTX file: the same Sigma
+//! field names (`EventID`, `Channel`, `Provider_Name`, `Image`, `TargetUserName` …) and the
+//! same rules fire. The shape read is recorded in `fields.shipper`.
+
+use chrono::DateTime;
+use mamori_model::{Action, Category, Event, Severity};
+use serde_json::{Map, Value, json};
+
+use super::syslog::Envelope;
+use super::{Format, ParseError};
+use crate::normalise::{LOCAL_OFFSET, json_object, parse_datetime, parse_ip, put, text};
+
+envelope_parser!(
+    /// Windows events from Winlogbeat, NXLog, Fluent Bit or an EVTX reader.
+    WindowsParser,
+    Format::Windows,
+    parse_envelope
+);
+
+/// Whether a JSON body is a Windows event in one of the shapes read here; used by
+/// auto-detection.
+pub fn looks_like(body: &str) -> bool {
+    let has = |needle: &[u8]| memchr::memmem::find(body.as_bytes(), needle).is_some();
+    body.starts_with('{')
+        && (has(b"\"winlog\"") || has(b"\"EventID\"") || (has(b"\"System\"") && has(b"<EventID>")))
+}
+
+/// Which shipper's shape a line had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shipper {
+    Winlogbeat,
+    Nxlog,
+    FluentBit,
+    Evtx,
+}
+
+impl Shipper {
+    fn as_str(self) -> &'static str {
+        match self {
+            Shipper::Winlogbeat => "winlogbeat",
+            Shipper::Nxlog => "nxlog",
+            Shipper::FluentBit => "fluent-bit",
+            Shipper::Evtx => "evtx",
+        }
+    }
+}
+
+/// An event rebuilt in the EVTX form, with the shape it came in and its message text.
+struct Rebuilt {
+    shipper: Shipper,
+    event: Map<String, Value>,
+    message: Option<String>,
+}
+
+/// The text under `key`, owned.
+fn owned_text(object: &Map<String, Value>, key: &str) -> Option<String> {
+    object.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Reads a Windows event from an already split line.
+pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
+    let object = json_object(Format::Windows, envelope.msg())?;
+    let rebuilt = rebuild(object)?;
+    let mut event = envelope.event(Format::Windows);
+    normalise(&mut event, &rebuilt.event);
+    event.message = rebuilt.message.as_deref().and_then(text);
+    event
+        .fields
+        .insert("shipper".into(), Value::from(rebuilt.shipper.as_str()));
+    event
+        .fields
+        .insert("Event".into(), Value::Object(rebuilt.event));
+    Ok(event)
+}
+
+/// The event in the EVTX reader's form (`System`, `EventData`, `UserData`), with the
+/// shipper's shape and its message text.
+fn rebuild(mut object: Map<String, Value>) -> Result<Rebuilt, ParseError> {
+    if let Some(Value::Object(event)) = object.get("Event")
+        && event.get("System").is_some_and(Value::is_object)
+    {
+        let message = owned_text(&object, "Message");
+        if let Some(Value::Object(event)) = object.remove("Event") {
+            return Ok(Rebuilt {
+                shipper: Shipper::Evtx,
+                event,
+                message,
+            });
+        }
+    }
+    if object.get("winlog").is_some_and(Value::is_object) {
+        return Ok(winlogbeat(object));
+    }
+    if let Some(Value::String(xml)) = object.get("System") {
+        return Ok(Rebuilt {
+            shipper: Shipper::FluentBit,
+            event: from_xml(xml)?,
+            message: owned_text(&object, "Message"),
+        });
+    }
+    if object.contains_key("EventID") && object.contains_key("ProviderName") {
+        return Ok(fluent_bit_flat(object));
+    }
+    if object.contains_key("EventID") && object.contains_key("SourceName") {
+        return Ok(nxlog(object));
+    }
+    Err(ParseError::new(
+        Format::Windows,
+        "not a Windows event: expected Winlogbeat's \"winlog\", NXLog's \"EventID\" and \
+         \"SourceName\", Fluent Bit's \"ProviderName\" or XML \"System\", or an EVTX \"Event\"",
+    ))
+}
+
+/// The system part of an event, from whichever names a shipper used.
+#[derive(Default)]
+struct SystemParts {
+    provider: Option<Value>,
+    guid: Option<Value>,
+    event_id: Option<Value>,
+    version: Option<Value>,
+    level: Option<Value>,
+    task: Option<Value>,
+    opcode: Option<Value>,
+    keywords: Option<Value>,
+    time: Option<String>,
+    record_id: Option<Value>,
+    process_id: Option<Value>,
+    thread_id: Option<Value>,
+    channel: Option<Value>,
+    computer: Option<Value>,
+    user_id: Option<Value>,
+}
+
+/// `"4624"` → `4624`: event ids and other counters are numbers in the EVTX form, and some
+/// shippers write them as text.
+fn number(value: Value) -> Value {
+    match &value {
+        Value::String(s) => s.trim().parse::<u64>().map_or(value, Value::from),
+        _ => value,
+    }
+}
+
+/// `{"#attributes": {…}}` with the attributes given, when any is.
+fn attributes(pairs: &[(&str, &Option<Value>)]) -> Option<Value> {
+    let map: Map<String, Value> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| ((*k).to_owned(), v.clone())))
+        .collect();
+    (!map.is_empty()).then(|| json!({ "#attributes": map }))
+}
+
+impl SystemParts {
+    fn into_json(self) -> Map<String, Value> {
+        let mut system = Map::new();
+        let mut put = |key: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                system.insert(key.to_owned(), value);
+            }
+        };
+        put(
+            "Provider",
+            attributes(&[("Name", &self.provider), ("Guid", &self.guid)]),
+        );
+        put("EventID", self.event_id.map(number));
+        put("Version", self.version.map(number));
+        put("Level", self.level.map(number));
+        put("Task", self.task.map(number));
+        put("Opcode", self.opcode.map(number));
+        put("Keywords", self.keywords);
+        put(
+            "TimeCreated",
+            attributes(&[("SystemTime", &self.time.map(Value::from))]),
+        );
+        put("EventRecordID", self.record_id.map(number));
+        put(
+            "Execution",
+            attributes(&[
+                ("ProcessID", &self.process_id.map(number)),
+                ("ThreadID", &self.thread_id.map(number)),
+            ]),
+        );
+        put("Channel", self.channel);
+        put("Computer", self.computer);
+        put("Security", attributes(&[("UserID", &self.user_id)]));
+        system
+    }
+}
+
+/// Assembles the EVTX form from its parts.
+fn event_of(
+    system: SystemParts,
+    data: Map<String, Value>,
+    user: Option<Value>,
+) -> Map<String, Value> {
+    let mut event = Map::new();
+    event.insert("System".into(), Value::Object(system.into_json()));
+    if !data.is_empty() {
+        event.insert("EventData".into(), Value::Object(data));
+    }
+    if let Some(user) = user {
+        event.insert("UserData".into(), user);
+    }
+    event
+}
+
+/// A time as RFC 3339 in UTC, read from a shipper's text (assumed Japan time when it has no
+/// zone, as NXLog writes the machine's local time).
+fn utc_text(value: Option<&Value>) -> Option<String> {
+    let text = value?.as_str()?;
+    let at = parse_datetime(text, LOCAL_OFFSET).or_else(|| {
+        DateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S %z")
+            .ok()
+            .map(|t| t.to_utc())
+    })?;
+    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+}
+
+/// Winlogbeat's ECS document.
+fn winlogbeat(mut object: Map<String, Value>) -> Rebuilt {
+    let time = utc_text(object.get("@timestamp"));
+    let message = owned_text(&object, "message");
+    let Some(Value::Object(mut winlog)) = object.remove("winlog") else {
+        return Rebuilt {
+            shipper: Shipper::Winlogbeat,
+            event: Map::new(),
+            message,
+        };
+    };
+    let mut take = |key: &str| winlog.remove(key);
+    let process = take("process");
+    let user = take("user");
+    let system = SystemParts {
+        provider: take("provider_name"),
+        guid: take("provider_guid"),
+        event_id: take("event_id"),
+        version: take("version"),
+        level: None,
+        task: None,
+        opcode: None,
+        keywords: None,
+        time,
+        record_id: take("record_id"),
+        process_id: process.as_ref().and_then(|p| p.get("pid")).cloned(),
+        thread_id: process
+            .as_ref()
+            .and_then(|p| p.get("thread"))
+            .and_then(|t| t.get("id"))
+            .cloned(),
+        channel: take("channel"),
+        computer: take("computer_name"),
+        user_id: user.as_ref().and_then(|u| u.get("identifier")).cloned(),
+    };
+    let data = match take("event_data") {
+        Some(Value::Object(data)) => data,
+        _ => Map::new(),
+    };
+    // Winlogbeat names the user data's element in `xml_name`.
+    let user_data = match take("user_data") {
+        Some(Value::Object(mut fields)) => {
+            let name = match fields.remove("xml_name") {
+                Some(Value::String(name)) => name,
+                _ => "UserData".to_owned(),
+            };
+            Some(json!({ name: fields }))
+        }
+        _ => None,
+    };
+    Rebuilt {
+        shipper: Shipper::Winlogbeat,
+        event: event_of(system, data, user_data),
+        message,
+    }
+}
+
+/// NXLog's names for the system part; every other key is event data.
+const NXLOG_SYSTEM: [&str; 30] = [
+    "EventTime",
+    "EventTimeWritten",
+    "Hostname",
+    "Keywords",
+    "EventType",
+    "SeverityValue",
+    "Severity",
+    "EventID",
+    "SourceName",
+    "ProviderGuid",
+    "Version",
+    "Task",
+    "OpcodeValue",
+    "RecordNumber",
+    "ActivityID",
+    "RelatedActivityID",
+    "ProcessID",
+    "ThreadID",
+    "Channel",
+    "Domain",
+    "AccountName",
+    "UserID",
+    "AccountType",
+    "Category",
+    "Opcode",
+    "Message",
+    "EventReceivedTime",
+    "SourceModuleName",
+    "SourceModuleType",
+    "Level",
+];
+
+/// NXLog's flat record.
+fn nxlog(mut object: Map<String, Value>) -> Rebuilt {
+    let time = utc_text(object.get("EventTime"));
+    let message = owned_text(&object, "Message");
+    let mut take = |key: &str| object.remove(key);
+    let system = SystemParts {
+        provider: take("SourceName"),
+        guid: take("ProviderGuid"),
+        event_id: take("EventID"),
+        version: take("Version"),
+        level: take("Level"),
+        task: take("Task"),
+        opcode: take("OpcodeValue"),
+        keywords: take("Keywords"),
+        time,
+        record_id: take("RecordNumber"),
+        process_id: take("ProcessID"),
+        thread_id: take("ThreadID"),
+        channel: take("Channel"),
+        computer: take("Hostname"),
+        user_id: take("UserID"),
+    };
+    for key in NXLOG_SYSTEM {
+        object.remove(key);
+    }
+    Rebuilt {
+        shipper: Shipper::Nxlog,
+        event: event_of(system, object, None),
+        message,
+    }
+}
+
+/// Fluent Bit's flat record, without the event data's names.
+fn fluent_bit_flat(mut object: Map<String, Value>) -> Rebuilt {
+    let time = utc_text(object.get("TimeCreated"));
+    let message = owned_text(&object, "Message");
+    let mut take = |key: &str| object.remove(key);
+    let system = SystemParts {
+        provider: take("ProviderName"),
+        guid: take("ProviderGuid"),
+        event_id: take("EventID"),
+        version: take("Version"),
+        level: take("Level"),
+        task: take("Task"),
+        opcode: take("Opcode"),
+        keywords: take("Keywords"),
+        time,
+        record_id: take("EventRecordID"),
+        process_id: take("ProcessID"),
+        thread_id: take("ThreadID"),
+        channel: take("Channel"),
+        computer: take("Computer"),
+        user_id: take("UserID"),
+    };
+    let mut data = Map::new();
+    if let Some(inserts) = take("StringInserts") {
+        data.insert("Data".into(), inserts);
+    }
+    Rebuilt {
+        shipper: Shipper::FluentBit,
+        event: event_of(system, data, None),
+        message,
+    }
+}
+
+/// An event rendered as XML (`<Event><System>…</System><EventData>…</EventData></Event>`),
+/// read into the EVTX form: attributes under `#attributes`, numbers as numbers in the system
+/// part, each `<Data Name="…">` as a field.
+fn from_xml(xml: &str) -> Result<Map<String, Value>, ParseError> {
+    let document = roxmltree::Document::parse(xml).map_err(|e| {
+        ParseError::new(Format::Windows, format!("the event XML is unreadable: {e}"))
+    })?;
+    let root = document.root_element();
+    let mut event = Map::new();
+    for part in root.children().filter(roxmltree::Node::is_element) {
+        let name = part.tag_name().name();
+        let value = match name {
+            "System" => Value::Object(
+                part.children()
+                    .filter(roxmltree::Node::is_element)
+                    .map(|e| (e.tag_name().name().to_owned(), element(e, true)))
+                    .collect(),
+            ),
+            "EventData" => Value::Object(event_data(part)),
+            _ => Value::Object(
+                part.children()
+                    .filter(roxmltree::Node::is_element)
+                    .map(|e| (e.tag_name().name().to_owned(), element(e, false)))
+                    .collect(),
+            ),
+        };
+        event.insert(name.to_owned(), value);
+    }
+    if !event.get("System").is_some_and(Value::is_object) {
+        return Err(ParseError::new(
+            Format::Windows,
+            "the event XML has no <System> part",
+        ));
+    }
+    Ok(event)
+}
+
+/// One element as the EVTX form writes it.
+fn element(node: roxmltree::Node<'_, '_>, numbers: bool) -> Value {
+    let typed = |s: &str| {
+        if numbers {
+            number(Value::from(s))
+        } else {
+            Value::from(s)
+        }
+    };
+    let attrs: Map<String, Value> = node
+        .attributes()
+        .filter(|a| a.namespace().is_none() && a.name() != "xmlns")
+        .map(|a| (a.name().to_owned(), typed(a.value())))
+        .collect();
+    let children: Vec<_> = node
+        .children()
+        .filter(roxmltree::Node::is_element)
+        .collect();
+    let content = if children.is_empty() {
+        node.text().map(|t| typed(t.trim()))
+    } else {
+        Some(Value::Object(
+            children
+                .into_iter()
+                .map(|c| (c.tag_name().name().to_owned(), element(c, numbers)))
+                .collect(),
+        ))
+    };
+    match (attrs.is_empty(), content) {
+        (true, Some(content)) => content,
+        (true, None) => Value::Null,
+        (false, None) => json!({ "#attributes": attrs }),
+        (false, Some(content)) => json!({ "#attributes": attrs, "#text": content }),
+    }
+}
+
+/// `<Data Name="Image">…</Data>` → `"Image": "…"`; unnamed values gather in `Data`.
+fn event_data(node: roxmltree::Node<'_, '_>) -> Map<String, Value> {
+    let mut data = Map::new();
+    let mut unnamed = Vec::new();
+    for item in node.children().filter(roxmltree::Node::is_element) {
+        let value = Value::from(item.text().unwrap_or(""));
+        match item.attribute("Name") {
+            Some(name) => {
+                data.insert(name.to_owned(), value);
+            }
+            None => unnamed.push(value),
+        }
+    }
+    if !unnamed.is_empty() {
+        data.insert("Data".into(), Value::Array(unnamed));
+    }
+    data
+}
+
+/// Sets the normalised fields a person reads on the event list: time, machine, account,
+/// address, and for sign-ins what happened.
+fn normalise(event: &mut Event, windows: &Map<String, Value>) {
+    let system = windows.get("System");
+    let data = windows.get("EventData");
+    let sys = |key: &str| system.and_then(|s| s.get(key));
+    let field = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str);
+    if let Some(at) = sys("TimeCreated")
+        .and_then(|t| t.get("#attributes"))
+        .and_then(|a| a.get("SystemTime"))
+        .and_then(Value::as_str)
+        .and_then(|t| parse_datetime(t, LOCAL_OFFSET))
+    {
+        event.timestamp = at;
+    }
+    if let Some(host) = sys("Computer").and_then(Value::as_str).and_then(text) {
+        event.host = Some(host);
+    }
+    event.user = ["TargetUserName", "SubjectUserName", "User"]
+        .into_iter()
+        .filter_map(field)
+        .find(|u| !u.is_empty() && *u != "-")
+        .map(str::to_owned);
+    event.src_ip = ["IpAddress", "SourceIp", "SourceAddress"]
+        .into_iter()
+        .filter_map(field)
+        .find_map(parse_ip);
+    let id = sys("EventID").and_then(|v| v.get("#text").unwrap_or(v).as_u64());
+    let channel = sys("Channel").and_then(Value::as_str).unwrap_or("");
+    event.category = Category::System;
+    if channel == "Security" {
+        match id {
+            Some(4624) => (event.category, event.action) = (Category::Auth, Action::Login),
+            Some(4625) => (event.category, event.action) = (Category::Auth, Action::LoginFailure),
+            Some(4634 | 4647) => (event.category, event.action) = (Category::Auth, Action::Logout),
+            _ => {}
+        }
+    }
+    // Windows levels: 1 critical, 2 error, 3 warning, 4 and 0 information.
+    event.severity = match sys("Level").and_then(Value::as_u64) {
+        Some(1) => Severity::High,
+        Some(2) => Severity::Medium,
+        Some(3) => Severity::Low,
+        _ => Severity::Info,
+    };
+    if let Some(channel) = text(channel) {
+        put(event, "channel", &channel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Parser;
+    use chrono::Utc;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_714_532_400, 0).expect("time")
+    }
+
+    fn windows(line: &str) -> (Event, Value) {
+        let event = WindowsParser.parse(line, at()).expect("parses");
+        let shape = event.fields["Event"].clone();
+        (event, shape)
+    }
+
+    #[test]
+    fn winlogbeat_documents_become_the_evtx_form() {
+        let line = r#"{"@timestamp":"2024-05-01T01:15:30.123Z","message":"An account failed to log on.","winlog":{"channel":"Security","event_id":"4625","provider_name":"Microsoft-Windows-Security-Auditing","computer_name":"PC-01.example.local","record_id":812,"process":{"pid":640,"thread":{"id":7000}},"event_data":{"TargetUserName":"taro","IpAddress":"203.0.113.5","LogonType":"3"}}}"#;
+        let (event, shape) = windows(line);
+        assert_eq!(shape["System"]["EventID"], 4625);
+        assert_eq!(shape["System"]["Channel"], "Security");
+        assert_eq!(
+            shape["System"]["Provider"]["#attributes"]["Name"],
+            "Microsoft-Windows-Security-Auditing"
+        );
+        assert_eq!(
+            shape["System"]["Execution"]["#attributes"]["ProcessID"],
+            640
+        );
+        assert_eq!(shape["EventData"]["LogonType"], "3");
+        assert_eq!(event.fields["shipper"], "winlogbeat");
+        assert_eq!(event.action, Action::LoginFailure);
+        assert_eq!(event.user.as_deref(), Some("taro"));
+        assert_eq!(event.host.as_deref(), Some("PC-01.example.local"));
+        assert_eq!(event.timestamp.timestamp(), 1_714_526_130);
+        assert_eq!(
+            event.message.as_deref(),
+            Some("An account failed to log on.")
+        );
+    }
+
+    #[test]
+    fn nxlog_records_split_system_from_data() {
+        let line = r#"{"EventTime":"2024-05-01 10:15:30","Hostname":"PC-02","EventID":1,"SourceName":"Microsoft-Windows-Sysmon","Channel":"Microsoft-Windows-Sysmon/Operational","RecordNumber":55,"ProcessID":3000,"SeverityValue":2,"Severity":"INFO","EventReceivedTime":"2024-05-01 10:15:31","SourceModuleName":"eventlog","SourceModuleType":"im_msvistalog","Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd /c whoami","User":"EXAMPLE\\hanako"}"#;
+        let (event, shape) = windows(line);
+        assert_eq!(shape["System"]["EventID"], 1);
+        assert_eq!(shape["System"]["Computer"], "PC-02");
+        assert_eq!(shape["EventData"]["CommandLine"], "cmd /c whoami");
+        assert!(shape["EventData"].get("SeverityValue").is_none());
+        assert!(shape["EventData"].get("Hostname").is_none());
+        assert_eq!(event.fields["shipper"], "nxlog");
+        assert_eq!(
+            event.timestamp.timestamp(),
+            1_714_526_130,
+            "read as Japan time"
+        );
+        assert_eq!(event.user.as_deref(), Some("EXAMPLE\\hanako"));
+    }
+
+    #[test]
+    fn fluent_bit_xml_is_read_with_names_and_numbers() {
+        let xml = r#"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Sysmon' Guid='{5770385f-c22a-43e0-bf4c-06f5698ffbd9}'/><EventID>3</EventID><Level>4</Level><TimeCreated SystemTime='2024-05-01T01:15:30.0000000Z'/><EventRecordID>9</EventRecordID><Correlation/><Execution ProcessID='3544' ThreadID='4272'/><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>pc-03</Computer><Security UserID='S-1-5-18'/></System><EventData><Data Name='Image'>C:\Tools\a.exe</Data><Data Name='DestinationIp'>198.51.100.7</Data><Data Name='Empty'></Data></EventData></Event>"#;
+        let line = serde_json::to_string(
+            &json!({"System": xml, "Message": "Network connection detected"}),
+        )
+        .expect("json");
+        let (event, shape) = windows(&line);
+        assert_eq!(shape["System"]["EventID"], 3);
+        assert_eq!(
+            shape["System"]["Execution"]["#attributes"]["ThreadID"],
+            4272
+        );
+        assert_eq!(shape["System"]["Correlation"], Value::Null);
+        assert_eq!(shape["EventData"]["Image"], "C:\\Tools\\a.exe");
+        assert_eq!(shape["EventData"]["Empty"], "");
+        assert_eq!(event.fields["shipper"], "fluent-bit");
+        assert_eq!(event.host.as_deref(), Some("pc-03"));
+        assert_eq!(
+            event.message.as_deref(),
+            Some("Network connection detected")
+        );
+    }
+
+    #[test]
+    fn fluent_bit_without_xml_keeps_what_it_has() {
+        let line = r#"{"ProviderName":"Service Control Manager","EventID":7045,"Level":4,"Channel":"System","Computer":"pc-04","TimeCreated":"2024-05-01 10:15:30 +0900","Message":"A service was installed","StringInserts":["evil","C:\\evil.exe"]}"#;
+        let (event, shape) = windows(line);
+        assert_eq!(shape["System"]["EventID"], 7045);
+        assert_eq!(shape["EventData"]["Data"][1], "C:\\evil.exe");
+        assert_eq!(event.timestamp.timestamp(), 1_714_526_130);
+    }
+
+    #[test]
+    fn other_json_is_refused_with_the_shapes_expected() {
+        let err = WindowsParser
+            .parse(r#"{"message":"hello"}"#, at())
+            .expect_err("not windows");
+        assert!(err.reason.contains("winlog"), "{err}");
+        let err = WindowsParser
+            .parse(r#"{"System":"<Event><Sys"}"#, at())
+            .expect_err("broken xml");
+        assert!(err.reason.contains("XML"), "{err}");
+    }
+}
