@@ -1,6 +1,8 @@
 //! Detection benchmarks (`cargo bench -p mamori-detect`): compile time and memory for the
 //! public Sigma rule set, events per second on one core with the Windows rules on JSON
-//! Windows events, and events per second for network events against mamori's own pack.
+//! Windows events — as `mamori scan` reads EVTX, and live as `mamori serve` reads them from a
+//! shipper (Winlogbeat's JSON through the `windows` parser), split into parsing and matching
+//! — and events per second for network events against mamori's own pack.
 //! Reads `MAMORI_SIGMA_DATA` (default `../shared/data/sigma`); prints and never asserts.
 
 #[path = "../tests/support/mod.rs"]
@@ -11,7 +13,37 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use mamori_detect::{CorrelatorConfig, Detector, Mapping, builtin_pack, read_rules};
 use mamori_parse::{Format, parse_line};
+use mamori_testkit::windows::Shipper;
+use serde_json::Value;
 use support::{data_dir, files_named, json_events};
+
+/// The live path for Windows events on one core: Winlogbeat's JSON lines parsed by the
+/// `windows` parser and matched as `mamori serve` matches them, then each half alone.
+fn windows_live(detector: &Detector, label: &str, events: &[Value]) {
+    let lines: Vec<String> = events
+        .iter()
+        .filter_map(|e| Shipper::Winlogbeat.render(e))
+        .map(|v| v.to_string())
+        .collect();
+    let now = Utc::now();
+    let parsed: Vec<_> = lines
+        .iter()
+        .filter_map(|l| parse_line(Format::Windows, l, now).ok())
+        .collect();
+    let (whole, hits) = throughput(&lines, 3.0, |l| {
+        parse_line(Format::Windows, l, now)
+            .map(|e| detector.evaluate_model(&e).len())
+            .unwrap_or(0)
+    });
+    let (parse, _) = throughput(&lines, 3.0, |l| {
+        usize::from(parse_line(Format::Windows, l, now).is_ok())
+    });
+    let (matching, _) = throughput(&parsed, 3.0, |e| detector.evaluate_model(e).len());
+    println!(
+        "windows live, {label}: {} Winlogbeat lines, one core: {whole:.0} events/s parsed and matched ({hits} detections); parsing alone {parse:.0}/s, matching alone {matching:.0}/s",
+        lines.len()
+    );
+}
 
 /// Peak resident memory of this process in MiB, from /proc.
 fn peak_rss_mib() -> f64 {
@@ -76,6 +108,18 @@ fn main() {
             rate,
             hits
         );
+        let benign: Vec<Value> = json_events(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/benign/windows.jsonl"
+        )));
+        let (rate, hits) =
+            pool.install(|| throughput(&benign, 3.0, |e| detector.evaluate_json(e).len()));
+        println!(
+            "windows: a benign working day ({} events), one core: {rate:.0} events/s ({hits} detections)",
+            benign.len()
+        );
+        pool.install(|| windows_live(&detector, "a benign working day", &benign));
+        pool.install(|| windows_live(&detector, "the regression events", &events));
     } else {
         println!(
             "bench: {} absent, public rule set skipped (set MAMORI_SIGMA_DATA)",
