@@ -255,8 +255,8 @@ impl Leaves for JsonView<'_> {
 /// A read-only view of a normalised [`mamori_model::Event`]: the named fields by their JSON
 /// names, `fields.*` and bare names from the line's own fields, then the mapping's aliases.
 /// A Windows event (its EVTX form in `fields.Event`, as the `windows` parser keeps it) is
-/// read by any other name exactly as [`JsonView`] reads an EVTX file, so the same rules fire
-/// on events shipped live as on a file given to `mamori scan`.
+/// read by any other name, and searched for keywords, exactly as [`JsonView`] reads an EVTX
+/// file, so the same rules fire on events shipped live as on a file given to `mamori scan`.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelView<'a> {
     event: &'a ModelEvent,
@@ -413,6 +413,11 @@ impl Event for ModelView<'_> {
     }
 
     fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        // A Windows event's words are its EVTX form's, as `mamori scan` sees them: the raw
+        // line would repeat them (escaped) and cost a second scan.
+        if let Some(windows) = &self.windows {
+            return windows.visit_string_values(visit);
+        }
         let e = self.event;
         for s in [e.category.as_str(), e.action.as_str(), e.severity.as_str()] {
             visit(s);
@@ -462,6 +467,9 @@ fn ip_text(ip: std::net::IpAddr, out: &mut String) {
 
 impl Leaves for ModelView<'_> {
     fn visit_leaves(&self, visitor: &mut dyn LeafVisitor) {
+        if let Some(windows) = &self.windows {
+            return windows.visit_leaves(visitor);
+        }
         let e = self.event;
         let mut named = |key: &str, s: &str| {
             if visitor.wants(key) {
