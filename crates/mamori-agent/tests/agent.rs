@@ -171,7 +171,7 @@ async fn the_agent_enrols_reports_its_posture_and_only_its_organisation_sees_it(
         };
         let own = owner_token(&store, &alpha.id, "owner@alpha.example").await;
         let other = owner_token(&store, &beta.id, "owner@beta.example").await;
-        let (status, body) = list(alpha.id.clone(), own).await;
+        let (status, body) = list(alpha.id.clone(), own.clone()).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             body["agents"][0]["posture"]["checks"]
@@ -181,11 +181,35 @@ async fn the_agent_enrols_reports_its_posture_and_only_its_organisation_sees_it(
         );
         let (status, _) = list(alpha.id.clone(), other.clone()).await;
         assert_eq!(status, 404, "another organisation's owner sees nothing");
-        let (status, body) = list(beta.id.clone(), other).await;
+        let (status, body) = list(beta.id.clone(), other.clone()).await;
         assert_eq!(
             (status, body["agents"].as_array().map(Vec::len)),
             (200, Some(0))
         );
+
+        // Retired over the API (only by its own organisation), the machine's heartbeats are
+        // refused and it leaves the list.
+        let retire = |org: String, token: String| {
+            let http = http.clone();
+            let url = format!("{base}/api/v1/orgs/{org}/agents/{}/retire", agents[0].id);
+            async move {
+                let response = http.post(url).bearer_auth(token).send().await.unwrap();
+                response.status().as_u16()
+            }
+        };
+        assert_eq!(retire(alpha.id.clone(), other.clone()).await, 404);
+        assert_eq!(retire(alpha.id.clone(), own.clone()).await, 204);
+        assert_eq!(
+            retire(alpha.id.clone(), own.clone()).await,
+            404,
+            "retired once"
+        );
+        let (_, body) = list(alpha.id.clone(), own).await;
+        assert_eq!(body["agents"].as_array().map(Vec::len), Some(0));
+        let refused = agent(args(&["run", "--once"], state.path())).await;
+        assert!(!refused.status.success());
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains("401"), "{said}");
 
         // With the server gone, a heartbeat fails and says why.
         server.stop().await.unwrap();

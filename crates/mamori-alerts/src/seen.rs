@@ -43,6 +43,8 @@ pub(crate) struct Words {
     pub source_silent_action: String,
     /// Why a silent source's alert was resolved ({device}).
     pub source_back: String,
+    /// Why a silence alert was resolved when its source was retired.
+    pub source_retired: String,
     /// What a reminder or an end-date alert is about ({device}, {lapse}).
     pub end_date_title: String,
     /// What a reminder says ({lapse}, {date}, {left}).

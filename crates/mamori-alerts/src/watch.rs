@@ -2,7 +2,8 @@
 //! alert. Once a minute the alerting stage compares each source's last line with the
 //! silence its provider allows; a source silent for longer raises one alert per episode
 //! (the organisation's channels and the provider's hear of it), and when its logs come back
-//! mamori resolves that alert itself and tells the same channels.
+//! (or the source is retired, so nothing will come) mamori resolves that alert itself and
+//! tells the same channels.
 //!
 //! An alert an analyst resolved while the source stayed silent is not raised again for the
 //! same silence: the next alert waits for the next episode.
@@ -26,7 +27,7 @@ pub const SOURCE_SILENT_RULE: &str = "mamori.monitoring.source-silent";
 pub struct Watched {
     /// Alerts opened for sources that went silent.
     pub opened: usize,
-    /// Alerts resolved because their source sends again.
+    /// Alerts resolved because their source sends again or was retired.
     pub resolved: usize,
     /// Notices queued for either.
     pub queued: usize,
@@ -68,11 +69,35 @@ pub async fn watch_sources(
             silent_since(s, now).is_some() != alerted
         })
         .collect();
+    // Open alerts of sources no longer watched (retired): nothing will be heard from them.
+    let watched: HashSet<(&str, String)> = sources
+        .iter()
+        .map(|s| (s.org_id.as_str(), group_key(s)))
+        .collect();
+    let gone: Vec<&(String, String)> = open
+        .iter()
+        .filter(|(org, key)| !watched.contains(&(org.as_str(), key.clone())))
+        .collect();
     let mut done = Watched::default();
-    if work.is_empty() {
+    if work.is_empty() && gone.is_empty() {
         return Ok(done);
     }
     let mut tx = store.begin_alerting().await?;
+    for (org_id, key) in gone {
+        if let Some(alert) = tx.latest_alert(org_id, key).await?
+            && alert.status.is_open()
+        {
+            let retired = |lang: Lang| {
+                let w = words(lang);
+                let device = alert.source_name.as_deref().unwrap_or(&w.a_device);
+                mamori_model::fill(&w.source_retired, &[("device", device)])
+            };
+            let why = (retired(Lang::Ja), retired(Lang::En));
+            tx.note_cleared(&alert.id, org_id, (&why.0, &why.1)).await?;
+            done.queued += resolve_and_tell(&mut tx, org_id, &alert.id, SEVERITY).await?;
+            done.resolved += 1;
+        }
+    }
     for source in work {
         let key = group_key(source);
         let latest = tx.latest_alert(&source.org_id, &key).await?;

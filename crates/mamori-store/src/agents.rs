@@ -155,15 +155,56 @@ impl OrgStore {
         Ok(rows.into_iter().collect())
     }
 
-    /// The organisation's agents, by host name.
+    /// The organisation's agents in service, by host name.
     pub async fn agents(&self) -> Result<Vec<Agent>, StoreError> {
         let rows: Vec<AgentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {AGENT_COLUMNS} FROM agents WHERE org_id = $1 ORDER BY hostname, id"
+            "SELECT {AGENT_COLUMNS} FROM agents
+             WHERE org_id = $1 AND retired_at IS NULL ORDER BY hostname, id"
         )))
         .bind(self.id())
         .fetch_all(&self.store.pool)
         .await?;
         rows.into_iter().map(agent_from_row).collect()
+    }
+
+    /// Retires agent `agent_id` (a machine disposed of or no longer watched): its token stops
+    /// working, its source leaves the watch (an open "no logs" alert for it is resolved by the
+    /// next watch) and it leaves the list; its events, heartbeat history and inventory entry
+    /// stay. [`StoreError::NotFound`] for an agent of another organisation or one already
+    /// retired.
+    pub async fn retire_agent(&self, actor: &Actor, agent_id: &str) -> Result<Agent, StoreError> {
+        let at = now();
+        let mut tx = self.store.begin_write().await?;
+        let row: Option<AgentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE agents SET retired_at = $1
+             WHERE id = $2 AND org_id = $3 AND retired_at IS NULL
+             RETURNING {AGENT_COLUMNS}"
+        )))
+        .bind(at)
+        .bind(agent_id)
+        .bind(self.id())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let agent = agent_from_row(row.ok_or(StoreError::NotFound)?)?;
+        sqlx::query(
+            "UPDATE sources SET retired_at = $1, token_hash = NULL WHERE id = $2 AND org_id = $3",
+        )
+        .bind(at)
+        .bind(&agent.source_id)
+        .bind(self.id())
+        .execute(&mut *tx)
+        .await?;
+        let action = AuditAction::AgentRetired;
+        record(
+            &mut *tx,
+            actor,
+            action,
+            Some(self.id()),
+            Some(&agent.hostname),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(agent)
     }
 }
 
@@ -184,13 +225,18 @@ impl Store {
         let org_id = org_id.ok_or(StoreError::NotFound)?;
         let org = self.org_store(&Scope::AllOrganisations, &org_id).await?;
         let actor = Actor::agent(&who.hostname);
-        if let Some(known) = org
-            .agents()
-            .await?
-            .into_iter()
-            .find(|a| a.hostname == who.hostname)
-        {
-            return self.re_enrol(&actor, known).await;
+        // The latest agent of that name, retired or not: a retired machine enrolled again
+        // comes back as the same entry.
+        let known: Option<AgentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND hostname = $2
+             ORDER BY enrolled_at DESC, id DESC LIMIT 1"
+        )))
+        .bind(&org_id)
+        .bind(&who.hostname)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(known) = known {
+            return self.re_enrol(&actor, agent_from_row(known)?).await;
         }
         let (source, secret) = self
             .create_source(
@@ -251,13 +297,20 @@ impl Store {
     }
 
     /// Gives agent `known` a new token (its source's), so a reinstalled machine carries on
-    /// as the same entry.
+    /// as the same entry; a retired one is back in service.
     async fn re_enrol(&self, actor: &Actor, known: Agent) -> Result<Enrolled, StoreError> {
         let token = random_token("mms_");
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE sources SET token_hash = $1 WHERE id = $2 AND org_id = $3")
-            .bind(digest(&token))
-            .bind(&known.source_id)
+        sqlx::query(
+            "UPDATE sources SET token_hash = $1, retired_at = NULL WHERE id = $2 AND org_id = $3",
+        )
+        .bind(digest(&token))
+        .bind(&known.source_id)
+        .bind(&known.org_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE agents SET retired_at = NULL WHERE id = $1 AND org_id = $2")
+            .bind(&known.id)
             .bind(&known.org_id)
             .execute(&mut *tx)
             .await?;

@@ -87,6 +87,8 @@ pub struct LatestAlert {
     pub status: AlertStatus,
     /// When it was first seen (µs).
     pub first_seen_us: i64,
+    /// The name of the source it concerns, if any (retired sources included).
+    pub source_name: Option<String>,
 }
 
 /// An open alert a repeat can be counted on.
@@ -254,16 +256,17 @@ impl AlertingTx {
         org_id: &str,
         group_key: &str,
     ) -> Result<Option<LatestAlert>, StoreError> {
-        let row: Option<(String, String, i64)> = sqlx::query_as(
-            "SELECT id, status, first_seen_us FROM alerts
-             WHERE org_id = $1 AND group_key = $2
-             ORDER BY first_seen_us DESC LIMIT 1",
+        let row: Option<(String, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT a.id, a.status, a.first_seen_us, s.name FROM alerts a
+             LEFT JOIN sources s ON s.id = a.source_id AND s.org_id = a.org_id
+             WHERE a.org_id = $1 AND a.group_key = $2
+             ORDER BY a.first_seen_us DESC LIMIT 1",
         )
         .bind(org_id)
         .bind(group_key)
         .fetch_optional(&mut *self.tx)
         .await?;
-        row.map(|(id, status, first_seen_us)| {
+        row.map(|(id, status, first_seen_us, source_name)| {
             let status = status
                 .parse()
                 .map_err(|_| StoreError::corrupt("alerts.status", &status))?;
@@ -271,6 +274,7 @@ impl AlertingTx {
                 id,
                 status,
                 first_seen_us,
+                source_name,
             })
         })
         .transpose()
@@ -418,6 +422,37 @@ impl AlertingTx {
             None,
         )
         .await?;
+        Ok(())
+    }
+
+    /// Records why alert `alert_id` of `org_id` cleared, in both languages, where its resolved
+    /// notice reads it (`guidance.cleared_ja` / `cleared_en`); call before resolving it.
+    pub async fn note_cleared(
+        &mut self,
+        alert_id: &str,
+        org_id: &str,
+        (ja, en): (&str, &str),
+    ) -> Result<(), StoreError> {
+        let details: Option<String> =
+            sqlx::query_scalar("SELECT details FROM alerts WHERE id = $1 AND org_id = $2")
+                .bind(alert_id)
+                .bind(org_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let details = details.ok_or(StoreError::NotFound)?;
+        let mut details: serde_json::Value =
+            serde_json::from_str(&details).map_err(|e| StoreError::corrupt("alerts.details", e))?;
+        if !details["guidance"].is_object() {
+            details["guidance"] = serde_json::json!({});
+        }
+        details["guidance"]["cleared_ja"] = serde_json::Value::from(ja);
+        details["guidance"]["cleared_en"] = serde_json::Value::from(en);
+        sqlx::query("UPDATE alerts SET details = $1 WHERE id = $2 AND org_id = $3")
+            .bind(details.to_string())
+            .bind(alert_id)
+            .bind(org_id)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 

@@ -157,6 +157,8 @@ pub enum AuditAction {
     AgentEnrolmentTokenCreated,
     /// An endpoint agent enrolled.
     AgentEnrolled,
+    /// An endpoint agent's machine was retired: its source stopped, its entry left the list.
+    AgentRetired,
     /// A monitored source's name, format or allowed silence was changed.
     SourceChanged,
     /// Alerts of a kind were suppressed.
@@ -181,7 +183,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 54] = [
+    pub const ALL: [AuditAction; 55] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -226,6 +228,7 @@ impl AuditAction {
         AuditAction::SourceCreated,
         AuditAction::AgentEnrolmentTokenCreated,
         AuditAction::AgentEnrolled,
+        AuditAction::AgentRetired,
         AuditAction::SourceChanged,
         AuditAction::SuppressionCreated,
         AuditAction::SuppressionRevoked,
@@ -285,6 +288,7 @@ impl AuditAction {
             AuditAction::SourceCreated => "source.created",
             AuditAction::AgentEnrolmentTokenCreated => "agent.enrolment_token_created",
             AuditAction::AgentEnrolled => "agent.enrolled",
+            AuditAction::AgentRetired => "agent.retired",
             AuditAction::SourceChanged => "source.changed",
             AuditAction::SuppressionCreated => "suppression.created",
             AuditAction::SuppressionRevoked => "suppression.revoked",

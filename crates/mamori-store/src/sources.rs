@@ -253,7 +253,7 @@ impl Store {
     pub(crate) async fn sources_of(&self, org_id: Option<&str>) -> Result<Vec<Source>, StoreError> {
         let rows: Vec<SourceRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {SOURCE_COLUMNS} FROM sources
-             WHERE ($1 IS NULL OR org_id = $1)
+             WHERE retired_at IS NULL AND ($1 IS NULL OR org_id = $1)
              ORDER BY org_id, name, id"
         )))
         .bind(org_id)

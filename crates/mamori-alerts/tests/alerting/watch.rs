@@ -1,7 +1,8 @@
 //! Watching the watchers against a real database and a real HTTP listener: a source that
 //! stops sending raises one alert per silence, only to its own organisation's channels;
 //! when its logs come back mamori resolves the alert and says so; an alert an analyst
-//! resolved is not raised again for the same silence.
+//! resolved is not raised again for the same silence; a retired machine's alert is resolved
+//! with the reason.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -224,6 +225,63 @@ async fn a_silent_source_raises_one_alert_per_silence_and_mamori_resolves_it_whe
         };
         let beta_alerts = store.alerts(&all, &beta_filter).await.unwrap();
         assert!(beta_alerts.alerts.is_empty(), "Beta has no silent source");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn retiring_a_silent_agent_resolves_its_alert_and_says_why() {
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let cli = Actor::cli();
+        let all = Scope::AllOrganisations;
+        let (alpha, _beta, sink) = two_companies(&store).await;
+        let org = store.org_store(&all, &alpha).await.unwrap();
+        let (token, _) = org.create_enrolment_token(&cli, 3600).await.unwrap();
+        let enrolled = store
+            .enrol_agent(
+                &token,
+                &mamori_store::Enrolment {
+                    hostname: "keiri-pc".into(),
+                    os: "Ubuntu".into(),
+                    os_version: "24.04".into(),
+                    kind: mamori_model::DeviceKind::Server,
+                },
+            )
+            .await
+            .unwrap();
+        let settings = AlertSettings::default();
+        let notifier =
+            Notifier::new(None, DestinationPolicy::from_list(&["127.0.0.1"]).unwrap()).unwrap();
+        let start = now();
+
+        // A server unheard for over an hour: one alert.
+        let silent = watch_sources(&store, &settings, start + 4000)
+            .await
+            .unwrap();
+        assert_eq!(silent.opened, 1, "{}", db.backend);
+        deliver_all(&store, &notifier, &settings, &sink, 1).await;
+
+        // The machine is retired: the next watch resolves the alert, saying why.
+        org.retire_agent(&cli, &enrolled.agent.id).await.unwrap();
+        let gone = watch_sources(&store, &settings, start + 4100)
+            .await
+            .unwrap();
+        assert_eq!((gone.opened, gone.resolved, gone.queued), (0, 1, 1));
+        let bodies = deliver_all(&store, &notifier, &settings, &sink, 2).await;
+        assert_eq!(bodies[1]["type"], "resolved", "{}", bodies[1]);
+        assert_eq!(
+            bodies[1]["alert"]["seen"],
+            "keiri-pcの見守りを終えたため、このアラートは解決になりました。"
+        );
+        let calm = watch_sources(&store, &settings, start + 9000)
+            .await
+            .unwrap();
+        assert_eq!(
+            (calm.opened, calm.resolved),
+            (0, 0),
+            "retired means unwatched"
+        );
         db.cleanup().await;
     }
 }

@@ -165,6 +165,40 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
             store.agent_heartbeat("mms_nothing", None, None).await,
             Err(StoreError::NotFound)
         ));
+
+        // Retiring: only its own organisation may; then its token is dead, it leaves the
+        // lists and the watch; enrolling the same machine again brings the entry back.
+        let cli = Actor::cli();
+        assert!(matches!(
+            org_b.retire_agent(&cli, &enrolled.agent.id).await,
+            Err(StoreError::NotFound)
+        ));
+        let retired = org_a.retire_agent(&cli, &enrolled.agent.id).await.unwrap();
+        assert_eq!(retired.id, enrolled.agent.id);
+        let names = |agents: Vec<mamori_store::Agent>| -> Vec<String> {
+            agents.into_iter().map(|a| a.hostname).collect()
+        };
+        assert_eq!(names(org_a.agents().await.unwrap()), ["web02"]);
+        assert!(matches!(
+            store.agent_heartbeat(&enrolled.token, None, None).await,
+            Err(StoreError::NotFound)
+        ));
+        let watched = store.all_sources(&Scope::AllOrganisations).await.unwrap();
+        assert!(!watched.iter().any(|s| s.id == enrolled.agent.source_id));
+        assert!(
+            matches!(
+                org_a.retire_agent(&cli, &enrolled.agent.id).await,
+                Err(StoreError::NotFound)
+            ),
+            "retired once"
+        );
+        let back = store.enrol_agent(&token, &machine("web01")).await.unwrap();
+        assert_eq!(
+            back.agent.id, enrolled.agent.id,
+            "the same entry comes back"
+        );
+        assert_eq!(names(org_a.agents().await.unwrap()), ["web01", "web02"]);
+        assert!(store.agent_heartbeat(&back.token, None, None).await.is_ok());
         db.cleanup().await;
     }
 }

@@ -272,3 +272,24 @@ pub async fn list(
         .map_err(|e| ApiError::from_store(caller.lang, e))?;
     Ok(Json(AgentList { agents }))
 }
+
+/// Stops watching a machine that was disposed of or handed on (owners and the provider's
+/// staff): its token stops working, its silence raises no alert and it leaves the list; its
+/// events and inventory entry stay. Enrolling it again under the same host name resumes.
+#[utoipa::path(post, path = "/orgs/{id}/agents/{agent_id}/retire", tag = "agents",
+    params(("id" = String, Path, description = "Organisation id"),
+        ("agent_id" = String, Path, description = "Agent id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn retire(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ClientAddr(addr): ClientAddr,
+    Path((id, agent_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let org = org_for(&state, &caller, &id, Deed::KeepAssets).await?;
+    org.retire_agent(&Actor::user(&caller.user, Some(addr)), &agent_id)
+        .await
+        .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    Ok(StatusCode::NO_CONTENT)
+}

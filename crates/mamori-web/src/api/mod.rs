@@ -101,7 +101,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(agents::create_token))
         .routes(routes!(agents::enrol))
         .routes(routes!(agents::heartbeat))
-        .routes(routes!(agents::list));
+        .routes(routes!(agents::list))
+        .routes(routes!(agents::retire));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .nest("/api/v1", v1)

@@ -39,11 +39,12 @@ pub(crate) enum Done {
     LikelihoodSaved,
     DeviceSaved,
     DeviceRemoved,
+    AgentRetired,
 }
 
 impl Done {
     /// Every confirmation, for the catalog test.
-    pub const ALL: [Done; 32] = [
+    pub const ALL: [Done; 33] = [
         Done::AlertUpdated,
         Done::AlertEscalated,
         Done::SuppressionAdded,
@@ -76,6 +77,7 @@ impl Done {
         Done::LikelihoodSaved,
         Done::DeviceSaved,
         Done::DeviceRemoved,
+        Done::AgentRetired,
     ];
 
     /// Its word in the address and its message key (`done.<key>`).
@@ -113,6 +115,7 @@ impl Done {
             Done::LikelihoodSaved => "likelihood_saved",
             Done::DeviceSaved => "device_saved",
             Done::DeviceRemoved => "device_removed",
+            Done::AgentRetired => "agent_retired",
         }
     }
 

@@ -12,6 +12,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Serialize;
 
+use super::done::Done;
 use super::login::CsrfOnly;
 use super::{Page, PageResult, Signed, public_base};
 use crate::auth::ClientAddr;
@@ -122,4 +123,20 @@ pub async fn make_token(
         .create_enrolment_token(&Actor::user(&viewer.user, Some(addr)), TOKEN_DAYS * 86_400)
         .await?;
     endpoints_page(&page, &org, &headers, Some(token)).await
+}
+
+/// `POST /orgs/{id}/endpoints/{agent}/retire`: stops watching a machine that was disposed
+/// of or handed on; its records stay.
+pub async fn retire(
+    Signed(page, viewer): Signed,
+    ClientAddr(addr): ClientAddr,
+    Path((id, agent)): Path<(String, String)>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    let org = page
+        .authorise_org(&id, Deed::KeepAssets, &form.csrf)
+        .await?;
+    org.retire_agent(&Actor::user(&viewer.user, Some(addr)), &agent)
+        .await?;
+    Ok(Done::AgentRetired.redirect(&format!("/orgs/{id}/endpoints")))
 }

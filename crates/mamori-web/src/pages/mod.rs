@@ -135,6 +135,10 @@ pub fn router() -> Router<AppState> {
             "/orgs/{id}/endpoints",
             get(endpoints::endpoints).post(endpoints::make_token),
         )
+        .route(
+            "/orgs/{id}/endpoints/{agent}/retire",
+            post(endpoints::retire),
+        )
         .route("/orgs/{id}/devices", get(inventory::inventory))
         .route(
             "/orgs/{id}/devices/new",

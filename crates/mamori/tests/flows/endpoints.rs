@@ -171,6 +171,52 @@ async fn the_owner_enrols_a_machine_and_sees_what_to_fix() {
             .await
             .unwrap();
         assert_eq!(forged.status().as_u16(), 404);
+
+        // Retiring the machine: the intruder cannot; the owner can, and then it is gone from
+        // the page while its inventory entry stays, and its token no longer works.
+        let agent_id = app
+            .store
+            .org_store(&Scope::AllOrganisations, &org)
+            .await
+            .unwrap()
+            .agents()
+            .await
+            .unwrap()[0]
+            .id
+            .clone();
+        let retire = format!("/orgs/{org}/endpoints/{agent_id}/retire");
+        let refused = intruder
+            .post(app.url(&retire))
+            .form(&[("csrf", csrf_of(&own_page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 404);
+        let page = page_text(&app, &owner, &path).await;
+        assert!(page.contains("keiri-pc の見守りをやめる"), "{page}");
+        let retired = owner
+            .post(app.url(&retire))
+            .form(&[("csrf", csrf_of(&page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retired.status().as_u16(), 303);
+        let back = retired.headers()["location"].to_str().unwrap().to_owned();
+        assert!(back.starts_with(&path), "{back}");
+        let page = page_text(&app, &owner, &back).await;
+        assert!(page.contains("この機器の見守りをやめました"), "{page}");
+        assert!(page.contains("id=\"no-endpoints\""), "{page}");
+        let devices = page_text(&app, &owner, &format!("/orgs/{org}/devices")).await;
+        assert!(devices.contains("keiri-pc"), "the inventory entry stays");
+        let status = http
+            .post(app.url("/api/v1/agents/heartbeat"))
+            .bearer_auth(&agent_token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), 401, "the retired machine's token is dead");
         app.stop().await;
     }
 }
