@@ -136,6 +136,7 @@ fn agents(f: &Figures, w: &Words, lang: Lang) -> Value {
             json!({
                 "name": a.hostname,
                 "heard": format!("{}%", a.heard_percent),
+                "alerts": group_digits(a.alerts),
                 "failing": failing,
             })
         })

@@ -94,6 +94,8 @@ pub struct AgentFigures {
     pub heard_percent: i64,
     /// The checks its latest report failed.
     pub failing: Vec<mamori_model::CheckId>,
+    /// Alerts raised in the month about it (its logs, its posture, its silence).
+    pub alerts: i64,
 }
 
 /// The current handbook and how many of the people who must read it have confirmed.
@@ -319,8 +321,8 @@ pub async fn gather(
         )
         .await?
         .total;
-    let (alerts, important, open_important, categories, alerts_per_day) =
-        gather_alerts(store, &tenant, (from, to), &day_starts, lang).await?;
+    let month_alerts = gather_alerts(store, &tenant, (from, to), &day_starts, lang).await?;
+    let agents = gather_agents(&tenant, zone, (from, to), &month_alerts.per_source).await?;
     Ok(Figures {
         org_id: org.id.clone(),
         org_name: org.name.clone(),
@@ -333,11 +335,11 @@ pub async fn gather(
         events: events_per_day.iter().sum(),
         days_with_logs: events_per_day.iter().filter(|n| **n > 0).count() as i64,
         events_per_day,
-        alerts,
-        alert_categories: categories,
-        alerts_per_day,
-        important,
-        open_important,
+        alerts: month_alerts.counts,
+        alert_categories: month_alerts.categories,
+        alerts_per_day: month_alerts.per_day,
+        important: month_alerts.important,
+        open_important: month_alerts.open_important,
         open_alerts,
         blocked,
         blocked_sources: top("src"),
@@ -350,17 +352,18 @@ pub async fn gather(
         risks: gather_risks(&tenant, likelihood, zone.date(to - 1)).await?,
         devices: gather_devices(&tenant, zone.date(to - 1)).await?,
         handbook: gather_handbook(&tenant).await?,
-        agents: gather_agents(&tenant, zone, from, to).await?,
+        agents,
     })
 }
 
 /// Each enrolled machine's month: heartbeats against those due from the later of the month's
-/// start and its enrolment to the earlier of the month's end and now, and its latest failures.
+/// start and its enrolment to the earlier of the month's end and now, its latest failures
+/// and the month's alerts about it (`alerts_by_source`, counted by source id).
 async fn gather_agents(
     org: &OrgStore,
     zone: mamori_model::Zone,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
+    alerts_by_source: &BTreeMap<String, i64>,
 ) -> Result<Vec<AgentFigures>, ReportError> {
     let agents = org.agents().await?;
     if agents.is_empty() {
@@ -381,6 +384,7 @@ async fn gather_agents(
                     .posture
                     .map(|p| p.failing().map(|c| c.id).collect())
                     .unwrap_or_default(),
+                alerts: alerts_by_source.get(&a.source_id).copied().unwrap_or(0),
                 hostname: a.hostname,
             }
         })
@@ -457,13 +461,21 @@ fn silent_periods(reporting: &[i64], start: i64, end: i64, expected_secs: i64) -
     gaps
 }
 
-type AlertFacts = (
-    Vec<SeverityCount>,
-    Vec<ImportantAlert>,
-    i64,
-    Vec<(String, i64)>,
-    Vec<Vec<i64>>,
-);
+/// The month's alerts as the report counts them.
+struct MonthAlerts {
+    /// Per severity, this month and the one before.
+    counts: Vec<SeverityCount>,
+    /// The high and critical ones, in time order.
+    important: Vec<ImportantAlert>,
+    /// How many of those are still open.
+    open_important: i64,
+    /// Per event category, most first.
+    categories: Vec<(String, i64)>,
+    /// Per severity, per day.
+    per_day: Vec<Vec<i64>>,
+    /// Per source (by id).
+    per_source: BTreeMap<String, i64>,
+}
 
 async fn gather_alerts(
     store: &Store,
@@ -471,7 +483,7 @@ async fn gather_alerts(
     (from, to): (i64, i64),
     day_starts: &[i64],
     lang: &str,
-) -> Result<AlertFacts, ReportError> {
+) -> Result<MonthAlerts, ReportError> {
     let severities: Vec<Severity> = Severity::ALL.iter().rev().copied().collect();
     let (scope, org_id) = (&Scope::Organisation(org.id().to_owned()), org.id());
     let previous = org.alerts().counts(from - (to - from), from).await?;
@@ -488,6 +500,7 @@ async fn gather_alerts(
         .collect();
     let mut per_day = vec![vec![0; day_starts.len()]; severities.len()];
     let mut categories: BTreeMap<String, i64> = BTreeMap::new();
+    let mut per_source: BTreeMap<String, i64> = BTreeMap::new();
     let mut important = Vec::new();
     let mut open_important = 0;
     let mut offset = 0;
@@ -518,6 +531,9 @@ async fn gather_alerts(
             *categories
                 .entry(alert_category(&alert.details))
                 .or_default() += 1;
+            if let Some(source) = &alert.source_id {
+                *per_source.entry(source.clone()).or_default() += 1;
+            }
             if rank <= 1 {
                 let outcome = match (&alert.resolution, alert.status) {
                     (Some(r), AlertStatus::Resolved) => r.clone(),
@@ -544,7 +560,14 @@ async fn gather_alerts(
     important.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
     let mut categories: Vec<(String, i64)> = categories.into_iter().collect();
     categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok((counts, important, open_important, categories, per_day))
+    Ok(MonthAlerts {
+        counts,
+        important,
+        open_important,
+        categories,
+        per_day,
+        per_source,
+    })
 }
 
 /// The event category of an alert's first evidence event (`other` when unknown).

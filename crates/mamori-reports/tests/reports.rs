@@ -455,6 +455,17 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             .agent_heartbeat(&enrolled.token, Some(&posture), None)
             .await
             .unwrap();
+        // Two alerts this month about that machine.
+        seed::alerts_from(
+            &store,
+            &db.url,
+            (&org, Some(&enrolled.agent.source_id)),
+            "medium",
+            2,
+            now,
+            77,
+        )
+        .await;
 
         let reporter = reporter(&store);
         let monthly = reporter
@@ -463,7 +474,7 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
             .expect("report");
         assert!(
             monthly.html.contains(
-                "<td>keiri-server</td><td class=\"num\">100%</td><td>ファイアウォール</td>"
+                "<td>keiri-server</td><td class=\"num\">100%</td><td class=\"num\">2</td><td>ファイアウォール</td>"
             ),
             "the machine's row: {}",
             monthly.html
@@ -471,7 +482,7 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
         let text = pdf_text(&monthly.pdf).expect("pdftotext reads the PDF");
         let flat: String = text.split_whitespace().collect();
         assert!(
-            flat.contains("keiri-server100%ファイアウォール"),
+            flat.contains("keiri-server100%2ファイアウォール"),
             "the PDF has the row too:\n{text}"
         );
         for needle in [

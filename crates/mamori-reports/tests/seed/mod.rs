@@ -136,11 +136,24 @@ pub async fn alerts(
     at: i64,
     seq: i64,
 ) {
+    alerts_from(store, url, (org_id, None), level, count, at, seq).await;
+}
+
+/// [`alerts`] about source `source_id` of `org_id`.
+pub async fn alerts_from(
+    store: &Store,
+    url: &str,
+    (org_id, source_id): (&str, Option<&str>),
+    level: &str,
+    count: usize,
+    at: i64,
+    seq: i64,
+) {
     let detections = (0..count)
         .map(|i| NewDetection {
             id: new_id(),
             org_id: org_id.to_owned(),
-            source_id: None,
+            source_id: source_id.map(str::to_owned),
             event_id: None,
             timestamp: DateTime::<Utc>::from_timestamp(at, 0).expect("time"),
             kind: "rule".into(),
