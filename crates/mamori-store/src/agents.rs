@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 
-use mamori_model::{Device, DeviceKind, LogShipping, Posture, Scope};
+use mamori_model::{Device, DeviceKind, LogShipping, Posture};
 use serde::Serialize;
 
 use crate::audit::{Actor, AuditAction, record};
+use crate::devices::write as write_device;
+use crate::error::InvalidInput;
 use crate::secrets::{digest, random_token};
-use crate::sources::{NewSource, SourceIdentity};
+use crate::sources::{NewSource, SourceIdentity, insert_source};
 use crate::tenant::OrgStore;
 use crate::{Store, StoreError, new_id, now};
 
@@ -223,7 +225,6 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let org_id = org_id.ok_or(StoreError::NotFound)?;
-        let org = self.org_store(&Scope::AllOrganisations, &org_id).await?;
         let actor = Actor::agent(&who.hostname);
         // The latest agent of that name, retired or not: a retired machine enrolled again
         // comes back as the same entry.
@@ -238,35 +239,43 @@ impl Store {
         if let Some(known) = known {
             return self.re_enrol(&actor, agent_from_row(known)?).await;
         }
-        let (source, secret) = self
-            .create_source(
-                &actor,
-                NewSource {
-                    org_id: org_id.clone(),
-                    name: who.hostname.clone(),
-                    format: AGENT_FORMAT.into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Token,
-                    expected_interval_secs: match who.kind {
-                        DeviceKind::Pc => PC_SILENCE_SECS,
-                        _ => SERVER_SILENCE_SECS,
-                    },
+        if who.hostname.trim().is_empty() {
+            return Err(StoreError::Invalid(InvalidInput::NameRequired));
+        }
+        // Source, inventory entry and agent are written together: a failure leaves none.
+        let mut tx = self.begin_write().await?;
+        let (source, secret) = insert_source(
+            &mut tx,
+            &actor,
+            NewSource {
+                org_id: org_id.clone(),
+                name: who.hostname.clone(),
+                format: AGENT_FORMAT.into(),
+                json_mapping: None,
+                identity: SourceIdentity::Token,
+                expected_interval_secs: match who.kind {
+                    DeviceKind::Pc => PC_SILENCE_SECS,
+                    _ => SERVER_SILENCE_SECS,
                 },
-            )
-            .await?;
+            },
+        )
+        .await?;
         let secret =
             secret.ok_or_else(|| StoreError::corrupt("sources.token_hash", "none made"))?;
         let mut device = Device::new(who.kind, &who.hostname);
         device.os = who.os.clone();
         device.os_version = who.os_version.clone();
         device.source_id = Some(source.id.clone());
-        let device = org.devices().save(&actor, &device).await?;
+        let device_id = new_id();
+        write_device(&mut tx, &org_id, &device_id, &device).await?;
+        let saved = AuditAction::DeviceSaved;
+        record(&mut *tx, &actor, saved, Some(&org_id), Some(&device.name)).await?;
         let at = now();
         let agent = Agent {
             id: new_id(),
             org_id: org_id.clone(),
             source_id: source.id,
-            device_id: device.id,
+            device_id,
             hostname: who.hostname.clone(),
             enrolled_at: at,
             last_seen_at: at,
@@ -274,7 +283,6 @@ impl Store {
             posture_at: None,
             logs: None,
         };
-        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO agents (id, org_id, source_id, device_id, hostname, enrolled_at, last_seen_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)",

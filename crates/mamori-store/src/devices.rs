@@ -112,7 +112,7 @@ impl Store {
 
 /// Writes `device` under `id` for `org_id` (a new row, or the row `id` replaced) with its
 /// licences; the number of device rows written.
-async fn write(
+pub(crate) async fn write(
     tx: &mut Transaction<'_, Any>,
     org_id: &str,
     id: &str,

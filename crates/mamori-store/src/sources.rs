@@ -143,15 +143,30 @@ impl Store {
         {
             return Err(StoreError::NotFound);
         }
-        let (address, fingerprint, token) = match new.identity {
-            SourceIdentity::Address(a) => (Some(a), None, None),
-            SourceIdentity::Certificate(f) => (None, Some(f.to_ascii_lowercase()), None),
-            SourceIdentity::Token => (None, None, Some(random_token("mms_"))),
-        };
-        let id = new_id();
-        let created_at = now();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        let created = insert_source(&mut tx, actor, new).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+}
+
+/// Writes source `new` (its name checked, its organisation known) inside `tx`, audited;
+/// returns it and, for token sources, the token. Shared by [`Store::create_source`] and the
+/// enrolment of agents, which writes the source, device and agent together.
+pub(crate) async fn insert_source(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor,
+    new: NewSource,
+) -> Result<(Source, Option<String>), StoreError> {
+    let name = new.name.trim();
+    let (address, fingerprint, token) = match new.identity {
+        SourceIdentity::Address(a) => (Some(a), None, None),
+        SourceIdentity::Certificate(f) => (None, Some(f.to_ascii_lowercase()), None),
+        SourceIdentity::Token => (None, None, Some(random_token("mms_"))),
+    };
+    let id = new_id();
+    let created_at = now();
+    sqlx::query(
             "INSERT INTO sources (id, org_id, name, format, json_mapping, address, cert_fingerprint, token_hash, expected_interval_secs, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
@@ -165,7 +180,7 @@ impl Store {
         .bind(token.as_deref().map(digest))
         .bind(new.expected_interval_secs)
         .bind(created_at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -173,31 +188,31 @@ impl Store {
             }
             _ => StoreError::Database(e),
         })?;
-        record(
-            &mut *tx,
-            actor,
-            AuditAction::SourceCreated,
-            Some(&new.org_id),
-            Some(name),
-        )
-        .await?;
-        tx.commit().await?;
-        let source = Source {
-            id,
-            org_id: new.org_id,
-            name: name.to_owned(),
-            format: new.format,
-            json_mapping: new.json_mapping,
-            address,
-            cert_fingerprint: fingerprint,
-            has_token: token.is_some(),
-            expected_interval_secs: new.expected_interval_secs,
-            created_at,
-            last_seen_at: None,
-        };
-        Ok((source, token))
-    }
+    record(
+        &mut **tx,
+        actor,
+        AuditAction::SourceCreated,
+        Some(&new.org_id),
+        Some(name),
+    )
+    .await?;
+    let source = Source {
+        id,
+        org_id: new.org_id,
+        name: name.to_owned(),
+        format: new.format,
+        json_mapping: new.json_mapping,
+        address,
+        cert_fingerprint: fingerprint,
+        has_token: token.is_some(),
+        expected_interval_secs: new.expected_interval_secs,
+        created_at,
+        last_seen_at: None,
+    };
+    Ok((source, token))
+}
 
+impl Store {
     /// Changes source `id`'s name, format and allowed silence, if `scope` may see it;
     /// [`StoreError::NotFound`] otherwise. Audited; returns the source as now stored.
     pub async fn change_source(
