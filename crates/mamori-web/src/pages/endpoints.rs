@@ -2,12 +2,14 @@
 //! posture checks pass or fail (each failing one explained with what to do), and the form
 //! that makes an enrolment token with the commands to install the agent.
 
+use std::collections::HashMap;
+
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use mamori_model::posture::HEARTBEAT_SECS;
-use mamori_model::{CheckStatus, Deed};
+use mamori_model::{CheckStatus, Deed, Scope};
 use mamori_risk::posture::{Advice, advice};
-use mamori_store::{Actor, Agent, OrgStore};
+use mamori_store::{Actor, Agent, AlertFilter, OrgStore};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::Serialize;
@@ -22,6 +24,9 @@ use crate::extract::PageForm;
 const MISSED_BEATS: i64 = 3;
 /// How long an enrolment token made on the page works.
 const TOKEN_DAYS: i64 = 7;
+/// The most open alerts read to count them per machine (an organisation with more has
+/// bigger worries than this count).
+const OPEN_ALERTS_READ: i64 = 1000;
 
 /// One check as the page shows it.
 #[derive(Serialize)]
@@ -39,9 +44,11 @@ struct AgentView {
     failing: Vec<CheckView>,
     passing: usize,
     unknown: Vec<CheckView>,
+    /// Alerts about the machine still to be dealt with.
+    open_alerts: usize,
 }
 
-fn view(agent: Agent, now: i64, page: &Page) -> AgentView {
+fn view(agent: Agent, now: i64, page: &Page, open_alerts: usize) -> AgentView {
     let checks: Vec<CheckView> = agent
         .posture
         .iter()
@@ -64,6 +71,7 @@ fn view(agent: Agent, now: i64, page: &Page) -> AgentView {
         failing,
         passing: passing.len(),
         unknown,
+        open_alerts,
     }
 }
 
@@ -74,11 +82,34 @@ async fn endpoints_page(
     token: Option<String>,
 ) -> PageResult {
     let now = chrono::Utc::now().timestamp();
+    // The organisation's open alerts, counted per source: one query for every machine.
+    let open = page
+        .state
+        .store
+        .alerts(
+            &Scope::Organisation(org.id().to_owned()),
+            &AlertFilter {
+                org_id: Some(org.id().to_owned()),
+                status: Some("open".to_owned()),
+                limit: OPEN_ALERTS_READ,
+                ..AlertFilter::default()
+            },
+        )
+        .await?;
+    let mut per_source: HashMap<String, usize> = HashMap::new();
+    for alert in &open.alerts {
+        if let Some(source) = &alert.source_id {
+            *per_source.entry(source.clone()).or_default() += 1;
+        }
+    }
     let agents: Vec<AgentView> = org
         .agents()
         .await?
         .into_iter()
-        .map(|a| view(a, now, page))
+        .map(|a| {
+            let open = per_source.get(&a.source_id).copied().unwrap_or(0);
+            view(a, now, page, open)
+        })
         .collect();
     let viewer_may = page
         .viewer

@@ -125,6 +125,27 @@ async fn the_owner_enrols_a_machine_and_sees_what_to_fix() {
         let alerts = posture_alerts().await;
         assert_eq!(alerts.len(), 1, "on {backend}");
         assert_eq!(alerts[0].severity, "high");
+        let page = page_text(&app, &owner, &path).await;
+        assert!(
+            page.contains("対応が済んでいないアラートが 1件あります"),
+            "the open alert is counted on the machine: {page}"
+        );
+        let listed = page_text(
+            &app,
+            &owner,
+            &format!(
+                "/orgs/{org}/alerts?status=open&source={}",
+                alerts[0]
+                    .source_id
+                    .as_deref()
+                    .expect("the machine's source")
+            ),
+        )
+        .await;
+        assert!(
+            listed.contains("keiri-pcのファイアウォールが不十分です"),
+            "{listed}"
+        );
         assert_eq!(
             alerts[0].title_ja.as_deref(),
             Some("keiri-pcのファイアウォールが不十分です")
