@@ -12,7 +12,7 @@ use crate::audit::{Actor, AuditAction, record};
 use crate::devices::write as write_device;
 use crate::error::InvalidInput;
 use crate::secrets::{digest, random_token};
-use crate::sources::{NewSource, SourceIdentity, insert_source};
+use crate::sources::{NewSource, SourceIdentity, insert_source, retire_in};
 use crate::tenant::OrgStore;
 use crate::{Store, StoreError, new_id, now};
 
@@ -188,14 +188,7 @@ impl OrgStore {
         .fetch_optional(&mut *tx)
         .await?;
         let agent = agent_from_row(row.ok_or(StoreError::NotFound)?)?;
-        sqlx::query(
-            "UPDATE sources SET retired_at = $1, token_hash = NULL WHERE id = $2 AND org_id = $3",
-        )
-        .bind(at)
-        .bind(&agent.source_id)
-        .bind(self.id())
-        .execute(&mut *tx)
-        .await?;
+        retire_in(&mut tx, self.id(), &agent.source_id, at).await?;
         let action = AuditAction::AgentRetired;
         record(
             &mut *tx,

@@ -161,6 +161,8 @@ pub enum AuditAction {
     AgentRetired,
     /// A monitored source's name, format or allowed silence was changed.
     SourceChanged,
+    /// A monitored source was taken out of service (its logs stay).
+    SourceRetired,
     /// Alerts of a kind were suppressed.
     SuppressionCreated,
     /// A suppression was lifted.
@@ -183,7 +185,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 55] = [
+    pub const ALL: [AuditAction; 56] = [
         AuditAction::AnswersCompleted,
         AuditAction::AnswersDraftSaved,
         AuditAction::ChannelCreated,
@@ -230,6 +232,7 @@ impl AuditAction {
         AuditAction::AgentEnrolled,
         AuditAction::AgentRetired,
         AuditAction::SourceChanged,
+        AuditAction::SourceRetired,
         AuditAction::SuppressionCreated,
         AuditAction::SuppressionRevoked,
         AuditAction::TokenCreated,
@@ -290,6 +293,7 @@ impl AuditAction {
             AuditAction::AgentEnrolled => "agent.enrolled",
             AuditAction::AgentRetired => "agent.retired",
             AuditAction::SourceChanged => "source.changed",
+            AuditAction::SourceRetired => "source.retired",
             AuditAction::SuppressionCreated => "suppression.created",
             AuditAction::SuppressionRevoked => "suppression.revoked",
             AuditAction::TokenCreated => "token.created",

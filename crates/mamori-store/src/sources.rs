@@ -212,7 +212,69 @@ pub(crate) async fn insert_source(
     Ok((source, token))
 }
 
+/// Takes source `source_id` of `org_id` out of service inside `tx` at `at`: its token,
+/// address and certificate stop identifying it (and are free for a new device), it leaves
+/// the lists and the silence watch, and an agent sending as it is retired with it. The
+/// source's name when it was in service; `None` when there was no such source in service.
+pub(crate) async fn retire_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org_id: &str,
+    source_id: &str,
+    at: i64,
+) -> Result<Option<String>, StoreError> {
+    let name: Option<String> = sqlx::query_scalar(
+        "UPDATE sources SET retired_at = $1, token_hash = NULL, address = NULL,
+             cert_fingerprint = NULL
+         WHERE id = $2 AND org_id = $3 AND retired_at IS NULL
+         RETURNING name",
+    )
+    .bind(at)
+    .bind(source_id)
+    .bind(org_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if name.is_some() {
+        sqlx::query(
+            "UPDATE agents SET retired_at = $1
+             WHERE source_id = $2 AND org_id = $3 AND retired_at IS NULL",
+        )
+        .bind(at)
+        .bind(source_id)
+        .bind(org_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(name)
+}
+
 impl Store {
+    /// Takes source `id` out of service, if `scope` may see it (a device replaced or
+    /// disposed of): see [`retire_in`]. Audited; [`StoreError::NotFound`] for a source out of
+    /// scope or already retired.
+    pub async fn retire_source(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let org_id: Option<String> = sqlx::query_scalar(
+            "SELECT org_id FROM sources WHERE id = $1 AND ($2 IS NULL OR org_id = $2)",
+        )
+        .bind(id)
+        .bind(scope.only_org())
+        .fetch_optional(&self.pool)
+        .await?;
+        let org_id = org_id.ok_or(StoreError::NotFound)?;
+        let mut tx = self.begin_write().await?;
+        let name = retire_in(&mut tx, &org_id, id, now())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let action = AuditAction::SourceRetired;
+        record(&mut *tx, actor, action, Some(&org_id), Some(&name)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Changes source `id`'s name, format and allowed silence, if `scope` may see it;
     /// [`StoreError::NotFound`] otherwise. Audited; returns the source as now stored.
     pub async fn change_source(

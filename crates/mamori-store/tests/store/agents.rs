@@ -199,6 +199,30 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
         );
         assert_eq!(names(org_a.agents().await.unwrap()), ["web01", "web02"]);
         assert!(store.agent_heartbeat(&back.token, None, None).await.is_ok());
+
+        // Retiring the source (from the provider's console) retires its agent too, and only
+        // within the caller's scope.
+        let source = back.agent.source_id.clone();
+        assert!(matches!(
+            store
+                .retire_source(&cli, &Scope::Organisation(b.id.clone()), &source)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        store
+            .retire_source(&cli, &Scope::Organisation(a.id.clone()), &source)
+            .await
+            .unwrap();
+        assert_eq!(names(org_a.agents().await.unwrap()), ["web02"]);
+        assert!(
+            matches!(
+                store
+                    .retire_source(&cli, &Scope::AllOrganisations, &source)
+                    .await,
+                Err(StoreError::NotFound)
+            ),
+            "retired once"
+        );
         db.cleanup().await;
     }
 }

@@ -291,5 +291,8 @@ pub async fn retire(
     org.retire_agent(&Actor::user(&caller.user, Some(addr)), &agent_id)
         .await
         .map_err(|e| ApiError::from_store(caller.lang, e))?;
+    if let Some(ingest) = &state.ingest {
+        ingest.sources_changed();
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use super::done::Done;
 use super::events::render_sources;
+use super::login::CsrfOnly;
 use super::{Page, PageError, PageResult, Signed, public_base};
 use crate::auth::ClientAddr;
 use crate::extract::PageForm;
@@ -308,10 +309,15 @@ async fn render_change(
         .org(&Scope::AllOrganisations, &source.org_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    // A `json` source keeps its format on offer: its key mapping comes from the CLI.
+    // A `json` source (its key mapping comes from the CLI) and an agent's `journald` source
+    // keep their format on offer, though neither is registered here.
     let mut formats = web_formats();
-    if source.format == Format::Json.as_str() {
-        formats.push(Format::Json.as_str());
+    if let Some(own) = Format::ALL
+        .iter()
+        .map(|f| f.as_str())
+        .find(|f| *f == source.format && !formats.contains(f))
+    {
+        formats.push(own);
     }
     let ctx = context! {
         source => minijinja::Value::from(minijinja::value::Serde(source)),
@@ -349,7 +355,7 @@ pub async fn change(
         .format
         .parse::<Format>()
         .ok()
-        .filter(|f| *f != Format::Json || source.format == Format::Json.as_str());
+        .filter(|f| web_formats().contains(&f.as_str()) || source.format == f.as_str());
     let problem = if name.is_empty() || name.chars().count() > 200 {
         Some(refuse("ingest.register.error.name"))
     } else if format.is_none() {
@@ -377,6 +383,27 @@ pub async fn change(
         ingest.sources_changed();
     }
     Ok(Done::SourceChanged.redirect("/console/sources"))
+}
+
+/// `POST /console/sources/{id}/retire`: stops watching a device that was replaced or
+/// disposed of (administrators); its logs stay, its address or token is free again.
+pub async fn retire(
+    Signed(page, viewer): Signed,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CsrfOnly>,
+) -> PageResult {
+    page.require(Deed::RegisterSources)?;
+    page.check_csrf(&form.csrf)?;
+    let actor = Actor::user(&viewer.user, Some(addr));
+    page.state
+        .store
+        .retire_source(&actor, &Scope::AllOrganisations, &id)
+        .await?;
+    if let Some(ingest) = &page.state.ingest {
+        ingest.sources_changed();
+    }
+    Ok(Done::SourceRetired.redirect("/console/sources"))
 }
 
 #[cfg(test)]

@@ -40,11 +40,12 @@ pub(crate) enum Done {
     DeviceSaved,
     DeviceRemoved,
     AgentRetired,
+    SourceRetired,
 }
 
 impl Done {
     /// Every confirmation, for the catalog test.
-    pub const ALL: [Done; 33] = [
+    pub const ALL: [Done; 34] = [
         Done::AlertUpdated,
         Done::AlertEscalated,
         Done::SuppressionAdded,
@@ -78,6 +79,7 @@ impl Done {
         Done::DeviceSaved,
         Done::DeviceRemoved,
         Done::AgentRetired,
+        Done::SourceRetired,
     ];
 
     /// Its word in the address and its message key (`done.<key>`).
@@ -116,6 +118,7 @@ impl Done {
             Done::DeviceSaved => "device_saved",
             Done::DeviceRemoved => "device_removed",
             Done::AgentRetired => "agent_retired",
+            Done::SourceRetired => "source_retired",
         }
     }
 

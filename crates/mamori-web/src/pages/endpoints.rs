@@ -169,5 +169,8 @@ pub async fn retire(
         .await?;
     org.retire_agent(&Actor::user(&viewer.user, Some(addr)), &agent)
         .await?;
+    if let Some(ingest) = &page.state.ingest {
+        ingest.sources_changed();
+    }
     Ok(Done::AgentRetired.redirect(&format!("/orgs/{id}/endpoints")))
 }

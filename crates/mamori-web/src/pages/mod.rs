@@ -168,6 +168,7 @@ pub fn router() -> Router<AppState> {
             "/console/sources/{id}",
             get(devices::change_form).post(devices::change),
         )
+        .route("/console/sources/{id}/retire", post(devices::retire))
         .route("/console/quarantine/assign", post(events::assign))
         .route("/console/quarantine/dismiss", post(events::dismiss))
         .route("/orgs/{id}/events", get(events::search))

@@ -200,6 +200,35 @@ async fn the_provider_registers_devices_and_their_first_lines_arrive() {
         };
         assert_eq!(silence("クラウド WAF"), Some(4 * 3600));
 
+        // The WAF is replaced: retired, its token stops working and it leaves the list,
+        // while the lines it sent stay.
+        let waf = sources
+            .iter()
+            .find(|s| s.name == "クラウド WAF")
+            .expect("the WAF")
+            .id
+            .clone();
+        let form = page_text(&app, &admin, &format!("/console/sources/{waf}")).await;
+        assert!(form.contains("「クラウド WAF」の見守りをやめる"), "{form}");
+        let retired = admin
+            .post(app.url(&format!("/console/sources/{waf}/retire")))
+            .form(&[("csrf", csrf_of(&form))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retired.status(), 303, "{}", app.backend);
+        let listed = page_text(&app, &admin, "/console/sources").await;
+        assert!(!listed.contains("クラウド WAF"), "{listed}");
+        let refused = reqwest::Client::new()
+            .post(app.url("/api/v1/ingest"))
+            .bearer_auth(&token)
+            .body("{\"message\":\"after retirement\"}\n")
+            .send()
+            .await
+            .expect("ingest");
+        assert_eq!(refused.status(), 401, "the retired source's token is dead");
+        wait_for_events(&app, &org, 2).await;
+
         // A Windows PC gets the Fluent Bit settings with this server and its token filled in.
         let (status, windows) = register(
             &app,
