@@ -365,7 +365,7 @@ async fn gather_agents(
     (from, to): (i64, i64),
     alerts_by_source: &BTreeMap<String, i64>,
 ) -> Result<Vec<AgentFigures>, ReportError> {
-    let agents = org.agents().await?;
+    let agents = org.agents_since(from).await?;
     if agents.is_empty() {
         return Ok(Vec::new());
     }
@@ -399,7 +399,7 @@ async fn gather_sources(
     from: i64,
     to: i64,
 ) -> Result<Vec<SourceFigures>, ReportError> {
-    let sources = org.sources().await?;
+    let sources = org.sources_since(from).await?;
     let hours = org.rollups().source_hours(from, to).await?;
     let end = to.min(mamori_store::now());
     Ok(sources

@@ -508,6 +508,20 @@ async fn the_current_month_agrees_with_itself_before_any_roll_up() {
         ] {
             assert!(monthly.html.contains(needle), "report lacks {needle:?}");
         }
+        // Retired later in the month, the server is still in this month's report.
+        tenant
+            .retire_agent(&Actor::cli(), &enrolled.agent.id)
+            .await
+            .unwrap();
+        let again = reporter
+            .render_monthly(&org, month, Lang::Ja)
+            .await
+            .expect("report");
+        assert!(
+            again.html.contains("<td>keiri-server</td>"),
+            "a machine retired this month is reported: {}",
+            again.html
+        );
         let overview = reporter
             .render_overview(month, Lang::Ja)
             .await

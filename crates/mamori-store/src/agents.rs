@@ -169,6 +169,21 @@ impl OrgStore {
         rows.into_iter().map(agent_from_row).collect()
     }
 
+    /// The agents in service at some time from `since` (Unix seconds) on: in service now or
+    /// retired since, for reports on past months.
+    pub async fn agents_since(&self, since: i64) -> Result<Vec<Agent>, StoreError> {
+        let rows: Vec<AgentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {AGENT_COLUMNS} FROM agents
+             WHERE org_id = $1 AND (retired_at IS NULL OR retired_at >= $2)
+             ORDER BY hostname, id"
+        )))
+        .bind(self.id())
+        .bind(since)
+        .fetch_all(&self.store.pool)
+        .await?;
+        rows.into_iter().map(agent_from_row).collect()
+    }
+
     /// Retires agent `agent_id` (a machine disposed of or no longer watched): its token stops
     /// working, its source leaves the watch (an open "no logs" alert for it is resolved by the
     /// next watch) and it leaves the list; its events, heartbeat history and inventory entry

@@ -339,6 +339,24 @@ impl Store {
         Ok(rows.into_iter().map(source_from_row).collect())
     }
 
+    /// Sources of `org_id` in service now or retired at or after `since`.
+    pub(crate) async fn sources_since(
+        &self,
+        org_id: &str,
+        since: i64,
+    ) -> Result<Vec<Source>, StoreError> {
+        let rows: Vec<SourceRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources
+             WHERE org_id = $1 AND (retired_at IS NULL OR retired_at >= $2)
+             ORDER BY name, id"
+        )))
+        .bind(org_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(source_from_row).collect())
+    }
+
     /// The source an HTTP ingest token belongs to.
     pub async fn source_by_token(&self, secret: &str) -> Result<Option<Source>, StoreError> {
         let row: Option<SourceRow> = sqlx::query_as(AssertSqlSafe(format!(

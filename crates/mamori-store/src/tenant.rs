@@ -137,6 +137,13 @@ impl OrgStore {
         self.store.sources_of(Some(&self.org.id)).await
     }
 
+    /// The sources that were in service at some time from `since` (Unix seconds) on: those
+    /// in service now and those retired since. A report on a past month lists a device
+    /// retired after it.
+    pub async fn sources_since(&self, since: i64) -> Result<Vec<Source>, StoreError> {
+        self.store.sources_since(&self.org.id, since).await
+    }
+
     /// Questionnaire answers: drafts and completed sets.
     pub fn answers(&self) -> Answers<'_> {
         Answers { org: self }
