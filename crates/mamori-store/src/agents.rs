@@ -330,6 +330,13 @@ impl Store {
             .bind(&known.org_id)
             .execute(&mut *tx)
             .await?;
+        // Its inventory entry (unless removed meanwhile) describes the watched machine again.
+        sqlx::query("UPDATE devices SET source_id = $1 WHERE id = $2 AND org_id = $3")
+            .bind(&known.source_id)
+            .bind(&known.device_id)
+            .bind(&known.org_id)
+            .execute(&mut *tx)
+            .await?;
         let action = AuditAction::AgentEnrolled;
         record(
             &mut *tx,

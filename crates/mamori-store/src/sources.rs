@@ -214,8 +214,9 @@ pub(crate) async fn insert_source(
 
 /// Takes source `source_id` of `org_id` out of service inside `tx` at `at`: its token,
 /// address and certificate stop identifying it (and are free for a new device), it leaves
-/// the lists and the silence watch, and an agent sending as it is retired with it. The
-/// source's name when it was in service; `None` when there was no such source in service.
+/// the lists and the silence watch, the inventory entry describing it no longer counts as
+/// watched, and an agent sending as it is retired with it. The source's name when it was in
+/// service; `None` when there was no such source in service.
 pub(crate) async fn retire_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     org_id: &str,
@@ -243,6 +244,11 @@ pub(crate) async fn retire_in(
         .bind(org_id)
         .execute(&mut **tx)
         .await?;
+        sqlx::query("UPDATE devices SET source_id = NULL WHERE source_id = $1 AND org_id = $2")
+            .bind(source_id)
+            .bind(org_id)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(name)
 }

@@ -185,6 +185,18 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
         ));
         let watched = store.all_sources(&Scope::AllOrganisations).await.unwrap();
         assert!(!watched.iter().any(|s| s.id == enrolled.agent.source_id));
+        let entry = org_a
+            .devices()
+            .get(&enrolled.agent.device_id)
+            .await
+            .unwrap()
+            .expect("the inventory entry stays");
+        assert_eq!(entry.source_id, None, "no longer watched");
+        org_a
+            .devices()
+            .save(&cli, &entry)
+            .await
+            .expect("the entry can still be changed");
         assert!(
             matches!(
                 org_a.retire_agent(&cli, &enrolled.agent.id).await,
@@ -196,6 +208,16 @@ async fn agents_enrol_into_the_token_s_organisation_and_report_their_posture() {
         assert_eq!(
             back.agent.id, enrolled.agent.id,
             "the same entry comes back"
+        );
+        let entry = org_a
+            .devices()
+            .get(&enrolled.agent.device_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            entry.and_then(|d| d.source_id),
+            Some(enrolled.agent.source_id.clone()),
+            "watched again"
         );
         assert_eq!(names(org_a.agents().await.unwrap()), ["web01", "web02"]);
         assert!(store.agent_heartbeat(&back.token, None, None).await.is_ok());
