@@ -19,7 +19,7 @@
 
 use chrono::DateTime;
 use mamori_model::{Action, Category, Event, Severity};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::syslog::Envelope;
 use super::{Format, ParseError};
@@ -155,13 +155,20 @@ fn number(value: Value) -> Value {
     }
 }
 
+/// An object of one member `key`. Built by hand: `json!` serialises its values again.
+fn single(key: &str, value: Value) -> Value {
+    let mut object = Map::new();
+    object.insert(key.to_owned(), value);
+    Value::Object(object)
+}
+
 /// `{"#attributes": {…}}` with the attributes given, when any is.
-fn attributes(pairs: &[(&str, &Option<Value>)]) -> Option<Value> {
+fn attributes<const N: usize>(pairs: [(&str, Option<Value>); N]) -> Option<Value> {
     let map: Map<String, Value> = pairs
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| ((*k).to_owned(), v.clone())))
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
         .collect();
-    (!map.is_empty()).then(|| json!({ "#attributes": map }))
+    (!map.is_empty()).then(|| single("#attributes", Value::Object(map)))
 }
 
 impl SystemParts {
@@ -174,7 +181,7 @@ impl SystemParts {
         };
         put(
             "Provider",
-            attributes(&[("Name", &self.provider), ("Guid", &self.guid)]),
+            attributes([("Name", self.provider), ("Guid", self.guid)]),
         );
         put("EventID", self.event_id.map(number));
         put("Version", self.version.map(number));
@@ -184,19 +191,19 @@ impl SystemParts {
         put("Keywords", self.keywords);
         put(
             "TimeCreated",
-            attributes(&[("SystemTime", &self.time.map(Value::from))]),
+            attributes([("SystemTime", self.time.map(Value::from))]),
         );
         put("EventRecordID", self.record_id.map(number));
         put(
             "Execution",
-            attributes(&[
-                ("ProcessID", &self.process_id.map(number)),
-                ("ThreadID", &self.thread_id.map(number)),
+            attributes([
+                ("ProcessID", self.process_id.map(number)),
+                ("ThreadID", self.thread_id.map(number)),
             ]),
         );
         put("Channel", self.channel);
         put("Computer", self.computer);
-        put("Security", attributes(&[("UserID", &self.user_id)]));
+        put("Security", attributes([("UserID", self.user_id)]));
         system
     }
 }
@@ -276,7 +283,7 @@ fn winlogbeat(mut object: Map<String, Value>) -> Rebuilt {
                 Some(Value::String(name)) => name,
                 _ => "UserData".to_owned(),
             };
-            Some(json!({ name: fields }))
+            Some(single(&name, Value::Object(fields)))
         }
         _ => None,
     };
@@ -454,8 +461,13 @@ fn element(node: roxmltree::Node<'_, '_>, numbers: bool) -> Value {
     match (attrs.is_empty(), content) {
         (true, Some(content)) => content,
         (true, None) => Value::Null,
-        (false, None) => json!({ "#attributes": attrs }),
-        (false, Some(content)) => json!({ "#attributes": attrs, "#text": content }),
+        (false, None) => single("#attributes", Value::Object(attrs)),
+        (false, Some(content)) => {
+            let mut both = Map::new();
+            both.insert("#attributes".into(), Value::Object(attrs));
+            both.insert("#text".into(), content);
+            Value::Object(both)
+        }
     }
 }
 
@@ -533,6 +545,7 @@ mod tests {
     use super::*;
     use crate::Parser;
     use chrono::Utc;
+    use serde_json::json;
 
     fn at() -> DateTime<Utc> {
         DateTime::from_timestamp(1_714_532_400, 0).expect("time")
