@@ -328,28 +328,61 @@ const NXLOG_SYSTEM: [&str; 30] = [
     "Level",
 ];
 
-/// NXLog's flat record.
-fn nxlog(mut object: Map<String, Value>) -> Rebuilt {
-    let time = utc_text(object.get("EventTime"));
-    let message = owned_text(&object, "Message");
+/// Where a flat shipper record keeps each part of the system part.
+struct FlatNames {
+    time: &'static str,
+    provider: &'static str,
+    opcode: &'static str,
+    record_id: &'static str,
+    computer: &'static str,
+}
+
+/// NXLog's names.
+const NXLOG_NAMES: FlatNames = FlatNames {
+    time: "EventTime",
+    provider: "SourceName",
+    opcode: "OpcodeValue",
+    record_id: "RecordNumber",
+    computer: "Hostname",
+};
+
+/// Fluent Bit's names (without `Render_Event_As_XML`).
+const FLUENT_BIT_NAMES: FlatNames = FlatNames {
+    time: "TimeCreated",
+    provider: "ProviderName",
+    opcode: "Opcode",
+    record_id: "EventRecordID",
+    computer: "Computer",
+};
+
+/// The system part of a flat record, taken out of it under `names` (the names both
+/// shippers share are taken as they are); what is left is the record's own.
+fn take_system(object: &mut Map<String, Value>, names: &FlatNames) -> SystemParts {
+    let time = utc_text(object.get(names.time));
     let mut take = |key: &str| object.remove(key);
-    let system = SystemParts {
-        provider: take("SourceName"),
+    SystemParts {
+        provider: take(names.provider),
         guid: take("ProviderGuid"),
         event_id: take("EventID"),
         version: take("Version"),
         level: take("Level"),
         task: take("Task"),
-        opcode: take("OpcodeValue"),
+        opcode: take(names.opcode),
         keywords: take("Keywords"),
         time,
-        record_id: take("RecordNumber"),
+        record_id: take(names.record_id),
         process_id: take("ProcessID"),
         thread_id: take("ThreadID"),
         channel: take("Channel"),
-        computer: take("Hostname"),
+        computer: take(names.computer),
         user_id: take("UserID"),
-    };
+    }
+}
+
+/// NXLog's flat record: every key that is not NXLog's own is event data.
+fn nxlog(mut object: Map<String, Value>) -> Rebuilt {
+    let message = owned_text(&object, "Message");
+    let system = take_system(&mut object, &NXLOG_NAMES);
     for key in NXLOG_SYSTEM {
         object.remove(key);
     }
@@ -362,28 +395,10 @@ fn nxlog(mut object: Map<String, Value>) -> Rebuilt {
 
 /// Fluent Bit's flat record, without the event data's names.
 fn fluent_bit_flat(mut object: Map<String, Value>) -> Rebuilt {
-    let time = utc_text(object.get("TimeCreated"));
     let message = owned_text(&object, "Message");
-    let mut take = |key: &str| object.remove(key);
-    let system = SystemParts {
-        provider: take("ProviderName"),
-        guid: take("ProviderGuid"),
-        event_id: take("EventID"),
-        version: take("Version"),
-        level: take("Level"),
-        task: take("Task"),
-        opcode: take("Opcode"),
-        keywords: take("Keywords"),
-        time,
-        record_id: take("EventRecordID"),
-        process_id: take("ProcessID"),
-        thread_id: take("ThreadID"),
-        channel: take("Channel"),
-        computer: take("Computer"),
-        user_id: take("UserID"),
-    };
+    let system = take_system(&mut object, &FLUENT_BIT_NAMES);
     let mut data = Map::new();
-    if let Some(inserts) = take("StringInserts") {
+    if let Some(inserts) = object.remove("StringInserts") {
         data.insert("Data".into(), inserts);
     }
     Rebuilt {

@@ -152,21 +152,21 @@ async fn shipped_windows_events_raise_the_detections_their_evtx_raises() {
         }
         send_acknowledged(server.syslog, &nxlog_lines);
 
-        let url = format!(
-            "{}/api/v1/orgs/{}/detections?from=2000-01-01&limit=500",
-            server.web, company.id
-        );
+        let detections = |org_id: &str, token: &str| {
+            let request = http
+                .get(format!(
+                    "{}/api/v1/orgs/{org_id}/detections?from=2000-01-01&limit=500",
+                    server.web
+                ))
+                .bearer_auth(token);
+            async move {
+                let answer = request.send().await.expect("detections");
+                answer.json::<Value>().await.expect("json")
+            }
+        };
         let mut seen = BTreeSet::new();
         for _ in 0..240 {
-            let body: Value = http
-                .get(&url)
-                .bearer_auth(&owner)
-                .send()
-                .await
-                .expect("detections")
-                .json()
-                .await
-                .expect("json");
+            let body = detections(&company.id, &owner).await;
             seen = body["detections"]
                 .as_array()
                 .into_iter()
@@ -188,18 +188,7 @@ async fn shipped_windows_events_raise_the_detections_their_evtx_raises() {
         assert_eq!(seen, expected, "on {}", db.backend);
 
         // The neighbour sees none of it.
-        let theirs: Value = http
-            .get(format!(
-                "{}/api/v1/orgs/{}/detections?from=2000-01-01",
-                server.web, other.id
-            ))
-            .bearer_auth(&neighbour)
-            .send()
-            .await
-            .expect("detections")
-            .json()
-            .await
-            .expect("json");
+        let theirs = detections(&other.id, &neighbour).await;
         assert_eq!(theirs["total"], 0, "{theirs}");
         server.child.kill().expect("stop mamori");
         let _ = server.child.wait();
