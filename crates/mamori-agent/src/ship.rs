@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use mamori_model::LogShipping;
 
 use crate::buffer::{BufferError, DiskBuffer};
-use crate::client::Client;
+use crate::client::{Client, ClientError};
 use crate::logs::{FeedError, LogFeed};
 
 /// Lines read from the feed at a time.
@@ -104,13 +104,24 @@ pub fn run(
     }
 }
 
+/// Why a round of sending stopped; it is tried again later.
+#[derive(Debug, thiserror::Error)]
+enum SendError {
+    /// The server could not be reached or refused.
+    #[error(transparent)]
+    Server(#[from] ClientError),
+    /// The lines sent could not be taken out of the buffer (they will be sent again).
+    #[error(transparent)]
+    Buffer(#[from] BufferError),
+}
+
 /// Sends the buffer's lines oldest first until none waits; stops at the first failure.
 fn send_waiting(
     buffer: &mut DiskBuffer,
     client: &Client,
     token: &str,
     status: &Status,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), SendError> {
     while !buffer.is_empty() {
         let lines = buffer.peek(SEND_LINES, SEND_BYTES);
         let shipped = client.ship(token, &lines)?;
