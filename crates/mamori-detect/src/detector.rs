@@ -425,4 +425,72 @@ mod tests {
             "inbound is not initiated"
         );
     }
+
+    /// Every `.json` file under `dir`, each holding one or more concatenated JSON events.
+    fn json_files(dir: &std::path::Path, out: &mut Vec<serde_json::Value>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                json_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                out.extend(
+                    serde_json::Deserializer::from_str(&text)
+                        .into_iter::<serde_json::Value>()
+                        .map_while(Result::ok),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_loses_no_rule_of_the_public_windows_set() {
+        let data =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sigma");
+        if !data.join("regression_data").is_dir() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the Sigma data is absent in CI"
+            );
+            return;
+        }
+        let texts = crate::read_rules(&data.join("rules/windows")).expect("rules");
+        let (detector, _) = Detector::compile(&texts, Mapping::builtin());
+        let mut events = Vec::new();
+        json_files(&data.join("regression_data"), &mut events);
+        let benign = include_str!("../tests/benign/windows.jsonl");
+        events.extend(benign.lines().filter_map(|l| serde_json::from_str(l).ok()));
+        assert!(events.len() > 200);
+        let ids = |found: Vec<Detection>| -> Vec<String> {
+            let mut ids: Vec<String> = found.into_iter().map(|d| d.rule.id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        let now = chrono::Utc::now();
+        for event in &events {
+            // As `mamori scan` reads it, and as the ingest reads what Winlogbeat sends (every
+            // number as text).
+            let view = JsonView::new(event, detector.mapping());
+            assert_eq!(
+                ids(detector.evaluate(&view)),
+                ids(detector.evaluate_unindexed(&view)),
+                "{event}"
+            );
+            let Some(shipped) = mamori_testkit::windows::Shipper::Winlogbeat.render(event) else {
+                continue;
+            };
+            let model =
+                mamori_parse::parse_line(mamori_parse::Format::Windows, &shipped.to_string(), now)
+                    .expect("parses");
+            let view = ModelView::new(&model, detector.mapping());
+            assert_eq!(
+                ids(detector.evaluate(&view)),
+                ids(detector.evaluate_unindexed(&view)),
+                "{shipped}"
+            );
+        }
+    }
 }

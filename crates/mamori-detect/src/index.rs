@@ -96,6 +96,9 @@ pub(crate) struct Index {
     keys: FastMap<String, u32>,
     /// Per key, an automaton over the literals of the field tests that reach it.
     fields: Vec<Option<Scan>>,
+    /// Per key, the whole numbers its field is compared with and the rules comparing (keyed
+    /// by event values, so std's hasher).
+    numbers: Vec<HashMap<i64, Vec<u32>>>,
     /// Literals that may occur in any string of the event (keywords).
     anywhere: Option<Scan>,
 }
@@ -136,12 +139,21 @@ impl Index {
                     let key = *index.keys.entry((*name).to_owned()).or_insert(next);
                     if key == next {
                         fields.push(Patterns::default());
+                        index.numbers.push(HashMap::new());
                     }
-                    fields[key as usize].add(&literal.text, rule);
+                    match literal.number {
+                        Some(n) => index.numbers[key as usize].entry(n).or_default().push(rule),
+                        None => fields[key as usize].add(&literal.text, rule),
+                    }
                 }
             }
         }
         index.fields = fields.into_iter().map(|p| index.finish(p)).collect();
+        for numbers in &mut index.numbers {
+            for rules in numbers.values_mut() {
+                rules.dedup();
+            }
+        }
         index.anywhere = index.finish(anywhere);
         for rules in &mut index.unindexed {
             rules.sort_unstable();
@@ -184,7 +196,7 @@ impl Index {
             let mut visitor = FieldScan {
                 index: self,
                 tags,
-                scans: [None; 2],
+                keys: [None; 2],
                 out,
             };
             event.visit_leaves(&mut visitor);
@@ -208,38 +220,71 @@ fn keys_of<'m>(field: &'m str, mapping: &'m Mapping, out: &mut Vec<&'m str>) {
     out.dedup();
 }
 
-/// Runs each wanted key's automaton over its strings.
+/// Runs each wanted key's automaton over its strings, and looks its numbers up.
 struct FieldScan<'i, 'o> {
     index: &'i Index,
     tags: TagSet,
-    /// The automata of the current key, as written and without spaces (some providers put
-    /// spaces in field names that rules drop).
-    scans: [Option<&'i Scan>; 2],
+    /// The current key's position in the index, as written and without spaces (some
+    /// providers put spaces in field names that rules drop).
+    keys: [Option<usize>; 2],
     out: &'o mut Vec<u32>,
+}
+
+impl FieldScan<'_, '_> {
+    /// Pushes the rules comparing the current key with `value` (a whole number).
+    fn number_hits(&mut self, value: f64) {
+        // The matcher compares as f64; only a whole number can equal a rule's integer.
+        if value.fract() != 0.0 || value.abs() >= 9.0e18 {
+            return;
+        }
+        let (index, tags) = (self.index, self.tags);
+        for at in self.keys.into_iter().flatten() {
+            if let Some(rules) = index.numbers[at].get(&(value as i64)) {
+                self.out
+                    .extend(rules.iter().copied().filter(|&r| index.applies(r, tags)));
+            }
+        }
+    }
 }
 
 impl LeafVisitor for FieldScan<'_, '_> {
     fn wants(&mut self, key: &str) -> bool {
         let index = self.index;
-        let scan = |key: &str| {
-            let at = *index.keys.get(key)?;
-            index.fields[at as usize].as_ref()
+        let at = |key: &str| {
+            let at = *index.keys.get(key)? as usize;
+            (index.fields[at].is_some() || !index.numbers[at].is_empty()).then_some(at)
         };
-        self.scans = [
-            scan(key),
+        self.keys = [
+            at(key),
             if key.contains(' ') {
-                scan(&key.replace(' ', ""))
+                at(&key.replace(' ', ""))
             } else {
                 None
             },
         ];
-        self.scans.iter().any(Option::is_some)
+        self.keys.iter().any(Option::is_some)
     }
 
     fn string(&mut self, s: &str) {
         let (index, tags) = (self.index, self.tags);
-        for scan in self.scans.into_iter().flatten() {
-            scan.hits(s, |r| index.applies(r, tags), self.out);
+        for at in self.keys.into_iter().flatten() {
+            if let Some(scan) = &index.fields[at] {
+                scan.hits(s, |r| index.applies(r, tags), self.out);
+            }
         }
+        // Text that reads as a number is compared as one (as `s.parse::<f64>()` reads it).
+        if self
+            .keys
+            .into_iter()
+            .flatten()
+            .any(|at| !index.numbers[at].is_empty())
+            && let Ok(value) = s.parse::<f64>()
+        {
+            self.number_hits(value);
+        }
+    }
+
+    fn number(&mut self, value: f64) {
+        self.number_hits(value);
     }
 }

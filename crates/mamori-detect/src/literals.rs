@@ -3,8 +3,11 @@
 //! selection tests, or, for keywords, in any of the event's strings. The index feeds these
 //! to Aho-Corasick automata, so a rule whose literals are absent from their fields is never
 //! evaluated. The extraction is conservative: whenever a rule part could match without a
-//! literal (negation, regular expressions, encodings, numbers, field references), that part
-//! yields no literal and the rule is evaluated on every event of its log source.
+//! literal (negation, regular expressions, encodings, field references), that part yields no
+//! literal and the rule is evaluated on every event of its log source. A field compared with
+//! a whole number and no modifier (`EventID: 4624`) gives a numeric literal: the index finds
+//! the rule only where that field holds that number, as a number or as text that reads as
+//! one (as the matcher compares it).
 
 use rsigma_parser::{
     ConditionExpr, Detection, DetectionItem, Detections, Modifier, Quantifier, SigmaRule,
@@ -25,6 +28,8 @@ pub(crate) struct Literal {
     /// included), or `None` when any string of the event will do.
     pub(crate) field: Option<String>,
     pub(crate) text: String,
+    /// The value the field must equal as a number (`text` is then its decimal form).
+    pub(crate) number: Option<i64>,
 }
 
 /// Alternatives: the rule can only match when one of these literals is present.
@@ -111,7 +116,15 @@ fn of_item(item: &DetectionItem) -> Option<Alternatives> {
         return None;
     }
     let windash = item.field.has_modifier(Modifier::WindAsh);
-    let values = item.values.iter().map(|v| of_value(v, field, windash));
+    let plain = item.field.modifiers.is_empty();
+    let values = item.values.iter().map(|v| match (v, field) {
+        (SigmaValue::Integer(n), Some(field)) if plain => Some(vec![Literal {
+            field: Some(field.to_owned()),
+            text: n.to_string(),
+            number: Some(*n),
+        }]),
+        _ => of_value(v, field, windash),
+    });
     if item.field.has_modifier(Modifier::All) {
         best(values)
     } else {
@@ -143,6 +156,7 @@ fn of_value(value: &SigmaValue, field: Option<&str>, windash: bool) -> Option<Al
     Some(vec![Literal {
         field: field.map(str::to_owned),
         text,
+        number: None,
     }])
 }
 
@@ -189,6 +203,7 @@ mod tests {
         Literal {
             field: field.map(str::to_owned),
             text: text.to_owned(),
+            number: None,
         }
     }
 
@@ -206,7 +221,7 @@ mod tests {
     #[test]
     fn or_needs_literals_everywhere() {
         let rule = format!(
-            "{HEAD}  a: {{Image|endswith: 'evil.exe'}}\n  b: {{EventID: 4688}}\n  condition: a or b\n"
+            "{HEAD}  a: {{Image|endswith: 'evil.exe'}}\n  b: {{EventID|gte: 4688}}\n  condition: a or b\n"
         );
         assert_eq!(literals(&rule), None);
         let rule = format!("{HEAD}  a: {{Image|endswith: 'evil.exe'}}\n  condition: not a\n");
@@ -259,5 +274,25 @@ mod tests {
         }
         let rule = format!("{HEAD}  a: {{F|contains: '10.0.0.1'}}\n  condition: a\n");
         assert_eq!(literals(&rule), Some(vec![lit(Some("F"), "10.0.0.1")]));
+    }
+
+    #[test]
+    fn whole_numbers_compared_plainly_are_numeric_literals() {
+        let rule = format!("{HEAD}  a: {{EventID: [4624, 4625]}}\n  condition: a\n");
+        let number = |n: i64| Literal {
+            field: Some("EventID".into()),
+            text: n.to_string(),
+            number: Some(n),
+        };
+        assert_eq!(literals(&rule), Some(vec![number(4624), number(4625)]));
+        // Compared otherwise, or as a fraction, a number gives no literal.
+        for detection in [
+            "{EventID|gt: 4624}",
+            "{EventID: 1.5}",
+            "{EventID: [4624, 'x*']}",
+        ] {
+            let rule = format!("{HEAD}  a: {detection}\n  condition: a\n");
+            assert_eq!(literals(&rule), None, "{detection}");
+        }
     }
 }

@@ -25,12 +25,14 @@ pub(crate) trait LeafVisitor {
     fn wants(&mut self, key: &str) -> bool;
     /// A string under the key last asked about and wanted.
     fn string(&mut self, s: &str);
+    /// A number under the key last asked about and wanted.
+    fn number(&mut self, value: f64);
 }
 
 /// Event views that can offer every string a field look-up may return.
 pub(crate) trait Leaves: Event {
-    /// Offers `visitor` every string that `get_field` can return, alone or in an array,
-    /// for any name, each under its key: the last dot-separated part of the object key
+    /// Offers `visitor` every string and number that `get_field` can return, alone or in an
+    /// array, for any name, each under its key: the last dot-separated part of the object key
     /// holding it (a `#text` member counts as its parent). The index relies on this: a
     /// name (or one of its aliases) reaches only strings under its own last part or under
     /// the last part of what follows its first `_`.
@@ -46,6 +48,11 @@ pub(crate) fn last_part(name: &str) -> &str {
 fn leaves(value: &Value, key: &str, depth: usize, visitor: &mut dyn LeafVisitor) {
     match value {
         Value::String(s) if visitor.wants(key) => visitor.string(s),
+        Value::Number(n) if visitor.wants(key) => {
+            if let Some(n) = n.as_f64() {
+                visitor.number(n);
+            }
+        }
         Value::Array(items) if depth > 0 => {
             for item in items {
                 leaves(item, key, depth - 1, visitor);
@@ -504,6 +511,11 @@ impl Leaves for ModelView<'_> {
         }
         if visitor.wants("timestamp") {
             visitor.string(&e.timestamp.to_rfc3339());
+        }
+        for (key, port) in [("src_port", e.src_port), ("dst_port", e.dst_port)] {
+            if let Some(port) = port.filter(|_| visitor.wants(key)) {
+                visitor.number(f64::from(port));
+            }
         }
         for (name, value) in &e.fields {
             leaves(value, last_part(name), MAX_FIELD_DEPTH, visitor);
