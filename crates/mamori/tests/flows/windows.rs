@@ -1,8 +1,8 @@
 //! Windows events through the real ingest paths of the `mamori` binary: Fluent Bit's and
 //! Winlogbeat's JSON posted to the ingest API with a source's token, NXLog's JSON lines over
 //! syslog TCP from a registered address. The Sigma project's regression cases, converted into
-//! each shipper's shape, raise exactly the SigmaHQ detections that the same events raise when
-//! read from their EVTX form (what `mamori scan` does), stored for their organisation only.
+//! each shipper's shape, raise exactly the SigmaHQ detections that `mamori scan` finds in the
+//! cases' `.evtx` files, stored for their organisation only.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use crate::common::server::{send_acknowledged, start_with};
 use crate::common::tenants::{org, owner_token};
-use mamori_detect::{Detector, Mapping, read_rules};
 use mamori_store::{Actor, NewSource, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::windows::Shipper;
@@ -29,8 +28,9 @@ fn sigma_data() -> PathBuf {
     )
 }
 
-/// The EVTX-form events of every fifteenth Windows regression case, in a stable order.
-fn cases(data: &std::path::Path) -> Vec<Vec<Value>> {
+/// Every fifteenth Windows regression case in a stable order: its `.evtx` file and the
+/// events the JSON beside it renders from that file.
+fn cases(data: &std::path::Path) -> Vec<(PathBuf, Vec<Value>)> {
     let mut files = Vec::new();
     let mut dirs = vec![data.join("regression_data/rules/windows")];
     while let Some(dir) = dirs.pop() {
@@ -49,11 +49,33 @@ fn cases(data: &std::path::Path) -> Vec<Vec<Value>> {
         .step_by(15)
         .map(|f| {
             let text = std::fs::read_to_string(f).expect("case");
-            serde_json::Deserializer::from_str(&text)
+            let events = serde_json::Deserializer::from_str(&text)
                 .into_iter::<Value>()
                 .map_while(Result::ok)
-                .collect()
+                .collect();
+            (f.with_extension("evtx"), events)
         })
+        .collect()
+}
+
+/// The rules `mamori scan` finds in `files` with the rules of `rules`.
+fn scanned(rules: &std::path::Path, files: &[&PathBuf]) -> BTreeSet<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .arg("scan")
+        .arg("--rules")
+        .arg(rules)
+        .args(files)
+        .output()
+        .expect("mamori scan runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|d| d["rule_id"].as_str().map(str::to_owned))
         .collect()
 }
 
@@ -70,16 +92,15 @@ async fn shipped_windows_events_raise_the_detections_their_evtx_raises() {
         return;
     }
     let rules_dir = data.join("rules/windows");
-    let (detector, _) =
-        Detector::compile(&read_rules(&rules_dir).expect("rules"), Mapping::builtin());
     let cases = cases(&data);
     assert!(cases.len() >= 6, "{} cases", cases.len());
-    let expected: BTreeSet<String> = cases
+    let evtx: Vec<&PathBuf> = cases
         .iter()
-        .flatten()
-        .flat_map(|e| detector.evaluate_json(e))
-        .map(|d| d.rule.id.clone())
+        .map(|(f, _)| f)
+        .filter(|f| f.is_file())
         .collect();
+    assert_eq!(evtx.len(), cases.len(), "every case has its .evtx");
+    let expected = scanned(&rules_dir, &evtx);
     assert!(expected.len() >= 6, "the cases fire {expected:?}");
 
     for db in TestDatabase::all().await {
@@ -121,7 +142,7 @@ async fn shipped_windows_events_raise_the_detections_their_evtx_raises() {
         let mut server = start_with(&db, &["--rules", &rules]);
         let http = reqwest::Client::new();
         let mut nxlog_lines = Vec::new();
-        for (i, events) in cases.iter().enumerate() {
+        for (i, (_, events)) in cases.iter().enumerate() {
             let shipper = Shipper::ALL[i % 3];
             let mut lines: Vec<Value> = events.iter().filter_map(|e| shipper.render(e)).collect();
             match shipper {
