@@ -51,7 +51,7 @@ enum Command {
         #[arg(long)]
         once: bool,
         /// The log to ship: `auto` (the systemd journal, else /var/log/auth.log or
-        /// /var/log/secure), `journal`, a file's path, or `off`.
+        /// /var/log/secure), `journal`, `auth-log` (the latter two), a file's path, or `off`.
         #[arg(long, default_value = "auto")]
         logs: LogChoice,
         /// The most log lines kept while the server cannot be reached, in MB; beyond it the

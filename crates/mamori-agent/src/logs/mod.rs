@@ -38,7 +38,8 @@ pub trait LogFeed: Send {
     fn commit(&mut self) -> Result<(), FeedError>;
 }
 
-/// Which log to follow, as `mamori-agent run --logs` names it.
+/// Which log to follow, as `mamori-agent run --logs` names it (`auto`, `journal`,
+/// `auth-log`, `off`, or a file's path).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogChoice {
     /// The journal where systemd runs, else the first auth log found.
@@ -49,6 +50,8 @@ pub enum LogChoice {
     File(PathBuf),
     /// No log: heartbeats only.
     Off,
+    /// The first auth log found (what `auto` falls back to without a journal).
+    AuthLogs,
 }
 
 impl std::str::FromStr for LogChoice {
@@ -58,6 +61,7 @@ impl std::str::FromStr for LogChoice {
         Ok(match s {
             "auto" => LogChoice::Auto,
             "journal" => LogChoice::Journal,
+            "auth-log" => LogChoice::AuthLogs,
             "off" => LogChoice::Off,
             path => LogChoice::File(PathBuf::from(path)),
         })
@@ -68,7 +72,8 @@ impl std::str::FromStr for LogChoice {
 const AUTH_LOGS: [&str; 2] = ["/var/log/auth.log", "/var/log/secure"];
 
 /// Opens the feed `choice` names, keeping its position in `state_dir`; `None` for `off` or
-/// when `auto` finds nothing to follow.
+/// when `auto` finds nothing to follow. With `auto`, a journal that cannot be followed
+/// (`journalctl` missing) gives way to the auth log, and the reason is written to stderr.
 pub fn open(choice: &LogChoice, state_dir: &Path) -> Result<Option<Box<dyn LogFeed>>, FeedError> {
     let journal =
         || Journal::start(state_dir, "journalctl").map(|j| Box::new(j) as Box<dyn LogFeed>);
@@ -78,8 +83,14 @@ pub fn open(choice: &LogChoice, state_dir: &Path) -> Result<Option<Box<dyn LogFe
         LogChoice::Off => Ok(None),
         LogChoice::Journal => journal().map(Some),
         LogChoice::File(path) => file(path).map(Some),
-        LogChoice::Auto if Path::new("/run/systemd/journal").is_dir() => journal().map(Some),
-        LogChoice::Auto => AUTH_LOGS
+        LogChoice::Auto if Path::new("/run/systemd/journal").is_dir() => match journal() {
+            Ok(feed) => Ok(Some(feed)),
+            Err(e) => {
+                eprintln!("cannot follow the journal ({e}); looking for an auth log instead");
+                open(&LogChoice::AuthLogs, state_dir)
+            }
+        },
+        LogChoice::Auto | LogChoice::AuthLogs => AUTH_LOGS
             .iter()
             .map(Path::new)
             .find(|p| p.is_file())
@@ -91,4 +102,33 @@ pub fn open(choice: &LogChoice, state_dir: &Path) -> Result<Option<Box<dyn LogFe
 /// The current time as the journal writes it: microseconds since the epoch, as text.
 fn now_micros() -> String {
     chrono::Utc::now().timestamp_micros().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_read_as_the_command_line_names_them() {
+        let parse = |s: &str| s.parse::<LogChoice>().expect("infallible");
+        assert_eq!(parse("auto"), LogChoice::Auto);
+        assert_eq!(parse("journal"), LogChoice::Journal);
+        assert_eq!(parse("auth-log"), LogChoice::AuthLogs);
+        assert_eq!(parse("off"), LogChoice::Off);
+        assert_eq!(
+            parse("/var/log/secure"),
+            LogChoice::File(PathBuf::from("/var/log/secure"))
+        );
+    }
+
+    #[test]
+    fn off_follows_nothing_and_a_file_is_followed_before_it_exists() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert!(open(&LogChoice::Off, dir.path()).expect("opens").is_none());
+        let later = dir.path().join("later.log");
+        let feed = open(&LogChoice::File(later.clone()), dir.path())
+            .expect("opens")
+            .expect("a feed");
+        assert_eq!(feed.name(), later.display().to_string());
+    }
 }
