@@ -45,7 +45,8 @@ struct EnrolRequest<'a> {
 #[derive(Serialize)]
 struct Heartbeat<'a> {
     posture: &'a Posture,
-    logs: &'a LogShipping,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logs: Option<&'a LogShipping>,
 }
 
 #[derive(Deserialize)]
@@ -110,13 +111,14 @@ impl Client {
         self.post("/api/v1/agents/enrol", None, &body)
     }
 
-    /// Sends a heartbeat with `posture` and how log shipping stands; answers the seconds
-    /// until the next one is due.
+    /// Sends a heartbeat with `posture` and, from a running agent, how log shipping stands
+    /// (`None` leaves what the server knows as it is); answers the seconds until the next
+    /// one is due.
     pub fn heartbeat(
         &self,
         token: &str,
         posture: &Posture,
-        logs: &LogShipping,
+        logs: Option<&LogShipping>,
     ) -> Result<u64, ClientError> {
         let answer: HeartbeatAnswer = self.post(
             "/api/v1/agents/heartbeat",

@@ -146,7 +146,9 @@ fn run(dir: &std::path::Path, once: bool, logs: &LogChoice, buffer_mb: u64) -> a
     }
     loop {
         let report = posture::collect(&Linux, mamori_agent::REPORTER);
-        let wait = match client.heartbeat(&state.token, &report, &shipping.snapshot()) {
+        // A one-off heartbeat ships no logs, so it leaves the service's shipping figures be.
+        let logs = (!once).then(|| shipping.snapshot());
+        let wait = match client.heartbeat(&state.token, &report, logs.as_ref()) {
             Ok(next) => Duration::from_secs(next.max(10)),
             Err(e) if once => return Err(e).context("heartbeat failed"),
             Err(e) => {
