@@ -165,11 +165,14 @@ impl DiskBuffer {
         lines
     }
 
-    /// Forgets the `n` oldest lines: the server has taken them.
-    pub fn ack(&mut self, n: usize) -> Result<(), BufferError> {
-        let freed: u64 = self.queue.iter().take(n).map(|l| l.len() as u64).sum();
-        self.queue.remove_n(n).map_err(|e| self.queue_error(e))?;
-        self.bytes -= freed;
+    /// Forgets the oldest lines, `sent` (as [`DiskBuffer::peek`] gave them): the server has
+    /// taken them.
+    pub fn ack(&mut self, sent: &[Vec<u8>]) -> Result<(), BufferError> {
+        let freed: u64 = sent.iter().map(|l| l.len() as u64).sum();
+        self.queue
+            .remove_n(sent.len())
+            .map_err(|e| self.queue_error(e))?;
+        self.bytes = self.bytes.saturating_sub(freed);
         Ok(())
     }
 
@@ -204,8 +207,9 @@ mod tests {
             let (mut buffer, note) = DiskBuffer::open(dir.path(), 1 << 20).expect("opens");
             assert!(note.is_none());
             buffer.push(&lines(0..5)).expect("push");
-            assert_eq!(buffer.peek(2, 1 << 20), lines(0..2));
-            buffer.ack(2).expect("ack");
+            let sent = buffer.peek(2, 1 << 20);
+            assert_eq!(sent, lines(0..2));
+            buffer.ack(&sent).expect("ack");
         }
         let (buffer, _) = DiskBuffer::open(dir.path(), 1 << 20).expect("reopens");
         assert_eq!(buffer.len(), 3);

@@ -131,7 +131,7 @@ fn send_waiting(
                 shipped.rejected.len()
             );
         }
-        buffer.ack(lines.len())?;
+        buffer.ack(&lines)?;
         status.update(buffer);
     }
     Ok(())
