@@ -54,11 +54,9 @@ struct HeartbeatAnswer {
     next_in_secs: u64,
 }
 
-/// The server's answer to shipped lines.
+/// The server's answer to shipped lines (what it accepted is all the rest).
 #[derive(Debug, Deserialize)]
 pub struct Shipped {
-    /// Lines the server accepted.
-    pub accepted: usize,
     /// Lines it refused, each kept on the server with the reason.
     #[serde(default)]
     pub rejected: Vec<serde_json::Value>,
