@@ -194,7 +194,20 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
-    const WORDS: [&str; 6] = ["alpha", "Bravo", "charlie", "delta-x", "echo/y", "foxtrot"];
+    /// Some beyond ASCII: the Kelvin sign and long s, which a case-insensitive regex takes
+    /// for `k` and `s`; a German sharp s, which uppercases to two letters; an emoji.
+    const WORDS: [&str; 10] = [
+        "alpha",
+        "Bravo",
+        "charlie",
+        "delta-x",
+        "echo/y",
+        "foxtrot",
+        "\u{212A}ilo",
+        "\u{17F}tage",
+        "stra\u{DF}e",
+        "\u{1F600}x",
+    ];
 
     /// Rules over a small vocabulary, so random events hit and miss their literals, in
     /// the fields the rules test and in others.
@@ -217,6 +230,11 @@ mod tests {
             "a: {F5|startswith: delta}\n    condition: a",
             "a: {F1|contains: [alpha, bravo]}\n    b: {F4|endswith: echo/y}\n    condition: a and b",
             "a: {user|contains: foxtrot}\n    condition: a",
+            "a: {F1|re|i: 'kilo'}\n    condition: a",
+            "a: {F2|contains: KILO}\n    condition: a",
+            "a: {F4|re: 'stra(\u{DF}|ss)e'}\n    condition: a",
+            "a: {F1|contains: '\u{1F600}'}\n    condition: a",
+            "a: {F2|re|i: 'Stage'}\n    b: {F1|re: '(?i)al.ha|bravo'}\n    condition: a or b",
         ];
         bodies
             .iter()

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::hash::FastMap;
-use crate::literals::Literal;
+use crate::literals::{Literal, fold_text};
 use crate::mapping::{Mapping, TagSet};
 use crate::view::{LeafVisitor, Leaves, last_part};
 
@@ -71,7 +71,15 @@ struct Scan {
 
 impl Scan {
     /// Pushes onto `out` the rules whose literals occur in `s` and whose `group` applies.
+    /// Text beyond ASCII is folded first (the automaton itself ignores ASCII case only).
     fn hits(&self, s: &str, applies: impl Fn(u32) -> bool, out: &mut Vec<u32>) {
+        let folded;
+        let s = if s.is_ascii() {
+            s
+        } else {
+            folded = fold_text(s);
+            &folded
+        };
         for found in self.automaton.find_overlapping_iter(s) {
             for &rule in &self.rules[found.pattern().as_usize()] {
                 if applies(rule) {

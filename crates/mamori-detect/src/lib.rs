@@ -92,6 +92,7 @@ mod index;
 mod indicators;
 mod literals;
 mod mapping;
+mod regex_literals;
 mod report;
 mod rewrite;
 #[cfg(feature = "evtx")]

@@ -1,18 +1,21 @@
 //! Required literals: for each rule, a set of strings at least one of which must appear
-//! (ignoring ASCII case) for the rule to match — each in the value of the field its
-//! selection tests, or, for keywords, in any of the event's strings. The index feeds these
-//! to Aho-Corasick automata, so a rule whose literals are absent from their fields is never
-//! evaluated. The extraction is conservative: whenever a rule part could match without a
-//! literal (negation, regular expressions, encodings, field references), that part yields no
-//! literal and the rule is evaluated on every event of its log source. A field compared with
-//! a whole number and no modifier (`EventID: 4624`) gives a numeric literal: the index finds
-//! the rule only where that field holds that number, as a number or as text that reads as
-//! one (as the matcher compares it).
+//! in the event's text, folded by [`fold_text`], for the rule to match — each in the value
+//! of the field its selection tests, or, for keywords, in any of the event's strings. The
+//! index feeds these to Aho-Corasick automata, so a rule whose literals are absent from their
+//! fields is never evaluated. The extraction is conservative: whenever a rule part could
+//! match without a literal (negation, field references, comparisons), that part yields no
+//! literal and the rule is evaluated on every event of its log source. Regular expressions
+//! give the text every match contains ([`crate::regex_literals`]). A field compared with a whole number and no
+//! modifier (`EventID: 4624`) gives a numeric literal: the index finds the rule only where
+//! that field holds that number, as a number or as text that reads as one (as the matcher
+//! compares it).
 
 use rsigma_parser::{
     ConditionExpr, Detection, DetectionItem, Detections, Modifier, Quantifier, SigmaRule,
-    SigmaValue, StringPart,
+    SigmaString, SigmaValue, StringPart,
 };
+
+use crate::regex_literals::required_strings;
 
 /// Literals shorter than this select too many events to be worth indexing.
 const MIN_LITERAL: usize = 3;
@@ -21,7 +24,7 @@ const MIN_LITERAL: usize = 3;
 /// deep (see [`crate::view::MAX_FIELD_DEPTH`]).
 const MAX_DOTS: usize = crate::view::MAX_FIELD_DEPTH / 2;
 
-/// A string a rule part needs, lowercased.
+/// A string a rule part needs, folded (see [`fold`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Literal {
     /// The field whose value must contain it (as the event view resolves the name, aliases
@@ -104,9 +107,6 @@ fn verbatim(modifier: &Modifier) -> bool {
 }
 
 fn of_item(item: &DetectionItem) -> Option<Alternatives> {
-    if !item.field.modifiers.iter().all(verbatim) {
-        return None;
-    }
     let field = item.field.name.as_deref();
     if field.is_some_and(|f| f.matches('.').count() > MAX_DOTS) {
         return None;
@@ -115,25 +115,75 @@ fn of_item(item: &DetectionItem) -> Option<Alternatives> {
     if field.is_some_and(|f| crate::audit_fields::DERIVED.contains(&f)) {
         return None;
     }
-    let windash = item.field.has_modifier(Modifier::WindAsh);
-    let plain = item.field.modifiers.is_empty();
-    let values = item.values.iter().map(|v| match (v, field) {
-        (SigmaValue::Integer(n), Some(field)) if plain => Some(vec![Literal {
-            field: Some(field.to_owned()),
-            text: n.to_string(),
-            number: Some(*n),
-        }]),
-        _ => of_value(v, field, windash),
-    });
-    if item.field.has_modifier(Modifier::All) {
-        best(values)
+    let has = |m: Modifier| item.field.has_modifier(m);
+    let only = |allowed: &[Modifier]| item.field.modifiers.iter().all(|m| allowed.contains(m));
+    let values: Vec<Option<Alternatives>> = if has(Modifier::Re) {
+        use Modifier::{All, DotAll, IgnoreCase, Multiline, Re};
+        if !only(&[Re, IgnoreCase, Multiline, DotAll, All]) {
+            return None;
+        }
+        let flags = (has(IgnoreCase), has(Multiline), has(DotAll));
+        item.values
+            .iter()
+            .map(|v| of_regex(v, field, flags))
+            .collect()
     } else {
-        union(values)
+        if !item.field.modifiers.iter().all(verbatim) {
+            return None;
+        }
+        let windash = has(Modifier::WindAsh);
+        let plain = item.field.modifiers.is_empty();
+        item.values
+            .iter()
+            .map(|v| match (v, field) {
+                (SigmaValue::Integer(n), Some(field)) if plain => Some(vec![Literal {
+                    field: Some(field.to_owned()),
+                    text: n.to_string(),
+                    number: Some(*n),
+                }]),
+                _ => of_value(v, field, windash),
+            })
+            .collect()
+    };
+    if has(Modifier::All) {
+        best(values.into_iter())
+    } else {
+        union(values.into_iter())
     }
 }
 
-/// The longest plain ASCII run of a string value, to be found in `field`. With `windash`,
-/// dashes may be written as slashes or other dashes in the event, so runs also stop there.
+/// The pattern of a `re` value, as the matcher reads it (`*` and `?` are regex syntax
+/// there, not wildcards).
+fn raw_text(s: &SigmaString) -> String {
+    s.as_plain().unwrap_or_else(|| s.original.clone())
+}
+
+fn literals_in(field: Option<&str>, texts: Vec<String>) -> Alternatives {
+    texts
+        .into_iter()
+        .map(|text| Literal {
+            field: field.map(str::to_owned),
+            text,
+            number: None,
+        })
+        .collect()
+}
+
+/// The strings one of which every match of a `re` value contains.
+fn of_regex(
+    value: &SigmaValue,
+    field: Option<&str>,
+    (case_insensitive, multi_line, dot_all): (bool, bool, bool),
+) -> Option<Alternatives> {
+    let SigmaValue::String(s) = value else {
+        return None;
+    };
+    let texts = required_strings(&raw_text(s), case_insensitive, multi_line, dot_all, &usable)?;
+    Some(literals_in(field, texts))
+}
+
+/// The longest plain run of a string value, to be found in `field`. With `windash`, dashes
+/// may be written as slashes or other dashes in the event, so runs also stop there.
 fn of_value(value: &SigmaValue, field: Option<&str>, windash: bool) -> Option<Alternatives> {
     let SigmaValue::String(s) = value else {
         return None;
@@ -143,21 +193,42 @@ fn of_value(value: &SigmaValue, field: Option<&str>, windash: bool) -> Option<Al
         let StringPart::Plain(text) = part else {
             continue;
         };
-        for run in text.split(|c: char| !c.is_ascii() || (windash && c == '-')) {
+        let dash =
+            |c: char| windash && matches!(c, '-' | '/' | '\u{2013}' | '\u{2014}' | '\u{2015}');
+        for run in text.split(dash) {
             if run.len() > longest.len() {
                 longest = run;
             }
         }
     }
-    let text = longest.to_ascii_lowercase();
-    if text.len() < MIN_LITERAL || in_scalar_text(&text) {
-        return None;
+    let text = fold(longest).filter(|t| usable(t))?;
+    Some(literals_in(field, vec![text]))
+}
+
+/// Folds event text for the index's search: lowercased as the matcher lowercases for its
+/// case-insensitive comparisons, and the long s read as `s`, as a case-insensitive regex
+/// reads it. Each character folds on its own (but Greek sigma, which [`fold`] keeps out
+/// of literals), so text a rule needs stays findable in the folded event.
+pub(crate) fn fold_text(s: &str) -> String {
+    let lower = s.to_lowercase();
+    if lower.contains('\u{17f}') {
+        lower.replace('\u{17f}', "s")
+    } else {
+        lower
     }
-    Some(vec![Literal {
-        field: field.map(str::to_owned),
-        text,
-        number: None,
-    }])
+}
+
+/// A literal's text folded as [`fold_text`] folds the event, or `None` when the folding
+/// depends on the neighbouring text (Greek sigma).
+pub(crate) fn fold(s: &str) -> Option<String> {
+    (!s.contains(['\u{3a3}', '\u{3c3}', '\u{3c2}'])).then(|| fold_text(s))
+}
+
+/// Whether a literal selects few enough events to be worth indexing: ASCII text needs
+/// [`MIN_LITERAL`] bytes (any other character is rare enough alone), and no literal may be
+/// found in the text of a number or boolean.
+pub(crate) fn usable(text: &str) -> bool {
+    (!text.is_ascii() || text.len() >= MIN_LITERAL) && !in_scalar_text(text)
 }
 
 /// Whether `text` (lowercased) could occur in the text rsigma gives a number or boolean
@@ -171,11 +242,20 @@ fn in_scalar_text(text: &str) -> bool {
 }
 
 /// Alternatives for "all of these must hold": any one part's alternatives will do, so the
-/// most selective is kept (longest shortest literal, then fewest literals).
+/// most selective is kept.
 fn best(parts: impl Iterator<Item = Option<Alternatives>>) -> Option<Alternatives> {
-    parts.flatten().max_by_key(|alts| {
-        let shortest = alts.iter().map(|l| l.text.len()).min().unwrap_or(0);
-        (shortest, usize::MAX - alts.len())
+    most_selective(parts.flatten(), |l| l.text.len())
+}
+
+/// The most selective of several sets of alternatives, any of which would do: the one
+/// whose shortest member is longest, then the one with fewest members.
+pub(crate) fn most_selective<T>(
+    sets: impl Iterator<Item = Vec<T>>,
+    len: impl Fn(&T) -> usize,
+) -> Option<Vec<T>> {
+    sets.max_by_key(|set| {
+        let shortest = set.iter().map(&len).min().unwrap_or(0);
+        (shortest, usize::MAX - set.len())
     })
 }
 
@@ -229,9 +309,46 @@ mod tests {
     }
 
     #[test]
-    fn encodings_and_regexes_give_no_literal() {
+    fn regexes_give_the_text_every_match_contains() {
+        let rule = format!("{HEAD}  a: {{CommandLine|re|i: 'net\\s+user\\s+'}}\n  condition: a\n");
+        assert_eq!(
+            literals(&rule),
+            Some(vec![lit(Some("CommandLine"), "user")])
+        );
+        let rule =
+            format!("{HEAD}  a: {{CommandLine|re: ['ab.*cd', 'mimikatz']}}\n  condition: a\n");
+        assert_eq!(literals(&rule), None);
+        let rule =
+            format!("{HEAD}  a: {{CommandLine|re|s: 'x(Evil|Bad)\\.exe'}}\n  condition: a\n");
+        assert_eq!(
+            literals(&rule),
+            Some(vec![
+                lit(Some("CommandLine"), "xbad.exe"),
+                lit(Some("CommandLine"), "xevil.exe")
+            ])
+        );
+    }
+
+    #[test]
+    fn text_beyond_ascii_is_folded_and_kept() {
+        let rule = format!(
+            "{HEAD}  a: {{CommandLine|contains: ['\u{1F600}', '\u{0410}', '\u{202E}']}}\n  condition: a\n"
+        );
+        assert_eq!(
+            literals(&rule),
+            Some(vec![
+                lit(Some("CommandLine"), "\u{430}"),
+                lit(Some("CommandLine"), "\u{202e}"),
+                lit(Some("CommandLine"), "\u{1f600}"),
+            ])
+        );
+        let rule = format!("{HEAD}  a: {{CommandLine|contains: '\u{03A3}'}}\n  condition: a\n");
+        assert_eq!(literals(&rule), None);
+    }
+
+    #[test]
+    fn encodings_and_comparisons_give_no_literal() {
         for modifier in [
-            "re",
             "base64offset|contains",
             "utf16le|base64",
             "cidr",
