@@ -244,19 +244,51 @@ fn in_scalar_text(text: &str) -> bool {
 /// Alternatives for "all of these must hold": any one part's alternatives will do, so the
 /// most selective is kept.
 fn best(parts: impl Iterator<Item = Option<Alternatives>>) -> Option<Alternatives> {
-    most_selective(parts.flatten(), |l| l.text.len())
+    most_selective(parts.flatten(), selectivity)
+}
+
+/// How few events a literal is likely to select, higher for fewer: first whether it is
+/// text most events hold (see [`common`]), then its length. A whole number a field
+/// must equal (`EventID: 4624`) counts as [`NUMBER_WEIGHT`] characters: far fewer events
+/// hold one such number than hold a word of that length.
+fn selectivity(literal: &Literal) -> (bool, usize) {
+    let length = match literal.number {
+        Some(_) => NUMBER_WEIGHT.max(literal.text.len()),
+        None => literal.text.len(),
+    };
+    (!common(literal.field.as_deref(), &literal.text), length)
+}
+
+/// The length a numeric literal counts as when literals are ranked.
+const NUMBER_WEIGHT: usize = 12;
+
+/// Paths found in most Windows events, lowercased: a part of one of these (with a
+/// backslash, so a path part and not a word like `user`) selects nearly every process
+/// event, however long it is.
+const COMMON_PATHS: [&str; 3] = [
+    "c:\\windows\\system32\\",
+    "c:\\program files (x86)\\",
+    "c:\\users\\",
+];
+
+/// Fields that say where an event comes from: every event of a rule's log source has much
+/// the same value there.
+const SOURCE_FIELDS: [&str; 3] = ["Provider_Name", "Channel", "EventSourceName"];
+
+/// Whether `text` (folded), required in `field`, is held by most events.
+pub(crate) fn common(field: Option<&str>, text: &str) -> bool {
+    field.is_some_and(|f| SOURCE_FIELDS.contains(&f))
+        || (text.contains('\\') && COMMON_PATHS.iter().any(|path| path.contains(text)))
 }
 
 /// The most selective of several sets of alternatives, any of which would do: the one
-/// whose shortest member is longest, then the one with fewest members.
-pub(crate) fn most_selective<T>(
+/// whose least selective member (by `rank`, higher for fewer events) ranks highest, then
+/// the one with fewest members.
+pub(crate) fn most_selective<T, R: Ord>(
     sets: impl Iterator<Item = Vec<T>>,
-    len: impl Fn(&T) -> usize,
+    rank: impl Fn(&T) -> R,
 ) -> Option<Vec<T>> {
-    sets.max_by_key(|set| {
-        let shortest = set.iter().map(&len).min().unwrap_or(0);
-        (shortest, usize::MAX - set.len())
-    })
+    sets.max_by_key(|set| (set.iter().map(&rank).min(), usize::MAX - set.len()))
 }
 
 /// Alternatives for "one of these must hold": every part needs literals.
@@ -295,6 +327,26 @@ mod tests {
         assert_eq!(
             literals(&rule),
             Some(vec![lit(Some("Image"), "\\powershell.exe")])
+        );
+    }
+
+    #[test]
+    fn and_prefers_event_ids_and_rare_text_to_source_names_and_system_paths() {
+        let rule = format!(
+            "{HEAD}  a: {{Provider_Name: 'Service Control Manager', EventID: 7045}}\n  condition: a\n"
+        );
+        let id = Literal {
+            field: Some("EventID".into()),
+            text: "7045".into(),
+            number: Some(7045),
+        };
+        assert_eq!(literals(&rule), Some(vec![id]));
+        let rule = format!(
+            "{HEAD}  a: {{Image|contains: '\\\\Windows\\\\', CommandLine|contains: '\\\\..\\\\'}}\n  condition: a\n"
+        );
+        assert_eq!(
+            literals(&rule),
+            Some(vec![lit(Some("CommandLine"), "\\..\\")])
         );
     }
 

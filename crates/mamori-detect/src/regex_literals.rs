@@ -10,7 +10,7 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use crate::literals::{fold, most_selective};
+use crate::literals::{common, fold, most_selective};
 
 /// Most strings an exact set may hold: the product of a concatenation grows fast.
 const MAX_EXACT: usize = 16;
@@ -157,7 +157,7 @@ fn concat(parts: &[Hir], usable: &dyn Fn(&str) -> bool) -> Info {
     keep(run, &mut candidates);
     Info {
         exact: None,
-        required: most_selective(candidates.into_iter(), |s| s.len()),
+        required: most_selective(candidates.into_iter(), |s| (!common(None, s), s.len())),
     }
 }
 
