@@ -2,7 +2,8 @@
 //! log-source tags they need, and rules with required literals are reachable only through
 //! Aho-Corasick automata: one over the literals of field tests, run only over the strings
 //! of fields some literal names and counting a hit only for rules testing that field, and
-//! one over keyword literals, run over all of the event's strings. So for a typical event
+//! one per log source over keyword literals, run over all of the strings of an event that
+//! source fits. So for a typical event
 //! only the few rules whose log source fits and whose literals occur where they must are
 //! evaluated.
 
@@ -107,8 +108,10 @@ pub(crate) struct Index {
     /// Per key, the whole numbers its field is compared with and the rules comparing (keyed
     /// by event values, so std's hasher).
     numbers: Vec<HashMap<i64, Vec<u32>>>,
-    /// Literals that may occur in any string of the event (keywords).
-    anywhere: Option<Scan>,
+    /// Literals that may occur in any string of the event (keywords), one automaton per
+    /// tag set the rules need: an event is searched only for the keywords of rules its
+    /// log source fits, and a small set is searched much faster than a large one.
+    anywhere: Vec<(TagSet, Scan)>,
 }
 
 impl Index {
@@ -121,7 +124,7 @@ impl Index {
         let mut index = Index::default();
         let mut group_of: HashMap<TagSet, u32> = HashMap::new();
         let mut fields: Vec<Patterns> = Vec::new();
-        let mut anywhere = Patterns::default();
+        let mut anywhere: Vec<(TagSet, Patterns)> = Vec::new();
         let mut key_names = Vec::new();
         for (rule, (tags, literals)) in rules.enumerate() {
             let rule = rule as u32;
@@ -137,7 +140,14 @@ impl Index {
             };
             for literal in literals {
                 let Some(field) = &literal.field else {
-                    anywhere.add(&literal.text, rule);
+                    let at = match anywhere.iter().position(|(need, _)| *need == tags) {
+                        Some(at) => at,
+                        None => {
+                            anywhere.push((tags, Patterns::default()));
+                            anywhere.len() - 1
+                        }
+                    };
+                    anywhere[at].1.add(&literal.text, rule);
                     continue;
                 };
                 key_names.clear();
@@ -162,7 +172,11 @@ impl Index {
                 rules.dedup();
             }
         }
-        index.anywhere = index.finish(anywhere);
+        for (tags, patterns) in anywhere {
+            if let Some(scan) = index.finish(patterns) {
+                index.anywhere.push((tags, scan));
+            }
+        }
         for rules in &mut index.unindexed {
             rules.sort_unstable();
             rules.dedup();
@@ -197,8 +211,10 @@ impl Index {
                 out.extend_from_slice(rules);
             }
         }
-        if let Some(scan) = &self.anywhere {
-            event.visit_string_values(&mut |s| scan.hits(s, |r| self.applies(r, tags), out));
+        for (need, scan) in &self.anywhere {
+            if need & tags == *need {
+                event.visit_string_values(&mut |s| scan.hits(s, |_| true, out));
+            }
         }
         if !self.keys.is_empty() {
             let mut visitor = FieldScan {

@@ -239,19 +239,20 @@ impl Mapping {
         let mut tags = self.always;
         // Many routes test the same fields (`Channel`, then `EventID`): read each once.
         let mut texts = FieldTexts::default();
+        // One buffer for the lowercased values (most have capitals: `Security`).
+        let mut lower = String::new();
         for (field, by_value) in &self.by_field {
             let Some(value) = texts.get(field, event) else {
                 continue;
             };
-            let lowered = if value
-                .bytes()
-                .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
-            {
-                Cow::Owned(value.to_lowercase())
+            lower.clear();
+            if value.is_ascii() {
+                lower.push_str(&value);
+                lower.make_ascii_lowercase();
             } else {
-                value
-            };
-            for key in [&*lowered, "*"] {
+                lower.push_str(&value.to_lowercase());
+            }
+            for key in [lower.as_str(), "*"] {
                 for &index in by_value.get(key).into_iter().flatten() {
                     let route = &self.routes[index];
                     if route.tags & !tags != 0 && rest_holds(&route.when[1..], event, &mut texts) {
