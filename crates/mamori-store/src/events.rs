@@ -2,7 +2,7 @@
 //! queue cursor, so a batch is stored exactly once), and the search read by analysts and
 //! organisations.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use mamori_model::{Event, Scope};
@@ -45,6 +45,62 @@ pub struct IngestBatch {
     pub quarantined: Vec<QuarantineLine>,
     /// What the detection engine found in these events.
     pub detections: Vec<NewDetection>,
+}
+
+/// What one delivery from a shared stream writes, all or nothing: an [`IngestBatch`]
+/// without a queue cursor (see [`Store::write_delivered_batch`]).
+#[derive(Debug, Clone, Default)]
+pub struct DeliveredBatch {
+    /// Lines from registered sources.
+    pub events: Vec<NewEvent>,
+    /// Lines from unknown senders.
+    pub quarantined: Vec<QuarantineLine>,
+    /// What the detection engine found in these events.
+    pub detections: Vec<NewDetection>,
+}
+
+/// Writes a batch's rows: events with their per-source counts, quarantine, detections.
+async fn write_rows(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    events: &[NewEvent],
+    quarantined: &[QuarantineLine],
+    detections: &[NewDetection],
+) -> Result<(), StoreError> {
+    insert_events(tx, backend, events).await?;
+    count_per_source(tx, events).await?;
+    insert_quarantine(tx, quarantined).await?;
+    insert_detections(tx, backend, detections).await
+}
+
+/// Which of `ids` are stored already, as events or quarantined lines.
+async fn stored_ids(
+    tx: &mut Transaction<'_, Any>,
+    ids: &[&str],
+) -> Result<HashSet<String>, StoreError> {
+    let mut stored = HashSet::new();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT id FROM events WHERE id IN ({list})
+             UNION SELECT id FROM quarantine_lines WHERE id IN ({list})"
+        );
+        let mut query = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        stored.extend(
+            query
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(|(id,)| id),
+        );
+    }
+    Ok(stored)
 }
 
 /// A stored event as search returns it.
@@ -400,10 +456,14 @@ impl Store {
         if cursor.is_some_and(|(seq,)| seq >= batch.last_seq) {
             return Ok(());
         }
-        insert_events(&mut tx, self.backend, &batch.events).await?;
-        count_per_source(&mut tx, &batch.events).await?;
-        insert_quarantine(&mut tx, &batch.quarantined).await?;
-        insert_detections(&mut tx, self.backend, &batch.detections).await?;
+        write_rows(
+            &mut tx,
+            self.backend,
+            &batch.events,
+            &batch.quarantined,
+            &batch.detections,
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO ingest_cursors (node_id, seq, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
@@ -415,6 +475,56 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Writes a batch delivered by a shared stream, which redelivers what was not
+    /// acknowledged (a cluster's detect node; see `mamori-cluster`). There is no cursor:
+    /// lines whose identifiers are stored already are skipped, with the detections about
+    /// them, so a redelivery stores nothing twice. Two nodes storing the same line at once
+    /// collide on its identifier and one transaction fails; its retry then skips the line.
+    /// Returns how many lines were skipped.
+    pub async fn write_delivered_batch(&self, batch: &DeliveredBatch) -> Result<usize, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let ids: Vec<&str> = batch
+            .events
+            .iter()
+            .map(|e| e.id.as_str())
+            .chain(batch.quarantined.iter().map(|q| q.id.as_str()))
+            .collect();
+        let stored = stored_ids(&mut tx, &ids).await?;
+        if stored.is_empty() {
+            write_rows(
+                &mut tx,
+                self.backend,
+                &batch.events,
+                &batch.quarantined,
+                &batch.detections,
+            )
+            .await?;
+        } else {
+            let fresh = |id: &str| !stored.contains(id);
+            let events: Vec<NewEvent> = batch
+                .events
+                .iter()
+                .filter(|e| fresh(&e.id))
+                .cloned()
+                .collect();
+            let quarantined: Vec<QuarantineLine> = batch
+                .quarantined
+                .iter()
+                .filter(|q| fresh(&q.id))
+                .cloned()
+                .collect();
+            let detections: Vec<NewDetection> = batch
+                .detections
+                .iter()
+                .filter(|d| d.event_id.as_deref().is_none_or(fresh))
+                .cloned()
+                .collect();
+            write_rows(&mut tx, self.backend, &events, &quarantined, &detections).await?;
+        }
+        tx.commit().await?;
+        Ok(stored.len())
     }
 
     /// The last queue sequence number stored from queue `node_id` (0 when none).

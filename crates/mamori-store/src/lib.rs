@@ -72,7 +72,9 @@ pub use documents::{
     content_hash, valid_slug,
 };
 pub use error::{InvalidInput, StoreError};
-pub use events::{COUNT_BOUND, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent};
+pub use events::{
+    COUNT_BOUND, DeliveredBatch, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent,
+};
 pub use incidents::{Check, INCIDENT_CATEGORIES, Incident, TimelineEntry};
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;

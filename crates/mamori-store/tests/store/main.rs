@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod agents;
 mod answer_sets;
+mod delivered;
 mod documents;
 mod lists;
 mod rollups;
