@@ -18,7 +18,7 @@ use crate::queue::{Queue, QueueError, Reader, Record};
 use crate::source::{Origin, Route, SourceTable};
 
 /// Lines per stored batch.
-const BATCH: usize = 2000;
+pub(crate) const BATCH: usize = 2000;
 /// How often the source table is reloaded to pick up new registrations.
 const REFRESH: Duration = Duration::from_secs(5);
 /// How long a sender found unknown after a reload stays known-unknown: its further lines
@@ -30,7 +30,7 @@ const UNKNOWN_FOR: Duration = Duration::from_secs(1);
 /// The most senders remembered as unknown; past it the memory starts afresh.
 const UNKNOWN_KEPT: usize = 10_000;
 /// The wait between attempts when the database refuses a batch.
-const RETRY: Duration = Duration::from_secs(1);
+pub(crate) const RETRY: Duration = Duration::from_secs(1);
 
 /// What the pipeline has stored since start.
 #[derive(Debug, Default)]
@@ -202,6 +202,77 @@ async fn load_table(store: &Store, shutdown: &mut watch::Receiver<bool>) -> Opti
     }
 }
 
+/// Finds each queued line's source, keeping the source table fresh: reloaded every
+/// [`REFRESH`], when a source was registered or changed, and when a sender not seen unknown
+/// lately turns up (see [`UNKNOWN_FOR`]). Shared by the pipeline here and a cluster's
+/// detect nodes, which read the same records from a stream.
+pub struct Router {
+    table: SourceTable,
+    loaded: Instant,
+    unknown: HashMap<Origin, Instant>,
+    stats: Arc<PipelineStats>,
+}
+
+impl Router {
+    /// Loads the source table, retrying while the database is unavailable; `None` on
+    /// shutdown. `stats` says when sources changed.
+    pub async fn load(
+        store: &Store,
+        stats: Arc<PipelineStats>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Option<Router> {
+        Some(Router {
+            table: load_table(store, shutdown).await?,
+            loaded: Instant::now(),
+            unknown: HashMap::new(),
+            stats,
+        })
+    }
+
+    /// Routes `records`: events (dead letters included) for registered sources, quarantine
+    /// lines for unknown senders.
+    pub async fn route(
+        &mut self,
+        store: &Store,
+        records: &[Record],
+    ) -> (Vec<NewEvent>, Vec<QuarantineLine>) {
+        let now = Instant::now();
+        let new_stranger = records.iter().any(|r| {
+            self.table.resolve(&r.origin).is_none()
+                && self
+                    .unknown
+                    .get(&r.origin)
+                    .is_none_or(|seen| now.duration_since(*seen) > UNKNOWN_FOR)
+        });
+        let stale = self.stats.sources_changed.swap(false, Ordering::AcqRel)
+            || self.loaded.elapsed() > REFRESH
+            || new_stranger;
+        if stale {
+            if let Ok(fresh) = SourceTable::load(store).await {
+                self.table = fresh;
+            }
+            self.loaded = Instant::now();
+            if self.unknown.len() > UNKNOWN_KEPT {
+                self.unknown.clear();
+            }
+            for record in records {
+                if self.table.resolve(&record.origin).is_none() {
+                    self.unknown.insert(record.origin.clone(), self.loaded);
+                }
+            }
+        }
+        let mut events = Vec::with_capacity(records.len());
+        let mut quarantined = Vec::new();
+        for record in records {
+            match route_line(&self.table, record) {
+                Ok(event) => events.push(event),
+                Err(line) => quarantined.push(line),
+            }
+        }
+        (events, quarantined)
+    }
+}
+
 /// Stores batches in order, retrying each until the database takes it, then lets the queue
 /// delete what is stored. On shutdown a batch not yet stored stays in the queue.
 async fn store_batches(
@@ -264,53 +335,22 @@ pub async fn run_pipeline(
         shutdown.clone(),
     ));
     let result = async {
-        let Some(mut table) = load_table(&store, &mut shutdown).await else {
+        let Some(mut router) = Router::load(&store, stats.clone(), &mut shutdown).await else {
             return Ok(());
         };
-        let mut loaded = Instant::now();
-        let mut unknown: HashMap<Origin, Instant> = HashMap::new();
         loop {
             let records = reader.next_batch(BATCH, &mut shutdown).await?;
             let Some(last) = records.last().map(|r| r.seq) else {
                 return Ok(()); // shutdown
             };
-            let now = Instant::now();
-            let new_stranger = records.iter().any(|r| {
-                table.resolve(&r.origin).is_none()
-                    && unknown
-                        .get(&r.origin)
-                        .is_none_or(|seen| now.duration_since(*seen) > UNKNOWN_FOR)
-            });
-            let stale = stats.sources_changed.swap(false, Ordering::AcqRel)
-                || loaded.elapsed() > REFRESH
-                || new_stranger;
-            if stale {
-                if let Ok(fresh) = SourceTable::load(&store).await {
-                    table = fresh;
-                }
-                loaded = Instant::now();
-                if unknown.len() > UNKNOWN_KEPT {
-                    unknown.clear();
-                }
-                for record in &records {
-                    if table.resolve(&record.origin).is_none() {
-                        unknown.insert(record.origin.clone(), loaded);
-                    }
-                }
-            }
+            let (events, quarantined) = router.route(&store, &records).await;
             let mut batch = IngestBatch {
                 node_id: node_id.clone(),
                 last_seq: i64::try_from(last).unwrap_or(i64::MAX),
-                events: Vec::with_capacity(records.len()),
-                quarantined: Vec::new(),
+                events,
+                quarantined,
                 detections: Vec::new(),
             };
-            for record in &records {
-                match route_line(&table, record) {
-                    Ok(event) => batch.events.push(event),
-                    Err(line) => batch.quarantined.push(line),
-                }
-            }
             if let Some(inspector) = inspector.as_mut() {
                 batch.detections = inspector.inspect(&batch.events);
             }

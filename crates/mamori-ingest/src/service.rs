@@ -1,6 +1,6 @@
 //! Ingest as one running service: opens the durable queue at the cursor the database holds,
-//! binds the configured syslog listeners, runs the background sync and the pipeline, and
-//! stops them in order. `mamori serve`, the benchmark and the flow tests start it this way.
+//! binds the configured syslog listeners, runs the background sync and what drains the
+//! queue (the pipeline, or a cluster's forwarder), and stops them in order. `mamori serve`, the benchmark and the flow tests start it this way.
 
 use std::io;
 use std::net::SocketAddr;
@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::forward::{Forward, run_forwarder};
 use crate::listen::{
     CounterSnapshot, Counters, TlsError, TlsSettings, now_us, run_tcp, run_tls, run_udp,
 };
@@ -55,6 +56,15 @@ pub enum StartError {
     /// The TLS certificates could not be used.
     #[error(transparent)]
     Tls(#[from] TlsError),
+}
+
+/// What takes the lines out of the durable queue.
+pub enum Drain {
+    /// The pipeline: parsed, looked at by the inspector (detection in `mamori serve`) and
+    /// stored here.
+    Store(Option<Box<dyn BatchInspector>>),
+    /// Handed on (a cluster's ingest node publishing to the shared stream).
+    Forward(Box<dyn Forward>),
 }
 
 /// Ingest's numbers, for the status API and the benchmark.
@@ -148,6 +158,16 @@ impl RunningIngest {
         settings: IngestSettings,
         inspector: Option<Box<dyn BatchInspector>>,
     ) -> Result<RunningIngest, StartError> {
+        Self::start_draining(store, settings, Drain::Store(inspector)).await
+    }
+
+    /// Opens the queue, binds the listeners and starts everything, the queue drained by
+    /// `drain`.
+    pub async fn start_draining(
+        store: Store,
+        settings: IngestSettings,
+        drain: Drain,
+    ) -> Result<RunningIngest, StartError> {
         let node_id = queue::node_id(&settings.queue.dir).map_err(QueueError::from)?;
         let committed = u64::try_from(store.ingest_cursor(&node_id).await?).unwrap_or(0);
         let (queue, reader) = queue::open(settings.queue.clone(), committed)?;
@@ -213,16 +233,23 @@ impl RunningIngest {
             .background
             .spawn(queue.clone().run_syncer(background_shutdown.clone()));
         running.background.spawn(async move {
-            if let Err(e) = run_pipeline(
-                store,
-                node_id,
-                reader,
-                stats,
-                inspector,
-                background_shutdown,
-            )
-            .await
-            {
+            let stopped = match drain {
+                Drain::Store(inspector) => {
+                    run_pipeline(
+                        store,
+                        node_id,
+                        reader,
+                        stats,
+                        inspector,
+                        background_shutdown,
+                    )
+                    .await
+                }
+                Drain::Forward(forward) => {
+                    run_forwarder(store, node_id, reader, stats, forward, background_shutdown).await
+                }
+            };
+            if let Err(e) = stopped {
                 tracing::error!(error = %e, "the ingest pipeline stopped");
             }
         });

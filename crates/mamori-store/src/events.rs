@@ -73,6 +73,24 @@ async fn write_rows(
     insert_detections(tx, backend, detections).await
 }
 
+/// Sets queue `node_id`'s cursor to `seq`.
+async fn put_cursor(
+    tx: &mut Transaction<'_, Any>,
+    node_id: &str,
+    seq: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ingest_cursors (node_id, seq, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+    )
+    .bind(node_id)
+    .bind(seq)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Which of `ids` are stored already, as events or quarantined lines.
 async fn stored_ids(
     tx: &mut Transaction<'_, Any>,
@@ -464,15 +482,16 @@ impl Store {
             &batch.detections,
         )
         .await?;
-        sqlx::query(
-            "INSERT INTO ingest_cursors (node_id, seq, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
-        )
-        .bind(&batch.node_id)
-        .bind(batch.last_seq)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        put_cursor(&mut tx, &batch.node_id, batch.last_seq).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps `seq` as the last line of queue `node_id` that is taken care of, for a node
+    /// that hands its queue on instead of storing it (a cluster's ingest node).
+    pub async fn save_ingest_cursor(&self, node_id: &str, seq: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        put_cursor(&mut tx, node_id, seq).await?;
         tx.commit().await?;
         Ok(())
     }

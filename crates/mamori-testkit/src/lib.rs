@@ -4,8 +4,10 @@
 //!
 //! Also real loopback servers for notification tests: [`smtp::SmtpSink`] and
 //! [`webhook::WebhookSink`]; [`pdf::pdf_text`] to read generated PDFs back; and
-//! [`windows::Shipper`] to turn Windows events into what log shippers send.
+//! [`windows::Shipper`] to turn Windows events into what log shippers send; [`nats::nats_url`]
+//! for the cluster tests' NATS server.
 
+pub mod nats;
 pub mod pdf;
 pub mod smtp;
 pub mod webhook;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use reader::Reader;
-pub use record::{Line, Record};
+pub use record::{Line, Record, decode_run, encode_record};
 pub use writer::{Queue, QueueStats};
 
 use record::{Decoded, decode};

@@ -136,6 +136,38 @@ pub fn encode(
     out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
 }
 
+/// Appends `record` framed as the queue writes it, to carry records elsewhere (a cluster's
+/// stream) in a form [`decode_run`] checks and reads back.
+pub fn encode_record(out: &mut Vec<u8>, record: &Record) {
+    let line = Line {
+        bytes: &record.line,
+        truncated_from: record.truncated_from,
+        refused: record.refused.as_deref(),
+    };
+    encode(
+        out,
+        record.seq,
+        record.id,
+        record.received_us,
+        &record.origin,
+        line,
+    );
+}
+
+/// The records of a run written by [`encode_record`], or `None` when any of it is damaged
+/// or cut short.
+pub fn decode_run(mut buf: &[u8]) -> Option<Vec<Record>> {
+    let mut records = Vec::new();
+    while !buf.is_empty() {
+        let Decoded::Record(record, used) = decode(buf) else {
+            return None;
+        };
+        records.push(record);
+        buf = &buf[used..];
+    }
+    Some(records)
+}
+
 /// What [`decode`] found at the start of a buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decoded {
@@ -244,6 +276,34 @@ pub fn decode(buf: &[u8]) -> Decoded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_of_records_reads_back_whole_or_not_at_all() {
+        let records: Vec<Record> = sample_origins()
+            .into_iter()
+            .enumerate()
+            .map(|(i, origin)| Record {
+                seq: i as u64 + 7,
+                id: uuid::Uuid::now_v7(),
+                received_us: 1_700_000_000_000_000 + i as i64,
+                origin,
+                line: format!("line {i} \u{65e5}\u{672c}").into_bytes(),
+                truncated_from: (i % 2 == 0).then_some(70_000),
+                refused: (i % 3 == 0).then(|| "not a JSON object".to_owned()),
+            })
+            .collect();
+        let mut run = Vec::new();
+        for record in &records {
+            encode_record(&mut run, record);
+        }
+        assert_eq!(decode_run(&run), Some(records));
+        assert_eq!(decode_run(&[]), Some(Vec::new()));
+        assert_eq!(decode_run(&run[..run.len() - 1]), None, "cut short");
+        let mut damaged = run.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert_eq!(decode_run(&damaged), None, "damaged");
+    }
 
     fn sample_origins() -> Vec<Origin> {
         vec![

@@ -1,0 +1,122 @@
+//! The shared stream: one JetStream stream with work-queue retention (a message leaves it
+//! once a detect node has acknowledged it), kept on disk by the NATS server, and one durable
+//! pull consumer that every detect node takes from.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, stream};
+
+use crate::error::ClusterError;
+
+/// Where the stream is and how it behaves.
+#[derive(Debug, Clone)]
+pub struct BusConfig {
+    /// The NATS server (`nats://host:4222`).
+    pub url: String,
+    /// The stream's name; its subjects are `<lowercased name>.>`. Tests use their own.
+    pub stream: String,
+    /// How long a detect node may hold a batch before it is delivered to another node.
+    pub ack_wait: Duration,
+}
+
+impl BusConfig {
+    /// The production stream on the server at `url`, with a 60-second ack wait.
+    pub fn new(url: impl Into<String>) -> BusConfig {
+        BusConfig {
+            url: url.into(),
+            stream: "MAMORI_LINES".into(),
+            ack_wait: Duration::from_secs(60),
+        }
+    }
+
+    /// The subject a batch of lines is published on.
+    pub(crate) fn subject(&self) -> String {
+        format!("{}.lines", self.stream.to_ascii_lowercase())
+    }
+}
+
+/// The durable consumer's name.
+const CONSUMER: &str = "detect";
+
+/// How long JetStream remembers a published batch's identifier, so a batch published again
+/// within it (the ingest node retried after a lost answer) is kept once.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+/// A connection to the shared stream.
+#[derive(Clone)]
+pub struct Bus {
+    pub(crate) config: BusConfig,
+    pub(crate) jetstream: jetstream::Context,
+    pub(crate) stream: stream::Stream,
+    /// The largest message the server takes, in bytes.
+    pub(crate) max_payload: usize,
+}
+
+impl Bus {
+    /// Connects and creates the stream and the consumer when they do not exist yet.
+    pub async fn connect(config: BusConfig) -> Result<Bus, ClusterError> {
+        let client = async_nats::connect(&config.url)
+            .await
+            .map_err(|e| ClusterError::Connect {
+                url: config.url.clone(),
+                reason: e.to_string(),
+            })?;
+        let max_payload = client.server_info().max_payload;
+        let jetstream = jetstream::new(client);
+        let stream = jetstream
+            .get_or_create_stream(stream::Config {
+                name: config.stream.clone(),
+                subjects: vec![format!("{}.>", config.stream.to_ascii_lowercase())],
+                retention: stream::RetentionPolicy::WorkQueue,
+                storage: stream::StorageType::File,
+                duplicate_window: DUPLICATE_WINDOW,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| ClusterError::Setup {
+                what: "stream",
+                reason: e.to_string(),
+            })?;
+        let bus = Bus {
+            config,
+            jetstream,
+            stream,
+            max_payload,
+        };
+        bus.consumer().await?;
+        Ok(bus)
+    }
+
+    /// The shared durable consumer.
+    pub(crate) async fn consumer(
+        &self,
+    ) -> Result<consumer::Consumer<consumer::pull::Config>, ClusterError> {
+        self.stream
+            .get_or_create_consumer(
+                CONSUMER,
+                consumer::pull::Config {
+                    durable_name: Some(CONSUMER.into()),
+                    ack_policy: consumer::AckPolicy::Explicit,
+                    ack_wait: self.config.ack_wait,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| ClusterError::Setup {
+                what: "consumer",
+                reason: e.to_string(),
+            })
+    }
+
+    /// Removes the stream and everything in it (tests clean up with this).
+    pub async fn delete(self) -> Result<(), ClusterError> {
+        self.jetstream
+            .delete_stream(&self.config.stream)
+            .await
+            .map(|_| ())
+            .map_err(|e| ClusterError::Setup {
+                what: "stream",
+                reason: e.to_string(),
+            })
+    }
+}
