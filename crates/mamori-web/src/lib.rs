@@ -47,6 +47,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Serves only `GET /healthz` on `listener` until `shutdown` completes: a cluster node that
+/// does not serve pages and the API still answers its load balancer and monitoring.
+pub async fn serve_health(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new()
+        .route("/healthz", axum::routing::get(api::healthz))
+        .with_state(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// Serves the application on `listener` until `shutdown` completes, then lets requests in
 /// flight finish. The binary and the flow tests both start the server through this.
 pub async fn serve(

@@ -73,6 +73,10 @@ pub struct FileConfig {
     /// `[reports]`: when monthly reports go out (`day`, `time`, `link_days`).
     #[serde(default)]
     pub reports: crate::reports::ReportArgs,
+    /// `[cluster]`: the shared NATS server and this node's roles (`nats_url`,
+    /// `role = ["ingest", "web"]`).
+    #[serde(default)]
+    pub cluster: crate::cluster::ClusterArgs,
 }
 
 impl FileConfig {

@@ -8,9 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use mamori_ingest::listen::TlsSettings;
-use mamori_ingest::pipeline::BatchInspector;
 use mamori_ingest::queue::{FsyncPolicy, QueueConfig};
-use mamori_ingest::{IngestSettings, RunningIngest};
+use mamori_ingest::{Drain, IngestSettings, RunningIngest};
 use mamori_store::{Store, now};
 use serde::Deserialize;
 
@@ -117,14 +116,15 @@ impl IngestArgs {
     }
 }
 
-/// Starts ingest with `detection` looking at every parsed batch, and says where it listens.
+/// Starts ingest with its queue drained by `drain` (the pipeline with detection, or a
+/// cluster's forwarder), and says where it listens.
 pub async fn start(
     store: &Store,
     settings: IngestSettings,
-    detection: Box<dyn BatchInspector>,
+    drain: Drain,
 ) -> anyhow::Result<RunningIngest> {
     let queue_dir = settings.queue.dir.display().to_string();
-    let running = RunningIngest::start(store.clone(), settings, Some(detection))
+    let running = RunningIngest::start_draining(store.clone(), settings, drain)
         .await
         .with_context(|| format!("cannot start log ingestion (queue in {queue_dir})"))?;
     for (transport, address) in [

@@ -6,6 +6,7 @@ mod admin;
 mod alerting;
 mod bench;
 mod bench_alerts;
+mod cluster;
 mod config;
 mod detection;
 mod diagnose;

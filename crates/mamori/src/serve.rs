@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use clap::Args;
 
+use mamori_ingest::Drain;
+
+use crate::cluster::Role;
 use crate::config::{FileConfig, StorageArgs};
 use crate::logging::{self, LogFormat};
 
@@ -34,6 +37,8 @@ pub struct ServeArgs {
     alerts: crate::alerting::AlertArgs,
     #[command(flatten)]
     reports: crate::reports::ReportArgs,
+    #[command(flatten)]
+    cluster: crate::cluster::ClusterArgs,
 }
 
 /// Runs the server until a shutdown signal arrives.
@@ -57,7 +62,8 @@ pub async fn run(args: ServeArgs, log_format: Option<LogFormat>) -> anyhow::Resu
 }
 
 /// `mamori serve` started and listening: the web server, log ingestion with detection,
-/// the alerting stage, the report schedule and housekeeping, all on one database.
+/// the alerting stage, the report schedule and housekeeping, all on one database (in a
+/// cluster, the parts this node's roles name).
 pub struct Running {
     /// Where the web server listens.
     pub address: SocketAddr,
@@ -99,7 +105,9 @@ where
     launch(args, file).await
 }
 
-/// Builds every part from the options and the configuration file and starts them.
+/// Builds every part this node runs from the options and the configuration file and
+/// starts them: on a single node everything; in a cluster (`--nats-url`) what `--role`
+/// names (see [`crate::cluster`]).
 async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
     let data_dir = args.storage.data_dir(&file);
     let listen = args
@@ -107,6 +115,15 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
         .or(file.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let store = args.storage.open_with(&file).await?;
+    let plan = args.cluster.or_file(file.cluster).plan(store.backend())?;
+    let bus = match &plan.bus {
+        Some(config) => Some(
+            mamori_cluster::Bus::connect(config.clone())
+                .await
+                .context("cannot join the cluster's NATS JetStream stream")?,
+        ),
+        None => None,
+    };
     let defaults = mamori_web::WebSettings::default();
     let mut settings = mamori_web::WebSettings {
         secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
@@ -124,15 +141,41 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
             .filter(|u| !u.is_empty()),
         ..defaults
     };
-    let needs_setup = store.provider().await?.is_none();
-    let ingest_settings = args.ingest.or_file(file.ingest).settings(&data_dir)?;
-    let detection = args.detect.or_file(file.detect).load()?;
-    let ingest = crate::ingest::start(&store, ingest_settings, Box::new(detection)).await?;
-    settings.syslog_ports = mamori_web::SyslogPorts {
-        udp: ingest.udp.map(|a| a.port()),
-        tcp: ingest.tcp.map(|a| a.port()),
-        tls: ingest.tls.map(|a| a.port()),
+    let needs_setup = plan.runs(Role::Web) && store.provider().await?.is_none();
+    let detect_args = args.detect.or_file(file.detect);
+    let detection = || -> anyhow::Result<Box<dyn mamori_ingest::pipeline::BatchInspector>> {
+        Ok(Box::new(detect_args.load()?))
     };
+
+    // The durable queue takes syslog (ingest) and HTTP lines (web). A single node stores
+    // them itself with detection; a cluster node publishes them to the stream.
+    let ingest = if plan.runs(Role::Ingest) || plan.runs(Role::Web) {
+        let mut ingest_settings = args.ingest.or_file(file.ingest).settings(&data_dir)?;
+        if !plan.runs(Role::Ingest) {
+            ingest_settings.udp = None;
+            ingest_settings.tcp = None;
+            ingest_settings.tls = None;
+        }
+        let drain = match &bus {
+            Some(bus) => Drain::Forward(Box::new(mamori_cluster::StreamForward::new(bus.clone()))),
+            None => Drain::Store(Some(detection()?)),
+        };
+        Some(crate::ingest::start(&store, ingest_settings, drain).await?)
+    } else {
+        None
+    };
+    if let Some(ingest) = &ingest {
+        settings.syslog_ports = mamori_web::SyslogPorts {
+            udp: ingest.udp.map(|a| a.port()),
+            tcp: ingest.tcp.map(|a| a.port()),
+            tls: ingest.tls.map(|a| a.port()),
+        };
+    }
+    let detect = match &bus {
+        Some(bus) if plan.runs(Role::Detect) => Some(DetectNode::start(bus, &store, detection()?)),
+        _ => None,
+    };
+
     let notifier = args
         .smtp
         .or_file(file.smtp)
@@ -142,12 +185,20 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
             .or_file(file.alerts)
             .settings(settings.public_url.clone(), store.zone())?,
     );
-    let alerting = mamori_alerts::RunningAlerts::start(
-        store.clone(),
-        notifier.clone(),
-        alert_settings.clone(),
-        Some(ingest.handle.detections_stored()),
-    );
+    let alerting = plan.runs(Role::Alerts).then(|| {
+        // Told at once when this node's own pipeline stored detections; in a cluster the
+        // alerting stage finds them on its regular look.
+        let stored = match (&bus, &ingest) {
+            (None, Some(ingest)) => Some(ingest.handle.detections_stored()),
+            _ => None,
+        };
+        mamori_alerts::RunningAlerts::start(
+            store.clone(),
+            notifier.clone(),
+            alert_settings.clone(),
+            stored,
+        )
+    });
     let report_args = args.reports.or_file(file.reports);
     let renderer = std::sync::Arc::new(
         mamori_typst::TypstRenderer::new().context("cannot load the fonts for PDF reports")?,
@@ -155,34 +206,51 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
     let reporter = mamori_reports::Reporter::new(store.clone(), renderer)
         .with_public_url(settings.public_url.clone());
     let schedule = report_args.schedule(settings.public_url.clone())?;
-    let report_schedule =
-        mamori_reports::RunningReports::start(reporter.clone(), notifier.clone(), schedule);
-    let state = mamori_web::AppState::new(store.clone(), settings)
+    let report_schedule = plan.runs(Role::Reports).then(|| {
+        mamori_reports::RunningReports::start(reporter.clone(), notifier.clone(), schedule)
+    });
+    let mut state = mamori_web::AppState::new(store.clone(), settings)
         .context("built-in templates are broken")?
-        .with_ingest(ingest.handle.clone())
         .with_reports(reporter)
         .with_alerting(mamori_web::Alerting {
             notifier,
             settings: alert_settings,
         });
+    if let Some(ingest) = &ingest {
+        state = state.with_ingest(ingest.handle.clone());
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is another program using it?)"))?;
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let shared = store.clone();
+    let web = plan.runs(Role::Web);
     let finished = tokio::spawn(async move {
         let housekeeping = tokio::spawn(housekeeping(shared.clone()));
         let ingest_housekeeping = tokio::spawn(crate::ingest::housekeeping(shared.clone()));
-        let served = mamori_web::serve(listener, state, async {
+        let shutdown = async {
             let _ = stopped.await;
-        })
-        .await;
+        };
+        let served = if web {
+            mamori_web::serve(listener, state, shutdown).await
+        } else {
+            mamori_web::serve_health(listener, state, shutdown).await
+        };
         housekeeping.abort();
         ingest_housekeeping.abort();
-        ingest.stop().await;
-        alerting.stop().await;
-        report_schedule.stop().await;
+        if let Some(ingest) = ingest {
+            ingest.stop().await;
+        }
+        if let Some(detect) = detect {
+            detect.stop().await;
+        }
+        if let Some(alerting) = alerting {
+            alerting.stop().await;
+        }
+        if let Some(report_schedule) = report_schedule {
+            report_schedule.stop().await;
+        }
         shared.close().await;
         Ok(served?)
     });
@@ -193,6 +261,44 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
         stop,
         finished,
     })
+}
+
+/// A cluster's detect node running in this process.
+struct DetectNode {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DetectNode {
+    /// Starts taking lines from the stream, with `detection` looking at every batch.
+    fn start(
+        bus: &mamori_cluster::Bus,
+        store: &mamori_store::Store,
+        detection: Box<dyn mamori_ingest::pipeline::BatchInspector>,
+    ) -> DetectNode {
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let node = mamori_cluster::run_detect(
+            bus.clone(),
+            store.clone(),
+            Some(detection),
+            std::sync::Arc::new(mamori_cluster::DetectStats::default()),
+            shutdown,
+        );
+        let task = tokio::spawn(async move {
+            if let Err(e) = node.await {
+                tracing::error!(error = %e, "the detect node stopped");
+            }
+        });
+        DetectNode { stop, task }
+    }
+
+    /// Finishes the batch in hand and stops.
+    async fn stop(self) {
+        self.stop.send_replace(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the detect node failed");
+        }
+    }
 }
 
 /// Removes expired sessions and old sign-in failures every hour.

@@ -20,6 +20,7 @@ mod orgs;
 mod reports;
 mod risks;
 
+pub(crate) use health::healthz;
 use std::sync::Arc;
 
 use axum::{Extension, Json, Router};

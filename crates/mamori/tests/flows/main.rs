@@ -12,6 +12,7 @@ mod assessments;
 mod assets;
 mod channels_pages;
 mod cli;
+mod cluster;
 mod consultations;
 mod contacts;
 mod desk;

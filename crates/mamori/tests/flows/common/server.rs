@@ -28,6 +28,24 @@ pub fn start(db: &TestDatabase) -> Server {
 
 /// Starts the real binary like [`start`], with `extra` options for `serve`.
 pub fn start_with(db: &TestDatabase, extra: &[&str]) -> Server {
+    let (child, syslog, web) = start_node(db, db.data_dir.path(), extra, true);
+    Server {
+        child,
+        syslog: syslog.expect("syslog address"),
+        web,
+    }
+}
+
+/// Starts the real binary with data directory `data_dir` and `extra` options for `serve`,
+/// with a TCP syslog listener on a free port (announced unless `syslog` is false: a cluster
+/// node without the ingest role has none). Returns the process, the syslog address and the
+/// web address.
+pub fn start_node(
+    db: &TestDatabase,
+    data_dir: &std::path::Path,
+    extra: &[&str],
+    syslog: bool,
+) -> (Child, Option<SocketAddr>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mamori"))
         .args([
             "serve",
@@ -38,7 +56,7 @@ pub fn start_with(db: &TestDatabase, extra: &[&str]) -> Server {
         ])
         .args(extra)
         .arg("--data-dir")
-        .arg(db.data_dir.path())
+        .arg(data_dir)
         .args(["--database-url", &db.url])
         // The tests' webhook sinks listen on loopback, which webhooks may not reach otherwise.
         .env("MAMORI_NOTIFY_ALLOW_PRIVATE", "127.0.0.0/8")
@@ -60,22 +78,18 @@ pub fn start_with(db: &TestDatabase, extra: &[&str]) -> Server {
             }
         }
     });
-    let (mut syslog, mut web) = (None, None);
-    while syslog.is_none() || web.is_none() {
+    let (mut address, mut web) = (None, None);
+    while (syslog && address.is_none()) || web.is_none() {
         let (is_syslog, text) = announced
             .recv_timeout(Duration::from_secs(60))
             .expect("mamori announced its addresses");
         if is_syslog {
-            syslog = Some(text.parse().expect("socket address"));
+            address = Some(text.parse().expect("socket address"));
         } else {
             web = Some(text);
         }
     }
-    Server {
-        child,
-        syslog: syslog.expect("syslog address"),
-        web: web.expect("web address"),
-    }
+    (child, address, web.expect("web address"))
 }
 
 /// Sends `lines` on one connection and waits for mamori's close: the acknowledgement.
