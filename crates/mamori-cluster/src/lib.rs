@@ -12,14 +12,17 @@
 //!   [`BusConfig::ack_wait`]; lines keep the identifiers their ingest node gave them, so a
 //!   redelivery stores nothing twice (`Store::write_delivered_batch`).
 //!
-//! [`Bus`] connects and makes sure the stream and the consumer exist.
+//! [`Bus`] connects and makes sure the stream and the consumer exist. Parts that must run on
+//! one node at a time (alerting, the report schedule) run where [`lead`] holds their lock.
 
 mod bus;
 mod consume;
 mod error;
+mod leader;
 mod publish;
 
 pub use bus::{Bus, BusConfig};
 pub use consume::{DetectStats, run_detect};
 pub use error::ClusterError;
+pub use leader::{CHECK, Duty, lead};
 pub use publish::StreamForward;

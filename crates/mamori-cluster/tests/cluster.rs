@@ -287,3 +287,81 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
         db.cleanup().await;
     }
 }
+
+/// Which node runs a part, as the test's parts report it.
+#[derive(Default)]
+struct Running {
+    node: std::sync::Mutex<Option<&'static str>>,
+    starts: std::sync::atomic::AtomicUsize,
+}
+
+fn leading(
+    store: &Store,
+    running: &Arc<Running>,
+    node: &'static str,
+) -> (tokio::task::JoinHandle<()>, watch::Sender<bool>) {
+    let (stop, shutdown) = watch::channel(false);
+    let (on, off) = (running.clone(), running.clone());
+    let task = tokio::spawn(mamori_cluster::lead(
+        store.clone(),
+        mamori_cluster::Duty::Alerts,
+        move || {
+            on.starts.fetch_add(1, Ordering::SeqCst);
+            *on.node.lock().expect("lock") = Some(node);
+        },
+        move |()| {
+            *off.node.lock().expect("lock") = None;
+            std::future::ready(())
+        },
+        shutdown,
+    ));
+    (task, stop)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_takes_over_when_the_leader_dies() {
+    for db in TestDatabase::all().await {
+        if db.backend != "postgres" {
+            continue; // on SQLite one node runs everything
+        }
+        // Two nodes' stores: separate pools, as on two machines.
+        let first = Store::connect(&db.url).await.expect("store");
+        let second = Store::connect(&db.url).await.expect("store");
+        let running = Arc::new(Running::default());
+        let (leader, _leader_stop) = leading(&first, &running, "first");
+        let current = || *running.node.lock().expect("lock");
+        for _ in 0..100 {
+            if current().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(current(), Some("first"));
+        let (standby, standby_stop) = leading(&second, &running, "second");
+        tokio::time::sleep(mamori_cluster::CHECK * 2).await;
+        assert_eq!(
+            current(),
+            Some("first"),
+            "the standby waits while the leader lives"
+        );
+        assert_eq!(running.starts.load(Ordering::SeqCst), 1);
+
+        // The leader dies without stopping its part: its lock goes with its connection.
+        leader.abort();
+        let _ = leader.await;
+        let died = std::time::Instant::now();
+        while current() != Some("second") && died.elapsed() < Duration::from_secs(20) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(current(), Some("second"), "the standby took over");
+        eprintln!("taken over {:?} after the leader died", died.elapsed());
+        assert_eq!(running.starts.load(Ordering::SeqCst), 2, "one start each");
+
+        standby_stop.send_replace(true);
+        standby.await.expect("standby stops");
+        assert_eq!(current(), None, "stopped with the node");
+        first.close().await;
+        second.close().await;
+        db.cleanup().await;
+    }
+}

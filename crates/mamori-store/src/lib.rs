@@ -25,6 +25,7 @@ mod documents;
 mod error;
 mod events;
 mod incidents;
+mod leadership;
 mod ledger;
 mod login_limits;
 mod orgs;
@@ -76,6 +77,7 @@ pub use events::{
     COUNT_BOUND, DeliveredBatch, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent,
 };
 pub use incidents::{Check, INCIDENT_CATEGORIES, Incident, TimelineEntry};
+pub use leadership::Leadership;
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};

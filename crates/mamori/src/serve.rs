@@ -185,19 +185,28 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
             .or_file(file.alerts)
             .settings(settings.public_url.clone(), store.zone())?,
     );
+    // A single node runs alerting and the report schedule itself; in a cluster they run on
+    // whichever node with the role holds their lock (see `mamori_cluster::lead`).
     let alerting = plan.runs(Role::Alerts).then(|| {
-        // Told at once when this node's own pipeline stored detections; in a cluster the
-        // alerting stage finds them on its regular look.
-        let stored = match (&bus, &ingest) {
-            (None, Some(ingest)) => Some(ingest.handle.detections_stored()),
-            _ => None,
-        };
-        mamori_alerts::RunningAlerts::start(
-            store.clone(),
-            notifier.clone(),
-            alert_settings.clone(),
-            stored,
-        )
+        let (store, notifier, settings) = (store.clone(), notifier.clone(), alert_settings.clone());
+        match (&bus, &ingest) {
+            // Told at once when this node's own pipeline stored detections.
+            (None, Some(ingest)) => Exclusive::Here(Box::new(mamori_alerts::RunningAlerts::start(
+                store,
+                notifier,
+                settings,
+                Some(ingest.handle.detections_stored()),
+            ))),
+            // In a cluster the stage finds detections on its regular look.
+            _ => Exclusive::led(store.clone(), mamori_cluster::Duty::Alerts, move || {
+                mamori_alerts::RunningAlerts::start(
+                    store.clone(),
+                    notifier.clone(),
+                    settings.clone(),
+                    None,
+                )
+            }),
+        }
     });
     let report_args = args.reports.or_file(file.reports);
     let renderer = std::sync::Arc::new(
@@ -207,7 +216,18 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
         .with_public_url(settings.public_url.clone());
     let schedule = report_args.schedule(settings.public_url.clone())?;
     let report_schedule = plan.runs(Role::Reports).then(|| {
-        mamori_reports::RunningReports::start(reporter.clone(), notifier.clone(), schedule)
+        let (reporter, notifier) = (reporter.clone(), notifier.clone());
+        let start = move || {
+            mamori_reports::RunningReports::start(
+                reporter.clone(),
+                notifier.clone(),
+                schedule.clone(),
+            )
+        };
+        match &bus {
+            None => Exclusive::Here(Box::new(start())),
+            Some(_) => Exclusive::led(store.clone(), mamori_cluster::Duty::Reports, start),
+        }
     });
     let mut state = mamori_web::AppState::new(store.clone(), settings)
         .context("built-in templates are broken")?
@@ -261,6 +281,67 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
         stop,
         finished,
     })
+}
+
+/// A part that stops after the work in hand: the alerting stage, the report schedule.
+trait Part: Send + 'static {
+    /// Stops it.
+    fn stop(self: Box<Self>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+}
+
+impl Part for mamori_alerts::RunningAlerts {
+    fn stop(self: Box<Self>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin((*self).stop())
+    }
+}
+
+impl Part for mamori_reports::RunningReports {
+    fn stop(self: Box<Self>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin((*self).stop())
+    }
+}
+
+/// A part that runs once: on this node, or (in a cluster) on whichever node leads it.
+enum Exclusive {
+    /// Runs here.
+    Here(Box<dyn Part>),
+    /// Runs here while this node holds the part's lock.
+    Led {
+        stop: tokio::sync::watch::Sender<bool>,
+        task: tokio::task::JoinHandle<()>,
+    },
+}
+
+impl Exclusive {
+    /// Runs what `start` starts whenever this node leads `duty`.
+    fn led<P: Part>(
+        store: mamori_store::Store,
+        duty: mamori_cluster::Duty,
+        start: impl Fn() -> P + Send + 'static,
+    ) -> Exclusive {
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(mamori_cluster::lead(
+            store,
+            duty,
+            move || Box::new(start()),
+            |part: Box<P>| part.stop(),
+            shutdown,
+        ));
+        Exclusive::Led { stop, task }
+    }
+
+    /// Stops the part after the work in hand, and stops leading it.
+    async fn stop(self) {
+        match self {
+            Exclusive::Here(part) => part.stop().await,
+            Exclusive::Led { stop, task } => {
+                stop.send_replace(true);
+                if let Err(e) = task.await {
+                    tracing::error!(error = %e, "a led part failed");
+                }
+            }
+        }
+    }
 }
 
 /// A cluster's detect node running in this process.

@@ -222,3 +222,121 @@ fn uuid_suffix() -> String {
             .unwrap_or(0)
     )
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standby_sends_the_dead_leaders_pending_notification_once() {
+    use mamori_model::Severity;
+    use mamori_store::NewChannel;
+    use mamori_testkit::webhook::WebhookSink;
+
+    let Some(url) = nats_url() else {
+        return;
+    };
+    for db in TestDatabase::all().await {
+        if db.backend != "postgres" {
+            continue; // a cluster shares PostgreSQL
+        }
+        let store = Store::connect(&db.url).await.expect("store");
+        let cli = Actor::cli();
+        let org = store
+            .create_org(
+                &cli,
+                NewOrganisation {
+                    name: "failover".into(),
+                    industry: "E".parse().expect("industry"),
+                    employees: "6-20".parse().expect("band"),
+                    contact_email: String::new(),
+                },
+            )
+            .await
+            .expect("org");
+        store
+            .create_source(
+                &cli,
+                NewSource {
+                    org_id: org.id.clone(),
+                    name: "sensor".into(),
+                    format: "auto".into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Address("127.0.0.1".into()),
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await
+            .expect("source");
+        let hook = WebhookSink::start().await;
+        hook.respond_with(500);
+        store
+            .create_channel(
+                &cli,
+                &Scope::AllOrganisations,
+                NewChannel {
+                    org_id: Some(org.id.clone()),
+                    kind: "webhook".into(),
+                    config: serde_json::json!({"kind": "webhook", "url": hook.url("/hook")}),
+                    min_severity: Severity::High,
+                    quiet_hours: None,
+                    digest: false,
+                    lang: "ja".into(),
+                },
+            )
+            .await
+            .expect("channel");
+
+        let stream = format!("MAMORI_FAILOVER_{}", uuid_suffix());
+        let node = |roles: &str| {
+            vec![
+                "--nats-url".to_owned(),
+                url.clone(),
+                "--nats-stream".to_owned(),
+                stream.clone(),
+                "--role".to_owned(),
+                roles.to_owned(),
+                "--notify-retry-seconds".to_owned(),
+                "2,2,2,2,2,2,2,2".to_owned(),
+            ]
+        };
+        let dirs: Vec<tempfile::TempDir> =
+            (0..3).map(|_| tempfile::tempdir().expect("dir")).collect();
+        // The first node with the alerts role leads; the second stands by.
+        let (mut leader, _, _) =
+            start_node(&db, dirs[0].path(), &as_str(&node("detect,alerts")), false);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let (mut standby, _, _) =
+            start_node(&db, dirs[1].path(), &as_str(&node("detect,alerts")), false);
+        let (mut front, syslog, _) =
+            start_node(&db, dirs[2].path(), &as_str(&node("web,ingest")), true);
+
+        // An attack line; the leader's notification of it fails and waits for its retry.
+        send_acknowledged(syslog.expect("syslog"), &[line(0)]);
+        let failed = hook.wait_for(1, Duration::from_secs(60)).await;
+        assert!(!failed.is_empty(), "the leader tried to notify");
+        leader.kill().expect("kill -9");
+        leader.wait().expect("reaped");
+        let tried = hook.requests().len();
+        hook.respond_with(200);
+
+        // The standby takes over and sends the pending notification, once.
+        let all = hook.wait_for(tried + 1, Duration::from_secs(60)).await;
+        assert_eq!(all.len(), tried + 1, "the standby sent it");
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        assert_eq!(hook.requests().len(), tried + 1, "and only once");
+        let sent = hook.requests()[tried].json();
+        assert_eq!(sent["organisation"], "failover", "{sent}");
+        assert_eq!(sent["alert"]["severity"], "high", "{sent}");
+
+        for child in [&mut standby, &mut front] {
+            child.kill().expect("stop");
+            child.wait().expect("reaped");
+        }
+        let bus = mamori_cluster::Bus::connect(mamori_cluster::BusConfig {
+            stream,
+            ..mamori_cluster::BusConfig::new(url.clone())
+        })
+        .await
+        .expect("bus");
+        bus.delete().await.expect("stream removed");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
