@@ -6,6 +6,7 @@ mod admin;
 mod alerting;
 mod bench;
 mod bench_alerts;
+mod bench_cluster;
 mod cluster;
 mod config;
 mod detection;
