@@ -91,6 +91,11 @@ async fn put_cursor(
     Ok(())
 }
 
+/// The `items` that `keep` accepts.
+fn kept<T: Clone>(items: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {
+    items.iter().filter(|item| keep(item)).cloned().collect()
+}
+
 /// Which of `ids` are stored already, as events or quarantined lines.
 async fn stored_ids(
     tx: &mut Transaction<'_, Any>,
@@ -522,24 +527,11 @@ impl Store {
             .await?;
         } else {
             let fresh = |id: &str| !stored.contains(id);
-            let events: Vec<NewEvent> = batch
-                .events
-                .iter()
-                .filter(|e| fresh(&e.id))
-                .cloned()
-                .collect();
-            let quarantined: Vec<QuarantineLine> = batch
-                .quarantined
-                .iter()
-                .filter(|q| fresh(&q.id))
-                .cloned()
-                .collect();
-            let detections: Vec<NewDetection> = batch
-                .detections
-                .iter()
-                .filter(|d| d.event_id.as_deref().is_none_or(fresh))
-                .cloned()
-                .collect();
+            let events = kept(&batch.events, |e| fresh(&e.id));
+            let quarantined = kept(&batch.quarantined, |q| fresh(&q.id));
+            let detections = kept(&batch.detections, |d| {
+                d.event_id.as_deref().is_none_or(fresh)
+            });
             write_rows(&mut tx, self.backend, &events, &quarantined, &detections).await?;
         }
         tx.commit().await?;

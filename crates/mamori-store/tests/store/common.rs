@@ -43,3 +43,22 @@ pub async fn open_alert(store: &Store, org_id: &str, rule: &str, seen: DateTime<
     tx.commit().await.expect("committed");
     id
 }
+
+/// Registers a FortiGate named `UTM` sending from 192.0.2.10 for `org_id`; returns its id.
+pub async fn utm_source(store: &Store, org_id: &str) -> String {
+    let (source, _) = store
+        .create_source(
+            &mamori_store::Actor::cli(),
+            mamori_store::NewSource {
+                org_id: org_id.to_owned(),
+                name: "UTM".into(),
+                format: "fortigate".into(),
+                json_mapping: None,
+                identity: mamori_store::SourceIdentity::Address("192.0.2.10".into()),
+                expected_interval_secs: 3600,
+            },
+        )
+        .await
+        .unwrap();
+    source.id
+}

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use mamori_model::Scope;
 use mamori_store::{
-    Actor, DeliveredBatch, DetectionFilter, EventFilter, NewDetection, NewEvent, NewSource,
-    QuarantineLine, SourceIdentity, Store,
+    Actor, DeliveredBatch, DetectionFilter, EventFilter, NewDetection, NewEvent, QuarantineLine,
+    Store,
 };
 use mamori_testkit::TestDatabase;
 
-use crate::common::org;
+use crate::common::{org, utm_source};
 
 fn event(id: &str, org_id: &str, source_id: &str, at: DateTime<Utc>) -> NewEvent {
     let mut e = mamori_model::Event::new("fortigate", "a line", at);
@@ -47,24 +47,11 @@ async fn a_redelivered_batch_stores_nothing_twice() {
         let store = Store::connect(&db.url).await.unwrap();
         let cli = Actor::cli();
         let a = store.create_org(&cli, org("alpha")).await.unwrap();
-        let (source, _) = store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: a.id.clone(),
-                    name: "UTM".into(),
-                    format: "fortigate".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("192.0.2.10".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .unwrap();
+        let source = utm_source(&store, &a.id).await;
         let day = store.zone().day_start(mamori_store::now()) - 86_400;
         let at = DateTime::<Utc>::from_timestamp(day + 3 * 3600, 0).unwrap();
         let events: Vec<NewEvent> = (0..3)
-            .map(|i| event(&format!("line-{i}"), &a.id, &source.id, at))
+            .map(|i| event(&format!("line-{i}"), &a.id, &source, at))
             .collect();
         let quarantined = QuarantineLine {
             id: "stranger-1".into(),
@@ -83,7 +70,7 @@ async fn a_redelivered_batch_stores_nothing_twice() {
         // The same lines again (their detections with new identifiers, as a second
         // detect node would make them), and one new line with its own detection.
         let mut again = events.clone();
-        again.push(event("line-3", &a.id, &source.id, at));
+        again.push(event("line-3", &a.id, &source, at));
         let second = DeliveredBatch {
             detections: vec![detection("d-0b", &again[0]), detection("d-3", &again[3])],
             events: again,

@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use mamori_model::Scope;
-use mamori_store::{Actor, IngestBatch, NewEvent, NewSource, SourceIdentity, Store};
+use mamori_store::{Actor, IngestBatch, NewEvent, Store};
 use mamori_testkit::TestDatabase;
 
-use crate::common::org;
+use crate::common::{org, utm_source};
 
 #[tokio::test]
 async fn a_refresh_keeps_roll_ups_whose_events_are_gone() {
@@ -15,20 +15,7 @@ async fn a_refresh_keeps_roll_ups_whose_events_are_gone() {
         let store = Store::connect(&db.url).await.unwrap();
         let cli = Actor::cli();
         let a = store.create_org(&cli, org("alpha")).await.unwrap();
-        let (source, _) = store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: a.id.clone(),
-                    name: "UTM".into(),
-                    format: "fortigate".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("192.0.2.10".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .unwrap();
+        let source = utm_source(&store, &a.id).await;
         // Three lines received ten days ago, at noon in Japan.
         let day = store.zone().day_start(mamori_store::now()) - 10 * 86_400;
         let at = DateTime::<Utc>::from_timestamp(day + 3 * 3600, 0).unwrap();
@@ -36,7 +23,7 @@ async fn a_refresh_keeps_roll_ups_whose_events_are_gone() {
             .map(|i| {
                 let mut e = mamori_model::Event::new("fortigate", "a line", at);
                 e.org_id = Some(a.id.clone());
-                e.source_id = Some(source.id.clone());
+                e.source_id = Some(source.clone());
                 e.received_at = Some(at);
                 NewEvent {
                     id: format!("old-{i}"),

@@ -7,11 +7,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::common::server::{send_acknowledged, start_node};
+use crate::common::server::{send_acknowledged, start_node, stored_markers};
+use crate::common::tenants::{loopback_source, org};
 use mamori_model::Scope;
-use mamori_store::{
-    Actor, DetectionFilter, EventFilter, NewOrganisation, NewSource, SourceIdentity, Store,
-};
+use mamori_store::{Actor, DetectionFilter, Store};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::nats::nats_url;
 
@@ -34,38 +33,6 @@ fn line(n: usize) -> String {
     }
 }
 
-/// Every stored event's marker, counted.
-async fn stored_markers(store: &Store, org_id: &str) -> HashMap<String, usize> {
-    let handle = store
-        .org_store(&Scope::AllOrganisations, org_id)
-        .await
-        .expect("org");
-    let events = handle.events();
-    let mut counts = HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = events
-            .search(&EventFilter {
-                limit: 1000,
-                offset,
-                ..EventFilter::default()
-            })
-            .await
-            .expect("search");
-        for e in &page.events {
-            if let Some(rest) = e.event.raw.split("marker ").nth(1)
-                && let Some(marker) = rest.split_whitespace().next()
-            {
-                *counts.entry(marker.to_owned()).or_insert(0) += 1;
-            }
-        }
-        offset += page.events.len() as i64;
-        if page.events.len() < 1000 {
-            return counts;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_detect_node_killed_mid_run_loses_and_doubles_nothing() {
     let Some(url) = nats_url() else {
@@ -78,31 +45,10 @@ async fn a_detect_node_killed_mid_run_loses_and_doubles_nothing() {
         let store = Store::connect(&db.url).await.expect("store");
         let cli = Actor::cli();
         let org = store
-            .create_org(
-                &cli,
-                NewOrganisation {
-                    name: "cluster flow".into(),
-                    industry: "E".parse().expect("industry"),
-                    employees: "6-20".parse().expect("band"),
-                    contact_email: String::new(),
-                },
-            )
+            .create_org(&cli, org("cluster flow"))
             .await
             .expect("org");
-        store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: org.id.clone(),
-                    name: "loopback".into(),
-                    format: "auto".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("127.0.0.1".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .expect("source");
+        loopback_source(&store, &org.id, "loopback", "auto").await;
 
         let stream = format!("MAMORI_FLOW_{}", uuid_suffix());
         let cluster = |roles: &str| {
@@ -238,32 +184,8 @@ async fn a_standby_sends_the_dead_leaders_pending_notification_once() {
         }
         let store = Store::connect(&db.url).await.expect("store");
         let cli = Actor::cli();
-        let org = store
-            .create_org(
-                &cli,
-                NewOrganisation {
-                    name: "failover".into(),
-                    industry: "E".parse().expect("industry"),
-                    employees: "6-20".parse().expect("band"),
-                    contact_email: String::new(),
-                },
-            )
-            .await
-            .expect("org");
-        store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: org.id.clone(),
-                    name: "sensor".into(),
-                    format: "auto".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("127.0.0.1".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .expect("source");
+        let org = store.create_org(&cli, org("failover")).await.expect("org");
+        loopback_source(&store, &org.id, "sensor", "auto").await;
         let hook = WebhookSink::start().await;
         hook.respond_with(500);
         store

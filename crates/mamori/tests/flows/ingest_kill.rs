@@ -9,9 +9,9 @@ use std::net::TcpStream;
 use std::thread;
 use std::time::Duration;
 
-use crate::common::server::{send_acknowledged, start};
-use mamori_model::Scope;
-use mamori_store::{Actor, EventFilter, NewOrganisation, NewSource, SourceIdentity, Store};
+use crate::common::server::{send_acknowledged, start, stored_markers};
+use crate::common::tenants::{loopback_source, org};
+use mamori_store::{Actor, Store};
 use mamori_testkit::TestDatabase;
 
 const CONNECTIONS: usize = 4;
@@ -21,67 +21,13 @@ fn line(marker: &str) -> String {
     format!("<134>1 2024-05-01T10:00:00Z edge kill-test - - - marker {marker}\n")
 }
 
-/// Every stored event's marker, counted.
-async fn stored_markers(store: &Store, org_id: &str) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .org_store(&Scope::AllOrganisations, org_id)
-            .await
-            .unwrap()
-            .events()
-            .search(&EventFilter {
-                limit: 1000,
-                offset,
-                ..EventFilter::default()
-            })
-            .await
-            .expect("search");
-        for e in &page.events {
-            if let Some(marker) = e.event.raw.split("marker ").nth(1) {
-                *counts.entry(marker.trim().to_owned()).or_insert(0) += 1;
-            }
-        }
-        offset += page.events.len() as i64;
-        // The total is exact only up to 10,000: read until a page comes back short.
-        if page.events.len() < 1000 {
-            return counts;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_lines_survive_kill_9_exactly_once() {
     for db in TestDatabase::all().await {
         let store = Store::connect(&db.url).await.expect("store");
         let cli = Actor::cli();
-        let org = store
-            .create_org(
-                &cli,
-                NewOrganisation {
-                    name: "kill test".into(),
-                    industry: "E".parse().expect("industry"),
-                    employees: "6-20".parse().expect("band"),
-                    contact_email: String::new(),
-                },
-            )
-            .await
-            .expect("org");
-        store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: org.id.clone(),
-                    name: "loopback".into(),
-                    format: "auto".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("127.0.0.1".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .expect("source");
+        let org = store.create_org(&cli, org("kill test")).await.expect("org");
+        loopback_source(&store, &org.id, "loopback", "auto").await;
 
         let mut server = start(&db);
         let syslog = server.syslog;

@@ -1,6 +1,6 @@
 //! The real `mamori serve` binary for flow tests that need its syslog listener: started on
 //! free ports against a test database, with its web and syslog addresses read from what it
-//! prints, and lines sent the way an edge device sends them.
+//! prints, lines sent the way an edge device sends them, and marked lines counted back.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -9,6 +9,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use std::collections::HashMap;
+
+use mamori_model::Scope;
+use mamori_store::{EventFilter, Store};
 use mamori_testkit::TestDatabase;
 
 /// A running `mamori serve`.
@@ -105,4 +109,38 @@ pub fn send_acknowledged(to: SocketAddr, lines: &[String]) {
     stream
         .read_to_end(&mut rest)
         .expect("mamori closes after queueing");
+}
+
+/// How often each marker (the word after `marker ` in a line) is among `org_id`'s stored
+/// events.
+pub async fn stored_markers(store: &Store, org_id: &str) -> HashMap<String, usize> {
+    let handle = store
+        .org_store(&Scope::AllOrganisations, org_id)
+        .await
+        .expect("org");
+    let events = handle.events();
+    let mut counts = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let page = events
+            .search(&EventFilter {
+                limit: 1000,
+                offset,
+                ..EventFilter::default()
+            })
+            .await
+            .expect("search");
+        for e in &page.events {
+            if let Some(rest) = e.event.raw.split("marker ").nth(1)
+                && let Some(marker) = rest.split_whitespace().next()
+            {
+                *counts.entry(marker.to_owned()).or_insert(0) += 1;
+            }
+        }
+        offset += page.events.len() as i64;
+        // The total is exact only up to 10,000: read until a page comes back short.
+        if page.events.len() < 1000 {
+            return counts;
+        }
+    }
 }

@@ -40,13 +40,19 @@ pub async fn owner_token(store: &Store, org_id: &str, email: &str) -> String {
 /// Registers a Linux server sending SSH logs from 127.0.0.1 (the tests' syslog sender) for
 /// `org_id`.
 pub async fn loopback_ssh_source(store: &Store, org_id: &str) {
+    loopback_source(store, org_id, "本社サーバー", "linux-auth").await;
+}
+
+/// Registers a source named `name` sending lines of `format` from 127.0.0.1 (the tests'
+/// syslog sender) for `org_id`.
+pub async fn loopback_source(store: &Store, org_id: &str, name: &str, format: &str) {
     store
         .create_source(
             &Actor::cli(),
             NewSource {
                 org_id: org_id.to_owned(),
-                name: "本社サーバー".into(),
-                format: "linux-auth".into(),
+                name: name.to_owned(),
+                format: format.to_owned(),
                 json_mapping: None,
                 identity: SourceIdentity::Address("127.0.0.1".into()),
                 expected_interval_secs: 3600,
