@@ -67,9 +67,9 @@ async fn a_detect_node_killed_mid_run_loses_and_doubles_nothing() {
             (0..3).map(|_| tempfile::tempdir().expect("dir")).collect();
         let front_args = cluster("web,ingest,alerts,reports");
         let detect_args = cluster("detect");
-        let (mut front, syslog, _) = start_node(&db, dirs[0].path(), &as_str(&front_args), true);
+        let (front, syslog, _) = start_node(&db, dirs[0].path(), &as_str(&front_args), true);
         let (mut doomed, _, _) = start_node(&db, dirs[1].path(), &as_str(&detect_args), false);
-        let (mut survivor, _, _) = start_node(&db, dirs[2].path(), &as_str(&detect_args), false);
+        let (survivor, _, _) = start_node(&db, dirs[2].path(), &as_str(&detect_args), false);
         let syslog = syslog.expect("the ingest node listens for syslog");
 
         let senders: Vec<_> = (0..CONNECTIONS)
@@ -137,20 +137,25 @@ async fn a_detect_node_killed_mid_run_loses_and_doubles_nothing() {
         );
         assert!(per_event.values().all(|&n| n == 1), "each once");
 
-        for child in [&mut front, &mut survivor] {
-            child.kill().expect("stop");
-            child.wait().expect("reaped");
-        }
-        let bus = mamori_cluster::Bus::connect(mamori_cluster::BusConfig {
-            stream,
-            ..mamori_cluster::BusConfig::new(url.clone())
-        })
-        .await
-        .expect("bus");
-        bus.delete().await.expect("stream removed");
+        shut_down(&url, stream, [front, survivor]).await;
         store.close().await;
         db.cleanup().await;
     }
+}
+
+/// Stops the nodes still running and removes the test's stream.
+async fn shut_down<const N: usize>(url: &str, stream: String, nodes: [std::process::Child; N]) {
+    for mut node in nodes {
+        node.kill().expect("stop");
+        node.wait().expect("reaped");
+    }
+    let bus = mamori_cluster::Bus::connect(mamori_cluster::BusConfig {
+        stream,
+        ..mamori_cluster::BusConfig::new(url)
+    })
+    .await
+    .expect("bus");
+    bus.delete().await.expect("stream removed");
 }
 
 fn as_str(args: &[String]) -> Vec<&str> {
@@ -224,9 +229,9 @@ async fn a_standby_sends_the_dead_leaders_pending_notification_once() {
         let (mut leader, _, _) =
             start_node(&db, dirs[0].path(), &as_str(&node("detect,alerts")), false);
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let (mut standby, _, _) =
+        let (standby, _, _) =
             start_node(&db, dirs[1].path(), &as_str(&node("detect,alerts")), false);
-        let (mut front, syslog, _) =
+        let (front, syslog, _) =
             start_node(&db, dirs[2].path(), &as_str(&node("web,ingest")), true);
 
         // An attack line; the leader's notification of it fails and waits for its retry.
@@ -247,17 +252,7 @@ async fn a_standby_sends_the_dead_leaders_pending_notification_once() {
         assert_eq!(sent["organisation"], "failover", "{sent}");
         assert_eq!(sent["alert"]["severity"], "high", "{sent}");
 
-        for child in [&mut standby, &mut front] {
-            child.kill().expect("stop");
-            child.wait().expect("reaped");
-        }
-        let bus = mamori_cluster::Bus::connect(mamori_cluster::BusConfig {
-            stream,
-            ..mamori_cluster::BusConfig::new(url.clone())
-        })
-        .await
-        .expect("bus");
-        bus.delete().await.expect("stream removed");
+        shut_down(&url, stream, [standby, front]).await;
         store.close().await;
         db.cleanup().await;
     }
