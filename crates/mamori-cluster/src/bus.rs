@@ -1,6 +1,7 @@
 //! The shared stream: one JetStream stream with work-queue retention (a message leaves it
-//! once a detect node has acknowledged it), kept on disk by the NATS server, and one durable
-//! pull consumer that every detect node takes from.
+//! once a detect node has acknowledged it), kept on disk by the NATS server, in
+//! [`PARTITIONS`] subjects, each with a durable pull consumer that the detect node owning
+//! the partition takes from.
 
 use std::time::Duration;
 
@@ -29,10 +30,20 @@ impl BusConfig {
         }
     }
 
-    /// The subject a batch of lines is published on.
-    pub(crate) fn subject(&self) -> String {
-        format!("{}.lines", self.stream.to_ascii_lowercase())
+    /// The subject a batch of lines of partition `partition` is published on.
+    pub(crate) fn subject(&self, partition: usize) -> String {
+        format!("{}.lines.{partition}", self.stream.to_ascii_lowercase())
     }
+}
+
+/// Partitions of the stream. Each organisation's lines go to one partition (see
+/// [`partition_of`]), and each partition is taken by one detect node at a time, so an
+/// organisation's correlations (counts over time) see all of its lines.
+pub const PARTITIONS: usize = 8;
+
+/// The partition of lines of organisation `org_id`, or of an unknown sender `peer`.
+pub(crate) fn partition_of(key: &str) -> usize {
+    crc32fast::hash(key.as_bytes()) as usize % PARTITIONS
 }
 
 /// The durable consumer's name.
@@ -83,19 +94,25 @@ impl Bus {
             stream,
             max_payload,
         };
-        bus.consumer().await?;
+        for partition in 0..PARTITIONS {
+            bus.consumer(partition).await?;
+        }
         Ok(bus)
     }
 
-    /// The shared durable consumer.
+    /// The durable consumer of partition `partition`, shared by the detect nodes (one of
+    /// them takes from it at a time).
     pub(crate) async fn consumer(
         &self,
+        partition: usize,
     ) -> Result<consumer::Consumer<consumer::pull::Config>, ClusterError> {
+        let name = format!("{CONSUMER}-{partition}");
         self.stream
             .get_or_create_consumer(
-                CONSUMER,
+                &name,
                 consumer::pull::Config {
-                    durable_name: Some(CONSUMER.into()),
+                    durable_name: Some(name.clone()),
+                    filter_subject: self.config.subject(partition),
                     ack_policy: consumer::AckPolicy::Explicit,
                     ack_wait: self.config.ack_wait,
                     ..Default::default()

@@ -1,25 +1,28 @@
-//! A detect node's side: batches taken from the shared stream, routed, parsed, inspected
-//! and stored, then acknowledged.
+//! A detect node's side: batches taken from the partitions of the shared stream it owns,
+//! routed, parsed, inspected and stored, then acknowledged.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
+use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message};
 use futures_util::StreamExt;
 use mamori_ingest::pipeline::{BatchInspector, PipelineStats, Router};
 use mamori_ingest::queue::decode_run;
-use mamori_store::{DeliveredBatch, Store};
+use mamori_store::{DeliveredBatch, LockSession, Store, StoreError};
 use tokio::sync::watch;
 
-use crate::bus::Bus;
+use crate::bus::{Bus, PARTITIONS};
 use crate::error::ClusterError;
+use crate::leader::{CHECK, MEMBER_KEYS, member_key, partition_key};
 
-/// Messages taken at a time (each holds up to a queue batch of lines).
+/// Messages taken at a time from one partition (each holds up to a queue batch of lines).
 const FETCH: usize = 4;
 
-/// How long one fetch waits for messages.
-const WAIT: Duration = Duration::from_secs(1);
+/// How long a node waits when none of its partitions had anything.
+const IDLE: Duration = Duration::from_millis(100);
 
 /// The wait before trying again after the stream or the database failed.
 const RETRY: Duration = Duration::from_secs(1);
@@ -33,24 +36,94 @@ pub struct DetectStats {
     pub skipped: AtomicU64,
     /// Messages that could not be read and were taken off the stream.
     pub damaged: AtomicU64,
+    /// The partitions the node owns now.
+    pub partitions: AtomicUsize,
 }
 
-/// Waits [`RETRY`]; `false` when shutdown came first.
-async fn pause(shutdown: &mut watch::Receiver<bool>) -> bool {
+/// Waits `wait`; `false` when shutdown came first.
+async fn pause(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
     tokio::select! {
-        _ = tokio::time::sleep(RETRY) => true,
+        _ = tokio::time::sleep(wait) => true,
         _ = shutdown.wait_for(|stop| *stop) => false,
     }
 }
 
-/// Up to [`FETCH`] messages, waiting at most [`WAIT`] for them.
-async fn fetch(
-    consumer: &async_nats::jetstream::consumer::PullConsumer,
-) -> Result<Vec<Message>, ClusterError> {
+/// The partitions a detect node owns, with the locks that say so. Every node holds one
+/// membership lock, so each can count the detect nodes alive and take its fair share of
+/// the partitions: a node that joins takes partitions the others let go at their next look,
+/// and the partitions of a node that dies are free at once (its locks go with its
+/// connection). An organisation's lines are all in one partition, so one node at a time
+/// sees them and counts its correlations; when a partition moves, the counts of its
+/// organisations start afresh on the new node.
+struct Ownership {
+    session: LockSession,
+    owned: BTreeMap<usize, PullConsumer>,
+}
+
+impl Ownership {
+    /// Takes a free membership slot.
+    async fn join(store: &Store) -> Result<Ownership, ClusterError> {
+        let lock = |e: StoreError| ClusterError::Lock(e.to_string());
+        let mut session = store.lock_session().await.map_err(lock)?;
+        for slot in 0..=u8::MAX {
+            if session
+                .try_lock(member_key(u16::from(slot)))
+                .await
+                .map_err(lock)?
+            {
+                return Ok(Ownership {
+                    session,
+                    owned: BTreeMap::new(),
+                });
+            }
+        }
+        Err(ClusterError::Lock(
+            "all 256 detect node slots are taken".into(),
+        ))
+    }
+
+    /// Takes or lets go of partitions so that this node owns its fair share.
+    async fn balance(&mut self, bus: &Bus) -> Result<(), ClusterError> {
+        let lock = |e: StoreError| ClusterError::Lock(e.to_string());
+        if !self.session.holds().await {
+            return Err(ClusterError::Lock("the lock connection was lost".into()));
+        }
+        let (low, high) = MEMBER_KEYS;
+        let members = self.session.held_between(low, high).await.map_err(lock)?;
+        let share = PARTITIONS.div_ceil(usize::try_from(members.max(1)).unwrap_or(1));
+        while self.owned.len() > share {
+            if let Some((partition, _)) = self.owned.pop_last() {
+                self.session
+                    .unlock(partition_key(partition))
+                    .await
+                    .map_err(lock)?;
+            }
+        }
+        for partition in 0..PARTITIONS {
+            if self.owned.len() >= share {
+                break;
+            }
+            if self.owned.contains_key(&partition) {
+                continue;
+            }
+            if self
+                .session
+                .try_lock(partition_key(partition))
+                .await
+                .map_err(lock)?
+            {
+                self.owned.insert(partition, bus.consumer(partition).await?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Up to [`FETCH`] messages that are there now.
+async fn fetch(consumer: &PullConsumer) -> Result<Vec<Message>, ClusterError> {
     let mut batch = consumer
         .fetch()
         .max_messages(FETCH)
-        .expires(WAIT)
         .messages()
         .await
         .map_err(|e| ClusterError::Fetch(e.to_string()))?;
@@ -61,36 +134,18 @@ async fn fetch(
     Ok(messages)
 }
 
-/// Runs a detect node until `shutdown` turns true: takes batches from the shared consumer,
-/// stores them with what `inspector` finds in them, and acknowledges them only after
-/// they are stored. The batch in hand when shutdown comes is finished first.
-pub async fn run_detect(
-    bus: Bus,
-    store: Store,
-    mut inspector: Option<Box<dyn BatchInspector>>,
-    stats: Arc<DetectStats>,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<(), ClusterError> {
-    let consumer = bus.consumer().await?;
-    let routing = Arc::new(PipelineStats::default());
-    let Some(mut router) = Router::load(&store, routing, &mut shutdown).await else {
-        return Ok(());
-    };
-    while !*shutdown.borrow() {
-        let messages = tokio::select! {
-            fetched = fetch(&consumer) => fetched,
-            _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
-        };
-        let messages = match messages {
-            Ok(messages) => messages,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot take lines from the stream; retrying");
-                if !pause(&mut shutdown).await {
-                    return Ok(());
-                }
-                continue;
-            }
-        };
+/// What a node needs to store what it takes.
+struct Storing<'a> {
+    store: &'a Store,
+    router: Router,
+    inspector: Option<Box<dyn BatchInspector>>,
+    stats: &'a DetectStats,
+}
+
+impl Storing<'_> {
+    /// Routes, inspects and stores `messages`, then acknowledges them; `false` when
+    /// shutdown came while the database was refusing them (they are delivered again).
+    async fn take(&mut self, messages: Vec<Message>, shutdown: &mut watch::Receiver<bool>) -> bool {
         let mut records = Vec::new();
         let mut taken = Vec::with_capacity(messages.len());
         for message in messages {
@@ -107,7 +162,7 @@ pub async fn run_detect(
                         bytes = message.payload.len(),
                         "a message on the stream is damaged and cannot be read; it is removed"
                     );
-                    stats.damaged.fetch_add(1, Ordering::Relaxed);
+                    self.stats.damaged.fetch_add(1, Ordering::Relaxed);
                     if let Err(e) = message.ack_with(AckKind::Term).await {
                         tracing::warn!(error = %e, "cannot remove a damaged message");
                     }
@@ -115,10 +170,10 @@ pub async fn run_detect(
             }
         }
         if records.is_empty() {
-            continue;
+            return true;
         }
-        let (events, quarantined) = router.route(&store, &records).await;
-        let detections = match inspector.as_mut() {
+        let (events, quarantined) = self.router.route(self.store, &records).await;
+        let detections = match self.inspector.as_mut() {
             Some(inspector) => inspector.inspect(&events),
             None => Vec::new(),
         };
@@ -128,26 +183,106 @@ pub async fn run_detect(
             detections,
         };
         let skipped = loop {
-            match store.write_delivered_batch(&batch).await {
+            match self.store.write_delivered_batch(&batch).await {
                 Ok(skipped) => break skipped,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot store lines from the stream; retrying")
                 }
             }
-            if !pause(&mut shutdown).await {
-                return Ok(());
+            if !pause(RETRY, shutdown).await {
+                return false;
             }
         };
         let lines = (batch.events.len() + batch.quarantined.len()) as u64;
-        stats
+        self.stats
             .stored
             .fetch_add(lines - skipped as u64, Ordering::Relaxed);
-        stats.skipped.fetch_add(skipped as u64, Ordering::Relaxed);
+        self.stats
+            .skipped
+            .fetch_add(skipped as u64, Ordering::Relaxed);
         for message in taken {
             if let Err(e) = message.double_ack().await {
                 // The lines are stored; a redelivery of them is skipped.
                 tracing::warn!(error = %e, "cannot acknowledge a stored message");
             }
+        }
+        true
+    }
+}
+
+/// Runs a detect node until `shutdown` turns true: owns its share of the stream's
+/// partitions, takes batches from them, stores them with what `inspector` finds in them,
+/// and acknowledges them only after they are stored. The batch in hand when shutdown
+/// comes is finished first.
+pub async fn run_detect(
+    bus: Bus,
+    store: Store,
+    inspector: Option<Box<dyn BatchInspector>>,
+    stats: Arc<DetectStats>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ClusterError> {
+    let routing = Arc::new(PipelineStats::default());
+    let Some(router) = Router::load(&store, routing, &mut shutdown).await else {
+        return Ok(());
+    };
+    let mut storing = Storing {
+        store: &store,
+        router,
+        inspector,
+        stats: &stats,
+    };
+    let mut ownership: Option<Ownership> = None;
+    let mut balanced: Option<Instant> = None;
+    while !*shutdown.borrow() {
+        if balanced.is_none_or(|at| at.elapsed() >= CHECK) {
+            let result = match ownership.as_mut() {
+                Some(ownership) => ownership.balance(&bus).await,
+                None => match Ownership::join(&store).await {
+                    Ok(mut joined) => {
+                        let result = joined.balance(&bus).await;
+                        ownership = Some(joined);
+                        result
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, "cannot share the stream's partitions; retrying");
+                ownership = None;
+                stats.partitions.store(0, Ordering::Relaxed);
+                if !pause(RETRY, &mut shutdown).await {
+                    return Ok(());
+                }
+                continue;
+            }
+            balanced = Some(Instant::now());
+            let owned = ownership.as_ref().map_or(0, |o| o.owned.len());
+            stats.partitions.store(owned, Ordering::Relaxed);
+        }
+        let mut idle = true;
+        // Copies: the lock session must not be held across the waits below.
+        let consumers: Vec<PullConsumer> = ownership
+            .as_ref()
+            .map(|o| o.owned.values().cloned().collect())
+            .unwrap_or_default();
+        for consumer in &consumers {
+            let messages = match fetch(consumer).await {
+                Ok(messages) => messages,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot take lines from the stream; retrying");
+                    continue;
+                }
+            };
+            if messages.is_empty() {
+                continue;
+            }
+            idle = false;
+            if !storing.take(messages, &mut shutdown).await {
+                return Ok(());
+            }
+        }
+        if idle && !pause(IDLE, &mut shutdown).await {
+            return Ok(());
         }
     }
     Ok(())

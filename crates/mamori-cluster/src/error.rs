@@ -19,6 +19,9 @@ pub enum ClusterError {
         /// Why.
         reason: String,
     },
+    /// The locks that share work between nodes could not be taken or read.
+    #[error("cannot take the cluster's locks in PostgreSQL: {0}")]
+    Lock(String),
     /// Taking messages from the stream failed.
     #[error("cannot read from the JetStream stream: {0}")]
     Fetch(String),

@@ -23,10 +23,25 @@ pub enum Duty {
     Reports,
 }
 
+/// mamori's advisory locks: `mamori` in ASCII in the high bytes, the lock below.
+const MAMORI: i64 = 0x6d61_6d6f_7269 << 16;
+
+/// The lock of detect node membership slot `slot` (see [`crate::consume`]).
+pub(crate) fn member_key(slot: u16) -> i64 {
+    MAMORI | 0x100 | i64::from(slot & 0xff)
+}
+
+/// The locks of every membership slot, lowest and highest.
+pub(crate) const MEMBER_KEYS: (i64, i64) = (MAMORI | 0x100, MAMORI | 0x1ff);
+
+/// The lock of stream partition `partition`.
+pub(crate) fn partition_key(partition: usize) -> i64 {
+    MAMORI | 0x1000 | (partition as i64 & 0xff)
+}
+
 impl Duty {
-    /// The part's advisory lock: `mamori` in ASCII in the high bytes, the part below.
+    /// The part's advisory lock.
     fn key(self) -> i64 {
-        const MAMORI: i64 = 0x6d61_6d6f_7269 << 16;
         MAMORI
             | match self {
                 Duty::Alerts => 1,

@@ -21,7 +21,7 @@ mod error;
 mod leader;
 mod publish;
 
-pub use bus::{Bus, BusConfig};
+pub use bus::{Bus, BusConfig, PARTITIONS};
 pub use consume::{DetectStats, run_detect};
 pub use error::ClusterError;
 pub use leader::{CHECK, Duty, lead};

@@ -1,20 +1,20 @@
 //! A cluster on one machine: two ingest nodes and two detect nodes sharing a real NATS
-//! JetStream server and a real database (SQLite, and PostgreSQL when configured). Lines sent
-//! over syslog TCP to both ingest nodes are stored exactly once, with exactly one detection
-//! for each line that should have one, although one detect node is killed mid-run and the
-//! batches it held are delivered again to the other.
+//! JetStream server and a real database (SQLite, and PostgreSQL when configured). Lines of
+//! many organisations sent to both ingest nodes are stored exactly once, with exactly one
+//! detection for each line that should have one, although one detect node is killed mid-run
+//! and the batches it held are delivered again to the other; while both run, each
+//! organisation's lines go to one of them.
 
-use std::collections::HashMap;
-use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mamori_cluster::{Bus, BusConfig, DetectStats, StreamForward, run_detect};
+use mamori_cluster::{Bus, BusConfig, DetectStats, PARTITIONS, StreamForward, run_detect};
 use mamori_ingest::listen::MAX_MESSAGE;
 use mamori_ingest::pipeline::BatchInspector;
 use mamori_ingest::queue::QueueConfig;
+use mamori_ingest::source::Origin;
 use mamori_ingest::{Drain, IngestSettings, RunningIngest};
 use mamori_model::Scope;
 use mamori_store::{
@@ -25,25 +25,39 @@ use mamori_testkit::TestDatabase;
 use mamori_testkit::nats::nats_url;
 use tokio::sync::watch;
 
+/// Organisations sending: enough that both detect nodes' partitions hold some.
+const ORGANISATIONS: usize = 16;
 /// Lines sent to each ingest node.
 const LINES_PER_NODE: usize = 10_000;
 /// Every this many lines, one that the test inspector reports.
 const EVIL_EVERY: usize = 100;
 
-fn line(marker: &str) -> String {
-    let word = if marker.ends_with("-0") || marker.ends_with("00") {
+fn line(n: usize) -> String {
+    let word = if n.is_multiple_of(EVIL_EVERY) {
         "evil"
     } else {
         "fine"
     };
-    format!("<134>1 2024-05-01T10:00:00Z edge cluster-test - - - {word} marker {marker}\n")
+    format!("{{\"message\":\" {word} marker m{n} \"}}")
 }
 
-/// Reports every event whose line says `evil`, as the detection engine reports a match.
-struct EvilInspector;
+/// Which detect nodes saw each organisation's lines.
+type Seen = Arc<Mutex<HashMap<String, BTreeSet<&'static str>>>>;
+
+/// Reports every event whose line says `evil`, as the detection engine reports a match,
+/// and notes which node saw each organisation.
+struct EvilInspector {
+    node: &'static str,
+    seen: Seen,
+}
 
 impl BatchInspector for EvilInspector {
     fn inspect(&mut self, events: &[NewEvent]) -> Vec<NewDetection> {
+        let mut seen = self.seen.lock().expect("seen");
+        for e in events {
+            let org = e.event.org_id.clone().unwrap_or_default();
+            seen.entry(org).or_default().insert(self.node);
+        }
         events
             .iter()
             .filter(|e| e.event.raw.contains(" evil "))
@@ -65,15 +79,51 @@ impl BatchInspector for EvilInspector {
     }
 }
 
+/// The organisations, each with an HTTP source: (organisation, source).
+async fn organisations(store: &Store) -> Vec<(String, String)> {
+    let cli = Actor::cli();
+    let mut made = Vec::new();
+    for i in 0..ORGANISATIONS {
+        let org = store
+            .create_org(
+                &cli,
+                NewOrganisation {
+                    name: format!("cluster test {i}"),
+                    industry: "E".parse().expect("industry"),
+                    employees: "6-20".parse().expect("band"),
+                    contact_email: String::new(),
+                },
+            )
+            .await
+            .expect("org");
+        let (source, _) = store
+            .create_source(
+                &cli,
+                NewSource {
+                    org_id: org.id.clone(),
+                    name: "app".into(),
+                    format: "json".into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Token,
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await
+            .expect("source");
+        made.push((org.id, source.id));
+    }
+    made
+}
+
 async fn ingest_node(store: &Store, bus: &Bus, dir: &std::path::Path) -> RunningIngest {
     let settings = IngestSettings {
         queue: QueueConfig::new(dir),
         udp: None,
-        tcp: Some("127.0.0.1:0".parse().expect("address")),
+        tcp: None,
         tls: None,
         max_message: MAX_MESSAGE,
     };
-    let forward = Drain::Forward(Box::new(StreamForward::new(bus.clone())));
+    let forward = Drain::Forward(Box::new(StreamForward::new(bus.clone(), store.clone())));
     RunningIngest::start_draining(store.clone(), settings, forward)
         .await
         .expect("ingest node starts")
@@ -82,6 +132,8 @@ async fn ingest_node(store: &Store, bus: &Bus, dir: &std::path::Path) -> Running
 fn detect_node(
     store: &Store,
     bus: &Bus,
+    node: &'static str,
+    seen: &Seen,
 ) -> (
     tokio::task::JoinHandle<()>,
     Arc<DetectStats>,
@@ -89,54 +141,91 @@ fn detect_node(
 ) {
     let stats = Arc::new(DetectStats::default());
     let (stop, shutdown) = watch::channel(false);
-    let node = run_detect(
+    let inspector = EvilInspector {
+        node,
+        seen: seen.clone(),
+    };
+    let run = run_detect(
         bus.clone(),
         store.clone(),
-        Some(Box::new(EvilInspector)),
+        Some(Box::new(inspector)),
         stats.clone(),
         shutdown,
     );
-    let task = tokio::spawn(async move { node.await.expect("detect node runs") });
+    let task = tokio::spawn(async move { run.await.expect("detect node runs") });
     (task, stats, stop)
 }
 
-fn send(address: SocketAddr, node: usize) {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    let mut text = String::new();
-    for i in 0..LINES_PER_NODE {
-        text.push_str(&line(&format!("{node}-{i}")));
+/// Sends lines `from..to` to `ingest`, each to the organisation its number picks, in
+/// requests of a few hundred lines as HTTP ingest takes them.
+async fn send(ingest: &RunningIngest, sources: &[(String, String)], from: usize, to: usize) {
+    let mut per_source: Vec<Vec<String>> = vec![Vec::new(); sources.len()];
+    for n in from..to {
+        per_source[n % sources.len()].push(line(n));
     }
-    stream.write_all(text.as_bytes()).expect("send");
+    for (lines, (_, source_id)) in per_source.iter().zip(sources) {
+        let origin = Origin::Http {
+            source_id: source_id.clone(),
+        };
+        for chunk in lines.chunks(250) {
+            let bytes: Vec<&[u8]> = chunk.iter().map(|l| l.as_bytes()).collect();
+            ingest
+                .handle
+                .accept(&origin, &bytes)
+                .await
+                .expect("accepted");
+        }
+    }
 }
 
-/// Every stored event's marker, counted.
-async fn stored_markers(store: &Store, org_id: &str) -> HashMap<String, usize> {
-    let handle = store
-        .org_store(&Scope::AllOrganisations, org_id)
-        .await
-        .expect("org");
-    let events = handle.events();
+/// Every stored event's marker, counted, over all organisations.
+async fn stored_markers(store: &Store, sources: &[(String, String)]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = events
-            .search(&EventFilter {
-                limit: 1000,
-                offset,
-                ..EventFilter::default()
-            })
+    for (org_id, _) in sources {
+        let handle = store
+            .org_store(&Scope::AllOrganisations, org_id)
             .await
-            .expect("search");
-        for e in &page.events {
-            if let Some(marker) = e.event.raw.split("marker ").nth(1) {
-                *counts.entry(marker.trim().to_owned()).or_insert(0) += 1;
+            .expect("org");
+        let events = handle.events();
+        let mut offset = 0;
+        loop {
+            let page = events
+                .search(&EventFilter {
+                    limit: 1000,
+                    offset,
+                    ..EventFilter::default()
+                })
+                .await
+                .expect("search");
+            for e in &page.events {
+                if let Some(rest) = e.event.raw.split("marker ").nth(1)
+                    && let Some(marker) = rest.split_whitespace().next()
+                {
+                    *counts.entry(marker.to_owned()).or_insert(0) += 1;
+                }
+            }
+            offset += page.events.len() as i64;
+            if page.events.len() < 1000 {
+                break;
             }
         }
-        offset += page.events.len() as i64;
-        if page.events.len() < 1000 {
-            return counts;
-        }
     }
+    counts
+}
+
+/// Waits until both nodes own partitions and all are owned.
+async fn balanced(first: &DetectStats, second: &DetectStats) -> bool {
+    for _ in 0..200 {
+        let (a, b) = (
+            first.partitions.load(Ordering::Relaxed),
+            second.partitions.load(Ordering::Relaxed),
+        );
+        if a > 0 && b > 0 && a + b == PARTITIONS {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -146,33 +235,7 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
     };
     for db in TestDatabase::all().await {
         let store = Store::connect(&db.url).await.expect("store");
-        let cli = Actor::cli();
-        let org = store
-            .create_org(
-                &cli,
-                NewOrganisation {
-                    name: "cluster test".into(),
-                    industry: "E".parse().expect("industry"),
-                    employees: "6-20".parse().expect("band"),
-                    contact_email: String::new(),
-                },
-            )
-            .await
-            .expect("org");
-        store
-            .create_source(
-                &cli,
-                NewSource {
-                    org_id: org.id.clone(),
-                    name: "loopback".into(),
-                    format: "rfc5424".into(),
-                    json_mapping: None,
-                    identity: SourceIdentity::Address("127.0.0.1".into()),
-                    expected_interval_secs: 3600,
-                },
-            )
-            .await
-            .expect("source");
+        let sources = organisations(&store).await;
         let bus = Bus::connect(BusConfig {
             ack_wait: Duration::from_secs(2),
             stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
@@ -184,34 +247,38 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
         let queues = tempfile::tempdir().expect("queue directory");
         let first = ingest_node(&store, &bus, &queues.path().join("a")).await;
         let second = ingest_node(&store, &bus, &queues.path().join("b")).await;
-        let (doomed, doomed_stats, _doomed_stop) = detect_node(&store, &bus);
-        let (survivor, survivor_stats, survivor_stop) = detect_node(&store, &bus);
+        let seen = Seen::default();
+        let (doomed, doomed_stats, _doomed_stop) = detect_node(&store, &bus, "doomed", &seen);
+        let (survivor, survivor_stats, survivor_stop) =
+            detect_node(&store, &bus, "survivor", &seen);
+        if db.backend == "postgres" {
+            assert!(
+                balanced(&doomed_stats, &survivor_stats).await,
+                "the partitions are shared"
+            );
+        }
 
-        let addresses = [
-            first.tcp.expect("first node listens"),
-            second.tcp.expect("second node listens"),
-        ];
-        let senders: Vec<_> = addresses
-            .iter()
-            .enumerate()
-            .map(|(node, &address)| std::thread::spawn(move || send(address, node)))
-            .collect();
+        let total = 2 * LINES_PER_NODE;
+        let sending = async {
+            send(&first, &sources, 0, LINES_PER_NODE).await;
+            send(&second, &sources, LINES_PER_NODE, total).await;
+        };
         // Kill a detect node once it has stored something: what it has taken but not
         // acknowledged goes to the other one.
-        for _ in 0..600 {
-            if doomed_stats.stored.load(Ordering::Relaxed) > 0 {
-                break;
+        let killing = async {
+            for _ in 0..600 {
+                if doomed_stats.stored.load(Ordering::Relaxed) > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        doomed.abort();
-        assert!(doomed.await.is_err_and(|e| e.is_cancelled()), "killed");
-        let killed_at = doomed_stats.stored.load(Ordering::Relaxed);
-        for sender in senders {
-            sender.join().expect("sender");
-        }
+            doomed.abort();
+            assert!(doomed.await.is_err_and(|e| e.is_cancelled()), "killed");
+            doomed_stats.stored.load(Ordering::Relaxed)
+        };
+        let ((), killed_at) = tokio::join!(sending, killing);
 
-        let expected = (2 * LINES_PER_NODE) as u64;
+        let expected = total as u64;
         let stored = || {
             doomed_stats.stored.load(Ordering::Relaxed)
                 + survivor_stats.stored.load(Ordering::Relaxed)
@@ -224,13 +291,8 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
         }
         // Past one more acknowledgement wait, nothing more may arrive.
         tokio::time::sleep(Duration::from_secs(3)).await;
-        let counts = stored_markers(&store, &org.id).await;
-        assert_eq!(
-            counts.len(),
-            2 * LINES_PER_NODE,
-            "every line ({})",
-            db.backend
-        );
+        let counts = stored_markers(&store, &sources).await;
+        assert_eq!(counts.len(), total, "every line ({})", db.backend);
         assert!(
             counts.values().all(|&n| n == 1),
             "each line once ({}): {:?}",
@@ -241,21 +303,24 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
                 .take(5)
                 .collect::<Vec<_>>()
         );
-        let detections = store
-            .org_store(&Scope::AllOrganisations, &org.id)
-            .await
-            .expect("org")
-            .detections()
-            .list(&DetectionFilter {
-                limit: 1000,
-                ..DetectionFilter::default()
-            })
-            .await
-            .expect("detections");
-        let evil = counts.keys().filter(|m| line(m).contains(" evil ")).count();
-        assert_eq!(evil, 2 * LINES_PER_NODE / EVIL_EVERY);
+        let mut detections = 0;
+        for (org_id, _) in &sources {
+            detections += store
+                .org_store(&Scope::AllOrganisations, org_id)
+                .await
+                .expect("org")
+                .detections()
+                .list(&DetectionFilter {
+                    limit: 1000,
+                    ..DetectionFilter::default()
+                })
+                .await
+                .expect("detections")
+                .total;
+        }
         assert_eq!(
-            detections.total as usize, evil,
+            detections as usize,
+            total / EVIL_EVERY,
             "one detection per evil line ({})",
             db.backend
         );
@@ -270,18 +335,85 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
             "killed mid-run ({})",
             db.backend
         );
+        if db.backend == "postgres" {
+            let survivor_took_all = survivor_stats.partitions.load(Ordering::Relaxed);
+            assert_eq!(
+                survivor_took_all, PARTITIONS,
+                "the survivor owns every partition"
+            );
+        }
         eprintln!(
             "{}: survivor stored {}, skipped {} redelivered; the killed node stored {}",
             db.backend,
             survivor_stats.stored.load(Ordering::Relaxed),
             survivor_stats.skipped.load(Ordering::Relaxed),
-            doomed_stats.stored.load(Ordering::Relaxed),
+            killed_at,
         );
 
         first.stop().await;
         second.stop().await;
         survivor_stop.send_replace(true);
         survivor.await.expect("survivor stops");
+        bus.delete().await.expect("stream removed");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_organisation_goes_to_one_detect_node() {
+    let Some(url) = nats_url() else {
+        return;
+    };
+    for db in TestDatabase::all().await {
+        if db.backend != "postgres" {
+            continue; // a cluster shares PostgreSQL
+        }
+        let store = Store::connect(&db.url).await.expect("store");
+        let sources = organisations(&store).await;
+        let bus = Bus::connect(BusConfig {
+            stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
+            ..BusConfig::new(url.clone())
+        })
+        .await
+        .expect("bus");
+        let queues = tempfile::tempdir().expect("queue directory");
+        let ingest = ingest_node(&store, &bus, queues.path()).await;
+        let seen = Seen::default();
+        let nodes = [
+            detect_node(&store, &bus, "one", &seen),
+            detect_node(&store, &bus, "two", &seen),
+        ];
+        assert!(balanced(&nodes[0].1, &nodes[1].1).await, "shared");
+
+        send(&ingest, &sources, 0, 4_000).await;
+        let stored = || {
+            nodes
+                .iter()
+                .map(|n| n.1.stored.load(Ordering::Relaxed))
+                .sum::<u64>()
+        };
+        for _ in 0..600 {
+            if stored() >= 4_000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(stored(), 4_000);
+        let seen = seen.lock().expect("seen").clone();
+        assert_eq!(seen.len(), ORGANISATIONS);
+        assert!(
+            seen.values().all(|nodes| nodes.len() == 1),
+            "each organisation on one node: {seen:?}"
+        );
+        let used: BTreeSet<&str> = seen.values().flatten().copied().collect();
+        assert_eq!(used.len(), 2, "both nodes worked: {seen:?}");
+
+        ingest.stop().await;
+        for (task, _, stop) in nodes {
+            stop.send_replace(true);
+            task.await.expect("node stops");
+        }
         bus.delete().await.expect("stream removed");
         store.close().await;
         db.cleanup().await;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use mamori_model::Event;
-use mamori_store::{IngestBatch, NewDetection, NewEvent, QuarantineLine, Store};
+use mamori_store::{IngestBatch, NewDetection, NewEvent, QuarantineLine, Store, StoreError};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
@@ -221,12 +221,21 @@ impl Router {
         stats: Arc<PipelineStats>,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Option<Router> {
-        Some(Router {
-            table: load_table(store, shutdown).await?,
+        Some(Router::with(load_table(store, shutdown).await?, stats))
+    }
+
+    /// Loads the source table once; the error when the database does not answer.
+    pub async fn try_load(store: &Store, stats: Arc<PipelineStats>) -> Result<Router, StoreError> {
+        Ok(Router::with(SourceTable::load(store).await?, stats))
+    }
+
+    fn with(table: SourceTable, stats: Arc<PipelineStats>) -> Router {
+        Router {
+            table,
             loaded: Instant::now(),
             unknown: HashMap::new(),
             stats,
-        })
+        }
     }
 
     /// Routes `records`: events (dead letters included) for registered sources, quarantine
@@ -236,6 +245,38 @@ impl Router {
         store: &Store,
         records: &[Record],
     ) -> (Vec<NewEvent>, Vec<QuarantineLine>) {
+        self.refresh(store, records).await;
+        let mut events = Vec::with_capacity(records.len());
+        let mut quarantined = Vec::new();
+        for record in records {
+            match route_line(&self.table, record) {
+                Ok(event) => events.push(event),
+                Err(line) => quarantined.push(line),
+            }
+        }
+        (events, quarantined)
+    }
+
+    /// The organisation each of `records` belongs to (`None` for unknown senders), without
+    /// parsing them: a cluster's ingest node sends each organisation's lines the same way.
+    pub async fn organisations<'r>(
+        &'r mut self,
+        store: &Store,
+        records: &[Record],
+    ) -> Vec<Option<&'r str>> {
+        self.refresh(store, records).await;
+        records
+            .iter()
+            .map(|r| {
+                self.table
+                    .resolve(&r.origin)
+                    .map(|route| route.org_id.as_str())
+            })
+            .collect()
+    }
+
+    /// Reloads the source table when it is stale for `records`.
+    async fn refresh(&mut self, store: &Store, records: &[Record]) {
         let now = Instant::now();
         let new_stranger = records.iter().any(|r| {
             self.table.resolve(&r.origin).is_none()
@@ -261,15 +302,6 @@ impl Router {
                 }
             }
         }
-        let mut events = Vec::with_capacity(records.len());
-        let mut quarantined = Vec::new();
-        for record in records {
-            match route_line(&self.table, record) {
-                Ok(event) => events.push(event),
-                Err(line) => quarantined.push(line),
-            }
-        }
-        (events, quarantined)
     }
 }
 

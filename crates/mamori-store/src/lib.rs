@@ -77,7 +77,7 @@ pub use events::{
     COUNT_BOUND, DeliveredBatch, EventFilter, EventPage, IngestBatch, NewEvent, StoredEvent,
 };
 pub use incidents::{Check, INCIDENT_CATEGORIES, Incident, TimelineEntry};
-pub use leadership::Leadership;
+pub use leadership::{Leadership, LockSession};
 pub use login_limits::LoginLimits;
 pub use orgs::NewOrganisation;
 pub use password_links::{LinkPurpose, PasswordLink};

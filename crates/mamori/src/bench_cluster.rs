@@ -128,7 +128,7 @@ async fn cluster_run(
     let ingest = RunningIngest::start_draining(
         store.clone(),
         settings(scratch.join(format!("queue-{nodes}")))?,
-        Drain::Forward(Box::new(StreamForward::new(bus.clone()))),
+        Drain::Forward(Box::new(StreamForward::new(bus.clone(), store.clone()))),
     )
     .await?;
     let (stop, shutdown) = watch::channel(false);

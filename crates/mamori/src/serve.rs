@@ -157,7 +157,10 @@ async fn launch(args: ServeArgs, file: FileConfig) -> anyhow::Result<Running> {
             ingest_settings.tls = None;
         }
         let drain = match &bus {
-            Some(bus) => Drain::Forward(Box::new(mamori_cluster::StreamForward::new(bus.clone()))),
+            Some(bus) => Drain::Forward(Box::new(mamori_cluster::StreamForward::new(
+                bus.clone(),
+                store.clone(),
+            ))),
             None => Drain::Store(Some(detection()?)),
         };
         Some(crate::ingest::start(&store, ingest_settings, drain).await?)
