@@ -5,12 +5,14 @@
 //! - an **ingest node** accepts syslog and HTTP lines into its durable queue as a single
 //!   node does, and its queue is drained by [`StreamForward`], which publishes each batch to
 //!   the stream and waits for JetStream to have it before the queue lets the batch go;
-//! - a **detect node** runs [`run_detect`]: it takes batches from the stream through one
-//!   durable consumer shared by all detect nodes (so adding a node spreads the work),
-//!   routes, parses and inspects them, stores them, and only then acknowledges them. What a
-//!   node took but did not acknowledge (it died) is delivered again to another node after
-//!   [`BusConfig::ack_wait`]; lines keep the identifiers their ingest node gave them, so a
-//!   redelivery stores nothing twice (`Store::write_delivered_batch`).
+//! - a **detect node** runs [`run_detect`]: it owns its fair share of the stream's
+//!   [`PARTITIONS`] (each organisation's lines are in one; so adding a node spreads the
+//!   work, and an organisation's correlations see all of its lines on one node), takes
+//!   batches from them, routes, parses and inspects them, stores them, and only then
+//!   acknowledges them. What a node took but did not acknowledge (it died) is delivered again
+//!   to the node that takes its partition over, after [`BusConfig::ack_wait`]; lines keep the
+//!   identifiers their ingest node gave them, so a redelivery stores nothing twice
+//!   (`Store::write_delivered_batch`).
 //!
 //! [`Bus`] connects and makes sure the stream and the consumer exist. Parts that must run on
 //! one node at a time (alerting, the report schedule) run where [`lead`] holds their lock.

@@ -1,7 +1,9 @@
 //! `mamori bench cluster`: events per second through a cluster on this machine — one ingest
 //! node and 1, 2 and 4 detect nodes sharing a real NATS JetStream server and PostgreSQL, all
 //! in this process — with the lag (lines accepted but not yet stored) sampled while lines
-//! arrive, and the single-node pipeline on the same database beside them.
+//! arrive, and the single-node pipeline on the same database beside them. The load is
+//! FortiGate lines from 16 organisations through HTTP ingest, so that the stream's
+//! partitions (one per organisation's lines) spread over the detect nodes.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -12,11 +14,73 @@ use clap::Args;
 use mamori_cluster::{Bus, BusConfig, DetectStats, StreamForward, run_detect};
 use mamori_ingest::pipeline::BatchInspector;
 use mamori_ingest::queue::QueueConfig;
-use mamori_ingest::{Drain, IngestSettings, RunningIngest};
-use mamori_store::Store;
+use mamori_ingest::source::Origin;
+use mamori_ingest::{Drain, IngestHandle, IngestSettings, RunningIngest};
+use mamori_store::{Actor, NewOrganisation, NewSource, SourceIdentity, Store};
 use tokio::sync::watch;
 
-use crate::bench::{prepare, send};
+/// Organisations sending.
+const ORGANISATIONS: usize = 16;
+
+/// The line every organisation's UTM sends.
+const LINE: &str = "date=2024-05-01 time=10:15:30 devname=\"FGT60F\" type=\"traffic\" subtype=\"forward\" level=\"notice\" srcip=192.168.1.10 srcport=50000 dstip=198.51.100.20 dstport=443 proto=6 action=\"deny\" policyid=3";
+
+/// Creates the sending organisations, each with a FortiGate sending over HTTP; returns
+/// the sources' identifiers.
+async fn organisations(store: &Store) -> anyhow::Result<Vec<String>> {
+    let cli = Actor::cli();
+    let mut sources = Vec::new();
+    for i in 0..ORGANISATIONS {
+        let org = store
+            .create_org(
+                &cli,
+                NewOrganisation {
+                    name: format!("bench cluster {i}"),
+                    industry: "E".parse()?,
+                    employees: "6-20".parse()?,
+                    contact_email: String::new(),
+                },
+            )
+            .await?;
+        let (source, _) = store
+            .create_source(
+                &cli,
+                NewSource {
+                    org_id: org.id,
+                    name: "UTM".into(),
+                    format: "fortigate".into(),
+                    json_mapping: None,
+                    identity: SourceIdentity::Token,
+                    expected_interval_secs: 3600,
+                },
+            )
+            .await?;
+        sources.push(source.id);
+    }
+    Ok(sources)
+}
+
+/// Offers `per_second` lines a second for `seconds` from `source_id` through HTTP ingest,
+/// catching up when an acceptance (which waits for the disk) took long. Returns how many.
+async fn offer(
+    handle: IngestHandle,
+    source_id: String,
+    per_second: u64,
+    seconds: u64,
+) -> anyhow::Result<u64> {
+    let origin = Origin::Http { source_id };
+    let started = Instant::now();
+    let until = Duration::from_secs(seconds);
+    let mut sent = 0u64;
+    while started.elapsed() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let due = (per_second as f64 * started.elapsed().min(until).as_secs_f64()) as u64;
+        let lines = vec![LINE.as_bytes(); due.saturating_sub(sent) as usize];
+        handle.accept(&origin, &lines).await?;
+        sent = due.max(sent);
+    }
+    Ok(sent)
+}
 
 /// Options of `bench cluster`.
 #[derive(Args)]
@@ -37,9 +101,6 @@ pub struct ClusterBenchArgs {
     /// Seconds to send for in each run.
     #[arg(long, default_value_t = 10)]
     duration: u64,
-    /// Sending connections.
-    #[arg(long, default_value_t = 4)]
-    connections: u64,
 }
 
 /// What one run measured.
@@ -62,30 +123,35 @@ impl Figures {
     }
 }
 
-fn settings(queue: std::path::PathBuf) -> anyhow::Result<IngestSettings> {
-    Ok(IngestSettings {
+fn settings(queue: std::path::PathBuf) -> IngestSettings {
+    IngestSettings {
         queue: QueueConfig::new(queue),
         udp: None,
-        tcp: Some("127.0.0.1:0".parse()?),
+        tcp: None,
         tls: None,
         max_message: mamori_ingest::listen::MAX_MESSAGE,
-    })
+    }
 }
 
 fn detection() -> anyhow::Result<Box<dyn BatchInspector>> {
     Ok(Box::new(crate::detection::DetectArgs::default().load()?))
 }
 
-/// Sends the load to `ingest` while `stored` reports progress; waits until all is stored.
+/// Offers the load to `ingest` while `stored` reports progress; waits until all is stored.
 async fn drive(
     args: &ClusterBenchArgs,
+    sources: &[String],
     ingest: &RunningIngest,
     stored: impl Fn() -> u64,
 ) -> anyhow::Result<Figures> {
-    let to = ingest.tcp.context("no TCP listener")?;
     let started = Instant::now();
-    let senders: Vec<_> = (0..args.connections)
-        .map(|_| tokio::spawn(send(to, args.rate / args.connections, args.duration)))
+    let per_source = args.rate / sources.len() as u64;
+    let senders: Vec<_> = sources
+        .iter()
+        .map(|source| {
+            let handle = ingest.handle.clone();
+            tokio::spawn(offer(handle, source.clone(), per_source, args.duration))
+        })
         .collect();
     let received = || {
         let r = ingest.handle.status().received;
@@ -117,6 +183,7 @@ async fn drive(
 async fn cluster_run(
     args: &ClusterBenchArgs,
     store: &Store,
+    sources: &[String],
     nodes: usize,
     scratch: &std::path::Path,
 ) -> anyhow::Result<Figures> {
@@ -127,7 +194,7 @@ async fn cluster_run(
     .await?;
     let ingest = RunningIngest::start_draining(
         store.clone(),
-        settings(scratch.join(format!("queue-{nodes}")))?,
+        settings(scratch.join(format!("queue-{nodes}"))),
         Drain::Forward(Box::new(StreamForward::new(bus.clone(), store.clone()))),
     )
     .await?;
@@ -153,7 +220,7 @@ async fn cluster_run(
             .map(|s| s.stored.load(Ordering::Relaxed))
             .sum::<u64>()
     };
-    let figures = drive(args, &ingest, stored).await;
+    let figures = drive(args, sources, &ingest, stored).await;
     ingest.stop().await;
     stop.send_replace(true);
     for node in detect {
@@ -165,8 +232,8 @@ async fn cluster_run(
 
 /// Runs the cluster benchmark.
 pub async fn run(args: ClusterBenchArgs) -> anyhow::Result<()> {
-    if args.connections == 0 || args.rate < args.connections {
-        bail!("--rate must be at least --connections, and --connections at least 1");
+    if args.rate < ORGANISATIONS as u64 {
+        bail!("--rate must be at least {ORGANISATIONS} (one line a second per organisation)");
     }
     if args.detect_nodes.contains(&0) {
         bail!("--detect-nodes takes numbers of at least 1");
@@ -177,24 +244,23 @@ pub async fn run(args: ClusterBenchArgs) -> anyhow::Result<()> {
     if store.backend() != mamori_store::Backend::Postgres {
         bail!("--database-url must be PostgreSQL: the nodes of a cluster share it");
     }
-    prepare(&store).await?;
+    let sources = organisations(&store).await?;
     let scratch = std::env::temp_dir().join(format!("mamori-bench-cluster-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).context("cannot create a scratch directory")?;
     println!(
-        "offering {} lines/s for {} s over {} connections, detection on (the built-in pack), {} core(s)",
+        "offering {} lines/s for {} s from {ORGANISATIONS} organisations over HTTP ingest, detection on (the built-in pack), {} core(s)",
         args.rate,
         args.duration,
-        args.connections,
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     let result = async {
         let single = RunningIngest::start(
             store.clone(),
-            settings(scratch.join("queue-single"))?,
+            settings(scratch.join("queue-single")),
             Some(detection()?),
         )
         .await?;
-        let figures = drive(&args, &single, || {
+        let figures = drive(&args, &sources, &single, || {
             let p = single.handle.status().pipeline;
             p.stored + p.quarantined
         })
@@ -202,7 +268,7 @@ pub async fn run(args: ClusterBenchArgs) -> anyhow::Result<()> {
         single.stop().await;
         figures.print("single node");
         for &nodes in &args.detect_nodes {
-            let figures = cluster_run(&args, &store, nodes, &scratch).await?;
+            let figures = cluster_run(&args, &store, &sources, nodes, &scratch).await?;
             figures.print(&format!("cluster, {nodes} detect"));
         }
         anyhow::Ok(())
