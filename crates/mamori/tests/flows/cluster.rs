@@ -1,8 +1,10 @@
-//! Three `mamori serve` processes as one cluster on a real NATS JetStream server and
-//! PostgreSQL: one node with the web, ingest, alerts and reports roles, two detect nodes.
-//! Lines sent over syslog TCP are stored exactly once and every expected detection is
-//! there once, although one detect node is killed with `kill -9` mid-run and the batches
-//! it held go to the other after the acknowledgement wait.
+//! `mamori serve` processes as one cluster on a real NATS JetStream server and PostgreSQL.
+//! Two ingest nodes (one also serving the web, alerts and reports) and two detect nodes take
+//! 100,000 lines of 16 organisations over HTTP ingest: every line is stored exactly once and
+//! every expected detection is there once, although one detect node is killed with
+//! `kill -9` mid-run and the batches it held go to the other after the acknowledgement wait.
+//! And when the node leading alerting is killed, a standby sends its pending notification,
+//! once.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,15 +12,20 @@ use std::time::Duration;
 use crate::common::server::{send_acknowledged, start_node, stored_markers};
 use crate::common::tenants::{loopback_source, org};
 use mamori_model::Scope;
-use mamori_store::{Actor, DetectionFilter, Store};
+use mamori_store::{Actor, DetectionFilter, EventFilter, NewSource, SourceIdentity, Store};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::nats::nats_url;
 
-const CONNECTIONS: usize = 4;
-const LINES_PER_CONNECTION: usize = 5_000;
+/// Organisations sending, each through its own HTTP ingest token.
+const ORGANISATIONS: usize = 16;
+/// Lines in all.
+const LINES: usize = 100_000;
+/// Lines per HTTP ingest request.
+const PER_REQUEST: usize = 1_250;
 /// Every this many lines, a high-severity Suricata alert that mamori's IDS rule reports.
 const ALERT_EVERY: usize = 100;
 
+/// Suricata's EVE line number `n`: an alert every [`ALERT_EVERY`], else a DNS answer.
 fn line(n: usize) -> String {
     if n.is_multiple_of(ALERT_EVERY) {
         format!(
@@ -29,8 +36,28 @@ fn line(n: usize) -> String {
              \"severity\":1}},\"host\":\"sensor01\"}}\n"
         )
     } else {
-        format!("<134>1 2026-12-01T10:00:00Z edge cluster-test - - - marker m{n} \n")
+        format!(
+            "{{\"timestamp\":\"2026-12-01T10:00:00.000000+0900\",\"event_type\":\"dns\",\
+             \"src_ip\":\"192.0.2.10\",\"dest_ip\":\"192.0.2.53\",\"proto\":\"UDP\",\
+             \"dns\":{{\"type\":\"query\",\"rrname\":\"marker m{n} \"}},\"host\":\"sensor01\"}}\n"
+        )
     }
+}
+
+/// Events stored for `org_id` (exact below 10,000).
+async fn stored_count(store: &Store, org_id: &str) -> i64 {
+    store
+        .org_store(&Scope::AllOrganisations, org_id)
+        .await
+        .expect("org")
+        .events()
+        .search(&EventFilter {
+            limit: 1,
+            ..EventFilter::default()
+        })
+        .await
+        .expect("search")
+        .total
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,11 +71,28 @@ async fn a_detect_node_killed_mid_run_loses_and_doubles_nothing() {
         }
         let store = Store::connect(&db.url).await.expect("store");
         let cli = Actor::cli();
-        let org = store
-            .create_org(&cli, org("cluster flow"))
-            .await
-            .expect("org");
-        loopback_source(&store, &org.id, "loopback", "auto").await;
+        let mut senders = Vec::new();
+        for i in 0..ORGANISATIONS {
+            let org = store
+                .create_org(&cli, org(&format!("cluster flow {i}")))
+                .await
+                .expect("org");
+            let (_, token) = store
+                .create_source(
+                    &cli,
+                    NewSource {
+                        org_id: org.id.clone(),
+                        name: "sensor".into(),
+                        format: "eve".into(),
+                        json_mapping: None,
+                        identity: SourceIdentity::Token,
+                        expected_interval_secs: 3600,
+                    },
+                )
+                .await
+                .expect("source");
+            senders.push((org.id, token.expect("ingest token")));
+        }
 
         let stream = format!("MAMORI_FLOW_{}", uuid_suffix());
         let cluster = |roles: &str| {
@@ -64,114 +108,110 @@ async fn a_detect_node_killed_mid_run_loses_and_doubles_nothing() {
             ]
         };
         let dirs: Vec<tempfile::TempDir> =
-            (0..3).map(|_| tempfile::tempdir().expect("dir")).collect();
-        let front_args = cluster("web,ingest,alerts,reports");
-        let detect_args = cluster("detect");
-        let (front, syslog, _) = start_node(&db, dirs[0].path(), &as_str(&front_args), true);
-        let (mut doomed, _, _) = start_node(&db, dirs[1].path(), &as_str(&detect_args), false);
-        let (survivor, _, _) = start_node(&db, dirs[2].path(), &as_str(&detect_args), false);
-        let syslog = syslog.expect("the ingest node listens for syslog");
+            (0..4).map(|_| tempfile::tempdir().expect("dir")).collect();
+        let (front, _, front_web) = start_node(
+            &db,
+            dirs[0].path(),
+            &as_str(&cluster("web,ingest,alerts,reports")),
+            true,
+        );
+        let (second_front, _, second_web) =
+            start_node(&db, dirs[1].path(), &as_str(&cluster("web,ingest")), true);
+        let (mut doomed, _, _) =
+            start_node(&db, dirs[2].path(), &as_str(&cluster("detect")), false);
+        let (survivor, _, _) = start_node(&db, dirs[3].path(), &as_str(&cluster("detect")), false);
 
-        let senders: Vec<_> = (0..CONNECTIONS)
-            .map(|c| {
-                std::thread::spawn(move || {
-                    let lines: Vec<String> = (0..LINES_PER_CONNECTION)
-                        .map(|i| line(c * LINES_PER_CONNECTION + i))
-                        .collect();
-                    send_acknowledged(syslog, &lines);
-                })
+        // Every organisation's lines, in requests alternating between the ingest nodes.
+        let posting = {
+            let senders = senders.clone();
+            let webs = [front_web.clone(), second_web.clone()];
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                for (request, first) in (0..LINES).step_by(PER_REQUEST).enumerate() {
+                    let (_, token) = &senders[request % ORGANISATIONS];
+                    let body: String = (first..first + PER_REQUEST).map(line).collect();
+                    let answer = http
+                        .post(format!("{}/api/v1/ingest", webs[request % 2]))
+                        .bearer_auth(token)
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("ingest request");
+                    assert!(answer.status().is_success(), "{}", answer.status());
+                }
             })
-            .collect();
+        };
         // Kill a detect node as soon as lines are being stored.
+        let mut any = false;
         for _ in 0..600 {
-            if !stored_markers(&store, &org.id).await.is_empty() {
+            for (org_id, _) in &senders {
+                any |= stored_count(&store, org_id).await > 0;
+            }
+            if any {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         doomed.kill().expect("kill -9");
         doomed.wait().expect("reaped");
-        let at_kill = stored_markers(&store, &org.id).await.len();
-        for sender in senders {
-            sender.join().expect("sender");
+        let mut at_kill = 0;
+        for (org_id, _) in &senders {
+            at_kill += stored_count(&store, org_id).await;
         }
+        posting.await.expect("all lines accepted");
 
-        let total = CONNECTIONS * LINES_PER_CONNECTION;
-        let mut counts = HashMap::new();
-        for _ in 0..240 {
-            counts = stored_markers(&store, &org.id).await;
-            if counts.len() >= total {
+        let total = LINES as i64;
+        let mut stored = 0;
+        for _ in 0..600 {
+            stored = 0;
+            for (org_id, _) in &senders {
+                stored += stored_count(&store, org_id).await;
+            }
+            if stored >= total {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         // Past one more acknowledgement wait, nothing more may arrive.
         tokio::time::sleep(Duration::from_secs(4)).await;
-        let counts_after = stored_markers(&store, &org.id).await;
         assert!(at_kill < total, "killed mid-run ({at_kill} stored then)");
-        assert_eq!(counts.len(), total, "every line stored");
-        assert_eq!(counts_after, counts, "nothing stored twice later");
-        assert!(counts.values().all(|&n| n == 1), "each line once");
-
-        let detections = store
-            .org_store(&Scope::AllOrganisations, &org.id)
-            .await
-            .expect("org")
-            .detections()
-            .list(&DetectionFilter {
-                limit: 1000,
-                ..DetectionFilter::default()
-            })
-            .await
-            .expect("detections");
+        assert_eq!(stored, total, "every line stored");
+        let mut counts: HashMap<String, usize> = HashMap::new();
         let mut per_event: HashMap<String, usize> = HashMap::new();
-        for d in &detections.detections {
-            *per_event
-                .entry(d.detection.event_id.clone().unwrap_or_default())
-                .or_insert(0) += 1;
+        for (org_id, _) in &senders {
+            for (marker, n) in stored_markers(&store, org_id).await {
+                *counts.entry(marker).or_insert(0) += n;
+            }
+            let detections = store
+                .org_store(&Scope::AllOrganisations, org_id)
+                .await
+                .expect("org")
+                .detections()
+                .list(&DetectionFilter {
+                    limit: 1000,
+                    ..DetectionFilter::default()
+                })
+                .await
+                .expect("detections");
+            for d in &detections.detections {
+                *per_event
+                    .entry(d.detection.event_id.clone().unwrap_or_default())
+                    .or_insert(0) += 1;
+            }
         }
+        assert_eq!(counts.len(), LINES, "every line stored");
+        assert!(counts.values().all(|&n| n == 1), "each line once");
         assert_eq!(
             per_event.len(),
-            total / ALERT_EVERY,
+            LINES / ALERT_EVERY,
             "every alert line detected"
         );
         assert!(per_event.values().all(|&n| n == 1), "each once");
 
-        shut_down(&url, stream, [front, survivor]).await;
+        shut_down(&url, stream, [front, second_front, survivor]).await;
         store.close().await;
         db.cleanup().await;
     }
-}
-
-/// Stops the nodes still running and removes the test's stream.
-async fn shut_down<const N: usize>(url: &str, stream: String, nodes: [std::process::Child; N]) {
-    for mut node in nodes {
-        node.kill().expect("stop");
-        node.wait().expect("reaped");
-    }
-    let bus = mamori_cluster::Bus::connect(mamori_cluster::BusConfig {
-        stream,
-        ..mamori_cluster::BusConfig::new(url)
-    })
-    .await
-    .expect("bus");
-    bus.delete().await.expect("stream removed");
-}
-
-fn as_str(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
-}
-
-/// A suffix no other run uses.
-fn uuid_suffix() -> String {
-    format!(
-        "{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -256,4 +296,35 @@ async fn a_standby_sends_the_dead_leaders_pending_notification_once() {
         store.close().await;
         db.cleanup().await;
     }
+}
+
+/// Stops the nodes still running and removes the test's stream.
+async fn shut_down<const N: usize>(url: &str, stream: String, nodes: [std::process::Child; N]) {
+    for mut node in nodes {
+        node.kill().expect("stop");
+        node.wait().expect("reaped");
+    }
+    let bus = mamori_cluster::Bus::connect(mamori_cluster::BusConfig {
+        stream,
+        ..mamori_cluster::BusConfig::new(url)
+    })
+    .await
+    .expect("bus");
+    bus.delete().await.expect("stream removed");
+}
+
+fn as_str(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// A suffix no other run uses.
+fn uuid_suffix() -> String {
+    format!(
+        "{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    )
 }
