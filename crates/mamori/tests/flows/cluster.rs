@@ -12,7 +12,9 @@ use std::time::Duration;
 use crate::common::server::{send_acknowledged, start_node, stored_markers};
 use crate::common::tenants::{loopback_source, org};
 use mamori_model::Scope;
-use mamori_store::{Actor, DetectionFilter, EventFilter, NewSource, SourceIdentity, Store};
+use mamori_store::{
+    Actor, AlertFilter, DetectionFilter, EventFilter, NewSource, SourceIdentity, Store,
+};
 use mamori_testkit::TestDatabase;
 use mamori_testkit::nats::nats_url;
 
@@ -24,6 +26,8 @@ const LINES: usize = 100_000;
 const PER_REQUEST: usize = 1_250;
 /// Every this many lines, a high-severity Suricata alert that mamori's IDS rule reports.
 const ALERT_EVERY: usize = 100;
+/// That rule's id.
+const IDS_RULE: &str = "6b0e8f52-2f0a-4d47-9a1e-0c5c3b6f1a09";
 
 /// Suricata's EVE line number `n`: an alert every [`ALERT_EVERY`], else a DNS answer.
 fn line(n: usize) -> String {
@@ -207,6 +211,38 @@ async fn a_detect_node_killed_mid_run_loses_and_doubles_nothing() {
             "every alert line detected"
         );
         assert!(per_event.values().all(|&n| n == 1), "each once");
+        // The alerting leader turned each organisation's detections into one alert that
+        // counts them all: no alert twice.
+        let mut alerted = 0;
+        for _ in 0..120 {
+            let page = store
+                .alerts(
+                    &Scope::AllOrganisations,
+                    &AlertFilter {
+                        rule_id: Some(IDS_RULE.into()),
+                        limit: 100,
+                        ..AlertFilter::default()
+                    },
+                )
+                .await
+                .expect("alerts");
+            alerted = page.alerts.iter().map(|a| a.count).sum::<i64>();
+            if alerted >= (LINES / ALERT_EVERY) as i64 {
+                let mut per_org: HashMap<&str, usize> = HashMap::new();
+                for alert in &page.alerts {
+                    *per_org.entry(alert.org_id.as_str()).or_insert(0) += 1;
+                }
+                assert_eq!(per_org.len(), ORGANISATIONS, "every organisation alerted");
+                assert!(per_org.values().all(|&n| n == 1), "one alert each");
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert_eq!(
+            alerted,
+            (LINES / ALERT_EVERY) as i64,
+            "every detection counted once"
+        );
 
         shut_down(&url, stream, [front, second_front, survivor]).await;
         store.close().await;
