@@ -125,6 +125,20 @@ impl Bus {
             })
     }
 
+    /// Messages in the stream now: handed on by ingest nodes and not yet stored by a
+    /// detect node (each holds a batch of lines).
+    pub async fn waiting(&self) -> Result<u64, ClusterError> {
+        let info = self
+            .stream
+            .get_info()
+            .await
+            .map_err(|e| ClusterError::Setup {
+                what: "stream",
+                reason: e.to_string(),
+            })?;
+        Ok(info.state.messages)
+    }
+
     /// Removes the stream and everything in it (tests clean up with this).
     pub async fn delete(self) -> Result<(), ClusterError> {
         self.jetstream

@@ -420,6 +420,37 @@ async fn each_organisation_goes_to_one_detect_node() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_lines_are_answered_once_the_stream_has_them() {
+    let Some(url) = nats_url() else {
+        return;
+    };
+    for db in TestDatabase::all().await {
+        let store = Store::connect(&db.url).await.expect("store");
+        let sources = organisations(&store).await;
+        let bus = Bus::connect(BusConfig {
+            stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
+            ..BusConfig::new(url.clone())
+        })
+        .await
+        .expect("bus");
+        let queues = tempfile::tempdir().expect("queue directory");
+        let ingest = ingest_node(&store, &bus, queues.path()).await;
+        assert_eq!(bus.waiting().await.expect("stream"), 0);
+        // No detect node runs: what the answer promises must already be in the stream.
+        send(&ingest, &sources[..1], 0, 10).await;
+        assert!(
+            bus.waiting().await.expect("stream") > 0,
+            "in the stream before the answer ({})",
+            db.backend
+        );
+        ingest.stop().await;
+        bus.delete().await.expect("stream removed");
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
 /// Which node runs a part, as the test's parts report it.
 #[derive(Default)]
 struct Running {

@@ -61,7 +61,8 @@ pub async fn run_forwarder(
                 return Ok(());
             }
         }
-        stats.delivered_seq.store(last, Ordering::Relaxed);
+        stats.delivered_seq.store(last, Ordering::Release);
+        stats.delivered.notify_waiters();
         if let Err(e) = reader.queue().release(last) {
             tracing::warn!(error = %e, "cannot delete forwarded queue segments");
         }

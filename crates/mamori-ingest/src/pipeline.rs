@@ -49,6 +49,8 @@ pub struct PipelineStats {
     /// Set when a source was registered or changed, so the next batch reloads the source
     /// table first instead of quarantining the new source's first lines.
     pub sources_changed: AtomicBool,
+    /// Told every time `delivered_seq` moves on.
+    pub delivered: tokio::sync::Notify,
 }
 
 /// A snapshot of [`PipelineStats`].

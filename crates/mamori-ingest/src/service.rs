@@ -5,6 +5,8 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use mamori_store::{Store, StoreError};
 use serde::Serialize;
@@ -58,6 +60,9 @@ pub enum StartError {
     Tls(#[from] TlsError),
 }
 
+/// The longest an HTTP sender waits for its lines to reach a cluster's shared stream.
+const FORWARD_WAIT: Duration = Duration::from_secs(10);
+
 /// What takes the lines out of the durable queue.
 pub enum Drain {
     /// The pipeline: parsed, looked at by the inspector (detection in `mamori serve`) and
@@ -85,6 +90,9 @@ pub struct IngestHandle {
     queue: Queue,
     counters: Arc<Counters>,
     stats: Arc<PipelineStats>,
+    /// Whether HTTP lines are answered only once handed on (a cluster's ingest node: the
+    /// shared stream has them), not already once on this node's disk.
+    answer_when_forwarded: bool,
 }
 
 impl IngestHandle {
@@ -93,8 +101,9 @@ impl IngestHandle {
         self.stats.detections_stored.clone()
     }
 
-    /// Queues `lines` from `origin` and waits until they are durable: HTTP ingest answers
-    /// only after this returns.
+    /// Queues `lines` from `origin` and waits until they are durable — on this node's disk,
+    /// and on a cluster's ingest node also in the shared stream: HTTP ingest answers only
+    /// after this returns.
     /// Lines the receiver refused go in too, marked, and are stored as dead letters.
     pub async fn accept<'a, L>(&self, origin: &Origin, lines: &[L]) -> io::Result<()>
     where
@@ -107,15 +116,31 @@ impl IngestHandle {
         let last = self.queue.append(origin, now_us(), lines)?;
         self.counters.add(origin.transport(), lines.len() as u64);
         self.queue.wait_durable(last).await;
+        if self.answer_when_forwarded {
+            let forwarded = async {
+                loop {
+                    let moved = self.stats.delivered.notified();
+                    tokio::pin!(moved);
+                    moved.as_mut().enable();
+                    if self.stats.delivered_seq.load(Ordering::Acquire) >= last {
+                        return;
+                    }
+                    moved.await;
+                }
+            };
+            // The lines are safe on this node's disk already; while the stream is out of
+            // reach the sender gets its answer after a bounded wait, and they follow later.
+            if tokio::time::timeout(FORWARD_WAIT, forwarded).await.is_err() {
+                tracing::warn!("the shared stream has not taken HTTP lines yet; answering anyway");
+            }
+        }
         Ok(())
     }
 
     /// Says a source was just registered or changed: the pipeline reloads its source table
     /// before routing the next lines, so the new source's first lines are its own.
     pub fn sources_changed(&self) {
-        self.stats
-            .sources_changed
-            .store(true, std::sync::atomic::Ordering::Release);
+        self.stats.sources_changed.store(true, Ordering::Release);
     }
 
     /// The numbers now.
@@ -183,6 +208,7 @@ impl RunningIngest {
                 queue: queue.clone(),
                 counters: counters.clone(),
                 stats: stats.clone(),
+                answer_when_forwarded: matches!(drain, Drain::Forward(_)),
             },
             udp: None,
             tcp: None,
