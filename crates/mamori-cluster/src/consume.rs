@@ -11,15 +11,20 @@ use async_nats::jetstream::{AckKind, Message};
 use futures_util::StreamExt;
 use mamori_ingest::pipeline::{BatchInspector, PipelineStats, Router};
 use mamori_ingest::queue::decode_run;
-use mamori_store::{DeliveredBatch, LockSession, Store, StoreError};
+use mamori_model::Scope;
+use mamori_store::{DeliveredBatch, EventFilter, LockSession, NewEvent, Store, StoreError};
 use tokio::sync::watch;
 
-use crate::bus::{Bus, PARTITIONS};
+use crate::bus::{Bus, PARTITIONS, partition_of};
 use crate::error::ClusterError;
 use crate::leader::{CHECK, MEMBER_KEYS, member_key, partition_key};
 
 /// Messages taken at a time from one partition (each holds up to a queue batch of lines).
 const FETCH: usize = 4;
+
+/// The most stored events a node feeds into its inspector's memory when it takes a
+/// partition over (see [`Storing::recall`]).
+const RECALL_MAX: usize = 50_000;
 
 /// How long a node waits when none of its partitions had anything.
 const IDLE: Duration = Duration::from_millis(100);
@@ -82,8 +87,9 @@ impl Ownership {
         ))
     }
 
-    /// Takes or lets go of partitions so that this node owns its fair share.
-    async fn balance(&mut self, bus: &Bus) -> Result<(), ClusterError> {
+    /// Takes or lets go of partitions so that this node owns its fair share; returns the
+    /// partitions taken.
+    async fn balance(&mut self, bus: &Bus) -> Result<Vec<usize>, ClusterError> {
         let lock = |e: StoreError| ClusterError::Lock(e.to_string());
         if !self.session.holds().await {
             return Err(ClusterError::Lock("the lock connection was lost".into()));
@@ -99,6 +105,7 @@ impl Ownership {
                     .map_err(lock)?;
             }
         }
+        let mut taken = Vec::new();
         for partition in 0..PARTITIONS {
             if self.owned.len() >= share {
                 break;
@@ -113,9 +120,10 @@ impl Ownership {
                 .map_err(lock)?
             {
                 self.owned.insert(partition, bus.consumer(partition).await?);
+                taken.push(partition);
             }
         }
-        Ok(())
+        Ok(taken)
     }
 }
 
@@ -132,6 +140,16 @@ async fn fetch(consumer: &PullConsumer) -> Result<Vec<Message>, ClusterError> {
         messages.push(message.map_err(|e| ClusterError::Fetch(e.to_string()))?);
     }
     Ok(messages)
+}
+
+/// Acknowledges stored messages.
+async fn acknowledge(taken: Vec<Message>) {
+    for message in taken {
+        if let Err(e) = message.double_ack().await {
+            // The lines are stored; a redelivery of them is skipped.
+            tracing::warn!(error = %e, "cannot acknowledge a stored message");
+        }
+    }
 }
 
 /// What a node needs to store what it takes.
@@ -172,7 +190,30 @@ impl Storing<'_> {
         if records.is_empty() {
             return true;
         }
-        let (events, quarantined) = self.router.route(self.store, &records).await;
+        let (mut events, mut quarantined) = self.router.route(self.store, &records).await;
+        // Lines stored already (delivered again after a node died) are left out before
+        // inspection, so they count once in correlations.
+        let ids: Vec<&str> = events
+            .iter()
+            .map(|e| e.id.as_str())
+            .chain(quarantined.iter().map(|q| q.id.as_str()))
+            .collect();
+        let stored = loop {
+            match self.store.already_stored(&ids).await {
+                Ok(stored) => break stored,
+                Err(e) => tracing::error!(error = %e, "cannot read what is stored; retrying"),
+            }
+            if !pause(RETRY, shutdown).await {
+                return false;
+            }
+        };
+        if !stored.is_empty() {
+            self.stats
+                .skipped
+                .fetch_add(stored.len() as u64, Ordering::Relaxed);
+            events.retain(|e| !stored.contains(&e.id));
+            quarantined.retain(|q| !stored.contains(&q.id));
+        }
         let detections = match self.inspector.as_mut() {
             Some(inspector) => inspector.inspect(&events),
             None => Vec::new(),
@@ -200,13 +241,57 @@ impl Storing<'_> {
         self.stats
             .skipped
             .fetch_add(skipped as u64, Ordering::Relaxed);
-        for message in taken {
-            if let Err(e) = message.double_ack().await {
-                // The lines are stored; a redelivery of them is skipped.
-                tracing::warn!(error = %e, "cannot acknowledge a stored message");
-            }
-        }
+        acknowledge(taken).await;
         true
+    }
+
+    /// Feeds the inspector's memory with the stored events of the organisations whose
+    /// lines are in `partition`, from as far back as that memory reaches (at most
+    /// [`RECALL_MAX`] per organisation, oldest first): a node taking a partition over then
+    /// counts an organisation's events over time as the node before it did.
+    async fn recall(&mut self, partition: usize) -> Result<(), StoreError> {
+        let Some(inspector) = self.inspector.as_mut() else {
+            return Ok(());
+        };
+        let memory = inspector.memory();
+        if memory.is_zero() {
+            return Ok(());
+        }
+        let since = chrono::Utc::now()
+            - chrono::Duration::from_std(memory).unwrap_or(chrono::Duration::zero());
+        let scope = Scope::AllOrganisations;
+        for org in self.store.orgs(&scope).await? {
+            if partition_of(&org.id) != partition {
+                continue;
+            }
+            let handle = self.store.org_store(&scope, &org.id).await?;
+            let mut recalled: Vec<NewEvent> = Vec::new();
+            let mut after = None;
+            while recalled.len() < RECALL_MAX {
+                let page = handle
+                    .events()
+                    .search(&EventFilter {
+                        from: Some(since),
+                        limit: 1000,
+                        after,
+                        ..EventFilter::default()
+                    })
+                    .await?;
+                recalled.extend(page.events.into_iter().map(|e| NewEvent {
+                    id: e.id,
+                    event: e.event,
+                    parse_error: e.parse_error,
+                    envelope_only: false,
+                }));
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            recalled.reverse(); // newest first as listed; the memory wants them in order
+            inspector.recall(&recalled);
+        }
+        Ok(())
     }
 }
 
@@ -256,6 +341,13 @@ pub async fn run_detect(
                 continue;
             }
             balanced = Some(Instant::now());
+            if let Ok(taken) = &result {
+                for &partition in taken {
+                    if let Err(e) = storing.recall(partition).await {
+                        tracing::warn!(error = %e, partition, "cannot recall a partition's recent events");
+                    }
+                }
+            }
             let owned = ownership.as_ref().map_or(0, |o| o.owned.len());
             stats.partitions.store(owned, Ordering::Relaxed);
         }

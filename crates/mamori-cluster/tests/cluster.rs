@@ -528,3 +528,137 @@ async fn a_standby_takes_over_when_the_leader_dies() {
         db.cleanup().await;
     }
 }
+
+/// Counts each organisation's lines over the last hour and reports the tenth, as a
+/// correlation does.
+#[derive(Default)]
+struct TenthLine {
+    counts: HashMap<String, usize>,
+}
+
+impl TenthLine {
+    fn count(&mut self, e: &NewEvent) -> bool {
+        let org = e.event.org_id.clone().unwrap_or_default();
+        let n = self.counts.entry(org).or_default();
+        *n += 1;
+        *n == 10
+    }
+}
+
+impl BatchInspector for TenthLine {
+    fn inspect(&mut self, events: &[NewEvent]) -> Vec<NewDetection> {
+        let mut found = Vec::new();
+        for e in events {
+            if self.count(e) {
+                found.push(NewDetection {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    org_id: e.event.org_id.clone().unwrap_or_default(),
+                    source_id: None,
+                    event_id: None,
+                    timestamp: e.event.timestamp,
+                    kind: "correlation".into(),
+                    rule_id: "tenth".into(),
+                    rule_title: "Ten lines".into(),
+                    title_ja: None,
+                    level: "high".into(),
+                    tags: Vec::new(),
+                    details: serde_json::json!({}),
+                });
+            }
+        }
+        found
+    }
+
+    fn memory(&self) -> Duration {
+        Duration::from_secs(3600)
+    }
+
+    fn recall(&mut self, events: &[NewEvent]) {
+        for e in events {
+            self.count(e);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_taking_over_a_partition_counts_on_from_the_stored_lines() {
+    let Some(url) = nats_url() else {
+        return;
+    };
+    for db in TestDatabase::all().await {
+        if db.backend != "postgres" {
+            continue; // a cluster shares PostgreSQL
+        }
+        let store = Store::connect(&db.url).await.expect("store");
+        let sources = organisations(&store).await;
+        let company = &sources[..1];
+        let bus = Bus::connect(BusConfig {
+            stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
+            ..BusConfig::new(url.clone())
+        })
+        .await
+        .expect("bus");
+        let queues = tempfile::tempdir().expect("queue directory");
+        let ingest = ingest_node(&store, &bus, queues.path()).await;
+        let start = |store: &Store| {
+            let stats = Arc::new(DetectStats::default());
+            let (stop, shutdown) = watch::channel(false);
+            let run = run_detect(
+                bus.clone(),
+                store.clone(),
+                Some(Box::new(TenthLine::default())),
+                stats.clone(),
+                shutdown,
+            );
+            (tokio::spawn(run), stats, stop)
+        };
+        let wait_stored = |stats: Arc<DetectStats>, n: u64| async move {
+            for _ in 0..400 {
+                if stats.stored.load(Ordering::Relaxed) >= n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            panic!("{n} lines not stored");
+        };
+
+        // The first node sees six of the company's lines, then dies.
+        let (first, first_stats, _first_stop) = start(&store);
+        send(&ingest, company, 0, 6).await;
+        wait_stored(first_stats, 6).await;
+        first.abort();
+        let _ = first.await;
+
+        // The next node takes every partition over and counts on: the tenth line overall
+        // is the one reported.
+        let (second, second_stats, second_stop) = start(&store);
+        for _ in 0..200 {
+            if second_stats.partitions.load(Ordering::Relaxed) == PARTITIONS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        send(&ingest, company, 6, 10).await;
+        wait_stored(second_stats, 4).await;
+        let found = store
+            .org_store(&Scope::AllOrganisations, &company[0].0)
+            .await
+            .expect("org")
+            .detections()
+            .list(&DetectionFilter {
+                limit: 10,
+                ..DetectionFilter::default()
+            })
+            .await
+            .expect("detections");
+        assert_eq!(found.total, 1, "the tenth line is reported once");
+        assert_eq!(found.detections[0].detection.kind, "correlation");
+
+        ingest.stop().await;
+        second_stop.send_replace(true);
+        second.await.expect("joined").expect("node stops");
+        bus.delete().await.expect("stream removed");
+        store.close().await;
+        db.cleanup().await;
+    }
+}

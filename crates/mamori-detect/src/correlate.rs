@@ -65,6 +65,11 @@ pub(crate) struct CorrelationSet {
 }
 
 impl CorrelationSet {
+    /// The longest timespan of any correlation, in seconds (0 without correlations).
+    pub(crate) fn longest_span(&self) -> i64 {
+        self.specs.iter().map(|s| s.span).max().unwrap_or(0)
+    }
+
     /// Compiles `correlations` against the detection rules; rules referenced only by
     /// correlations with `generate: false` stop emitting their own detections.
     pub(crate) fn compile(

@@ -61,6 +61,13 @@ impl Detector {
         (detector, reports)
     }
 
+    /// How far back a correlation looks: the longest timespan of the loaded correlations
+    /// (zero without any). A correlator fed the events of this long before now counts as
+    /// one that saw them arrive.
+    pub fn correlation_window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.correlations.longest_span().max(0) as u64)
+    }
+
     /// The mapping the rules were compiled with.
     pub fn mapping(&self) -> &Mapping {
         &self.mapping

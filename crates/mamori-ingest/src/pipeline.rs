@@ -94,6 +94,18 @@ impl PipelineStats {
 pub trait BatchInspector: Send {
     /// The detections in `events` (dead letters included; skip them).
     fn inspect(&mut self, events: &[NewEvent]) -> Vec<NewDetection>;
+
+    /// How far back the inspector's memory reaches (counts over time); zero when it keeps
+    /// none.
+    fn memory(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+
+    /// Feeds `events`, stored already, into that memory without reporting anything: a
+    /// cluster's detect node taking over an organisation's lines catches up this way.
+    fn recall(&mut self, events: &[NewEvent]) {
+        let _ = self.inspect(events);
+    }
 }
 
 /// Why the pipeline stopped.

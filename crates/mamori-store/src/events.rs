@@ -538,6 +538,15 @@ impl Store {
         Ok(stored.len())
     }
 
+    /// Which of `ids` are stored already, as events or quarantined lines: a detect node
+    /// leaves a redelivered line out before inspecting it, so it counts once in correlations.
+    pub async fn already_stored(&self, ids: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let stored = stored_ids(&mut tx, ids).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
     /// The last queue sequence number stored from queue `node_id` (0 when none).
     pub async fn ingest_cursor(&self, node_id: &str) -> Result<i64, StoreError> {
         let row: Option<(i64,)> =

@@ -199,6 +199,10 @@ fn stored_form(detection: Detection, new: &NewEvent, org_id: &str) -> NewDetecti
 }
 
 impl BatchInspector for LiveDetection {
+    fn memory(&self) -> std::time::Duration {
+        self.detector.correlation_window()
+    }
+
     fn inspect(&mut self, events: &[NewEvent]) -> Vec<NewDetection> {
         self.reload_indicators_when_due();
         let mut out = Vec::new();
@@ -250,6 +254,25 @@ mod tests {
         let beta = live.inspect(&[parsed("beta", failure)]);
         assert!(beta.iter().all(|d| d.kind != "correlation"));
         assert!(beta.iter().all(|d| d.org_id == "beta"));
+    }
+
+    #[test]
+    fn recalled_events_count_towards_correlations_without_being_reported() {
+        let mut live = DetectArgs::default()
+            .load()
+            .expect("built-in pack compiles");
+        assert!(
+            live.memory() > std::time::Duration::ZERO,
+            "the pack correlates"
+        );
+        let failure = "Nov 22 10:00:01 web1 sshd[811]: Failed password for root from 203.0.113.9 port 52211 ssh2";
+        let before: Vec<NewEvent> = (0..29).map(|_| parsed("alpha", failure)).collect();
+        live.recall(&before);
+        let found = live.inspect(&[parsed("alpha", failure)]);
+        assert!(
+            found.iter().any(|d| d.kind == "correlation"),
+            "the thirtieth failure completes the brute force: {found:?}"
+        );
     }
 
     #[test]
