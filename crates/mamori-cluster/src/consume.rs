@@ -1,5 +1,13 @@
 //! A detect node's side: batches taken from the partitions of the shared stream it owns,
 //! routed, parsed, inspected and stored, then acknowledged.
+//!
+//! Correlations (counts over time per organisation) stay right because work is
+//! partitioned by organisation, not because windows are shared: every node would otherwise
+//! read and write a shared window in PostgreSQL for each event, which costs a round trip
+//! per event on the hot path. Instead each organisation's lines pass through one node at a
+//! time, that node's in-memory correlator sees all of them, and when a partition moves the
+//! new owner rebuilds the windows from the events already stored (they are the same
+//! events the old owner counted, and windows only reach back the longest timespan).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -58,8 +66,8 @@ async fn pause(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
 /// the partitions: a node that joins takes partitions the others let go at their next look,
 /// and the partitions of a node that dies are free at once (its locks go with its
 /// connection). An organisation's lines are all in one partition, so one node at a time
-/// sees them and counts its correlations; when a partition moves, the counts of its
-/// organisations start afresh on the new node.
+/// sees them and counts its correlations; a node taking a partition over first recalls the
+/// stored events of its organisations ([`Storing::recall`]).
 struct Ownership {
     session: LockSession,
     owned: BTreeMap<usize, PullConsumer>,
