@@ -115,6 +115,27 @@ async fn organisations(store: &Store) -> Vec<(String, String)> {
     made
 }
 
+/// The default acknowledgement wait, for tests where no node dies.
+const ACK_WAIT: Duration = Duration::from_secs(60);
+
+/// A stream of the test's own on the NATS server at `url`.
+async fn own_stream(url: &str, ack_wait: Duration) -> Bus {
+    Bus::connect(BusConfig {
+        ack_wait,
+        stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
+        ..BusConfig::new(url)
+    })
+    .await
+    .expect("bus")
+}
+
+/// Removes the test's stream and database.
+async fn clean_up(bus: Bus, store: Store, db: TestDatabase) {
+    bus.delete().await.expect("stream removed");
+    store.close().await;
+    db.cleanup().await;
+}
+
 async fn ingest_node(store: &Store, bus: &Bus, dir: &std::path::Path) -> RunningIngest {
     let settings = IngestSettings {
         queue: QueueConfig::new(dir),
@@ -236,13 +257,7 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
     for db in TestDatabase::all().await {
         let store = Store::connect(&db.url).await.expect("store");
         let sources = organisations(&store).await;
-        let bus = Bus::connect(BusConfig {
-            ack_wait: Duration::from_secs(2),
-            stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
-            ..BusConfig::new(url.clone())
-        })
-        .await
-        .expect("bus");
+        let bus = own_stream(&url, Duration::from_secs(2)).await;
 
         let queues = tempfile::tempdir().expect("queue directory");
         let first = ingest_node(&store, &bus, &queues.path().join("a")).await;
@@ -354,9 +369,7 @@ async fn every_line_is_stored_once_when_a_detect_node_dies() {
         second.stop().await;
         survivor_stop.send_replace(true);
         survivor.await.expect("survivor stops");
-        bus.delete().await.expect("stream removed");
-        store.close().await;
-        db.cleanup().await;
+        clean_up(bus, store, db).await;
     }
 }
 
@@ -371,12 +384,7 @@ async fn each_organisation_goes_to_one_detect_node() {
         }
         let store = Store::connect(&db.url).await.expect("store");
         let sources = organisations(&store).await;
-        let bus = Bus::connect(BusConfig {
-            stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
-            ..BusConfig::new(url.clone())
-        })
-        .await
-        .expect("bus");
+        let bus = own_stream(&url, ACK_WAIT).await;
         let queues = tempfile::tempdir().expect("queue directory");
         let ingest = ingest_node(&store, &bus, queues.path()).await;
         let seen = Seen::default();
@@ -414,9 +422,7 @@ async fn each_organisation_goes_to_one_detect_node() {
             stop.send_replace(true);
             task.await.expect("node stops");
         }
-        bus.delete().await.expect("stream removed");
-        store.close().await;
-        db.cleanup().await;
+        clean_up(bus, store, db).await;
     }
 }
 
@@ -428,12 +434,7 @@ async fn http_lines_are_answered_once_the_stream_has_them() {
     for db in TestDatabase::all().await {
         let store = Store::connect(&db.url).await.expect("store");
         let sources = organisations(&store).await;
-        let bus = Bus::connect(BusConfig {
-            stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
-            ..BusConfig::new(url.clone())
-        })
-        .await
-        .expect("bus");
+        let bus = own_stream(&url, ACK_WAIT).await;
         let queues = tempfile::tempdir().expect("queue directory");
         let ingest = ingest_node(&store, &bus, queues.path()).await;
         assert_eq!(bus.waiting().await.expect("stream"), 0);
@@ -445,9 +446,7 @@ async fn http_lines_are_answered_once_the_stream_has_them() {
             db.backend
         );
         ingest.stop().await;
-        bus.delete().await.expect("stream removed");
-        store.close().await;
-        db.cleanup().await;
+        clean_up(bus, store, db).await;
     }
 }
 
@@ -592,12 +591,7 @@ async fn a_node_taking_over_a_partition_counts_on_from_the_stored_lines() {
         let store = Store::connect(&db.url).await.expect("store");
         let sources = organisations(&store).await;
         let company = &sources[..1];
-        let bus = Bus::connect(BusConfig {
-            stream: format!("MAMORI_TEST_{}", uuid::Uuid::now_v7().simple()),
-            ..BusConfig::new(url.clone())
-        })
-        .await
-        .expect("bus");
+        let bus = own_stream(&url, ACK_WAIT).await;
         let queues = tempfile::tempdir().expect("queue directory");
         let ingest = ingest_node(&store, &bus, queues.path()).await;
         let start = |store: &Store| {
@@ -657,8 +651,6 @@ async fn a_node_taking_over_a_partition_counts_on_from_the_stored_lines() {
         ingest.stop().await;
         second_stop.send_replace(true);
         second.await.expect("joined").expect("node stops");
-        bus.delete().await.expect("stream removed");
-        store.close().await;
-        db.cleanup().await;
+        clean_up(bus, store, db).await;
     }
 }
