@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message};
 use futures_util::StreamExt;
-use mamori_ingest::pipeline::{BatchInspector, PipelineStats, Router};
+use mamori_ingest::pipeline::{BatchInspector, PipelineStats, Router, pause};
 use mamori_ingest::queue::decode_run;
 use mamori_model::Scope;
 use mamori_store::{DeliveredBatch, EventFilter, LockSession, NewEvent, Store, StoreError};
@@ -51,14 +51,6 @@ pub struct DetectStats {
     pub damaged: AtomicU64,
     /// The partitions the node owns now.
     pub partitions: AtomicUsize,
-}
-
-/// Waits `wait`; `false` when shutdown came first.
-async fn pause(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(wait) => true,
-        _ = shutdown.wait_for(|stop| *stop) => false,
-    }
 }
 
 /// The partitions a detect node owns, with the locks that say so. Every node holds one
@@ -254,11 +246,11 @@ impl Storing<'_> {
     }
 
     /// Feeds the inspector's memory with the stored events of the organisations whose
-    /// lines are in `partition`, from as far back as that memory reaches (at most
+    /// lines are in `partitions`, from as far back as that memory reaches (at most
     /// [`RECALL_MAX`] per organisation, oldest first): a node taking a partition over then
     /// counts an organisation's events over time as the node before it did.
-    async fn recall(&mut self, partition: usize) -> Result<(), StoreError> {
-        let Some(inspector) = self.inspector.as_mut() else {
+    async fn recall(&mut self, partitions: &[usize]) -> Result<(), StoreError> {
+        let Some(inspector) = self.inspector.as_mut().filter(|_| !partitions.is_empty()) else {
             return Ok(());
         };
         let memory = inspector.memory();
@@ -269,7 +261,7 @@ impl Storing<'_> {
             - chrono::Duration::from_std(memory).unwrap_or(chrono::Duration::zero());
         let scope = Scope::AllOrganisations;
         for org in self.store.orgs(&scope).await? {
-            if partition_of(&org.id) != partition {
+            if !partitions.contains(&partition_of(&org.id)) {
                 continue;
             }
             let handle = self.store.org_store(&scope, &org.id).await?;
@@ -349,12 +341,10 @@ pub async fn run_detect(
                 continue;
             }
             balanced = Some(Instant::now());
-            if let Ok(taken) = &result {
-                for &partition in taken {
-                    if let Err(e) = storing.recall(partition).await {
-                        tracing::warn!(error = %e, partition, "cannot recall a partition's recent events");
-                    }
-                }
+            if let Ok(taken) = &result
+                && let Err(e) = storing.recall(taken).await
+            {
+                tracing::warn!(error = %e, "cannot recall the taken partitions' recent events");
             }
             let owned = ownership.as_ref().map_or(0, |o| o.owned.len());
             stats.partitions.store(owned, Ordering::Relaxed);

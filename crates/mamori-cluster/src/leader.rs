@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use mamori_ingest::pipeline::pause;
 use mamori_store::Store;
 use tokio::sync::watch;
 
@@ -55,14 +56,6 @@ impl Duty {
             Duty::Alerts => "alerts",
             Duty::Reports => "reports",
         }
-    }
-}
-
-/// Waits `wait`; `false` when shutdown came first.
-async fn pause(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(wait) => true,
-        _ = shutdown.wait_for(|stop| *stop) => false,
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use mamori_store::Store;
 use tokio::sync::watch;
 
-use crate::pipeline::{BATCH, PipelineError, PipelineStats, RETRY};
+use crate::pipeline::{BATCH, PipelineError, PipelineStats, RETRY, pause};
 use crate::queue::{Reader, Record};
 
 /// The future a [`Forward`] returns.
@@ -24,14 +24,6 @@ pub trait Forward: Send + Sync {
     /// Hands on `records` of the queue of node `node_id`; `Ok` only once they are
     /// durable there.
     fn forward<'a>(&'a self, node_id: &'a str, records: &'a [Record]) -> Forwarding<'a>;
-}
-
-/// Waits [`RETRY`]; `false` when shutdown came first.
-async fn pause(shutdown: &mut watch::Receiver<bool>) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(RETRY) => true,
-        _ = shutdown.wait_for(|stop| *stop) => false,
-    }
 }
 
 /// Forwards the queue of node `node_id` until `shutdown` turns true.
@@ -50,14 +42,14 @@ pub async fn run_forwarder(
         };
         while let Err(e) = forward.forward(&node_id, &records).await {
             tracing::error!(error = %e, "cannot hand queued lines on; retrying");
-            if !pause(&mut shutdown).await {
+            if !pause(RETRY, &mut shutdown).await {
                 return Ok(());
             }
         }
         let seq = i64::try_from(last).unwrap_or(i64::MAX);
         while let Err(e) = store.save_ingest_cursor(&node_id, seq).await {
             tracing::error!(error = %e, "cannot keep the ingest cursor; retrying");
-            if !pause(&mut shutdown).await {
+            if !pause(RETRY, &mut shutdown).await {
                 return Ok(());
             }
         }

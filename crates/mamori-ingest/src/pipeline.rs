@@ -202,6 +202,15 @@ fn routed(
     }
 }
 
+/// Waits `wait` before a retry; `false` when `shutdown` came first. Every stage that waits
+/// for a database or server to come back waits this way.
+pub async fn pause(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => true,
+        _ = shutdown.wait_for(|stop| *stop) => false,
+    }
+}
+
 /// Loads the source table, retrying while the database is unavailable; `None` on shutdown.
 async fn load_table(store: &Store, shutdown: &mut watch::Receiver<bool>) -> Option<SourceTable> {
     loop {
@@ -209,9 +218,8 @@ async fn load_table(store: &Store, shutdown: &mut watch::Receiver<bool>) -> Opti
             Ok(table) => return Some(table),
             Err(e) => tracing::error!(error = %e, "cannot load monitored sources; retrying"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(RETRY) => {}
-            _ = shutdown.wait_for(|stop| *stop) => return None,
+        if !pause(RETRY, shutdown).await {
+            return None;
         }
     }
 }
@@ -334,9 +342,8 @@ async fn store_batches(
                 Ok(()) => break,
                 Err(e) => tracing::error!(error = %e, "cannot store ingested events; retrying"),
             }
-            tokio::select! {
-                _ = tokio::time::sleep(RETRY) => {}
-                _ = shutdown.wait_for(|stop| *stop) => return,
+            if !pause(RETRY, &mut shutdown).await {
+                return;
             }
         }
         let failed = batch
