@@ -20,6 +20,8 @@ use rsigma_eval::matcher::{GroupMode, ascii_lowercase_cow};
 use rsigma_eval::{CompiledDetection, CompiledDetectionItem, CompiledMatcher};
 use rsigma_parser::{ConditionExpr, Quantifier};
 
+use crate::ascii_regex::RegexTest;
+
 /// A condition with its detection names resolved to positions.
 #[derive(Debug)]
 enum Cond {
@@ -72,8 +74,8 @@ enum Fast {
     Contains(String, Form),
     StartsWith(String, Form),
     EndsWith(String, Form),
-    /// A regular expression or set of them: rsigma's matcher on the chosen form.
-    Regex(CompiledMatcher, Form),
+    /// A regular expression or set of them on the chosen form.
+    Regex(RegexTest, Form),
     Set(AhoCorasick, Form),
     Any(Vec<Fast>),
     All(Vec<Fast>),
@@ -114,7 +116,7 @@ impl Fast {
                 case_insensitive,
             } => Fast::EndsWith(value.clone(), form(*case_insensitive)?),
             CompiledMatcher::Regex(_) | CompiledMatcher::RegexSetMatch { .. } => {
-                Fast::Regex(matcher.clone(), form(lowered)?)
+                Fast::Regex(RegexTest::of(matcher)?, form(lowered)?)
             }
             CompiledMatcher::AhoCorasickSet {
                 automaton,
@@ -157,9 +159,7 @@ impl Fast {
             Fast::Contains(value, form) => pick(form).contains(value.as_str()),
             Fast::StartsWith(value, form) => pick(form).starts_with(value.as_str()),
             Fast::EndsWith(value, form) => pick(form).ends_with(value.as_str()),
-            Fast::Regex(matcher, form) => {
-                matcher.matches(&EventValue::Str(Cow::Borrowed(pick(form))), event)
-            }
+            Fast::Regex(test, form) => test.is_match(pick(form), event),
             Fast::Set(automaton, form) => automaton.is_match(pick(form)),
             Fast::Any(children) => children.iter().any(|c| c.test(as_is, lowered, event)),
             Fast::All(children) => children.iter().all(|c| c.test(as_is, lowered, event)),

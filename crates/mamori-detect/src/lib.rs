@@ -78,6 +78,7 @@
 //! running sums for `value_sum` / `value_avg` and an order-statistics structure for
 //! `value_percentile` / `value_median`, which still recompute each window they test.
 
+mod ascii_regex;
 mod audit_fields;
 mod check;
 mod compile;

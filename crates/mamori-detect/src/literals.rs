@@ -225,11 +225,18 @@ pub(crate) fn fold(s: &str) -> Option<String> {
 }
 
 /// Whether a literal selects few enough events to be worth indexing: ASCII text needs
-/// [`MIN_LITERAL`] bytes (any other character is rare enough alone), and no literal may be
-/// found in the text of a number or boolean.
+/// [`MIN_LITERAL`] bytes unless it holds one of the [`RARE`] characters (any other
+/// character is rare enough alone), and no literal may be found in the text of a number or
+/// boolean.
 pub(crate) fn usable(text: &str) -> bool {
-    (!text.is_ascii() || text.len() >= MIN_LITERAL) && !in_scalar_text(text)
+    (!text.is_ascii() || text.len() >= MIN_LITERAL || text.contains(RARE)) && !in_scalar_text(text)
 }
+
+/// ASCII characters that ordinary Windows event text hardly holds but obfuscated command
+/// lines do: PowerShell's escape (`` ` ``), cmd's escape (`^`) and the brace of format
+/// strings and variables (`{`). Rules look for them in short patterns (`^^`, `` `e`n ``,
+/// `"{0}"`), which would otherwise be evaluated on every process event.
+const RARE: [char; 3] = ['`', '^', '{'];
 
 /// Whether `text` (lowercased) could occur in the text rsigma gives a number or boolean
 /// when a string matcher meets one. The index searches strings only, so such literals
@@ -348,6 +355,20 @@ mod tests {
             literals(&rule),
             Some(vec![lit(Some("CommandLine"), "\\..\\")])
         );
+    }
+
+    #[test]
+    fn short_text_counts_only_with_a_rare_character() {
+        let rule = |value: &str| {
+            format!("{HEAD}  a: {{CommandLine|contains: '{value}'}}\n  condition: a\n")
+        };
+        assert_eq!(
+            literals(&rule("^^")),
+            Some(vec![lit(Some("CommandLine"), "^^")])
+        );
+        assert_eq!(literals(&rule("-e")), None);
+        let rule = format!("{HEAD}  a: {{CommandLine|re: '\\w+`(?:\\w+|-|.)`'}}\n  condition: a\n");
+        assert_eq!(literals(&rule), Some(vec![lit(Some("CommandLine"), "`")]));
     }
 
     #[test]

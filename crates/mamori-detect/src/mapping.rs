@@ -247,7 +247,7 @@ impl Mapping {
             };
             lower.clear();
             if value.is_ascii() {
-                lower.push_str(&value);
+                lower.push_str(value);
                 lower.make_ascii_lowercase();
             } else {
                 lower.push_str(&value.to_lowercase());
@@ -299,8 +299,9 @@ struct FieldTexts<'m, 'e> {
 }
 
 impl<'m, 'e> FieldTexts<'m, 'e> {
-    /// The text of `field`; a copy only when the event does not hold it as text.
-    fn get<E: Event>(&mut self, field: &'m str, event: &'e E) -> Option<Cow<'e, str>> {
+    /// The text of `field`, read from the event the first time only; a copy only when the
+    /// event does not hold it as text. Borrowed: many routes compare the same field.
+    fn get<E: Event>(&mut self, field: &'m str, event: &'e E) -> Option<&str> {
         let at = match self.read.iter().position(|(f, _)| *f == field) {
             Some(at) => at,
             None => {
@@ -309,7 +310,7 @@ impl<'m, 'e> FieldTexts<'m, 'e> {
                 self.read.len() - 1
             }
         };
-        self.read[at].1.clone()
+        self.read[at].1.as_deref()
     }
 }
 
@@ -324,7 +325,7 @@ fn rest_holds<'m, 'e, E: Event>(
         };
         values
             .iter()
-            .any(|accepted| accepted == "*" || accepted.eq_ignore_ascii_case(&value))
+            .any(|accepted| accepted == "*" || accepted.eq_ignore_ascii_case(value))
     })
 }
 
