@@ -134,7 +134,12 @@ impl Index {
                 (index.groups.len() - 1) as u32
             });
             index.rule_group.push(group);
-            let Some(literals) = literals else {
+            // A keyword holding the separator could be found across two strings only.
+            let Some(literals) = literals.filter(|literals| {
+                !literals
+                    .iter()
+                    .any(|l| l.field.is_none() && l.text.contains(SEPARATOR))
+            }) else {
                 index.unindexed[group as usize].push(rule);
                 continue;
             };
@@ -211,9 +216,13 @@ impl Index {
                 out.extend_from_slice(rules);
             }
         }
+        let mut words = String::new();
         for (need, scan) in &self.anywhere {
             if need & tags == *need {
-                event.visit_string_values(&mut |s| scan.hits(s, |_| true, out));
+                if words.is_empty() {
+                    words = joined_strings(event);
+                }
+                scan.hits(&words, |_| true, out);
             }
         }
         if !self.keys.is_empty() {
@@ -228,6 +237,22 @@ impl Index {
         out.sort_unstable();
         out.dedup();
     }
+}
+
+/// Separates an event's strings in [`joined_strings`]; no keyword literal holds it (see
+/// [`Index::build`]), so no hit spans two strings.
+const SEPARATOR: char = '\0';
+
+/// All of an event's strings, each followed by [`SEPARATOR`]: keyword automata run once
+/// over this instead of once per string, whose setup cost more than the search itself
+/// (events hold dozens of short strings).
+fn joined_strings(event: &impl Leaves) -> String {
+    let mut words = String::with_capacity(1024);
+    event.visit_string_values(&mut |s| {
+        words.push_str(s);
+        words.push(SEPARATOR);
+    });
+    words
 }
 
 /// The keys (see [`Leaves`]) under which `field`'s value may be found: the last part of
@@ -280,7 +305,8 @@ impl LeafVisitor for FieldScan<'_, '_> {
         };
         self.keys = [
             at(key),
-            if key.contains(' ') {
+            // A loop, not `contains`: keys are short and `memchr` costs more to call.
+            if key.bytes().any(|b| b == b' ') {
                 at(&key.replace(' ', ""))
             } else {
                 None
