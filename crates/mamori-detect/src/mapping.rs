@@ -99,6 +99,26 @@ struct Route {
     tags: TagSet,
 }
 
+/// The routes that accept one value of their first field.
+#[derive(Debug, Clone, Default)]
+struct Branch {
+    /// Routes whose other conditions are tested one by one.
+    routes: Vec<usize>,
+    /// Routes with exactly one other condition, grouped by its field: most Windows routes
+    /// (`Channel`, then `EventID`), which a map look-up settles at once.
+    second: Vec<SecondField>,
+}
+
+/// Routes' second conditions on one field.
+#[derive(Debug, Clone, Default)]
+struct SecondField {
+    field: String,
+    /// Tags by accepted value, ASCII-lowercased (routes compare ignoring ASCII case).
+    by_value: FastMap<String, TagSet>,
+    /// Tags of routes accepting any value present (`*`).
+    any: TagSet,
+}
+
 /// Log-source routes, field aliases, placeholder values and indicator fields.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
@@ -106,8 +126,8 @@ pub struct Mapping {
     tag_ids: HashMap<(Dimension, String), u8>,
     /// Routes without conditions (they tag every event).
     always: TagSet,
-    /// Route indexes by their first field, then by accepted value (`*` for "present").
-    by_field: Vec<(String, FastMap<String, Vec<usize>>)>,
+    /// Routes by their first field, then by accepted value (`*` for "present").
+    by_field: Vec<(String, FastMap<String, Branch>)>,
     fields: FastMap<String, Vec<String>>,
     placeholders: HashMap<String, Vec<String>>,
     indicator_fields: HashMap<IndicatorKind, Vec<String>>,
@@ -215,11 +235,14 @@ impl Mapping {
                     }
                 };
                 for value in values {
-                    self.by_field[slot]
+                    let branch = self.by_field[slot]
                         .1
                         .entry(value.to_lowercase())
-                        .or_default()
-                        .push(index);
+                        .or_default();
+                    match &when[1..] {
+                        [(field, accepted)] => branch.add_second(field, accepted, tags),
+                        _ => branch.routes.push(index),
+                    }
                 }
             }
         }
@@ -238,9 +261,13 @@ impl Mapping {
     pub(crate) fn tags_of(&self, event: &impl Event) -> TagSet {
         let mut tags = self.always;
         // Many routes test the same fields (`Channel`, then `EventID`): read each once.
-        let mut texts = FieldTexts::default();
-        // One buffer for the lowercased values (most have capitals: `Security`).
-        let mut lower = String::new();
+        let mut texts = FieldTexts {
+            read: Vec::with_capacity(self.by_field.len() + 2),
+        };
+        // Buffers for the lowercased values (most have capitals: `Security`), sized for a
+        // long Windows channel name so that they do not grow.
+        let mut lower = String::with_capacity(64);
+        let mut second_lower = String::with_capacity(64);
         for (field, by_value) in &self.by_field {
             let Some(value) = texts.get(field, event) else {
                 continue;
@@ -253,11 +280,23 @@ impl Mapping {
                 lower.push_str(&value.to_lowercase());
             }
             for key in [lower.as_str(), "*"] {
-                for &index in by_value.get(key).into_iter().flatten() {
+                let Some(branch) = by_value.get(key) else {
+                    continue;
+                };
+                for &index in &branch.routes {
                     let route = &self.routes[index];
                     if route.tags & !tags != 0 && rest_holds(&route.when[1..], event, &mut texts) {
                         tags |= route.tags;
                     }
+                }
+                for second in &branch.second {
+                    let Some(value) = texts.get(&second.field, event) else {
+                        continue;
+                    };
+                    second_lower.clear();
+                    second_lower.push_str(value);
+                    second_lower.make_ascii_lowercase();
+                    tags |= second.any | second.by_value.get(&second_lower).copied().unwrap_or(0);
                 }
             }
         }
@@ -278,6 +317,33 @@ impl Mapping {
     /// The event fields indicator entries of `kind` are compared with.
     pub fn indicator_fields(&self, kind: IndicatorKind) -> &[String] {
         self.indicator_fields.get(&kind).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Branch {
+    /// Adds a route whose only other condition accepts `accepted` in `field`.
+    fn add_second(&mut self, field: &str, accepted: &[String], tags: TagSet) {
+        let at = match self.second.iter().position(|s| s.field == field) {
+            Some(at) => at,
+            None => {
+                self.second.push(SecondField {
+                    field: field.to_owned(),
+                    ..SecondField::default()
+                });
+                self.second.len() - 1
+            }
+        };
+        let second = &mut self.second[at];
+        for value in accepted {
+            if value == "*" {
+                second.any |= tags;
+            } else {
+                *second
+                    .by_value
+                    .entry(value.to_ascii_lowercase())
+                    .or_default() |= tags;
+            }
+        }
     }
 }
 
@@ -363,6 +429,52 @@ mod tests {
             .tag(Dimension::Category, "file_event")
             .expect("known");
         assert_eq!(tags & file_event, 0);
+    }
+
+    /// Tags by testing every route's every condition: what the indexed routing must give.
+    fn tags_by_every_route(mapping: &Mapping, event: &impl Event) -> TagSet {
+        let mut texts = FieldTexts::default();
+        mapping
+            .routes
+            .iter()
+            .filter(|route| rest_holds(&route.when, event, &mut texts))
+            .fold(mapping.always, |tags, route| tags | route.tags)
+    }
+
+    #[test]
+    fn indexed_routing_tags_as_every_route_does() {
+        let mapping = Mapping::builtin();
+        let mut events = Vec::new();
+        for channel in [
+            "Microsoft-Windows-Sysmon/Operational",
+            "security",
+            "System",
+            "Microsoft-Windows-PowerShell/Operational",
+            "Unknown/Channel",
+        ] {
+            for id in [
+                json!(1),
+                json!("1"),
+                json!(4688),
+                json!(" 4688"),
+                json!(4104),
+                json!(7045),
+            ] {
+                events.push(json!({"Channel": channel, "EventID": id}));
+            }
+            events.push(json!({"Channel": channel}));
+            events.push(json!({"Channel": channel, "EventID": [1]}));
+        }
+        events.push(json!({"format": "fortigate", "category": "network"}));
+        events.push(json!({"format": "RTX", "action": "deny"}));
+        for event in &events {
+            let event = JsonEvent::borrow(event);
+            assert_eq!(
+                mapping.tags_of(&event),
+                tags_by_every_route(&mapping, &event),
+                "{event:?}"
+            );
+        }
     }
 
     #[test]
