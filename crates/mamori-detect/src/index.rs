@@ -14,7 +14,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use crate::hash::FastMap;
 use crate::literals::{Literal, fold_text};
 use crate::mapping::{Mapping, TagSet};
-use crate::view::{LeafVisitor, Leaves, last_part};
+use crate::view::{LeafVisitor, Leaves, has_space, last_part};
 
 /// A set of literals and, per literal, the rules it stands for.
 #[derive(Debug, Default)]
@@ -305,8 +305,7 @@ impl LeafVisitor for FieldScan<'_, '_> {
         };
         self.keys = [
             at(key),
-            // A loop, not `contains`: keys are short and `memchr` costs more to call.
-            if key.bytes().any(|b| b == b' ') {
+            if has_space(key) {
                 at(&key.replace(' ', ""))
             } else {
                 None

@@ -39,6 +39,12 @@ pub(crate) trait Leaves: Event {
     fn visit_leaves(&self, visitor: &mut dyn LeafVisitor);
 }
 
+/// Whether a key holds a space (some providers name fields with spaces; rules drop them).
+/// A plain loop: keys are short, and `contains` calls out to `memchr` for each.
+pub(crate) fn has_space(key: &str) -> bool {
+    key.bytes().any(|b| b == b' ')
+}
+
 /// The last dot-separated part of a field name or key.
 pub(crate) fn last_part(name: &str) -> &str {
     // A plain loop: names are short, and `rfind` calls out to `memrchr` for each of the
@@ -112,7 +118,7 @@ impl<'a> JsonView<'a> {
                 let data = event.get("EventData").and_then(Value::as_object);
                 Layout::Windows {
                     system,
-                    spaced: data.is_some_and(|d| d.keys().any(|k| k.contains(' '))),
+                    spaced: data.is_some_and(|d| d.keys().any(|k| has_space(k))),
                     data,
                     user: event
                         .get("UserData")
@@ -159,7 +165,7 @@ impl<'a> JsonView<'a> {
 /// The data field whose name, without spaces, is `name` (`Source Name` for `SourceName`).
 fn without_spaces<'a>(data: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     data.iter()
-        .find(|(key, _)| key.contains(' ') && key.chars().filter(|c| *c != ' ').eq(name.chars()))
+        .find(|(key, _)| has_space(key) && key.chars().filter(|c| *c != ' ').eq(name.chars()))
         .map(|(_, value)| value)
 }
 

@@ -17,7 +17,7 @@
 //! field names (`EventID`, `Channel`, `Provider_Name`, `Image`, `TargetUserName` …) and the
 //! same rules fire. The shape read is recorded in `fields.shipper`.
 
-use chrono::DateTime;
+use chrono::{DateTime, SubsecRound, Utc};
 use mamori_model::{Action, Category, Event, Severity};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -66,6 +66,9 @@ struct Rebuilt {
     shipper: Shipper,
     event: Map<String, Value>,
     message: Option<String>,
+    /// The event's time when it was read from a shipper's own field (already written into
+    /// the EVTX form as text): kept so that it is not read back from that text.
+    time: Option<DateTime<Utc>>,
 }
 
 /// The text under `key`, owned.
@@ -81,7 +84,7 @@ pub fn parse_envelope(envelope: &Envelope<'_>) -> Result<Event, ParseError> {
         None => rebuild(json_object(Format::Windows, body)?)?,
     };
     let mut event = envelope.event(Format::Windows);
-    normalise(&mut event, &rebuilt.event);
+    normalise(&mut event, &rebuilt.event, rebuilt.time);
     event.message = rebuilt.message.as_deref().and_then(text);
     event
         .fields
@@ -104,6 +107,7 @@ fn rebuild(mut object: Map<String, Value>) -> Result<Rebuilt, ParseError> {
                 shipper: Shipper::Evtx,
                 event,
                 message,
+                time: None,
             });
         }
     }
@@ -118,6 +122,7 @@ fn rebuild(mut object: Map<String, Value>) -> Result<Rebuilt, ParseError> {
             shipper: Shipper::FluentBit,
             event: from_xml(xml)?,
             message: owned_text(&object, "Message"),
+            time: None,
         });
     }
     if object.contains_key("EventID") && object.contains_key("ProviderName") {
@@ -144,7 +149,8 @@ struct SystemParts {
     task: Option<Value>,
     opcode: Option<Value>,
     keywords: Option<Value>,
-    time: Option<String>,
+    /// To the microsecond, as the EVTX form writes it.
+    time: Option<DateTime<Utc>>,
     record_id: Option<Value>,
     process_id: Option<Value>,
     thread_id: Option<Value>,
@@ -171,10 +177,12 @@ fn single(key: &str, value: Value) -> Value {
 
 /// `{"#attributes": {…}}` with the attributes given, when any is.
 fn attributes<const N: usize>(pairs: [(&str, Option<Value>); N]) -> Option<Value> {
-    let map: Map<String, Value> = pairs
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
-        .collect();
+    let mut map = Map::new();
+    for (key, value) in pairs {
+        if let Some(value) = value {
+            map.insert(key.to_owned(), value);
+        }
+    }
     (!map.is_empty()).then(|| single("#attributes", Value::Object(map)))
 }
 
@@ -198,7 +206,11 @@ impl SystemParts {
         put("Keywords", self.keywords);
         put(
             "TimeCreated",
-            attributes([("SystemTime", self.time.map(Value::from))]),
+            attributes([(
+                "SystemTime",
+                self.time
+                    .map(|t| Value::from(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))),
+            )]),
         );
         put("EventRecordID", self.record_id.map(number));
         put(
@@ -232,16 +244,16 @@ fn event_of(
     event
 }
 
-/// A time as RFC 3339 in UTC, read from a shipper's text (assumed Japan time when it has no
-/// zone, as NXLog writes the machine's local time).
-fn utc_text(value: Option<&Value>) -> Option<String> {
+/// A time read from a shipper's text (assumed Japan time when it has no zone, as NXLog
+/// writes the machine's local time), to the microsecond as the EVTX form keeps it.
+fn utc_time(value: Option<&Value>) -> Option<DateTime<Utc>> {
     let text = value?.as_str()?;
     let at = parse_datetime(text, LOCAL_OFFSET).or_else(|| {
         DateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S %z")
             .ok()
             .map(|t| t.to_utc())
     })?;
-    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    Some(at.trunc_subsecs(6))
 }
 
 /// The parts of Winlogbeat's ECS document that are read; the rest (`agent`, `ecs`,
@@ -303,7 +315,7 @@ fn winlogbeat_direct(body: &str) -> Option<Rebuilt> {
 
 /// Winlogbeat's ECS document.
 fn winlogbeat(document: Winlogbeat) -> Rebuilt {
-    let time = utc_text(document.timestamp.as_ref());
+    let time = utc_time(document.timestamp.as_ref());
     let message = match document.message {
         Some(Value::String(message)) => Some(message),
         _ => None,
@@ -351,6 +363,7 @@ fn winlogbeat(document: Winlogbeat) -> Rebuilt {
     };
     Rebuilt {
         shipper: Shipper::Winlogbeat,
+        time: system.time,
         event: event_of(system, data, user_data),
         message,
     }
@@ -420,7 +433,7 @@ const FLUENT_BIT_NAMES: FlatNames = FlatNames {
 /// The system part of a flat record, taken out of it under `names` (the names both
 /// shippers share are taken as they are); what is left is the record's own.
 fn take_system(object: &mut Map<String, Value>, names: &FlatNames) -> SystemParts {
-    let time = utc_text(object.get(names.time));
+    let time = utc_time(object.get(names.time));
     let mut take = |key: &str| object.remove(key);
     SystemParts {
         provider: take(names.provider),
@@ -450,6 +463,7 @@ fn nxlog(mut object: Map<String, Value>) -> Rebuilt {
     }
     Rebuilt {
         shipper: Shipper::Nxlog,
+        time: system.time,
         event: event_of(system, object, None),
         message,
     }
@@ -465,6 +479,7 @@ fn fluent_bit_flat(mut object: Map<String, Value>) -> Rebuilt {
     }
     Rebuilt {
         shipper: Shipper::FluentBit,
+        time: system.time,
         event: event_of(system, data, None),
         message,
     }
@@ -569,17 +584,18 @@ fn event_data(node: roxmltree::Node<'_, '_>) -> Map<String, Value> {
 
 /// Sets the normalised fields a person reads on the event list: time, machine, account,
 /// address, and for sign-ins what happened.
-fn normalise(event: &mut Event, windows: &Map<String, Value>) {
+fn normalise(event: &mut Event, windows: &Map<String, Value>, time: Option<DateTime<Utc>>) {
     let system = windows.get("System");
     let data = windows.get("EventData");
     let sys = |key: &str| system.and_then(|s| s.get(key));
     let field = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str);
-    if let Some(at) = sys("TimeCreated")
-        .and_then(|t| t.get("#attributes"))
-        .and_then(|a| a.get("SystemTime"))
-        .and_then(Value::as_str)
-        .and_then(|t| parse_datetime(t, LOCAL_OFFSET))
-    {
+    if let Some(at) = time.or_else(|| {
+        sys("TimeCreated")
+            .and_then(|t| t.get("#attributes"))
+            .and_then(|a| a.get("SystemTime"))
+            .and_then(Value::as_str)
+            .and_then(|t| parse_datetime(t, LOCAL_OFFSET))
+    }) {
         event.timestamp = at;
     }
     if let Some(host) = sys("Computer").and_then(Value::as_str).and_then(text) {
@@ -658,6 +674,17 @@ mod tests {
             event.message.as_deref(),
             Some("An account failed to log on.")
         );
+    }
+
+    #[test]
+    fn the_event_time_is_kept_to_the_microsecond_as_the_evtx_form_writes_it() {
+        let line = r#"{"@timestamp":"2024-05-01T01:15:30.123456789Z","winlog":{"channel":"Security","event_id":4624}}"#;
+        let (event, shape) = windows(line);
+        assert_eq!(
+            shape["System"]["TimeCreated"]["#attributes"]["SystemTime"],
+            "2024-05-01T01:15:30.123456Z"
+        );
+        assert_eq!(event.timestamp.timestamp_subsec_nanos(), 123_456_000);
     }
 
     #[test]
