@@ -226,6 +226,7 @@ mod tests {
             "a: {F1|contains: alpha}\n    condition: not a",
             "a: {F2|windash|contains: '-x'}\n    condition: a",
             "k: [echo, delta]\n    condition: k",
+            "k: ['\u{17F}tage', 'stra\u{DF}e', '\u{212A}ilo']\n    condition: k",
             "a: {F1|re: '^al'}\n    condition: a",
             "s_1: {F1: 'char*'}\n    s_2: {F2|contains|all: [foxtrot, alpha]}\n    condition: 1 of s_*",
             "s_1: {F1|cased: Bravo}\n    s_2: {F2|exists: true}\n    condition: all of s_*",

@@ -7,6 +7,7 @@
 //! only the few rules whose log source fits and whose literals occur where they must are
 //! evaluated.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -70,17 +71,20 @@ struct Scan {
     rules: Vec<Vec<u32>>,
 }
 
+/// Event text as the automata search it: folded when beyond ASCII (the automata themselves
+/// ignore ASCII case only).
+fn folded(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(fold_text(s))
+    }
+}
+
 impl Scan {
-    /// Pushes onto `out` the rules whose literals occur in `s` and whose `group` applies.
-    /// Text beyond ASCII is folded first (the automaton itself ignores ASCII case only).
+    /// Pushes onto `out` the rules whose literals occur in `s` (folded) and whose `group`
+    /// applies.
     fn hits(&self, s: &str, applies: impl Fn(u32) -> bool, out: &mut Vec<u32>) {
-        let folded;
-        let s = if s.is_ascii() {
-            s
-        } else {
-            folded = fold_text(s);
-            &folded
-        };
         for found in self.automaton.find_overlapping_iter(s) {
             for &rule in &self.rules[found.pattern().as_usize()] {
                 if applies(rule) {
@@ -216,13 +220,15 @@ impl Index {
                 out.extend_from_slice(rules);
             }
         }
-        let mut words = String::new();
+        let mut words = None;
         for (need, scan) in &self.anywhere {
             if need & tags == *need {
-                if words.is_empty() {
-                    words = joined_strings(event);
+                let words = words.get_or_insert_with(|| joined_strings(event));
+                // Most events hold no keyword: asking first lets the automaton skip
+                // ahead, which the search for every hit cannot.
+                if scan.automaton.is_match(words.as_str()) {
+                    scan.hits(words, |_| true, out);
                 }
-                scan.hits(&words, |_| true, out);
             }
         }
         if !self.keys.is_empty() {
@@ -243,8 +249,8 @@ impl Index {
 /// [`Index::build`]), so no hit spans two strings.
 const SEPARATOR: char = '\0';
 
-/// All of an event's strings, each followed by [`SEPARATOR`]: keyword automata run once
-/// over this instead of once per string, whose setup cost more than the search itself
+/// All of an event's strings, each followed by [`SEPARATOR`], folded: keyword automata run
+/// once over this instead of once per string, whose setup cost more than the search itself
 /// (events hold dozens of short strings).
 fn joined_strings(event: &impl Leaves) -> String {
     let mut words = String::with_capacity(1024);
@@ -252,7 +258,10 @@ fn joined_strings(event: &impl Leaves) -> String {
         words.push_str(s);
         words.push(SEPARATOR);
     });
-    words
+    match folded(&words) {
+        Cow::Borrowed(_) => words,
+        Cow::Owned(folded) => folded,
+    }
 }
 
 /// The keys (see [`Leaves`]) under which `field`'s value may be found: the last part of
@@ -316,9 +325,10 @@ impl LeafVisitor for FieldScan<'_, '_> {
 
     fn string(&mut self, s: &str) {
         let (index, tags) = (self.index, self.tags);
+        let text = folded(s);
         for at in self.keys.into_iter().flatten() {
             if let Some(scan) = &index.fields[at] {
-                scan.hits(s, |r| index.applies(r, tags), self.out);
+                scan.hits(&text, |r| index.applies(r, tags), self.out);
             }
         }
         // Text that reads as a number is compared as one (as `s.parse::<f64>()` reads it).
