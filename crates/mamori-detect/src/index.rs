@@ -36,8 +36,9 @@ impl<'a> Patterns<'a> {
     }
 
     /// The automaton (`None` without patterns), or the patterns' rules when there are too
-    /// many patterns for an automaton.
-    fn build(mut self) -> Result<Option<Scan>, Vec<u32>> {
+    /// many patterns for an automaton; with `any`, also the search for any hit (see
+    /// [`Scan::any`]).
+    fn build(mut self, any: bool) -> Result<Option<Scan>, Vec<u32>> {
         if self.texts.is_empty() {
             return Ok(None);
         }
@@ -54,9 +55,19 @@ impl<'a> Patterns<'a> {
                 for rules in &mut self.rules {
                     rules.dedup();
                 }
+                // Patterns are folded, so lowercase: matched exactly in lowercased text.
+                let any = any
+                    .then(|| {
+                        AhoCorasickBuilder::new()
+                            .match_kind(MatchKind::LeftmostFirst)
+                            .build(&self.texts)
+                            .ok()
+                    })
+                    .flatten();
                 Ok(Some(Scan {
                     automaton,
                     rules: self.rules,
+                    any,
                 }))
             }
             Err(_) => Err(self.rules.into_iter().flatten().collect()),
@@ -69,6 +80,11 @@ impl<'a> Patterns<'a> {
 struct Scan {
     automaton: AhoCorasick,
     rules: Vec<Vec<u32>>,
+    /// For long text that seldom holds any pattern (an event's strings, for keywords): the
+    /// same patterns, asked whether any occurs in text already lowercased. Asking for the
+    /// leftmost hit, unlike listing every hit, lets the automaton skip ahead with a
+    /// vectorised search, which one that ignores case could not do.
+    any: Option<AhoCorasick>,
 }
 
 /// Event text as the automata search it: folded when beyond ASCII (the automata themselves
@@ -175,14 +191,14 @@ impl Index {
                 }
             }
         }
-        index.fields = fields.into_iter().map(|p| index.finish(p)).collect();
+        index.fields = fields.into_iter().map(|p| index.finish(p, false)).collect();
         for numbers in &mut index.numbers {
             for rules in numbers.values_mut() {
                 rules.dedup();
             }
         }
         for (tags, patterns) in anywhere {
-            if let Some(scan) = index.finish(patterns) {
+            if let Some(scan) = index.finish(patterns, true) {
                 index.anywhere.push((tags, scan));
             }
         }
@@ -195,8 +211,8 @@ impl Index {
 
     /// The automaton for `patterns`; when it cannot be built, their rules join the rules
     /// evaluated always.
-    fn finish(&mut self, patterns: Patterns<'_>) -> Option<Scan> {
-        patterns.build().unwrap_or_else(|rules| {
+    fn finish(&mut self, patterns: Patterns<'_>, any: bool) -> Option<Scan> {
+        patterns.build(any).unwrap_or_else(|rules| {
             for rule in rules {
                 self.unindexed[self.rule_group[rule as usize] as usize].push(rule);
             }
@@ -226,7 +242,11 @@ impl Index {
                 let words = words.get_or_insert_with(|| joined_strings(event));
                 // Most events hold no keyword: asking first lets the automaton skip
                 // ahead, which the search for every hit cannot.
-                if scan.automaton.is_match(words.as_str()) {
+                if scan
+                    .any
+                    .as_ref()
+                    .is_none_or(|any| any.is_match(words.as_str()))
+                {
                     scan.hits(words, |_| true, out);
                 }
             }
@@ -249,9 +269,9 @@ impl Index {
 /// [`Index::build`]), so no hit spans two strings.
 const SEPARATOR: char = '\0';
 
-/// All of an event's strings, each followed by [`SEPARATOR`], folded: keyword automata run
-/// once over this instead of once per string, whose setup cost more than the search itself
-/// (events hold dozens of short strings).
+/// All of an event's strings, each followed by [`SEPARATOR`], folded and lowercased (see
+/// [`Scan::any`]): keyword automata run once over this instead of once per string, whose
+/// setup cost more than the search itself (events hold dozens of short strings).
 fn joined_strings(event: &impl Leaves) -> String {
     let mut words = String::with_capacity(1024);
     event.visit_string_values(&mut |s| {
@@ -259,7 +279,10 @@ fn joined_strings(event: &impl Leaves) -> String {
         words.push(SEPARATOR);
     });
     match folded(&words) {
-        Cow::Borrowed(_) => words,
+        Cow::Borrowed(_) => {
+            words.make_ascii_lowercase();
+            words
+        }
         Cow::Owned(folded) => folded,
     }
 }
