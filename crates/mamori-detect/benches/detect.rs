@@ -5,6 +5,11 @@
 //! — and events per second for network events against mamori's own pack.
 //! Reads `MAMORI_SIGMA_DATA` (default `../shared/data/sigma`); prints and never asserts.
 
+/// The allocator `mamori serve` runs on, so that the figures are the server's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
