@@ -26,28 +26,30 @@
 //! and mamori event views, an event-time correlation engine with bounded memory, indicator
 //! sets, and the offline tools.
 //!
-//! The result on the same machine (`cargo bench -p mamori-detect`, release, measured while
-//! other builds shared the two cores, so single runs vary by ±20 %; the figures below are
-//! from runs alternating with the previous version's binary): conformance 202 of 202 (JSON
-//! and EVTX); compiling `rules/` 0.55-0.8 s with an 87-88 MiB peak; 21,000-25,000
-//! events/s on one core with the 2,397 Windows rules on the regression events (every one of
-//! which is malicious, 1.3 detections each); 320,000-425,000 events/s on one core for
-//! normalised network events against mamori's pack with [`Detector::evaluate_model`]; and
-//! 650,000-690,000 events/s (previously 155,000 in the same runs) on the serve path,
-//! [`Detector::evaluate_model_correlated`], where every match also goes through the
-//! correlator. That path is faster than plain evaluation because the pack's network rules
-//! only feed correlations (`generate: false`): their matches are never rendered as JSON.
-//! No correlation fires on the bench's five repeated events, so rendering samples of fired
-//! correlations is not in that figure.
+//! The result on the same machine (`cargo bench -p mamori-detect`, release, on jemalloc as
+//! `mamori serve` runs; single runs on this shared machine vary by up to ±20 %, so changes
+//! were judged by alternating runs and by valgrind's instruction counts): conformance 202
+//! of 202 (JSON and EVTX); compiling `rules/` 0.3 s with a 112 MiB peak; with the 2,397
+//! Windows rules on one core, Winlogbeat lines of a benign working day parsed and matched
+//! at 106,000-107,000 events/s (parsing alone ~242,000/s, matching alone ~207,000/s), and
+//! the regression events (every one malicious, 1.3 detections each) at 43,000-45,000
+//! events/s live and 49,000-70,000 as EVTX JSON; normalised network events against
+//! mamori's pack at ~395,000 events/s with [`Detector::evaluate_model`] and ~685,000 on the
+//! serve path, [`Detector::evaluate_model_correlated`], where every match also goes
+//! through the correlator. That path is faster than plain evaluation because the pack's
+//! network rules only feed correlations (`generate: false`): their matches are never
+//! rendered as JSON. No correlation fires on the bench's five repeated events, so
+//! rendering samples of fired correlations is not in that figure.
 //!
 //! How matching works. Each rule's literals are recorded with the field they must occur in
 //! (`literals.rs`); the index keeps one automaton per field key, runs it only over the
 //! strings of fields some literal names (a Windows event's GUIDs, times and `xmlns` are
 //! never scanned), and counts a hit only for the rules testing that field, so a literal in
-//! the wrong field no longer makes a rule a candidate (~26 candidates per Windows event
-//! instead of ~41). Keyword literals keep one automaton over all strings. Rule conditions
-//! are evaluated by mamori's own yes/no evaluator over rsigma's compiled detections
-//! (`eval.rs`): detection names are resolved at compile time, field names are numbered
+//! the wrong field no longer makes a rule a candidate (~8 candidates per Windows process
+//! event). Keyword literals keep one automaton per log source, run once over the event's
+//! strings joined. Rule conditions are evaluated by mamori's own yes/no evaluator over
+//! rsigma's compiled detections (`eval.rs`): detection names are resolved at compile
+//! time, field names are numbered
 //! across all rules so an event's field is looked up once per event, not once per rule,
 //! and the common string tests (exact, contains, prefix, suffix, regular expressions and
 //! literal sets, with or without case) run on the cached value, lowercased at most once.
@@ -62,20 +64,22 @@
 //! and only late detections or conditions that are not "at least" slide a window over the
 //! group, updating counts as entries enter and leave rather than sorting each window.
 //!
-//! The Windows target (100,000 events/s per core) is not met; the network one (500,000) is
-//! met on the serve path only, not by [`Detector::evaluate_model`]. Per Windows event
-//! (release, measured alone in a loop): routing ~1.3 µs; the candidate scan 11-15 µs, of
-//! which the keyword automaton over all ~750 bytes of strings is ~3 µs and the per-field
-//! automata ~5-9 µs — run hot over one string they take ~1.5 µs, so the rest is cache
-//! misses in the automata (several MiB; 3.5 MiB of it the ~5,600 hash literals of
-//! `Hashes`); then ~30 µs for the ~26 candidates and building the detections, which copy
-//! the whole event (`to_json`, a deep clone of the JSON) once per event. The serve path
-//! for network events was last profiled before correlation stopped rendering JSON and
-//! sorting windows (then ~30 % JSON, ~30 % correlator, ~15 % the per-field scan, ~13 %
-//! routing); not re-profiled since. Next levers, not yet measured: look rules' hash
-//! literals up in a hash set of the `Hashes` tokens instead of an automaton; give rules
-//! without literals (evaluated on every event of their log source) a cheaper pre-test;
-//! running sums for `value_sum` / `value_avg` and an order-statistics structure for
+//! Where a Windows event's time goes (valgrind, per benign Winlogbeat line; 130,000
+//! instructions before the last round of work, 108,000 after): parsing ~45,000 and freeing
+//! the event ~11,000, most of it building and dropping the EVTX form's `serde_json` maps
+//! (B-tree inserts and allocations; a faster JSON reader changed nothing, jemalloc gained
+//! ~15 %); matching ~51,000: the walk and per-field automata ~17,000, rule conditions
+//! ~15,000 for ~8 candidates per process event (three of them rules no literal can index:
+//! negations, number-like passwords), the keyword search ~6,000, routing ~2,000, and the
+//! JSON copy for events with detections. What made the difference: rules' regexes run
+//! without Unicode classes on ASCII text (`ascii_regex.rs`; a Unicode `\w{1,64}` had
+//! fallen back to a backtracker at 3.5 µs a call), short literals with a rare character
+//! (`` ` ``, `^`, `{`) are indexed, log-source routes settle `Channel` then `EventID` by map
+//! look-ups, and keywords are searched once over the event's strings joined, first asking
+//! whether any occurs with a vectorised leftmost search. Next levers, not yet measured: a
+//! typed form of Windows events instead of JSON maps (the largest cost left), look rules'
+//! hash literals up in a hash set of the `Hashes` tokens instead of an automaton; running
+//! sums for `value_sum` / `value_avg` and an order-statistics structure for
 //! `value_percentile` / `value_median`, which still recompute each window they test.
 
 mod ascii_regex;
