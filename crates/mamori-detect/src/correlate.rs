@@ -264,7 +264,7 @@ impl Sample {
     fn into_json(self) -> Value {
         match self {
             Sample::Json(value) => value,
-            Sample::Model(event) => serde_json::to_value(&*event).unwrap_or(Value::Null),
+            Sample::Model(event) => event.to_json(),
         }
     }
 }

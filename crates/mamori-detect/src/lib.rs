@@ -31,12 +31,13 @@
 //! were judged by alternating runs and by valgrind's instruction counts): conformance 202
 //! of 202 (JSON and EVTX); compiling `rules/` 0.3 s with a 112 MiB peak; with the 2,397
 //! Windows rules on one core, Winlogbeat lines of a benign working day parsed and matched
-//! at 106,000-107,000 events/s (parsing alone ~242,000/s, matching alone ~207,000/s), and
-//! the regression events (every one malicious, 1.3 detections each) at 43,000-45,000
-//! events/s live and 49,000-70,000 as EVTX JSON; normalised network events against
-//! mamori's pack at ~395,000 events/s with [`Detector::evaluate_model`] and ~685,000 on the
-//! serve path, [`Detector::evaluate_model_correlated`], where every match also goes
-//! through the correlator. That path is faster than plain evaluation because the pack's
+//! at 106,000-111,000 events/s (parsing alone ~242,000/s, matching alone 207,000-214,000/s),
+//! and the regression events (every one malicious, 1.3 detections each) at ~45,000
+//! events/s live (matching alone ~75,000) and 49,000-70,000 as EVTX JSON; normalised
+//! network events against mamori's pack at ~395,000-413,000 events/s with
+//! [`Detector::evaluate_model`] and ~685,000 on the serve path,
+//! [`Detector::evaluate_model_correlated`], where every match also goes through the
+//! correlator. That path is faster than plain evaluation because the pack's
 //! network rules only feed correlations (`generate: false`): their matches are never
 //! rendered as JSON. No correlation fires on the bench's five repeated events, so
 //! rendering samples of fired correlations is not in that figure.
@@ -71,7 +72,8 @@
 //! ~15 %); matching ~51,000: the walk and per-field automata ~17,000, rule conditions
 //! ~15,000 for ~8 candidates per process event (three of them rules no literal can index:
 //! negations, number-like passwords), the keyword search ~6,000, routing ~2,000, and the
-//! JSON copy for events with detections. What made the difference: rules' regexes run
+//! JSON copy of events with detections (`Event::to_json`, a clone rather than serde's
+//! serializer, which took 28,000 a copy). What made the difference: rules' regexes run
 //! without Unicode classes on ASCII text (`ascii_regex.rs`; a Unicode `\w{1,64}` had
 //! fallen back to a backtracker at 3.5 µs a call), short literals with a rare character
 //! (`` ` ``, `^`, `{`) are indexed, log-source routes settle `Channel` then `EventID` by map

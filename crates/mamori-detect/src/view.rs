@@ -470,7 +470,7 @@ impl Event for ModelView<'_> {
     }
 
     fn to_json(&self) -> Value {
-        serde_json::to_value(self.event).unwrap_or(Value::Null)
+        self.event.to_json()
     }
 }
 

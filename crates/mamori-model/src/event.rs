@@ -194,12 +194,111 @@ impl Event {
             fields: Map::new(),
         }
     }
+
+    /// This event as JSON, equal to what `serde_json::to_value` makes of it, in about half
+    /// the time: the line's own fields are cloned instead of serialised (serialising JSON
+    /// into JSON rebuilds every member through the serializer), and rendering the event of
+    /// each detection was the largest cost of matching malicious Windows events. The event
+    /// is taken apart without `..`, so a field added to `Event` must be added here too.
+    pub fn to_json(&self) -> Value {
+        let Event {
+            timestamp,
+            category,
+            action,
+            severity,
+            src_ip,
+            src_port,
+            dst_ip,
+            dst_port,
+            protocol,
+            user,
+            host,
+            signature,
+            message,
+            format,
+            org_id,
+            source_id,
+            device_kind,
+            received_at,
+            raw,
+            fields,
+        } = self;
+        let mut map = Map::new();
+        map.insert("timestamp".into(), scalar(timestamp));
+        map.insert("category".into(), scalar(category));
+        map.insert("action".into(), scalar(action));
+        map.insert("severity".into(), scalar(severity));
+        let optional = [
+            ("src_ip", src_ip.as_ref().map(scalar)),
+            ("src_port", src_port.map(Value::from)),
+            ("dst_ip", dst_ip.as_ref().map(scalar)),
+            ("dst_port", dst_port.map(Value::from)),
+            ("protocol", protocol.as_deref().map(Value::from)),
+            ("user", user.as_deref().map(Value::from)),
+            ("host", host.as_deref().map(Value::from)),
+            ("signature", signature.as_deref().map(Value::from)),
+            ("message", message.as_deref().map(Value::from)),
+            ("org_id", org_id.as_deref().map(Value::from)),
+            ("source_id", source_id.as_deref().map(Value::from)),
+            ("device_kind", device_kind.as_deref().map(Value::from)),
+            ("received_at", received_at.as_ref().map(scalar)),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                map.insert(key.into(), value);
+            }
+        }
+        map.insert("format".into(), Value::from(format.as_str()));
+        map.insert("raw".into(), Value::from(raw.as_str()));
+        map.insert("fields".into(), Value::Object(fields.clone()));
+        Value::Object(map)
+    }
+}
+
+/// A small value (time, address, name) as serde writes it; these cannot fail to serialise.
+fn scalar(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn to_json_equals_what_serde_writes() {
+        let at = Utc.with_ymd_and_hms(2024, 5, 1, 1, 15, 30).unwrap()
+            + chrono::Duration::nanoseconds(123_456_789);
+        let bare = Event::new("rtx", "line", at);
+        let mut full = Event::new("windows", "{\"a\": 1}", at);
+        full.category = Category::Auth;
+        full.action = Action::LoginFailure;
+        full.severity = Severity::High;
+        full.src_ip = Some("203.0.113.5".parse().unwrap());
+        full.dst_ip = Some("2001:db8::1".parse().unwrap());
+        full.src_port = Some(50000);
+        full.dst_port = Some(3389);
+        for text in [
+            &mut full.protocol,
+            &mut full.user,
+            &mut full.host,
+            &mut full.signature,
+            &mut full.message,
+            &mut full.org_id,
+            &mut full.source_id,
+            &mut full.device_kind,
+        ] {
+            *text = Some("見積書 text".into());
+        }
+        full.received_at = Some(at);
+        full.fields.insert(
+            "Event".into(),
+            serde_json::json!({"System": {"EventID": 4625}, "EventData": {"A": [1, "b", null]}}),
+        );
+        for event in [bare, full] {
+            assert_eq!(event.to_json(), serde_json::to_value(&event).unwrap());
+        }
+    }
 
     #[test]
     fn names_round_trip() {
