@@ -209,7 +209,7 @@ pub struct EventList {
 
 /// An event as the API shows it: the normalised event plus where it is stored.
 pub fn event_json(stored: StoredEvent) -> Value {
-    let mut value = serde_json::to_value(&stored.event).unwrap_or(Value::Null);
+    let mut value = stored.event.to_json();
     if let Value::Object(map) = &mut value {
         map.insert("id".into(), Value::String(stored.id));
         if let Some(name) = stored.source_name {
